@@ -1,0 +1,36 @@
+# Two commands: `make run` (dashboard on embedded defaults) and `make test` (the whole suite).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+PORT ?= 8000
+# Use a working uv from PATH, else bootstrap one into .tools/ (pyenv shims can hide a uv that is absent).
+UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo .tools/bin/uv; fi)
+PY := $(UV) run --frozen python
+
+.PHONY: run test lint sync setup worker simulator clean
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv
+
+sync: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
+	$(UV) sync --locked
+
+setup: sync
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_users
+
+run: setup
+	$(PY) manage.py rundemo --port $(PORT)
+
+test: sync
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+lint: sync
+	$(UV) run --frozen ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+worker: sync
+	$(UV) run --frozen celery -A dashboard worker --beat --loglevel=INFO
+
+clean:
+	rm -rf data/ .pytest_cache .ruff_cache

@@ -1,0 +1,44 @@
+"""The navigation: one list of entries, each shown only to users holding its permission.
+
+Hiding a link is a courtesy; every view checks the same permission on the server.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    permission: str | None  # None: any signed-in user
+    description: str = ""
+
+
+NAV_ITEMS: list[NavItem] = [
+    NavItem("Home", "home", None, "Your starting page."),
+    NavItem("Audit log", "audit:list", "dashboard.view_auditevent",
+            "Every action, login and change, tamper-evident; filter and export."),
+    NavItem("People & roles", "people:list", "dashboard.manage_roles", "Assign people to roles."),
+]
+
+
+def items_for(user: Any) -> list[dict[str, str]]:
+    if not user.is_authenticated:
+        return []
+    return [
+        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name,
+         "description": item.description}
+        for item in NAV_ITEMS
+        if item.permission is None or user.has_perm(item.permission)
+    ]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None:
+        return {"nav_items": []}
+    return {"nav_items": items_for(user)}

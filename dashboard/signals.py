@@ -1,0 +1,37 @@
+"""Signal receivers: logins, logouts and failed logins go to the audit log; roles follow `migrate`."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_migrate
+from django.dispatch import receiver
+
+from dashboard import audit
+from dashboard.merchants import ensure_default_merchant
+from dashboard.roles import ensure_roles
+
+
+@receiver(user_logged_in)
+def _login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit.record("auth.login", actor=user, obj=user, summary=f"{user.get_username()} logged in")
+
+
+@receiver(user_logged_out)
+def _logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record("auth.logout", actor=user, obj=user, summary=f"{user.get_username()} logged out")
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    audit.record("auth.login_failed", actor_username=username, object_type="auth.user",
+                 object_id=username, summary=f"failed login for {username!r}")
+
+
+@receiver(post_migrate)
+def _after_migrate(sender: Any, **kwargs: Any) -> None:
+    # Runs once per migrated app; permissions of apps not yet migrated are picked up on a later call.
+    ensure_roles(strict=False)
+    if sender.name == "dashboard":
+        ensure_default_merchant()

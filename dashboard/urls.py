@@ -1,0 +1,28 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from dashboard.views import audit, health, home, people
+
+audit_patterns = (
+    [
+        path("", audit.audit_list, name="list"),
+        path("export.csv", audit.audit_export, name="export"),
+    ],
+    "audit",
+)
+people_patterns = (
+    [
+        path("", people.people_list, name="list"),
+        path("<int:user_id>/role/", people.set_user_role, name="set_role"),
+    ],
+    "people",
+)
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit/", include(audit_patterns)),
+    path("people/", include(people_patterns)),
+]

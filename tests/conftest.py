@@ -1,0 +1,73 @@
+"""Shared fixtures: users per role, the browser set-up, and skips that say why."""
+
+import os
+import shutil
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = os.path.exists(CHROMIUM_PATH)
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_collection_modifyitems(config, items):
+    if HAVE_CHROMIUM:
+        return
+    skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM_PATH}: apt-get install -y chromium")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = "inline" if settings.CELERY_TASK_ALWAYS_EAGER else settings.CELERY_BROKER_URL
+    chromium = CHROMIUM_PATH if HAVE_CHROMIUM else "none (browser tests will be skipped)"
+    return [f"juspay-ops: database={db} broker={broker} chromium={chromium}"]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM_PATH,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("Finance") -> a user holding that role (or none when role is None)."""
+    from django.contrib.auth import get_user_model
+
+    from dashboard.roles import ensure_roles, set_role
+
+    ensure_roles(strict=True)
+    counter = {"n": 0}
+
+    def _make(role: str | None, username: str | None = None, **extra):
+        counter["n"] += 1
+        name = username or f"{(role or 'nobody').lower()}{counter['n']}"
+        user = get_user_model().objects.create_user(username=name, password=PASSWORD,
+                                                    email=f"{name}@example.com", **extra)
+        if role:
+            set_role(user, role)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def client_as(client, make_user):
+    """client_as("Manager") -> the test client signed in as a new user of that role."""
+
+    def _as(role: str | None):
+        client.force_login(make_user(role))
+        return client
+
+    return _as
