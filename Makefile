@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo .tools/bin/uv; fi)
 PY := $(UV) run --frozen python
 
-.PHONY: run test lint sync setup worker simulator clean
+.PHONY: run test lint deploy-check sync setup worker clean
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -28,6 +28,13 @@ test: sync
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# `check --deploy` in production mode (debug off) must report nothing.
+deploy-check: sync
+	DJANGO_DEBUG=0 SECRET_KEY="check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
+	  AUDIT_HMAC_KEY=check-audit-key ALLOWED_HOSTS=ops.example.com \
+	  DATABASE_URL=sqlite:////tmp/juspay-ops-deploy-check.sqlite3 \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 worker: sync
 	$(UV) run --frozen celery -A dashboard worker --beat --loglevel=INFO

@@ -22,6 +22,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", None, "Your starting page."),
     NavItem("Audit log", "audit:list", "dashboard.view_auditevent",
             "Every action, login and change, tamper-evident; filter and export."),
+    NavItem("Merchants", "merchants:list", "dashboard.change_merchant",
+            "Juspay accounts: base URL, keys, merchant id."),
     NavItem("People & roles", "people:list", "dashboard.manage_roles", "Assign people to roles."),
 ]
 

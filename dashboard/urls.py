@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from dashboard.views import audit, health, home, people
+from dashboard.views import audit, health, home, merchants, people
 
 audit_patterns = (
     [
@@ -18,6 +18,15 @@ people_patterns = (
     "people",
 )
 
+merchant_patterns = (
+    [
+        path("", merchants.merchant_list, name="list"),
+        path("add/", merchants.merchant_edit, name="add"),
+        path("<int:pk>/", merchants.merchant_edit, name="edit"),
+    ],
+    "merchants",
+)
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
@@ -25,4 +34,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", include(audit_patterns)),
     path("people/", include(people_patterns)),
+    path("merchants/", include(merchant_patterns)),
 ]

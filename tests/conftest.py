@@ -5,6 +5,8 @@ import shutil
 
 import pytest
 
+pytest_plugins = ["tests.fixtures.simulator"]
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -71,3 +73,8 @@ def client_as(client, make_user):
         return client
 
     return _as
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

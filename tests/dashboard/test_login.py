@@ -1,0 +1,56 @@
+"""Login, logout and failed logins: audited, and repeated failures are throttled."""
+
+import pytest
+
+from dashboard.models import AuditEvent
+from tests.conftest import PASSWORD
+
+
+@pytest.mark.django_db
+def test_login_and_logout_are_audited(client, make_user):
+    user = make_user("Support", username="sam")
+    response = client.post("/accounts/login/", {"username": "sam", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/"
+    client.post("/accounts/logout/")
+    verbs = list(AuditEvent.objects.order_by("sequence").values_list("verb", "actor_id"))
+    assert verbs == [("auth.login", user.pk), ("auth.logout", user.pk)]
+
+
+@pytest.mark.django_db
+def test_failed_login_shows_an_error_and_is_audited(client, make_user):
+    make_user("Support", username="sam")
+    response = client.post("/accounts/login/", {"username": "sam", "password": "wrong"})
+    assert response.status_code == 200
+    assert "didn't match" in response.content.decode()
+    event = AuditEvent.objects.get(verb="auth.login_failed")
+    assert event.actor_username == "sam" and event.actor_id is None
+
+
+@pytest.mark.django_db
+def test_repeated_failures_lock_the_account_even_with_the_right_password(client, make_user, settings):
+    make_user("Support", username="sam")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "sam", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "sam", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_each_request_pushes_the_idle_expiry_forward_and_an_idle_session_ends(client, make_user, settings):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    client.force_login(make_user("Support"))
+    session = Session.objects.get()
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(seconds=5))
+    assert client.get("/").status_code == 200
+    pushed = Session.objects.get(pk=session.pk).expire_date
+    assert pushed > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
