@@ -180,6 +180,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The freshness sweep: re-sync whatever is due (see orders/freshness.py). Run exactly one beat.
+SYNC_SWEEP_SECONDS = float(os.environ.get("SYNC_SWEEP_SECONDS", "30"))
+SYNC_SWEEP_BATCH = int(os.environ.get("SYNC_SWEEP_BATCH", "500"))
+SYNC_CONCURRENCY = int(os.environ.get("SYNC_CONCURRENCY", "32"))
+CELERY_BEAT_SCHEDULE = {
+    "sweep-due-orders": {"task": "orders.tasks.sweep_due", "schedule": SYNC_SWEEP_SECONDS},
+}
 
 # --- Audit log ------------------------------------------------------------------------------------
 AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
@@ -193,6 +200,9 @@ if not AUDIT_HMAC_KEY:
 JUSPAY_BASE_URL = os.environ.get("JUSPAY_BASE_URL", "http://127.0.0.1:8765")
 JUSPAY_API_KEY = os.environ.get("JUSPAY_API_KEY", "sk_sim_demo_key")
 JUSPAY_MERCHANT_ID = os.environ.get("JUSPAY_MERCHANT_ID", "demo_merchant")
+# Webhooks from Juspay authenticate with Basic auth; unset in production = every webhook is refused.
+JUSPAY_WEBHOOK_USERNAME = os.environ.get("JUSPAY_WEBHOOK_USERNAME", "juspay-webhook" if DEBUG else "")
+JUSPAY_WEBHOOK_PASSWORD = os.environ.get("JUSPAY_WEBHOOK_PASSWORD", "dev-only-webhook-password" if DEBUG else "")
 JUSPAY_TIMEOUT_SECONDS = float(os.environ.get("JUSPAY_TIMEOUT_SECONDS", "1.0"))
 JUSPAY_RETRY_TIMEOUT_SECONDS = float(os.environ.get("JUSPAY_RETRY_TIMEOUT_SECONDS", "2.0"))
 

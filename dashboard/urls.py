@@ -35,4 +35,5 @@ urlpatterns = [
     path("audit/", include(audit_patterns)),
     path("people/", include(people_patterns)),
     path("merchants/", include(merchant_patterns)),
+    path("", include("orders.urls")),
 ]

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import close_old_connections
+from django.db import connection
 
 from dashboard import audit
 from dashboard.models import AuditEvent
@@ -34,7 +34,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(celery_worker):
         except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
     for _ in range(5):

@@ -1,0 +1,256 @@
+"""The local cache of what Juspay knows, normalised enough to search, filter and aggregate fast.
+
+Each cached object keeps the last raw JSON Juspay sent for it (`raw`), so nothing Juspay adds is lost,
+and knows its merchant. Rows are written only by `orders.sync` (and the timeline by `orders.events`).
+"""
+
+from django.conf import settings
+from django.db import models
+
+from dashboard.models import Merchant
+
+MONEY = {"max_digits": 18, "decimal_places": 4, "null": True, "blank": True}
+
+
+class SyncSource(models.TextChoices):
+    JUSPAY_POLL = "juspay_poll", "Juspay poll"
+    WEBHOOK = "webhook", "Webhook"
+    DASHBOARD = "dashboard", "Dashboard"
+    IMPORT = "import", "Import"
+
+
+class RefundState(models.TextChoices):
+    """A summary of an order's refunds, for filters and the list."""
+
+    NONE = "none", "No refunds"
+    PENDING = "pending", "Refund pending"
+    PARTIAL = "partial", "Partially refunded"
+    FULL = "full", "Fully refunded"
+    FAILED = "failed", "Refund failed"
+    REVIEW = "manual_review", "Refund in manual review"
+
+
+class FulfilmentState(models.TextChoices):
+    NONE = "none", "No fulfilments"
+    OPEN = "open", "Fulfilment open"
+    DONE = "done", "Fulfilled"
+    FAILED = "failed", "Fulfilment failed"
+    REVIEW = "manual_review", "Fulfilment in manual review"
+
+
+class Order(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    order_id = models.CharField(max_length=64)
+    juspay_id = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=48, db_index=True)
+    status_id = models.IntegerField(null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    effective_amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=8, blank=True)
+    customer_id = models.CharField(max_length=128, blank=True, db_index=True)
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_phone = models.CharField(max_length=32, blank=True)
+    email_normalized = models.CharField(max_length=254, blank=True, db_index=True)
+    phone_normalized = models.CharField(max_length=16, blank=True, db_index=True)
+    payment_method_type = models.CharField(max_length=32, blank=True, db_index=True)
+    payment_method = models.CharField(max_length=64, blank=True)
+    gateway = models.CharField(max_length=64, blank=True, db_index=True)
+    txn_id = models.CharField(max_length=128, blank=True, db_index=True)
+    txn_uuid = models.CharField(max_length=128, blank=True, db_index=True)
+    juspay_created_at = models.DateTimeField(null=True, blank=True)
+    juspay_updated_at = models.DateTimeField(null=True, blank=True)
+    refunded = models.BooleanField(default=False)
+    amount_refunded = models.DecimalField(**MONEY)
+    max_eligible_refund = models.DecimalField(**MONEY)
+    udfs = models.JSONField(default=dict, blank=True)
+    split_applied = models.BooleanField(null=True, blank=True)
+    refund_state = models.CharField(max_length=16, choices=RefundState.choices, default=RefundState.NONE,
+                                    db_index=True)
+    fulfilment_state = models.CharField(max_length=16, choices=FulfilmentState.choices,
+                                        default=FulfilmentState.NONE, db_index=True)
+    is_open = models.BooleanField(default=True, help_text="Payment, a refund or a fulfilment is still moving.")
+    raw = models.JSONField(default=dict, blank=True)
+    unknown = models.JSONField(default=list, blank=True, help_text="Fields/values Juspay sent that we do not know.")
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_fetch_started_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(blank=True)
+    sync_failures = models.PositiveIntegerField(default=0)
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "order_id"], name="order_unique_per_merchant")]
+        indexes = [
+            models.Index(fields=["-juspay_created_at", "-id"], name="order_created_idx"),
+            models.Index(fields=["status", "-juspay_created_at"], name="order_status_created_idx"),
+        ]
+        permissions = [("refresh_order", "Can ask for an order to be re-synced now"),
+                       ("view_unmasked_pii", "Can see customer email, phone and card/account numbers")]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+
+class Transaction(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transactions")
+    txn_id = models.CharField(max_length=128, db_index=True)
+    txn_uuid = models.CharField(max_length=128, blank=True, db_index=True)
+    status = models.CharField(max_length=48)
+    gateway = models.CharField(max_length=64, blank=True)
+    gateway_id = models.IntegerField(null=True, blank=True)
+    amount = models.DecimalField(**MONEY)
+    net_amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=8, blank=True)
+    payment_method_type = models.CharField(max_length=32, blank=True)
+    payment_method = models.CharField(max_length=64, blank=True)
+    rrn = models.CharField(max_length=64, blank=True, db_index=True)
+    epg_txn_id = models.CharField(max_length=128, blank=True, db_index=True)
+    error_code = models.CharField(max_length=128, blank=True)
+    error_message = models.TextField(blank=True)
+    created = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "txn_id"], name="txn_unique_per_order")]
+
+
+class Refund(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    unique_request_id = models.CharField(max_length=128, db_index=True)
+    juspay_refund_id = models.CharField(max_length=128, blank=True)
+    ref = models.CharField(max_length=128, blank=True)
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=32)
+    sent_to_gateway = models.BooleanField(null=True, blank=True)
+    refund_type = models.CharField(max_length=32, blank=True)
+    error_code = models.CharField(max_length=128, blank=True)
+    error_message = models.TextField(blank=True)
+    arn = models.CharField(max_length=128, blank=True)
+    created = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "unique_request_id"], name="refund_unique_per_order")]
+
+
+class Offer(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="offers")
+    offer_id = models.CharField(max_length=128)
+    offer_code = models.CharField(max_length=128, blank=True, db_index=True)
+    status = models.CharField(max_length=32, blank=True)
+    benefits = models.JSONField(default=list, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "offer_id"], name="offer_unique_per_order")]
+
+
+class SplitDetail(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="split_details")
+    sub_vendor_id = models.CharField(max_length=128)
+    amount = models.DecimalField(**MONEY)
+    merchant_commission = models.DecimalField(**MONEY)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "sub_vendor_id"], name="split_unique_per_order")]
+
+
+class PayoutOrder(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payout_orders")
+    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout_orders")
+    payout_order_id = models.CharField(max_length=64)
+    status = models.CharField(max_length=48, db_index=True)
+    type = models.CharField(max_length=32, blank=True)
+    amount = models.DecimalField(**MONEY)
+    customer_id = models.CharField(max_length=128, blank=True, db_index=True)
+    juspay_created_at = models.DateTimeField(null=True, blank=True)
+    juspay_updated_at = models.DateTimeField(null=True, blank=True)
+    udfs = models.JSONField(default=dict, blank=True)
+    is_open = models.BooleanField(default=True)
+    raw = models.JSONField(default=dict, blank=True)
+    unknown = models.JSONField(default=list, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_fetch_started_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(blank=True)
+    sync_failures = models.PositiveIntegerField(default=0)
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "payout_order_id"],
+                                               name="payout_unique_per_merchant")]
+
+    def __str__(self) -> str:
+        return self.payout_order_id
+
+
+class Fulfillment(models.Model):
+    payout_order = models.ForeignKey(PayoutOrder, on_delete=models.CASCADE, related_name="fulfillments")
+    fulfillment_id = models.CharField(max_length=128)
+    status = models.CharField(max_length=48, db_index=True)
+    amount = models.DecimalField(**MONEY)
+    beneficiary_type = models.CharField(max_length=32, blank=True)
+    beneficiary = models.JSONField(default=dict, blank=True)
+    method = models.CharField(max_length=64, blank=True)
+    juspay_created_at = models.DateTimeField(null=True, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["payout_order", "fulfillment_id"],
+                                               name="fulfillment_unique_per_payout")]
+
+
+class PayoutTransaction(models.Model):
+    fulfillment = models.ForeignKey(Fulfillment, on_delete=models.CASCADE, related_name="transactions")
+    transaction_ref = models.CharField(max_length=128, db_index=True)
+    status = models.CharField(max_length=48)
+    amount = models.DecimalField(**MONEY)
+    method = models.CharField(max_length=64, blank=True)
+    gateway_ref_id = models.CharField(max_length=128, blank=True, db_index=True)
+    response_code = models.CharField(max_length=64, blank=True)
+    response_message = models.TextField(blank=True)
+    created = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fulfillment", "transaction_ref"],
+                                               name="payout_txn_unique_per_fulfillment")]
+
+
+class TimelineEvent(models.Model):
+    """One thing that happened to an order (or a payout order), with its source and actor."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
+    payout_order = models.ForeignKey(PayoutOrder, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="events")
+    at = models.DateTimeField(db_index=True)
+    kind = models.CharField(max_length=48, db_index=True)
+    source = models.CharField(max_length=16, choices=SyncSource.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["order", "-at"], name="timeline_order_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class WebhookEvent(models.Model):
+    """A webhook as received: stored once per event id, then a refresh is enqueued."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="webhook_events")
+    event_id = models.CharField(max_length=128, unique=True)
+    event_name = models.CharField(max_length=64, db_index=True)
+    order_id = models.CharField(max_length=64, blank=True, db_index=True)
+    kind = models.CharField(max_length=16, default="order", help_text="order or payout")
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField()
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.event_name} {self.order_id}"

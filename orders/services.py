@@ -1,0 +1,67 @@
+"""Order operations the pages, commands and tasks share: sync one order, look one up live, refresh now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dashboard.juspay.client import JuspayClient
+from dashboard.juspay.errors import JuspayError
+from dashboard.models import Merchant
+from orders import events, sync
+from orders.models import Order, PayoutOrder, SyncSource
+
+
+def _customer_of(merchant: Merchant, order_id: str) -> str | None:
+    value = Order.objects.filter(merchant=merchant, order_id=order_id).values_list("customer_id", flat=True).first()
+    return value or None
+
+
+def sync_order(merchant: Merchant, order_id: str, *, source: str = SyncSource.JUSPAY_POLL, actor: Any = None,
+               client: JuspayClient | None = None) -> sync.SyncResult:
+    """Fetch one order from Juspay and apply it. A Juspay failure is recorded on the cached order (if any)
+    and returned in `error`, never half-applied."""
+    fetched_at = timezone.now()
+    own = client is None
+    juspay = client or JuspayClient.for_merchant(merchant)
+    try:
+        parsed = juspay.order_status(order_id, customer_id=_customer_of(merchant, order_id))
+    except JuspayError as exc:
+        return sync.SyncResult(None, error=sync.record_failure(Order, merchant, "order_id", order_id, exc))
+    finally:
+        if own:
+            juspay.close()
+    return sync.apply_order(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
+
+
+def sync_payout_order(merchant: Merchant, payout_order_id: str, *, source: str = SyncSource.JUSPAY_POLL,
+                      actor: Any = None, client: JuspayClient | None = None) -> sync.SyncResult:
+    fetched_at = timezone.now()
+    own = client is None
+    juspay = client or JuspayClient.for_merchant(merchant)
+    try:
+        parsed = juspay.payout_order_status(payout_order_id)
+    except JuspayError as exc:
+        return sync.SyncResult(None, error=sync.record_failure(PayoutOrder, merchant, "payout_order_id",
+                                                               payout_order_id, exc))
+    finally:
+        if own:
+            juspay.close()
+    return sync.apply_payout_order(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
+
+
+def refresh_now(order: Order, *, actor: Any) -> sync.SyncResult:
+    """Support's "refresh now": re-sync the order and its payouts at once, noted on the timeline."""
+    with transaction.atomic():
+        events.refresh_requested(order, actor=actor).save()
+    result = sync_order(order.merchant, order.order_id, source=SyncSource.DASHBOARD, actor=actor)
+    for payout_id in order.payout_orders.values_list("payout_order_id", flat=True):
+        sync_payout_order(order.merchant, payout_id, source=SyncSource.DASHBOARD, actor=actor)
+    return result
+
+
+def lookup_live(merchant: Merchant, order_id: str, *, actor: Any) -> sync.SyncResult:
+    """Someone asked for an order the cache does not have: ask Juspay, cache it when it exists."""
+    return sync_order(merchant, order_id, source=SyncSource.DASHBOARD, actor=actor)

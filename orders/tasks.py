@@ -1,0 +1,67 @@
+"""Background work on the cache: refresh after a webhook, re-sync what is due."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from dashboard.models import Merchant
+from orders import services
+from orders.bulk import sync_many
+from orders.models import Order, PayoutOrder, SyncSource, WebhookEvent
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def refresh_from_webhook(self, webhook_pk: int) -> str:
+    """Pull the truth for the order a webhook named, then mark the webhook processed."""
+    event = WebhookEvent.objects.select_related("merchant").get(pk=webhook_pk)
+    if event.processed_at:
+        return "already processed"
+    sync_one = services.sync_payout_order if event.kind == "payout" else services.sync_order
+    result = sync_one(event.merchant, event.order_id, source=SyncSource.WEBHOOK)
+    if result.error:
+        WebhookEvent.objects.filter(pk=webhook_pk).update(error=result.error[:2000])
+        raise self.retry(countdown=min(2 ** self.request.retries * 5, 300))
+    with transaction.atomic():
+        WebhookEvent.objects.filter(pk=webhook_pk, processed_at__isnull=True).update(processed_at=timezone.now(),
+                                                                                     error="")
+    return f"{len(result.events)} change(s)"
+
+
+@shared_task
+def sync_order_task(merchant_pk: int, order_id: str, source: str = SyncSource.JUSPAY_POLL) -> str:
+    result = services.sync_order(Merchant.objects.get(pk=merchant_pk), order_id, source=source)
+    return result.error or f"{len(result.events)} change(s)"
+
+
+@shared_task
+def sweep_due(limit: int | None = None) -> dict[str, int]:
+    """Re-sync every cached order and payout order whose `next_sync_at` has come, per merchant, in bulk."""
+    limit = limit or settings.SYNC_SWEEP_BATCH
+    now = timezone.now()
+    totals = {"orders": 0, "payouts": 0, "changes": 0, "errors": 0}
+    for merchant in Merchant.objects.filter(is_active=True):
+        order_ids = list(Order.objects.filter(merchant=merchant, next_sync_at__lte=now)
+                         .order_by("next_sync_at").values_list("order_id", flat=True)[:limit])
+        payout_ids = list(PayoutOrder.objects.filter(merchant=merchant, next_sync_at__lte=now)
+                          .order_by("next_sync_at").values_list("payout_order_id", flat=True)[:limit])
+        if order_ids:
+            report = sync_many(merchant, order_ids, concurrency=settings.SYNC_CONCURRENCY,
+                               source=SyncSource.JUSPAY_POLL)
+            totals["orders"] += report.synced
+            totals["changes"] += report.changes
+            totals["errors"] += report.errors
+        for payout_id in payout_ids:
+            result = services.sync_payout_order(merchant, payout_id, source=SyncSource.JUSPAY_POLL)
+            totals["payouts"] += 1
+            totals["changes"] += len(result.events)
+            totals["errors"] += bool(result.error)
+    if any(totals.values()):
+        log.info("sweep: %s", totals)
+    return totals

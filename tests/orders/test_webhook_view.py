@@ -1,0 +1,87 @@
+"""POST /webhooks/juspay/: Basic auth in constant time, validated body, stored once per event id."""
+
+import base64
+import json
+
+import pytest
+
+from orders.models import Order, TimelineEvent, WebhookEvent
+from tests.fixtures.orders import example
+
+URL = "/webhooks/juspay/"
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@pytest.fixture
+def good_auth(settings):
+    return basic(settings.JUSPAY_WEBHOOK_USERNAME, settings.JUSPAY_WEBHOOK_PASSWORD)
+
+
+@pytest.fixture
+def refreshes(monkeypatch):
+    """The refresh tasks enqueued (not run: this module tests intake; integration tests run the worker)."""
+    calls: list[int] = []
+    monkeypatch.setattr("orders.tasks.refresh_from_webhook.delay", lambda pk: calls.append(pk))
+    return calls
+
+
+def post(client, body, auth):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return client.post(URL, data=data, content_type="application/json", headers={"Authorization": auth})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_good_webhook_is_stored_and_a_refresh_enqueued(client, merchant, good_auth, refreshes):
+    body = example("webhook_order_succeeded.json")
+    response = post(client, body, good_auth)
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    event = WebhookEvent.objects.get()
+    assert (event.event_id, event.order_id, event.kind) == (body["id"], body["content"]["order"]["order_id"], "order")
+    assert refreshes == [event.pk]
+    assert not Order.objects.exists()  # the webhook is a trigger; the pull makes the order
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_webhook_stores_nothing_new(client, merchant, good_auth, refreshes):
+    body = example("webhook_order_refunded.json")
+    post(client, body, good_auth)
+    again = post(client, body, good_auth)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    assert WebhookEvent.objects.count() == 1 and len(refreshes) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("auth", ["", "Basic bm90OnJpZ2h0", "Bearer abc", "Basic !!!"])
+def test_bad_credentials_are_refused_and_nothing_is_stored(client, merchant, auth, refreshes):
+    response = post(client, example("webhook_order_succeeded.json"), auth)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Basic")
+    assert not WebhookEvent.objects.exists() and refreshes == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("body", "reason"), [
+    (b"{not json", "not JSON"),
+    ([1, 2], "not a JSON object"),
+    ({"hello": "world"}, "neither event_name nor label"),
+    ({"event_name": "ORDER_SUCCEEDED", "content": {"order": {"order_id": "X1", "status": "CHARGED"}}}, "no event id"),
+    ({"id": "evt_V2_1", "event_name": "ORDER_SUCCEEDED", "content": {}}, "names no order"),
+    ({"id": "evt_V2_2", "event_name": "ORDER_SUCCEEDED", "content": {"order": {"order_id": "X", "amount": "lots",
+                                                                             "status": "CHARGED"}}}, "does not fit"),
+])
+def test_a_malformed_body_is_a_400_with_a_reason(client, merchant, good_auth, refreshes, body, reason):
+    response = post(client, body, good_auth)
+    assert response.status_code == 400
+    assert reason in response.json()["reason"]
+    assert not WebhookEvent.objects.exists() and not TimelineEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payout_webhook_names_its_payout_order(client, merchant, good_auth, refreshes):
+    body = example("payout_webhook_order.json")
+    assert post(client, body, good_auth).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert (event.kind, event.order_id) == ("payout", body["info"]["merchantOrderId"])
