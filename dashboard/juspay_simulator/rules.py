@@ -1,0 +1,134 @@
+"""Validation of the two POST endpoints, in the order Juspay's documented errors imply (API.md §2.3, §3.4)."""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from . import errors
+from .model import Order, maximum_eligible_refund, order_status
+
+DUPLICATE_AMOUNT_WINDOW = 5.0  # seconds; the docs say 5 s on one page and 2 s on another
+FULFILMENT_STATUSES = frozenset({"SUCCESS", "FAILURE", "PENDING"})
+FULFILMENT_COMMANDS = frozenset({"NO_ACTION", "INITIATE_CREDIT", "INITIATE_REFUND", "BLOCK_IMEI", "UNBLOCK_IMEI",
+                                 "POST_TXN_SPLIT_SETTLEMENT", "INVOICE", "PROTEST", "HOLD", "RELEASE_HOLD"})
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    http_status: int
+    body: dict
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRequest:
+    unique_request_id: str
+    amount: float
+    split_settlement_details: str
+
+
+@dataclass(frozen=True, slots=True)
+class FulfilmentRequest:
+    status: str
+    command: str
+    time: str
+    fulfillment_id: str
+    data: str
+    split_details: dict | None
+
+
+def _text(fields: dict, name: str) -> str:
+    value = fields.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def parse_amount(value: str) -> float | None:
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        return None
+    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
+        return None
+    return float(amount)
+
+
+def validate_refund(order: Order, fields: dict, now: float) -> RefundRequest | Rejection:
+    unique_request_id = _text(fields, "unique_request_id").strip()
+    raw_amount = _text(fields, "amount").strip()
+    if not unique_request_id or not raw_amount:
+        return Rejection(400, errors.REFUND_MISSING_FIELDS)
+    if any(r.unique_request_id == unique_request_id for r in order.refunds):
+        return Rejection(400, errors.REFUND_DUPLICATE_REQUEST_ID)
+    amount = parse_amount(raw_amount)
+    if amount is None:
+        return Rejection(400, errors.REFUND_AMOUNT_INVALID)
+    if order_status(order, now) != "CHARGED":
+        return Rejection(400, errors.REFUND_ORDER_NOT_SUCCESSFUL)
+    if amount > maximum_eligible_refund(order, now) + 1e-9:
+        return Rejection(400, errors.REFUND_AMOUNT_EXCEEDED)
+    if any(r.amount == amount and now - r.created < DUPLICATE_AMOUNT_WINDOW for r in order.refunds):
+        return Rejection(400, errors.REFUND_DUPLICATE_AMOUNT)
+    split = _text(fields, "metadata.split_settlement_details") or _nested_split(fields)
+    return RefundRequest(unique_request_id, amount, split)
+
+
+def _nested_split(fields: dict) -> str:
+    metadata = fields.get("metadata")
+    if isinstance(metadata, dict):
+        return _text(metadata, "split_settlement_details")
+    return ""
+
+
+def validate_fulfilment(order: Order, fields: dict, now: float) -> FulfilmentRequest | Rejection:
+    status = _text(fields, "fulfillment_status").strip()
+    command = _text(fields, "fulfillment_command").strip()
+    missing = [name for name, value in (("fulfillment_status", status), ("fulfillment_command", command))
+               if not value]
+    if missing:
+        return Rejection(400, errors.invalid_input(f"Mandatory fields are missing: {', '.join(missing)}"))
+    if status not in FULFILMENT_STATUSES:
+        return Rejection(400, errors.invalid_input(f"Invalid value for fulfillment_status: {status}"))
+    if command not in FULFILMENT_COMMANDS:
+        return Rejection(400, errors.invalid_input(f"Invalid value for fulfillment_command: {command}"))
+    if not any(txn.status(now) == "CHARGED" for txn in order.txns):
+        return Rejection(400, errors.no_txn_found())
+    split_details = None
+    if command == "POST_TXN_SPLIT_SETTLEMENT":
+        split_details = _split_details(_text(fields, "split_settlement_details"))
+        if split_details is None:
+            return Rejection(400, errors.invalid_input("split_settlement_details is missing or invalid"))
+    fulfillment_id = _text(fields, "fulfillment_id")
+    if _already_executed(order, command, fulfillment_id):
+        return Rejection(400, errors.fulfillment_duplicate())
+    return FulfilmentRequest(status, command, _text(fields, "fulfillment_time"), fulfillment_id,
+                             _text(fields, "fulfillment_data"), split_details)
+
+
+def _already_executed(order: Order, command: str, fulfillment_id: str) -> bool:
+    """A command that already succeeded cannot run again. NO_ACTION is documented as the one non-terminal
+    command, so it repeats only as a duplicate when it carries the same fulfillment_id."""
+    for previous in order.commands:
+        if previous["command"] != command or previous["status"] != "SUCCESS":
+            continue
+        if command != "NO_ACTION" or previous.get("fulfillment_id", "") == fulfillment_id:
+            return True
+    return False
+
+
+def _split_details(raw: str) -> dict | None:
+    try:
+        details = json.loads(raw)
+    except ValueError:
+        return None
+    splits = details.get("vendor", {}).get("split") if isinstance(details, dict) else None
+    if not isinstance(splits, list) or not splits:
+        return None
+    for split in splits:
+        if not isinstance(split, dict) or not split.get("sub_mid") or parse_amount(str(split.get("amount"))) is None:
+            return None
+    return details

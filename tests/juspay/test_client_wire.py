@@ -1,0 +1,222 @@
+"""What the clients put on the wire and how they retry, checked with httpx's in-memory transport.
+
+The same behaviour against a real HTTP server is in test_client_contract.py (the simulator).
+"""
+
+import asyncio
+from decimal import Decimal
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+
+from dashboard.juspay import AsyncJuspayClient, JuspayClient, JuspayConfig, Resolution, errors
+from dashboard.request_context import bind
+
+from .examples import example
+
+CONFIG = JuspayConfig(base_url="https://sandbox.example.test/", api_key="sk_test_7Hq2Lr9Vx4Pz",
+                      merchant_id="acme_retail", version="2023-06-30", timeout=1.0, retry_timeout=2.0, max_attempts=3)
+
+
+def client(handler, **kwargs) -> JuspayClient:
+    return JuspayClient(CONFIG, transport=httpx.MockTransport(handler), sleep=lambda s: None, **kwargs)
+
+
+def test_order_status_request_carries_the_documented_headers():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=example("order_status_charged.json"))
+
+    with bind(request_id="req-42"), client(handler) as juspay:
+        order = juspay.order_status("ORD2406A17", customer_id="cust_5f2a91", full_gateway_response=True)
+    assert order.order_id == "ORD2406A17"
+    (request,) = seen
+    assert request.method == "GET"
+    assert request.url.path == "/orders/ORD2406A17"
+    assert request.url.params["options.add_full_gateway_response"] == "true"
+    assert request.headers["authorization"] == "Basic c2tfdGVzdF83SHEyTHI5Vng0UHo6"  # API.md §0.2's example
+    assert request.headers["x-merchantid"] == "acme_retail"
+    assert request.headers["x-routing-id"] == "cust_5f2a91"
+    assert request.headers["version"] == "2023-06-30"
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert request.headers["x-request-id"] == "req-42"
+    assert request.extensions["timeout"]["read"] == 1.0
+
+
+def test_routing_id_falls_back_to_the_order_id_and_ids_are_path_escaped():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={**example("payout_order_status_fulfillment.json"), "orderId": "PO_1@x"})
+
+    with client(handler) as juspay:
+        payout = juspay.payout_order_status("PO_1@x/..")
+    assert payout.order_id == "PO_1@x"
+    assert seen[0].url.raw_path.startswith(b"/payout/merchant/v1/orders/PO_1%40x%2F..")
+    assert seen[0].url.params["expand"] == "fulfillment,payment,refund"
+    assert seen[0].headers["x-routing-id"] == "PO_1@x/.."
+    assert seen[0].headers["content-type"] == "application/json"
+
+
+def test_refund_is_form_encoded_as_documented():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=example("refund_response.json"))
+
+    with client(handler) as juspay:
+        outcome = juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("499"))
+    assert (outcome.resolution, outcome.refund.status, outcome.refund.amount) == (Resolution.SENT, "PENDING",
+                                                                                  Decimal("499"))
+    assert seen[0].content == b"unique_request_id=RFD-A17-0001&amount=499.00"
+    assert seen[0].url.path == "/orders/ORD2406A17/refunds"
+
+
+def test_get_retries_a_timeout_with_the_longer_timeout_then_succeeds():
+    timeouts: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"]["read"])
+        if len(timeouts) == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json=example("order_status_charged.json"))
+
+    with client(handler) as juspay:
+        assert juspay.order_status("ORD2406A17").status == "CHARGED"
+    assert timeouts == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_get_retries_server_faults_and_gives_up_after_max_attempts(status):
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(status, text="busy")
+
+    with client(handler) as juspay, pytest.raises(errors.JuspayUnavailable) as caught:
+        juspay.order_status("ORD1")
+    assert len(calls) == 3 and caught.value.attempts == 3 and caught.value.http_status == status
+
+
+def test_get_does_not_retry_a_refusal():
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(400, json=example("error_400.json"))
+
+    with client(handler) as juspay, pytest.raises(errors.JuspayNotFound):
+        juspay.order_status("ORD-DOES-NOT-EXIST-01")
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("exc", [httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError, httpx.PoolTimeout])
+def test_callers_never_see_httpx_exceptions(exc):
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc("boom", request=request)
+
+    with client(handler) as juspay, pytest.raises(errors.JuspayUnavailable) as caught:
+        juspay.order_status("ORD1")
+    assert not isinstance(caught.value, httpx.HTTPError)
+
+
+def test_refund_with_a_lost_answer_is_settled_by_order_status_without_a_second_post():
+    posts: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            posts.append(request.content)
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return httpx.Response(200, json=example("refund_response.json"))
+
+    with client(handler) as juspay:
+        outcome = juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("499.00"))
+    assert outcome.resolution is Resolution.FOUND_ON_CHECK and outcome.refund.unique_request_id == "RFD-A17-0001"
+    assert len(posts) == 1
+
+
+def test_a_key_reused_for_another_amount_is_a_duplicate_error():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=example("refund_response.json"))  # holds RFD-A17-0001 for 499
+
+    with client(handler) as juspay, pytest.raises(errors.JuspayDuplicateRequest):
+        juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("10"), check_first=True)
+
+
+def test_fulfillment_request_body_and_answer():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=example("fulfillment_sync_response.json"))
+
+    with client(handler) as juspay:
+        outcome = juspay.fulfillment_sync("ORD2406A17", fulfillment_id="DLV-88421-BLR", status="SUCCESS",
+                                          command="NO_ACTION", data="courier=BlueDart;awb=77812345601")
+    assert outcome.resolution is Resolution.SENT and outcome.command.command == "NO_ACTION"
+    assert dict(parse_qsl(seen[0].content.decode())) == {
+        "fulfillment_status": "SUCCESS", "fulfillment_command": "NO_ACTION", "fulfillment_id": "DLV-88421-BLR",
+        "fulfillment_data": "courier=BlueDart;awb=77812345601"}
+
+
+def test_bad_arguments_fail_before_anything_is_sent():
+    def handler(request: httpx.Request) -> httpx.Response:  # pragma: no cover - must not be reached
+        raise AssertionError("sent")
+
+    with client(handler) as juspay:
+        with pytest.raises(ValueError):
+            juspay.refund("ORD1", unique_request_id="R1", amount=Decimal("1.001"))
+        with pytest.raises(ValueError):
+            juspay.fulfillment_sync("ORD1", fulfillment_id="F1", status="SUCCESS", command="NOT_A_COMMAND")
+
+
+def test_async_bulk_fetch_keeps_concurrency_bounded_and_reports_each_id():
+    in_flight = 0
+    peak = 0
+    routing: dict[str, str] = {}
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        routing[request.url.path.rsplit("/", 1)[-1]] = request.headers["x-routing-id"]
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        order_id = request.url.path.rsplit("/", 1)[-1]
+        if order_id.endswith("7"):
+            return httpx.Response(400, json={**example("error_400.json"), "order_id": order_id})
+        return httpx.Response(200, json={**example("order_status_charged.json"), "order_id": order_id})
+
+    async def main() -> list:
+        async with AsyncJuspayClient(CONFIG, transport=httpx.MockTransport(handler)) as juspay:
+            ids = [f"ORD{i}" for i in range(100)]
+            return [r async for r in juspay.order_statuses(ids, concurrency=8, customer_ids={"ORD3": "cust_3"})]
+
+    results = asyncio.run(main())
+    assert sorted(r.order_id for r in results) == sorted(f"ORD{i}" for i in range(100))
+    failed = {r.order_id for r in results if not r.ok}
+    assert failed == {f"ORD{i}" for i in range(100) if str(i).endswith("7")}
+    assert all(isinstance(r.error, errors.JuspayNotFound) for r in results if not r.ok)
+    assert all(r.order is not None and r.order.order_id == r.order_id for r in results if r.ok)
+    assert 1 < peak <= 8
+    assert (routing["ORD3"], routing["ORD4"]) == ("cust_3", "ORD4")
+
+
+def test_config_from_a_merchant_row_keeps_the_key_out_of_repr():
+    class Merchant:
+        base_url = "https://sandbox.juspay.in"
+        api_key = "sk_live_secret"
+        merchant_id = "acme"
+        api_version = "2025-01-10"
+
+    config = JuspayConfig.for_merchant(Merchant())  # type: ignore[arg-type]
+    assert (config.base_url, config.merchant_id, config.version) == ("https://sandbox.juspay.in", "acme",
+                                                                     "2025-01-10")
+    assert (config.timeout, config.retry_timeout) == (1.0, 2.0)  # JUSPAY_TIMEOUT_SECONDS, JUSPAY_RETRY_...
+    assert "sk_live_secret" not in repr(config)

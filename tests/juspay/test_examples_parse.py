@@ -1,0 +1,324 @@
+"""Every documented example in shared/juspay/examples/ parses into the right type, with the right values."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import parse_qsl
+
+import pytest
+
+from dashboard.juspay import errors
+from dashboard.juspay.enums import OrderStatus, RefundStatus, describe
+from dashboard.juspay.forms import FulfillmentRequest, RefundRequest, TxnRefundRequest
+from dashboard.juspay.types_fulfillment import FulfillmentResponse
+from dashboard.juspay.types_order import Order
+from dashboard.juspay.types_payout import PayoutOrder
+from dashboard.juspay.types_refund import TxnRefund
+from dashboard.juspay.types_webhook import PayoutWebhookEvent, WebhookEvent
+
+from .examples import EXAMPLES, example, example_text
+
+
+def order(name: str) -> Order:
+    parsed = Order.parse(example(name))
+    assert parsed.raw == example(name)
+    assert parsed.unknown_fields() == [] and parsed.unknown_values() == []
+    return parsed
+
+
+def check_order_status_charged() -> None:
+    o = order("order_status_charged.json")
+    assert (o.order_id, o.status, o.status_id, o.is_paid) == ("ORD2406A17", "CHARGED", 21, True)
+    assert o.status_info is OrderStatus.CHARGED and o.status_info.meaning == "Payment succeeded"
+    assert o.amount == Decimal("1499") and isinstance(o.amount, Decimal)
+    assert o.date_created == datetime(2024, 6, 11, 9, 14, 5, tzinfo=UTC)
+    assert o.refunds == [] and o.offers == [] and o.txn_list == []
+    assert o.card is not None and (o.card.last_four_digits, o.card.card_brand, o.card.card_type) == (
+        "1111", "VISA", "CREDIT")
+    assert o.txn_detail is not None and o.txn_detail.status == "CHARGED" and o.txn_detail.gateway == "RAZORPAY"
+    breakup = o.txn_detail.txn_amount_breakup
+    assert [(b.name, b.amount, b.sno, b.method) for b in breakup] == [("BASE", Decimal("1499"), 1, "ADD")]
+    assert o.payment_gateway_response is not None and o.payment_gateway_response.rrn == "416309871234"
+    assert o.metadata == {"payment_page_client_id": "acme_retail"}
+    assert o.udf1 == "web" and o.udf10 == ""
+
+
+def check_order_status_refund_succeeded() -> None:
+    o = order("order_status_refund_succeeded.json")
+    assert o.status == "CHARGED" and o.refunded is False
+    assert (o.amount_refunded, o.maximum_eligible_refund_amount) == (Decimal("499"), Decimal("1000"))
+    (refund,) = o.refunds
+    assert (refund.unique_request_id, refund.status, refund.amount, refund.sent_to_gateway) == (
+        "RFD-A17-0001", "SUCCESS", Decimal("499"), True)
+    assert refund.pg_processed_at == datetime(2024, 6, 12, 8, 17, 40, tzinfo=UTC)
+    assert refund.metadata == {"speed_requested": "normal", "speed_processed": "normal"}
+    assert RefundStatus.lookup(refund.status) is RefundStatus.SUCCESS
+
+
+def check_order_status_split_payment_txn_list() -> None:
+    o = order("order_status_split_payment_txn_list.json")
+    assert o.txn_detail is None and len(o.txn_list) == 2
+    card_leg, reward_leg = o.txn_list
+    assert (card_leg.payment_method_type, card_leg.effective_amount) == ("CARD", Decimal("900"))
+    assert (reward_leg.payment_method_type, reward_leg.payment_method, reward_leg.effective_amount) == (
+        "REWARD", "LOYLTYREWARDZ", Decimal("300"))
+    assert reward_leg.card is None and reward_leg.gateway_id == 273
+    assert [t.txn_amount for t in o.transaction_details()] == [Decimal("900"), Decimal("300")]
+    assert sum(t.effective_amount for t in o.txn_list) == o.amount
+
+
+def check_order_status_split_settlement() -> None:
+    o = order("order_status_split_settlement.json")
+    split = o.split_settlement_response
+    assert split is not None and split.split_applied is True
+    assert [(d.sub_vendor_id, d.amount, d.merchant_commission) for d in split.split_details] == [
+        ("vendor_north_01", Decimal("600"), Decimal("30")), ("vendor_south_07", Decimal("300"), Decimal("15"))]
+    assert sum(d.amount for d in split.split_details) == o.amount
+
+
+def check_order_status_with_offers() -> None:
+    o = order("order_status_with_offers.json")
+    assert (o.amount, o.effective_amount) == (Decimal("2000"), Decimal("1800"))
+    (offer,) = o.offers
+    assert (offer.offer_code, offer.status) == ("HDFCFEST10", "AVAILED")
+    (benefit,) = offer.benefits
+    assert (benefit.type, benefit.amount) == ("DISCOUNT", Decimal("200"))
+    assert benefit.calculation_info is not None
+    assert (benefit.calculation_info.calculation_rule, benefit.calculation_info.value,
+            benefit.calculation_info.max_amount) == ("PERCENTAGE", Decimal("10"), Decimal("250"))
+    assert o.txn_detail is not None and o.txn_detail.offer_deduction_amount == Decimal("200")
+    breakup = o.txn_detail.txn_amount_breakup
+    assert [(b.name, b.method, b.desc) for b in breakup] == [
+        ("BASE", "ADD", None), ("ADD_ON", "ADD", "GiftWrap"), ("OFFER", "SUB", None)]
+    signed = sum(b.amount if b.method == "ADD" else -b.amount for b in breakup)
+    assert signed == o.effective_amount
+
+
+def check_order_status_with_refunds() -> None:
+    o = order("order_status_with_refunds.json")
+    assert o.amount_refunded == Decimal("1500") and o.refunded is False
+    assert [(r.unique_request_id, r.status) for r in o.refunds] == [
+        ("RFD-B42-0001", "SUCCESS"), ("RFD-B42-0002", "PENDING")]
+    pending = o.find_refund("RFD-B42-0002")
+    assert pending is not None and pending.id is None and pending.ref is None and pending.sent_to_gateway is False
+    assert pending.expected_refund_credit_time == datetime(2024, 6, 19, 6, tzinfo=UTC)
+    assert o.upi is not None and o.upi.payer_app == "com.phonepe.app" and o.upi.txn_flow_type == "INTENT"
+
+
+def check_refund_response() -> None:
+    o = order("refund_response.json")
+    refund = o.find_refund("RFD-A17-0001")
+    assert refund is not None and (refund.status, refund.sent_to_gateway, refund.id) == ("PENDING", False, None)
+    assert o.status == "CHARGED" and o.maximum_eligible_refund_amount == Decimal("1000")
+
+
+def check_fulfillment_sync_response() -> None:
+    r = FulfillmentResponse.parse(example("fulfillment_sync_response.json"))
+    assert (r.status, r.order_id) == ("SUCCESS", "ORD2406A17")
+    (command,) = r.commands
+    assert (command.command, command.status, command.metadata) == (
+        "NO_ACTION", "SUCCESS", "courier=BlueDart;awb=77812345601")
+    assert command.date_created == datetime(2024, 6, 11, 15, 42, 12, tzinfo=UTC)
+    assert r.unknown_fields() == []
+
+
+def check_payout_order_status_fulfillment() -> None:
+    p = PayoutOrder.parse(example("payout_order_status_fulfillment.json"))
+    assert (p.order_id, p.type, p.status, p.amount) == ("PO2406X0019", "FULFILL_ONLY", "FULFILLMENTS_SUCCESSFUL",
+                                                        Decimal("750"))
+    assert p.payments == [] and p.refunds == []
+    (fulfillment,) = p.fulfillments
+    assert (fulfillment.status, fulfillment.amount, fulfillment.preferred_method_list) == (
+        "SUCCESS", Decimal("750"), ["YESBANK_IMPS"])
+    beneficiary = fulfillment.beneficiary_details
+    assert beneficiary is not None and beneficiary.type == "ACCOUNT_IFSC"
+    assert beneficiary.details is not None and beneficiary.details.ifsc == "HDFC0000123"
+    assert fulfillment.additional_info is not None and fulfillment.additional_info.attempt_threshold == 25
+    (txn,) = p.transactions
+    assert (txn.status, txn.fulfillment_method, txn.amount) == ("SUCCESS", "YESBANK_IMPS", Decimal("750"))
+    assert txn.txn_response is not None and txn.txn_response.request_id == txn.transaction_ref
+    assert p.unknown_fields() == [] and p.unknown_values() == []
+
+
+def check_payout_order_status_payment() -> None:
+    p = PayoutOrder.parse(example("payout_order_status_payment.json"))
+    (payment,) = p.payments
+    assert (payment.amount, payment.payment_method_type, payment.txn_id) == (
+        Decimal("1200"), "UPI", "payout_merchant-PO2406P0042-1")
+    # The constructed example says CHARGED; the v3.2 page documents SUCCESS/PENDING/FAILURE/MANUAL_REVIEW.
+    assert [(u.path, u.value) for u in p.unknown_values()] == [("payments[0].status", "CHARGED")]
+
+
+def check_payout_order_status_refund() -> None:
+    p = PayoutOrder.parse(example("payout_order_status_refund.json"))
+    (refund,) = p.refunds
+    assert (refund.unique_request_id, refund.status, refund.amount) == ("PO2406P0042-rf1", "SUCCESS",
+                                                                        Decimal("1200"))
+    assert p.status == "FULFILLMENTS_FAILURE" and p.unknown_values() == []
+
+
+def check_payout_webhook_order() -> None:
+    w = PayoutWebhookEvent.parse(example("payout_webhook_order.json"))
+    assert (w.label, w.value) == ("ORDER", "FULFILLMENTS_SUCCESSFUL")
+    assert w.info is not None and (w.info.merchant_order_id, w.info.order_type) == ("PO2406X0019", "FULFILL_ONLY")
+    assert w.unknown_fields() == [] and w.unknown_values() == []
+
+
+def check_payout_webhook_txn() -> None:
+    w = PayoutWebhookEvent.parse(example("payout_webhook_txn.json"))
+    assert (w.label, w.value) == ("FULFILLMENT_TXN", "SUCCESS")
+    assert w.info is not None and w.info.fulfillment_id == "8e1f2a3b4c5d6e7f8091a2b3c4d5e6-f1"
+    assert w.info.attempted is True and w.info.amount == Decimal("750")
+    assert w.unknown_fields() == []
+
+
+def webhook(name: str) -> WebhookEvent:
+    event = WebhookEvent.parse(example(name))
+    assert event.unknown_fields() == [] and event.unknown_values() == []
+    return event
+
+
+def check_webhook_order_failed() -> None:
+    event = webhook("webhook_order_failed.json")
+    assert event.event_name == "ORDER_FAILED" and event.content.order is not None
+    o = event.content.order
+    assert (o.status, o.status_id, o.bank_error_message, o.is_paid) == ("AUTHORIZATION_FAILED", 27, "Do not honour",
+                                                                         False)
+    assert describe(OrderStatus, o.status) == "Customer authenticated, but the bank declined"
+
+
+def check_webhook_order_refunded() -> None:
+    o = webhook("webhook_order_refunded.json").content.order
+    assert o is not None and o.status == "CHARGED" and [r.status for r in o.refunds] == ["SUCCESS"]
+
+
+def check_webhook_order_succeeded() -> None:
+    event = webhook("webhook_order_succeeded.json")
+    assert event.date_created == datetime(2024, 6, 11, 9, 15, 3, tzinfo=UTC)
+    assert event.content.order is not None and event.content.order.is_paid and event.content.txn is None
+
+
+def check_webhook_txn_charged() -> None:
+    txn = webhook("webhook_txn_charged.json").content.txn
+    assert txn is not None and (txn.status, txn.status_id, txn.txn_amount) == ("CHARGED", 21, Decimal("1499"))
+    assert txn.card is not None and txn.card.card_brand == "VISA"
+    assert txn.payment_gateway_response is not None and txn.payment_gateway_response.auth_id_code == "837261"
+
+
+def check_txn_refund_response() -> None:
+    r = TxnRefund.parse(example("txn_refund_response.json"))
+    assert (r.status, r.amount, r.sent_to_gateway, r.refund_type) == ("PENDING", Decimal("250"), False, "STANDARD")
+    assert r.unknown_fields() == []
+
+
+def check_refund_request() -> None:
+    request = RefundRequest.model_validate(example("refund_request.json"))
+    assert request.amount == Decimal("499.00")
+    assert request.encode() == example_text("refund_request.form.txt")
+
+
+def check_fulfillment_sync_request() -> None:
+    request = FulfillmentRequest.model_validate(example("fulfillment_sync_request.json"))
+    assert (request.fulfillment_command, request.fulfillment_id) == ("NO_ACTION", "DLV-88421-BLR")
+    assert request.encode() == example_text("fulfillment_sync_request.form.txt")
+
+
+def check_fulfillment_sync_split_request() -> None:
+    form = dict(parse_qsl(example_text("fulfillment_sync_split_request.form.txt")))
+    request = FulfillmentRequest.model_validate(form)
+    assert request.split_settlement_details is not None
+    assert [(s.sub_mid, s.amount) for s in request.split_settlement_details.vendor.split] == [
+        ("vendor_north_01", Decimal("500")), ("vendor_south_07", Decimal("300"))]
+    assert request.encode() == example_text("fulfillment_sync_split_request.form.txt")
+
+
+def check_txn_refund_request() -> None:
+    request = TxnRefundRequest.model_validate(example("txn_refund_request.json"))
+    assert request.to_form() == {"unique_request_id": "RFD-A17-0002", "amount": "250.00",
+                                 "txn_id": "acme_retail-ORD2406A17-1", "refund_type": "STANDARD"}
+
+
+def error_for(name: str, http_status: int) -> errors.JuspayError:
+    return errors.error_from_response(http_status, example(name))
+
+
+def check_error_400() -> None:
+    error = error_for("error_400.json", 400)
+    assert type(error) is errors.JuspayNotFound and error.code == "RESOURCE_NOT_FOUND"
+
+
+def check_error_400_invalid_input() -> None:
+    error = error_for("error_400_invalid_input.json", 400)
+    assert type(error) is errors.JuspayInvalidRequest and error.code == "INVALID_INPUT"
+
+
+def check_error_401() -> None:
+    error = error_for("error_401.json", 401)
+    assert type(error) is errors.JuspayAuthError and error.error_code == "access_denied"
+
+
+def check_fulfillment_sync_error() -> None:
+    assert type(error_for("fulfillment_sync_error.json", 400)) is errors.JuspayNoSuccessfulTxn
+
+
+def check_fulfillment_sync_error_duplicate() -> None:
+    assert type(error_for("fulfillment_sync_error_duplicate.json", 400)) is errors.JuspayDuplicateRequest
+
+
+def check_refund_error_amount_exceeded() -> None:
+    assert type(error_for("refund_error_amount_exceeded.json", 400)) is errors.JuspayAmountError
+
+
+def check_refund_error_duplicate() -> None:
+    assert type(error_for("refund_error_duplicate.json", 400)) is errors.JuspayDuplicateRequest
+
+
+def check_refund_error_missing_fields() -> None:
+    assert type(error_for("refund_error_missing_fields.json", 400)) is errors.JuspayInvalidRequest
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "order_status_charged.json": check_order_status_charged,
+    "order_status_refund_succeeded.json": check_order_status_refund_succeeded,
+    "order_status_split_payment_txn_list.json": check_order_status_split_payment_txn_list,
+    "order_status_split_settlement.json": check_order_status_split_settlement,
+    "order_status_with_offers.json": check_order_status_with_offers,
+    "order_status_with_refunds.json": check_order_status_with_refunds,
+    "refund_response.json": check_refund_response,
+    "fulfillment_sync_response.json": check_fulfillment_sync_response,
+    "payout_order_status_fulfillment.json": check_payout_order_status_fulfillment,
+    "payout_order_status_payment.json": check_payout_order_status_payment,
+    "payout_order_status_refund.json": check_payout_order_status_refund,
+    "payout_webhook_order.json": check_payout_webhook_order,
+    "payout_webhook_txn.json": check_payout_webhook_txn,
+    "webhook_order_failed.json": check_webhook_order_failed,
+    "webhook_order_refunded.json": check_webhook_order_refunded,
+    "webhook_order_succeeded.json": check_webhook_order_succeeded,
+    "webhook_txn_charged.json": check_webhook_txn_charged,
+    "txn_refund_response.json": check_txn_refund_response,
+    "refund_request.json": check_refund_request,
+    "refund_request.form.txt": check_refund_request,
+    "fulfillment_sync_request.json": check_fulfillment_sync_request,
+    "fulfillment_sync_request.form.txt": check_fulfillment_sync_request,
+    "fulfillment_sync_split_request.form.txt": check_fulfillment_sync_split_request,
+    "txn_refund_request.json": check_txn_refund_request,
+    "error_400.json": check_error_400,
+    "error_400_invalid_input.json": check_error_400_invalid_input,
+    "error_401.json": check_error_401,
+    "fulfillment_sync_error.json": check_fulfillment_sync_error,
+    "fulfillment_sync_error_duplicate.json": check_fulfillment_sync_error_duplicate,
+    "refund_error_amount_exceeded.json": check_refund_error_amount_exceeded,
+    "refund_error_duplicate.json": check_refund_error_duplicate,
+    "refund_error_missing_fields.json": check_refund_error_missing_fields,
+}
+
+
+def test_every_example_file_has_a_check():
+    on_disk = {path.name for path in EXAMPLES.iterdir() if path.is_file()}
+    assert on_disk, f"no examples found in {EXAMPLES}"
+    assert on_disk == set(CHECKS), "examples without a check (or checks without a file)"
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_example_parses_into_the_documented_type(name):
+    CHECKS[name]()

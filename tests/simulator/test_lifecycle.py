@@ -1,0 +1,89 @@
+"""Time: pending payments resolve, payout fulfilments progress, the clock moves with --speed."""
+
+import time
+
+import pytest
+
+from tests.fixtures.simulator import SimulatorProcess
+
+DAY = 86400
+
+
+def order(sim, order_id: str) -> dict:
+    return sim.http.get(f"/orders/{order_id}").json()
+
+
+def payout(sim, order_id: str) -> dict:
+    return sim.http.get(f"/payout/merchant/v1/orders/{order_id}", params={"expand": "fulfillment"}).json()
+
+
+@pytest.mark.parametrize(("pending", "outcome", "status_id"), [
+    ("PENDING_VBV", "CHARGED", 21),
+    ("AUTHORIZING", "AUTHORIZATION_FAILED", 27),
+    ("CAPTURE_INITIATED", "CHARGED", 21),
+    ("VOID_INITIATED", "VOIDED", 31),
+])
+def test_pending_payment_resolves_when_its_time_comes(juspay_sim, pending, outcome, status_id):
+    order_id = juspay_sim.create_order(amount=640, status=pending, resolve_to=outcome, resolve_after_seconds=300)
+
+    before = order(juspay_sim, order_id)
+    juspay_sim.advance(301)
+    after = order(juspay_sim, order_id)
+
+    assert before["status"] == pending and before["maximum_eligible_refund_amount"] == 0
+    assert (after["status"], after["status_id"]) == (outcome, status_id)
+    assert after["txn_detail"]["status"] == outcome and after["last_updated"] > before["last_updated"]
+    if outcome == "CHARGED":
+        assert after["maximum_eligible_refund_amount"] == 640
+        assert after["payment_gateway_response"]["resp_code"]
+
+
+def test_failed_attempt_shows_bank_error(juspay_sim):
+    order_id = juspay_sim.create_order(amount=640, status="AUTHORIZATION_FAILED", payment_method_type="CARD")
+
+    body = order(juspay_sim, order_id)
+
+    assert body["bank_error_code"] and body["bank_error_message"]
+    assert body["txn_detail"]["error_code"] == body["bank_error_code"]
+
+
+def test_payout_fulfilment_progresses_and_goes_to_manual_review(juspay_sim):
+    settled_id = juspay_sim.create_payout_order(fulfillments=["PENDING", "CREATED"])
+    stuck_id = juspay_sim.create_payout_order(fulfillments=["MANUAL_REVIEW"])
+
+    start, stuck_start = payout(juspay_sim, settled_id), payout(juspay_sim, stuck_id)
+    juspay_sim.advance(3 * 3600)
+    later = payout(juspay_sim, settled_id)
+    juspay_sim.advance(10 * DAY)
+    stuck_end = payout(juspay_sim, stuck_id)
+
+    assert [f["status"] for f in start["fulfillments"]] == ["PENDING", "CREATED"]
+    assert start["status"] == "FULFILLMENTS_SCHEDULED"
+    assert [f["status"] for f in later["fulfillments"]] == ["SUCCESS", "SUCCESS"]
+    assert later["status"] == "FULFILLMENTS_SUCCESSFUL"
+    assert stuck_start["fulfillments"][0]["status"] == "PENDING"
+    assert stuck_end["status"] == "FULFILLMENTS_MANUAL_REVIEW"
+    assert stuck_end["fulfillments"][0]["transactions"][0]["status"] == "MANUAL_REVIEW"
+
+
+def test_clock_runs_at_the_given_speed_and_freezes_at_zero():
+    processes = [SimulatorProcess("--latency", "none", "--speed", "600", orders=20),
+                 SimulatorProcess("--latency", "none", "--speed", "0", "--start-time", "2025-01-15T10:00:00Z",
+                                  orders=20)]
+    try:
+        fast, frozen = (process.wait_until_up() for process in processes)
+        first, frozen_first = fast.now(), frozen.now()
+        refund_order = fast.create_order(amount=100, status="CHARGED")
+        fast.http.post(f"/orders/{refund_order}/refunds", data={"unique_request_id": "R1", "amount": "10"})
+        time.sleep(2)  # 20 simulated minutes on the fast one: past the 15-minute refund queue
+        moved, frozen_second = fast.now() - first, frozen.now()
+        sent = fast.refunds(refund_order)[0]["sent_to_gateway"]
+        advanced = frozen.advance(90)
+    finally:
+        for process in processes:
+            process.stop()
+
+    assert 1000 <= moved <= 2400
+    assert sent is True
+    assert frozen_first == frozen_second == 1736935200
+    assert advanced["now"] == "2025-01-15T10:01:30Z"
