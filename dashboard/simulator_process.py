@@ -63,7 +63,7 @@ def start_simulator(*, port: int | None = None, api_key: str, merchant_id: str, 
             "--seed", str(seed), "--speed", str(speed), "--latency", latency, "--api-key", api_key,
             "--merchant-id", merchant_id, *(extra or [])]
     with open(log_path, "w") as log:
-        process = subprocess.Popen(args, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(args, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 (our argv)
     sim = SimulatorProcess(port, api_key, merchant_id, process, log_path)
     deadline = time.monotonic() + ready_timeout
     while time.monotonic() < deadline:
