@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import close_old_connections
 from django.utils import timezone
 
 from dashboard.juspay.async_client import AsyncJuspayClient
@@ -99,7 +98,6 @@ def sync_many(merchant: Merchant, order_ids: Iterable[str], *, concurrency: int 
         if on_progress:
             on_progress(1)
     producer.join()
-    close_old_connections()
     report.elapsed = time.perf_counter() - started
     if failure:
         raise failure[0]
