@@ -182,12 +182,14 @@ class TxnRefundRequest(_Form):
 class FulfillmentRequest(_Form):
     """`POST /orders/{order_id}/fulfillment`. `fulfillment_id` is our idempotency key for it.
 
-    `fulfillment_time` goes out without a zone, as Juspay documents it; an aware time is first
+    `fulfillment_command` is any upper-snake value (Juspay adds commands; the dashboard lets Admin add them
+    without code); `fulfillment_time` goes out without a zone, as Juspay documents it; an aware time is first
     converted to UTC.
     """
 
     fulfillment_status: FulfillmentStatus
-    fulfillment_command: FulfillmentCommand
+    # Juspay says the command list grows: any upper-snake value goes out; FulfillmentCommand names the known ones.
+    fulfillment_command: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
     fulfillment_time: datetime | None = None
     fulfillment_id: str | None = Field(default=None, min_length=1, max_length=128)
     fulfillment_data: str | None = None
