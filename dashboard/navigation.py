@@ -20,6 +20,10 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", None, "Your starting page."),
+    NavItem("Orders", "orders:list", "orders.view_order",
+            "Find an order by id, email, phone or RRN; its status, refunds, payouts and timeline."),
+    NavItem("Approvals", "fulfilment:queue", "fulfilment.view_actionrequest",
+            "Refunds and Fulfilment Sync commands: approve or reject, and follow each one to Juspay's answer."),
     NavItem("Audit log", "audit:list", "dashboard.view_auditevent",
             "Every action, login and change, tamper-evident; filter and export."),
     NavItem("Merchants", "merchants:list", "dashboard.change_merchant",

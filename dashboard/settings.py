@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.navigation.navigation",
+                "fulfilment.context_processors.approvals",
             ],
         },
     },
@@ -99,7 +100,8 @@ else:
             "NAME": DATA_DIR / "dashboard.sqlite3",
             # IMMEDIATE takes the write lock when a transaction starts, so the audit chain's
             # read-last-then-append cannot interleave between two writers.
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20,
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
     }
@@ -184,9 +186,19 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SYNC_SWEEP_SECONDS = float(os.environ.get("SYNC_SWEEP_SECONDS", "30"))
 SYNC_SWEEP_BATCH = int(os.environ.get("SYNC_SWEEP_BATCH", "500"))
 SYNC_CONCURRENCY = int(os.environ.get("SYNC_CONCURRENCY", "32"))
+# Approvals: expire unapproved requests, and pick up approved/sending requests no executor finished.
+APPROVAL_EXPIRY_SWEEP_SECONDS = float(os.environ.get("APPROVAL_EXPIRY_SWEEP_SECONDS", "300"))
+FULFILMENT_STALL_SECONDS = float(os.environ.get("FULFILMENT_STALL_SECONDS", "120"))
+# An orders CSV export with more rows than this runs as a background job.
+ORDERS_EXPORT_INLINE_MAX = int(os.environ.get("ORDERS_EXPORT_INLINE_MAX", "5000"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-orders": {"task": "orders.tasks.sweep_due", "schedule": SYNC_SWEEP_SECONDS},
+    "expire-action-requests": {"task": "fulfilment.tasks.expire_requests", "schedule": APPROVAL_EXPIRY_SWEEP_SECONDS},
+    "resume-stalled-action-requests": {"task": "fulfilment.tasks.resume_stalled",
+                                       "schedule": FULFILMENT_STALL_SECONDS / 2},
 }
+# Test-only: the executor exits right after Juspay answers, once per marker file (tests/integration).
+TEST_EXECUTOR_CRASH_MARKER = os.environ.get("TEST_EXECUTOR_CRASH_MARKER", "")
 
 # --- Audit log ------------------------------------------------------------------------------------
 AUDIT_HMAC_KEY = os.environ.get("AUDIT_HMAC_KEY", "")
@@ -217,5 +229,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"},
+                "httpcore": {"level": "WARNING"}},
 }

@@ -35,5 +35,6 @@ urlpatterns = [
     path("audit/", include(audit_patterns)),
     path("people/", include(people_patterns)),
     path("merchants/", include(merchant_patterns)),
+    path("approvals/", include("fulfilment.urls")),
     path("", include("orders.urls")),
 ]

@@ -4,6 +4,8 @@ Each cached object keeps the last raw JSON Juspay sent for it (`raw`), so nothin
 and knows its merchant. Rows are written only by `orders.sync` (and the timeline by `orders.events`).
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -40,7 +42,7 @@ class FulfilmentState(models.TextChoices):
 
 class Order(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
-    order_id = models.CharField(max_length=64)
+    order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
     juspay_id = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=48, db_index=True)
     status_id = models.IntegerField(null=True, blank=True)
@@ -83,6 +85,14 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["-juspay_created_at", "-id"], name="order_created_idx"),
             models.Index(fields=["status", "-juspay_created_at"], name="order_status_created_idx"),
+            # The orders list: each equality filter walks its own index in the list's order (newest first),
+            # so a filter matching most rows still reads only one page; and the list sorted by amount.
+            models.Index(fields=["merchant", "-juspay_created_at", "-id"], name="order_merchant_created_idx"),
+            models.Index(fields=["refund_state", "-juspay_created_at", "-id"], name="order_refund_created_idx"),
+            models.Index(fields=["fulfilment_state", "-juspay_created_at", "-id"], name="order_fulfil_created_idx"),
+            models.Index(fields=["gateway", "-juspay_created_at", "-id"], name="order_gateway_created_idx"),
+            models.Index(fields=["payment_method_type", "-juspay_created_at", "-id"], name="order_method_created_idx"),
+            models.Index(fields=["-amount", "-id"], name="order_amount_idx"),
         ]
         permissions = [("refresh_order", "Can ask for an order to be re-synced now"),
                        ("view_unmasked_pii", "Can see customer email, phone and card/account numbers")]
@@ -160,7 +170,7 @@ class SplitDetail(models.Model):
 class PayoutOrder(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payout_orders")
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout_orders")
-    payout_order_id = models.CharField(max_length=64)
+    payout_order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
     status = models.CharField(max_length=48, db_index=True)
     type = models.CharField(max_length=32, blank=True)
     amount = models.DecimalField(**MONEY)
@@ -254,3 +264,48 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_name} {self.order_id}"
+
+
+class Note(models.Model):
+    """An internal note someone wrote on an order; written by `orders.notes.add_note` (audited, on the timeline)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("add", "view")
+        permissions = [("view_raw", "Can see the raw Juspay answers of an order")]
+
+    def __str__(self) -> str:
+        return f"note on {self.order_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ExportState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class OrderExport(models.Model):
+    """A CSV export of the orders list too large to stream: written by a task under DATA_DIR/exports."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="order_exports")
+    query = models.TextField(blank=True, help_text="The list's filters, as a query string.")
+    state = models.CharField(max_length=16, choices=ExportState.choices, default=ExportState.QUEUED)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"export {self.id} ({self.state})"

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dashboard.juspay.enums import OrderStatus, PayoutFulfillmentStatus, PayoutOrderStatus, RefundStatus
@@ -311,6 +312,32 @@ def apply_order(merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched
         order.save()
         TimelineEvent.objects.bulk_create(found)
     return SyncResult(order, created=created, events=found)
+
+
+Answers = list[tuple[JuspayOrder, datetime]]
+
+
+def mark_unchanged(merchant: Merchant, answers: Answers) -> Answers:
+    """Stamp "last synced" on every cached order whose answer is what we already hold, in one transaction;
+    return the answers that need a full `apply_order`. Each stamp is a conditional UPDATE, so an answer
+    fetched before one already applied never moves the freshness marks back."""
+    if not answers:
+        return []
+    ids = [parsed.order_id for parsed, _ in answers]
+    rows = {o.order_id: o for o in Order.objects.filter(merchant=merchant, order_id__in=ids)
+            .only("id", "order_id", "raw", "juspay_created_at", "is_open")}
+    rest, now = [], timezone.now()
+    with transaction.atomic():
+        for parsed, fetched_at in answers:
+            row = rows.get(parsed.order_id)
+            if row is None or row.raw != parsed.raw:
+                rest.append((parsed, fetched_at))
+                continue
+            Order.objects.filter(pk=row.pk).filter(
+                Q(last_fetch_started_at__isnull=True) | Q(last_fetch_started_at__lte=fetched_at)).update(
+                last_synced_at=now, last_fetch_started_at=fetched_at, last_sync_error="", sync_failures=0,
+                next_sync_at=next_sync_at(row.juspay_created_at, is_open=row.is_open, failures=0, now=now))
+    return rest
 
 
 def _refund_rows(parsed: JuspayOrder) -> list[Refund]:

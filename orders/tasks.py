@@ -65,3 +65,11 @@ def sweep_due(limit: int | None = None) -> dict[str, int]:
     if any(totals.values()):
         log.info("sweep: %s", totals)
     return totals
+
+
+@shared_task(acks_late=True)
+def export_orders(export_id: str) -> str:
+    """Write a large orders CSV export under DATA_DIR/exports (see orders/exports.py)."""
+    from orders import exports
+
+    return exports.run(export_id)

@@ -1,9 +1,28 @@
 from django.urls import path
 
-from orders.views import webhooks
+from orders.views import order_actions, order_detail, order_list, search, webhooks
 
 app_name = "orders"
 
 urlpatterns = [
     path("webhooks/juspay/", webhooks.juspay_webhook, name="webhook"),
+    # The support agents' order lookup: search, list, export, one page per order and its fragments.
+    path("orders/", order_list.order_list, name="list"),
+    path("orders/search/", search.suggestions, name="search"),
+    path("orders/lookup/", search.lookup, name="lookup"),
+    path("orders/export.csv", order_list.order_export, name="export"),
+    path("orders/exports/", order_list.export_list, name="exports"),
+    path("orders/exports/<uuid:pk>/", order_list.export_status, name="export_status"),
+    path("orders/exports/<uuid:pk>/download/", order_list.export_download, name="export_download"),
+    path("orders/<str:order_id>/", order_detail.order_detail, name="detail"),
+    path("orders/<str:order_id>/timeline/", order_detail.timeline, name="timeline"),
+    path("orders/<str:order_id>/payment/", order_detail.payment, name="payment"),
+    path("orders/<str:order_id>/refunds/", order_detail.refunds, name="refunds"),
+    path("orders/<str:order_id>/splits/", order_detail.splits, name="splits"),
+    path("orders/<str:order_id>/offers/", order_detail.offers, name="offers"),
+    path("orders/<str:order_id>/payouts/", order_detail.payouts, name="payouts"),
+    path("orders/<str:order_id>/raw/", order_detail.raw, name="raw"),
+    path("orders/<str:order_id>/refresh/", order_actions.refresh, name="refresh"),
+    path("orders/<str:order_id>/reveal/", order_actions.reveal, name="reveal"),
+    path("orders/<str:order_id>/notes/", order_actions.note, name="add_note"),
 ]

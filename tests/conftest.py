@@ -15,6 +15,9 @@ PASSWORD = "correct-horse-battery"
 
 
 def pytest_collection_modifyitems(config, items):
+    # Playwright's sync API keeps an event loop running in the main thread once it starts, and asyncio.run()
+    # refuses to run under it: browser tests go last.
+    items.sort(key=lambda item: "browser" in item.keywords)
     if HAVE_CHROMIUM:
         return
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM_PATH}: apt-get install -y chromium")

@@ -40,6 +40,22 @@ def only(*roles: str, **options: Any) -> Access:
     return Access(allowed=roles, **options)
 
 
+LOOKERS = (SUPPORT, FINANCE, MANAGER, ADMIN)
+ORDER_WRITERS = (SUPPORT, FINANCE, ADMIN)  # notes, refresh now, live lookup
+
+
+def ORDER(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - reads like the other table constants
+    return {"order_id": ctx["order"].order_id}
+
+
+def ORDER_PK(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    return {"order_pk": ctx["order"].pk}
+
+
+def ACTION(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    return {"pk": ctx["action"].pk}
+
+
 ACCESS: dict[str, Access] = {
     "home": only(*SIGNED_IN),
     "healthz": only(*IDENTITIES),
@@ -56,6 +72,45 @@ ACCESS: dict[str, Access] = {
     # Juspay's webhooks authenticate with Basic auth, never a session: without it everyone gets 401.
     "orders:webhook": Access(allowed=IDENTITIES, method="post", ok=401),
     "merchants:edit": only(ADMIN, kwargs=lambda ctx: {"pk": ctx["merchant"].pk}),
+    # The order lookup: Support, Finance, Manager and Admin look; Manager only looks; Raw is Admin's.
+    "orders:list": only(*LOOKERS),
+    "orders:search": only(*LOOKERS, ok=302),  # without htmx it sends the query on to the list
+    "orders:lookup": only(*ORDER_WRITERS, method="post", ok=302, data=lambda ctx: {"order_id": "?"}),
+    "orders:export": only(*LOOKERS),
+    "orders:exports": only(*LOOKERS),
+    # Someone else's export does not exist for you (404), whatever your role; no role at all: 403.
+    "orders:export_status": only(*LOOKERS, ok=404, kwargs=lambda ctx: {"pk": ctx["export"].pk}),
+    "orders:export_download": only(*LOOKERS, ok=404, kwargs=lambda ctx: {"pk": ctx["export"].pk}),
+    "orders:detail": only(*LOOKERS, kwargs=ORDER),
+    "orders:timeline": only(*LOOKERS, kwargs=ORDER),
+    "orders:payment": only(*LOOKERS, kwargs=ORDER),
+    "orders:refunds": only(*LOOKERS, kwargs=ORDER),
+    "orders:splits": only(*LOOKERS, kwargs=ORDER),
+    "orders:offers": only(*LOOKERS, kwargs=ORDER),
+    "orders:payouts": only(*LOOKERS, kwargs=ORDER),
+    "orders:raw": only(ADMIN, kwargs=ORDER),
+    "orders:refresh": only(*ORDER_WRITERS, method="post", ok=302, kwargs=ORDER),
+    "orders:reveal": only(FINANCE, ADMIN, method="post", ok=302, kwargs=ORDER),
+    "orders:add_note": only(*ORDER_WRITERS, method="post", ok=302, kwargs=ORDER,
+                            data=lambda ctx: {"body": "Customer called about this order."}),
+    # Approvals: everyone with a role but no-role reads the queue (Manager read-only); Support, Finance and
+    # Admin raise; Finance and Admin decide (never on their own requests: the service refuses, see
+    # tests/fulfilment); Admin edits the policy. Decisions answer 302 (with a message) to whoever may try.
+    "fulfilment:queue": only(*LOOKERS),
+    "fulfilment:detail": only(*LOOKERS, kwargs=ACTION),
+    "fulfilment:order_actions": only(*LOOKERS, kwargs=ORDER_PK),
+    "fulfilment:raise_refund": only(*ORDER_WRITERS, kwargs=ORDER_PK),
+    "fulfilment:raise_fulfilment": only(*ORDER_WRITERS, kwargs=ORDER_PK),
+    "fulfilment:cancel": only(*ORDER_WRITERS, method="post", ok=302, kwargs=ACTION),
+    "fulfilment:approve": only(FINANCE, ADMIN, method="post", ok=302, kwargs=ACTION),
+    "fulfilment:reject": only(FINANCE, ADMIN, method="post", ok=302, kwargs=ACTION,
+                              data=lambda ctx: {"comment": "not needed"}),
+    "fulfilment:retry": only(FINANCE, ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["failed"].pk}),
+    "fulfilment:bulk_approve": only(FINANCE, ADMIN, method="post", ok=302,
+                                    data=lambda ctx: {"requests": [ctx["action"].pk]}),
+    "fulfilment:policy": only(ADMIN),
+    "fulfilment:command_add": only(ADMIN, method="post", ok=302, data=lambda ctx: {"value": "RELEASE_HOLD"}),
+    "fulfilment:command_remove": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["option"].pk}),
 }
 
 
@@ -84,10 +139,37 @@ def test_every_url_pattern_has_an_access_decision():
 
 
 @pytest.fixture
-def matrix_context(db, make_user):
+def matrix_context(db, make_user, cached_order):
     from dashboard.merchants import default_merchant
+    from orders.models import OrderExport
 
-    return {"target": make_user(FINANCE, username="target-person"), "merchant": default_merchant()}
+    merchant = default_merchant()
+    merchant.base_url = "http://127.0.0.1:9"  # nothing listens: "refresh now" fails fast, the page still answers
+    merchant.save()
+    target = make_user(FINANCE, username="target-person")
+    order = cached_order("order_status_with_refunds.json", order_id="ORDMATRIX1")
+    return {"target": target, "merchant": merchant, "order": order,
+            "export": OrderExport.objects.create(user=target, query=""), **_approval_context(order, make_user)}
+
+
+def _approval_context(order, make_user) -> dict[str, Any]:
+    """A pending refund request raised by someone else, a failed one that may be retried, an extra command."""
+    import uuid
+    from decimal import Decimal
+
+    from fulfilment import policy, services
+    from fulfilment.models import ActionRequest, ActionState
+
+    maker = make_user(SUPPORT, username="maker-person")
+
+    def raise_one():
+        return services.raise_refund(order, maker=maker, amount=Decimal("1.00"), reason_code="GOODWILL",
+                                     comment="matrix", form_token=uuid.uuid4()).request
+
+    action, failed = raise_one(), raise_one()
+    ActionRequest.objects.filter(pk=failed.pk).update(state=ActionState.FAILED, retry_safe=True, error="unreachable")
+    option = policy.add_command_option("HOLD", description="", actor=make_user(ADMIN, username="policy-admin"))
+    return {"action": action, "failed": failed, "option": option}
 
 
 @pytest.mark.django_db

@@ -173,7 +173,7 @@ def test_bad_arguments_fail_before_anything_is_sent():
         with pytest.raises(ValueError):
             juspay.refund("ORD1", unique_request_id="R1", amount=Decimal("1.001"))
         with pytest.raises(ValueError):
-            juspay.fulfillment_sync("ORD1", fulfillment_id="F1", status="SUCCESS", command="NOT_A_COMMAND")
+            juspay.fulfillment_sync("ORD1", fulfillment_id="F1", status="SUCCESS", command="not a command")
 
 
 def test_async_bulk_fetch_keeps_concurrency_bounded_and_reports_each_id():

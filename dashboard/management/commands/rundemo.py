@@ -1,19 +1,75 @@
-"""`make run`: serve the dashboard on the embedded defaults.
+"""`make run`: the dashboard on the embedded defaults, fed by the Juspay simulator with demo data.
 
-Later capabilities add the Juspay simulator with demo data here, so `make run` stays one command.
+1. start the simulator (unless JUSPAY_BASE_URL points elsewhere) with webhooks aimed at this dashboard;
+2. bring its orders and payout orders into the cache through the normal sync code;
+3. keep the cache fresh: with no broker, a background thread runs the freshness sweep (with a broker,
+   run `make worker` for Celery beat and workers instead);
+4. serve the dashboard with Django's development server.
 """
 
+import threading
+from urllib.parse import urlparse
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from dashboard.merchants import ensure_default_merchant
+from dashboard.simulator_process import SimulatorProcess, start_simulator
+from orders.bulk import sync_many
+from orders.models import SyncSource
+from orders.services import sync_payout_order
+from orders.tasks import sweep_due
+
 
 class Command(BaseCommand):
-    help = "Run the dashboard for a demo: the development server on 127.0.0.1."
+    help = "Run the dashboard for a demo: the simulator with demo data, a freshness sweep, the web server."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--orders", type=int, default=300, help="demo orders in the simulator")
+        parser.add_argument("--speed", type=float, default=60.0,
+                            help="simulated seconds per real second (60: an hour of Juspay time per minute)")
+        parser.add_argument("--no-simulator", action="store_true", help="use JUSPAY_BASE_URL as it is")
 
-    def handle(self, *args, **options) -> None:
-        port = options["port"]
-        self.stdout.write(self.style.SUCCESS(f"Juspay Ops: open http://127.0.0.1:{port}/ and sign in."))
-        call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+    def handle(self, *args, port: int, orders: int, speed: float, no_simulator: bool, **options) -> None:
+        sim = None if no_simulator else self._start_simulator(port, orders, speed)
+        try:
+            self._load_demo_data(sim)
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                threading.Thread(target=self._sweep_forever, name="freshness-sweep", daemon=True).start()
+            self.stdout.write(self.style.SUCCESS(f"Juspay Ops: open http://127.0.0.1:{port}/ and sign in."))
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
+        finally:
+            if sim is not None:
+                sim.stop()
+
+    def _start_simulator(self, port: int, orders: int, speed: float) -> SimulatorProcess:
+        sim_port = urlparse(settings.JUSPAY_BASE_URL).port or 8765
+        webhook = [f"--webhook-url=http://127.0.0.1:{port}/webhooks/juspay/",
+                   f"--webhook-username={settings.JUSPAY_WEBHOOK_USERNAME}",
+                   f"--webhook-password={settings.JUSPAY_WEBHOOK_PASSWORD}"]
+        sim = start_simulator(port=sim_port, api_key=settings.JUSPAY_API_KEY, merchant_id=settings.JUSPAY_MERCHANT_ID,
+                              orders=orders, seed=42, speed=speed, extra=webhook)
+        self.stdout.write(f"Juspay simulator at {sim.base_url} ({orders} orders, speed x{speed:g}); "
+                          f"log: {sim.log_path}")
+        return sim
+
+    def _load_demo_data(self, sim: SimulatorProcess | None) -> None:
+        merchant = ensure_default_merchant()
+        if sim is None:
+            return
+        report = sync_many(merchant, sim.order_ids(), concurrency=32, source=SyncSource.IMPORT)
+        payouts = sim.payout_order_ids()
+        for payout_id in payouts:
+            sync_payout_order(merchant, payout_id, source=SyncSource.IMPORT)
+        self.stdout.write(f"Cache filled: {report.synced} orders ({report.errors} errors), "
+                          f"{len(payouts)} payout orders, in {report.elapsed:.1f} s")
+
+    def _sweep_forever(self) -> None:
+        stop = threading.Event()
+        while not stop.wait(settings.SYNC_SWEEP_SECONDS):
+            try:
+                sweep_due()
+            except Exception as exc:  # the demo keeps serving; the next sweep tries again
+                self.stderr.write(f"freshness sweep failed: {exc}")

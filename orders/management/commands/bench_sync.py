@@ -58,7 +58,7 @@ class Command(BaseCommand):
         mean = statistics.fmean(report.latencies) if report.latencies else 0.0
         self.stdout.write(
             f"pass {n}: {total} orders in {report.elapsed:.2f} s = {rate:.0f} orders/s "
-            f"(concurrency {concurrency}; ceiling concurrency/mean latency = {concurrency / mean if mean else 0:.0f}/s); "
+            f"(concurrency {concurrency}; concurrency/mean latency = {concurrency / mean if mean else 0:.0f}/s); "
             f"fetch latency p50 {percentile(report.latencies, 0.5) * 1000:.1f} ms, "
             f"p99 {percentile(report.latencies, 0.99) * 1000:.1f} ms, mean {mean * 1000:.1f} ms; "
             f"{report.changes} change(s), {report.errors} error(s)")

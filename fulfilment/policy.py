@@ -1,0 +1,235 @@
+"""The approval policy: who approves, how many approvals each request needs, and when an unapproved one expires.
+
+The rules are one JSON document per version (`ApprovalPolicy.rules`), shaped like DEFAULT_RULES:
+
+    approver_roles   roles whose members may approve (superusers count as every role)
+    expiry_hours     a pending request expires this long after it was raised
+    refund           "approvals" for any refund, and "tiers": refunds above "above" need "approvals"
+    fulfilment       "approvals" for any command, and "commands": per-command overrides (0 = no approval)
+
+A request copies what applies to it (number, roles, version) when it is raised, so a policy edit never
+changes a request already waiting. Editing adds a version (Admin only, audited); the previous one stays
+readable in the history.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from dashboard import audit
+from dashboard.juspay.enums import FulfillmentCommand
+from dashboard.roles import ADMIN, FINANCE, ROLE_PERMISSIONS, ROLES
+from fulfilment.models import ActionKind, ApprovalPolicy, FulfilmentCommandOption
+
+MAX_APPROVALS = 5
+MAX_EXPIRY_HOURS = 24 * 90
+
+DEFAULT_RULES: dict[str, Any] = {
+    "approver_roles": [FINANCE, ADMIN],
+    "expiry_hours": 72,
+    "refund": {"approvals": 1, "tiers": [{"above": "10000.00", "approvals": 2}]},
+    "fulfilment": {"approvals": 1, "commands": {FulfillmentCommand.NO_ACTION.value: 0}},
+}
+
+COMMAND_SHAPE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
+
+
+def approving_roles() -> tuple[str, ...]:
+    """The roles that may be named approvers: those holding the approve permission (dashboard.roles)."""
+    return tuple(r for r in ROLES if "fulfilment.approve_actionrequest" in ROLE_PERMISSIONS[r])
+
+
+class PolicyError(ValueError):
+    """The rules are malformed, or the policy changed since the editor loaded it."""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What the active policy asks of one request."""
+
+    approvals: int
+    approver_roles: tuple[str, ...]
+    expires_in: timedelta
+    policy_version: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: int  # 0: the built-in default, never saved
+    rules: dict[str, Any]
+
+    @property
+    def approver_roles(self) -> tuple[str, ...]:
+        return tuple(self.rules["approver_roles"])
+
+    @property
+    def expires_in(self) -> timedelta:
+        return timedelta(hours=self.rules["expiry_hours"])
+
+    def approvals_for(self, kind: str, *, amount: Decimal | None = None, command: str = "") -> int:
+        if kind == ActionKind.REFUND:
+            rule = self.rules["refund"]
+            needed = rule["approvals"]
+            for tier in sorted(rule["tiers"], key=lambda t: Decimal(t["above"])):
+                if amount is not None and amount > Decimal(tier["above"]):
+                    needed = tier["approvals"]
+            return needed
+        rule = self.rules["fulfilment"]
+        return rule["commands"].get(command, rule["approvals"])
+
+    def requirement(self, kind: str, *, amount: Decimal | None = None, command: str = "") -> Requirement:
+        return Requirement(self.approvals_for(kind, amount=amount, command=command), self.approver_roles,
+                           self.expires_in, self.version)
+
+
+def active_policy() -> Policy:
+    row = ApprovalPolicy.objects.filter(is_active=True).first()
+    if row is None:
+        return Policy(0, copy.deepcopy(DEFAULT_RULES))
+    return Policy(row.version, normalise(row.rules))
+
+
+def _count(value: Any, what: str) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise PolicyError(f"{what} must be a whole number") from None
+    if not 0 <= number <= MAX_APPROVALS:
+        raise PolicyError(f"{what} must be between 0 and {MAX_APPROVALS}")
+    return number
+
+
+def _amount(value: Any, what: str) -> str:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise PolicyError(f"{what} must be an amount") from None
+    if not number.is_finite() or number < 0:
+        raise PolicyError(f"{what} must be zero or more")
+    return f"{number.quantize(Decimal('0.01'))}"
+
+
+def normalise(rules: dict[str, Any]) -> dict[str, Any]:
+    """Checked, canonical rules (missing parts filled from the defaults). Raises PolicyError."""
+    if not isinstance(rules, dict):
+        raise PolicyError("the rules must be an object")
+    merged = copy.deepcopy(DEFAULT_RULES)
+    for key, value in rules.items():
+        if key not in merged:
+            raise PolicyError(f"unknown rule {key!r}")
+        merged[key] = value
+    roles = merged["approver_roles"]
+    allowed = approving_roles()
+    if not isinstance(roles, list) or not roles or any(r not in allowed for r in roles):
+        raise PolicyError(f"approver roles must be one or more of {', '.join(allowed)}")
+    try:
+        hours = int(merged["expiry_hours"])
+    except (TypeError, ValueError):
+        raise PolicyError("expiry hours must be a whole number") from None
+    if not 1 <= hours <= MAX_EXPIRY_HOURS:
+        raise PolicyError(f"expiry must be between 1 and {MAX_EXPIRY_HOURS} hours")
+    refund, fulfilment = merged["refund"], merged["fulfilment"]
+    if not isinstance(refund, dict) or not isinstance(fulfilment, dict):
+        raise PolicyError("refund and fulfilment rules must be objects")
+    tiers = []
+    for tier in refund.get("tiers") or []:
+        tiers.append({"above": _amount(tier.get("above"), "a refund threshold"),
+                      "approvals": _count(tier.get("approvals"), "approvals above a threshold")})
+    commands = {}
+    for command, count in (fulfilment.get("commands") or {}).items():
+        if not COMMAND_SHAPE.match(str(command)):
+            raise PolicyError(f"{command!r} is not a command name (capital letters, digits and _)")
+        commands[str(command)] = _count(count, f"approvals for {command}")
+    return {
+        "approver_roles": [r for r in ROLES if r in roles],
+        "expiry_hours": hours,
+        "refund": {"approvals": _count(refund.get("approvals"), "approvals for a refund"),
+                   "tiers": sorted(tiers, key=lambda t: Decimal(t["above"]))},
+        "fulfilment": {"approvals": _count(fulfilment.get("approvals"), "approvals for a command"),
+                       "commands": dict(sorted(commands.items()))},
+    }
+
+
+def save_policy(rules: dict[str, Any], *, actor: Any, based_on: int, note: str = "") -> ApprovalPolicy:
+    """Add a version and make it the active one. `based_on` is the version the editor started from."""
+    clean = normalise(rules)
+    try:
+        with transaction.atomic():
+            current = ApprovalPolicy.objects.select_for_update().filter(is_active=True).first()
+            current_version = current.version if current else 0
+            if current_version != based_on:
+                raise PolicyError(f"the policy changed meanwhile (now version {current_version}); reload and retry")
+            before = current.rules if current else DEFAULT_RULES
+            latest = ApprovalPolicy.objects.aggregate(v=Max("version"))["v"] or 0
+            if current is not None:
+                ApprovalPolicy.objects.filter(pk=current.pk, is_active=True).update(is_active=False)
+            row = ApprovalPolicy.objects.create(version=latest + 1, rules=clean, note=note[:200], is_active=True,
+                                                created_by=actor)
+            audit.record("policy.changed", actor=actor, obj=row, before={"version": current_version, "rules": before},
+                         after={"version": row.version, "rules": clean},
+                         summary=f"approval policy v{current_version} → v{row.version}" + (f": {note}" if note else ""))
+    except IntegrityError:
+        raise PolicyError("someone else saved the policy at the same moment; reload and retry") from None
+    return row
+
+
+def may_approve(user: Any, roles: tuple[str, ...] | list[str]) -> bool:
+    """Whether `user` holds one of the roles a request's policy names (superusers hold every role)."""
+    if not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name__in=list(roles)).exists()
+
+
+# --- Fulfilment commands: Juspay's documented list plus the ones configured here ---------------------
+
+
+def command_choices() -> list[tuple[str, str]]:
+    documented = [(c.value, f"{c.value} — {c.meaning}") for c in FulfillmentCommand]
+    extra = [(o.value, f"{o.value} — {o.description or 'configured here'}")
+             for o in FulfilmentCommandOption.objects.filter(is_active=True)
+             if not FulfillmentCommand.known(o.value)]
+    return documented + extra
+
+
+def known_command(value: str) -> bool:
+    return FulfillmentCommand.known(value) or FulfilmentCommandOption.objects.filter(value=value,
+                                                                                    is_active=True).exists()
+
+
+def add_command_option(value: str, *, description: str, actor: Any) -> FulfilmentCommandOption:
+    value = value.strip().upper()
+    if not COMMAND_SHAPE.match(value):
+        raise PolicyError("a command is 2-64 capital letters, digits or _, starting with a letter")
+    if FulfillmentCommand.known(value):
+        raise PolicyError(f"{value} is already in Juspay's documented list")
+    with transaction.atomic():
+        option, created = FulfilmentCommandOption.objects.get_or_create(
+            value=value, defaults={"description": description[:200], "created_by": actor})
+        if not created:
+            if option.is_active:
+                raise PolicyError(f"{value} is already configured")
+            FulfilmentCommandOption.objects.filter(pk=option.pk).update(is_active=True,
+                                                                        description=description[:200])
+        audit.record("policy.command_added", actor=actor, obj=option, after={"value": value,
+                                                                             "description": description[:200]},
+                     summary=f"fulfilment command {value} enabled")
+    return option
+
+
+def remove_command_option(pk: int, *, actor: Any) -> FulfilmentCommandOption:
+    with transaction.atomic():
+        option = FulfilmentCommandOption.objects.select_for_update().get(pk=pk)
+        if FulfilmentCommandOption.objects.filter(pk=pk, is_active=True).update(is_active=False):
+            audit.record("policy.command_removed", actor=actor, obj=option, before={"value": option.value},
+                         summary=f"fulfilment command {option.value} disabled")
+    return option

@@ -1,0 +1,488 @@
+"""Raise, approve, reject, cancel, expire and retry requests: every rule of maker-checker lives here.
+
+Views, tasks and any future API call these functions; none re-implements a rule. Each function runs in
+one transaction that locks the request row, moves its state with a conditional UPDATE (so two clicks,
+or an approval and a cancel, cannot both win), writes the audit event and the order's timeline event,
+and enqueues the executor with `transaction.on_commit` when the last approval lands.
+
+Maker ≠ checker is checked here for everyone, superusers included.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from dashboard import audit
+from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus, OrderStatus
+from dashboard.juspay.forms import SplitSettlementDetails
+from fulfilment import policy
+from fulfilment.models import (
+    OPEN_STATES,
+    ActionKind,
+    ActionRequest,
+    ActionState,
+    Decision,
+    Verdict,
+)
+from orders import events
+from orders.models import Order, TimelineEvent
+
+CENT = Decimal("0.01")
+
+REFUND_REASONS: list[tuple[str, str]] = [
+    ("CUSTOMER_REQUEST", "Customer asked for it"),
+    ("ORDER_CANCELLED", "Order cancelled"),
+    ("NOT_DELIVERED", "Not delivered"),
+    ("DAMAGED_OR_WRONG", "Damaged or wrong item"),
+    ("DUPLICATE_PAYMENT", "Duplicate payment"),
+    ("PRICE_ADJUSTMENT", "Price adjustment"),
+    ("GOODWILL", "Goodwill gesture"),
+    ("OTHER", "Other (say why in the comment)"),
+]
+
+
+# --- Errors: each carries a message a person can act on ---------------------------------------------
+
+
+class ActionError(Exception):
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(ActionError):
+    """The person may not do this (permission, role, or not the maker)."""
+
+
+class SelfApprovalError(NotAllowed):
+    """Maker ≠ checker: nobody decides on their own request."""
+
+
+class AlreadyDecided(ActionError):
+    """This person already approved or rejected this request."""
+
+
+class StateConflict(ActionError):
+    """The request is no longer in a state that allows this (someone else moved it first)."""
+
+
+class InvalidRequest(ActionError):
+    """What was asked for does not make sense for this order."""
+
+
+@dataclass(frozen=True)
+class Raised:
+    request: ActionRequest
+    created: bool  # False: the same form was submitted before, and this is that request
+
+
+@dataclass(frozen=True)
+class Decided:
+    request: ActionRequest
+    final: bool  # True when this decision approved (and queued) or rejected the request
+
+
+# --- Small shared pieces ----------------------------------------------------------------------------
+
+
+def snapshot(req: ActionRequest) -> dict[str, Any]:
+    """What the audit log keeps of a request (no customer data: ids, amounts, states)."""
+    return {"state": req.state, "kind": req.kind, "order_id": req.order.order_id, "amount": req.amount,
+            "command": req.command, "idempotency_key": req.idempotency_key, "attempts": req.attempts,
+            "required_approvals": req.required_approvals}
+
+
+def describe(req: ActionRequest) -> str:
+    if req.kind == ActionKind.REFUND:
+        return f"refund of {req.currency} {req.amount:.2f}".replace("  ", " ")
+    return f"{req.command} ({req.payload.get('fulfillment_status', '')}, id {req.fulfillment_id})"
+
+
+def _enqueue(request_pk: int) -> None:
+    """Hand the request to the executor once the approval is committed."""
+    from fulfilment.tasks import execute_request
+
+    transaction.on_commit(lambda: execute_request.delay(request_pk))
+
+
+def _locked(request_pk: int) -> ActionRequest:
+    try:
+        return ActionRequest.objects.select_for_update().select_related("order").get(pk=request_pk)
+    except ActionRequest.DoesNotExist:
+        raise InvalidRequest("No such request.") from None
+
+
+def _move(req: ActionRequest, from_state: str, to_state: str, **fields: Any) -> None:
+    """The conditional UPDATE: moves the row only if it is still in `from_state`."""
+    fields["updated_at"] = timezone.now()
+    updated = ActionRequest.objects.filter(pk=req.pk, state=from_state).update(state=to_state, **fields)
+    if not updated:
+        raise StateConflict("Someone else changed this request a moment ago; reload to see it.")
+    req.state = to_state
+    for name, value in fields.items():
+        if not hasattr(value, "resolve_expression"):
+            setattr(req, name, value)
+
+
+def _refuse_unless_pending(req: ActionRequest, *, now: datetime) -> None:
+    if req.state != ActionState.PENDING:
+        raise StateConflict(f"This request is already {req.get_state_display().lower()}.")
+    if req.expires_at <= now:
+        raise StateConflict("This request has expired; the maker can raise it again.")
+
+
+def _token(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError):
+        raise InvalidRequest("The form is out of date; reload the page and try again.") from None
+
+
+def _charged_transaction(order: Order) -> bool:
+    return order.status == OrderStatus.CHARGED and order.transactions.filter(status=OrderStatus.CHARGED).exists()
+
+
+def still_refundable(order: Order) -> Decimal:
+    """What Juspay says is refundable, minus refund requests already raised and not yet settled."""
+    eligible = order.max_eligible_refund if order.max_eligible_refund is not None else Decimal(0)
+    held = (ActionRequest.objects.filter(order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES)
+            .aggregate(total=Sum("amount"))["total"]) or Decimal(0)
+    return max(Decimal(0), eligible - held).quantize(CENT)
+
+
+def _existing_for_token(token: uuid.UUID, maker: Any) -> Raised | None:
+    existing = ActionRequest.objects.select_related("order").filter(form_token=token).first()
+    if existing is None:
+        return None
+    if existing.maker_id != maker.pk:
+        raise InvalidRequest("The form is out of date; reload the page and try again.")
+    return Raised(existing, created=False)
+
+
+def _create(order: Order, *, maker: Any, kind: str, token: uuid.UUID, fields: dict[str, Any],
+            amount: Decimal | None, command: str = "") -> Raised:
+    """Insert the request (pending, or approved at once when the policy needs nobody), audit, timeline."""
+    need = policy.active_policy().requirement(kind, amount=amount, command=command)
+    now = timezone.now()
+    auto = need.approvals == 0
+    try:
+        with transaction.atomic():
+            req = ActionRequest.objects.create(
+                order=order, merchant=order.merchant, kind=kind, maker=maker, form_token=token,
+                amount=amount, currency=order.currency, command=command,
+                state=ActionState.APPROVED if auto else ActionState.PENDING, approved_at=now if auto else None,
+                required_approvals=need.approvals, approver_roles=list(need.approver_roles),
+                policy_version=need.policy_version, expires_at=now + need.expires_in, **fields)
+    except IntegrityError:
+        again = _existing_for_token(token, maker)
+        if again is not None:
+            return again
+        raise InvalidRequest("A request with this fulfilment id and command is already open or done on this order.",
+                             field="fulfillment_id") from None
+    what = describe(req)
+    audit.record("action.raised", actor=maker, obj=req, after=snapshot(req),
+                 summary=f"#{req.pk} {what} on order {order.order_id} raised"
+                         + (f"; needs {need.approvals} approval(s)" if not auto else "; no approval needed"))
+    timeline = [events.action_raised(order, req.pk, what, actor=maker, approvals_needed=need.approvals,
+                                     comment=req.comment)]
+    if auto:
+        audit.record("action.approved", actor_username="approval-policy", obj=req, after=snapshot(req),
+                     summary=f"#{req.pk} needs no approval under policy v{need.policy_version}")
+        timeline.append(events.action_approved(order, req.pk, what, actor=None, approvals=0, required=0, final=True,
+                                               comment=f"no approval needed (policy v{need.policy_version})"))
+        _enqueue(req.pk)
+    TimelineEvent.objects.bulk_create(timeline)
+    return Raised(req, created=True)
+
+
+def _may_raise(maker: Any) -> None:
+    if not maker.has_perm("fulfilment.raise_actionrequest"):
+        raise NotAllowed("Your role may not raise refund or fulfilment requests.")
+
+
+# --- Raise ------------------------------------------------------------------------------------------
+
+
+def raise_refund(order: Order, *, maker: Any, amount: Decimal, reason_code: str, comment: str,
+                 form_token: Any) -> Raised:
+    """A refund request of `amount`, at most what is still refundable on the order."""
+    _may_raise(maker)
+    token = _token(form_token)
+    comment = (comment or "").strip()
+    if reason_code not in dict(REFUND_REASONS):
+        raise InvalidRequest("Choose a reason.", field="reason_code")
+    if not comment:
+        raise InvalidRequest("Say why, for the approver.", field="comment")
+    if amount is None or not amount.is_finite() or amount <= 0:
+        raise InvalidRequest("Enter an amount above zero.", field="amount")
+    if amount != amount.quantize(CENT):
+        raise InvalidRequest("Use at most two decimal places.", field="amount")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)  # one raise per order at a time
+        again = _existing_for_token(token, maker)
+        if again is not None:
+            return again
+        if not _charged_transaction(order):
+            raise InvalidRequest(f"Only a paid order can be refunded; this one is {order.status or 'unknown'}.")
+        limit = still_refundable(order)
+        if amount > limit:
+            raise InvalidRequest(f"At most {order.currency} {limit:.2f} is still refundable "
+                                 "(Juspay's limit minus refunds already requested).".replace("  ", " "),
+                                 field="amount")
+        key = f"JOR{secrets.token_hex(8).upper()}"  # Juspay: alphanumeric, under 21 characters
+        payload = {"unique_request_id": key, "amount": f"{amount:.2f}"}
+        return _create(order, maker=maker, kind=ActionKind.REFUND, token=token, amount=amount,
+                       fields={"payload": payload, "idempotency_key": key, "reason_code": reason_code,
+                               "comment": comment})
+
+
+def split_total(details: SplitSettlementDetails) -> Decimal:
+    return details.marketplace.amount + sum((s.amount for s in details.vendor.split), Decimal(0))
+
+
+def check_split(order: Order, details: SplitSettlementDetails) -> None:
+    """The marketplace share plus the vendors' shares must add up to what the customer paid."""
+    if details.marketplace.amount < 0:
+        raise InvalidRequest("The marketplace share cannot be negative.", field="split")
+    seen = set()
+    for share in details.vendor.split:
+        if share.amount <= 0:
+            raise InvalidRequest(f"{share.sub_mid}: the amount must be above zero.", field="split")
+        if share.merchant_commission is not None and not 0 <= share.merchant_commission <= share.amount:
+            raise InvalidRequest(f"{share.sub_mid}: the commission must be between 0 and the vendor's amount.",
+                                 field="split")
+        if share.sub_mid in seen:
+            raise InvalidRequest(f"{share.sub_mid} appears twice.", field="split")
+        seen.add(share.sub_mid)
+    paid = order.effective_amount if order.effective_amount is not None else order.amount
+    total = split_total(details)
+    if paid is None or total != paid:
+        raise InvalidRequest(f"The shares add up to {total:.2f}, but the order's paid amount is "
+                             f"{(paid or Decimal(0)):.2f}.", field="split")
+
+
+def raise_fulfilment(order: Order, *, maker: Any, status: str, command: str, form_token: Any,
+                     fulfillment_id: str = "", fulfillment_time: datetime | None = None,
+                     fulfillment_data: str | None = None, split: SplitSettlementDetails | None = None,
+                     comment: str = "") -> Raised:
+    """A Fulfilment Sync command for the order (API.md §2)."""
+    _may_raise(maker)
+    token = _token(form_token)
+    if status not in {s.value for s in FulfillmentStatus}:
+        raise InvalidRequest("Choose SUCCESS or FAILURE.", field="fulfillment_status")
+    if not policy.known_command(command):
+        raise InvalidRequest("Choose a command from the list.", field="fulfillment_command")
+    if command == FulfillmentCommand.PROTEST and status != FulfillmentStatus.FAILURE:
+        raise InvalidRequest("A PROTEST is sent with status FAILURE.", field="fulfillment_status")
+    is_split = command == FulfillmentCommand.POST_TXN_SPLIT_SETTLEMENT
+    if is_split and split is None:
+        raise InvalidRequest("POST_TXN_SPLIT_SETTLEMENT needs the split: marketplace share and vendors.",
+                             field="split")
+    if not is_split and split is not None:
+        raise InvalidRequest("Split details go only with POST_TXN_SPLIT_SETTLEMENT.", field="split")
+    if fulfillment_data is not None:
+        try:
+            json.loads(fulfillment_data)
+        except ValueError:
+            raise InvalidRequest("Fulfilment data must be JSON.", field="fulfillment_data") from None
+    fulfillment_id = (fulfillment_id or "").strip()
+    if len(fulfillment_id) > 128:
+        raise InvalidRequest("At most 128 characters.", field="fulfillment_id")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        again = _existing_for_token(token, maker)
+        if again is not None:
+            return again
+        if not _charged_transaction(order):
+            raise InvalidRequest("Juspay accepts Fulfilment Sync only for an order with a CHARGED transaction; "
+                                 f"this one is {order.status or 'unknown'}.")
+        if split is not None:
+            check_split(order, split)
+        key = f"JOF{secrets.token_hex(8).upper()}"
+        fulfillment_id = fulfillment_id or key
+        payload = {
+            "fulfillment_status": status, "fulfillment_command": command, "fulfillment_id": fulfillment_id,
+            "fulfillment_time": fulfillment_time.isoformat() if fulfillment_time else None,
+            "fulfillment_data": fulfillment_data,
+            "split_settlement_details": json.loads(split.to_json_text()) if split else None,
+        }
+        return _create(order, maker=maker, kind=ActionKind.FULFILMENT, token=token, command=command,
+                       amount=split_total(split) if split else None,
+                       fields={"payload": payload, "idempotency_key": key, "fulfillment_id": fulfillment_id,
+                               "comment": (comment or "").strip()})
+
+
+# --- Decide -----------------------------------------------------------------------------------------
+
+
+def _may_decide(req: ActionRequest, approver: Any) -> None:
+    if not approver.has_perm("fulfilment.approve_actionrequest"):
+        raise NotAllowed("Your role may not approve or reject requests.")
+    if req.maker_id == approver.pk:
+        raise SelfApprovalError("You raised this request; another person must decide on it.")
+    if not policy.may_approve(approver, req.approver_roles):
+        raise NotAllowed(f"This request needs an approver with the role {' or '.join(req.approver_roles)}.")
+    if Decision.objects.filter(request=req, approver=approver).exists():
+        raise AlreadyDecided("You already decided on this request; another person must add the next approval.")
+
+
+def approve(request_pk: int, *, approver: Any, comment: str = "") -> Decided:
+    """Add `approver`'s approval; the one that completes the count approves the request and queues it."""
+    now = timezone.now()
+    with transaction.atomic():
+        req = _locked(request_pk)
+        _refuse_unless_pending(req, now=now)
+        _may_decide(req, approver)
+        try:
+            with transaction.atomic():
+                Decision.objects.create(request=req, approver=approver, verdict=Verdict.APPROVE,
+                                        comment=(comment or "").strip())
+        except IntegrityError:
+            raise AlreadyDecided("You already decided on this request.") from None
+        approvals = req.decisions.filter(verdict=Verdict.APPROVE).count()
+        final = approvals >= req.required_approvals
+        before = snapshot(req)
+        if final:
+            _move(req, ActionState.PENDING, ActionState.APPROVED, approved_at=now)
+        what = describe(req)
+        audit.record("action.approved", actor=approver, obj=req, before=before, after=snapshot(req),
+                     summary=f"#{req.pk} {what}: approval {approvals} of {req.required_approvals}"
+                             + (" — approved, queued for sending" if final else ""))
+        events.action_approved(req.order, req.pk, what, actor=approver, approvals=approvals,
+                               required=req.required_approvals, final=final, comment=(comment or "").strip()).save()
+        if final:
+            _enqueue(req.pk)
+    return Decided(req, final)
+
+
+def reject(request_pk: int, *, approver: Any, comment: str) -> Decided:
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidRequest("Say why you reject it; the maker sees your comment.", field="comment")
+    now = timezone.now()
+    with transaction.atomic():
+        req = _locked(request_pk)
+        _refuse_unless_pending(req, now=now)
+        _may_decide(req, approver)
+        Decision.objects.create(request=req, approver=approver, verdict=Verdict.REJECT, comment=comment)
+        before = snapshot(req)
+        _move(req, ActionState.PENDING, ActionState.REJECTED, closed_at=now)
+        audit.record("action.rejected", actor=approver, obj=req, before=before, after=snapshot(req),
+                     summary=f"#{req.pk} {describe(req)} rejected: {comment}")
+        events.action_rejected(req.order, req.pk, describe(req), actor=approver, comment=comment).save()
+    return Decided(req, True)
+
+
+def approve_many(request_pks: Iterable[int], *, approver: Any, comment: str = "") -> list[tuple[int, str]]:
+    """Bulk approve: one decision per request, each in its own transaction. Returns (pk, problem or '')."""
+    outcome = []
+    for pk in dict.fromkeys(int(p) for p in request_pks):
+        try:
+            approve(pk, approver=approver, comment=comment)
+        except ActionError as error:
+            outcome.append((pk, error.message))
+        else:
+            outcome.append((pk, ""))
+    return outcome
+
+
+def cancel(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
+    """The maker withdraws a request that is still waiting for approval."""
+    now = timezone.now()
+    with transaction.atomic():
+        req = _locked(request_pk)
+        if req.maker_id != actor.pk:
+            raise NotAllowed("Only the person who raised a request can cancel it.")
+        if req.state != ActionState.PENDING:
+            raise StateConflict(f"This request is already {req.get_state_display().lower()}; it can no longer be "
+                                "cancelled.")
+        before = snapshot(req)
+        _move(req, ActionState.PENDING, ActionState.CANCELLED, closed_at=now)
+        comment = (comment or "").strip()
+        audit.record("action.cancelled", actor=actor, obj=req, before=before, after=snapshot(req),
+                     summary=f"#{req.pk} {describe(req)} cancelled by the maker" + (f": {comment}" if comment else ""))
+        events.action_cancelled(req.order, req.pk, describe(req), actor=actor, comment=comment).save()
+    return req
+
+
+def expire_due(*, now: datetime | None = None) -> int:
+    """Expire every pending request past its `expires_at` (the beat task calls this). Returns how many."""
+    now = now or timezone.now()
+    done = 0
+    due = list(ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__lte=now)
+               .order_by("expires_at").values_list("pk", flat=True)[:1000])
+    for pk in due:
+        with transaction.atomic():
+            req = _locked(pk)
+            if req.state != ActionState.PENDING or req.expires_at > now:
+                continue
+            before = snapshot(req)
+            _move(req, ActionState.PENDING, ActionState.EXPIRED, closed_at=now)
+            audit.record("action.expired", actor_username="approval-expiry", obj=req, before=before,
+                         after=snapshot(req), summary=f"#{req.pk} {describe(req)} expired unapproved")
+            events.action_expired(req.order, req.pk, describe(req)).save()
+            done += 1
+    return done
+
+
+def retry(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
+    """Send a failed request again with the same key, when its failure left that safe."""
+    with transaction.atomic():
+        req = _locked(request_pk)
+        if not actor.has_perm("fulfilment.approve_actionrequest"):
+            raise NotAllowed("Your role may not retry requests.")
+        if req.maker_id == actor.pk:
+            raise SelfApprovalError("You raised this request; another person must decide to send it again.")
+        if not policy.may_approve(actor, req.approver_roles):
+            raise NotAllowed(f"Retrying needs the role {' or '.join(req.approver_roles)}.")
+        if req.state != ActionState.FAILED:
+            raise StateConflict(f"This request is {req.get_state_display().lower()}, not failed.")
+        if not req.retry_safe:
+            raise StateConflict("Sending this again is not safe (Juspay took the request and then failed it); "
+                                "raise a new request instead.")
+        before = snapshot(req)
+        _move(req, ActionState.FAILED, ActionState.APPROVED, finished_at=None, retry_safe=False)
+        comment = (comment or "").strip()
+        audit.record("action.retried", actor=actor, obj=req, before=before, after=snapshot(req),
+                     summary=f"#{req.pk} {describe(req)} queued again after: {req.error[:200]}")
+        events.action_approved(req.order, req.pk, describe(req), actor=actor, approvals=0, required=0, final=True,
+                               comment=f"retry after failure{': ' + comment if comment else ''}").save()
+        _enqueue(req.pk)
+    return req
+
+
+# --- Reading ----------------------------------------------------------------------------------------
+
+
+def pending_for(user: Any):
+    """Pending requests `user` could decide on now: not their own, not decided by them, not expired."""
+    return (ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__gt=timezone.now())
+            .exclude(maker=user).exclude(decisions__approver=user))
+
+
+def queue(*, state: str = "pending", mine_of: Any = None):
+    """Requests for the queue page: waiting ones oldest first, finished ones latest first."""
+    qs = ActionRequest.objects.all()
+    if state == "pending":
+        qs = qs.filter(state=ActionState.PENDING).order_by("created_at", "id")
+    elif state == "open":
+        qs = qs.filter(state__in=OPEN_STATES).order_by("created_at", "id")
+    elif state in ActionState.values:
+        qs = qs.filter(state=state).order_by("-updated_at", "-id")
+    else:
+        qs = qs.order_by("-created_at", "-id")
+    if mine_of is not None:
+        qs = qs.filter(maker=mine_of)
+    return qs

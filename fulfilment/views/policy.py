@@ -1,0 +1,76 @@
+"""The approval policy editor (Admin): every save is a new, audited version."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from dashboard.juspay.enums import FulfillmentCommand
+from fulfilment import policy
+from fulfilment.forms import CommandOptionForm, PolicyForm
+from fulfilment.models import ApprovalPolicy, FulfilmentCommandOption
+
+
+def _commands() -> list[str]:
+    extra = FulfilmentCommandOption.objects.filter(is_active=True).values_list("value", flat=True)
+    return [c.value for c in FulfillmentCommand] + [v for v in extra if not FulfillmentCommand.known(v)]
+
+
+def _page(request: HttpRequest, form: PolicyForm, command_form: CommandOptionForm, status: int = 200) -> HttpResponse:
+    return render(request, "fulfilment/policy.html", {
+        "form": form, "command_form": command_form, "current": policy.active_policy(),
+        "history": ApprovalPolicy.objects.select_related("created_by")[:50],
+        "options": FulfilmentCommandOption.objects.select_related("created_by"),
+    }, status=status)
+
+
+@login_required
+@permission_required("fulfilment.change_approvalpolicy", raise_exception=True)
+def policy_edit(request: HttpRequest) -> HttpResponse:
+    current = policy.active_policy()
+    form = PolicyForm(request.POST or None, commands=_commands(), initial=PolicyForm.initial_for(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = policy.save_policy(form.rules(), actor=request.user, based_on=form.cleaned_data["based_on"],
+                                     note=form.cleaned_data["note"])
+        except policy.PolicyError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Approval policy version {row.version} is now in force for new requests.")
+            return redirect("fulfilment:policy")
+    return _page(request, form, CommandOptionForm(), status=400 if form.errors else 200)
+
+
+@login_required
+@permission_required("fulfilment.change_approvalpolicy", raise_exception=True)
+@require_POST
+def command_add(request: HttpRequest) -> HttpResponse:
+    command_form = CommandOptionForm(request.POST)
+    if command_form.is_valid():
+        try:
+            option = policy.add_command_option(command_form.cleaned_data["value"],
+                                               description=command_form.cleaned_data["description"],
+                                               actor=request.user)
+        except policy.PolicyError as error:
+            command_form.add_error("value", str(error))
+        else:
+            messages.success(request, f"{option.value} can now be chosen when sending a fulfilment command.")
+            return redirect("fulfilment:policy")
+    form = PolicyForm(commands=_commands(), initial=PolicyForm.initial_for(policy.active_policy()))
+    return _page(request, form, command_form, status=400)
+
+
+@login_required
+@permission_required("fulfilment.change_approvalpolicy", raise_exception=True)
+@require_POST
+def command_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        option = policy.remove_command_option(pk, actor=request.user)
+    except FulfilmentCommandOption.DoesNotExist:
+        messages.error(request, "No such command.")
+    else:
+        messages.success(request, f"{option.value} is no longer offered.")
+    return redirect("fulfilment:policy")

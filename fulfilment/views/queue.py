@@ -1,0 +1,128 @@
+"""Finance's queue at /approvals/: list, detail, approve, reject, bulk approve, cancel, retry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from fulfilment import selectors, services
+from fulfilment.forms import BulkApproveForm, DecisionForm
+from fulfilment.models import ActionRequest
+
+
+def _queue_context(request: HttpRequest, *, outcome: list[tuple[int, str]] | None = None) -> dict[str, Any]:
+    state = request.GET.get("state", "pending")
+    if state not in dict(selectors.STATE_FILTERS):
+        state = "pending"
+    mine = request.GET.get("mine") == "1"
+    viewer = selectors.Viewer.of(request.user)
+    rows, more = selectors.queue_rows(viewer, state=state, mine=mine)
+    problems = dict(outcome or [])
+    for row in rows:
+        row.problem = problems.get(row.req.pk, "")
+    return {"rows": rows, "more": more, "state": state, "mine": mine, "filters": selectors.STATE_FILTERS,
+            "viewer": viewer, "bulk": viewer.can_approve and any(r.can_decide for r in rows), "outcome": outcome}
+
+
+@login_required
+@permission_required("fulfilment.view_actionrequest", raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    context = _queue_context(request)
+    template = "fulfilment/queue.html#queue" if request.htmx and not request.htmx.boosted else "fulfilment/queue.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("fulfilment.view_actionrequest", raise_exception=True)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(ActionRequest, pk=pk)
+    context = selectors.request_detail(pk, selectors.Viewer.of(request.user))
+    context["order_url"] = selectors.order_url(context["req"].order)
+    return render(request, "fulfilment/detail.html", context)
+
+
+def _act(request: HttpRequest, pk: int, action: Callable[[str], Any], done: str) -> HttpResponse:
+    """Run one service call on a request; answer the htmx row, or redirect back with a message."""
+    get_object_or_404(ActionRequest, pk=pk)
+    form = DecisionForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    problem = ""
+    try:
+        action(comment)
+    except services.ActionError as error:
+        problem = error.message
+    if request.htmx:
+        row = selectors.request_row(pk, selectors.Viewer.of(request.user), problem=problem)
+        return render(request, "fulfilment/queue.html#row", {"row": row, "done": "" if problem else done})
+    if problem:
+        messages.error(request, f"#{pk}: {problem}")
+    else:
+        messages.success(request, f"#{pk}: {done}")
+    return redirect(_safe_next(request) or reverse("fulfilment:detail", kwargs={"pk": pk}))
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+    return target if target and ok else ""
+
+
+@login_required
+@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@require_POST
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda comment: services.approve(pk, approver=request.user, comment=comment),
+                "approval recorded")
+
+
+@login_required
+@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda comment: services.reject(pk, approver=request.user, comment=comment), "rejected")
+
+
+@login_required
+@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda comment: services.retry(pk, actor=request.user, comment=comment),
+                "queued to be sent again")
+
+
+@login_required
+@permission_required("fulfilment.raise_actionrequest", raise_exception=True)
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(request, pk, lambda comment: services.cancel(pk, actor=request.user, comment=comment), "cancelled")
+
+
+@login_required
+@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@require_POST
+def bulk_approve(request: HttpRequest) -> HttpResponse:
+    pks = [int(p) for p in request.POST.getlist("requests") if p.isdigit()]
+    form = BulkApproveForm(request.POST, pks=pks)
+    outcome: list[tuple[int, str]] = []
+    if form.is_valid() and form.cleaned_data["requests"]:
+        outcome = services.approve_many(form.cleaned_data["requests"], approver=request.user,
+                                        comment=form.cleaned_data["comment"])
+    approved = sum(1 for _, problem in outcome if not problem)
+    summary = f"Approved {approved} of {len(outcome)} selected." if outcome else "Select at least one request."
+    if request.htmx:
+        context = _queue_context(request, outcome=outcome)
+        context["summary"] = summary
+        return render(request, "fulfilment/queue.html#queue", context)
+    (messages.success if outcome and approved == len(outcome) else messages.warning)(request, summary)
+    for pk, problem in outcome:
+        if problem:
+            messages.error(request, f"#{pk}: {problem}")
+    return redirect("fulfilment:queue")

@@ -1,0 +1,142 @@
+"""CSV export of the orders list: the rows the filters select, streamed; in the background beyond a size.
+
+Up to `inline_limit()` rows (setting ORDERS_EXPORT_INLINE_MAX, default 5,000) the CSV streams straight to
+the browser. Beyond that, an `OrderExport` job is queued; a Celery task writes the file under
+DATA_DIR/exports and the job's page shows when it is ready; only the person who asked may download it.
+Personal data is masked in every export (see orders/masking.py). Each export is audited.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from dashboard import audit
+from orders import masking
+from orders.filters import OrderFilter
+from orders.models import ExportState, Order, OrderExport
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["order_id", "merchant", "created_at", "status", "amount", "effective_amount", "currency",
+           "customer_id", "customer_email", "customer_phone", "payment_method_type", "payment_method", "gateway",
+           "txn_id", "refund_state", "amount_refunded", "fulfilment_state", "split_applied", "last_synced_at"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inline_limit() -> int:
+    return settings.ORDERS_EXPORT_INLINE_MAX
+
+
+def export_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "exports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def selected(query: QueryDict) -> QuerySet:
+    """The orders the list's filters select (the same FilterSet the page uses), oldest last."""
+    filterset = OrderFilter(query, queryset=Order.objects.all())
+    return filterset.qs.select_related("merchant").order_by("-juspay_created_at", "-pk")
+
+
+def is_large(queryset: QuerySet) -> bool:
+    """More rows than stream inline? Counts at most limit+1 rows, never the whole table."""
+    limit = inline_limit()
+    return queryset.order_by()[: limit + 1].count() > limit
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value  # a spreadsheet must not run a cell as a formula
+    return value
+
+
+def row(order: Order) -> list[Any]:
+    values = {
+        "order_id": order.order_id, "merchant": order.merchant.code,
+        "created_at": order.juspay_created_at.isoformat() if order.juspay_created_at else "",
+        "status": order.status, "amount": order.amount, "effective_amount": order.effective_amount,
+        "currency": order.currency, "customer_id": order.customer_id,
+        "customer_email": masking.mask_email(order.customer_email),
+        "customer_phone": masking.mask_phone(order.customer_phone),
+        "payment_method_type": order.payment_method_type, "payment_method": order.payment_method,
+        "gateway": order.gateway, "txn_id": order.txn_id, "refund_state": order.refund_state,
+        "amount_refunded": order.amount_refunded, "fulfilment_state": order.fulfilment_state,
+        "split_applied": "" if order.split_applied is None else ("yes" if order.split_applied else "no"),
+        "last_synced_at": order.last_synced_at.isoformat() if order.last_synced_at else "",
+    }
+    return [_cell(values[name]) for name in COLUMNS]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def stream(orders: Iterable[Order]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(COLUMNS)
+    for order in orders:
+        yield writer.writerow(row(order))
+
+
+def record(user: Any, query: str, *, mode: str, rows: int | None = None) -> None:
+    audit.record("order.export", actor=user, object_type="orders.order",
+                 after={"query": query, "mode": mode, "rows": rows},
+                 summary=f"exported orders matching {query or 'the default window'} ({mode})")
+
+
+def start_background(user: Any, query: str) -> OrderExport:
+    """Queue the export; the task starts once the job row is committed."""
+    from orders.tasks import export_orders
+
+    with transaction.atomic():
+        job = OrderExport.objects.create(user=user, query=query)
+        record(user, query, mode="background")
+        transaction.on_commit(lambda: export_orders.delay(str(job.pk)))
+    return job
+
+
+def run(export_id: str) -> str:
+    """Write the job's file (the task's body). Only a queued job runs, once."""
+    if not OrderExport.objects.filter(pk=export_id, state=ExportState.QUEUED).update(state=ExportState.RUNNING):
+        return "not queued"
+    job = OrderExport.objects.get(pk=export_id)
+    name = f"orders-{job.created_at:%Y%m%d-%H%M%S}-{str(job.pk)[:8]}.csv"
+    target = export_dir() / f"{job.pk}.csv"
+    partial = target.with_suffix(".part")
+    count = 0
+    try:
+        with partial.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(COLUMNS)
+            for order in selected(QueryDict(job.query)).iterator(chunk_size=2000):
+                writer.writerow(row(order))
+                count += 1
+        partial.replace(target)
+    except Exception as exc:  # the job page must say it failed rather than spin forever
+        log.exception("order export %s failed", export_id)
+        partial.unlink(missing_ok=True)
+        OrderExport.objects.filter(pk=export_id).update(state=ExportState.FAILED, error=str(exc)[:2000],
+                                                        finished_at=timezone.now())
+        return "failed"
+    OrderExport.objects.filter(pk=export_id).update(state=ExportState.READY, rows=count, file_name=name,
+                                                    finished_at=timezone.now())
+    return f"{count} row(s)"
+
+
+def file_of(job: OrderExport) -> Path | None:
+    path = export_dir() / f"{job.pk}.csv"
+    return path if job.state == ExportState.READY and path.exists() else None

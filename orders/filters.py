@@ -1,0 +1,120 @@
+"""The orders list's filters. Every filter is an indexed equality or range; the date window is bounded by
+default (the last 7 days) so the first page of a million orders is read from one index range."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from dashboard.juspay.enums import OrderStatus, PaymentMethodType
+from dashboard.models import Merchant
+from orders import search
+from orders.models import FulfilmentState, Offer, Order, RefundState
+
+DEFAULT_DAYS = 7
+PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days"), ("all", "All time")]
+SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("amount_high", "Amount, highest first"),
+         ("amount_low", "Amount, lowest first")]
+YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+class OrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search",
+                                  help_text="Order id, email, phone, customer id, txn id, RRN, refund or payout id")
+    status = django_filters.CharFilter(method="filter_status", label="Status",
+                                       widget=forms.TextInput(attrs={"list": "order-statuses", "autocomplete": "off"}))
+    period = django_filters.ChoiceFilter(choices=PERIODS, method="filter_period", label="Created",
+                                         empty_label=f"Last {DEFAULT_DAYS} days (all time when searching)")
+    created_from = django_filters.DateFilter(method="filter_from", label="From (UTC)",
+                                             widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = django_filters.DateFilter(method="filter_to", label="To (UTC)",
+                                           widget=forms.DateInput(attrs={"type": "date"}))
+    payment_method_type = django_filters.ChoiceFilter(
+        choices=[(m.value, m.meaning) for m in PaymentMethodType], label="Payment method", empty_label="Any")
+    gateway = django_filters.CharFilter(method="filter_gateway", label="Gateway",
+                                        widget=forms.TextInput(attrs={"placeholder": "e.g. RAZORPAY"}))
+    merchant = django_filters.ModelChoiceFilter(queryset=Merchant.objects.order_by("code"), to_field_name="code",
+                                                label="Merchant", empty_label="Any")
+    refund_state = django_filters.ChoiceFilter(choices=RefundState.choices, label="Refunds", empty_label="Any")
+    fulfilment_state = django_filters.ChoiceFilter(choices=FulfilmentState.choices, label="Fulfilment",
+                                                   empty_label="Any")
+    split_applied = django_filters.BooleanFilter(label="Split applied",
+                                                 widget=forms.Select(choices=YES_NO))
+    offer_code = django_filters.CharFilter(method="filter_offer", label="Offer code")
+    sort = django_filters.ChoiceFilter(choices=SORTS, method="filter_nothing", label="Sort", empty_label=None)
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+    # -- methods -----------------------------------------------------------------------------------
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        self.search_result = search.search(value, limit=search.DEFAULT_LIMIT * 2)
+        return queryset.filter(pk__in=self.search_result.order_pks)
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(status=value.strip().upper())
+
+    def _explicit_dates(self) -> bool:
+        data = self.form.cleaned_data
+        return bool(data.get("created_from") or data.get("created_to"))
+
+    def filter_period(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "all" or self._explicit_dates():
+            return queryset
+        return queryset.filter(juspay_created_at__gte=timezone.now() - timedelta(days=int(value)))
+
+    def filter_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.filter(juspay_created_at__gte=_start_of(value))
+
+    def filter_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.filter(juspay_created_at__lt=_start_of(value + timedelta(days=1)))
+
+    def filter_gateway(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(gateway=value.strip().upper())
+
+    def filter_offer(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        codes = list(dict.fromkeys([value.strip(), value.strip().upper()]))
+        return queryset.filter(pk__in=Offer.objects.filter(offer_code__in=codes).values("order_id"))
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # read by the list's keyset pagination
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if not (data.get("q") or data.get("period") or self._explicit_dates()):
+            queryset = queryset.filter(juspay_created_at__gte=timezone.now() - timedelta(days=DEFAULT_DAYS))
+        return queryset
+
+    # -- what the page needs ------------------------------------------------------------------------
+
+    def _cleaned(self) -> dict:
+        self.form.is_valid()
+        return getattr(self.form, "cleaned_data", {})  # the valid fields, even when another one is not
+
+    @property
+    def sort_key(self) -> str:
+        return self._cleaned().get("sort") or "newest"
+
+    @property
+    def query(self) -> str:
+        return self._cleaned().get("q") or ""
+
+    @property
+    def windowed(self) -> bool:
+        """True when the list shows only the default window (so the page can offer to widen it)."""
+        data = self._cleaned()
+        return not (data.get("q") or data.get("period") or data.get("created_from") or data.get("created_to"))
+
+
+STATUS_SUGGESTIONS = [(s.value, s.meaning) for s in OrderStatus]

@@ -1,0 +1,185 @@
+"""One search box: whatever clue the customer has, find the order.
+
+The clue may be an order id, a customer id, an email, a phone number, a transaction id or uuid, a gateway
+transaction id or RRN, a refund's `unique_request_id`, a payout order id or a payout UTR. Every lookup is an
+indexed equality (or an indexed prefix range), so a search costs the same at a thousand orders and at a
+million: a fixed handful of queries, none of which scans a table.
+
+Exact matches come first (newest first among them), then prefix matches for the half-typed clue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q
+
+from orders.models import Order, PayoutOrder, PayoutTransaction, Refund, Transaction
+from orders.sync import normalize_email
+
+MIN_PREFIX = 3
+DEFAULT_LIMIT = 50
+_ORDER_ID_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-,@.]{2,63}$")
+_PHONE_CHARS = re.compile(r"^\+?[\d\s\-()]+$")
+_TOP = "\U0010ffff"
+
+
+@dataclass
+class Hit:
+    order: Order
+    exact: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PayoutHit:
+    """A payout order that matched but is not linked to a cached payment order."""
+
+    payout: PayoutOrder
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    payouts: list[PayoutHit] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def exact_count(self) -> int:
+        return sum(1 for h in self.hits if h.exact)
+
+    @property
+    def empty(self) -> bool:
+        return not self.hits and not self.payouts
+
+    @property
+    def order_pks(self) -> list[int]:
+        return [h.order.pk for h in self.hits]
+
+    @property
+    def offers_live_lookup(self) -> bool:
+        """A miss on something shaped like an order id: offer to ask Juspay."""
+        return not any(h.exact for h in self.hits) and looks_like_order_id(self.query)
+
+
+def clean(query: str | None) -> str:
+    return (query or "").strip()[:200]
+
+
+def looks_like_order_id(query: str) -> bool:
+    q = clean(query)
+    return bool(_ORDER_ID_SHAPE.match(q)) and "@" not in q.rstrip("@") and not phone_of(q)
+
+
+def phone_of(query: str) -> str:
+    """The last ten digits when the clue is a whole Indian phone number (10 digits, 0+10, 91+10), else ''."""
+    if not _PHONE_CHARS.match(query):
+        return ""
+    digits = re.sub(r"\D", "", query)
+    if len(digits) == 10 or (len(digits) == 11 and digits.startswith("0")) or (
+            len(digits) == 12 and digits.startswith("91")):
+        return digits[-10:]
+    return ""
+
+
+def _prefix(field_name: str, value: str) -> Q:
+    """An index-friendly prefix match. PostgreSQL: LIKE 'v%' on the varchar_pattern_ops index Django makes
+    for db_index CharFields. SQLite: its LIKE cannot use an index, so a range does the work."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field_name}__gte": value, f"{field_name}__lt": value + _TOP})
+    return Q(**{f"{field_name}__startswith": value})
+
+
+def _merge(target: dict[int, list[str]], pks: Iterable[int | None], reason: str) -> None:
+    for pk in pks:
+        if pk is not None and reason not in target.setdefault(pk, []):
+            target[pk].append(reason)
+
+
+def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
+    q = clean(query)
+    result = SearchResult(query=q)
+    if not q:
+        return result
+    email = normalize_email(q) if "@" in q else ""
+    phone = phone_of(q)
+    ids = list(dict.fromkeys([q, q.upper()]))
+
+    # 1. Children whose ids point at an order: transactions, refunds, payouts and their transactions.
+    via: dict[int, list[str]] = {}
+    for row in Transaction.objects.filter(
+            Q(txn_id=q) | Q(txn_uuid=q) | Q(rrn=q) | Q(epg_txn_id=q)
+    ).values("order_id", "txn_id", "txn_uuid", "rrn", "epg_txn_id")[:limit]:
+        for name, label in (("rrn", "RRN"), ("epg_txn_id", "gateway txn id"), ("txn_id", "txn id"),
+                            ("txn_uuid", "txn uuid")):
+            if row[name] == q:
+                _merge(via, [row["order_id"]], label)
+    _merge(via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit],
+           "refund request id")
+    payouts: dict[int, list[str]] = {}
+    for pk, order_pk in PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit]:
+        _merge(via, [order_pk], "payout order id")
+        _merge(payouts, [pk] if order_pk is None else [], "payout order id")
+    for pk, order_pk, gw in PayoutTransaction.objects.filter(Q(gateway_ref_id=q) | Q(transaction_ref=q)).values_list(
+            "fulfillment__payout_order_id", "fulfillment__payout_order__order_id", "gateway_ref_id")[:limit]:
+        reason = "payout UTR" if gw == q else "payout transaction ref"
+        _merge(via, [order_pk], reason)
+        _merge(payouts, [pk] if order_pk is None else [], reason)
+
+    # 2. The order's own fields, exactly.
+    exact = Q(order_id__in=ids) | Q(customer_id=q) | Q(txn_id=q) | Q(txn_uuid=q) | Q(juspay_id=q)
+    if email:
+        exact |= Q(email_normalized=email)
+    if phone:
+        exact |= Q(phone_normalized=phone)
+    if via:
+        exact |= Q(pk__in=list(via))
+    found: dict[int, Hit] = {}
+    for order in Order.objects.select_related("merchant").filter(exact).order_by("-juspay_created_at")[: limit + 1]:
+        found[order.pk] = Hit(order, exact=True, reasons=_reasons(order, q, ids, email, phone) + via.get(order.pk, []))
+
+    # 3. Prefixes, for the clue being typed: each its own index range, so none scans the table.
+    if len(q) >= MIN_PREFIX:
+        digits = re.sub(r"\D", "", q)
+        prefixes: list[tuple[str, str, str]] = [("order_id", v, "order id starts with") for v in ids]
+        prefixes.append(("customer_id", q, "customer id starts with"))
+        if not q.replace(" ", "").lstrip("+").isdigit():
+            prefixes.append(("email_normalized", q.lower(), "email starts with"))
+        if q.replace(" ", "").lstrip("+").isdigit() and 4 <= len(digits) < 10:
+            prefixes.append(("phone_normalized", digits, "phone starts with"))
+        for name, value, label in prefixes:
+            for order in Order.objects.select_related("merchant").filter(_prefix(name, value)).exclude(
+                    pk__in=list(found)).order_by(name)[:limit]:
+                hit = found.setdefault(order.pk, Hit(order, exact=False))
+                if label not in hit.reasons:
+                    hit.reasons.append(label)
+
+    hits = sorted(found.values(), key=lambda h: (not h.exact, _newest_first(h.order)))
+    result.truncated = len(hits) > limit
+    result.hits = hits[:limit]
+    if payouts:
+        rows = PayoutOrder.objects.select_related("merchant").filter(pk__in=list(payouts))
+        result.payouts = [PayoutHit(p, payouts[p.pk]) for p in rows]
+    return result
+
+
+def _newest_first(order: Order) -> float:
+    return -(order.juspay_created_at.timestamp() if order.juspay_created_at else 0.0)
+
+
+def _reasons(order: Order, q: str, ids: list[str], email: str, phone: str) -> list[str]:
+    checks = [
+        (order.order_id in ids, "order id"),
+        (order.customer_id == q, "customer id"),
+        (bool(email) and order.email_normalized == email, "email"),
+        (bool(phone) and order.phone_normalized == phone, "phone"),
+        (order.txn_id == q, "txn id"),
+        (order.txn_uuid == q, "txn uuid"),
+        (order.juspay_id == q, "Juspay order id"),
+    ]
+    return [label for ok, label in checks if ok]

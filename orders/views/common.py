@@ -1,0 +1,50 @@
+"""What the order views share: finding the order a URL names, and htmx-aware answers."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from orders import masking, selectors
+from orders.models import Order
+
+
+class Ambiguous(Exception):
+    """Several merchants have an order with this id; the person must choose."""
+
+    def __init__(self, orders: list[Order]) -> None:
+        super().__init__(f"{len(orders)} orders")
+        self.orders = orders
+
+
+def merchant_code(request: HttpRequest) -> str:
+    return (request.GET.get("merchant") or request.POST.get("merchant") or "").strip()
+
+
+def get_order(request: HttpRequest, order_id: str) -> Order:
+    """The cached order the URL names (`?merchant=<code>` picks one when several merchants share the id)."""
+    orders = selectors.find_orders(order_id, merchant_code(request) or None)
+    if not orders:
+        raise Http404(f"No cached order {order_id}")
+    if len(orders) > 1:
+        raise Ambiguous(orders)
+    return orders[0]
+
+
+def order_url(order: Order, name: str = "orders:detail") -> str:
+    return f"{reverse(name, args=[order.order_id])}?{urlencode({'merchant': order.merchant.code})}"
+
+
+def pii_view(request: HttpRequest, order: Order) -> masking.PiiView:
+    return masking.pii_view(request.user, request.session, order.pk)
+
+
+def redirect_or_htmx(request: HttpRequest, url: str) -> HttpResponse:
+    """Send the browser to `url`: a plain redirect, or HX-Redirect for an htmx request."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return HttpResponseRedirect(url)

@@ -1,0 +1,104 @@
+"""One page per order: the header, then each section as its own htmx fragment (its own URL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from dashboard.models import Merchant
+from orders import search, selectors
+from orders.models import Order
+from orders.views.common import Ambiguous, get_order, pii_view
+
+PAGE = "orders/order_detail.html"
+
+SECTIONS: list[tuple[str, str, str | None]] = [
+    # (name, heading, extra permission)
+    ("timeline", "Timeline", None),
+    ("payment", "Payment", None),
+    ("refunds", "Refunds", None),
+    ("splits", "Split settlement", None),
+    ("offers", "Offers", None),
+    ("payouts", "Payouts and fulfilments", None),
+    ("raw", "Raw Juspay answers", "orders.view_raw"),
+]
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
+    try:
+        order = get_order(request, order_id)
+    except Ambiguous as many:
+        return render(request, "orders/order_choose.html", {"order_id": order_id, "orders": many.orders})
+    except Http404:
+        return render(request, "orders/order_missing.html", {
+            "order_id": order_id, "offers_lookup": search.looks_like_order_id(order_id),
+            "merchants": list(Merchant.objects.filter(is_active=True).order_by("code"))}, status=404)
+    sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]
+    return render(request, PAGE, {"order": order, "head": selectors.header(order, pii_view(request, order)),
+                                  "sections": sections})
+
+
+def section(permission: str = "orders.view_order") -> Callable:
+    """A section fragment: signed in, permitted, its order found (404 otherwise)."""
+
+    def decorate(build: Callable[[HttpRequest, Order], dict[str, Any]]) -> Callable:
+        @login_required
+        @permission_required(permission, raise_exception=True)
+        @wraps(build)
+        def view(request: HttpRequest, order_id: str) -> HttpResponse:
+            try:
+                order = get_order(request, order_id)
+            except Ambiguous as many:
+                order = many.orders[0]  # fragments always carry ?merchant=; a bare URL shows the first
+            context = {"order": order, **build(request, order)}
+            return render(request, f"{PAGE}#{build.__name__}", context)
+
+        return view
+
+    return decorate
+
+
+@section()
+def timeline(request: HttpRequest, order: Order) -> dict[str, Any]:
+    return {"timeline": selectors.timeline(order, category=request.GET.get("category", ""),
+                                           source=request.GET.get("source", ""))}
+
+
+@section()
+def payment(request: HttpRequest, order: Order) -> dict[str, Any]:
+    pii = pii_view(request, order)
+    return {"payment": selectors.payment(order, unmasked=pii.unmasked), "pii": pii}
+
+
+@section()
+def refunds(request: HttpRequest, order: Order) -> dict[str, Any]:
+    return {"refunds": selectors.refunds(order)}
+
+
+@section()
+def splits(request: HttpRequest, order: Order) -> dict[str, Any]:
+    return {"splits": selectors.splits(order)}
+
+
+@section()
+def offers(request: HttpRequest, order: Order) -> dict[str, Any]:
+    return {"offers": selectors.offers(order)}
+
+
+@section()
+def payouts(request: HttpRequest, order: Order) -> dict[str, Any]:
+    pii = pii_view(request, order)
+    return {"payouts": selectors.payouts(order, unmasked=pii.unmasked), "pii": pii}
+
+
+@section("orders.view_raw")
+def raw(request: HttpRequest, order: Order) -> dict[str, Any]:
+    pii = pii_view(request, order)
+    return {"raw": selectors.raw(order, unmasked=pii.unmasked), "pii": pii}

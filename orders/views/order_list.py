@@ -1,0 +1,96 @@
+"""The orders list (filters, keyset pages, htmx with the URL in sync) and its CSV export."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+
+from orders import exports, selectors
+from orders.filters import STATUS_SUGGESTIONS, OrderFilter
+from orders.models import Order, OrderExport
+
+PAGING_KEYS = ("after", "before")
+
+
+def _base_query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    for key in PAGING_KEYS:
+        query.pop(key, None)
+    return query.urlencode()
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def order_list(request: HttpRequest) -> HttpResponse:
+    filterset = OrderFilter(request.GET, queryset=Order.objects.all())
+    queryset = filterset.qs
+    result = None
+    if filterset.query:
+        result = getattr(filterset, "search_result", None)
+        rank = {pk: i for i, pk in enumerate(result.order_pks)} if result else {}
+        orders = sorted(queryset.select_related("merchant"), key=lambda o: rank.get(o.pk, len(rank)))
+        page = selectors.ListPage(orders)
+        reasons = {h.order.pk: (h.exact, h.reasons) for h in result.hits} if result else {}
+    else:
+        page = selectors.keyset_page(queryset, filterset.sort_key, after=request.GET.get("after"),
+                                     before=request.GET.get("before"))
+        reasons = {}
+    context = {
+        "filter": filterset, "page": page, "rows": selectors.list_rows(page.rows, reasons=reasons),
+        "result": result, "query": _base_query(request), "statuses": STATUS_SUGGESTIONS,
+        "export_limit": exports.inline_limit(),
+    }
+    template = "orders/order_list.html#results" if request.htmx else "orders/order_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def order_export(request: HttpRequest) -> HttpResponse:
+    """The filtered rows as CSV: streamed when small, else a background job whose page says when it is ready."""
+    query = request.GET.copy()
+    for key in PAGING_KEYS:
+        query.pop(key, None)
+    queryset = exports.selected(query)
+    if exports.is_large(queryset):
+        job = exports.start_background(request.user, query.urlencode())
+        return HttpResponseRedirect(reverse("orders:export_status", args=[job.pk]))
+    exports.record(request.user, query.urlencode(), mode="stream")
+    response = StreamingHttpResponse(exports.stream(queryset.iterator(chunk_size=2000)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="orders-{timezone.now():%Y%m%d-%H%M%S}.csv"'
+    return response
+
+
+def _own_export(request: HttpRequest, pk: UUID) -> OrderExport:
+    return get_object_or_404(OrderExport, pk=pk, user=request.user)  # someone else's export does not exist
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def export_list(request: HttpRequest) -> HttpResponse:
+    jobs = OrderExport.objects.filter(user=request.user)[:20]
+    return render(request, "orders/exports.html", {"jobs": jobs, "export_limit": exports.inline_limit()})
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def export_status(request: HttpRequest, pk: UUID) -> HttpResponse:
+    job = _own_export(request, pk)
+    template = "orders/exports.html#job" if request.htmx else "orders/export_status.html"
+    return render(request, template, {"job": job})
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def export_download(request: HttpRequest, pk: UUID) -> HttpResponse:
+    job = _own_export(request, pk)
+    path = exports.file_of(job)
+    if path is None:
+        raise Http404("This export is not ready (or its file is gone).")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name or f"{job.pk}.csv",
+                        content_type="text/csv")

@@ -1,0 +1,64 @@
+"""The search box on every page (suggestions as one types) and the live lookup at Juspay on a miss."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from dashboard.models import Merchant
+from orders import search, selectors, services
+from orders.views.common import order_url, redirect_or_htmx
+
+SUGGESTIONS = 8
+
+
+@login_required
+@permission_required("orders.view_order", raise_exception=True)
+def suggestions(request: HttpRequest) -> HttpResponse:
+    """What the header box shows while one types; without htmx, the full results list."""
+    query = search.clean(request.GET.get("q"))
+    if not request.htmx:
+        return HttpResponseRedirect(f"{reverse('orders:list')}?{urlencode({'q': query})}")
+    result = search.search(query, limit=SUGGESTIONS)
+    return render(request, "orders/search.html#suggestions", {
+        "result": result, "query": query, "rows": selectors.list_rows(
+            [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}),
+        "merchants": _merchants()})
+
+
+def _merchants() -> list[Merchant]:
+    return list(Merchant.objects.filter(is_active=True).order_by("-is_default", "code"))
+
+
+@login_required
+@permission_required("orders.refresh_order", raise_exception=True)
+@require_POST
+def lookup(request: HttpRequest) -> HttpResponse:
+    """Ask Juspay for an order the cache does not have; cache it and open it when Juspay knows it."""
+    order_id = search.clean(request.POST.get("order_id"))
+    merchants = _merchants()
+    code = request.POST.get("merchant", "")
+    merchant = next((m for m in merchants if m.code == code), merchants[0] if merchants else None)
+    error = ""
+    if not search.looks_like_order_id(order_id):
+        error = f"“{order_id}” does not look like an order id."
+    elif merchant is None:
+        error = "No active Juspay merchant account is configured."
+    else:
+        result = services.lookup_live(merchant, order_id, actor=request.user)
+        if result.obj is not None and not result.error:
+            return redirect_or_htmx(request, order_url(result.obj))
+        if result.error.startswith("JuspayNotFound"):
+            error = f"Juspay has no order “{order_id}” for {merchant.name}."
+        else:
+            error = f"Juspay could not be reached, so “{order_id}” could not be looked up. ({result.error})"
+    if request.htmx:
+        return render(request, "orders/search.html#lookup_result", {"error": error, "order_id": order_id})
+    messages.error(request, error)
+    return HttpResponseRedirect(f"{reverse('orders:list')}?{urlencode({'q': order_id})}")
