@@ -52,7 +52,7 @@ def test_payout_fulfilment_progresses_and_goes_to_manual_review(juspay_sim):
     stuck_id = juspay_sim.create_payout_order(fulfillments=["MANUAL_REVIEW"])
 
     start, stuck_start = payout(juspay_sim, settled_id), payout(juspay_sim, stuck_id)
-    juspay_sim.advance(3 * 3600)
+    juspay_sim.advance(5 * 3600)  # CREATED starts within 2 h, then settles within 2 h
     later = payout(juspay_sim, settled_id)
     juspay_sim.advance(10 * DAY)
     stuck_end = payout(juspay_sim, stuck_id)
