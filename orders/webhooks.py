@@ -18,7 +18,7 @@ from dashboard.juspay.types_webhook import PayoutWebhookEvent
 from dashboard.juspay.types_webhook import WebhookEvent as OrderWebhook
 from dashboard.merchants import default_merchant
 from dashboard.models import Merchant
-from orders.models import WebhookEvent
+from orders.models import Fulfillment, WebhookEvent
 
 
 class WebhookRejected(Exception):
@@ -46,6 +46,14 @@ def credentials_ok(authorization: str) -> bool:
     return hmac.compare_digest(given, expected)
 
 
+def _payout_of_fulfilment(fulfillment_id: str | None) -> str:
+    """Transaction-level payout webhooks name only Juspay's fulfilment id: find its payout order in the cache."""
+    if not fulfillment_id:
+        return ""
+    return Fulfillment.objects.filter(fulfillment_id=fulfillment_id).values_list(
+        "payout_order__payout_order_id", flat=True).first() or ""
+
+
 def _classify(body: dict) -> tuple[str, str, str, str, str]:
     """(kind, event id, event name, order id, juspay merchant id) of a payment or payout webhook."""
     try:
@@ -59,8 +67,9 @@ def _classify(body: dict) -> tuple[str, str, str, str, str]:
         if "label" in body:
             payout = PayoutWebhookEvent.parse(body)
             info = payout.info
-            return ("payout", payout.id or "", f"{payout.label}:{payout.value or ''}",
-                    (info.merchant_order_id if info else None) or "", "")
+            order_id = (info.merchant_order_id if info else None) or _payout_of_fulfilment(
+                info.fulfillment_id if info else None)
+            return "payout", payout.id or "", f"{payout.label}:{payout.value or ''}", order_id, ""
     except JuspayParseError as exc:
         raise WebhookRejected(400, f"body does not fit a Juspay webhook: {exc}") from exc
     raise WebhookRejected(400, "not a Juspay webhook: neither event_name nor label present")
@@ -78,7 +87,7 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
     kind, event_id, event_name, order_id, juspay_merchant = _classify(body)
     if not event_id:
         raise WebhookRejected(400, "webhook has no event id")
-    if not order_id:
+    if not order_id and kind == "order":
         raise WebhookRejected(400, "webhook names no order")
     merchant = Merchant.objects.filter(merchant_id=juspay_merchant, is_active=True).first() if juspay_merchant \
         else None
@@ -89,7 +98,8 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
         with transaction.atomic():
             event = WebhookEvent.objects.create(merchant=merchant, event_id=event_id, event_name=event_name[:64],
                                                 order_id=order_id[:64], kind=kind, payload=body)
-            transaction.on_commit(lambda: refresh_from_webhook.delay(event.pk))
+            if order_id:  # a payout webhook for a fulfilment we have never seen is kept, with nothing to refresh
+                transaction.on_commit(lambda: refresh_from_webhook.delay(event.pk))
     except IntegrityError:
         return Intake(WebhookEvent.objects.get(event_id=event_id), duplicate=True)
     return Intake(event, duplicate=False)

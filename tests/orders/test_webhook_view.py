@@ -85,3 +85,29 @@ def test_a_payout_webhook_names_its_payout_order(client, merchant, good_auth, re
     assert post(client, body, good_auth).status_code == 200
     event = WebhookEvent.objects.get()
     assert (event.kind, event.order_id) == ("payout", body["info"]["merchantOrderId"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payout_transaction_webhook_finds_its_payout_order_through_the_fulfilment(client, merchant, good_auth,
+                                                                                    refreshes):
+    from django.utils import timezone
+
+    from dashboard.juspay.types_payout import PayoutOrder as ParsedPayout
+    from orders.models import SyncSource
+    from orders.sync import apply_payout_order
+
+    payout = example("payout_order_status_fulfillment.json")
+    apply_payout_order(merchant, ParsedPayout.parse(payout), source=SyncSource.IMPORT, fetched_at=timezone.now())
+    body = example("payout_webhook_txn.json")
+    assert body["info"]["FulfillmentId"] == payout["fulfillments"][0]["id"]
+    assert post(client, body, good_auth).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert (event.kind, event.order_id) == ("payout", payout["orderId"]) and refreshes == [event.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_payout_transaction_webhook_for_an_unknown_fulfilment_is_kept_without_a_refresh(client, merchant,
+                                                                                         good_auth, refreshes):
+    response = post(client, example("payout_webhook_txn.json"), good_auth)
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().order_id == "" and refreshes == []
