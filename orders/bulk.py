@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import IntegrityError
 from django.utils import timezone
 
 from dashboard.juspay.async_client import AsyncJuspayClient
@@ -99,7 +100,12 @@ def _apply_batch(merchant: Merchant, batch: list[_Fetched], source: str, report:
         message = sync.record_failure(Order, merchant, "order_id", item.order_id, item.error)
         if len(report.error_samples) < 5:
             report.error_samples.append(f"{item.order_id}: {message}")
-    changed = sync.mark_unchanged(merchant, answers)
+    changed, new = sync.mark_unchanged(merchant, answers)
+    if new:
+        try:
+            report.changes += sync.create_orders(merchant, new, source=source)
+        except IntegrityError:  # another worker cached one of them meanwhile: take the careful path
+            changed += new
     for parsed, fetched_at in changed:
         report.changes += len(sync.apply_order(merchant, parsed, source=source, fetched_at=fetched_at).events)
     report.synced += len(answers)

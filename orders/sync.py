@@ -196,18 +196,34 @@ def _refund_key(refund: JuspayRefund, index: int) -> str:
     return _s(refund.unique_request_id or refund.id or (f"ref:{refund.ref}" if refund.ref else f"index:{index}"))
 
 
+def _refunds_by_key(parsed: JuspayOrder) -> dict[str, JuspayRefund]:
+    return {_refund_key(refund, index): refund for index, refund in enumerate(parsed.all_refunds)}
+
+
+def _refund_values(refund: JuspayRefund) -> dict[str, Any]:
+    return {
+        "juspay_refund_id": _s(refund.id), "ref": _s(refund.ref), "amount": refund.amount,
+        "status": _s(refund.status), "sent_to_gateway": refund.sent_to_gateway,
+        "refund_type": _s(refund.refund_type), "error_code": _s(refund.error_code),
+        "error_message": _s(refund.error_message), "arn": _s(refund.arn), "created": refund.created,
+        "processed_at": refund.pg_processed_at, "raw": refund.model_dump(mode="json"),
+    }
+
+
+def _offers_by_key(parsed: JuspayOrder) -> dict[str, Any]:
+    return {_s(offer.offer_id or offer.offer_code): offer for offer in parsed.offers}
+
+
+def _offer_values(offer: Any) -> dict[str, Any]:
+    return {"offer_code": _s(offer.offer_code), "status": _s(offer.status),
+            "benefits": [b.model_dump(mode="json") for b in offer.benefits], "raw": offer.model_dump(mode="json")}
+
+
 def _apply_refunds(order: Order, parsed: JuspayOrder, source: str, actor: Any, created: bool) -> list[TimelineEvent]:
     found: list[TimelineEvent] = []
     existing = {} if created else {r.unique_request_id: r for r in order.refunds.all()}
-    for index, refund in enumerate(parsed.all_refunds):
-        key = _refund_key(refund, index)
-        values = {
-            "juspay_refund_id": _s(refund.id), "ref": _s(refund.ref), "amount": refund.amount,
-            "status": _s(refund.status), "sent_to_gateway": refund.sent_to_gateway,
-            "refund_type": _s(refund.refund_type), "error_code": _s(refund.error_code),
-            "error_message": _s(refund.error_message), "arn": _s(refund.arn), "created": refund.created,
-            "processed_at": refund.pg_processed_at, "raw": refund.model_dump(mode="json"),
-        }
+    for key, refund in _refunds_by_key(parsed).items():
+        values = _refund_values(refund)
         row = existing.get(key)
         if row is None:
             Refund.objects.create(order=order, unique_request_id=key, **values)
@@ -243,10 +259,8 @@ def _apply_offers(order: Order, parsed: JuspayOrder, source: str, actor: Any, cr
     if not parsed.offers:
         return found
     existing = {} if created else {o.offer_id: o for o in order.offers.all()}
-    for offer in parsed.offers:
-        key = _s(offer.offer_id or offer.offer_code)
-        values = {"offer_code": _s(offer.offer_code), "status": _s(offer.status),
-                  "benefits": [b.model_dump(mode="json") for b in offer.benefits], "raw": offer.model_dump(mode="json")}
+    for key, offer in _offers_by_key(parsed).items():
+        values = _offer_values(offer)
         row = existing.get(key)
         if row is None:
             Offer.objects.create(order=order, offer_id=key, **values)
@@ -317,27 +331,63 @@ def apply_order(merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched
 Answers = list[tuple[JuspayOrder, datetime]]
 
 
-def mark_unchanged(merchant: Merchant, answers: Answers) -> Answers:
-    """Stamp "last synced" on every cached order whose answer is what we already hold, in one transaction;
-    return the answers that need a full `apply_order`. Each stamp is a conditional UPDATE, so an answer
-    fetched before one already applied never moves the freshness marks back."""
+def mark_unchanged(merchant: Merchant, answers: Answers) -> tuple[Answers, Answers]:
+    """Stamp "last synced" on every cached order whose answer is what we already hold, in one transaction.
+    Returns (changed, new): answers that need `apply_order`, and orders the cache does not have yet. Each
+    stamp is a conditional UPDATE, so an answer fetched before one already applied never moves marks back."""
     if not answers:
-        return []
+        return [], []
     ids = [parsed.order_id for parsed, _ in answers]
     rows = {o.order_id: o for o in Order.objects.filter(merchant=merchant, order_id__in=ids)
             .only("id", "order_id", "raw", "juspay_created_at", "is_open")}
-    rest, now = [], timezone.now()
+    changed, new, now = [], [], timezone.now()
     with transaction.atomic():
         for parsed, fetched_at in answers:
             row = rows.get(parsed.order_id)
             if row is None or row.raw != parsed.raw:
-                rest.append((parsed, fetched_at))
+                (changed if row else new).append((parsed, fetched_at))
                 continue
             Order.objects.filter(pk=row.pk).filter(
                 Q(last_fetch_started_at__isnull=True) | Q(last_fetch_started_at__lte=fetched_at)).update(
                 last_synced_at=now, last_fetch_started_at=fetched_at, last_sync_error="", sync_failures=0,
                 next_sync_at=next_sync_at(row.juspay_created_at, is_open=row.is_open, failures=0, now=now))
-    return rest
+    return changed, new
+
+
+def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
+    """Insert orders the cache has never seen, with their children and timeline events, in a handful of
+    statements (bulk sync's first import). Raises IntegrityError, inserting nothing, when one of them
+    appeared meanwhile; the caller then falls back to `apply_order`. Returns the number of events."""
+    orders: list[Order] = []
+    children: dict[type, list[Any]] = {Transaction: [], Refund: [], Offer: [], SplitDetail: [], TimelineEvent: []}
+    for parsed, fetched_at in answers:
+        order = Order(merchant=merchant, order_id=parsed.order_id, **_order_fields(parsed))
+        _finish(order, fetched_at)
+        order.refund_state = refund_state(_refund_rows(parsed), order.amount)
+        order.is_open = order_is_open(order.status, order.refund_state, order.fulfilment_state)
+        order.next_sync_at = next_sync_at(order.juspay_created_at, is_open=order.is_open, failures=0)
+        orders.append(order)
+        children[TimelineEvent].append(events.order_discovered(order, source=source))
+        txns = {values["txn_id"]: values for values in _transactions(parsed)}
+        children[Transaction] += [Transaction(order=order, **values) for values in txns.values()]
+        for key, refund in _refunds_by_key(parsed).items():
+            children[Refund].append(Refund(order=order, unique_request_id=key, **_refund_values(refund)))
+            children[TimelineEvent].append(events.refund_created(order, key, _money(refund.amount), _s(refund.status),
+                                                                 source=source, at=refund.created))
+        for key, offer in _offers_by_key(parsed).items():
+            children[Offer].append(Offer(order=order, offer_id=key, **_offer_values(offer)))
+            children[TimelineEvent].append(events.offer_added(order, _s(offer.offer_code), _s(offer.status),
+                                                              source=source))
+        split = parsed.split_settlement_response
+        for key, detail in {_s(d.sub_vendor_id): d for d in (split.split_details if split else [])}.items():
+            children[SplitDetail].append(SplitDetail(order=order, sub_vendor_id=key, amount=detail.amount,
+                                                     merchant_commission=detail.merchant_commission,
+                                                     raw=detail.model_dump(mode="json")))
+    with transaction.atomic():
+        Order.objects.bulk_create(orders)
+        for model, rows in children.items():
+            model.objects.bulk_create(rows, batch_size=500)
+    return len(children[TimelineEvent])
 
 
 def _refund_rows(parsed: JuspayOrder) -> list[Refund]:
