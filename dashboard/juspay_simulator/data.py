@@ -565,7 +565,7 @@ class DemoBuilder:
     def add_payout_payment(self, order: PayoutOrder, failed: bool) -> None:
         paid_at = order.created + 40
         order.payments.append({
-            "orderId": order.order_id, "status": "CHARGED", "amount": order.amount,
+            "orderId": order.order_id, "status": "SUCCESS", "amount": order.amount,
             "txnId": f"{self.merchant_id}-{order.order_id}-1", "paymentMethodType": "UPI", "paymentMethod": "UPI",
             "createdAt": iso(order.created), "updatedAt": iso(paid_at)})
         if failed:
