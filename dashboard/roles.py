@@ -30,8 +30,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
     SUPPORT: "Look up orders and raise refund or fulfilment requests; sees personal data masked.",
-    FINANCE: "Approve or reject requests raised by others; sees payment detail unmasked.",
-    MANAGER: "Watch fulfilment KPIs and read the audit log.",
+    FINANCE: "Approve or reject requests raised by others; reveal one order's personal data when needed (audited).",
+    MANAGER: "Follow orders and approvals, and read the audit log.",
     ADMIN: "Everything above except approving one's own requests, plus people, roles and merchants.",
 }
 
