@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from dashboard import audit
+from dashboard.csv_export import csv_lines, safe_cell
 from orders import masking
 from orders.filters import OrderFilter
 from orders.models import ExportState, Order, OrderExport
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 COLUMNS = ["order_id", "merchant", "created_at", "status", "amount", "effective_amount", "currency",
            "customer_id", "customer_email", "customer_phone", "payment_method_type", "payment_method", "gateway",
            "txn_id", "refund_state", "amount_refunded", "fulfilment_state", "split_applied", "last_synced_at"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def inline_limit() -> int:
@@ -55,14 +55,6 @@ def is_large(queryset: QuerySet) -> bool:
     return queryset.order_by()[: limit + 1].count() > limit
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value  # a spreadsheet must not run a cell as a formula
-    return value
-
-
 def row(order: Order) -> list[Any]:
     values = {
         "order_id": order.order_id, "merchant": order.merchant.code,
@@ -77,19 +69,11 @@ def row(order: Order) -> list[Any]:
         "split_applied": "" if order.split_applied is None else ("yes" if order.split_applied else "no"),
         "last_synced_at": order.last_synced_at.isoformat() if order.last_synced_at else "",
     }
-    return [_cell(values[name]) for name in COLUMNS]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+    return [safe_cell(values[name]) for name in COLUMNS]
 
 
 def stream(orders: Iterable[Order]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for order in orders:
-        yield writer.writerow(row(order))
+    return csv_lines(COLUMNS, (row(order) for order in orders))
 
 
 def record(user: Any, query: str, *, mode: str, rows: int | None = None) -> None:

@@ -1,4 +1,3 @@
-import csv
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required, permission_required
@@ -8,12 +7,17 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from dashboard import audit
+from dashboard.csv_export import csv_lines
 from dashboard.filters import AuditEventFilter
 from dashboard.models import AuditEvent
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ["sequence", "created_at", "actor_username", "role", "ip", "request_id", "verb",
                "object_type", "object_id", "summary", "before", "after", "hash"]
+
+
+def _rows(events: Iterator[AuditEvent]) -> Iterator[list]:
+    return ([getattr(event, column) for column in CSV_COLUMNS] for event in events)
 
 
 def _filtered(request: HttpRequest) -> AuditEventFilter:
@@ -32,18 +36,6 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_rows(rows: Iterator[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
-    for event in rows:
-        yield writer.writerow([getattr(event, column) for column in CSV_COLUMNS])
-
-
 @login_required
 @permission_required("dashboard.view_auditevent", raise_exception=True)
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
@@ -54,7 +46,7 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     audit.record("audit.export", actor=request.user, object_type="dashboard.auditevent",
                  summary=f"exported audit rows matching {request.GET.urlencode() or 'everything'}")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(_csv_rows(filterset.qs.iterator(chunk_size=2000)),
+    response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, _rows(filterset.qs.iterator(chunk_size=2000))),
                                      content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
     return response
