@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -19,37 +20,36 @@ def _customer_of(merchant: Merchant, order_id: str) -> str | None:
     return value or None
 
 
-def sync_order(merchant: Merchant, order_id: str, *, source: str = SyncSource.JUSPAY_POLL, actor: Any = None,
-               client: JuspayClient | None = None) -> sync.SyncResult:
-    """Fetch one order from Juspay and apply it. A Juspay failure is recorded on the cached order (if any)
+def _fetch_and_apply(merchant: Merchant, key: str, fetch: Callable[[JuspayClient], Any],
+                     apply: Callable[..., sync.SyncResult], model: type, key_field: str, *, source: str,
+                     actor: Any, client: JuspayClient | None) -> sync.SyncResult:
+    """Fetch outside any transaction, then apply. A Juspay failure is recorded on the cached row (if any)
     and returned in `error`, never half-applied."""
     fetched_at = timezone.now()
-    own = client is None
-    juspay = client or JuspayClient.for_merchant(merchant)
     try:
-        parsed = juspay.order_status(order_id, customer_id=_customer_of(merchant, order_id))
+        if client is not None:
+            parsed = fetch(client)
+        else:
+            with JuspayClient.for_merchant(merchant) as juspay:
+                parsed = fetch(juspay)
     except JuspayError as exc:
-        return sync.SyncResult(None, error=sync.record_failure(Order, merchant, "order_id", order_id, exc))
-    finally:
-        if own:
-            juspay.close()
-    return sync.apply_order(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
+        return sync.SyncResult(None, error=sync.record_failure(model, merchant, key_field, key, exc))
+    return apply(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
+
+
+def sync_order(merchant: Merchant, order_id: str, *, source: str = SyncSource.JUSPAY_POLL, actor: Any = None,
+               client: JuspayClient | None = None) -> sync.SyncResult:
+    """Fetch one order from Juspay and apply it (`client`: reuse an open client)."""
+    customer_id = _customer_of(merchant, order_id)
+    return _fetch_and_apply(merchant, order_id, lambda juspay: juspay.order_status(order_id, customer_id=customer_id),
+                            sync.apply_order, Order, "order_id", source=source, actor=actor, client=client)
 
 
 def sync_payout_order(merchant: Merchant, payout_order_id: str, *, source: str = SyncSource.JUSPAY_POLL,
                       actor: Any = None, client: JuspayClient | None = None) -> sync.SyncResult:
-    fetched_at = timezone.now()
-    own = client is None
-    juspay = client or JuspayClient.for_merchant(merchant)
-    try:
-        parsed = juspay.payout_order_status(payout_order_id)
-    except JuspayError as exc:
-        return sync.SyncResult(None, error=sync.record_failure(PayoutOrder, merchant, "payout_order_id",
-                                                               payout_order_id, exc))
-    finally:
-        if own:
-            juspay.close()
-    return sync.apply_payout_order(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
+    return _fetch_and_apply(merchant, payout_order_id, lambda juspay: juspay.payout_order_status(payout_order_id),
+                            sync.apply_payout_order, PayoutOrder, "payout_order_id", source=source, actor=actor,
+                            client=client)
 
 
 def refresh_now(order: Order, *, actor: Any) -> sync.SyncResult:

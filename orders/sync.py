@@ -89,6 +89,11 @@ def _unknown(parsed: JuspayModel) -> list[str]:
 # --- locking ------------------------------------------------------------------------------------
 
 
+def _is_stale(row: Order | PayoutOrder, fetched_at: datetime) -> bool:
+    """Was this answer fetched before the one already applied?"""
+    return bool(row.last_fetch_started_at and fetched_at < row.last_fetch_started_at)
+
+
 def _lock_or_create(model: type, lookup: dict[str, Any], defaults: dict[str, Any]) -> tuple[Any, bool]:
     """The row locked for update, created first when missing (a concurrent creator makes us wait, then lock)."""
     row = model.objects.select_for_update().filter(**lookup).first()
@@ -301,7 +306,7 @@ def apply_order(merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched
     with transaction.atomic():
         order, created = _lock_or_create(Order, {"merchant": merchant, "order_id": parsed.order_id},
                                          {"status": parsed.status})
-        if not created and order.last_fetch_started_at and fetched_at < order.last_fetch_started_at:
+        if not created and _is_stale(order, fetched_at):
             return SyncResult(order, stale=True)
         if not created and order.raw == parsed.raw:
             _mark_fresh(order, fetched_at)  # the common case of a sweep: Juspay says what it said before
@@ -440,11 +445,10 @@ def fulfilment_state(statuses: list[str]) -> str:
 
 
 def _linked_order(merchant: Merchant, parsed: JuspayPayoutOrder) -> Order | None:
-    """The payment order a payout belongs to: named by a payment item, or sharing the order id."""
+    """The payment order a payout belongs to: named by a payment item or udf1, or sharing the order id."""
     candidates = [p.order_id for p in parsed.payments if p.order_id] + [parsed.order_id]
-    udf1 = (parsed.model_extra or {}).get("udf1") or parsed.raw.get("udf1")
-    if udf1:
-        candidates.append(str(udf1))
+    if parsed.raw.get("udf1"):
+        candidates.append(str(parsed.raw["udf1"]))
     return Order.objects.filter(merchant=merchant, order_id__in=candidates).first()
 
 
@@ -453,7 +457,7 @@ def apply_payout_order(merchant: Merchant, parsed: JuspayPayoutOrder, *, source:
     with transaction.atomic():
         payout, created = _lock_or_create(PayoutOrder, {"merchant": merchant, "payout_order_id": parsed.order_id},
                                           {"status": parsed.status})
-        if not created and payout.last_fetch_started_at and fetched_at < payout.last_fetch_started_at:
+        if not created and _is_stale(payout, fetched_at):
             return SyncResult(payout, stale=True)
         old_status = payout.status
         payout.order = payout.order or _linked_order(merchant, parsed)
