@@ -27,6 +27,7 @@ test: sync
 
 lint: sync
 	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
 # `check --deploy` in production mode (debug off) must report nothing.

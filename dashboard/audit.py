@@ -31,8 +31,20 @@ GENESIS_HASH = "0" * 64
 _ADVISORY_LOCK_ID = 0x4A5350_41554454  # "JSP" "AUDT"
 
 HASHED_FIELDS = (
-    "sequence", "created_at", "actor_id", "actor_username", "role", "ip", "request_id", "verb",
-    "object_type", "object_id", "before", "after", "summary", "prev_hash",
+    "sequence",
+    "created_at",
+    "actor_id",
+    "actor_username",
+    "role",
+    "ip",
+    "request_id",
+    "verb",
+    "object_type",
+    "object_id",
+    "before",
+    "after",
+    "summary",
+    "prev_hash",
 )
 
 
@@ -127,12 +139,15 @@ def verify_chain(events: Iterable[AuditEvent] | None = None) -> ChainReport:
     for event in events:
         fields = {name: getattr(event, name) for name in HASHED_FIELDS}
         if event.sequence != expected_seq:
-            return ChainReport(checked, event.sequence,
-                               f"expected sequence {expected_seq}, found {event.sequence} "
-                               "(a row was deleted or inserted)")
+            return ChainReport(
+                checked,
+                event.sequence,
+                f"expected sequence {expected_seq}, found {event.sequence} (a row was deleted or inserted)",
+            )
         if event.prev_hash != expected_prev:
-            return ChainReport(checked, event.sequence,
-                               "prev_hash does not match the previous row's hash (rows reordered or replaced)")
+            return ChainReport(
+                checked, event.sequence, "prev_hash does not match the previous row's hash (rows reordered or replaced)"
+            )
         digest = compute_hash(fields)
         if digest != event.hash:
             return ChainReport(checked, event.sequence, "content does not match its hash (row modified)")

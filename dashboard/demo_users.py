@@ -34,6 +34,10 @@ def ensure_demo_users(password: str | None = None) -> tuple[str, list[tuple[str,
             user.save()
             set_role(user, role)
             created.append((username, role))
-        audit.record("demo.users_reset", actor_username="make run", object_type="auth.user",
-                     summary=f"demo users set up: {', '.join(u for u, _ in created)}")
+        audit.record(
+            "demo.users_reset",
+            actor_username="make run",
+            object_type="auth.user",
+            summary=f"demo users set up: {', '.join(u for u, _ in created)}",
+        )
     return password, created

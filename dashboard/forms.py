@@ -6,8 +6,9 @@ from dashboard.models import Merchant
 class MerchantForm(forms.ModelForm):
     """Edit a merchant's connection. The API key is write-only: leave it blank to keep the current one."""
 
-    api_key = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False),
-                              help_text="Leave blank to keep the current key.")
+    api_key = forms.CharField(
+        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep the current key."
+    )
 
     class Meta:
         model = Merchant

@@ -44,6 +44,12 @@ def save_merchant(merchant: Merchant, *, actor: Any, before: dict[str, Any] | No
         merchant.save()
         if merchant.is_default:
             Merchant.objects.exclude(pk=merchant.pk).filter(is_default=True).update(is_default=False)
-        audit.record("merchant.created" if before is None else "merchant.changed", actor=actor, obj=merchant,
-                     before=before, after=snapshot(merchant), summary=f"merchant {merchant.code} saved")
+        audit.record(
+            "merchant.created" if before is None else "merchant.changed",
+            actor=actor,
+            obj=merchant,
+            before=before,
+            after=snapshot(merchant),
+            summary=f"merchant {merchant.code} saved",
+        )
     return merchant

@@ -20,14 +20,27 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("Home", "home", None, "Your starting page."),
-    NavItem("Orders", "orders:list", "orders.view_order",
-            "Find an order by id, email, phone or RRN; its status, refunds, payouts and timeline."),
-    NavItem("Approvals", "fulfilment:queue", "fulfilment.view_actionrequest",
-            "Refunds and Fulfilment Sync commands: approve or reject, and follow each one to Juspay's answer."),
-    NavItem("Audit log", "audit:list", "dashboard.view_auditevent",
-            "Every action, login and change, tamper-evident; filter and export."),
-    NavItem("Merchants", "merchants:list", "dashboard.change_merchant",
-            "Juspay accounts: base URL, keys, merchant id."),
+    NavItem(
+        "Orders",
+        "orders:list",
+        "orders.view_order",
+        "Find an order by id, email, phone or RRN; its status, refunds, payouts and timeline.",
+    ),
+    NavItem(
+        "Approvals",
+        "fulfilment:queue",
+        "fulfilment.view_actionrequest",
+        "Refunds and Fulfilment Sync commands: approve or reject, and follow each one to Juspay's answer.",
+    ),
+    NavItem(
+        "Audit log",
+        "audit:list",
+        "dashboard.view_auditevent",
+        "Every action, login and change, tamper-evident; filter and export.",
+    ),
+    NavItem(
+        "Merchants", "merchants:list", "dashboard.change_merchant", "Juspay accounts: base URL, keys, merchant id."
+    ),
     NavItem("People & roles", "people:list", "dashboard.manage_roles", "Assign people to roles."),
 ]
 
@@ -36,8 +49,7 @@ def items_for(user: Any) -> list[dict[str, str]]:
     if not user.is_authenticated:
         return []
     return [
-        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name,
-         "description": item.description}
+        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name, "description": item.description}
         for item in NAV_ITEMS
         if item.permission is None or user.has_perm(item.permission)
     ]

@@ -23,8 +23,10 @@ class ProgressBar:
         share = self.done / self.total if self.total else 1.0
         filled = int(share * self.width)
         rate = self.done / max(now - self.started, 1e-9)
-        line = (f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} "
-                f"({share:.0%}, {rate:.0f}/s)")
+        line = (
+            f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} "
+            f"({share:.0%}, {rate:.0f}/s)"
+        )
         self.stream.write(("\r" + line) if self._tty else (line + "\n"))
         self.stream.flush()
 

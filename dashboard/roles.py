@@ -16,16 +16,39 @@ ROLES = (SUPPORT, FINANCE, MANAGER, ADMIN)
 ROLE_PRECEDENCE = (ADMIN, MANAGER, FINANCE, SUPPORT)
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    SUPPORT: ["orders.view_order", "orders.add_note", "orders.refresh_order",
-              "fulfilment.view_actionrequest", "fulfilment.raise_actionrequest"],
-    FINANCE: ["orders.view_order", "orders.add_note", "orders.refresh_order", "orders.view_unmasked_pii",
-              "fulfilment.view_actionrequest", "fulfilment.raise_actionrequest", "fulfilment.approve_actionrequest"],
+    SUPPORT: [
+        "orders.view_order",
+        "orders.add_note",
+        "orders.refresh_order",
+        "fulfilment.view_actionrequest",
+        "fulfilment.raise_actionrequest",
+    ],
+    FINANCE: [
+        "orders.view_order",
+        "orders.add_note",
+        "orders.refresh_order",
+        "orders.view_unmasked_pii",
+        "fulfilment.view_actionrequest",
+        "fulfilment.raise_actionrequest",
+        "fulfilment.approve_actionrequest",
+    ],
     MANAGER: ["dashboard.view_auditevent", "orders.view_order", "fulfilment.view_actionrequest"],
-    ADMIN: ["dashboard.view_auditevent", "dashboard.manage_roles", "dashboard.change_merchant",
-            "dashboard.view_merchant", "orders.view_order", "orders.add_note", "orders.refresh_order",
-            "orders.view_unmasked_pii", "orders.view_raw",
-            "fulfilment.view_actionrequest", "fulfilment.raise_actionrequest", "fulfilment.approve_actionrequest",
-            "fulfilment.view_approvalpolicy", "fulfilment.change_approvalpolicy"],
+    ADMIN: [
+        "dashboard.view_auditevent",
+        "dashboard.manage_roles",
+        "dashboard.change_merchant",
+        "dashboard.view_merchant",
+        "orders.view_order",
+        "orders.add_note",
+        "orders.refresh_order",
+        "orders.view_unmasked_pii",
+        "orders.view_raw",
+        "fulfilment.view_actionrequest",
+        "fulfilment.raise_actionrequest",
+        "fulfilment.approve_actionrequest",
+        "fulfilment.view_approvalpolicy",
+        "fulfilment.change_approvalpolicy",
+    ],
 }
 
 ROLE_DESCRIPTIONS: dict[str, str] = {

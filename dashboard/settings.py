@@ -100,8 +100,11 @@ else:
             "NAME": DATA_DIR / "dashboard.sqlite3",
             # IMMEDIATE takes the write lock when a transaction starts, so the audit chain's
             # read-last-then-append cannot interleave between two writers.
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20,
-                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
     }
@@ -194,8 +197,10 @@ ORDERS_EXPORT_INLINE_MAX = int(os.environ.get("ORDERS_EXPORT_INLINE_MAX", "5000"
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-orders": {"task": "orders.tasks.sweep_due", "schedule": SYNC_SWEEP_SECONDS},
     "expire-action-requests": {"task": "fulfilment.tasks.expire_requests", "schedule": APPROVAL_EXPIRY_SWEEP_SECONDS},
-    "resume-stalled-action-requests": {"task": "fulfilment.tasks.resume_stalled",
-                                       "schedule": FULFILMENT_STALL_SECONDS / 2},
+    "resume-stalled-action-requests": {
+        "task": "fulfilment.tasks.resume_stalled",
+        "schedule": FULFILMENT_STALL_SECONDS / 2,
+    },
 }
 # Test-only: the executor exits right after Juspay answers, once per marker file (tests/integration).
 TEST_EXECUTOR_CRASH_MARKER = os.environ.get("TEST_EXECUTOR_CRASH_MARKER", "")
@@ -229,6 +234,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"},
-                "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }

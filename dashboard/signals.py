@@ -25,8 +25,13 @@ def _logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 @receiver(user_login_failed)
 def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    audit.record("auth.login_failed", actor_username=username, object_type="auth.user",
-                 object_id=username, summary=f"failed login for {username!r}")
+    audit.record(
+        "auth.login_failed",
+        actor_username=username,
+        object_type="auth.user",
+        object_id=username,
+        summary=f"failed login for {username!r}",
+    )
 
 
 @receiver(post_migrate)

@@ -53,15 +53,42 @@ class SimulatorProcess:
                 self.process.kill()
 
 
-def start_simulator(*, port: int | None = None, api_key: str, merchant_id: str, orders: int = 200, seed: int = 1,
-                    speed: float = 1.0, latency: str = "juspay", extra: list[str] | None = None,
-                    log_path: Path | None = None, ready_timeout: float = 60.0) -> SimulatorProcess:
+def start_simulator(
+    *,
+    port: int | None = None,
+    api_key: str,
+    merchant_id: str,
+    orders: int = 200,
+    seed: int = 1,
+    speed: float = 1.0,
+    latency: str = "juspay",
+    extra: list[str] | None = None,
+    log_path: Path | None = None,
+    ready_timeout: float = 60.0,
+) -> SimulatorProcess:
     port = port or free_port()
     log_path = log_path or (REPO / "data" / f"simulator-{port}.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    args = [sys.executable, str(REPO / "manage.py"), "juspay_simulator", "--port", str(port), "--orders", str(orders),
-            "--seed", str(seed), "--speed", str(speed), "--latency", latency, "--api-key", api_key,
-            "--merchant-id", merchant_id, *(extra or [])]
+    args = [
+        sys.executable,
+        str(REPO / "manage.py"),
+        "juspay_simulator",
+        "--port",
+        str(port),
+        "--orders",
+        str(orders),
+        "--seed",
+        str(seed),
+        "--speed",
+        str(speed),
+        "--latency",
+        latency,
+        "--api-key",
+        api_key,
+        "--merchant-id",
+        merchant_id,
+        *(extra or []),
+    ]
     with open(log_path, "w") as log:
         process = subprocess.Popen(args, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603 (our argv)
     sim = SimulatorProcess(port, api_key, merchant_id, process, log_path)

@@ -90,9 +90,12 @@ def execute(request_pk: int) -> str:
             return f"nothing to do: {req.state}"
         resuming = req.state == ActionState.SENDING
         if resuming and req.attempts >= MAX_ATTEMPTS:
-            return _fail(req, "Juspay's answer was lost several times and Order Status never showed the request. "
-                              "A retry checks Order Status first and sends only if Juspay does not have it.",
-                         retry_safe=True)
+            return _fail(
+                req,
+                "Juspay's answer was lost several times and Order Status never showed the request. "
+                "A retry checks Order Status first and sends only if Juspay does not have it.",
+                retry_safe=True,
+            )
         if not _claim(req, resuming=resuming):
             return "nothing to do: someone else moved it"
         check_first = req.attempts > 1
@@ -119,15 +122,25 @@ def _claim(req: ActionRequest, *, resuming: bool) -> bool:
     now = timezone.now()
     with transaction.atomic():
         moved = ActionRequest.objects.filter(pk=req.pk, state=req.state).update(
-            state=ActionState.SENDING, attempts=F("attempts") + 1, sent_at=now, updated_at=now)
+            state=ActionState.SENDING, attempts=F("attempts") + 1, sent_at=now, updated_at=now
+        )
         if not moved:
             return False
         before = snapshot(req)
         req.refresh_from_db()
-        how = " (resuming: Order Status is checked first)" if resuming else (
-            " (Order Status is checked first)" if req.attempts > 1 else "")
-        audit.record("action.sent", actor_username=EXECUTOR, obj=req, before=before, after=snapshot(req),
-                     summary=f"#{req.pk} {describe(req)}: sending, attempt {req.attempts}, key {_key(req)}{how}")
+        how = (
+            " (resuming: Order Status is checked first)"
+            if resuming
+            else (" (Order Status is checked first)" if req.attempts > 1 else "")
+        )
+        audit.record(
+            "action.sent",
+            actor_username=EXECUTOR,
+            obj=req,
+            before=before,
+            after=snapshot(req),
+            summary=f"#{req.pk} {describe(req)}: sending, attempt {req.attempts}, key {_key(req)}{how}",
+        )
         events.action_sent(req.order, req.pk, describe(req), attempt=req.attempts, key=_key(req)).save()
     return True
 
@@ -140,20 +153,33 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
     """Re-fetch the order from Juspay (updating the cache) and check the request still makes sense."""
     result = order_services.sync_order(req.merchant, req.order.order_id, source=SyncSource.DASHBOARD, client=juspay)
     if result.error or result.obj is None:
-        raise Finished(_fail(req, f"Not sent: the order could not be re-fetched from Juspay ({result.error}).",
-                             retry_safe=True))
+        raise Finished(
+            _fail(req, f"Not sent: the order could not be re-fetched from Juspay ({result.error}).", retry_safe=True)
+        )
     order = result.obj
     if order.status != "CHARGED" or not order.transactions.filter(status="CHARGED").exists():
-        raise Finished(_fail(req, f"Not sent: the order has no CHARGED transaction any more (status "
-                                  f"{order.status}). Raise a new request if it is still needed.", retry_safe=False))
+        raise Finished(
+            _fail(
+                req,
+                f"Not sent: the order has no CHARGED transaction any more (status "
+                f"{order.status}). Raise a new request if it is still needed.",
+                retry_safe=False,
+            )
+        )
     if req.kind == ActionKind.REFUND:
         if order.refunds.filter(unique_request_id=req.idempotency_key).exists():
             return  # ours is already at Juspay (an earlier try): the send below finds it and records it
         limit = order.max_eligible_refund if order.max_eligible_refund is not None else Decimal(0)
         if req.amount > limit:
-            raise Finished(_fail(req, f"Not sent: Juspay now allows only {order.currency} {limit:.2f} to be refunded "
-                                      f"on this order, less than the {req.amount:.2f} requested. Raise a new request "
-                                      "for what is left, if anything.", retry_safe=False))
+            raise Finished(
+                _fail(
+                    req,
+                    f"Not sent: Juspay now allows only {order.currency} {limit:.2f} to be refunded "
+                    f"on this order, less than the {req.amount:.2f} requested. Raise a new request "
+                    "for what is left, if anything.",
+                    retry_safe=False,
+                )
+            )
 
 
 def _send(req: ActionRequest, juspay: JuspayClient, *, check_first: bool) -> RefundOutcome | FulfillmentOutcome:
@@ -161,28 +187,44 @@ def _send(req: ActionRequest, juspay: JuspayClient, *, check_first: bool) -> Ref
     customer = order.customer_id or None
     try:
         if req.kind == ActionKind.REFUND:
-            return juspay.refund(order.order_id, unique_request_id=req.idempotency_key,
-                                 amount=Decimal(payload["amount"]), customer_id=customer, check_first=check_first)
+            return juspay.refund(
+                order.order_id,
+                unique_request_id=req.idempotency_key,
+                amount=Decimal(payload["amount"]),
+                customer_id=customer,
+                check_first=check_first,
+            )
         split = payload.get("split_settlement_details")
         when = payload.get("fulfillment_time")
         return juspay.fulfillment_sync(
-            order.order_id, fulfillment_id=req.fulfillment_id, status=payload["fulfillment_status"],
-            command=payload["fulfillment_command"], time=datetime.fromisoformat(when) if when else None,
+            order.order_id,
+            fulfillment_id=req.fulfillment_id,
+            status=payload["fulfillment_status"],
+            command=payload["fulfillment_command"],
+            time=datetime.fromisoformat(when) if when else None,
             data=payload.get("fulfillment_data"),
             split_settlement_details=SplitSettlementDetails.model_validate(split) if split else None,
-            customer_id=customer, check_first=check_first)
+            customer_id=customer,
+            check_first=check_first,
+        )
     except JuspayOutcomeUnknown as exc:
         raise Finished(_unknown(req, exc)) from exc
     except JuspayUnavailable as exc:
-        raise Finished(_fail(req, f"Not sent: Juspay could not be reached ({exc.message}). Nothing happened at "
-                                  "Juspay; a retry is safe.", retry_safe=True)) from exc
+        raise Finished(
+            _fail(
+                req,
+                f"Not sent: Juspay could not be reached ({exc.message}). Nothing happened at Juspay; a retry is safe.",
+                retry_safe=True,
+            )
+        ) from exc
     except JuspayApiError as exc:
         raise Finished(_fail(req, f"Juspay refused it: {juspay_message(exc)}", retry_safe=True)) from exc
     except JuspayError as exc:
         raise Finished(_unknown(req, exc)) from exc
     except ValueError as exc:  # the client refused to build the request (e.g. a value it does not accept)
-        raise Finished(_fail(req, f"Not sent: the Juspay client refused the request ({exc}).",
-                             retry_safe=False)) from exc
+        raise Finished(
+            _fail(req, f"Not sent: the Juspay client refused the request ({exc}).", retry_safe=False)
+        ) from exc
 
 
 def juspay_message(exc: JuspayError) -> str:
@@ -195,20 +237,35 @@ def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fet
     how = str(outcome.resolution)
     if isinstance(outcome, RefundOutcome):
         refund = outcome.refund
-        result = {"resolution": how, "refund": {
-            "unique_request_id": refund.unique_request_id, "status": refund.status, "id": refund.id,
-            "ref": refund.ref, "amount": str(refund.amount) if refund.amount is not None else None,
-            "error_code": refund.error_code, "error_message": refund.error_message}}
+        result = {
+            "resolution": how,
+            "refund": {
+                "unique_request_id": refund.unique_request_id,
+                "status": refund.status,
+                "id": refund.id,
+                "ref": refund.ref,
+                "amount": str(refund.amount) if refund.amount is not None else None,
+                "error_code": refund.error_code,
+                "error_message": refund.error_message,
+            },
+        }
         failed = refund.status == "FAILURE"
         error = f"Juspay marked the refund FAILURE: {refund.error_message or refund.error_code or 'no reason given'}"
         order = outcome.order
         summary = f"refund {refund.status} at Juspay ({how})"
     else:
         command = outcome.command
-        result = {"resolution": how, "command": {
-            "command": command.command, "status": command.status, "metadata": command.metadata,
-            "error_message": command.error_message, "fulfillment_id": command.fulfillment_id,
-            "date_created": command.date_created.isoformat() if command.date_created else None}}
+        result = {
+            "resolution": how,
+            "command": {
+                "command": command.command,
+                "status": command.status,
+                "metadata": command.metadata,
+                "error_message": command.error_message,
+                "fulfillment_id": command.fulfillment_id,
+                "date_created": command.date_created.isoformat() if command.date_created else None,
+            },
+        }
         failed = command.status == "FAILURE"
         error = f"Juspay reports the command FAILURE: {command.error_message or 'no reason given'}"
         order = outcome.order
@@ -220,18 +277,30 @@ def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fet
         before = snapshot(req)
         state = ActionState.FAILED if failed else ActionState.SUCCEEDED
         moved = ActionRequest.objects.filter(pk=req.pk, state=ActionState.SENDING).update(
-            state=state, result=result, error=error if failed else "", retry_safe=False, finished_at=now,
-            updated_at=now)
+            state=state, result=result, error=error if failed else "", retry_safe=False, finished_at=now, updated_at=now
+        )
         if not moved:
             return "nothing recorded: the request is no longer sending"
         req.refresh_from_db()
         if failed:
-            audit.record("action.failed", actor_username=EXECUTOR, obj=req, before=before, after=snapshot(req),
-                         summary=f"#{req.pk} {describe(req)}: {error}")
+            audit.record(
+                "action.failed",
+                actor_username=EXECUTOR,
+                obj=req,
+                before=before,
+                after=snapshot(req),
+                summary=f"#{req.pk} {describe(req)}: {error}",
+            )
             events.action_failed(req.order, req.pk, describe(req), error=error, retry_safe=False).save()
         else:
-            audit.record("action.succeeded", actor_username=EXECUTOR, obj=req, before=before, after=snapshot(req),
-                         summary=f"#{req.pk} {describe(req)}: {summary}")
+            audit.record(
+                "action.succeeded",
+                actor_username=EXECUTOR,
+                obj=req,
+                before=before,
+                after=snapshot(req),
+                summary=f"#{req.pk} {describe(req)}: {summary}",
+            )
             events.action_succeeded(req.order, req.pk, describe(req), result=summary).save()
     return state
 
@@ -241,12 +310,19 @@ def _fail(req: ActionRequest, error: str, *, retry_safe: bool) -> str:
     with transaction.atomic():
         before = snapshot(req)
         moved = ActionRequest.objects.filter(pk=req.pk, state=ActionState.SENDING).update(
-            state=ActionState.FAILED, error=error, retry_safe=retry_safe, finished_at=now, updated_at=now)
+            state=ActionState.FAILED, error=error, retry_safe=retry_safe, finished_at=now, updated_at=now
+        )
         if not moved:
             return "nothing recorded: the request is no longer sending"
         req.refresh_from_db()
-        audit.record("action.failed", actor_username=EXECUTOR, obj=req, before=before, after=snapshot(req),
-                     summary=f"#{req.pk} {describe(req)}: {error}"[:500])
+        audit.record(
+            "action.failed",
+            actor_username=EXECUTOR,
+            obj=req,
+            before=before,
+            after=snapshot(req),
+            summary=f"#{req.pk} {describe(req)}: {error}"[:500],
+        )
         events.action_failed(req.order, req.pk, describe(req), error=error, retry_safe=retry_safe).save()
     log.warning("action request %s failed: %s", req.pk, error)
     return ActionState.FAILED
@@ -255,14 +331,24 @@ def _fail(req: ActionRequest, error: str, *, retry_safe: bool) -> str:
 def _unknown(req: ActionRequest, exc: JuspayError) -> str:
     """The send may or may not have happened: stay `sending`; a later run checks Order Status first."""
     if req.attempts >= MAX_ATTEMPTS:
-        return _fail(req, f"Outcome unknown after {req.attempts} attempts ({exc.message}). A retry checks Order "
-                          "Status first and sends only if Juspay does not have it.", retry_safe=True)
+        return _fail(
+            req,
+            f"Outcome unknown after {req.attempts} attempts ({exc.message}). A retry checks Order "
+            "Status first and sends only if Juspay does not have it.",
+            retry_safe=True,
+        )
     error = f"Outcome unknown ({exc.message}); Order Status will be checked before any resend."
     with transaction.atomic():
-        ActionRequest.objects.filter(pk=req.pk, state=ActionState.SENDING).update(error=error[:2000],
-                                                                                  updated_at=timezone.now())
-        audit.record("action.outcome_unknown", actor_username=EXECUTOR, obj=req, after=snapshot(req),
-                     summary=f"#{req.pk} {describe(req)}: {error}"[:500])
+        ActionRequest.objects.filter(pk=req.pk, state=ActionState.SENDING).update(
+            error=error[:2000], updated_at=timezone.now()
+        )
+        audit.record(
+            "action.outcome_unknown",
+            actor_username=EXECUTOR,
+            obj=req,
+            after=snapshot(req),
+            summary=f"#{req.pk} {describe(req)}: {error}"[:500],
+        )
     log.warning("action request %s: %s", req.pk, error)
     return "unknown"
 
@@ -283,6 +369,10 @@ def after_send_hook() -> None:
 def stalled(*, now: datetime | None = None) -> list[int]:
     """Requests an executor should have finished by now: approved but never picked up, or interrupted."""
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.FULFILMENT_STALL_SECONDS)
-    return list(ActionRequest.objects.filter(
-        Q(state=ActionState.APPROVED, updated_at__lte=cutoff) | Q(state=ActionState.SENDING, updated_at__lte=cutoff))
-        .order_by("updated_at").values_list("pk", flat=True)[:200])
+    return list(
+        ActionRequest.objects.filter(
+            Q(state=ActionState.APPROVED, updated_at__lte=cutoff) | Q(state=ActionState.SENDING, updated_at__lte=cutoff)
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:200]
+    )

@@ -28,11 +28,17 @@ class TokenForm(forms.Form):
 
 
 class RefundForm(TokenForm):
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), label="Amount",
-                                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}))
+    amount = forms.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        label="Amount",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
     reason_code = forms.ChoiceField(choices=[("", "— choose —"), *REFUND_REASONS], label="Reason")
-    comment = forms.CharField(max_length=1000, label="Comment for the approver",
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        max_length=1000, label="Comment for the approver", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     field_order = ["amount", "reason_code", "comment", "form_token"]
 
@@ -49,28 +55,52 @@ def _decimal(text: str, what: str) -> Decimal:
 
 class FulfilmentForm(TokenForm):
     fulfillment_command = forms.ChoiceField(label="Command")
-    fulfillment_status = forms.ChoiceField(label="Fulfilment status",
-                                           choices=[(s.value, f"{s.value} — {s.meaning}") for s in FulfillmentStatus])
-    fulfillment_id = forms.CharField(max_length=128, required=False, label="Fulfilment id",
-                                     help_text="Your reference (delivery id, AWB, PNR). Left blank, one is made. "
-                                               "It is also the key that stops Juspay getting the command twice.")
-    fulfillment_time = forms.DateTimeField(required=False, label="Fulfilled at (UTC)",
-                                           widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    fulfillment_data = forms.CharField(required=False, label="Fulfilment data (JSON)",
-                                       widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-                                       help_text='e.g. {"courier": "BlueDart", "awb": "77812345601"}')
-    marketplace_amount = forms.CharField(required=False, label="Marketplace share",
-                                         help_text="POST_TXN_SPLIT_SETTLEMENT only.")
+    fulfillment_status = forms.ChoiceField(
+        label="Fulfilment status", choices=[(s.value, f"{s.value} — {s.meaning}") for s in FulfillmentStatus]
+    )
+    fulfillment_id = forms.CharField(
+        max_length=128,
+        required=False,
+        label="Fulfilment id",
+        help_text="Your reference (delivery id, AWB, PNR). Left blank, one is made. "
+        "It is also the key that stops Juspay getting the command twice.",
+    )
+    fulfillment_time = forms.DateTimeField(
+        required=False, label="Fulfilled at (UTC)", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    fulfillment_data = forms.CharField(
+        required=False,
+        label="Fulfilment data (JSON)",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text='e.g. {"courier": "BlueDart", "awb": "77812345601"}',
+    )
+    marketplace_amount = forms.CharField(
+        required=False, label="Marketplace share", help_text="POST_TXN_SPLIT_SETTLEMENT only."
+    )
     mdr_borne_by = forms.CharField(required=False, initial="ALL", max_length=32, label="MDR borne by")
-    vendors = forms.CharField(required=False, label="Vendor shares",
-                              widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-                              help_text="One vendor per line: sub_mid, amount[, merchant commission]. The marketplace "
-                                        "share and the vendors' amounts must add up to the amount paid.")
-    comment = forms.CharField(max_length=1000, required=False, label="Comment for the approver",
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    vendors = forms.CharField(
+        required=False,
+        label="Vendor shares",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="One vendor per line: sub_mid, amount[, merchant commission]. The marketplace "
+        "share and the vendors' amounts must add up to the amount paid.",
+    )
+    comment = forms.CharField(
+        max_length=1000, required=False, label="Comment for the approver", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
-    field_order = ["fulfillment_command", "fulfillment_status", "fulfillment_id", "fulfillment_time",
-                   "fulfillment_data", "marketplace_amount", "mdr_borne_by", "vendors", "comment", "form_token"]
+    field_order = [
+        "fulfillment_command",
+        "fulfillment_status",
+        "fulfillment_id",
+        "fulfillment_time",
+        "fulfillment_data",
+        "marketplace_amount",
+        "mdr_borne_by",
+        "vendors",
+        "comment",
+        "form_token",
+    ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,10 +139,13 @@ class FulfilmentForm(TokenForm):
                 if len(parts) == 3 and parts[2]:
                     share["merchant_commission"] = _decimal(parts[2], f"line {number} commission")
                 shares.append(share)
-            data["split"] = SplitSettlementDetails.model_validate({
-                "marketplace": {"amount": _decimal(marketplace or "0", "marketplace share")},
-                "mdr_borne_by": (data.get("mdr_borne_by") or "ALL").strip() or "ALL",
-                "vendor": {"split": shares}})
+            data["split"] = SplitSettlementDetails.model_validate(
+                {
+                    "marketplace": {"amount": _decimal(marketplace or "0", "marketplace share")},
+                    "mdr_borne_by": (data.get("mdr_borne_by") or "ALL").strip() or "ALL",
+                    "vendor": {"split": shares},
+                }
+            )
         except forms.ValidationError as error:
             self.add_error("vendors", error)
         except PydanticError as error:
@@ -121,8 +154,7 @@ class FulfilmentForm(TokenForm):
 
 
 class DecisionForm(forms.Form):
-    comment = forms.CharField(max_length=1000, required=False, widget=forms.TextInput(attrs={"placeholder":
-                                                                                               "Comment"}))
+    comment = forms.CharField(max_length=1000, required=False, widget=forms.TextInput(attrs={"placeholder": "Comment"}))
 
 
 class BulkApproveForm(forms.Form):
@@ -138,18 +170,22 @@ class PolicyForm(forms.Form):
     """The editable parts of the approval policy, as fields instead of raw JSON."""
 
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-    approver_roles = forms.MultipleChoiceField(choices=[(r, r) for r in policy.approving_roles()],
-                                               widget=forms.CheckboxSelectMultiple, label="Who may approve")
-    expiry_hours = forms.IntegerField(min_value=1, max_value=policy.MAX_EXPIRY_HOURS,
-                                      label="A pending request expires after (hours)")
-    refund_approvals = forms.IntegerField(min_value=0, max_value=policy.MAX_APPROVALS,
-                                          label="Approvals for a refund")
-    refund_threshold = forms.DecimalField(min_value=0, max_digits=14, decimal_places=2, required=False,
-                                          label="Refunds above this amount…")
-    refund_high_approvals = forms.IntegerField(min_value=0, max_value=policy.MAX_APPROVALS, required=False,
-                                               label="…need this many approvals")
-    fulfilment_approvals = forms.IntegerField(min_value=0, max_value=policy.MAX_APPROVALS,
-                                              label="Approvals for a Fulfilment Sync command")
+    approver_roles = forms.MultipleChoiceField(
+        choices=[(r, r) for r in policy.approving_roles()], widget=forms.CheckboxSelectMultiple, label="Who may approve"
+    )
+    expiry_hours = forms.IntegerField(
+        min_value=1, max_value=policy.MAX_EXPIRY_HOURS, label="A pending request expires after (hours)"
+    )
+    refund_approvals = forms.IntegerField(min_value=0, max_value=policy.MAX_APPROVALS, label="Approvals for a refund")
+    refund_threshold = forms.DecimalField(
+        min_value=0, max_digits=14, decimal_places=2, required=False, label="Refunds above this amount…"
+    )
+    refund_high_approvals = forms.IntegerField(
+        min_value=0, max_value=policy.MAX_APPROVALS, required=False, label="…need this many approvals"
+    )
+    fulfilment_approvals = forms.IntegerField(
+        min_value=0, max_value=policy.MAX_APPROVALS, label="Approvals for a Fulfilment Sync command"
+    )
     note = forms.CharField(max_length=200, required=False, label="Why this change")
 
     def __init__(self, *args: Any, commands: list[str], **kwargs: Any) -> None:
@@ -157,18 +193,26 @@ class PolicyForm(forms.Form):
         self.commands = commands
         for command in commands:
             self.fields[f"cmd_{command}"] = forms.IntegerField(
-                min_value=0, max_value=policy.MAX_APPROVALS, required=False, label=command,
-                help_text="blank = the default for commands")
+                min_value=0,
+                max_value=policy.MAX_APPROVALS,
+                required=False,
+                label=command,
+                help_text="blank = the default for commands",
+            )
 
     @classmethod
     def initial_for(cls, current: policy.Policy) -> dict[str, Any]:
         rules = current.rules
         tier = rules["refund"]["tiers"][-1] if rules["refund"]["tiers"] else None
-        initial = {"based_on": current.version, "approver_roles": rules["approver_roles"],
-                   "expiry_hours": rules["expiry_hours"], "refund_approvals": rules["refund"]["approvals"],
-                   "refund_threshold": Decimal(tier["above"]) if tier else None,
-                   "refund_high_approvals": tier["approvals"] if tier else None,
-                   "fulfilment_approvals": rules["fulfilment"]["approvals"]}
+        initial = {
+            "based_on": current.version,
+            "approver_roles": rules["approver_roles"],
+            "expiry_hours": rules["expiry_hours"],
+            "refund_approvals": rules["refund"]["approvals"],
+            "refund_threshold": Decimal(tier["above"]) if tier else None,
+            "refund_high_approvals": tier["approvals"] if tier else None,
+            "fulfilment_approvals": rules["fulfilment"]["approvals"],
+        }
         initial.update({f"cmd_{c}": n for c, n in rules["fulfilment"]["commands"].items()})
         return initial
 
@@ -187,9 +231,12 @@ class PolicyForm(forms.Form):
         if data.get("refund_threshold") is not None:
             tiers.append({"above": str(data["refund_threshold"]), "approvals": data["refund_high_approvals"]})
         commands = {c: data[f"cmd_{c}"] for c in self.commands if data.get(f"cmd_{c}") is not None}
-        return {"approver_roles": data["approver_roles"], "expiry_hours": data["expiry_hours"],
-                "refund": {"approvals": data["refund_approvals"], "tiers": tiers},
-                "fulfilment": {"approvals": data["fulfilment_approvals"], "commands": commands}}
+        return {
+            "approver_roles": data["approver_roles"],
+            "expiry_hours": data["expiry_hours"],
+            "refund": {"approvals": data["refund_approvals"], "tiers": tiers},
+            "fulfilment": {"approvals": data["fulfilment_approvals"], "commands": commands},
+        }
 
 
 class CommandOptionForm(forms.Form):

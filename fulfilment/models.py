@@ -34,8 +34,13 @@ class ActionState(models.TextChoices):
 
 
 OPEN_STATES = (ActionState.PENDING, ActionState.APPROVED, ActionState.SENDING)
-TERMINAL_STATES = (ActionState.SUCCEEDED, ActionState.FAILED, ActionState.REJECTED, ActionState.CANCELLED,
-                   ActionState.EXPIRED)
+TERMINAL_STATES = (
+    ActionState.SUCCEEDED,
+    ActionState.FAILED,
+    ActionState.REJECTED,
+    ActionState.CANCELLED,
+    ActionState.EXPIRED,
+)
 # A fulfilment id may be used again on an order only after earlier requests with it came to nothing.
 LIVE_STATES = (*OPEN_STATES, ActionState.SUCCEEDED)
 
@@ -90,8 +95,10 @@ class ActionRequest(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["order", "command", "fulfillment_id"], condition=Q(kind="fulfilment", state__in=LIVE_STATES),
-                name="action_one_live_command_per_fulfillment_id"),
+                fields=["order", "command", "fulfillment_id"],
+                condition=Q(kind="fulfilment", state__in=LIVE_STATES),
+                name="action_one_live_command_per_fulfillment_id",
+            ),
             models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="action_amount_positive"),
         ]
 
@@ -143,8 +150,11 @@ class ApprovalPolicy(models.Model):
     class Meta:
         ordering = ["-version"]
         default_permissions = ("view", "change")
-        constraints = [models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True),
-                                               name="one_active_approval_policy")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="one_active_approval_policy"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"policy v{self.version}{' (active)' if self.is_active else ''}"

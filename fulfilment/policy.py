@@ -86,8 +86,9 @@ class Policy:
         return rule["commands"].get(command, rule["approvals"])
 
     def requirement(self, kind: str, *, amount: Decimal | None = None, command: str = "") -> Requirement:
-        return Requirement(self.approvals_for(kind, amount=amount, command=command), self.approver_roles,
-                           self.expires_in, self.version)
+        return Requirement(
+            self.approvals_for(kind, amount=amount, command=command), self.approver_roles, self.expires_in, self.version
+        )
 
 
 def active_policy() -> Policy:
@@ -141,8 +142,12 @@ def normalise(rules: dict[str, Any]) -> dict[str, Any]:
         raise PolicyError("refund and fulfilment rules must be objects")
     tiers = []
     for tier in refund.get("tiers") or []:
-        tiers.append({"above": _amount(tier.get("above"), "a refund threshold"),
-                      "approvals": _count(tier.get("approvals"), "approvals above a threshold")})
+        tiers.append(
+            {
+                "above": _amount(tier.get("above"), "a refund threshold"),
+                "approvals": _count(tier.get("approvals"), "approvals above a threshold"),
+            }
+        )
     commands = {}
     for command, count in (fulfilment.get("commands") or {}).items():
         if not COMMAND_SHAPE.match(str(command)):
@@ -151,10 +156,14 @@ def normalise(rules: dict[str, Any]) -> dict[str, Any]:
     return {
         "approver_roles": [r for r in ROLES if r in roles],
         "expiry_hours": hours,
-        "refund": {"approvals": _count(refund.get("approvals"), "approvals for a refund"),
-                   "tiers": sorted(tiers, key=lambda t: Decimal(t["above"]))},
-        "fulfilment": {"approvals": _count(fulfilment.get("approvals"), "approvals for a command"),
-                       "commands": dict(sorted(commands.items()))},
+        "refund": {
+            "approvals": _count(refund.get("approvals"), "approvals for a refund"),
+            "tiers": sorted(tiers, key=lambda t: Decimal(t["above"])),
+        },
+        "fulfilment": {
+            "approvals": _count(fulfilment.get("approvals"), "approvals for a command"),
+            "commands": dict(sorted(commands.items())),
+        },
     }
 
 
@@ -171,11 +180,17 @@ def save_policy(rules: dict[str, Any], *, actor: Any, based_on: int, note: str =
             latest = ApprovalPolicy.objects.aggregate(v=Max("version"))["v"] or 0
             if current is not None:
                 ApprovalPolicy.objects.filter(pk=current.pk, is_active=True).update(is_active=False)
-            row = ApprovalPolicy.objects.create(version=latest + 1, rules=clean, note=note[:200], is_active=True,
-                                                created_by=actor)
-            audit.record("policy.changed", actor=actor, obj=row, before={"version": current_version, "rules": before},
-                         after={"version": row.version, "rules": clean},
-                         summary=f"approval policy v{current_version} → v{row.version}" + (f": {note}" if note else ""))
+            row = ApprovalPolicy.objects.create(
+                version=latest + 1, rules=clean, note=note[:200], is_active=True, created_by=actor
+            )
+            audit.record(
+                "policy.changed",
+                actor=actor,
+                obj=row,
+                before={"version": current_version, "rules": before},
+                after={"version": row.version, "rules": clean},
+                summary=f"approval policy v{current_version} → v{row.version}" + (f": {note}" if note else ""),
+            )
     except IntegrityError:
         raise PolicyError("someone else saved the policy at the same moment; reload and retry") from None
     return row
@@ -195,15 +210,18 @@ def may_approve(user: Any, roles: tuple[str, ...] | list[str]) -> bool:
 
 def command_choices() -> list[tuple[str, str]]:
     documented = [(c.value, f"{c.value} — {c.meaning}") for c in FulfillmentCommand]
-    extra = [(o.value, f"{o.value} — {o.description or 'configured here'}")
-             for o in FulfilmentCommandOption.objects.filter(is_active=True)
-             if not FulfillmentCommand.known(o.value)]
+    extra = [
+        (o.value, f"{o.value} — {o.description or 'configured here'}")
+        for o in FulfilmentCommandOption.objects.filter(is_active=True)
+        if not FulfillmentCommand.known(o.value)
+    ]
     return documented + extra
 
 
 def known_command(value: str) -> bool:
-    return FulfillmentCommand.known(value) or FulfilmentCommandOption.objects.filter(value=value,
-                                                                                    is_active=True).exists()
+    return (
+        FulfillmentCommand.known(value) or FulfilmentCommandOption.objects.filter(value=value, is_active=True).exists()
+    )
 
 
 def add_command_option(value: str, *, description: str, actor: Any) -> FulfilmentCommandOption:
@@ -214,15 +232,19 @@ def add_command_option(value: str, *, description: str, actor: Any) -> Fulfilmen
         raise PolicyError(f"{value} is already in Juspay's documented list")
     with transaction.atomic():
         option, created = FulfilmentCommandOption.objects.get_or_create(
-            value=value, defaults={"description": description[:200], "created_by": actor})
+            value=value, defaults={"description": description[:200], "created_by": actor}
+        )
         if not created:
             if option.is_active:
                 raise PolicyError(f"{value} is already configured")
-            FulfilmentCommandOption.objects.filter(pk=option.pk).update(is_active=True,
-                                                                        description=description[:200])
-        audit.record("policy.command_added", actor=actor, obj=option, after={"value": value,
-                                                                             "description": description[:200]},
-                     summary=f"fulfilment command {value} enabled")
+            FulfilmentCommandOption.objects.filter(pk=option.pk).update(is_active=True, description=description[:200])
+        audit.record(
+            "policy.command_added",
+            actor=actor,
+            obj=option,
+            after={"value": value, "description": description[:200]},
+            summary=f"fulfilment command {value} enabled",
+        )
     return option
 
 
@@ -230,6 +252,11 @@ def remove_command_option(pk: int, *, actor: Any) -> FulfilmentCommandOption:
     with transaction.atomic():
         option = FulfilmentCommandOption.objects.select_for_update().get(pk=pk)
         if FulfilmentCommandOption.objects.filter(pk=pk, is_active=True).update(is_active=False):
-            audit.record("policy.command_removed", actor=actor, obj=option, before={"value": option.value},
-                         summary=f"fulfilment command {option.value} disabled")
+            audit.record(
+                "policy.command_removed",
+                actor=actor,
+                obj=option,
+                before={"value": option.value},
+                summary=f"fulfilment command {option.value} disabled",
+            )
     return option

@@ -15,8 +15,13 @@ from fulfilment.models import ActionKind, ActionRequest, ActionState, Verdict
 from orders.models import Order, TimelineEvent
 
 QUEUE_LIMIT = 200
-STATE_FILTERS = [("pending", "Waiting for approval"), ("open", "Open"), ("failed", "Failed"),
-                 ("succeeded", "Succeeded"), ("all", "All")]
+STATE_FILTERS = [
+    ("pending", "Waiting for approval"),
+    ("open", "Open"),
+    ("failed", "Failed"),
+    ("succeeded", "Succeeded"),
+    ("all", "All"),
+]
 
 
 @dataclass(frozen=True)
@@ -31,8 +36,12 @@ class Viewer:
     @classmethod
     def of(cls, user: Any) -> Viewer:
         roles = frozenset(user.groups.values_list("name", flat=True)) if user.is_authenticated else frozenset()
-        return cls(user, roles, user.has_perm("fulfilment.approve_actionrequest"),
-                   user.has_perm("fulfilment.raise_actionrequest"))
+        return cls(
+            user,
+            roles,
+            user.has_perm("fulfilment.approve_actionrequest"),
+            user.has_perm("fulfilment.raise_actionrequest"),
+        )
 
     def holds(self, roles: list[str]) -> bool:
         return self.user.is_superuser or bool(self.roles & set(roles))
@@ -74,11 +83,20 @@ def row_for(req: ActionRequest, viewer: Viewer, *, problem: str = "") -> Row:
     elif not viewer.holds(req.approver_roles):
         why_not = f"Needs {' or '.join(req.approver_roles)}"
     can_decide = pending and viewer.can_approve and not why_not
-    return Row(req=req, approvals=approvals, decided_by_me=decided, can_decide=can_decide,
-               can_cancel=req.state == ActionState.PENDING and req.maker_id == viewer.user.pk,
-               can_retry=req.can_retry and viewer.can_approve and req.maker_id != viewer.user.pk
-               and viewer.holds(req.approver_roles),
-               why_not=why_not if pending else "", show_select=viewer.can_approve, problem=problem)
+    return Row(
+        req=req,
+        approvals=approvals,
+        decided_by_me=decided,
+        can_decide=can_decide,
+        can_cancel=req.state == ActionState.PENDING and req.maker_id == viewer.user.pk,
+        can_retry=req.can_retry
+        and viewer.can_approve
+        and req.maker_id != viewer.user.pk
+        and viewer.holds(req.approver_roles),
+        why_not=why_not if pending else "",
+        show_select=viewer.can_approve,
+        problem=problem,
+    )
 
 
 def _with_decisions(qs: QuerySet[ActionRequest]) -> QuerySet[ActionRequest]:
@@ -87,7 +105,7 @@ def _with_decisions(qs: QuerySet[ActionRequest]) -> QuerySet[ActionRequest]:
 
 def queue_rows(viewer: Viewer, *, state: str = "pending", mine: bool = False) -> tuple[list[Row], bool]:
     qs = services.queue(state=state, mine_of=viewer.user if mine else None)
-    items = list(_with_decisions(qs)[:QUEUE_LIMIT + 1])
+    items = list(_with_decisions(qs)[: QUEUE_LIMIT + 1])
     return [row_for(r, viewer) for r in items[:QUEUE_LIMIT]], len(items) > QUEUE_LIMIT
 
 
@@ -97,28 +115,51 @@ def request_row(pk: int, viewer: Viewer, *, problem: str = "") -> Row:
 
 
 def request_detail(pk: int, viewer: Viewer) -> dict[str, Any]:
-    req = (ActionRequest.objects.select_related("order__merchant", "maker", "merchant")
-           .prefetch_related("decisions__approver").get(pk=pk))
-    history = (TimelineEvent.objects.filter(order=req.order, kind__startswith="action.", data__request=req.pk)
-               .select_related("actor").order_by("at", "id"))
-    return {"row": row_for(req, viewer), "req": req, "decisions": req.decisions.all(), "history": history,
-            "payload": payload_lines(req)}
+    req = (
+        ActionRequest.objects.select_related("order__merchant", "maker", "merchant")
+        .prefetch_related("decisions__approver")
+        .get(pk=pk)
+    )
+    history = (
+        TimelineEvent.objects.filter(order=req.order, kind__startswith="action.", data__request=req.pk)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+    return {
+        "row": row_for(req, viewer),
+        "req": req,
+        "decisions": req.decisions.all(),
+        "history": history,
+        "payload": payload_lines(req),
+    }
 
 
 def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
     payload = req.payload
     if req.kind == ActionKind.REFUND:
         return [("unique_request_id", payload.get("unique_request_id", "")), ("amount", payload.get("amount", ""))]
-    lines = [(key, payload.get(key)) for key in ("fulfillment_command", "fulfillment_status", "fulfillment_id",
-                                                 "fulfillment_time", "fulfillment_data")]
+    lines = [
+        (key, payload.get(key))
+        for key in (
+            "fulfillment_command",
+            "fulfillment_status",
+            "fulfillment_id",
+            "fulfillment_time",
+            "fulfillment_data",
+        )
+    ]
     split = payload.get("split_settlement_details")
     if split:
         lines.append(("marketplace share", split.get("marketplace", {}).get("amount")))
         lines.append(("mdr_borne_by", split.get("mdr_borne_by")))
         for share in split.get("vendor", {}).get("split", []):
             commission = share.get("merchant_commission")
-            lines.append((f"vendor {share.get('sub_mid')}", f"{share.get('amount')}"
-                          + (f" (commission {commission})" if commission is not None else "")))
+            lines.append(
+                (
+                    f"vendor {share.get('sub_mid')}",
+                    f"{share.get('amount')}" + (f" (commission {commission})" if commission is not None else ""),
+                )
+            )
     return [(k, "" if v is None else str(v)) for k, v in lines]
 
 
@@ -127,10 +168,14 @@ def order_actions(order: Order, user: Any) -> dict[str, Any]:
     viewer = Viewer.of(user)
     requests = list(_with_decisions(ActionRequest.objects.filter(order=order)).order_by("-created_at", "-id")[:20])
     rows = [row_for(r, viewer) for r in requests]
-    return {"order": order, "rows": rows, "can_raise": viewer.can_raise,
-            "can_view": user.has_perm("fulfilment.view_actionrequest"),
-            "still_refundable": services.still_refundable(order),
-            "moving": any(r.req.state in (ActionState.APPROVED, ActionState.SENDING) for r in rows)}
+    return {
+        "order": order,
+        "rows": rows,
+        "can_raise": viewer.can_raise,
+        "can_view": user.has_perm("fulfilment.view_actionrequest"),
+        "still_refundable": services.still_refundable(order),
+        "moving": any(r.req.state in (ActionState.APPROVED, ActionState.SENDING) for r in rows),
+    }
 
 
 def order_url(order: Order) -> str:

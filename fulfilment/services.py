@@ -99,9 +99,16 @@ class Decided:
 
 def snapshot(req: ActionRequest) -> dict[str, Any]:
     """What the audit log keeps of a request (no customer data: ids, amounts, states)."""
-    return {"state": req.state, "kind": req.kind, "order_id": req.order.order_id, "amount": req.amount,
-            "command": req.command, "idempotency_key": req.idempotency_key, "attempts": req.attempts,
-            "required_approvals": req.required_approvals}
+    return {
+        "state": req.state,
+        "kind": req.kind,
+        "order_id": req.order.order_id,
+        "amount": req.amount,
+        "command": req.command,
+        "idempotency_key": req.idempotency_key,
+        "attempts": req.attempts,
+        "required_approvals": req.required_approvals,
+    }
 
 
 def describe(req: ActionRequest) -> str:
@@ -157,8 +164,11 @@ def _charged_transaction(order: Order) -> bool:
 def still_refundable(order: Order) -> Decimal:
     """What Juspay says is refundable, minus refund requests already raised and not yet settled."""
     eligible = order.max_eligible_refund if order.max_eligible_refund is not None else Decimal(0)
-    held = (ActionRequest.objects.filter(order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES)
-            .aggregate(total=Sum("amount"))["total"]) or Decimal(0)
+    held = (
+        ActionRequest.objects.filter(order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES).aggregate(
+            total=Sum("amount")
+        )["total"]
+    ) or Decimal(0)
     return max(Decimal(0), eligible - held).quantize(CENT)
 
 
@@ -171,8 +181,16 @@ def _existing_for_token(token: uuid.UUID, maker: Any) -> Raised | None:
     return Raised(existing, created=False)
 
 
-def _create(order: Order, *, maker: Any, kind: str, token: uuid.UUID, fields: dict[str, Any],
-            amount: Decimal | None, command: str = "") -> Raised:
+def _create(
+    order: Order,
+    *,
+    maker: Any,
+    kind: str,
+    token: uuid.UUID,
+    fields: dict[str, Any],
+    amount: Decimal | None,
+    command: str = "",
+) -> Raised:
     """Insert the request (pending, or approved at once when the policy needs nobody), audit, timeline."""
     need = policy.active_policy().requirement(kind, amount=amount, command=command)
     now = timezone.now()
@@ -180,28 +198,62 @@ def _create(order: Order, *, maker: Any, kind: str, token: uuid.UUID, fields: di
     try:
         with transaction.atomic():
             req = ActionRequest.objects.create(
-                order=order, merchant=order.merchant, kind=kind, maker=maker, form_token=token,
-                amount=amount, currency=order.currency, command=command,
-                state=ActionState.APPROVED if auto else ActionState.PENDING, approved_at=now if auto else None,
-                required_approvals=need.approvals, approver_roles=list(need.approver_roles),
-                policy_version=need.policy_version, expires_at=now + need.expires_in, **fields)
+                order=order,
+                merchant=order.merchant,
+                kind=kind,
+                maker=maker,
+                form_token=token,
+                amount=amount,
+                currency=order.currency,
+                command=command,
+                state=ActionState.APPROVED if auto else ActionState.PENDING,
+                approved_at=now if auto else None,
+                required_approvals=need.approvals,
+                approver_roles=list(need.approver_roles),
+                policy_version=need.policy_version,
+                expires_at=now + need.expires_in,
+                **fields,
+            )
     except IntegrityError:
         again = _existing_for_token(token, maker)
         if again is not None:
             return again
-        raise InvalidRequest("A request with this fulfilment id and command is already open or done on this order.",
-                             field="fulfillment_id") from None
+        raise InvalidRequest(
+            "A request with this fulfilment id and command is already open or done on this order.",
+            field="fulfillment_id",
+        ) from None
     what = describe(req)
-    audit.record("action.raised", actor=maker, obj=req, after=snapshot(req),
-                 summary=f"#{req.pk} {what} on order {order.order_id} raised"
-                         + (f"; needs {need.approvals} approval(s)" if not auto else "; no approval needed"))
-    timeline = [events.action_raised(order, req.pk, what, actor=maker, approvals_needed=need.approvals,
-                                     comment=req.comment)]
+    audit.record(
+        "action.raised",
+        actor=maker,
+        obj=req,
+        after=snapshot(req),
+        summary=f"#{req.pk} {what} on order {order.order_id} raised"
+        + (f"; needs {need.approvals} approval(s)" if not auto else "; no approval needed"),
+    )
+    timeline = [
+        events.action_raised(order, req.pk, what, actor=maker, approvals_needed=need.approvals, comment=req.comment)
+    ]
     if auto:
-        audit.record("action.approved", actor_username="approval-policy", obj=req, after=snapshot(req),
-                     summary=f"#{req.pk} needs no approval under policy v{need.policy_version}")
-        timeline.append(events.action_approved(order, req.pk, what, actor=None, approvals=0, required=0, final=True,
-                                               comment=f"no approval needed (policy v{need.policy_version})"))
+        audit.record(
+            "action.approved",
+            actor_username="approval-policy",
+            obj=req,
+            after=snapshot(req),
+            summary=f"#{req.pk} needs no approval under policy v{need.policy_version}",
+        )
+        timeline.append(
+            events.action_approved(
+                order,
+                req.pk,
+                what,
+                actor=None,
+                approvals=0,
+                required=0,
+                final=True,
+                comment=f"no approval needed (policy v{need.policy_version})",
+            )
+        )
         _enqueue(req.pk)
     TimelineEvent.objects.bulk_create(timeline)
     return Raised(req, created=True)
@@ -215,8 +267,9 @@ def _may_raise(maker: Any) -> None:
 # --- Raise ------------------------------------------------------------------------------------------
 
 
-def raise_refund(order: Order, *, maker: Any, amount: Decimal, reason_code: str, comment: str,
-                 form_token: Any) -> Raised:
+def raise_refund(
+    order: Order, *, maker: Any, amount: Decimal, reason_code: str, comment: str, form_token: Any
+) -> Raised:
     """A refund request of `amount`, at most what is still refundable on the order."""
     _may_raise(maker)
     token = _token(form_token)
@@ -238,14 +291,21 @@ def raise_refund(order: Order, *, maker: Any, amount: Decimal, reason_code: str,
             raise InvalidRequest(f"Only a paid order can be refunded; this one is {order.status or 'unknown'}.")
         limit = still_refundable(order)
         if amount > limit:
-            raise InvalidRequest(f"At most {order.currency} {limit:.2f} is still refundable "
-                                 "(Juspay's limit minus refunds already requested).".replace("  ", " "),
-                                 field="amount")
+            raise InvalidRequest(
+                f"At most {order.currency} {limit:.2f} is still refundable "
+                "(Juspay's limit minus refunds already requested).".replace("  ", " "),
+                field="amount",
+            )
         key = f"JOR{secrets.token_hex(8).upper()}"  # Juspay: alphanumeric, under 21 characters
         payload = {"unique_request_id": key, "amount": f"{amount:.2f}"}
-        return _create(order, maker=maker, kind=ActionKind.REFUND, token=token, amount=amount,
-                       fields={"payload": payload, "idempotency_key": key, "reason_code": reason_code,
-                               "comment": comment})
+        return _create(
+            order,
+            maker=maker,
+            kind=ActionKind.REFUND,
+            token=token,
+            amount=amount,
+            fields={"payload": payload, "idempotency_key": key, "reason_code": reason_code, "comment": comment},
+        )
 
 
 def split_total(details: SplitSettlementDetails) -> Decimal:
@@ -261,22 +321,34 @@ def check_split(order: Order, details: SplitSettlementDetails) -> None:
         if share.amount <= 0:
             raise InvalidRequest(f"{share.sub_mid}: the amount must be above zero.", field="split")
         if share.merchant_commission is not None and not 0 <= share.merchant_commission <= share.amount:
-            raise InvalidRequest(f"{share.sub_mid}: the commission must be between 0 and the vendor's amount.",
-                                 field="split")
+            raise InvalidRequest(
+                f"{share.sub_mid}: the commission must be between 0 and the vendor's amount.", field="split"
+            )
         if share.sub_mid in seen:
             raise InvalidRequest(f"{share.sub_mid} appears twice.", field="split")
         seen.add(share.sub_mid)
     paid = order.effective_amount if order.effective_amount is not None else order.amount
     total = split_total(details)
     if paid is None or total != paid:
-        raise InvalidRequest(f"The shares add up to {total:.2f}, but the order's paid amount is "
-                             f"{(paid or Decimal(0)):.2f}.", field="split")
+        raise InvalidRequest(
+            f"The shares add up to {total:.2f}, but the order's paid amount is {(paid or Decimal(0)):.2f}.",
+            field="split",
+        )
 
 
-def raise_fulfilment(order: Order, *, maker: Any, status: str, command: str, form_token: Any,
-                     fulfillment_id: str = "", fulfillment_time: datetime | None = None,
-                     fulfillment_data: str | None = None, split: SplitSettlementDetails | None = None,
-                     comment: str = "") -> Raised:
+def raise_fulfilment(
+    order: Order,
+    *,
+    maker: Any,
+    status: str,
+    command: str,
+    form_token: Any,
+    fulfillment_id: str = "",
+    fulfillment_time: datetime | None = None,
+    fulfillment_data: str | None = None,
+    split: SplitSettlementDetails | None = None,
+    comment: str = "",
+) -> Raised:
     """A Fulfilment Sync command for the order (API.md §2)."""
     _may_raise(maker)
     token = _token(form_token)
@@ -288,8 +360,7 @@ def raise_fulfilment(order: Order, *, maker: Any, status: str, command: str, for
         raise InvalidRequest("A PROTEST is sent with status FAILURE.", field="fulfillment_status")
     is_split = command == FulfillmentCommand.POST_TXN_SPLIT_SETTLEMENT
     if is_split and split is None:
-        raise InvalidRequest("POST_TXN_SPLIT_SETTLEMENT needs the split: marketplace share and vendors.",
-                             field="split")
+        raise InvalidRequest("POST_TXN_SPLIT_SETTLEMENT needs the split: marketplace share and vendors.", field="split")
     if not is_split and split is not None:
         raise InvalidRequest("Split details go only with POST_TXN_SPLIT_SETTLEMENT.", field="split")
     if fulfillment_data is not None:
@@ -306,22 +377,36 @@ def raise_fulfilment(order: Order, *, maker: Any, status: str, command: str, for
         if again is not None:
             return again
         if not _charged_transaction(order):
-            raise InvalidRequest("Juspay accepts Fulfilment Sync only for an order with a CHARGED transaction; "
-                                 f"this one is {order.status or 'unknown'}.")
+            raise InvalidRequest(
+                "Juspay accepts Fulfilment Sync only for an order with a CHARGED transaction; "
+                f"this one is {order.status or 'unknown'}."
+            )
         if split is not None:
             check_split(order, split)
         key = f"JOF{secrets.token_hex(8).upper()}"
         fulfillment_id = fulfillment_id or key
         payload = {
-            "fulfillment_status": status, "fulfillment_command": command, "fulfillment_id": fulfillment_id,
+            "fulfillment_status": status,
+            "fulfillment_command": command,
+            "fulfillment_id": fulfillment_id,
             "fulfillment_time": fulfillment_time.isoformat() if fulfillment_time else None,
             "fulfillment_data": fulfillment_data,
             "split_settlement_details": json.loads(split.to_json_text()) if split else None,
         }
-        return _create(order, maker=maker, kind=ActionKind.FULFILMENT, token=token, command=command,
-                       amount=split_total(split) if split else None,
-                       fields={"payload": payload, "idempotency_key": key, "fulfillment_id": fulfillment_id,
-                               "comment": (comment or "").strip()})
+        return _create(
+            order,
+            maker=maker,
+            kind=ActionKind.FULFILMENT,
+            token=token,
+            command=command,
+            amount=split_total(split) if split else None,
+            fields={
+                "payload": payload,
+                "idempotency_key": key,
+                "fulfillment_id": fulfillment_id,
+                "comment": (comment or "").strip(),
+            },
+        )
 
 
 # --- Decide -----------------------------------------------------------------------------------------
@@ -347,8 +432,9 @@ def approve(request_pk: int, *, approver: Any, comment: str = "") -> Decided:
         _may_decide(req, approver)
         try:
             with transaction.atomic():
-                Decision.objects.create(request=req, approver=approver, verdict=Verdict.APPROVE,
-                                        comment=(comment or "").strip())
+                Decision.objects.create(
+                    request=req, approver=approver, verdict=Verdict.APPROVE, comment=(comment or "").strip()
+                )
         except IntegrityError:
             raise AlreadyDecided("You already decided on this request.") from None
         approvals = req.decisions.filter(verdict=Verdict.APPROVE).count()
@@ -357,11 +443,25 @@ def approve(request_pk: int, *, approver: Any, comment: str = "") -> Decided:
         if final:
             _move(req, ActionState.PENDING, ActionState.APPROVED, approved_at=now)
         what = describe(req)
-        audit.record("action.approved", actor=approver, obj=req, before=before, after=snapshot(req),
-                     summary=f"#{req.pk} {what}: approval {approvals} of {req.required_approvals}"
-                             + (" — approved, queued for sending" if final else ""))
-        events.action_approved(req.order, req.pk, what, actor=approver, approvals=approvals,
-                               required=req.required_approvals, final=final, comment=(comment or "").strip()).save()
+        audit.record(
+            "action.approved",
+            actor=approver,
+            obj=req,
+            before=before,
+            after=snapshot(req),
+            summary=f"#{req.pk} {what}: approval {approvals} of {req.required_approvals}"
+            + (" — approved, queued for sending" if final else ""),
+        )
+        events.action_approved(
+            req.order,
+            req.pk,
+            what,
+            actor=approver,
+            approvals=approvals,
+            required=req.required_approvals,
+            final=final,
+            comment=(comment or "").strip(),
+        ).save()
         if final:
             _enqueue(req.pk)
     return Decided(req, final)
@@ -379,8 +479,14 @@ def reject(request_pk: int, *, approver: Any, comment: str) -> Decided:
         Decision.objects.create(request=req, approver=approver, verdict=Verdict.REJECT, comment=comment)
         before = snapshot(req)
         _move(req, ActionState.PENDING, ActionState.REJECTED, closed_at=now)
-        audit.record("action.rejected", actor=approver, obj=req, before=before, after=snapshot(req),
-                     summary=f"#{req.pk} {describe(req)} rejected: {comment}")
+        audit.record(
+            "action.rejected",
+            actor=approver,
+            obj=req,
+            before=before,
+            after=snapshot(req),
+            summary=f"#{req.pk} {describe(req)} rejected: {comment}",
+        )
         events.action_rejected(req.order, req.pk, describe(req), actor=approver, comment=comment).save()
     return Decided(req, True)
 
@@ -406,13 +512,20 @@ def cancel(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
         if req.maker_id != actor.pk:
             raise NotAllowed("Only the person who raised a request can cancel it.")
         if req.state != ActionState.PENDING:
-            raise StateConflict(f"This request is already {req.get_state_display().lower()}; it can no longer be "
-                                "cancelled.")
+            raise StateConflict(
+                f"This request is already {req.get_state_display().lower()}; it can no longer be cancelled."
+            )
         before = snapshot(req)
         _move(req, ActionState.PENDING, ActionState.CANCELLED, closed_at=now)
         comment = (comment or "").strip()
-        audit.record("action.cancelled", actor=actor, obj=req, before=before, after=snapshot(req),
-                     summary=f"#{req.pk} {describe(req)} cancelled by the maker" + (f": {comment}" if comment else ""))
+        audit.record(
+            "action.cancelled",
+            actor=actor,
+            obj=req,
+            before=before,
+            after=snapshot(req),
+            summary=f"#{req.pk} {describe(req)} cancelled by the maker" + (f": {comment}" if comment else ""),
+        )
         events.action_cancelled(req.order, req.pk, describe(req), actor=actor, comment=comment).save()
     return req
 
@@ -421,8 +534,11 @@ def expire_due(*, now: datetime | None = None) -> int:
     """Expire every pending request past its `expires_at` (the beat task calls this). Returns how many."""
     now = now or timezone.now()
     done = 0
-    due = list(ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__lte=now)
-               .order_by("expires_at").values_list("pk", flat=True)[:1000])
+    due = list(
+        ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__lte=now)
+        .order_by("expires_at")
+        .values_list("pk", flat=True)[:1000]
+    )
     for pk in due:
         with transaction.atomic():
             req = _locked(pk)
@@ -430,8 +546,14 @@ def expire_due(*, now: datetime | None = None) -> int:
                 continue
             before = snapshot(req)
             _move(req, ActionState.PENDING, ActionState.EXPIRED, closed_at=now)
-            audit.record("action.expired", actor_username="approval-expiry", obj=req, before=before,
-                         after=snapshot(req), summary=f"#{req.pk} {describe(req)} expired unapproved")
+            audit.record(
+                "action.expired",
+                actor_username="approval-expiry",
+                obj=req,
+                before=before,
+                after=snapshot(req),
+                summary=f"#{req.pk} {describe(req)} expired unapproved",
+            )
             events.action_expired(req.order, req.pk, describe(req)).save()
             done += 1
     return done
@@ -450,15 +572,31 @@ def retry(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
         if req.state != ActionState.FAILED:
             raise StateConflict(f"This request is {req.get_state_display().lower()}, not failed.")
         if not req.retry_safe:
-            raise StateConflict("Sending this again is not safe (Juspay took the request and then failed it); "
-                                "raise a new request instead.")
+            raise StateConflict(
+                "Sending this again is not safe (Juspay took the request and then failed it); "
+                "raise a new request instead."
+            )
         before = snapshot(req)
         _move(req, ActionState.FAILED, ActionState.APPROVED, finished_at=None, retry_safe=False)
         comment = (comment or "").strip()
-        audit.record("action.retried", actor=actor, obj=req, before=before, after=snapshot(req),
-                     summary=f"#{req.pk} {describe(req)} queued again after: {req.error[:200]}")
-        events.action_approved(req.order, req.pk, describe(req), actor=actor, approvals=0, required=0, final=True,
-                               comment=f"retry after failure{': ' + comment if comment else ''}").save()
+        audit.record(
+            "action.retried",
+            actor=actor,
+            obj=req,
+            before=before,
+            after=snapshot(req),
+            summary=f"#{req.pk} {describe(req)} queued again after: {req.error[:200]}",
+        )
+        events.action_approved(
+            req.order,
+            req.pk,
+            describe(req),
+            actor=actor,
+            approvals=0,
+            required=0,
+            final=True,
+            comment=f"retry after failure{': ' + comment if comment else ''}",
+        ).save()
         _enqueue(req.pk)
     return req
 
@@ -468,8 +606,11 @@ def retry(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
 
 def pending_for(user: Any):
     """Pending requests `user` could decide on now: not their own, not decided by them, not expired."""
-    return (ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__gt=timezone.now())
-            .exclude(maker=user).exclude(decisions__approver=user))
+    return (
+        ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__gt=timezone.now())
+        .exclude(maker=user)
+        .exclude(decisions__approver=user)
+    )
 
 
 def queue(*, state: str = "pending", mine_of: Any = None):

@@ -48,8 +48,9 @@ class _Fetched:
     error: JuspayError | None = None
 
 
-async def _fetch_all(merchant: Merchant, order_ids: list[str], customers: dict[str, str], concurrency: int,
-                     out: queue.Queue) -> None:
+async def _fetch_all(
+    merchant: Merchant, order_ids: list[str], customers: dict[str, str], concurrency: int, out: queue.Queue
+) -> None:
     limit = asyncio.Semaphore(concurrency)
     config = JuspayConfig.for_merchant(merchant, max_connections=max(concurrency, 1))
     async with AsyncJuspayClient(config) as juspay:
@@ -111,11 +112,24 @@ def _apply_batch(merchant: Merchant, batch: list[_Fetched], source: str, report:
     report.synced += len(answers)
 
 
-def sync_many(merchant: Merchant, order_ids: Iterable[str], *, concurrency: int = 32,
-              source: str = "juspay_poll", on_progress: Callable[[int], None] | None = None) -> BulkReport:
+def sync_many(
+    merchant: Merchant,
+    order_ids: Iterable[str],
+    *,
+    concurrency: int = 32,
+    source: str = "juspay_poll",
+    on_progress: Callable[[int], None] | None = None,
+) -> BulkReport:
     ids = list(dict.fromkeys(order_ids))
-    customers = dict(Order.objects.filter(merchant=merchant, order_id__in=ids).exclude(customer_id="")
-                     .values_list("order_id", "customer_id")) if len(ids) <= 5000 else {}
+    customers = (
+        dict(
+            Order.objects.filter(merchant=merchant, order_id__in=ids)
+            .exclude(customer_id="")
+            .values_list("order_id", "customer_id")
+        )
+        if len(ids) <= 5000
+        else {}
+    )
     out: queue.Queue = queue.Queue(maxsize=max(concurrency * 4, 64))
     failure: list[BaseException] = []
 

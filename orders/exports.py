@@ -28,9 +28,27 @@ from orders.models import ExportState, Order, OrderExport
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["order_id", "merchant", "created_at", "status", "amount", "effective_amount", "currency",
-           "customer_id", "customer_email", "customer_phone", "payment_method_type", "payment_method", "gateway",
-           "txn_id", "refund_state", "amount_refunded", "fulfilment_state", "split_applied", "last_synced_at"]
+COLUMNS = [
+    "order_id",
+    "merchant",
+    "created_at",
+    "status",
+    "amount",
+    "effective_amount",
+    "currency",
+    "customer_id",
+    "customer_email",
+    "customer_phone",
+    "payment_method_type",
+    "payment_method",
+    "gateway",
+    "txn_id",
+    "refund_state",
+    "amount_refunded",
+    "fulfilment_state",
+    "split_applied",
+    "last_synced_at",
+]
 
 
 def inline_limit() -> int:
@@ -57,15 +75,23 @@ def is_large(queryset: QuerySet) -> bool:
 
 def row(order: Order) -> list[Any]:
     values = {
-        "order_id": order.order_id, "merchant": order.merchant.code,
+        "order_id": order.order_id,
+        "merchant": order.merchant.code,
         "created_at": order.juspay_created_at.isoformat() if order.juspay_created_at else "",
-        "status": order.status, "amount": order.amount, "effective_amount": order.effective_amount,
-        "currency": order.currency, "customer_id": order.customer_id,
+        "status": order.status,
+        "amount": order.amount,
+        "effective_amount": order.effective_amount,
+        "currency": order.currency,
+        "customer_id": order.customer_id,
         "customer_email": masking.mask_email(order.customer_email),
         "customer_phone": masking.mask_phone(order.customer_phone),
-        "payment_method_type": order.payment_method_type, "payment_method": order.payment_method,
-        "gateway": order.gateway, "txn_id": order.txn_id, "refund_state": order.refund_state,
-        "amount_refunded": order.amount_refunded, "fulfilment_state": order.fulfilment_state,
+        "payment_method_type": order.payment_method_type,
+        "payment_method": order.payment_method,
+        "gateway": order.gateway,
+        "txn_id": order.txn_id,
+        "refund_state": order.refund_state,
+        "amount_refunded": order.amount_refunded,
+        "fulfilment_state": order.fulfilment_state,
         "split_applied": "" if order.split_applied is None else ("yes" if order.split_applied else "no"),
         "last_synced_at": order.last_synced_at.isoformat() if order.last_synced_at else "",
     }
@@ -77,9 +103,13 @@ def stream(orders: Iterable[Order]) -> Iterator[str]:
 
 
 def record(user: Any, query: str, *, mode: str, rows: int | None = None) -> None:
-    audit.record("order.export", actor=user, object_type="orders.order",
-                 after={"query": query, "mode": mode, "rows": rows},
-                 summary=f"exported orders matching {query or 'the default window'} ({mode})")
+    audit.record(
+        "order.export",
+        actor=user,
+        object_type="orders.order",
+        after={"query": query, "mode": mode, "rows": rows},
+        summary=f"exported orders matching {query or 'the default window'} ({mode})",
+    )
 
 
 def start_background(user: Any, query: str) -> OrderExport:
@@ -113,11 +143,13 @@ def run(export_id: str) -> str:
     except Exception as exc:  # the job page must say it failed rather than spin forever
         log.exception("order export %s failed", export_id)
         partial.unlink(missing_ok=True)
-        OrderExport.objects.filter(pk=export_id).update(state=ExportState.FAILED, error=str(exc)[:2000],
-                                                        finished_at=timezone.now())
+        OrderExport.objects.filter(pk=export_id).update(
+            state=ExportState.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
+        )
         return "failed"
-    OrderExport.objects.filter(pk=export_id).update(state=ExportState.READY, rows=count, file_name=name,
-                                                    finished_at=timezone.now())
+    OrderExport.objects.filter(pk=export_id).update(
+        state=ExportState.READY, rows=count, file_name=name, finished_at=timezone.now()
+    )
     return f"{count} row(s)"
 
 

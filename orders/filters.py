@@ -17,8 +17,12 @@ from orders.models import FulfilmentState, Offer, Order, RefundState
 
 DEFAULT_DAYS = 7
 PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days"), ("all", "All time")]
-SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("amount_high", "Amount, highest first"),
-         ("amount_low", "Amount, lowest first")]
+SORTS = [
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+    ("amount_high", "Amount, highest first"),
+    ("amount_low", "Amount, lowest first"),
+]
 YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
@@ -27,27 +31,42 @@ def _start_of(day: date) -> datetime:
 
 
 class OrderFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="Search",
-                                  help_text="Order id, email, phone, customer id, txn id, RRN, refund or payout id")
-    status = django_filters.CharFilter(method="filter_status", label="Status",
-                                       widget=forms.TextInput(attrs={"list": "order-statuses", "autocomplete": "off"}))
-    period = django_filters.ChoiceFilter(choices=PERIODS, method="filter_period", label="Created",
-                                         empty_label=f"Last {DEFAULT_DAYS} days (all time when searching)")
-    created_from = django_filters.DateFilter(method="filter_from", label="From (UTC)",
-                                             widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = django_filters.DateFilter(method="filter_to", label="To (UTC)",
-                                           widget=forms.DateInput(attrs={"type": "date"}))
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        help_text="Order id, email, phone, customer id, txn id, RRN, refund or payout id",
+    )
+    status = django_filters.CharFilter(
+        method="filter_status",
+        label="Status",
+        widget=forms.TextInput(attrs={"list": "order-statuses", "autocomplete": "off"}),
+    )
+    period = django_filters.ChoiceFilter(
+        choices=PERIODS,
+        method="filter_period",
+        label="Created",
+        empty_label=f"Last {DEFAULT_DAYS} days (all time when searching)",
+    )
+    created_from = django_filters.DateFilter(
+        method="filter_from", label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = django_filters.DateFilter(
+        method="filter_to", label="To (UTC)", widget=forms.DateInput(attrs={"type": "date"})
+    )
     payment_method_type = django_filters.ChoiceFilter(
-        choices=[(m.value, m.meaning) for m in PaymentMethodType], label="Payment method", empty_label="Any")
-    gateway = django_filters.CharFilter(method="filter_gateway", label="Gateway",
-                                        widget=forms.TextInput(attrs={"placeholder": "e.g. RAZORPAY"}))
-    merchant = django_filters.ModelChoiceFilter(queryset=Merchant.objects.order_by("code"), to_field_name="code",
-                                                label="Merchant", empty_label="Any")
+        choices=[(m.value, m.meaning) for m in PaymentMethodType], label="Payment method", empty_label="Any"
+    )
+    gateway = django_filters.CharFilter(
+        method="filter_gateway", label="Gateway", widget=forms.TextInput(attrs={"placeholder": "e.g. RAZORPAY"})
+    )
+    merchant = django_filters.ModelChoiceFilter(
+        queryset=Merchant.objects.order_by("code"), to_field_name="code", label="Merchant", empty_label="Any"
+    )
     refund_state = django_filters.ChoiceFilter(choices=RefundState.choices, label="Refunds", empty_label="Any")
-    fulfilment_state = django_filters.ChoiceFilter(choices=FulfilmentState.choices, label="Fulfilment",
-                                                   empty_label="Any")
-    split_applied = django_filters.BooleanFilter(label="Split applied",
-                                                 widget=forms.Select(choices=YES_NO))
+    fulfilment_state = django_filters.ChoiceFilter(
+        choices=FulfilmentState.choices, label="Fulfilment", empty_label="Any"
+    )
+    split_applied = django_filters.BooleanFilter(label="Split applied", widget=forms.Select(choices=YES_NO))
     offer_code = django_filters.CharFilter(method="filter_offer", label="Offer code")
     sort = django_filters.ChoiceFilter(choices=SORTS, method="filter_nothing", label="Sort", empty_label=None)
 

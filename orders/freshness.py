@@ -28,8 +28,9 @@ def sync_interval(age: timedelta, *, is_open: bool, failures: int = 0) -> timede
     return base
 
 
-def next_sync_at(created: datetime | None, *, is_open: bool, failures: int = 0,
-                 now: datetime | None = None) -> datetime:
+def next_sync_at(
+    created: datetime | None, *, is_open: bool, failures: int = 0, now: datetime | None = None
+) -> datetime:
     now = now or timezone.now()
     age = now - created if created else timedelta(0)
     return now + sync_interval(age, is_open=is_open, failures=failures)

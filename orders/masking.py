@@ -106,20 +106,50 @@ def scrub_text(text: str) -> str:
 
 # Key (as Juspay sends it, snake_case or camelCase) -> how to mask its value, anywhere in a payload.
 PII_KEYS: dict[str, Callable[[Any], str]] = {
-    "customer_email": mask_email, "email": mask_email, "customerEmail": mask_email,
-    "customer_phone": mask_phone, "phone": mask_phone, "customerPhone": mask_phone, "mobile": mask_phone,
-    "mobile_number": mask_phone, "mobileNumber": mask_phone, "wallet_identifier": mask_phone,
+    "customer_email": mask_email,
+    "email": mask_email,
+    "customerEmail": mask_email,
+    "customer_phone": mask_phone,
+    "phone": mask_phone,
+    "customerPhone": mask_phone,
+    "mobile": mask_phone,
+    "mobile_number": mask_phone,
+    "mobileNumber": mask_phone,
+    "wallet_identifier": mask_phone,
     "walletIdentifier": mask_phone,
-    "account": mask_number, "account_number": mask_number, "accountNumber": mask_number,
-    "vpa": mask_vpa, "payer_vpa": mask_vpa, "payerVpa": mask_vpa, "upi_id": mask_vpa,
-    "name_on_card": mask_name, "nameOnCard": mask_name, "customer_name": mask_name, "customerName": mask_name,
-    "card_isin": hide, "cardIsin": hide, "expiry_month": hide, "expiry_year": hide, "card_fingerprint": hide,
-    "card_reference": hide, "cardReference": hide, "payment_account_reference": hide, "par": hide,
-    "card_number": mask_number, "cardNumber": mask_number,
+    "account": mask_number,
+    "account_number": mask_number,
+    "accountNumber": mask_number,
+    "vpa": mask_vpa,
+    "payer_vpa": mask_vpa,
+    "payerVpa": mask_vpa,
+    "upi_id": mask_vpa,
+    "name_on_card": mask_name,
+    "nameOnCard": mask_name,
+    "customer_name": mask_name,
+    "customerName": mask_name,
+    "card_isin": hide,
+    "cardIsin": hide,
+    "expiry_month": hide,
+    "expiry_year": hide,
+    "card_fingerprint": hide,
+    "card_reference": hide,
+    "cardReference": hide,
+    "payment_account_reference": hide,
+    "par": hide,
+    "card_number": mask_number,
+    "cardNumber": mask_number,
 }
 # `name` is a person only inside a beneficiary block (elsewhere it is e.g. an amount component: BASE, OFFER).
-PERSON_BLOCKS = {"details", "beneficiary_details", "beneficiaryDetails", "payee_additional_details",
-                 "payeeAdditionalDetails", "beneficiary", "beneficiary_details_masked"}
+PERSON_BLOCKS = {
+    "details",
+    "beneficiary_details",
+    "beneficiaryDetails",
+    "payee_additional_details",
+    "payeeAdditionalDetails",
+    "beneficiary",
+    "beneficiary_details_masked",
+}
 
 
 def mask_json(data: Any, *, parent: str = "") -> Any:
@@ -174,8 +204,13 @@ def card(data: Mapping[str, Any] | None, *, unmasked: bool) -> list[tuple[str, s
         ("Issuer", " · ".join(str(v) for v in (data.get("card_issuer"), data.get("card_issuer_country")) if v)),
         ("Name on card", str(data.get("name_on_card") or "") if unmasked else mask_name(data.get("name_on_card"))),
         ("Expiry", expiry if unmasked else hide(expiry)),
-        ("Saved card / token", ", ".join(k.replace("_", " ") for k in ("using_saved_card", "using_token",
-                                                                      "saved_to_locker") if data.get(k)) or "no"),
+        (
+            "Saved card / token",
+            ", ".join(
+                k.replace("_", " ") for k in ("using_saved_card", "using_token", "saved_to_locker") if data.get(k)
+            )
+            or "no",
+        ),
     ]
     return [(label, value) for label, value in rows if value]
 

@@ -66,10 +66,10 @@ class Order(models.Model):
     max_eligible_refund = models.DecimalField(**MONEY)
     udfs = models.JSONField(default=dict, blank=True)
     split_applied = models.BooleanField(null=True, blank=True)
-    refund_state = models.CharField(max_length=16, choices=RefundState.choices, default=RefundState.NONE,
-                                    db_index=True)
-    fulfilment_state = models.CharField(max_length=16, choices=FulfilmentState.choices,
-                                        default=FulfilmentState.NONE, db_index=True)
+    refund_state = models.CharField(max_length=16, choices=RefundState.choices, default=RefundState.NONE, db_index=True)
+    fulfilment_state = models.CharField(
+        max_length=16, choices=FulfilmentState.choices, default=FulfilmentState.NONE, db_index=True
+    )
     is_open = models.BooleanField(default=True, help_text="Payment, a refund or a fulfilment is still moving.")
     raw = models.JSONField(default=dict, blank=True)
     unknown = models.JSONField(default=list, blank=True, help_text="Fields/values Juspay sent that we do not know.")
@@ -94,8 +94,10 @@ class Order(models.Model):
             models.Index(fields=["payment_method_type", "-juspay_created_at", "-id"], name="order_method_created_idx"),
             models.Index(fields=["-amount", "-id"], name="order_amount_idx"),
         ]
-        permissions = [("refresh_order", "Can ask for an order to be re-synced now"),
-                       ("view_unmasked_pii", "Can see customer email, phone and card/account numbers")]
+        permissions = [
+            ("refresh_order", "Can ask for an order to be re-synced now"),
+            ("view_unmasked_pii", "Can see customer email, phone and card/account numbers"),
+        ]
 
     def __str__(self) -> str:
         return self.order_id
@@ -188,8 +190,9 @@ class PayoutOrder(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant", "payout_order_id"],
-                                               name="payout_unique_per_merchant")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "payout_order_id"], name="payout_unique_per_merchant")
+        ]
 
     def __str__(self) -> str:
         return self.payout_order_id
@@ -208,8 +211,9 @@ class Fulfillment(models.Model):
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["payout_order", "fulfillment_id"],
-                                               name="fulfillment_unique_per_payout")]
+        constraints = [
+            models.UniqueConstraint(fields=["payout_order", "fulfillment_id"], name="fulfillment_unique_per_payout")
+        ]
 
 
 class PayoutTransaction(models.Model):
@@ -225,16 +229,18 @@ class PayoutTransaction(models.Model):
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["fulfillment", "transaction_ref"],
-                                               name="payout_txn_unique_per_fulfillment")]
+        constraints = [
+            models.UniqueConstraint(fields=["fulfillment", "transaction_ref"], name="payout_txn_unique_per_fulfillment")
+        ]
 
 
 class TimelineEvent(models.Model):
     """One thing that happened to an order (or a payout order), with its source and actor."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="events")
-    payout_order = models.ForeignKey(PayoutOrder, on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="events")
+    payout_order = models.ForeignKey(
+        PayoutOrder, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
     at = models.DateTimeField(db_index=True)
     kind = models.CharField(max_length=48, db_index=True)
     source = models.CharField(max_length=16, choices=SyncSource.choices)

@@ -25,7 +25,11 @@ def add_note(order: Order, body: str, *, author: Any) -> Note:
     with transaction.atomic():
         note = Note.objects.create(order=order, author=author, body=text, created_at=timezone.now())
         events.note_added(note).save()
-        audit.record("order.note_added", actor=author, obj=order,
-                     after={"note_id": note.pk, "text": masking.scrub_text(text)},
-                     summary=f"note added to order {order.order_id}")
+        audit.record(
+            "order.note_added",
+            actor=author,
+            obj=order,
+            after={"note_id": note.pk, "text": masking.scrub_text(text)},
+            summary=f"note added to order {order.order_id}",
+        )
     return note

@@ -81,8 +81,11 @@ def phone_of(query: str) -> str:
     if not _PHONE_CHARS.match(query):
         return ""
     digits = re.sub(r"\D", "", query)
-    if len(digits) == 10 or (len(digits) == 11 and digits.startswith("0")) or (
-            len(digits) == 12 and digits.startswith("91")):
+    if (
+        len(digits) == 10
+        or (len(digits) == 11 and digits.startswith("0"))
+        or (len(digits) == 12 and digits.startswith("91"))
+    ):
         return digits[-10:]
     return ""
 
@@ -112,21 +115,27 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
 
     # 1. Children whose ids point at an order: transactions, refunds, payouts and their transactions.
     via: dict[int, list[str]] = {}
-    for row in Transaction.objects.filter(
-            Q(txn_id=q) | Q(txn_uuid=q) | Q(rrn=q) | Q(epg_txn_id=q)
-    ).values("order_id", "txn_id", "txn_uuid", "rrn", "epg_txn_id")[:limit]:
-        for name, label in (("rrn", "RRN"), ("epg_txn_id", "gateway txn id"), ("txn_id", "txn id"),
-                            ("txn_uuid", "txn uuid")):
+    for row in Transaction.objects.filter(Q(txn_id=q) | Q(txn_uuid=q) | Q(rrn=q) | Q(epg_txn_id=q)).values(
+        "order_id", "txn_id", "txn_uuid", "rrn", "epg_txn_id"
+    )[:limit]:
+        for name, label in (
+            ("rrn", "RRN"),
+            ("epg_txn_id", "gateway txn id"),
+            ("txn_id", "txn id"),
+            ("txn_uuid", "txn uuid"),
+        ):
             if row[name] == q:
                 _merge(via, [row["order_id"]], label)
-    _merge(via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit],
-           "refund request id")
+    _merge(
+        via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit], "refund request id"
+    )
     payouts: dict[int, list[str]] = {}
     for pk, order_pk in PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit]:
         _merge(via, [order_pk], "payout order id")
         _merge(payouts, [pk] if order_pk is None else [], "payout order id")
     for pk, order_pk, gw in PayoutTransaction.objects.filter(Q(gateway_ref_id=q) | Q(transaction_ref=q)).values_list(
-            "fulfillment__payout_order_id", "fulfillment__payout_order__order_id", "gateway_ref_id")[:limit]:
+        "fulfillment__payout_order_id", "fulfillment__payout_order__order_id", "gateway_ref_id"
+    )[:limit]:
         reason = "payout UTR" if gw == q else "payout transaction ref"
         _merge(via, [order_pk], reason)
         _merge(payouts, [pk] if order_pk is None else [], reason)
@@ -153,8 +162,12 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         if q.replace(" ", "").lstrip("+").isdigit() and 4 <= len(digits) < 10:
             prefixes.append(("phone_normalized", digits, "phone starts with"))
         for name, value, label in prefixes:
-            for order in Order.objects.select_related("merchant").filter(_prefix(name, value)).exclude(
-                    pk__in=list(found)).order_by(name)[:limit]:
+            for order in (
+                Order.objects.select_related("merchant")
+                .filter(_prefix(name, value))
+                .exclude(pk__in=list(found))
+                .order_by(name)[:limit]
+            ):
                 hit = found.setdefault(order.pk, Hit(order, exact=False))
                 if label not in hit.reasons:
                     hit.reasons.append(label)

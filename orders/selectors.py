@@ -69,8 +69,15 @@ def status(vocabulary: type[Documented], value: str | None) -> Status:
 
 
 _REFUND_OUTCOME = {"SUCCESS": "success", "FAILURE": "failure", "PENDING": "pending", "MANUAL_REVIEW": "other"}
-_PAYOUT_OUTCOME = {"SUCCESS": "success", "FAILURE": "failure", "MANUAL_REVIEW": "other", "CANCELLED": "failure",
-                   "DISCARDED": "failure", "REVERSED": "failure", "CONFLICTED": "other"}
+_PAYOUT_OUTCOME = {
+    "SUCCESS": "success",
+    "FAILURE": "failure",
+    "MANUAL_REVIEW": "other",
+    "CANCELLED": "failure",
+    "DISCARDED": "failure",
+    "REVERSED": "failure",
+    "CONFLICTED": "other",
+}
 
 
 def _outcome_by_name(st: Status, table: dict[str, str]) -> Status:
@@ -115,8 +122,9 @@ def decode_cursor(cursor: str | None, field_name: str) -> tuple[Any, int] | None
         return None
 
 
-def keyset_page(queryset: QuerySet, sort: str, *, after: str | None = None, before: str | None = None,
-                size: int | None = None) -> ListPage:
+def keyset_page(
+    queryset: QuerySet, sort: str, *, after: str | None = None, before: str | None = None, size: int | None = None
+) -> ListPage:
     """One page of the list by keyset on (sort field, id): no OFFSET, no COUNT, one query per page.
 
     `after` pages forward from a row, `before` back; a page knows there is more by reading one row extra.
@@ -132,11 +140,13 @@ def keyset_page(queryset: QuerySet, sort: str, *, after: str | None = None, befo
     if cursor:
         value, pk = cursor
         if going_down:  # the leading `<=` gives the index a range to start from
-            queryset = queryset.filter(Q(**{f"{field_name}__lte": value}) & (
-                Q(**{f"{field_name}__lt": value}) | Q(pk__lt=pk)))
+            queryset = queryset.filter(
+                Q(**{f"{field_name}__lte": value}) & (Q(**{f"{field_name}__lt": value}) | Q(pk__lt=pk))
+            )
         else:
-            queryset = queryset.filter(Q(**{f"{field_name}__gte": value}) & (
-                Q(**{f"{field_name}__gt": value}) | Q(pk__gt=pk)))
+            queryset = queryset.filter(
+                Q(**{f"{field_name}__gte": value}) & (Q(**{f"{field_name}__gt": value}) | Q(pk__gt=pk))
+            )
     ordering = [f"-{field_name}", "-pk"] if going_down else [field_name, "pk"]
     rows = list(queryset.select_related("merchant").order_by(*ordering)[: size + 1])
     more = len(rows) > size
@@ -168,8 +178,16 @@ def list_rows(orders: Iterable[Order], *, reasons: Mapping[int, tuple[bool, list
     rows = []
     for order in orders:
         exact, why = (reasons or {}).get(order.pk, (False, []))
-        rows.append(ListRow(order, status(OrderStatus, order.status), masking.mask_email(order.customer_email),
-                            masking.mask_phone(order.customer_phone), why, exact))
+        rows.append(
+            ListRow(
+                order,
+                status(OrderStatus, order.status),
+                masking.mask_email(order.customer_email),
+                masking.mask_phone(order.customer_phone),
+                why,
+                exact,
+            )
+        )
     return rows
 
 
@@ -194,8 +212,13 @@ class Header:
 
 
 def header(order: Order, pii: masking.PiiView) -> Header:
-    return Header(order, status(OrderStatus, order.status), masking.customer(order, unmasked=pii.unmasked), pii,
-                  list(order.unknown or []))
+    return Header(
+        order,
+        status(OrderStatus, order.status),
+        masking.customer(order, unmasked=pii.unmasked),
+        pii,
+        list(order.unknown or []),
+    )
 
 
 # --- payment -----------------------------------------------------------------------------------------
@@ -224,18 +247,36 @@ def _breakup(value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, Mapping):
             continue
         name = str(item.get("name") or "")
-        items.append({"name": status(AmountBreakupName, name), "desc": item.get("desc") or "",
-                      "method": item.get("method") or "", "amount": _money(item.get("amount", item.get("value"))),
-                      "sno": item.get("sno")})
+        items.append(
+            {
+                "name": status(AmountBreakupName, name),
+                "desc": item.get("desc") or "",
+                "method": item.get("method") or "",
+                "amount": _money(item.get("amount", item.get("value"))),
+                "sno": item.get("sno"),
+            }
+        )
     return sorted(items, key=lambda i: (i["sno"] is None, i["sno"] or 0))
 
 
-DETAIL_LABELS = [("surcharge_amount", "Surcharge"), ("tax_amount", "Tax on surcharge"),
-                 ("offer_deduction_amount", "Offer deduction"), ("txn_flow_type", "Flow"),
-                 ("express_checkout", "Express checkout"), ("redirect", "Redirected")]
-PG_LABELS = [("resp_code", "Response code"), ("resp_message", "Response message"), ("auth_id_code", "Auth code"),
-             ("arn", "ARN"), ("eci", "ECI"), ("network_error_code", "Network error code"),
-             ("network_error_message", "Network error"), ("created", "At")]
+DETAIL_LABELS = [
+    ("surcharge_amount", "Surcharge"),
+    ("tax_amount", "Tax on surcharge"),
+    ("offer_deduction_amount", "Offer deduction"),
+    ("txn_flow_type", "Flow"),
+    ("express_checkout", "Express checkout"),
+    ("redirect", "Redirected"),
+]
+PG_LABELS = [
+    ("resp_code", "Response code"),
+    ("resp_message", "Response message"),
+    ("auth_id_code", "Auth code"),
+    ("arn", "ARN"),
+    ("eci", "ECI"),
+    ("network_error_code", "Network error code"),
+    ("network_error_message", "Network error"),
+    ("created", "At"),
+]
 
 
 def _labelled(data: Mapping[str, Any], labels: list[tuple[str, str]]) -> list[tuple[str, Any]]:
@@ -280,20 +321,30 @@ def payment(order: Order, *, unmasked: bool) -> dict[str, Any]:
         gateway_response = pg.get("gateway_response")
         leg = legs.get(txn.txn_id, {})
         card_block = leg.get("card") if leg else raw.get("card")
-        txns.append(TxnView(
-            txn_id=txn.txn_id, txn_uuid=txn.txn_uuid, status=status(OrderStatus, txn.status),
-            gateway=txn.gateway, gateway_id=txn.gateway_id, amount=txn.amount, net_amount=txn.net_amount,
-            currency=txn.currency or order.currency,
-            method=" / ".join(v for v in (txn.payment_method_type, txn.payment_method) if v),
-            rrn=txn.rrn, epg_txn_id=txn.epg_txn_id,
-            error=" ".join(v for v in (txn.error_code, txn.error_message) if v), created=txn.created,
-            detail=_labelled(detail, DETAIL_LABELS),
-            pg=_labelled(pg, PG_LABELS),
-            breakup=_breakup(detail.get("txn_amount_breakup")),
-            gateway_response=(gateway_response if unmasked else masking.mask_json(gateway_response))
-            if gateway_response else None,
-            card=masking.card(card_block if isinstance(card_block, Mapping) else None, unmasked=unmasked),
-        ))
+        txns.append(
+            TxnView(
+                txn_id=txn.txn_id,
+                txn_uuid=txn.txn_uuid,
+                status=status(OrderStatus, txn.status),
+                gateway=txn.gateway,
+                gateway_id=txn.gateway_id,
+                amount=txn.amount,
+                net_amount=txn.net_amount,
+                currency=txn.currency or order.currency,
+                method=" / ".join(v for v in (txn.payment_method_type, txn.payment_method) if v),
+                rrn=txn.rrn,
+                epg_txn_id=txn.epg_txn_id,
+                error=" ".join(v for v in (txn.error_code, txn.error_message) if v),
+                created=txn.created,
+                detail=_labelled(detail, DETAIL_LABELS),
+                pg=_labelled(pg, PG_LABELS),
+                breakup=_breakup(detail.get("txn_amount_breakup")),
+                gateway_response=(gateway_response if unmasked else masking.mask_json(gateway_response))
+                if gateway_response
+                else None,
+                card=masking.card(card_block if isinstance(card_block, Mapping) else None, unmasked=unmasked),
+            )
+        )
     upi = raw.get("upi") if isinstance(raw.get("upi"), Mapping) else {}
     facts = [
         ("Payment method type", status(PaymentMethodType, order.payment_method_type)),
@@ -302,12 +353,13 @@ def payment(order: Order, *, unmasked: bool) -> dict[str, Any]:
         ("UPI flow", upi.get("txn_flow_type") or ""),
         ("Payer app", raw.get("payer_app_name") or upi.get("payer_app") or ""),
         ("Bank error", " ".join(str(v) for v in (raw.get("bank_error_code"), raw.get("bank_error_message")) if v)),
-        ("Juspay response", " ".join(str(v) for v in (raw.get("resp_code"), raw.get("resp_message"),
-                                                        raw.get("resp_category")) if v)),
+        (
+            "Juspay response",
+            " ".join(str(v) for v in (raw.get("resp_code"), raw.get("resp_message"), raw.get("resp_category")) if v),
+        ),
         ("Gateway reference", raw.get("gateway_reference_id") or ""),
     ]
-    return {"transactions": txns, "facts": [(k, v) for k, v in facts if v and str(v)],
-            "split_payment": bool(legs)}
+    return {"transactions": txns, "facts": [(k, v) for k, v in facts if v and str(v)], "split_payment": bool(legs)}
 
 
 # --- refunds -----------------------------------------------------------------------------------------
@@ -328,9 +380,16 @@ def refunds(order: Order) -> dict[str, Any]:
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for refund in order.refunds.order_by("created", "pk"):
         raw = refund.raw or {}
-        rows.append(RefundView(refund, _outcome_by_name(status(RefundStatus, refund.status), _REFUND_OUTCOME),
-                               status(RefundType, refund.refund_type), str(raw.get("refund_source") or ""),
-                               str(raw.get("initiated_by") or ""), str(raw.get("expected_refund_credit_time") or "")))
+        rows.append(
+            RefundView(
+                refund,
+                _outcome_by_name(status(RefundStatus, refund.status), _REFUND_OUTCOME),
+                status(RefundType, refund.refund_type),
+                str(raw.get("refund_source") or ""),
+                str(raw.get("initiated_by") or ""),
+                str(raw.get("expected_refund_credit_time") or ""),
+            )
+        )
         totals[refund.status] += refund.amount or ZERO
     raised = sum((v for k, v in totals.items() if k != RefundStatus.FAILURE), ZERO)
     base = order.effective_amount if order.effective_amount is not None else order.amount
@@ -358,8 +417,14 @@ def splits(order: Order) -> dict[str, Any]:
     total = sum((d.amount or ZERO for d in details), ZERO)
     commission = sum((d.merchant_commission or ZERO for d in details), ZERO)
     mismatch = bool(details) and order.amount is not None and total != order.amount
-    return {"split_applied": order.split_applied, "details": details, "total": total, "commission": commission,
-            "mismatch": mismatch, "difference": (order.amount - total) if mismatch else ZERO}
+    return {
+        "split_applied": order.split_applied,
+        "details": details,
+        "total": total,
+        "commission": commission,
+        "mismatch": mismatch,
+        "difference": (order.amount - total) if mismatch else ZERO,
+    }
 
 
 def offers(order: Order) -> dict[str, Any]:
@@ -373,9 +438,15 @@ def offers(order: Order) -> dict[str, Any]:
             info = benefit.get("calculation_info") or {}
             kind = status(BenefitType, benefit.get("type"))
             amount = _money(benefit.get("amount"))
-            benefits.append({"type": kind, "rule": status(CalculationRule, info.get("calculation_rule")),
-                             "value": _money(info.get("value")), "cap": _money(info.get("max_amount")),
-                             "amount": amount})
+            benefits.append(
+                {
+                    "type": kind,
+                    "rule": status(CalculationRule, info.get("calculation_rule")),
+                    "value": _money(info.get("value")),
+                    "cap": _money(info.get("max_amount")),
+                    "amount": amount,
+                }
+            )
             totals[kind.value or "?"] += amount or ZERO
         rows.append({"offer": offer, "status": status(OfferStatus, offer.status), "benefits": benefits})
     return {"rows": rows, "totals": sorted(totals.items()), "total": sum(totals.values(), ZERO)}
@@ -388,32 +459,55 @@ MANUAL_REVIEW = {"MANUAL_REVIEW", "FULFILLMENTS_MANUAL_REVIEW"}
 
 def payouts(order: Order, *, unmasked: bool) -> dict[str, Any]:
     payout_orders = order.payout_orders.order_by("juspay_created_at", "pk").prefetch_related(
-        Prefetch("fulfillments", queryset=Fulfillment.objects.order_by("juspay_created_at", "pk")
-                 .prefetch_related(Prefetch("transactions",
-                                            queryset=PayoutTransaction.objects.order_by("created", "pk")))))
+        Prefetch(
+            "fulfillments",
+            queryset=Fulfillment.objects.order_by("juspay_created_at", "pk").prefetch_related(
+                Prefetch("transactions", queryset=PayoutTransaction.objects.order_by("created", "pk"))
+            ),
+        )
+    )
     rows = []
     review = 0
     for payout in payout_orders:
         fulfilments = []
         for f in payout.fulfillments.all():
-            txns = [{"txn": t, "status": _outcome_by_name(status(PayoutTransactionStatus, t.status), _PAYOUT_OUTCOME),
-                     "review": t.status in MANUAL_REVIEW} for t in f.transactions.all()]
+            txns = [
+                {
+                    "txn": t,
+                    "status": _outcome_by_name(status(PayoutTransactionStatus, t.status), _PAYOUT_OUTCOME),
+                    "review": t.status in MANUAL_REVIEW,
+                }
+                for t in f.transactions.all()
+            ]
             in_review = f.status in MANUAL_REVIEW or any(t["review"] for t in txns)
             review += in_review
-            fulfilments.append({"fulfilment": f, "in_review": in_review, "transactions": txns,
-                                "status": _outcome_by_name(status(PayoutFulfillmentStatus, f.status), _PAYOUT_OUTCOME),
-                                "beneficiary": masking.beneficiary(f.beneficiary, unmasked=unmasked)})
+            fulfilments.append(
+                {
+                    "fulfilment": f,
+                    "in_review": in_review,
+                    "transactions": txns,
+                    "status": _outcome_by_name(status(PayoutFulfillmentStatus, f.status), _PAYOUT_OUTCOME),
+                    "beneficiary": masking.beneficiary(f.beneficiary, unmasked=unmasked),
+                }
+            )
         payout_review = payout.status in MANUAL_REVIEW
         review += payout_review
-        rows.append({"payout": payout, "status": status(PayoutOrderStatus, payout.status), "in_review": payout_review,
-                     "fulfilments": fulfilments})
+        rows.append(
+            {
+                "payout": payout,
+                "status": status(PayoutOrderStatus, payout.status),
+                "in_review": payout_review,
+                "fulfilments": fulfilments,
+            }
+        )
     return {"rows": rows, "in_review": review}
 
 
 def raw(order: Order, *, unmasked: bool) -> dict[str, Any]:
     def show(data: Any) -> str:
-        return json.dumps(data if unmasked else masking.mask_json(data), indent=2, sort_keys=True, default=str,
-                          ensure_ascii=False)
+        return json.dumps(
+            data if unmasked else masking.mask_json(data), indent=2, sort_keys=True, default=str, ensure_ascii=False
+        )
 
     answers = [("Order Status", order.order_id, order.last_synced_at, show(order.raw or {}))]
     for payout in order.payout_orders.order_by("pk"):
@@ -432,11 +526,21 @@ CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sync": ("Sync", ("sync.",)),
 }
 _VOCABULARY_BY_PREFIX: dict[str, type[Documented]] = {
-    "order.": OrderStatus, "refund.": RefundStatus, "offer.": OfferStatus, "payout.": PayoutOrderStatus,
+    "order.": OrderStatus,
+    "refund.": RefundStatus,
+    "offer.": OfferStatus,
+    "payout.": PayoutOrderStatus,
     "fulfilment.": PayoutFulfillmentStatus,
 }
-_IDENTIFIERS = ("unique_request_id", "offer_code", "payout_order_id", "fulfillment_id", "request_id", "command",
-                "action")
+_IDENTIFIERS = (
+    "unique_request_id",
+    "offer_code",
+    "payout_order_id",
+    "fulfillment_id",
+    "request_id",
+    "command",
+    "action",
+)
 
 
 @dataclass
@@ -488,14 +592,24 @@ def present_event(event: TimelineEvent) -> EventView:
             unknown_values.append(f"status {value}")
     text = str(data.pop("text", "") or "") if event.kind == "note.added" else ""
     skip = {*_IDENTIFIERS, "from", "to", "note_id"}
-    details = [(k.replace("_", " "), f"#{v}" if k == "request" else _scalar(v)) for k, v in data.items()
-               if k not in skip and v not in (None, "")]
-    return EventView(event, KINDS.get(event.kind, event.kind), known, category_of(event.kind), " · ".join(parts),
-                     details, text, unknown_values)
+    details = [
+        (k.replace("_", " "), f"#{v}" if k == "request" else _scalar(v))
+        for k, v in data.items()
+        if k not in skip and v not in (None, "")
+    ]
+    return EventView(
+        event,
+        KINDS.get(event.kind, event.kind),
+        known,
+        category_of(event.kind),
+        " · ".join(parts),
+        details,
+        text,
+        unknown_values,
+    )
 
 
-def timeline(order: Order, *, category: str = "", source: str = "",
-             limit: int = TIMELINE_LIMIT) -> dict[str, Any]:
+def timeline(order: Order, *, category: str = "", source: str = "", limit: int = TIMELINE_LIMIT) -> dict[str, Any]:
     queryset = TimelineEvent.objects.filter(order=order).select_related("actor")
     if category in CATEGORIES:
         prefixes = CATEGORIES[category][1]
@@ -510,6 +624,11 @@ def timeline(order: Order, *, category: str = "", source: str = "",
     if source in SyncSource.values:
         queryset = queryset.filter(source=source)
     events = list(queryset.order_by("-at", "-id")[: limit + 1])
-    return {"events": [present_event(e) for e in events[:limit]], "truncated": len(events) > limit,
-            "categories": [(k, v[0]) for k, v in CATEGORIES.items()] + [("other", "Other")],
-            "sources": SyncSource.choices, "category": category, "source": source}
+    return {
+        "events": [present_event(e) for e in events[:limit]],
+        "truncated": len(events) > limit,
+        "categories": [(k, v[0]) for k, v in CATEGORIES.items()] + [("other", "Other")],
+        "sources": SyncSource.choices,
+        "category": category,
+        "source": source,
+    }

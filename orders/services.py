@@ -20,9 +20,18 @@ def _customer_of(merchant: Merchant, order_id: str) -> str | None:
     return value or None
 
 
-def _fetch_and_apply(merchant: Merchant, key: str, fetch: Callable[[JuspayClient], Any],
-                     apply: Callable[..., sync.SyncResult], model: type, key_field: str, *, source: str,
-                     actor: Any, client: JuspayClient | None) -> sync.SyncResult:
+def _fetch_and_apply(
+    merchant: Merchant,
+    key: str,
+    fetch: Callable[[JuspayClient], Any],
+    apply: Callable[..., sync.SyncResult],
+    model: type,
+    key_field: str,
+    *,
+    source: str,
+    actor: Any,
+    client: JuspayClient | None,
+) -> sync.SyncResult:
     """Fetch outside any transaction, then apply. A Juspay failure is recorded on the cached row (if any)
     and returned in `error`, never half-applied."""
     fetched_at = timezone.now()
@@ -37,19 +46,48 @@ def _fetch_and_apply(merchant: Merchant, key: str, fetch: Callable[[JuspayClient
     return apply(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
 
 
-def sync_order(merchant: Merchant, order_id: str, *, source: str = SyncSource.JUSPAY_POLL, actor: Any = None,
-               client: JuspayClient | None = None) -> sync.SyncResult:
+def sync_order(
+    merchant: Merchant,
+    order_id: str,
+    *,
+    source: str = SyncSource.JUSPAY_POLL,
+    actor: Any = None,
+    client: JuspayClient | None = None,
+) -> sync.SyncResult:
     """Fetch one order from Juspay and apply it (`client`: reuse an open client)."""
     customer_id = _customer_of(merchant, order_id)
-    return _fetch_and_apply(merchant, order_id, lambda juspay: juspay.order_status(order_id, customer_id=customer_id),
-                            sync.apply_order, Order, "order_id", source=source, actor=actor, client=client)
+    return _fetch_and_apply(
+        merchant,
+        order_id,
+        lambda juspay: juspay.order_status(order_id, customer_id=customer_id),
+        sync.apply_order,
+        Order,
+        "order_id",
+        source=source,
+        actor=actor,
+        client=client,
+    )
 
 
-def sync_payout_order(merchant: Merchant, payout_order_id: str, *, source: str = SyncSource.JUSPAY_POLL,
-                      actor: Any = None, client: JuspayClient | None = None) -> sync.SyncResult:
-    return _fetch_and_apply(merchant, payout_order_id, lambda juspay: juspay.payout_order_status(payout_order_id),
-                            sync.apply_payout_order, PayoutOrder, "payout_order_id", source=source, actor=actor,
-                            client=client)
+def sync_payout_order(
+    merchant: Merchant,
+    payout_order_id: str,
+    *,
+    source: str = SyncSource.JUSPAY_POLL,
+    actor: Any = None,
+    client: JuspayClient | None = None,
+) -> sync.SyncResult:
+    return _fetch_and_apply(
+        merchant,
+        payout_order_id,
+        lambda juspay: juspay.payout_order_status(payout_order_id),
+        sync.apply_payout_order,
+        PayoutOrder,
+        "payout_order_id",
+        source=source,
+        actor=actor,
+        client=client,
+    )
 
 
 def refresh_now(order: Order, *, actor: Any) -> sync.SyncResult:

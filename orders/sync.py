@@ -128,8 +128,11 @@ def refund_state(refunds: list[Refund], order_amount: Decimal | None) -> str:
 def order_is_open(status: str, refund_st: str, fulfilment_st: str) -> bool:
     info = OrderStatus.lookup(status)
     payment_moving = info is None or info.terminal is not True
-    return payment_moving or refund_st in {RefundState.PENDING, RefundState.REVIEW} or fulfilment_st in {
-        FulfilmentState.OPEN, FulfilmentState.REVIEW}
+    return (
+        payment_moving
+        or refund_st in {RefundState.PENDING, RefundState.REVIEW}
+        or fulfilment_st in {FulfilmentState.OPEN, FulfilmentState.REVIEW}
+    )
 
 
 def _order_fields(parsed: JuspayOrder) -> dict[str, Any]:
@@ -168,32 +171,37 @@ def _transactions(parsed: JuspayOrder) -> list[dict[str, Any]]:
     """One row per transaction: each split-payment leg, or the order's single transaction."""
     legs: list[tuple[Any, TxnDetail | None, PaymentGatewayResponse | None]] = (
         [(t, t.txn_detail, t.payment_gateway_response) for t in parsed.txn_list]
-        if parsed.txn_list else [(parsed, parsed.txn_detail, parsed.payment_gateway_response)]
+        if parsed.txn_list
+        else [(parsed, parsed.txn_detail, parsed.payment_gateway_response)]
     )
     rows = []
     for source, detail, pgr in legs:
         txn_id = _s(getattr(source, "txn_id", None) or (detail.txn_id if detail else ""))
         if not txn_id:
             continue
-        rows.append({
-            "txn_id": txn_id,
-            "txn_uuid": _s(getattr(source, "txn_uuid", None) or (detail.txn_uuid if detail else "")),
-            "status": _s(detail.status if detail and detail.status else getattr(source, "status", "")),
-            "gateway": _s(detail.gateway if detail else ""),
-            "gateway_id": detail.gateway_id if detail else None,
-            "amount": detail.txn_amount if detail else None,
-            "net_amount": detail.net_amount if detail else None,
-            "currency": _s(detail.currency if detail else ""),
-            "payment_method_type": _s(getattr(source, "payment_method_type", "")),
-            "payment_method": _s(getattr(source, "payment_method", "")),
-            "rrn": _s(pgr.rrn if pgr else ""),
-            "epg_txn_id": _s(pgr.epg_txn_id if pgr else ""),
-            "error_code": _s(detail.error_code if detail else ""),
-            "error_message": _s(detail.error_message if detail else ""),
-            "created": detail.created if detail else None,
-            "raw": {"txn_detail": detail.model_dump(mode="json") if detail else None,
-                    "payment_gateway_response": pgr.model_dump(mode="json") if pgr else None},
-        })
+        rows.append(
+            {
+                "txn_id": txn_id,
+                "txn_uuid": _s(getattr(source, "txn_uuid", None) or (detail.txn_uuid if detail else "")),
+                "status": _s(detail.status if detail and detail.status else getattr(source, "status", "")),
+                "gateway": _s(detail.gateway if detail else ""),
+                "gateway_id": detail.gateway_id if detail else None,
+                "amount": detail.txn_amount if detail else None,
+                "net_amount": detail.net_amount if detail else None,
+                "currency": _s(detail.currency if detail else ""),
+                "payment_method_type": _s(getattr(source, "payment_method_type", "")),
+                "payment_method": _s(getattr(source, "payment_method", "")),
+                "rrn": _s(pgr.rrn if pgr else ""),
+                "epg_txn_id": _s(pgr.epg_txn_id if pgr else ""),
+                "error_code": _s(detail.error_code if detail else ""),
+                "error_message": _s(detail.error_message if detail else ""),
+                "created": detail.created if detail else None,
+                "raw": {
+                    "txn_detail": detail.model_dump(mode="json") if detail else None,
+                    "payment_gateway_response": pgr.model_dump(mode="json") if pgr else None,
+                },
+            }
+        )
     return rows
 
 
@@ -207,11 +215,18 @@ def _refunds_by_key(parsed: JuspayOrder) -> dict[str, JuspayRefund]:
 
 def _refund_values(refund: JuspayRefund) -> dict[str, Any]:
     return {
-        "juspay_refund_id": _s(refund.id), "ref": _s(refund.ref), "amount": refund.amount,
-        "status": _s(refund.status), "sent_to_gateway": refund.sent_to_gateway,
-        "refund_type": _s(refund.refund_type), "error_code": _s(refund.error_code),
-        "error_message": _s(refund.error_message), "arn": _s(refund.arn), "created": refund.created,
-        "processed_at": refund.pg_processed_at, "raw": refund.model_dump(mode="json"),
+        "juspay_refund_id": _s(refund.id),
+        "ref": _s(refund.ref),
+        "amount": refund.amount,
+        "status": _s(refund.status),
+        "sent_to_gateway": refund.sent_to_gateway,
+        "refund_type": _s(refund.refund_type),
+        "error_code": _s(refund.error_code),
+        "error_message": _s(refund.error_message),
+        "arn": _s(refund.arn),
+        "created": refund.created,
+        "processed_at": refund.pg_processed_at,
+        "raw": refund.model_dump(mode="json"),
     }
 
 
@@ -220,8 +235,12 @@ def _offers_by_key(parsed: JuspayOrder) -> dict[str, Any]:
 
 
 def _offer_values(offer: Any) -> dict[str, Any]:
-    return {"offer_code": _s(offer.offer_code), "status": _s(offer.status),
-            "benefits": [b.model_dump(mode="json") for b in offer.benefits], "raw": offer.model_dump(mode="json")}
+    return {
+        "offer_code": _s(offer.offer_code),
+        "status": _s(offer.status),
+        "benefits": [b.model_dump(mode="json") for b in offer.benefits],
+        "raw": offer.model_dump(mode="json"),
+    }
 
 
 def _apply_refunds(order: Order, parsed: JuspayOrder, source: str, actor: Any, created: bool) -> list[TimelineEvent]:
@@ -232,14 +251,20 @@ def _apply_refunds(order: Order, parsed: JuspayOrder, source: str, actor: Any, c
         row = existing.get(key)
         if row is None:
             Refund.objects.create(order=order, unique_request_id=key, **values)
-            found.append(events.refund_created(order, key, _money(refund.amount), values["status"], source=source,
-                                               at=refund.created, actor=actor))
+            found.append(
+                events.refund_created(
+                    order, key, _money(refund.amount), values["status"], source=source, at=refund.created, actor=actor
+                )
+            )
             continue
         if refund.sent_to_gateway and not row.sent_to_gateway:
             found.append(events.refund_sent_to_gateway(order, key, source=source, actor=actor))
         if row.status != values["status"]:
-            found.append(events.refund_status_changed(order, key, row.status, values["status"], source=source,
-                                                      at=refund.pg_processed_at, actor=actor))
+            found.append(
+                events.refund_status_changed(
+                    order, key, row.status, values["status"], source=source, at=refund.pg_processed_at, actor=actor
+                )
+            )
         for name, value in values.items():
             setattr(row, name, value)
         row.save()
@@ -272,8 +297,11 @@ def _apply_offers(order: Order, parsed: JuspayOrder, source: str, actor: Any, cr
             found.append(events.offer_added(order, values["offer_code"], values["status"], source=source, actor=actor))
             continue
         if row.status != values["status"]:
-            found.append(events.offer_status_changed(order, values["offer_code"], row.status, values["status"],
-                                                     source=source, actor=actor))
+            found.append(
+                events.offer_status_changed(
+                    order, values["offer_code"], row.status, values["status"], source=source, actor=actor
+                )
+            )
         for name, value in values.items():
             setattr(row, name, value)
         row.save()
@@ -292,20 +320,28 @@ def _apply_splits(order: Order, parsed: JuspayOrder, source: str, actor: Any, cr
         return []
     order.split_details.exclude(sub_vendor_id__in=list(wanted)).delete()
     for key, detail in wanted.items():
-        SplitDetail.objects.update_or_create(order=order, sub_vendor_id=key, defaults={
-            "amount": detail.amount, "merchant_commission": detail.merchant_commission,
-            "raw": detail.model_dump(mode="json")})
+        SplitDetail.objects.update_or_create(
+            order=order,
+            sub_vendor_id=key,
+            defaults={
+                "amount": detail.amount,
+                "merchant_commission": detail.merchant_commission,
+                "raw": detail.model_dump(mode="json"),
+            },
+        )
     if created or before == after:
         return []
     return [events.split_changed(order, before, after, source=source, actor=actor)]
 
 
-def apply_order(merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched_at: datetime,
-                actor: Any = None) -> SyncResult:
+def apply_order(
+    merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched_at: datetime, actor: Any = None
+) -> SyncResult:
     """Upsert one parsed Order Status answer; returns what changed. Idempotent."""
     with transaction.atomic():
-        order, created = _lock_or_create(Order, {"merchant": merchant, "order_id": parsed.order_id},
-                                         {"status": parsed.status})
+        order, created = _lock_or_create(
+            Order, {"merchant": merchant, "order_id": parsed.order_id}, {"status": parsed.status}
+        )
         if not created and _is_stale(order, fetched_at):
             return SyncResult(order, stale=True)
         if not created and order.raw == parsed.raw:
@@ -318,8 +354,11 @@ def apply_order(merchant: Merchant, parsed: JuspayOrder, *, source: str, fetched
         if created:
             found.append(events.order_discovered(order, source=source, actor=actor))
         elif old_status != parsed.status:
-            found.append(events.order_status_changed(order, old_status, parsed.status, source=source,
-                                                     at=parsed.last_updated, actor=actor))
+            found.append(
+                events.order_status_changed(
+                    order, old_status, parsed.status, source=source, at=parsed.last_updated, actor=actor
+                )
+            )
         _apply_transactions(order, parsed, created)
         found += _apply_refunds(order, parsed, source, actor, created)
         found += _apply_offers(order, parsed, source, actor, created)
@@ -343,8 +382,12 @@ def mark_unchanged(merchant: Merchant, answers: Answers) -> tuple[Answers, Answe
     if not answers:
         return [], []
     ids = [parsed.order_id for parsed, _ in answers]
-    rows = {o.order_id: o for o in Order.objects.filter(merchant=merchant, order_id__in=ids)
-            .only("id", "order_id", "raw", "juspay_created_at", "is_open")}
+    rows = {
+        o.order_id: o
+        for o in Order.objects.filter(merchant=merchant, order_id__in=ids).only(
+            "id", "order_id", "raw", "juspay_created_at", "is_open"
+        )
+    }
     changed, new, now = [], [], timezone.now()
     with transaction.atomic():
         for parsed, fetched_at in answers:
@@ -353,9 +396,14 @@ def mark_unchanged(merchant: Merchant, answers: Answers) -> tuple[Answers, Answe
                 (changed if row else new).append((parsed, fetched_at))
                 continue
             Order.objects.filter(pk=row.pk).filter(
-                Q(last_fetch_started_at__isnull=True) | Q(last_fetch_started_at__lte=fetched_at)).update(
-                last_synced_at=now, last_fetch_started_at=fetched_at, last_sync_error="", sync_failures=0,
-                next_sync_at=next_sync_at(row.juspay_created_at, is_open=row.is_open, failures=0, now=now))
+                Q(last_fetch_started_at__isnull=True) | Q(last_fetch_started_at__lte=fetched_at)
+            ).update(
+                last_synced_at=now,
+                last_fetch_started_at=fetched_at,
+                last_sync_error="",
+                sync_failures=0,
+                next_sync_at=next_sync_at(row.juspay_created_at, is_open=row.is_open, failures=0, now=now),
+            )
     return changed, new
 
 
@@ -377,17 +425,27 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         children[Transaction] += [Transaction(order=order, **values) for values in txns.values()]
         for key, refund in _refunds_by_key(parsed).items():
             children[Refund].append(Refund(order=order, unique_request_id=key, **_refund_values(refund)))
-            children[TimelineEvent].append(events.refund_created(order, key, _money(refund.amount), _s(refund.status),
-                                                                 source=source, at=refund.created))
+            children[TimelineEvent].append(
+                events.refund_created(
+                    order, key, _money(refund.amount), _s(refund.status), source=source, at=refund.created
+                )
+            )
         for key, offer in _offers_by_key(parsed).items():
             children[Offer].append(Offer(order=order, offer_id=key, **_offer_values(offer)))
-            children[TimelineEvent].append(events.offer_added(order, _s(offer.offer_code), _s(offer.status),
-                                                              source=source))
+            children[TimelineEvent].append(
+                events.offer_added(order, _s(offer.offer_code), _s(offer.status), source=source)
+            )
         split = parsed.split_settlement_response
         for key, detail in {_s(d.sub_vendor_id): d for d in (split.split_details if split else [])}.items():
-            children[SplitDetail].append(SplitDetail(order=order, sub_vendor_id=key, amount=detail.amount,
-                                                     merchant_commission=detail.merchant_commission,
-                                                     raw=detail.model_dump(mode="json")))
+            children[SplitDetail].append(
+                SplitDetail(
+                    order=order,
+                    sub_vendor_id=key,
+                    amount=detail.amount,
+                    merchant_commission=detail.merchant_commission,
+                    raw=detail.model_dump(mode="json"),
+                )
+            )
     with transaction.atomic():
         Order.objects.bulk_create(orders)
         for model, rows in children.items():
@@ -402,8 +460,9 @@ def _refund_rows(parsed: JuspayOrder) -> list[Refund]:
 def _mark_fresh(order: Order, fetched_at: datetime) -> None:
     _finish(order, fetched_at)
     order.next_sync_at = next_sync_at(order.juspay_created_at, is_open=order.is_open, failures=0)
-    order.save(update_fields=["last_synced_at", "last_fetch_started_at", "last_sync_error", "sync_failures",
-                              "next_sync_at"])
+    order.save(
+        update_fields=["last_synced_at", "last_fetch_started_at", "last_sync_error", "sync_failures", "next_sync_at"]
+    )
 
 
 def _finish(obj: Order | PayoutOrder, fetched_at: datetime) -> None:
@@ -437,8 +496,11 @@ def fulfilment_state(statuses: list[str]) -> str:
     if PayoutFulfillmentStatus.MANUAL_REVIEW in s:
         return FulfilmentState.REVIEW
     done = {PayoutFulfillmentStatus.SUCCESS}
-    closed = done | {PayoutFulfillmentStatus.FAILURE, PayoutFulfillmentStatus.CANCELLED,
-                     PayoutFulfillmentStatus.DISCARDED}
+    closed = done | {
+        PayoutFulfillmentStatus.FAILURE,
+        PayoutFulfillmentStatus.CANCELLED,
+        PayoutFulfillmentStatus.DISCARDED,
+    }
     if not s <= closed:
         return FulfilmentState.OPEN
     return FulfilmentState.DONE if s & done else FulfilmentState.FAILED
@@ -452,11 +514,13 @@ def _linked_order(merchant: Merchant, parsed: JuspayPayoutOrder) -> Order | None
     return Order.objects.filter(merchant=merchant, order_id__in=candidates).first()
 
 
-def apply_payout_order(merchant: Merchant, parsed: JuspayPayoutOrder, *, source: str, fetched_at: datetime,
-                       actor: Any = None) -> SyncResult:
+def apply_payout_order(
+    merchant: Merchant, parsed: JuspayPayoutOrder, *, source: str, fetched_at: datetime, actor: Any = None
+) -> SyncResult:
     with transaction.atomic():
-        payout, created = _lock_or_create(PayoutOrder, {"merchant": merchant, "payout_order_id": parsed.order_id},
-                                          {"status": parsed.status})
+        payout, created = _lock_or_create(
+            PayoutOrder, {"merchant": merchant, "payout_order_id": parsed.order_id}, {"status": parsed.status}
+        )
         if not created and _is_stale(payout, fetched_at):
             return SyncResult(payout, stale=True)
         old_status = payout.status
@@ -472,13 +536,19 @@ def apply_payout_order(merchant: Merchant, parsed: JuspayPayoutOrder, *, source:
         if created:
             found.append(events.payout_discovered(payout, source=source, actor=actor))
         elif old_status != parsed.status:
-            found.append(events.payout_status_changed(payout, old_status, parsed.status, source=source,
-                                                      at=parsed.updated_at, actor=actor))
+            found.append(
+                events.payout_status_changed(
+                    payout, old_status, parsed.status, source=source, at=parsed.updated_at, actor=actor
+                )
+            )
         found += _apply_fulfilments(payout, parsed, source, actor)
         statuses = list(payout.fulfillments.values_list("status", flat=True))
         info = PayoutOrderStatus.lookup(payout.status)
-        payout.is_open = (info is None or info.outcome == "pending"
-                          or fulfilment_state(statuses) in {FulfilmentState.OPEN, FulfilmentState.REVIEW})
+        payout.is_open = (
+            info is None
+            or info.outcome == "pending"
+            or fulfilment_state(statuses) in {FulfilmentState.OPEN, FulfilmentState.REVIEW}
+        )
         _finish(payout, fetched_at)
         payout.next_sync_at = next_sync_at(payout.juspay_created_at, is_open=payout.is_open, failures=0)
         payout.save()
@@ -495,11 +565,13 @@ def _apply_fulfilments(payout: PayoutOrder, parsed: JuspayPayoutOrder, source: s
         key = _s(item.id)
         beneficiary = item.beneficiary_details
         values = {
-            "status": _s(item.status), "amount": item.amount,
+            "status": _s(item.status),
+            "amount": item.amount,
             "beneficiary_type": _s(beneficiary.type if beneficiary else ""),
             "beneficiary": beneficiary.model_dump(mode="json") if beneficiary else {},
             "method": _s(item.transactions[-1].fulfillment_method if item.transactions else ""),
-            "juspay_created_at": item.created_at, "status_updated_at": item.status_updated_at,
+            "juspay_created_at": item.created_at,
+            "status_updated_at": item.status_updated_at,
             "raw": item.model_dump(mode="json"),
         }
         row = existing.get(key)
@@ -508,8 +580,11 @@ def _apply_fulfilments(payout: PayoutOrder, parsed: JuspayPayoutOrder, source: s
             found.append(events.fulfilment_created(row, source=source, actor=actor))
         else:
             if row.status != values["status"]:
-                found.append(events.fulfilment_status_changed(row, row.status, values["status"], source=source,
-                                                              at=item.status_updated_at, actor=actor))
+                found.append(
+                    events.fulfilment_status_changed(
+                        row, row.status, values["status"], source=source, at=item.status_updated_at, actor=actor
+                    )
+                )
             for name, value in values.items():
                 setattr(row, name, value)
             row.save()

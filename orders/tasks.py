@@ -27,10 +27,11 @@ def refresh_from_webhook(self, webhook_pk: int) -> str:
     result = sync_one(event.merchant, event.order_id, source=SyncSource.WEBHOOK)
     if result.error:
         WebhookEvent.objects.filter(pk=webhook_pk).update(error=result.error[:2000])
-        raise self.retry(countdown=min(2 ** self.request.retries * 5, 300))
+        raise self.retry(countdown=min(2**self.request.retries * 5, 300))
     with transaction.atomic():
-        WebhookEvent.objects.filter(pk=webhook_pk, processed_at__isnull=True).update(processed_at=timezone.now(),
-                                                                                     error="")
+        WebhookEvent.objects.filter(pk=webhook_pk, processed_at__isnull=True).update(
+            processed_at=timezone.now(), error=""
+        )
     return f"{len(result.events)} change(s)"
 
 
@@ -47,13 +48,20 @@ def sweep_due(limit: int | None = None) -> dict[str, int]:
     now = timezone.now()
     totals = {"orders": 0, "payouts": 0, "changes": 0, "errors": 0}
     for merchant in Merchant.objects.filter(is_active=True):
-        order_ids = list(Order.objects.filter(merchant=merchant, next_sync_at__lte=now)
-                         .order_by("next_sync_at").values_list("order_id", flat=True)[:limit])
-        payout_ids = list(PayoutOrder.objects.filter(merchant=merchant, next_sync_at__lte=now)
-                          .order_by("next_sync_at").values_list("payout_order_id", flat=True)[:limit])
+        order_ids = list(
+            Order.objects.filter(merchant=merchant, next_sync_at__lte=now)
+            .order_by("next_sync_at")
+            .values_list("order_id", flat=True)[:limit]
+        )
+        payout_ids = list(
+            PayoutOrder.objects.filter(merchant=merchant, next_sync_at__lte=now)
+            .order_by("next_sync_at")
+            .values_list("payout_order_id", flat=True)[:limit]
+        )
         if order_ids:
-            report = sync_many(merchant, order_ids, concurrency=settings.SYNC_CONCURRENCY,
-                               source=SyncSource.JUSPAY_POLL)
+            report = sync_many(
+                merchant, order_ids, concurrency=settings.SYNC_CONCURRENCY, source=SyncSource.JUSPAY_POLL
+            )
             totals["orders"] += report.synced
             totals["changes"] += report.changes
             totals["errors"] += report.errors

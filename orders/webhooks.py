@@ -50,8 +50,12 @@ def _payout_of_fulfilment(fulfillment_id: str | None) -> str:
     """Transaction-level payout webhooks name only Juspay's fulfilment id: find its payout order in the cache."""
     if not fulfillment_id:
         return ""
-    return Fulfillment.objects.filter(fulfillment_id=fulfillment_id).values_list(
-        "payout_order__payout_order_id", flat=True).first() or ""
+    return (
+        Fulfillment.objects.filter(fulfillment_id=fulfillment_id)
+        .values_list("payout_order__payout_order_id", flat=True)
+        .first()
+        or ""
+    )
 
 
 def _classify(body: dict) -> tuple[str, str, str, str, str]:
@@ -61,14 +65,16 @@ def _classify(body: dict) -> tuple[str, str, str, str, str]:
             parsed = OrderWebhook.parse(body)
             content = parsed.content
             order_id = (content.order.order_id if content.order else None) or (
-                content.txn.order_id if content.txn else None)
+                content.txn.order_id if content.txn else None
+            )
             merchant_id = content.order.merchant_id if content.order else None
             return "order", parsed.id or "", parsed.event_name, order_id or "", merchant_id or ""
         if "label" in body:
             payout = PayoutWebhookEvent.parse(body)
             info = payout.info
             order_id = (info.merchant_order_id if info else None) or _payout_of_fulfilment(
-                info.fulfillment_id if info else None)
+                info.fulfillment_id if info else None
+            )
             return "payout", payout.id or "", f"{payout.label}:{payout.value or ''}", order_id, ""
     except JuspayParseError as exc:
         raise WebhookRejected(400, f"body does not fit a Juspay webhook: {exc}") from exc
@@ -89,15 +95,20 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
         raise WebhookRejected(400, "webhook has no event id")
     if not order_id and kind == "order":
         raise WebhookRejected(400, "webhook names no order")
-    merchant = Merchant.objects.filter(merchant_id=juspay_merchant, is_active=True).first() if juspay_merchant \
-        else None
+    merchant = Merchant.objects.filter(merchant_id=juspay_merchant, is_active=True).first() if juspay_merchant else None
     merchant = merchant or default_merchant()
     from orders.tasks import refresh_from_webhook
 
     try:
         with transaction.atomic():
-            event = WebhookEvent.objects.create(merchant=merchant, event_id=event_id, event_name=event_name[:64],
-                                                order_id=order_id[:64], kind=kind, payload=body)
+            event = WebhookEvent.objects.create(
+                merchant=merchant,
+                event_id=event_id,
+                event_name=event_name[:64],
+                order_id=order_id[:64],
+                kind=kind,
+                payload=body,
+            )
             if order_id:  # a payout webhook for a fulfilment we have never seen is kept, with nothing to refresh
                 transaction.on_commit(lambda: refresh_from_webhook.delay(event.pk))
     except IntegrityError:

@@ -40,8 +40,15 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM_PATH,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -58,8 +65,9 @@ def make_user(db):
     def _make(role: str | None, username: str | None = None, **extra):
         counter["n"] += 1
         name = username or f"{(role or 'nobody').lower()}{counter['n']}"
-        user = get_user_model().objects.create_user(username=name, password=PASSWORD,
-                                                    email=f"{name}@example.com", **extra)
+        user = get_user_model().objects.create_user(
+            username=name, password=PASSWORD, email=f"{name}@example.com", **extra
+        )
         if role:
             set_role(user, role)
         return user

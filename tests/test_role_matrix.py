@@ -64,9 +64,13 @@ ACCESS: dict[str, Access] = {
     "audit:list": only(MANAGER, ADMIN),
     "audit:export": only(MANAGER, ADMIN),
     "people:list": only(ADMIN),
-    "people:set_role": only(ADMIN, method="post", ok=302,
-                            kwargs=lambda ctx: {"user_id": ctx["target"].pk},
-                            data=lambda ctx: {f"{ctx['target'].pk}-role": SUPPORT}),
+    "people:set_role": only(
+        ADMIN,
+        method="post",
+        ok=302,
+        kwargs=lambda ctx: {"user_id": ctx["target"].pk},
+        data=lambda ctx: {f"{ctx['target'].pk}-role": SUPPORT},
+    ),
     "merchants:list": only(ADMIN),
     "merchants:add": only(ADMIN),
     # Juspay's webhooks authenticate with Basic auth, never a session: without it everyone gets 401.
@@ -91,8 +95,13 @@ ACCESS: dict[str, Access] = {
     "orders:raw": only(ADMIN, kwargs=ORDER),
     "orders:refresh": only(*ORDER_WRITERS, method="post", ok=302, kwargs=ORDER),
     "orders:reveal": only(FINANCE, ADMIN, method="post", ok=302, kwargs=ORDER),
-    "orders:add_note": only(*ORDER_WRITERS, method="post", ok=302, kwargs=ORDER,
-                            data=lambda ctx: {"body": "Customer called about this order."}),
+    "orders:add_note": only(
+        *ORDER_WRITERS,
+        method="post",
+        ok=302,
+        kwargs=ORDER,
+        data=lambda ctx: {"body": "Customer called about this order."},
+    ),
     # Approvals: everyone with a role but no-role reads the queue (Manager read-only); Support, Finance and
     # Admin raise; Finance and Admin decide (never on their own requests: the service refuses, see
     # tests/fulfilment); Admin edits the policy. Decisions answer 302 (with a message) to whoever may try.
@@ -103,11 +112,13 @@ ACCESS: dict[str, Access] = {
     "fulfilment:raise_fulfilment": only(*ORDER_WRITERS, kwargs=ORDER_PK),
     "fulfilment:cancel": only(*ORDER_WRITERS, method="post", ok=302, kwargs=ACTION),
     "fulfilment:approve": only(FINANCE, ADMIN, method="post", ok=302, kwargs=ACTION),
-    "fulfilment:reject": only(FINANCE, ADMIN, method="post", ok=302, kwargs=ACTION,
-                              data=lambda ctx: {"comment": "not needed"}),
+    "fulfilment:reject": only(
+        FINANCE, ADMIN, method="post", ok=302, kwargs=ACTION, data=lambda ctx: {"comment": "not needed"}
+    ),
     "fulfilment:retry": only(FINANCE, ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["failed"].pk}),
-    "fulfilment:bulk_approve": only(FINANCE, ADMIN, method="post", ok=302,
-                                    data=lambda ctx: {"requests": [ctx["action"].pk]}),
+    "fulfilment:bulk_approve": only(
+        FINANCE, ADMIN, method="post", ok=302, data=lambda ctx: {"requests": [ctx["action"].pk]}
+    ),
     "fulfilment:policy": only(ADMIN),
     "fulfilment:command_add": only(ADMIN, method="post", ok=302, data=lambda ctx: {"value": "RELEASE_HOLD"}),
     "fulfilment:command_remove": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["option"].pk}),
@@ -148,8 +159,13 @@ def matrix_context(db, make_user, cached_order):
     merchant.save()
     target = make_user(FINANCE, username="target-person")
     order = cached_order("order_status_with_refunds.json", order_id="ORDMATRIX1")
-    return {"target": target, "merchant": merchant, "order": order,
-            "export": OrderExport.objects.create(user=target, query=""), **_approval_context(order, make_user)}
+    return {
+        "target": target,
+        "merchant": merchant,
+        "order": order,
+        "export": OrderExport.objects.create(user=target, query=""),
+        **_approval_context(order, make_user),
+    }
 
 
 def _approval_context(order, make_user) -> dict[str, Any]:
@@ -163,8 +179,14 @@ def _approval_context(order, make_user) -> dict[str, Any]:
     maker = make_user(SUPPORT, username="maker-person")
 
     def raise_one():
-        return services.raise_refund(order, maker=maker, amount=Decimal("1.00"), reason_code="GOODWILL",
-                                     comment="matrix", form_token=uuid.uuid4()).request
+        return services.raise_refund(
+            order,
+            maker=maker,
+            amount=Decimal("1.00"),
+            reason_code="GOODWILL",
+            comment="matrix",
+            form_token=uuid.uuid4(),
+        ).request
 
     action, failed = raise_one(), raise_one()
     ActionRequest.objects.filter(pk=failed.pk).update(state=ActionState.FAILED, retry_safe=True, error="unreachable")

@@ -42,24 +42,38 @@ def order_status(order_id: str, *, customer_id: str | None = None, full_gateway_
     return Call("order_status", "GET", f"/orders/{_segment(order_id)}", customer_id or order_id, params=params)
 
 
-def payout_order_status(order_id: str, *, customer_id: str | None = None,
-                        expand: Iterable[str] = PAYOUT_EXPAND) -> Call:
+def payout_order_status(
+    order_id: str, *, customer_id: str | None = None, expand: Iterable[str] = PAYOUT_EXPAND
+) -> Call:
     """`GET /payout/merchant/v1/orders/{orderId}?expand=fulfillment,payment,refund` (JSON API, no version)."""
     params = {"expand": ",".join(expand)} if expand else {}
-    return Call("payout_order_status", "GET", f"/payout/merchant/v1/orders/{_segment(order_id)}",
-                customer_id or order_id, content_type=JSON, params=params, send_version=False)
+    return Call(
+        "payout_order_status",
+        "GET",
+        f"/payout/merchant/v1/orders/{_segment(order_id)}",
+        customer_id or order_id,
+        content_type=JSON,
+        params=params,
+        send_version=False,
+    )
 
 
 def refund(order_id: str, request: RefundRequest, *, customer_id: str | None = None) -> Call:
     """`POST /orders/{order_id}/refunds`, form-encoded."""
-    return Call("refund", "POST", f"/orders/{_segment(order_id)}/refunds", customer_id or order_id,
-                form=request.to_form())
+    return Call(
+        "refund", "POST", f"/orders/{_segment(order_id)}/refunds", customer_id or order_id, form=request.to_form()
+    )
 
 
 def fulfillment_sync(order_id: str, request: FulfillmentRequest, *, customer_id: str | None = None) -> Call:
     """`POST /orders/{order_id}/fulfillment`, form-encoded."""
-    return Call("fulfillment_sync", "POST", f"/orders/{_segment(order_id)}/fulfillment", customer_id or order_id,
-                form=request.to_form())
+    return Call(
+        "fulfillment_sync",
+        "POST",
+        f"/orders/{_segment(order_id)}/fulfillment",
+        customer_id or order_id,
+        form=request.to_form(),
+    )
 
 
 def headers(config: JuspayConfig, call: Call, request_id: str) -> dict[str, str]:

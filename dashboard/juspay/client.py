@@ -57,23 +57,35 @@ def http_timeout(config: JuspayConfig, seconds: float) -> httpx.Timeout:
 
 
 def http_limits(config: JuspayConfig) -> httpx.Limits:
-    return httpx.Limits(max_connections=config.max_connections,
-                        max_keepalive_connections=config.max_connections, keepalive_expiry=30.0)
+    return httpx.Limits(
+        max_connections=config.max_connections, max_keepalive_connections=config.max_connections, keepalive_expiry=30.0
+    )
 
 
 class JuspayClient:
     """One pool of keep-alive connections per client; safe to share between threads."""
 
-    def __init__(self, config: JuspayConfig, *, transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None,
-                 request_id: Callable[[], str] = default_request_id) -> None:
+    def __init__(
+        self,
+        config: JuspayConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        request_id: Callable[[], str] = default_request_id,
+    ) -> None:
         self.config = config
         self.policy = config.retry_policy
         self._sleep = sleep
         self._rng = rng
         self._request_id = request_id
-        self._http = httpx.Client(base_url=config.base_url, transport=transport, limits=http_limits(config),
-                                  timeout=http_timeout(config, config.timeout), follow_redirects=False)
+        self._http = httpx.Client(
+            base_url=config.base_url,
+            transport=transport,
+            limits=http_limits(config),
+            timeout=http_timeout(config, config.timeout),
+            follow_redirects=False,
+        )
 
     @classmethod
     def for_merchant(cls, merchant: Merchant, **kwargs: Any) -> JuspayClient:
@@ -89,56 +101,93 @@ class JuspayClient:
     def __enter__(self) -> JuspayClient:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     # --- Reads ---------------------------------------------------------------------------------------
 
-    def order_status(self, order_id: str, *, customer_id: str | None = None,
-                     full_gateway_response: bool = False) -> Order:
+    def order_status(
+        self, order_id: str, *, customer_id: str | None = None, full_gateway_response: bool = False
+    ) -> Order:
         """`GET /orders/{order_id}`. Raises `JuspayNotFound` for an unknown order id."""
         call = calls.order_status(order_id, customer_id=customer_id, full_gateway_response=full_gateway_response)
         return Order.parse(self._get(call))
 
-    def payout_order_status(self, order_id: str, *, customer_id: str | None = None,
-                            expand: Iterable[str] = calls.PAYOUT_EXPAND) -> PayoutOrder:
+    def payout_order_status(
+        self, order_id: str, *, customer_id: str | None = None, expand: Iterable[str] = calls.PAYOUT_EXPAND
+    ) -> PayoutOrder:
         """`GET /payout/merchant/v1/orders/{orderId}?expand=fulfillment,payment,refund`."""
         call = calls.payout_order_status(order_id, customer_id=customer_id, expand=expand)
         return PayoutOrder.parse(self._get(call))
 
     # --- State-changing calls ------------------------------------------------------------------------
 
-    def refund(self, order_id: str, *, unique_request_id: str, amount: Decimal, customer_id: str | None = None,
-               split_settlement_details: SplitRefundDetails | None = None,
-               check_first: bool = False) -> RefundOutcome:
+    def refund(
+        self,
+        order_id: str,
+        *,
+        unique_request_id: str,
+        amount: Decimal,
+        customer_id: str | None = None,
+        split_settlement_details: SplitRefundDetails | None = None,
+        check_first: bool = False,
+    ) -> RefundOutcome:
         """`POST /orders/{order_id}/refunds`, settled through Order Status when the answer is lost.
 
         `unique_request_id` is the idempotency key: always the same one for the same refund. Pass
         `check_first=True` when an earlier process may already have sent this refund.
         """
-        op = RefundOperation.build(order_id, unique_request_id=unique_request_id, amount=amount,
-                                   customer_id=customer_id, split_settlement_details=split_settlement_details)
+        op = RefundOperation.build(
+            order_id,
+            unique_request_id=unique_request_id,
+            amount=amount,
+            customer_id=customer_id,
+            split_settlement_details=split_settlement_details,
+        )
         found, resolution = self._run_post(
-            op.plan(self.policy, check_first=check_first, rng=self._rng), op.call, op.in_answer,
-            lambda: op.in_order(self.order_status(order_id, customer_id=customer_id)))
+            op.plan(self.policy, check_first=check_first, rng=self._rng),
+            op.call,
+            op.in_answer,
+            lambda: op.in_order(self.order_status(order_id, customer_id=customer_id)),
+        )
         return op.outcome(found, resolution)
 
-    def fulfillment_sync(self, order_id: str, *, fulfillment_id: str, status: str, command: str,
-                         time: datetime | None = None, data: str | None = None,
-                         split_settlement_details: SplitSettlementDetails | None = None,
-                         customer_id: str | None = None, check_first: bool = False) -> FulfillmentOutcome:
+    def fulfillment_sync(
+        self,
+        order_id: str,
+        *,
+        fulfillment_id: str,
+        status: str,
+        command: str,
+        time: datetime | None = None,
+        data: str | None = None,
+        split_settlement_details: SplitSettlementDetails | None = None,
+        customer_id: str | None = None,
+        check_first: bool = False,
+    ) -> FulfillmentOutcome:
         """`POST /orders/{order_id}/fulfillment`, settled through Order Status when the answer is lost.
 
         `fulfillment_id` is required here: it is the idempotency key that lets a lost answer be
         settled without sending the command again.
         """
-        op = FulfillmentOperation.build(order_id, fulfillment_id=fulfillment_id, status=status, command=command,
-                                        time=time, data=data, split_settlement_details=split_settlement_details,
-                                        customer_id=customer_id)
+        op = FulfillmentOperation.build(
+            order_id,
+            fulfillment_id=fulfillment_id,
+            status=status,
+            command=command,
+            time=time,
+            data=data,
+            split_settlement_details=split_settlement_details,
+            customer_id=customer_id,
+        )
         found, resolution = self._run_post(
-            op.plan(self.policy, check_first=check_first, rng=self._rng), op.call, op.in_answer,
-            lambda: op.in_order(self.order_status(order_id, customer_id=customer_id)))
+            op.plan(self.policy, check_first=check_first, rng=self._rng),
+            op.call,
+            op.in_answer,
+            lambda: op.in_order(self.order_status(order_id, customer_id=customer_id)),
+        )
         return op.outcome(found, resolution)
 
     # --- Driving the tries -----------------------------------------------------------------------------
@@ -160,8 +209,9 @@ class JuspayClient:
         assert failure is not None
         raise final_error(failure, attempt)
 
-    def _run_post[T](self, plan: PostPlan[T], call: calls.Call, in_answer: Callable[[Body], T | None],
-                  check: Callable[[], Lookup[T]]) -> tuple[T, Resolution]:
+    def _run_post[T](
+        self, plan: PostPlan[T], call: calls.Call, in_answer: Callable[[Body], T | None], check: Callable[[], Lookup[T]]
+    ) -> tuple[T, Resolution]:
         """Drive the money-safety decision table (`posts.PostPlan`) to its end."""
         step: Step[T] = plan.start()
         while True:
@@ -193,8 +243,13 @@ class JuspayClient:
         request_id = self._request_id()
         timeout = self.policy.timeout_for(attempt)
         request = self._http.build_request(
-            call.method, call.path, params=call.params or None, headers=calls.headers(self.config, call, request_id),
-            content=calls.body(call), timeout=http_timeout(self.config, timeout))
+            call.method,
+            call.path,
+            params=call.params or None,
+            headers=calls.headers(self.config, call, request_id),
+            content=calls.body(call),
+            timeout=http_timeout(self.config, timeout),
+        )
         started = time.monotonic()
         try:
             response = self._http.send(request)
@@ -203,17 +258,44 @@ class JuspayClient:
             log_try(call, attempt, request_id, started, failure=failure)
             return failure
         outcome = read_response(response, sent_request_id=request_id)
-        log_try(call, attempt, request_id, started, status=response.status_code,
-                failure=outcome if isinstance(outcome, AttemptFailure) else None)
+        log_try(
+            call,
+            attempt,
+            request_id,
+            started,
+            status=response.status_code,
+            failure=outcome if isinstance(outcome, AttemptFailure) else None,
+        )
         return outcome
 
 
-def log_try(call: calls.Call, attempt: int, request_id: str, started: float, *, status: int | None = None,
-            failure: AttemptFailure | None = None) -> None:
+def log_try(
+    call: calls.Call,
+    attempt: int,
+    request_id: str,
+    started: float,
+    *,
+    status: int | None = None,
+    failure: AttemptFailure | None = None,
+) -> None:
     elapsed_ms = (time.monotonic() - started) * 1000
     if failure is None:
-        log.debug("juspay %s %s try %d: %s in %.0f ms (request id %s)", call.method, call.operation, attempt,
-                  status, elapsed_ms, request_id)
+        log.debug(
+            "juspay %s %s try %d: %s in %.0f ms (request id %s)",
+            call.method,
+            call.operation,
+            attempt,
+            status,
+            elapsed_ms,
+            request_id,
+        )
     else:
-        log.info("juspay %s %s try %d failed after %.0f ms: %s (request id %s)", call.method, call.operation,
-                 attempt, elapsed_ms, failure.error, request_id)
+        log.info(
+            "juspay %s %s try %d failed after %.0f ms: %s (request id %s)",
+            call.method,
+            call.operation,
+            attempt,
+            elapsed_ms,
+            failure.error,
+            request_id,
+        )

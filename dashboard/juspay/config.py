@@ -46,9 +46,13 @@ class JuspayConfig:
 
     @property
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(max_attempts=self.max_attempts, first_timeout=self.timeout,
-                           retry_timeout=self.retry_timeout, backoff_base=self.backoff_base,
-                           backoff_max=self.backoff_max)
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            first_timeout=self.timeout,
+            retry_timeout=self.retry_timeout,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+        )
 
     @property
     def authorization(self) -> str:

@@ -66,8 +66,9 @@ class OrderStatus(Documented):
     terminal: bool | None
     action: str
 
-    def __new__(cls, value: str, status_id: int | None, meaning: str, outcome: Outcome, terminal: bool | None,
-                action: str = "") -> Self:
+    def __new__(
+        cls, value: str, status_id: int | None, meaning: str, outcome: Outcome, terminal: bool | None, action: str = ""
+    ) -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.status_id = status_id
@@ -79,22 +80,63 @@ class OrderStatus(Documented):
 
     CREATED = ("CREATED", 1, "Order created (older API versions)", "pending", False, "Nothing")
     NEW = ("NEW", 10, "Order created, no payment attempted yet", "pending", False, "Nothing")
-    STARTED = ("STARTED", 20, "A transaction is pending and Juspay has not yet found a gateway for it", "pending",
-               False, "Keep polling")
-    CHARGED = ("CHARGED", 21, "Payment succeeded", "success", True,
-               "Fulfil. Refunds do not change this status.")
-    JUSPAY_DECLINED = ("JUSPAY_DECLINED", 22, "Juspay or the gateway rejected the input (bad data, failed offer "
-                       "validation, ...)", "failure", True, "Show failure; the customer may retry")
-    PENDING_VBV = ("PENDING_VBV", 23, "Authentication in progress (3DS, OTP or UPI approval)", "pending", False,
-                   "Keep polling until a final state or the payment window ends")
-    VBV_SUCCESSFUL = ("VBV_SUCCESSFUL", 24, "Authentication done, authorization in progress", "pending", False,
-                      "Keep polling")
-    AUTHORIZED = ("AUTHORIZED", 25, "Pre-auth: funds authorized, awaiting capture or void", "pending", False,
-                  "Capture or void")
-    AUTHENTICATION_FAILED = ("AUTHENTICATION_FAILED", 26, "Customer did not complete authentication", "failure",
-                             True, "Failure")
-    AUTHORIZATION_FAILED = ("AUTHORIZATION_FAILED", 27, "Customer authenticated, but the bank declined",
-                            "failure", True, "Failure")
+    STARTED = (
+        "STARTED",
+        20,
+        "A transaction is pending and Juspay has not yet found a gateway for it",
+        "pending",
+        False,
+        "Keep polling",
+    )
+    CHARGED = ("CHARGED", 21, "Payment succeeded", "success", True, "Fulfil. Refunds do not change this status.")
+    JUSPAY_DECLINED = (
+        "JUSPAY_DECLINED",
+        22,
+        "Juspay or the gateway rejected the input (bad data, failed offer validation, ...)",
+        "failure",
+        True,
+        "Show failure; the customer may retry",
+    )
+    PENDING_VBV = (
+        "PENDING_VBV",
+        23,
+        "Authentication in progress (3DS, OTP or UPI approval)",
+        "pending",
+        False,
+        "Keep polling until a final state or the payment window ends",
+    )
+    VBV_SUCCESSFUL = (
+        "VBV_SUCCESSFUL",
+        24,
+        "Authentication done, authorization in progress",
+        "pending",
+        False,
+        "Keep polling",
+    )
+    AUTHORIZED = (
+        "AUTHORIZED",
+        25,
+        "Pre-auth: funds authorized, awaiting capture or void",
+        "pending",
+        False,
+        "Capture or void",
+    )
+    AUTHENTICATION_FAILED = (
+        "AUTHENTICATION_FAILED",
+        26,
+        "Customer did not complete authentication",
+        "failure",
+        True,
+        "Failure",
+    )
+    AUTHORIZATION_FAILED = (
+        "AUTHORIZATION_FAILED",
+        27,
+        "Customer authenticated, but the bank declined",
+        "failure",
+        True,
+        "Failure",
+    )
     AUTHORIZING = ("AUTHORIZING", 28, "Waiting for the bank's result", "pending", False, "Keep polling")
     COD_INITIATED = ("COD_INITIATED", 29, "Customer chose cash on delivery", "other", None, "Fulfil as COD")
     VOIDED = ("VOIDED", 31, "Void of a pre-auth succeeded", "failure", True, "")
@@ -102,19 +144,35 @@ class OrderStatus(Documented):
     CAPTURE_INITIATED = ("CAPTURE_INITIATED", 33, "Capture of a pre-auth pending", "pending", False, "Poll")
     CAPTURE_FAILED = ("CAPTURE_FAILED", 34, "Capture failed", "failure", None, "")
     VOID_FAILED = ("VOID_FAILED", 35, "Void failed", "failure", None, "")
-    AUTO_REFUNDED = ("AUTO_REFUNDED", 36, "Money was taken but Juspay refunded it automatically", "failure", True,
-                     "Do not fulfil")
-    PARTIAL_CHARGED = ("PARTIAL_CHARGED", 37, "Split payment: some legs charged, others still to be charged",
-                       "pending", False, "Wait for the remaining leg")
+    AUTO_REFUNDED = (
+        "AUTO_REFUNDED",
+        36,
+        "Money was taken but Juspay refunded it automatically",
+        "failure",
+        True,
+        "Do not fulfil",
+    )
+    PARTIAL_CHARGED = (
+        "PARTIAL_CHARGED",
+        37,
+        "Split payment: some legs charged, others still to be charged",
+        "pending",
+        False,
+        "Wait for the remaining leg",
+    )
     NOT_FOUND = ("NOT_FOUND", 40, "The order id does not exist at Juspay (error answers only)", "other", None, "")
-    TO_BE_CHARGED = ("TO_BE_CHARGED", None, "Transaction only: a split-payment leg waiting to be charged",
-                     "pending", False, "")
+    TO_BE_CHARGED = (
+        "TO_BE_CHARGED",
+        None,
+        "Transaction only: a split-payment leg waiting to be charged",
+        "pending",
+        False,
+        "",
+    )
     ERROR = ("ERROR", -1, "Not an order state: used in legacy error answers", "other", None, "")
 
 
-ORDER_STATUS_BY_ID: dict[int, OrderStatus] = {
-    s.status_id: s for s in OrderStatus if s.status_id is not None
-}
+ORDER_STATUS_BY_ID: dict[int, OrderStatus] = {s.status_id: s for s in OrderStatus if s.status_id is not None}
 
 
 class PaymentMethodType(Documented):
@@ -165,11 +223,17 @@ class RefundStatus(Documented):
         return member
 
     PENDING = ("PENDING", "Queued with Juspay or with the gateway (every refund starts here)", "pending")
-    SUCCESS = ("SUCCESS", "The gateway executed the refund; the customer's credit can take up to 7 working days",
-               "success")
+    SUCCESS = (
+        "SUCCESS",
+        "The gateway executed the refund; the customer's credit can take up to 7 working days",
+        "success",
+    )
     FAILURE = ("FAILURE", "The refund failed; raise a new refund with a new unique_request_id", "failure")
-    MANUAL_REVIEW = ("MANUAL_REVIEW", "Ambiguous gateway answer or pending over 10 days; reconcile with the gateway",
-                     "other")
+    MANUAL_REVIEW = (
+        "MANUAL_REVIEW",
+        "Ambiguous gateway answer or pending over 10 days; reconcile with the gateway",
+        "other",
+    )
 
 
 class RefundType(Documented):
@@ -193,8 +257,10 @@ class OfferStatus(Documented):
 class BenefitType(Documented):
     DISCOUNT = "DISCOUNT", "Discount"
     CASHBACK = "CASHBACK", "Cashback"
-    MERCHANT_DISCOUNT = "MERCHANT_DISCOUNT", "Merchant discount (payment locking): no benefit applied by Juspay " \
-        "(value name unconfirmed)"
+    MERCHANT_DISCOUNT = (
+        "MERCHANT_DISCOUNT",
+        "Merchant discount (payment locking): no benefit applied by Juspay (value name unconfirmed)",
+    )
 
 
 class CalculationRule(Documented):
@@ -244,15 +310,17 @@ class PayoutOrderStatus(Documented):
         return member
 
     CREATED = ("CREATED", "Order created", "pending")
-    READY_FOR_FULFILLMENT = ("READY_FOR_FULFILLMENT", "Request accepted (pay-and-fulfil: payment received)",
-                             "pending")
+    READY_FOR_FULFILLMENT = ("READY_FOR_FULFILLMENT", "Request accepted (pay-and-fulfil: payment received)", "pending")
     FULFILLMENTS_SCHEDULED = ("FULFILLMENTS_SCHEDULED", "Queued in the scheduler, not yet picked up", "pending")
     FULFILLED_PARTIALLY = ("FULFILLED_PARTIALLY", "Some fulfilments done", "pending")
     FULFILLMENTS_SUCCESSFUL = ("FULFILLMENTS_SUCCESSFUL", "All fulfilments succeeded", "success")
     FULFILLMENTS_FAILURE = ("FULFILLMENTS_FAILURE", "Every fulfilment attempt failed", "failure")
     FULFILLMENTS_CANCELLED = ("FULFILLMENTS_CANCELLED", "Cancelled by the merchant from the dashboard", "failure")
-    FULFILLMENTS_MANUAL_REVIEW = ("FULFILLMENTS_MANUAL_REVIEW", "At least one fulfilment is in manual review; "
-                                  "check with the bank", "other")
+    FULFILLMENTS_MANUAL_REVIEW = (
+        "FULFILLMENTS_MANUAL_REVIEW",
+        "At least one fulfilment is in manual review; check with the bank",
+        "other",
+    )
     READY_FOR_PAYMENTS = ("READY_FOR_PAYMENTS", "Payments received and can be scheduled", "pending")
     PAYMENTS_SCHEDULED = ("PAYMENTS_SCHEDULED", "Payments queued, not yet picked up", "pending")
     PAYMENTS_FAILURE = ("PAYMENTS_FAILURE", "All payment attempts failed", "failure")

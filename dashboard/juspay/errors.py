@@ -122,8 +122,9 @@ class JuspayOutcomeUnknown(JuspayError):
     does that first when called with `check_first=True`) or reconcile by hand.
     """
 
-    def __init__(self, message: str, *, operation: str, order_id: str, idempotency_key: str | None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, *, operation: str, order_id: str, idempotency_key: str | None, **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.operation = operation
         self.order_id = order_id
@@ -161,8 +162,9 @@ def looks_like_error_body(body: Mapping[str, Any]) -> bool:
     )
 
 
-def _error_class(http_status: int | None, status: str, status_id: int | None, error_code: str,
-                 info_code: str) -> type[JuspayError]:
+def _error_class(
+    http_status: int | None, status: str, status_id: int | None, error_code: str, info_code: str
+) -> type[JuspayError]:
     code = error_code.lower()
     if http_status is not None and (http_status >= 500 or http_status == 429):
         return JuspayUnavailable  # a server fault or rate limit, whatever its body says
@@ -199,10 +201,21 @@ def error_from_response(
     info_code = _text(info.get("code"))
     developer_message = _text(info.get("developer_message"))
     user_message = _text(body.get("user_message")) or _text(info.get("user_message"))
-    message = (_text(body.get("error_message")) or developer_message or user_message or status
-               or (raw_text or "").strip()[:200] or f"HTTP {http_status}")
-    cls = _error_class(http_status, (status or "").upper(), _status_id(body.get("status_id")), error_code or "",
-                       (info_code or "").upper())
+    message = (
+        _text(body.get("error_message"))
+        or developer_message
+        or user_message
+        or status
+        or (raw_text or "").strip()[:200]
+        or f"HTTP {http_status}"
+    )
+    cls = _error_class(
+        http_status,
+        (status or "").upper(),
+        _status_id(body.get("status_id")),
+        error_code or "",
+        (info_code or "").upper(),
+    )
     kwargs: dict[str, Any] = {
         "http_status": http_status,
         "status": status,

@@ -54,13 +54,15 @@ def read_response(response: httpx.Response, *, sent_request_id: str) -> Body | A
             error = JuspayParseError(f"unreadable answer ({shape})", http_status=status, **error_args)
             return AttemptFailure(error, Delivery.UNKNOWN, retryable=False)
         if looks_like_error_body(body):
-            return AttemptFailure(error_from_response(status, body, **error_args), Delivery.NOT_PROCESSED,
-                                  retryable=False)
+            return AttemptFailure(
+                error_from_response(status, body, **error_args), Delivery.NOT_PROCESSED, retryable=False
+            )
         return body
     error = error_from_response(status, body if isinstance(body, dict) else None, **error_args)
     if is_retryable_status(status):
-        return AttemptFailure(error, delivery_of_status(status), retryable=True,
-                              retry_after=retry_after_seconds(response))
+        return AttemptFailure(
+            error, delivery_of_status(status), retryable=True, retry_after=retry_after_seconds(response)
+        )
     return AttemptFailure(error, Delivery.NOT_PROCESSED, retryable=False)
 
 

@@ -84,12 +84,18 @@ class SplitSettlementDetails(_Json):
     def to_json_text(self) -> str:
         split = [
             {"amount": _json_number(s.amount), "sub_mid": s.sub_mid}
-            | ({"merchant_commission": _json_number(s.merchant_commission)} if s.merchant_commission is not None
-               else {})
+            | (
+                {"merchant_commission": _json_number(s.merchant_commission)}
+                if s.merchant_commission is not None
+                else {}
+            )
             for s in self.vendor.split
         ]
-        data = {"marketplace": {"amount": _json_number(self.marketplace.amount)}, "mdr_borne_by": self.mdr_borne_by,
-                "vendor": {"split": split}}
+        data = {
+            "marketplace": {"amount": _json_number(self.marketplace.amount)},
+            "mdr_borne_by": self.mdr_borne_by,
+            "vendor": {"split": split},
+        }
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
 
@@ -115,8 +121,11 @@ class SplitRefundDetails(_Json):
     def to_json_text(self) -> str:
         data = {
             "marketplace": {"refund_amount": _json_number(self.marketplace.refund_amount)},
-            "vendor": {"split": [{"refund_amount": _json_number(s.refund_amount), "sub_mid": s.sub_mid}
-                                 for s in self.vendor.split]},
+            "vendor": {
+                "split": [
+                    {"refund_amount": _json_number(s.refund_amount), "sub_mid": s.sub_mid} for s in self.vendor.split
+                ]
+            },
         }
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
@@ -130,7 +139,8 @@ class RefundRequest(_Form):
     unique_request_id: str = Field(min_length=1, max_length=64)
     amount: Decimal
     split_settlement_details: Annotated[SplitRefundDetails | None, BeforeValidator(_decode_json_text)] = Field(
-        default=None, alias="metadata.split_settlement_details")
+        default=None, alias="metadata.split_settlement_details"
+    )
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -211,14 +221,17 @@ class FulfillmentRequest(_Form):
         return moment.replace(microsecond=0).isoformat()
 
     def to_form(self) -> dict[str, str]:
-        form = {"fulfillment_status": str(self.fulfillment_status),
-                "fulfillment_command": str(self.fulfillment_command)}
+        form = {
+            "fulfillment_status": str(self.fulfillment_status),
+            "fulfillment_command": str(self.fulfillment_command),
+        }
         optional = {
             "fulfillment_time": self.wire_time(),
             "fulfillment_id": self.fulfillment_id,
             "fulfillment_data": self.fulfillment_data,
-            "split_settlement_details": (self.split_settlement_details.to_json_text()
-                                         if self.split_settlement_details else None),
+            "split_settlement_details": (
+                self.split_settlement_details.to_json_text() if self.split_settlement_details else None
+            ),
         }
         form.update({key: value for key, value in optional.items() if value is not None})
         return form

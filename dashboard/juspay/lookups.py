@@ -21,11 +21,14 @@ def ensure_same_refund(refund: Refund, request: RefundRequest, *, sent_request_i
         raise JuspayDuplicateRequest(
             f"unique_request_id {request.unique_request_id} was already used for a refund of {refund.amount}, "
             f"not {request.amount}",
-            error_code="duplicate.call", sent_request_id=sent_request_id)
+            error_code="duplicate.call",
+            sent_request_id=sent_request_id,
+        )
 
 
-def command_in(commands: Sequence[FulfillmentCommandResult], request: FulfillmentRequest
-               ) -> FulfillmentCommandResult | None:
+def command_in(
+    commands: Sequence[FulfillmentCommandResult], request: FulfillmentRequest
+) -> FulfillmentCommandResult | None:
     """Our command among `commands[]`: by `fulfillment_id` when entries carry one, else by data.
 
     Juspay's documented `commands[]` entries carry no `fulfillment_id`; then an entry with our command
@@ -53,6 +56,10 @@ def split_applied_in(order: Order, request: FulfillmentRequest) -> bool:
 def command_assumed(request: FulfillmentRequest, *, error_message: str | None = None) -> FulfillmentCommandResult:
     """Our command as executed, when Juspay confirmed it without listing it (Order Status, or a duplicate
     refusal): the fields we sent, status SUCCESS, no execution time."""
-    return FulfillmentCommandResult(command=request.fulfillment_command, status="SUCCESS",
-                                    metadata=request.fulfillment_data, fulfillment_id=request.fulfillment_id,
-                                    error_message=error_message)
+    return FulfillmentCommandResult(
+        command=request.fulfillment_command,
+        status="SUCCESS",
+        metadata=request.fulfillment_data,
+        fulfillment_id=request.fulfillment_id,
+        error_message=error_message,
+    )

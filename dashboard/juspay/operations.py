@@ -30,10 +30,18 @@ class RefundOperation:
     customer_id: str | None = None
 
     @classmethod
-    def build(cls, order_id: str, *, unique_request_id: str, amount: Decimal, customer_id: str | None = None,
-              split_settlement_details: SplitRefundDetails | None = None) -> RefundOperation:
-        request = RefundRequest(unique_request_id=unique_request_id, amount=amount,
-                                split_settlement_details=split_settlement_details)
+    def build(
+        cls,
+        order_id: str,
+        *,
+        unique_request_id: str,
+        amount: Decimal,
+        customer_id: str | None = None,
+        split_settlement_details: SplitRefundDetails | None = None,
+    ) -> RefundOperation:
+        request = RefundRequest(
+            unique_request_id=unique_request_id, amount=amount, split_settlement_details=split_settlement_details
+        )
         return cls(order_id, request, customer_id)
 
     @property
@@ -41,8 +49,14 @@ class RefundOperation:
         return calls.refund(self.order_id, self.request, customer_id=self.customer_id)
 
     def plan(self, policy: RetryPolicy, *, check_first: bool, rng: Any = None) -> PostPlan[tuple[Order, Refund]]:
-        return PostPlan(policy, operation="refund", order_id=self.order_id, key=self.request.unique_request_id,
-                        check_first=check_first, rng=rng)
+        return PostPlan(
+            policy,
+            operation="refund",
+            order_id=self.order_id,
+            key=self.request.unique_request_id,
+            check_first=check_first,
+            rng=rng,
+        )
 
     def in_answer(self, body: Body) -> tuple[Order, Refund] | None:
         """The refund answer is the whole order; ours is the refund with our key."""
@@ -65,12 +79,26 @@ class FulfillmentOperation:
     customer_id: str | None = None
 
     @classmethod
-    def build(cls, order_id: str, *, fulfillment_id: str, status: str, command: str, time: datetime | None = None,
-              data: str | None = None, split_settlement_details: SplitSettlementDetails | None = None,
-              customer_id: str | None = None) -> FulfillmentOperation:
-        request = FulfillmentRequest(fulfillment_status=status, fulfillment_command=command, fulfillment_time=time,
-                                     fulfillment_id=fulfillment_id, fulfillment_data=data,
-                                     split_settlement_details=split_settlement_details)
+    def build(
+        cls,
+        order_id: str,
+        *,
+        fulfillment_id: str,
+        status: str,
+        command: str,
+        time: datetime | None = None,
+        data: str | None = None,
+        split_settlement_details: SplitSettlementDetails | None = None,
+        customer_id: str | None = None,
+    ) -> FulfillmentOperation:
+        request = FulfillmentRequest(
+            fulfillment_status=status,
+            fulfillment_command=command,
+            fulfillment_time=time,
+            fulfillment_id=fulfillment_id,
+            fulfillment_data=data,
+            split_settlement_details=split_settlement_details,
+        )
         return cls(order_id, request, customer_id)
 
     @property
@@ -79,8 +107,15 @@ class FulfillmentOperation:
 
     def plan(self, policy: RetryPolicy, *, check_first: bool, rng: Any = None) -> PostPlan[FulfillmentOutcome]:
         key = self.request.fulfillment_id or ""
-        return PostPlan(policy, operation="fulfillment_sync", order_id=self.order_id, key=key,
-                        check_first=check_first, confirm_duplicate=self.confirmed_by_duplicate, rng=rng)
+        return PostPlan(
+            policy,
+            operation="fulfillment_sync",
+            order_id=self.order_id,
+            key=key,
+            check_first=check_first,
+            confirm_duplicate=self.confirmed_by_duplicate,
+            rng=rng,
+        )
 
     def in_answer(self, body: Body) -> FulfillmentOutcome | None:
         response = FulfillmentResponse.parse(body)
@@ -99,12 +134,14 @@ class FulfillmentOperation:
         return FulfillmentOutcome(command=command, resolution=Resolution.CONFIRMED_BY_DUPLICATE)
 
     def outcome(self, found: FulfillmentOutcome, resolution: Resolution) -> FulfillmentOutcome:
-        return FulfillmentOutcome(command=found.command, resolution=resolution, response=found.response,
-                                  order=found.order)
+        return FulfillmentOutcome(
+            command=found.command, resolution=resolution, response=found.response, order=found.order
+        )
 
 
-def _found(command: FulfillmentCommandResult | None, *, response: FulfillmentResponse | None = None,
-           order: Order | None = None) -> FulfillmentOutcome | None:
+def _found(
+    command: FulfillmentCommandResult | None, *, response: FulfillmentResponse | None = None, order: Order | None = None
+) -> FulfillmentOutcome | None:
     if command is None:
         return None
     return FulfillmentOutcome(command=command, resolution=Resolution.SENT, response=response, order=order)

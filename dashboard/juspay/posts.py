@@ -101,9 +101,17 @@ class PostPlan[T]:
     Without it, an unobservable effect always ends in `JuspayOutcomeUnknown`.
     """
 
-    def __init__(self, policy: RetryPolicy, *, operation: str, order_id: str, key: str, check_first: bool = False,
-                 confirm_duplicate: Callable[[JuspayDuplicateRequest], T] | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        operation: str,
+        order_id: str,
+        key: str,
+        check_first: bool = False,
+        confirm_duplicate: Callable[[JuspayDuplicateRequest], T] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.policy = policy
         self.operation = operation
         self.order_id = order_id
@@ -215,7 +223,9 @@ class PostPlan[T]:
         error = JuspayOutcomeUnknown(
             f"{self.operation} for order {self.order_id} with key {self.key} may or may not have taken effect, "
             f"and Order Status does not show it (after {self.sends} send(s), {self.checks} check(s)){detail}",
-            operation=self.operation, order_id=self.order_id, idempotency_key=self.key,
+            operation=self.operation,
+            order_id=self.order_id,
+            idempotency_key=self.key,
             http_status=cause.http_status if cause else None,
             sent_request_id=cause.sent_request_id if cause else None,
         )

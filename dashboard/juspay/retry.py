@@ -81,8 +81,9 @@ class RetryPolicy:
         """Whether another try may follow try number `attempt` (counting from 1)."""
         return attempt < self.max_attempts
 
-    def delay_before(self, attempt: int, *, retry_after: float | None = None,
-                     rng: random.Random | None = None) -> float:
+    def delay_before(
+        self, attempt: int, *, retry_after: float | None = None, rng: random.Random | None = None
+    ) -> float:
         """Seconds to wait before try number `attempt` (2, 3, ...): full jitter, capped."""
         if attempt <= 1:
             return 0.0

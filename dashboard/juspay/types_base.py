@@ -180,16 +180,21 @@ class JuspayResult(JuspayModel):
     def parse(cls, data: Any, *, raw_text: str | None = None) -> Self:
         """Validate a decoded JSON object; anything that does not fit raises `JuspayParseError`."""
         if not isinstance(data, Mapping):
-            raise JuspayParseError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}",
-                                   raw_text=raw_text if raw_text is not None else _dump(data))
+            raise JuspayParseError(
+                f"expected a JSON object for {cls.__name__}, got {type(data).__name__}",
+                raw_text=raw_text if raw_text is not None else _dump(data),
+            )
         try:
             result = cls.model_validate(data)
         except ValidationError as exc:
-            raise JuspayParseError(f"{cls.__name__} does not fit the documented shape: {_summary(exc)}",
-                                   raw_text=raw_text if raw_text is not None else _dump(data)) from exc
+            raise JuspayParseError(
+                f"{cls.__name__} does not fit the documented shape: {_summary(exc)}",
+                raw_text=raw_text if raw_text is not None else _dump(data),
+            ) from exc
         except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
-            raise JuspayParseError(f"{cls.__name__} could not be read: {exc}",
-                                   raw_text=raw_text if raw_text is not None else _dump(data)) from exc
+            raise JuspayParseError(
+                f"{cls.__name__} could not be read: {exc}", raw_text=raw_text if raw_text is not None else _dump(data)
+            ) from exc
         result._raw = dict(data)
         return result
 

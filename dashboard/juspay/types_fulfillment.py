@@ -24,4 +24,5 @@ class FulfillmentResponse(JuspayResult):
     merchant_id: str | None = None
     order_id: str | None = None
     commands: Annotated[list[FulfillmentCommandResult], BeforeValidator(none_to_empty_list)] = Field(
-        default_factory=list)
+        default_factory=list
+    )

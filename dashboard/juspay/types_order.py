@@ -129,7 +129,8 @@ class TxnDetail(JuspayModel):
     last_updated: Timestamp = None
     metadata: JsonObject = None
     txn_amount_breakup: Annotated[list[AmountBreakupItem], BeforeValidator(json_text_to_list)] = Field(
-        default_factory=list)
+        default_factory=list
+    )
 
 
 class PaymentGatewayResponse(JuspayModel):

@@ -127,8 +127,7 @@ class PayoutFulfillment(PayoutModel):
     udf5: str | None = None
     beneficiary_details: Beneficiary | None = None
     additional_info: FulfillmentAdditionalInfo | None = None
-    transactions: Annotated[list[PayoutTransaction], BeforeValidator(none_to_empty_list)] = Field(
-        default_factory=list)
+    transactions: Annotated[list[PayoutTransaction], BeforeValidator(none_to_empty_list)] = Field(default_factory=list)
 
 
 class UpiDetails(PayoutModel):
@@ -226,8 +225,7 @@ class PayoutOrder(JuspayResult):
     udf3: str | None = None
     udf4: str | None = None
     udf5: str | None = None
-    fulfillments: Annotated[list[PayoutFulfillment], BeforeValidator(none_to_empty_list)] = Field(
-        default_factory=list)
+    fulfillments: Annotated[list[PayoutFulfillment], BeforeValidator(none_to_empty_list)] = Field(default_factory=list)
     payments: Annotated[list[PayoutPayment], BeforeValidator(none_to_empty_list)] = Field(default_factory=list)
     refunds: Annotated[list[PayoutRefund], BeforeValidator(none_to_empty_list)] = Field(default_factory=list)
 

@@ -82,4 +82,3 @@ class PayoutWebhookEvent(JuspayResult):
         if status and not vocabulary.known(status):
             found.append(UnknownValue(f"{prefix}info.status", status, vocabulary.__name__))
         return found
-

@@ -27,18 +27,31 @@ class Actions:
         gateway = txn.instrument.gateway
         sent_at, resolves_at, outcome = refund_plan(now, rng, outcome)
         refund = Refund(
-            unique_request_id=request.unique_request_id, amount=request.amount, created=now, sent_at=sent_at,
-            resolves_at=resolves_at, outcome=outcome, gateway=gateway,
-            gateway_refund_id=self.builder.ids.gateway_refund_id(gateway), arn=self.builder.ids.digits(12),
+            unique_request_id=request.unique_request_id,
+            amount=request.amount,
+            created=now,
+            sent_at=sent_at,
+            resolves_at=resolves_at,
+            outcome=outcome,
+            gateway=gateway,
+            gateway_refund_id=self.builder.ids.gateway_refund_id(gateway),
+            arn=self.builder.ids.digits(12),
             txn_id=leg.txn_id if leg else None,
             metadata={"split_settlement_details": request.split_settlement_details}
-            if request.split_settlement_details else {})
+            if request.split_settlement_details
+            else {},
+        )
         self.store.add_refund(order, refund, now)
         return refund
 
     def record_fulfilment(self, order: Order, request: FulfilmentRequest, now: float) -> dict:
-        command = {"command": request.command, "status": "SUCCESS", "date_created": now,
-                   "fulfillment_id": request.fulfillment_id, "fulfillment_status": request.status}
+        command = {
+            "command": request.command,
+            "status": "SUCCESS",
+            "date_created": now,
+            "fulfillment_id": request.fulfillment_id,
+            "fulfillment_status": request.status,
+        }
         if request.data:
             command["metadata"] = request.data
         if request.split_details is not None:
@@ -49,11 +62,19 @@ class Actions:
 
     def _split_settlement(self, details: dict) -> dict:
         ids = self.builder.ids
-        return {"split_applied": True, "split_details": [
-            {"sub_vendor_id": split["sub_mid"], "amount": parse_amount(str(split["amount"])),
-             "merchant_commission": parse_amount(str(split.get("merchant_commission", "0"))) or 0.0,
-             "gateway_sub_account_id": f"acc_{ids.alnum(14)}", "epg_txn_id": f"trf_{ids.alnum(14)}"}
-            for split in details["vendor"]["split"]]}
+        return {
+            "split_applied": True,
+            "split_details": [
+                {
+                    "sub_vendor_id": split["sub_mid"],
+                    "amount": parse_amount(str(split["amount"])),
+                    "merchant_commission": parse_amount(str(split.get("merchant_commission", "0"))) or 0.0,
+                    "gateway_sub_account_id": f"acc_{ids.alnum(14)}",
+                    "epg_txn_id": f"trf_{ids.alnum(14)}",
+                }
+                for split in details["vendor"]["split"]
+            ],
+        }
 
     def create_order(self, fields: dict, now: float) -> Order | Rejection:
         status = str(fields.get("status") or "CHARGED")
@@ -65,14 +86,25 @@ class Actions:
         amount = parse_amount(str(fields.get("amount", "")) or str(self.builder.draw_amount()))
         method = fields.get("payment_method_type")
         if amount is None or (method is not None and method not in PAYMENT_METHOD_TYPES):
-            return Rejection(400, {"error": "amount must be positive with at most 2 decimals; "
-                                            f"payment_method_type one of {sorted(PAYMENT_METHOD_TYPES)}"})
+            return Rejection(
+                400,
+                {
+                    "error": "amount must be positive with at most 2 decimals; "
+                    f"payment_method_type one of {sorted(PAYMENT_METHOD_TYPES)}"
+                },
+            )
         resolve_after = fields.get("resolve_after_seconds")
         order = self.builder.custom_order(
-            now, status=status, customer=self._customer(fields.get("customer")), amount=amount,
-            order_id=order_id, method=method, resolve_to=fields.get("resolve_to"),
+            now,
+            status=status,
+            customer=self._customer(fields.get("customer")),
+            amount=amount,
+            order_id=order_id,
+            method=method,
+            resolve_to=fields.get("resolve_to"),
             resolve_after=float(resolve_after) if resolve_after is not None else None,
-            udfs=[str(fields.get(f"udf{i}", "")) for i in range(1, 11)])
+            udfs=[str(fields.get(f"udf{i}", "")) for i in range(1, 11)],
+        )
         self.store.add_order(order, now)
         return order
 
@@ -81,12 +113,19 @@ class Actions:
         if not isinstance(plans, list) or not plans or any(p not in FULFILMENT_PLANS for p in plans):
             return Rejection(400, {"error": f"fulfillments must be a list of {sorted(FULFILMENT_PLANS)}"})
         order_id = fields.get("order_id")
-        if order_id is not None and (not PAYOUT_ORDER_ID_PATTERN.match(str(order_id))
-                                     or order_id in self.store.payouts):
+        if order_id is not None and (
+            not PAYOUT_ORDER_ID_PATTERN.match(str(order_id)) or order_id in self.store.payouts
+        ):
             return Rejection(400, {"error": "order_id must be 4-64 of A-Z a-z 0-9 _ , - @ and not already used"})
         # Created two minutes ago: the first payout attempt has started, its outcome is still to come.
-        payout = self.builder.payout_order(plans, age=120, pay_first=fields.get("type") == "PAY_AND_FULFILL", now=now,
-                                           customer=self._customer(fields.get("customer")), order_id=order_id)
+        payout = self.builder.payout_order(
+            plans,
+            age=120,
+            pay_first=fields.get("type") == "PAY_AND_FULFILL",
+            now=now,
+            customer=self._customer(fields.get("customer")),
+            order_id=order_id,
+        )
         self.store.add_payout(payout, now)
         return payout
 

@@ -61,8 +61,11 @@ class SimulatorApp:
 
     def _response_headers(self, request: Request) -> list[tuple[bytes, bytes]]:
         request_id = request.headers.get("x-request-id") or str(uuid.uuid4())
-        return [(b"x-request-id", request_id.encode("latin-1")), (b"x-response-id", uuid.uuid4().hex.encode()),
-                (b"x-jp-merchant-id", self._merchant_header)]
+        return [
+            (b"x-request-id", request_id.encode("latin-1")),
+            (b"x-response-id", uuid.uuid4().hex.encode()),
+            (b"x-jp-merchant-id", self._merchant_header),
+        ]
 
     # --- Juspay endpoints ---------------------------------------------------------------------------------
 
@@ -166,8 +169,7 @@ class SimulatorApp:
             return
         route = self._control_routes().get((request.method, "/".join(parts)))
         if route is None:
-            await send_json(send_fn, 404, {"error": f"no simulator endpoint {request.method} {request.path}"},
-                            headers)
+            await send_json(send_fn, 404, {"error": f"no simulator endpoint {request.method} {request.path}"}, headers)
             return
         fields = parse_fields(request) if request.method == "POST" else {}
         if fields is None:
@@ -200,8 +202,12 @@ class SimulatorApp:
         offset = int(request.param("offset", "0"))
         limit = int(request.param("limit", "0")) or None
         end = offset + limit if limit else None
-        return 200, {"orders": store.order_ids[offset:end], "payout_orders": store.payout_ids[offset:end],
-                     "total_orders": len(store.order_ids), "total_payout_orders": len(store.payout_ids)}
+        return 200, {
+            "orders": store.order_ids[offset:end],
+            "payout_orders": store.payout_ids[offset:end],
+            "total_orders": len(store.order_ids),
+            "total_payout_orders": len(store.payout_ids),
+        }
 
     def sim_create_order(self, _request: Request, fields: dict) -> Answer:
         created = self.sim.actions.create_order(fields, self.sim.now())
@@ -214,13 +220,16 @@ class SimulatorApp:
         created = self.sim.actions.create_payout_order(fields, now)
         if isinstance(created, Rejection):
             return created.http_status, created.body
-        return 201, {"order_id": created.order_id, "status": payout_status(created, now), "amount": created.amount,
-                     "customer_id": created.customer_id}
+        return 201, {
+            "order_id": created.order_id,
+            "status": payout_status(created, now),
+            "amount": created.amount,
+            "customer_id": created.customer_id,
+        }
 
     def sim_time(self, _request: Request, _fields: dict) -> Answer:
         now = self.sim.now()
-        return 200, {"now": iso(now), "now_epoch": now, "start": iso(self.sim.start),
-                     "speed": self.sim.config.speed}
+        return 200, {"now": iso(now), "now_epoch": now, "start": iso(self.sim.start), "speed": self.sim.config.speed}
 
     def sim_advance(self, request: Request, fields: dict) -> Answer:
         seconds = fields.get("seconds")
@@ -245,8 +254,11 @@ class SimulatorApp:
 
     def sim_webhooks(self, _request: Request, _fields: dict) -> Answer:
         sender = self.sim.webhooks
-        return 200, {"config": sender.config.public(), "pending": sender.pending(),
-                     "deliveries": list(sender.deliveries)}
+        return 200, {
+            "config": sender.config.public(),
+            "pending": sender.pending(),
+            "deliveries": list(sender.deliveries),
+        }
 
     def sim_set_webhooks(self, request: Request, fields: dict) -> Answer:
         self.sim.webhooks.config = self.sim.webhooks.config.updated(fields) if fields else WebhookConfig()
@@ -295,11 +307,15 @@ async def _warm(sim: Simulation, chunk: int = 200) -> None:
     for start in range(0, len(ids), chunk):
         if sim.store is not store:
             return
-        store.warm(ids[start:start + chunk], sim.now())
+        store.warm(ids[start : start + chunk], sim.now())
         await asyncio.sleep(0)
 
 
 def _order_summary(order: Order, now: float) -> dict:
-    return {"order_id": order.order_id, "id": order.juspay_id, "status": order_status(order, now),
-            "amount": order.amount, "customer_id": order.customer.customer_id}
-
+    return {
+        "order_id": order.order_id,
+        "id": order.juspay_id,
+        "status": order_status(order, now),
+        "amount": order.amount,
+        "customer_id": order.customer.customer_id,
+    }

@@ -18,8 +18,15 @@ from urllib.parse import urlsplit
 import httpx
 
 
-async def _raw_worker(host: str, port: int, auth: str, ids: list[str], queue: asyncio.Queue, latencies: list[float],
-                      statuses: dict[int, int]) -> None:
+async def _raw_worker(
+    host: str,
+    port: int,
+    auth: str,
+    ids: list[str],
+    queue: asyncio.Queue,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while True:
@@ -28,12 +35,15 @@ async def _raw_worker(host: str, port: int, auth: str, ids: list[str], queue: as
             except asyncio.QueueEmpty:
                 return
             started = time.perf_counter()
-            writer.write(f"GET /orders/{ids[index % len(ids)]} HTTP/1.1\r\nHost: {host}\r\n"
-                         f"Authorization: {auth}\r\n\r\n".encode())
+            writer.write(
+                f"GET /orders/{ids[index % len(ids)]} HTTP/1.1\r\nHost: {host}\r\n"
+                f"Authorization: {auth}\r\n\r\n".encode()
+            )
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head.split(b" ", 2)[1])
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
+            length = next(
+                int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+            )
             await reader.readexactly(length)
             latencies.append(time.perf_counter() - started)
             statuses[status] = statuses.get(status, 0) + 1
@@ -41,8 +51,9 @@ async def _raw_worker(host: str, port: int, auth: str, ids: list[str], queue: as
         writer.close()
 
 
-async def _httpx_worker(client: httpx.AsyncClient, ids: list[str], queue: asyncio.Queue, latencies: list[float],
-                        statuses: dict[int, int]) -> None:
+async def _httpx_worker(
+    client: httpx.AsyncClient, ids: list[str], queue: asyncio.Queue, latencies: list[float], statuses: dict[int, int]
+) -> None:
     while True:
         try:
             index = queue.get_nowait()
@@ -58,8 +69,9 @@ async def _httpx_worker(client: httpx.AsyncClient, ids: list[str], queue: asynci
 async def bench(base_url: str, api_key: str, requests: int, concurrency: int, client_kind: str) -> dict:
     auth = "Basic " + base64.b64encode(f"{api_key}:".encode()).decode()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, headers={"Authorization": auth}, timeout=30,
-                                 limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, headers={"Authorization": auth}, timeout=30, limits=limits
+    ) as client:
         listing = (await client.get("/__sim__/orders")).json()
         ids = listing["orders"]
         queue: asyncio.Queue = asyncio.Queue()
@@ -70,20 +82,28 @@ async def bench(base_url: str, api_key: str, requests: int, concurrency: int, cl
         started = time.perf_counter()
         if client_kind == "raw":
             parts = urlsplit(base_url)
-            workers = [_raw_worker(parts.hostname, parts.port or 80, auth, ids, queue, latencies, statuses)
-                       for _ in range(concurrency)]
+            workers = [
+                _raw_worker(parts.hostname, parts.port or 80, auth, ids, queue, latencies, statuses)
+                for _ in range(concurrency)
+            ]
         else:
             workers = [_httpx_worker(client, ids, queue, latencies, statuses) for _ in range(concurrency)]
         await asyncio.gather(*workers)
         elapsed = time.perf_counter() - started
     latencies.sort()
     return {
-        "client": client_kind, "requests": len(latencies), "concurrency": concurrency,
-        "seconds": round(elapsed, 2), "per_second": round(len(latencies) / elapsed, 1), "statuses": statuses,
-        "latency_ms": {"p50": round(1000 * latencies[len(latencies) // 2], 1),
-                       "p90": round(1000 * latencies[int(len(latencies) * 0.9)], 1),
-                       "p99": round(1000 * latencies[int(len(latencies) * 0.99)], 1),
-                       "mean": round(1000 * statistics.fmean(latencies), 1)},
+        "client": client_kind,
+        "requests": len(latencies),
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 2),
+        "per_second": round(len(latencies) / elapsed, 1),
+        "statuses": statuses,
+        "latency_ms": {
+            "p50": round(1000 * latencies[len(latencies) // 2], 1),
+            "p90": round(1000 * latencies[int(len(latencies) * 0.9)], 1),
+            "p99": round(1000 * latencies[int(len(latencies) * 0.99)], 1),
+            "mean": round(1000 * statistics.fmean(latencies), 1),
+        },
     }
 
 

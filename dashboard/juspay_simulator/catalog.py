@@ -34,12 +34,23 @@ GATEWAY_IDS: dict[str, int] = {
 }
 
 # (brand, isin prefix, card_type)
-CARD_BRANDS = [("VISA", "4", "CREDIT"), ("MASTERCARD", "5", "DEBIT"), ("RUPAY", "6", "DEBIT"),
-               ("VISA", "4", "DEBIT"), ("MASTERCARD", "5", "CREDIT"), ("AMEX", "3", "CREDIT")]
+CARD_BRANDS = [
+    ("VISA", "4", "CREDIT"),
+    ("MASTERCARD", "5", "DEBIT"),
+    ("RUPAY", "6", "DEBIT"),
+    ("VISA", "4", "DEBIT"),
+    ("MASTERCARD", "5", "CREDIT"),
+    ("AMEX", "3", "CREDIT"),
+]
 # (issuer name, juspay bank code, net-banking payment_method)
-BANKS = [("HDFC Bank", "JP_HDFC", "NB_HDFC"), ("ICICI Bank", "JP_ICICI", "NB_ICICI"),
-         ("State Bank of India", "JP_SBI", "NB_SBI"), ("Axis Bank", "JP_AXIS", "NB_AXIS"),
-         ("Kotak Mahindra Bank", "JP_KOTAK", "NB_KOTAK"), ("Yes Bank", "JP_YES", "NB_YESB")]
+BANKS = [
+    ("HDFC Bank", "JP_HDFC", "NB_HDFC"),
+    ("ICICI Bank", "JP_ICICI", "NB_ICICI"),
+    ("State Bank of India", "JP_SBI", "NB_SBI"),
+    ("Axis Bank", "JP_AXIS", "NB_AXIS"),
+    ("Kotak Mahindra Bank", "JP_KOTAK", "NB_KOTAK"),
+    ("Yes Bank", "JP_YES", "NB_YESB"),
+]
 UPI_APPS = ["com.phonepe.app", "com.google.android.apps.nbu.paisa.user", "net.one97.paytm", "in.org.npci.upiapp"]
 WALLETS = [("PAYTM", "PAYTM_V2"), ("AMAZONPAY", "RAZORPAY"), ("PHONEPE", "PHONEPE"), ("MOBIKWIK", "PAYU")]
 CARD_GATEWAYS = ["RAZORPAY", "PAYU", "CCAVENUE_V2"]
@@ -69,19 +80,31 @@ REFUND_FAILURE = ("BAD_REQUEST_ERROR", "The refund could not be processed by the
 
 # Failure codes per status: (error_code, error_message).
 FAILURE_REASONS = {
-    "AUTHENTICATION_FAILED": [("AUTHENTICATION_FAILED", "User did not complete authentication"),
-                              ("U69", "Collect request expired")],
-    "AUTHORIZATION_FAILED": [("05", "Do not honour"), ("51", "Not sufficient funds"), ("U30", "Debit has failed"),
-                             ("ZM", "Invalid UPI PIN")],
-    "JUSPAY_DECLINED": [("JP703", "Offer application failed: invalid offer code"),
-                        ("JP708", "Offer application failed: amount validation"),
-                        ("INVALID_CARD", "Card number is invalid")],
+    "AUTHENTICATION_FAILED": [
+        ("AUTHENTICATION_FAILED", "User did not complete authentication"),
+        ("U69", "Collect request expired"),
+    ],
+    "AUTHORIZATION_FAILED": [
+        ("05", "Do not honour"),
+        ("51", "Not sufficient funds"),
+        ("U30", "Debit has failed"),
+        ("ZM", "Invalid UPI PIN"),
+    ],
+    "JUSPAY_DECLINED": [
+        ("JP703", "Offer application failed: invalid offer code"),
+        ("JP708", "Offer application failed: amount validation"),
+        ("INVALID_CARD", "Card number is invalid"),
+    ],
     "CAPTURE_FAILED": [("CAPTURE_FAILED", "Capture was rejected by the gateway")],
     "VOID_FAILED": [("VOID_FAILED", "Void was rejected by the gateway")],
 }
 
-OFFER_KINDS = [("DISCOUNT", "PERCENTAGE"), ("DISCOUNT", "ABSOLUTE"), ("CASHBACK", "PERCENTAGE"),
-               ("CASHBACK", "ABSOLUTE")]
+OFFER_KINDS = [
+    ("DISCOUNT", "PERCENTAGE"),
+    ("DISCOUNT", "ABSOLUTE"),
+    ("CASHBACK", "PERCENTAGE"),
+    ("CASHBACK", "ABSOLUTE"),
+]
 OFFER_CODES = ["HDFCFEST10", "FLAT100", "UPICASH5", "NEWUSER50", "AXISWEEKEND", "SBICARD15", "PAYDAY200"]
 
 # Payout ("fulfillment" product)
@@ -94,11 +117,26 @@ PAYOUT_METHODS = {
     "BENE_ID": ["YESBANK_IMPS", "DUMMY_IMPS"],
 }
 FULFILMENT_STATUSES = ["CREATED", "PENDING", "SUCCESS", "FAILURE", "MANUAL_REVIEW", "CANCELLED"]
-PAYOUT_TXN_STATUSES = ["CREATED", "INITIATED", "PENDING", "FAILURE", "SUCCESS", "MANUAL_REVIEW", "REVERSED",
-                       "CONFLICTED"]
-PAYOUT_ORDER_WEBHOOK_VALUES = frozenset({"FULFILLMENTS_SCHEDULED", "FULFILLED_PARTIALLY", "FULFILLMENTS_FAILURE",
-                                         "FULFILLMENTS_SUCCESSFUL", "FULFILLMENTS_MANUAL_REVIEW",
-                                         "FULFILLMENTS_CANCELLED"})
+PAYOUT_TXN_STATUSES = [
+    "CREATED",
+    "INITIATED",
+    "PENDING",
+    "FAILURE",
+    "SUCCESS",
+    "MANUAL_REVIEW",
+    "REVERSED",
+    "CONFLICTED",
+]
+PAYOUT_ORDER_WEBHOOK_VALUES = frozenset(
+    {
+        "FULFILLMENTS_SCHEDULED",
+        "FULFILLED_PARTIALLY",
+        "FULFILLMENTS_FAILURE",
+        "FULFILLMENTS_SUCCESSFUL",
+        "FULFILLMENTS_MANUAL_REVIEW",
+        "FULFILLMENTS_CANCELLED",
+    }
+)
 PAYOUT_TXN_RESPONSES = {
     "SUCCESS": ("00", "COMPLETED", "Approved"),
     "FAILURE": ("91", "FAILED", "Beneficiary bank offline"),

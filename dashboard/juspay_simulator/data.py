@@ -54,8 +54,15 @@ from .model import (
 
 DAY = 86400.0
 MINUTE = 60.0
-PENDING_ORDER_STATUSES = {"STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING", "CAPTURE_INITIATED",
-                          "VOID_INITIATED", "PARTIAL_CHARGED"}
+PENDING_ORDER_STATUSES = {
+    "STARTED",
+    "PENDING_VBV",
+    "VBV_SUCCESSFUL",
+    "AUTHORIZING",
+    "CAPTURE_INITIATED",
+    "VOID_INITIATED",
+    "PARTIAL_CHARGED",
+}
 PRE_AUTH_STATUSES = {"AUTHORIZED", "CAPTURE_INITIATED", "CAPTURE_FAILED", "VOID_INITIATED", "VOIDED", "VOID_FAILED"}
 EMAIL_DOMAINS = ["gmail.com", "yahoo.co.in", "outlook.com", "rediffmail.com", "hotmail.com"]
 
@@ -87,30 +94,74 @@ def payment_kind(status: str, drawn: str) -> str:
 
 
 def coverage_specs() -> list[OrderSpec]:
-    single = ["NEW", "STARTED", "CHARGED", "JUSPAY_DECLINED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZED",
-              "AUTHENTICATION_FAILED", "AUTHORIZATION_FAILED", "AUTHORIZING", "COD_INITIATED", "VOIDED",
-              "VOID_INITIATED", "CAPTURE_INITIATED", "CAPTURE_FAILED", "VOID_FAILED"]
+    single = [
+        "NEW",
+        "STARTED",
+        "CHARGED",
+        "JUSPAY_DECLINED",
+        "PENDING_VBV",
+        "VBV_SUCCESSFUL",
+        "AUTHORIZED",
+        "AUTHENTICATION_FAILED",
+        "AUTHORIZATION_FAILED",
+        "AUTHORIZING",
+        "COD_INITIATED",
+        "VOIDED",
+        "VOID_INITIATED",
+        "CAPTURE_INITIATED",
+        "CAPTURE_FAILED",
+        "VOID_FAILED",
+    ]
     specs = [OrderSpec(status=s) for s in single]
     specs += [OrderSpec(status=s, split_payment=True) for s in ("CHARGED", "PARTIAL_CHARGED", "AUTO_REFUNDED")]
     specs += [OrderSpec(method=m) for m in ("CARD", "UPI", "NB", "WALLET")]
-    specs += [OrderSpec(refunds=r) for r in (("SUCCESS",), ("SUCCESS", "FAILURE", "QUEUED"), ("SENT",),
-                                             ("MANUAL_REVIEW",), ("FULL",), ("SUCCESS", "SUCCESS", "SENT"),
-                                             ("FAILURE", "FULL"))]
+    specs += [
+        OrderSpec(refunds=r)
+        for r in (
+            ("SUCCESS",),
+            ("SUCCESS", "FAILURE", "QUEUED"),
+            ("SENT",),
+            ("MANUAL_REVIEW",),
+            ("FULL",),
+            ("SUCCESS", "SUCCESS", "SENT"),
+            ("FAILURE", "FULL"),
+        )
+    ]
     specs += [OrderSpec(offer=kind) for kind in OFFER_KINDS]
-    specs += [OrderSpec(status="PENDING_VBV", offer=OFFER_KINDS[0]),
-              OrderSpec(status="AUTHORIZATION_FAILED", offer=OFFER_KINDS[1]),
-              OrderSpec(offer=OFFER_KINDS[2], refunds=("SUCCESS",)),
-              OrderSpec(offer=OFFER_KINDS[0], refunds=("FULL",))]
-    specs += [OrderSpec(split_settlement=True), OrderSpec(split_settlement=False),
-              OrderSpec(retry=True), OrderSpec(commands=True, method="UPI")]
+    specs += [
+        OrderSpec(status="PENDING_VBV", offer=OFFER_KINDS[0]),
+        OrderSpec(status="AUTHORIZATION_FAILED", offer=OFFER_KINDS[1]),
+        OrderSpec(offer=OFFER_KINDS[2], refunds=("SUCCESS",)),
+        OrderSpec(offer=OFFER_KINDS[0], refunds=("FULL",)),
+    ]
+    specs += [
+        OrderSpec(split_settlement=True),
+        OrderSpec(split_settlement=False),
+        OrderSpec(retry=True),
+        OrderSpec(commands=True, method="UPI"),
+    ]
     return specs
 
 
 # Weights for orders beyond the coverage list.
-STATUS_WEIGHTS = {"CHARGED": 70, "AUTHENTICATION_FAILED": 6, "AUTHORIZATION_FAILED": 5, "NEW": 4, "PENDING_VBV": 3,
-                  "JUSPAY_DECLINED": 2, "COD_INITIATED": 2, "STARTED": 1, "AUTHORIZING": 1, "VBV_SUCCESSFUL": 1,
-                  "AUTHORIZED": 1, "VOIDED": 0.5, "CAPTURE_INITIATED": 0.5, "VOID_INITIATED": 0.3,
-                  "CAPTURE_FAILED": 0.2, "VOID_FAILED": 0.2}
+STATUS_WEIGHTS = {
+    "CHARGED": 70,
+    "AUTHENTICATION_FAILED": 6,
+    "AUTHORIZATION_FAILED": 5,
+    "NEW": 4,
+    "PENDING_VBV": 3,
+    "JUSPAY_DECLINED": 2,
+    "COD_INITIATED": 2,
+    "STARTED": 1,
+    "AUTHORIZING": 1,
+    "VBV_SUCCESSFUL": 1,
+    "AUTHORIZED": 1,
+    "VOIDED": 0.5,
+    "CAPTURE_INITIATED": 0.5,
+    "VOID_INITIATED": 0.3,
+    "CAPTURE_FAILED": 0.2,
+    "VOID_FAILED": 0.2,
+}
 REFUND_STATE_AGE = ["MANUAL_REVIEW", "FAILURE", "SUCCESS", "FULL", "SENT", "QUEUED"]  # oldest first
 REFUND_WEIGHTS = {"SUCCESS": 60, "FAILURE": 10, "MANUAL_REVIEW": 4, "QUEUED": 6, "SENT": 10, "FULL": 10}
 _STATUSES, _STATUS_CUM_WEIGHTS = list(STATUS_WEIGHTS), list(itertools.accumulate(STATUS_WEIGHTS.values()))
@@ -142,8 +193,7 @@ class DemoBuilder:
             self._customer_weights.append(total)
 
     def new_customer(self, name: str | None = None) -> Customer:
-        first, last = (name.split(" ", 1) if name and " " in name
-                       else (self.fake.first_name(), self.fake.last_name()))
+        first, last = name.split(" ", 1) if name and " " in name else (self.fake.first_name(), self.fake.last_name())
         local = re.sub(r"[^a-z.]", "", f"{first}.{last}".lower())
         suffix = str(self.rng.randint(1, 99)) if self.rng.random() < 0.5 else ""
         email = f"{local}{suffix}@{self.rng.choice(EMAIL_DOMAINS)}"
@@ -207,8 +257,9 @@ class DemoBuilder:
     def random_spec(self) -> OrderSpec:
         rng = self.rng
         if rng.random() < 0.02:
-            return OrderSpec(status=rng.choice(["CHARGED", "CHARGED", "PARTIAL_CHARGED", "AUTO_REFUNDED"]),
-                             split_payment=True)
+            return OrderSpec(
+                status=rng.choice(["CHARGED", "CHARGED", "PARTIAL_CHARGED", "AUTO_REFUNDED"]), split_payment=True
+            )
         status = rng.choices(_STATUSES, cum_weights=_STATUS_CUM_WEIGHTS)[0]
         spec = OrderSpec(status=status)
         if status == "CHARGED":
@@ -246,9 +297,18 @@ class DemoBuilder:
         effective = round(amount - discount, 2)
         udfs = [""] * 10
         udfs[0] = rng.choice(["web", "android", "ios", "mweb"])
-        order = Order(order_id=order_id, juspay_id=self.ids.juspay_order_id(), merchant_id=self.merchant_id,
-                      customer=customer, amount=amount, effective_amount=effective, created=created, txns=[],
-                      product_id=f"SKU-{rng.randint(1000, 9999)}" if rng.random() < 0.5 else "", udfs=udfs)
+        order = Order(
+            order_id=order_id,
+            juspay_id=self.ids.juspay_order_id(),
+            merchant_id=self.merchant_id,
+            customer=customer,
+            amount=amount,
+            effective_amount=effective,
+            created=created,
+            txns=[],
+            product_id=f"SKU-{rng.randint(1000, 9999)}" if rng.random() < 0.5 else "",
+            udfs=udfs,
+        )
         if offer:
             order.offers.append(offer)
         if spec.split_payment:
@@ -281,21 +341,37 @@ class DemoBuilder:
             max_amount = value
             benefit_amount = value
         minimum = float(min(rng.choice([200, 500, 1000]), int(amount)))
-        return Offer(self.ids.offer_id(), rng.choice(OFFER_CODES), benefit, rule, value, max_amount,
-                     benefit_amount, minimum)
+        return Offer(
+            self.ids.offer_id(), rng.choice(OFFER_CODES), benefit, rule, value, max_amount, benefit_amount, minimum
+        )
 
     def breakup(self, amount: float, discount: float) -> list[dict]:
         add_on = float(self.rng.choice([49, 99])) if self.rng.random() < 0.1 and amount > 300 else 0.0
         lines = [{"name": "BASE", "amount": round(amount - add_on, 2), "sno": 1, "method": "ADD"}]
         if add_on:
-            lines.append({"name": "ADD_ON", "amount": add_on, "sno": 2, "method": "ADD",
-                          "desc": self.rng.choice(["GiftWrap", "ExpressDelivery"])})
+            lines.append(
+                {
+                    "name": "ADD_ON",
+                    "amount": add_on,
+                    "sno": 2,
+                    "method": "ADD",
+                    "desc": self.rng.choice(["GiftWrap", "ExpressDelivery"]),
+                }
+            )
         if discount:
             lines.append({"name": "OFFER", "amount": discount, "sno": len(lines) + 1, "method": "SUB"})
         return lines
 
-    def txn(self, order: Order, attempt: str, instrument: Instrument, stages: list[Stage], txn_amount: float,
-            discount: float = 0.0, breakup: list[dict] | None = None) -> Txn:
+    def txn(
+        self,
+        order: Order,
+        attempt: str,
+        instrument: Instrument,
+        stages: list[Stage],
+        txn_amount: float,
+        discount: float = 0.0,
+        breakup: list[dict] | None = None,
+    ) -> Txn:
         failures = [s.status for s in stages if s.status in FAILURE_REASONS]
         failure = self.rng.choice(FAILURE_REASONS[failures[0]]) if failures else None
         return Txn(
@@ -321,8 +397,16 @@ class DemoBuilder:
         if spec.retry:
             failed = rng.choice(["AUTHENTICATION_FAILED", "AUTHORIZATION_FAILED"])
             stages = payment_stages(failed, start + 120, rng, order.created)
-            order.txns.append(self.txn(order, "1", self.instrument(self.draw_method(), order.customer), stages,
-                                       order.effective_amount, discount))
+            order.txns.append(
+                self.txn(
+                    order,
+                    "1",
+                    self.instrument(self.draw_method(), order.customer),
+                    stages,
+                    order.effective_amount,
+                    discount,
+                )
+            )
             start += 300
         final_at = min(start + rng.uniform(30, 240), self.anchor - 30)
         stages = payment_stages(spec.status, final_at, rng, order.created)
@@ -330,8 +414,9 @@ class DemoBuilder:
         if follow:
             append_resolution(stages, follow, self.anchor + rng.uniform(3 * MINUTE, 6 * 3600))
         attempt = str(len(order.txns) + 1)
-        order.txns.append(self.txn(order, attempt, self.instrument(kind, order.customer), stages,
-                                   order.effective_amount, discount))
+        order.txns.append(
+            self.txn(order, attempt, self.instrument(kind, order.customer), stages, order.effective_amount, discount)
+        )
 
     def add_split_payment(self, order: Order, status: str) -> None:
         """Two legs (card + reward points), API.md §1.8: CHARGED, PARTIAL_CHARGED or AUTO_REFUNDED."""
@@ -344,24 +429,48 @@ class DemoBuilder:
             reward_stages = [Stage(round(charged_at), "TO_BE_CHARGED")]
             append_resolution(reward_stages, ["CHARGED"], self.anchor + rng.uniform(5 * MINUTE, 90 * MINUTE))
         elif status == "AUTO_REFUNDED":
-            reward_stages = [Stage(round(charged_at), "TO_BE_CHARGED"),
-                             Stage(round(charged_at) + 60, "AUTHORIZATION_FAILED")]
+            reward_stages = [
+                Stage(round(charged_at), "TO_BE_CHARGED"),
+                Stage(round(charged_at) + 60, "AUTHORIZATION_FAILED"),
+            ]
             card_stages.append(Stage(round(charged_at) + 60, "AUTO_REFUNDED"))
         else:
             reward_stages = payment_stages("CHARGED", charged_at, rng, order.created)
-        card = self.txn(order, "1-1", self.instrument("CARD", order.customer), card_stages, card_amount,
-                        breakup=[{"name": "BASE", "amount": card_amount, "sno": 1, "method": "ADD"}])
-        points = self.txn(order, "1-2", self.instrument("REWARD", order.customer), reward_stages, reward,
-                          breakup=[{"name": "BASE", "amount": reward, "sno": 1, "method": "ADD"}])
+        card = self.txn(
+            order,
+            "1-1",
+            self.instrument("CARD", order.customer),
+            card_stages,
+            card_amount,
+            breakup=[{"name": "BASE", "amount": card_amount, "sno": 1, "method": "ADD"}],
+        )
+        points = self.txn(
+            order,
+            "1-2",
+            self.instrument("REWARD", order.customer),
+            reward_stages,
+            reward,
+            breakup=[{"name": "BASE", "amount": reward, "sno": 1, "method": "ADD"}],
+        )
         order.txns.extend([card, points])
         order.split_payment = True
         if status == "AUTO_REFUNDED":
             created = round(charged_at) + 60
-            order.refunds.append(Refund(
-                unique_request_id=f"AUTO{order.order_id[-6:]}01", amount=card_amount, created=created,
-                sent_at=created + 60, resolves_at=created + 600, outcome="SUCCESS", gateway=card.instrument.gateway,
-                gateway_refund_id=self.ids.gateway_refund_id(card.instrument.gateway), arn=self.ids.digits(12),
-                initiated_by="AUTO_REFUNDED", txn_id=card.txn_id))
+            order.refunds.append(
+                Refund(
+                    unique_request_id=f"AUTO{order.order_id[-6:]}01",
+                    amount=card_amount,
+                    created=created,
+                    sent_at=created + 60,
+                    resolves_at=created + 600,
+                    outcome="SUCCESS",
+                    gateway=card.instrument.gateway,
+                    gateway_refund_id=self.ids.gateway_refund_id(card.instrument.gateway),
+                    arn=self.ids.digits(12),
+                    initiated_by="AUTO_REFUNDED",
+                    txn_id=card.txn_id,
+                )
+            )
 
     def add_refunds(self, order: Order, states: tuple[str, ...]) -> None:
         """Refunds in the given states, oldest first, never more than the order's effective amount."""
@@ -404,50 +513,86 @@ class DemoBuilder:
             created = rng.uniform(min(charged_at + 3600, latest), latest)
             sent_at, resolves_at, outcome = refund_plan(created, rng, outcome)
         return Refund(
-            unique_request_id="", amount=amount, created=float(round(created)),
-            sent_at=sent_at, resolves_at=resolves_at, outcome=outcome, gateway=gateway,
-            gateway_refund_id=self.ids.gateway_refund_id(gateway), arn=self.ids.digits(12))
+            unique_request_id="",
+            amount=amount,
+            created=float(round(created)),
+            sent_at=sent_at,
+            resolves_at=resolves_at,
+            outcome=outcome,
+            gateway=gateway,
+            gateway_refund_id=self.ids.gateway_refund_id(gateway),
+            arn=self.ids.digits(12),
+        )
 
     def split_settlement(self, amount: float, applied: bool) -> dict:
         if not applied:
             return {"split_applied": False, "split_details": []}
         rng = self.rng
-        vendors = rng.sample(["vendor_north_01", "vendor_south_07", "vendor_east_03", "vendor_west_11"],
-                             rng.choice([2, 3]))
+        vendors = rng.sample(
+            ["vendor_north_01", "vendor_south_07", "vendor_east_03", "vendor_west_11"], rng.choice([2, 3])
+        )
         shares = [rng.uniform(1, 3) for _ in vendors]
         details, left = [], amount
         for index, (vendor, share) in enumerate(zip(vendors, shares, strict=True)):
             part = left if index == len(vendors) - 1 else round(amount * share / sum(shares), 2)
             left = round(left - part, 2)
-            details.append({"sub_vendor_id": vendor, "amount": part,
-                            "merchant_commission": round(part * 0.05, 2),
-                            "gateway_sub_account_id": f"acc_{self.ids.alnum(14)}",
-                            "epg_txn_id": f"trf_{self.ids.alnum(14)}"})
+            details.append(
+                {
+                    "sub_vendor_id": vendor,
+                    "amount": part,
+                    "merchant_commission": round(part * 0.05, 2),
+                    "gateway_sub_account_id": f"acc_{self.ids.alnum(14)}",
+                    "epg_txn_id": f"trf_{self.ids.alnum(14)}",
+                }
+            )
         return {"split_applied": True, "split_details": details}
 
     def add_commands(self, order: Order) -> None:
         rng = self.rng
         charged_at = max(stage.at for txn in order.txns for stage in txn.stages)
         when = min(charged_at + rng.uniform(3600, 3 * DAY), self.anchor - 600)
-        order.commands.append({
-            "command": "NO_ACTION", "status": "SUCCESS",
-            "metadata": f"courier={rng.choice(['BlueDart', 'Delhivery', 'Ekart', 'DTDC'])};awb={self.ids.digits(11)}",
-            "date_created": float(round(when)),
-            "fulfillment_id": f"DLV-{self.ids.digits(5)}-{rng.choice(['BLR', 'DEL', 'BOM', 'MAA', 'HYD'])}",
-            "fulfillment_status": "SUCCESS",
-        })
+        courier = rng.choice(["BlueDart", "Delhivery", "Ekart", "DTDC"])
+        metadata = f"courier={courier};awb={self.ids.digits(11)}"
+        order.commands.append(
+            {
+                "command": "NO_ACTION",
+                "status": "SUCCESS",
+                "metadata": metadata,
+                "date_created": float(round(when)),
+                "fulfillment_id": f"DLV-{self.ids.digits(5)}-{rng.choice(['BLR', 'DEL', 'BOM', 'MAA', 'HYD'])}",
+                "fulfillment_status": "SUCCESS",
+            }
+        )
 
-    def custom_order(self, now: float, *, status: str, customer: Customer, amount: float, order_id: str | None,
-                     method: str | None, resolve_to: str | None, resolve_after: float | None,
-                     udfs: list[str]) -> Order:
+    def custom_order(
+        self,
+        now: float,
+        *,
+        status: str,
+        customer: Customer,
+        amount: float,
+        order_id: str | None,
+        method: str | None,
+        resolve_to: str | None,
+        resolve_after: float | None,
+        udfs: list[str],
+    ) -> Order:
         """An order asked for through the simulator API: `status` now, resolving later if it is pending."""
         rng = self.rng
         created = float(round(now)) - (0 if status == "NEW" else 600)
         if order_id:
             self.ids.reserve(order_id)
-        order = Order(order_id=order_id or self.ids.order_id(created), juspay_id=self.ids.juspay_order_id(),
-                      merchant_id=self.merchant_id, customer=customer, amount=amount, effective_amount=amount,
-                      created=created, txns=[], udfs=udfs)
+        order = Order(
+            order_id=order_id or self.ids.order_id(created),
+            juspay_id=self.ids.juspay_order_id(),
+            merchant_id=self.merchant_id,
+            customer=customer,
+            amount=amount,
+            effective_amount=amount,
+            created=created,
+            txns=[],
+            udfs=udfs,
+        )
         if status != "NEW":
             kind = payment_kind(status, method or self.draw_method())
             stages = payment_stages(status, now - 1, rng, created)
@@ -460,9 +605,16 @@ class DemoBuilder:
 
     # --- payout orders ----------------------------------------------------------------------------------
 
-    def payout_order(self, plans: list[str], age: float | None = None, stage_delays: tuple[float, float] = (1, 2),
-                     pay_first: bool = False, now: float | None = None, customer: Customer | None = None,
-                     order_id: str | None = None) -> PayoutOrder:
+    def payout_order(
+        self,
+        plans: list[str],
+        age: float | None = None,
+        stage_delays: tuple[float, float] = (1, 2),
+        pay_first: bool = False,
+        now: float | None = None,
+        customer: Customer | None = None,
+        order_id: str | None = None,
+    ) -> PayoutOrder:
         """A payout order whose fulfilments follow `plans` (FULFILMENT_PLANS keys), relative to `now`."""
         rng = self.rng
         now = float(int(now)) if now is not None else self.anchor
@@ -473,12 +625,19 @@ class DemoBuilder:
         created = float(round(now - age))
         order_hash = self.ids.hex(30)
         order = PayoutOrder(
-            order_id=order_id or self.ids.payout_order_id(created), order_hash=order_hash,
-            type="PAY_AND_FULFILL" if pay_first else "FULFILL_ONLY", customer_id=customer.customer_id,
+            order_id=order_id or self.ids.payout_order_id(created),
+            order_hash=order_hash,
+            type="PAY_AND_FULFILL" if pay_first else "FULFILL_ONLY",
+            customer_id=customer.customer_id,
             created=created,
-            stages=[Stage(created, "CREATED"), Stage(created + stage_delays[0], "READY_FOR_FULFILLMENT"),
-                    Stage(created + stage_delays[1], "FULFILLMENTS_SCHEDULED")],
-            fulfilments=[], udf1=f"claim-{rng.randint(10000, 99999)}")
+            stages=[
+                Stage(created, "CREATED"),
+                Stage(created + stage_delays[0], "READY_FOR_FULFILLMENT"),
+                Stage(created + stage_delays[1], "FULFILLMENTS_SCHEDULED"),
+            ],
+            fulfilments=[],
+            udf1=f"claim-{rng.randint(10000, 99999)}",
+        )
         start = created + stage_delays[1] + rng.uniform(5, 60)
         for number, plan in enumerate(plans, start=1):
             beneficiary = BENEFICIARY_TYPES[(self._payout_count + number) % len(BENEFICIARY_TYPES)]
@@ -496,8 +655,16 @@ class DemoBuilder:
             return rng.uniform(11 * DAY, 30 * DAY)
         return rng.uniform(2 * DAY, 40 * DAY)
 
-    def fulfilment(self, order: PayoutOrder, number: int, plan: str, start: float, customer: Customer,
-                   beneficiary_type: str, now: float) -> Fulfilment:
+    def fulfilment(
+        self,
+        order: PayoutOrder,
+        number: int,
+        plan: str,
+        start: float,
+        customer: Customer,
+        beneficiary_type: str,
+        now: float,
+    ) -> Fulfilment:
         rng = self.rng
         created = order.created + 1
         stages = [Stage(created, "CREATED")]
@@ -513,16 +680,30 @@ class DemoBuilder:
             for index, finals in enumerate(attempts):
                 settle = self.payout_settle_time(plan, start, now)
                 txn_stages = payout_txn_stages(start, finals, rng, settle)
-                txns.append(PayoutTxn(self.ids.hex(30), amount, methods[index % len(methods)], txn_stages,
-                                      self.ids.digits(12), f"YB{self.ids.digits(16)}"))
+                txns.append(
+                    PayoutTxn(
+                        self.ids.hex(30),
+                        amount,
+                        methods[index % len(methods)],
+                        txn_stages,
+                        self.ids.digits(12),
+                        f"YB{self.ids.digits(16)}",
+                    )
+                )
                 start = txn_stages[-1].at + rng.uniform(60, 600)
             stages.append(Stage(txns[0].stages[0].at, "PENDING"))
             stages.extend(self.fulfilment_outcome(plan, txns[-1]))
         return Fulfilment(
-            id=f"{order.order_hash}-f{number}", amount=amount, customer_id=customer.customer_id,
-            preferred=methods[:1], beneficiary=self.beneficiary(beneficiary_type, customer), stages=stages,
-            txns=txns, udf1=f"batch-{rng.randint(1, 40)}",
-            remark=rng.choice(["Claim settlement", "Cashback payout", "Seller settlement", "Refund via payout"]))
+            id=f"{order.order_hash}-f{number}",
+            amount=amount,
+            customer_id=customer.customer_id,
+            preferred=methods[:1],
+            beneficiary=self.beneficiary(beneficiary_type, customer),
+            stages=stages,
+            txns=txns,
+            udf1=f"batch-{rng.randint(1, 40)}",
+            remark=rng.choice(["Claim settlement", "Cashback payout", "Seller settlement", "Refund via payout"]),
+        )
 
     def payout_settle_time(self, plan: str, start: float, now: float) -> float:
         if plan == "MANUAL_REVIEW":
@@ -546,16 +727,24 @@ class DemoBuilder:
         name = customer.name
         if kind == "ACCOUNT_IFSC":
             bank = rng.choice(["HDFC", "ICIC", "SBIN", "UTIB", "KKBK"])
-            details = {"name": name, "account": self.ids.digits(rng.randint(11, 16)),
-                       "ifsc": f"{bank}0{self.ids.digits(6)}"}
+            details = {
+                "name": name,
+                "account": self.ids.digits(rng.randint(11, 16)),
+                "ifsc": f"{bank}0{self.ids.digits(6)}",
+            }
         elif kind == "UPI_ID":
             handle = re.sub(r"[^a-z]", "", name.lower().split(" ")[0])
             bank_handle = rng.choice(["okhdfcbank", "ybl", "paytm"])
             details = {"name": name, "vpa": f"{handle}{rng.randint(1, 999)}@{bank_handle}"}
         elif kind == "CARD":
             brand = rng.choice(["VISA", "MASTERCARD", "RUPAY"])
-            details = {"name": name, "cardType": rng.choice(["DEBIT", "CREDIT"]), "cardReference": self.ids.hex(32),
-                       "brand": brand, "bankCode": self.ids.digits(6)}
+            details = {
+                "name": name,
+                "cardType": rng.choice(["DEBIT", "CREDIT"]),
+                "cardReference": self.ids.hex(32),
+                "brand": brand,
+                "bankCode": self.ids.digits(6),
+            }
         elif kind == "WALLET":
             details = {"name": name, "brand": "PAYTM", "walletIdentifier": customer.phone}
         else:
@@ -564,14 +753,28 @@ class DemoBuilder:
 
     def add_payout_payment(self, order: PayoutOrder, failed: bool) -> None:
         paid_at = order.created + 40
-        order.payments.append({
-            "orderId": order.order_id, "status": "SUCCESS", "amount": order.amount,
-            "txnId": f"{self.merchant_id}-{order.order_id}-1", "paymentMethodType": "UPI", "paymentMethod": "UPI",
-            "createdAt": iso(order.created), "updatedAt": iso(paid_at)})
+        order.payments.append(
+            {
+                "orderId": order.order_id,
+                "status": "SUCCESS",
+                "amount": order.amount,
+                "txnId": f"{self.merchant_id}-{order.order_id}-1",
+                "paymentMethodType": "UPI",
+                "paymentMethod": "UPI",
+                "createdAt": iso(order.created),
+                "updatedAt": iso(paid_at),
+            }
+        )
         if failed:
-            order.refunds.append({
-                "uniqueRequestId": f"{order.order_id}-rf1", "status": "SUCCESS", "amount": order.amount,
-                "createdAt": iso(paid_at + 3600), "updatedAt": iso(paid_at + 4000)})
+            order.refunds.append(
+                {
+                    "uniqueRequestId": f"{order.order_id}-rf1",
+                    "status": "SUCCESS",
+                    "amount": order.amount,
+                    "createdAt": iso(paid_at + 3600),
+                    "updatedAt": iso(paid_at + 4000),
+                }
+            )
 
 
 PAYOUT_COVERAGE: list[tuple[list[str], dict]] = [
@@ -592,8 +795,17 @@ PAYOUT_COVERAGE: list[tuple[list[str], dict]] = [
     (["CREATED"], {"age": 60, "stage_delays": (600, 1200)}),  # still CREATED at start
     (["CREATED"], {"age": 60, "stage_delays": (10, 1200)}),  # READY_FOR_FULFILLMENT at start
 ]
-PAYOUT_PLAN_WEIGHTS = {"SUCCESS": 60, "SUCCESS_AFTER_RETRY": 10, "FAILURE": 8, "PENDING": 8, "CREATED": 4,
-                       "MANUAL_REVIEW": 3, "CANCELLED": 3, "REVERSED": 2, "CONFLICTED": 2}
+PAYOUT_PLAN_WEIGHTS = {
+    "SUCCESS": 60,
+    "SUCCESS_AFTER_RETRY": 10,
+    "FAILURE": 8,
+    "PENDING": 8,
+    "CREATED": 4,
+    "MANUAL_REVIEW": 3,
+    "CANCELLED": 3,
+    "REVERSED": 2,
+    "CONFLICTED": 2,
+}
 
 
 def generate(seed: int, n_orders: int, merchant_id: str, anchor: float) -> DemoData:
@@ -607,8 +819,9 @@ def generate(seed: int, n_orders: int, merchant_id: str, anchor: float) -> DemoD
     payouts = [builder.payout_order(plans, **options) for plans, options in PAYOUT_COVERAGE]
     rng = builder.rng
     while len(payouts) < payout_count:
-        plans = rng.choices(list(PAYOUT_PLAN_WEIGHTS), list(PAYOUT_PLAN_WEIGHTS.values()),
-                            k=rng.choice([1, 1, 1, 2, 3]))
+        plans = rng.choices(
+            list(PAYOUT_PLAN_WEIGHTS), list(PAYOUT_PLAN_WEIGHTS.values()), k=rng.choice([1, 1, 1, 2, 3])
+        )
         payouts.append(builder.payout_order(plans, pay_first=rng.random() < 0.1))
     payouts.sort(key=lambda o: o.created)
     return DemoData(orders=orders, payout_orders=payouts, builder=builder)

@@ -20,8 +20,12 @@ def order_not_found(order_id: str) -> dict:
         "status": "NOT_FOUND",
         "status_id": 40,
         "order_id": order_id,
-        "error_info": {"user_message": "Order Not Found", "developer_message": "Order Not Found",
-                       "code": "RESOURCE_NOT_FOUND", "category": "USER_ERROR"},
+        "error_info": {
+            "user_message": "Order Not Found",
+            "developer_message": "Order Not Found",
+            "code": "RESOURCE_NOT_FOUND",
+            "category": "USER_ERROR",
+        },
     }
 
 
@@ -32,24 +36,33 @@ def refund_order_not_found(order_id: str) -> dict:
 
 def payout_order_not_found(order_id: str) -> dict:
     """Not documented for the payout API; the structured style of §0.4.1 is assumed."""
-    return structured("error", "RESOURCE_NOT_FOUND", f"Order {order_id} not found", "RESOURCE_NOT_FOUND",
-                      "Order not found.")
+    return structured(
+        "error", "RESOURCE_NOT_FOUND", f"Order {order_id} not found", "RESOURCE_NOT_FOUND", "Order not found."
+    )
 
 
-def structured(status: str, error_code: str, message: str, code: str, user_message: str,
-               developer_message: str | None = None) -> dict:
+def structured(
+    status: str, error_code: str, message: str, code: str, user_message: str, developer_message: str | None = None
+) -> dict:
     return {
         "status": status,
         "error_code": error_code,
         "error_message": message,
-        "error_info": {"request_id": str(uuid.uuid4()), "href": "NA", "code": code, "category": "USER_ERROR",
-                       "developer_message": developer_message or message, "user_message": user_message},
+        "error_info": {
+            "request_id": str(uuid.uuid4()),
+            "href": "NA",
+            "code": code,
+            "category": "USER_ERROR",
+            "developer_message": developer_message or message,
+            "user_message": user_message,
+        },
     }
 
 
 def invalid_input(message: str) -> dict:
-    body = structured("Bad Request", "Invalid", message, "INVALID_INPUT",
-                      "Invalid request params. Please verify your input.")
+    body = structured(
+        "Bad Request", "Invalid", message, "INVALID_INPUT", "Invalid request params. Please verify your input."
+    )
     del body["error_info"]["request_id"], body["error_info"]["href"]
     return body
 
@@ -69,25 +82,34 @@ def no_txn_found() -> dict:
 
 
 def fulfillment_duplicate() -> dict:
-    return structured("ERROR", "invalid_request",
-                      "The request is redundant,command has been previously executed successfully", "ALREADY_EXISTS",
-                      "Request has already been executed successfully.",
-                      "Duplicate request. Provided command has already been executed previously.")
+    return structured(
+        "ERROR",
+        "invalid_request",
+        "The request is redundant,command has been previously executed successfully",
+        "ALREADY_EXISTS",
+        "Request has already been executed successfully.",
+        "Duplicate request. Provided command has already been executed previously.",
+    )
 
 
 def legacy(message: str, error_code: str, status_id: int | str = -1) -> dict:
     return {"status_id": status_id, "status": "ERROR", "error_message": message, "error_code": error_code}
 
 
-REFUND_DUPLICATE_REQUEST_ID = legacy("A refund call was already completed with this unique_request_id for the order.",
-                                     "duplicate.call")
-REFUND_DUPLICATE_AMOUNT = legacy("A refund call was already processing with this amount for the order.",
-                                 "duplicate.call", "-1")
+REFUND_DUPLICATE_REQUEST_ID = legacy(
+    "A refund call was already completed with this unique_request_id for the order.", "duplicate.call"
+)
+REFUND_DUPLICATE_AMOUNT = legacy(
+    "A refund call was already processing with this amount for the order.", "duplicate.call", "-1"
+)
 REFUND_AMOUNT_EXCEEDED = legacy("Refund amount exceeds the refundable amount.", "invalid.amount.exceeded")
 REFUND_AMOUNT_INVALID = legacy("Amount is invalid.", "invalid amount")
 REFUND_ORDER_NOT_SUCCESSFUL = legacy("Cannot process unsuccessful order.", "invalid.order.not_successful")
-REFUND_MISSING_FIELDS = {"status": "Bad Request", "error_message": "Mandatory fields are missing",
-                         "error_code": "Mandatory fields are missing"}
+REFUND_MISSING_FIELDS = {
+    "status": "Bad Request",
+    "error_message": "Mandatory fields are missing",
+    "error_code": "Mandatory fields are missing",
+}
 
 SERVER_ERROR = b"Internal Server Error"
 NOT_FOUND = b"Not Found"

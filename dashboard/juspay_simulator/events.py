@@ -8,13 +8,24 @@ from .model import Fulfilment, Order, PayoutOrder, PayoutTxn, Refund, Txn, order
 from .render import fulfilment_body, order_body, payout_txn_body, txn_event_body
 from .state import Transition
 
-ORDER_EVENTS = {"CHARGED": "ORDER_SUCCEEDED", "AUTHORIZED": "ORDER_AUTHORIZED",
-                "PARTIAL_CHARGED": "ORDER_PARTIAL_CHARGED",
-                **dict.fromkeys(PAYMENT_FAILURES, "ORDER_FAILED")}
-REFUND_EVENTS = {"SUCCESS": "ORDER_REFUNDED", "FAILURE": "ORDER_REFUND_FAILED",
-                 "MANUAL_REVIEW": "REFUND_MANUAL_REVIEW_NEEDED"}
-FULFILMENT_EVENT_VALUES = {"CREATED": "INITIATED", "SUCCESS": "SUCCESS", "FAILURE": "FAILURE",
-                           "MANUAL_REVIEW": "MANUAL_REVIEW", "CANCELLED": "CANCELLED"}
+ORDER_EVENTS = {
+    "CHARGED": "ORDER_SUCCEEDED",
+    "AUTHORIZED": "ORDER_AUTHORIZED",
+    "PARTIAL_CHARGED": "ORDER_PARTIAL_CHARGED",
+    **dict.fromkeys(PAYMENT_FAILURES, "ORDER_FAILED"),
+}
+REFUND_EVENTS = {
+    "SUCCESS": "ORDER_REFUNDED",
+    "FAILURE": "ORDER_REFUND_FAILED",
+    "MANUAL_REVIEW": "REFUND_MANUAL_REVIEW_NEEDED",
+}
+FULFILMENT_EVENT_VALUES = {
+    "CREATED": "INITIATED",
+    "SUCCESS": "SUCCESS",
+    "FAILURE": "FAILURE",
+    "MANUAL_REVIEW": "MANUAL_REVIEW",
+    "CANCELLED": "CANCELLED",
+}
 TXN_EVENT_VALUES = frozenset({"INITIATED", "FAILURE", "SUCCESS", "REVERSED", "CONFLICTED", "MANUAL_REVIEW"})
 EPSILON = 1e-3
 
@@ -55,11 +66,15 @@ class EventFactory:
         if txn.stages[0].at == at and status != "TO_BE_CHARGED":
             yield (order.order_id, "TXN_CREATED", at), lambda: self.order_event("TXN_CREATED", order, at)
         if status == "CHARGED" and not order.split_payment:
-            yield (txn.txn_id, "TXN_CHARGED", at), lambda: self.envelope(
-                "TXN_CHARGED", at, {"txn": txn_event_body(order, txn, at)})
+            yield (
+                (txn.txn_id, "TXN_CHARGED", at),
+                lambda: self.envelope("TXN_CHARGED", at, {"txn": txn_event_body(order, txn, at)}),
+            )
         elif status in PAYMENT_FAILURES and not order.split_payment:
-            yield (txn.txn_id, "TXN_FAILED", at), lambda: self.envelope(
-                "TXN_FAILED", at, {"txn": txn_event_body(order, txn, at)})
+            yield (
+                (txn.txn_id, "TXN_FAILED", at),
+                lambda: self.envelope("TXN_FAILED", at, {"txn": txn_event_body(order, txn, at)}),
+            )
         before, after = order_status(order, at - EPSILON), order_status(order, at)
         if before != after and after in ORDER_EVENTS:
             name = ORDER_EVENTS[after]
@@ -81,22 +96,34 @@ class EventFactory:
         status = t.stage.status
         if t.kind == "fulfilment" and status in FULFILMENT_EVENT_VALUES:
             value = FULFILMENT_EVENT_VALUES[status]
-            yield (t.entity.id, value, t.at), lambda: self.payout_envelope(
-                "FULFILLMENT_ORDER", value, self._fulfilment_info(payout, t.entity, t.at))
+            yield (
+                (t.entity.id, value, t.at),
+                lambda: self.payout_envelope("FULFILLMENT_ORDER", value, self._fulfilment_info(payout, t.entity, t.at)),
+            )
         elif t.kind == "payout_txn" and status in TXN_EVENT_VALUES:
-            yield (t.entity.ref, status, t.at), lambda: self.payout_envelope(
-                "FULFILLMENT_TXN", status, self._txn_info(payout, t.entity, t.at))
+            yield (
+                (t.entity.ref, status, t.at),
+                lambda: self.payout_envelope("FULFILLMENT_TXN", status, self._txn_info(payout, t.entity, t.at)),
+            )
         before, after = payout_status(payout, t.at - EPSILON), payout_status(payout, t.at)
         if before != after and after in PAYOUT_ORDER_WEBHOOK_VALUES:
-            yield (payout.order_id, after, t.at), lambda: self.payout_envelope(
-                "ORDER", after, self._order_info(payout, t.at))
+            yield (
+                (payout.order_id, after, t.at),
+                lambda: self.payout_envelope("ORDER", after, self._order_info(payout, t.at)),
+            )
 
     @staticmethod
     def _order_info(payout: PayoutOrder, at: float) -> dict:
-        return {"id": payout.order_hash, "merchantOrderId": payout.order_id,
-                "merchantCustomerId": payout.customer_id, "orderType": payout.type,
-                "status": payout_status(payout, at), "amount": payout.amount,
-                "createdAt": iso(payout.created), "updatedAt": iso(at)}
+        return {
+            "id": payout.order_hash,
+            "merchantOrderId": payout.order_id,
+            "merchantCustomerId": payout.customer_id,
+            "orderType": payout.type,
+            "status": payout_status(payout, at),
+            "amount": payout.amount,
+            "createdAt": iso(payout.created),
+            "updatedAt": iso(at),
+        }
 
     @staticmethod
     def _fulfilment_info(payout: PayoutOrder, fulfilment: Fulfilment, at: float) -> dict:
@@ -107,7 +134,16 @@ class EventFactory:
         fulfilment = next(f for f in payout.fulfilments if txn in f.txns)
         body = payout_txn_body(txn, at)
         number = fulfilment.txns.index(txn) + 1
-        return {"id": f"{fulfilment.id}-t{number}", "FulfillmentId": fulfilment.id,
-                "transactionRef": txn.ref, "status": body["status"], "amount": txn.amount, "attempted": True,
-                "fulfillmentMethod": txn.method, "gatewayRefId": body["gatewayRefId"],
-                "txnResponse": body["txnResponse"], "createdAt": body["createdAt"], "updatedAt": body["updatedAt"]}
+        return {
+            "id": f"{fulfilment.id}-t{number}",
+            "FulfillmentId": fulfilment.id,
+            "transactionRef": txn.ref,
+            "status": body["status"],
+            "amount": txn.amount,
+            "attempted": True,
+            "fulfillmentMethod": txn.method,
+            "gatewayRefId": body["gatewayRefId"],
+            "txnResponse": body["txnResponse"],
+            "createdAt": body["createdAt"],
+            "updatedAt": body["updatedAt"],
+        }

@@ -92,9 +92,15 @@ FULFILMENT_PLANS: dict[str, list[list[str]]] = {
     "CREATED": [],
     "CANCELLED": [],
 }
-FULFILMENT_OUTCOME = {"SUCCESS": "SUCCESS", "SUCCESS_AFTER_RETRY": "SUCCESS", "FAILURE": "FAILURE",
-                      "REVERSED": "FAILURE", "CONFLICTED": "SUCCESS", "MANUAL_REVIEW": "MANUAL_REVIEW",
-                      "PENDING": "SUCCESS"}
+FULFILMENT_OUTCOME = {
+    "SUCCESS": "SUCCESS",
+    "SUCCESS_AFTER_RETRY": "SUCCESS",
+    "FAILURE": "FAILURE",
+    "REVERSED": "FAILURE",
+    "CONFLICTED": "SUCCESS",
+    "MANUAL_REVIEW": "MANUAL_REVIEW",
+    "PENDING": "SUCCESS",
+}
 
 
 def payout_txn_stages(start: float, finals: list[str], rng: random.Random, settle_at: float) -> list[Stage]:

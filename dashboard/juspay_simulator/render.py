@@ -31,8 +31,9 @@ from .model import (
 )
 
 PAYMENT_LINK_HOST = "https://sandbox.juspay.in"
-_AWAITING_GATEWAY = frozenset({None, "STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING", "TO_BE_CHARGED",
-                               "COD_INITIATED"})
+_AWAITING_GATEWAY = frozenset(
+    {None, "STARTED", "PENDING_VBV", "VBV_SUCCESSFUL", "AUTHORIZING", "TO_BE_CHARGED", "COD_INITIATED"}
+)
 
 
 def order_body(order: Order, at: float, full_gateway_response: bool = False) -> dict:
@@ -87,22 +88,33 @@ def order_body(order: Order, at: float, full_gateway_response: bool = False) -> 
 def _add_primary_txn(body: dict, order: Order, at: float, full: bool) -> None:
     txn = primary_txn(order, at)
     if txn is None:
-        body.update({"txn_id": "", "txn_uuid": "", "payment_method_type": "", "payment_method": "",
-                     "auth_type": "", "bank_error_code": "", "bank_error_message": ""})
+        body.update(
+            {
+                "txn_id": "",
+                "txn_uuid": "",
+                "payment_method_type": "",
+                "payment_method": "",
+                "auth_type": "",
+                "bank_error_code": "",
+                "bank_error_message": "",
+            }
+        )
         return
     status = txn.status(at)
     code, message = _failure(txn, status)
-    body.update({
-        "txn_id": txn.txn_id,
-        "txn_uuid": txn.txn_uuid,
-        "payment_method_type": txn.instrument.payment_method_type,
-        "payment_method": txn.instrument.payment_method,
-        "auth_type": txn.instrument.auth_type,
-        "bank_error_code": code or "",
-        "bank_error_message": message or "",
-        "gateway_id": GATEWAY_IDS[txn.instrument.gateway],
-        "gateway_reference_id": None,
-    })
+    body.update(
+        {
+            "txn_id": txn.txn_id,
+            "txn_uuid": txn.txn_uuid,
+            "payment_method_type": txn.instrument.payment_method_type,
+            "payment_method": txn.instrument.payment_method,
+            "auth_type": txn.instrument.auth_type,
+            "bank_error_code": code or "",
+            "bank_error_message": message or "",
+            "gateway_id": GATEWAY_IDS[txn.instrument.gateway],
+            "gateway_reference_id": None,
+        }
+    )
     _add_instrument(body, txn)
     body["txn_detail"] = txn_detail(order, txn, at)
     body["payment_gateway_response"] = gateway_response(order, txn, at, full)
@@ -225,23 +237,25 @@ def _leg(order: Order, txn: Txn, at: float, full: bool) -> dict:
     }
     if txn.instrument.card is not None:
         body["card"] = txn.instrument.card
-    body.update({
-        "refunded": status == "AUTO_REFUNDED" or (leg_refunded > 0 and leg_refunded >= txn.txn_amount),
-        "amount_refunded": leg_refunded,
-        "effective_amount": txn.txn_amount,
-        "resp_code": None,
-        "resp_message": None,
-        "resp_category": None,
-        "bank_error_code": code or "",
-        "bank_error_message": message or "",
-        "gateway_id": GATEWAY_IDS[txn.instrument.gateway],
-        "gateway_reference_id": None,
-        "txn_detail": txn_detail(order, txn, at),
-        "payment_gateway_response": gateway_response(order, txn, at, full),
-        "metadata": {},
-        "offers": [],
-        "refunds": [refund_body(r, at) for r in refunds],
-    })
+    body.update(
+        {
+            "refunded": status == "AUTO_REFUNDED" or (leg_refunded > 0 and leg_refunded >= txn.txn_amount),
+            "amount_refunded": leg_refunded,
+            "effective_amount": txn.txn_amount,
+            "resp_code": None,
+            "resp_message": None,
+            "resp_category": None,
+            "bank_error_code": code or "",
+            "bank_error_message": message or "",
+            "gateway_id": GATEWAY_IDS[txn.instrument.gateway],
+            "gateway_reference_id": None,
+            "txn_detail": txn_detail(order, txn, at),
+            "payment_gateway_response": gateway_response(order, txn, at, full),
+            "metadata": {},
+            "offers": [],
+            "refunds": [refund_body(r, at) for r in refunds],
+        }
+    )
     return body
 
 
@@ -263,14 +277,20 @@ def refund_body(refund: Refund, at: float) -> dict:
     }
     if status == "SUCCESS":
         code, message = REFUND_SUCCESS[refund.gateway]
-        body.update(id=refund.gateway_refund_id, ref=refund.gateway_refund_id, error_code=code, error_message=message,
-                    pg_processed_at=iso(refund.resolves_at))
+        body.update(
+            id=refund.gateway_refund_id,
+            ref=refund.gateway_refund_id,
+            error_code=code,
+            error_message=message,
+            pg_processed_at=iso(refund.resolves_at),
+        )
         if refund.arn:
             body["arn"] = refund.arn
     elif status == "FAILURE":
         code, message = REFUND_FAILURE
-        body.update(id=refund.unique_request_id, error_code=code, error_message=message,
-                    pg_processed_at=iso(refund.resolves_at))
+        body.update(
+            id=refund.unique_request_id, error_code=code, error_message=message, pg_processed_at=iso(refund.resolves_at)
+        )
     elif status == "MANUAL_REVIEW":
         body.update(id=refund.unique_request_id, error_message="Refund pending at gateway for more than 10 days")
     else:
@@ -285,12 +305,17 @@ def _offer(order: Order, offer, at: float) -> dict:
         "offer_id": offer.offer_id,
         "offer_code": offer.offer_code,
         "status": offer_status(order, at),
-        "benefits": [{
-            "type": offer.benefit_type,
-            "amount": offer.amount,
-            "calculation_info": {"calculation_rule": offer.rule, "value": offer.value,
-                                 "max_amount": offer.max_amount},
-        }],
+        "benefits": [
+            {
+                "type": offer.benefit_type,
+                "amount": offer.amount,
+                "calculation_info": {
+                    "calculation_rule": offer.rule,
+                    "value": offer.value,
+                    "max_amount": offer.max_amount,
+                },
+            }
+        ],
         "metadata": {"minimum_order_amount": f"{offer.minimum_order_amount:.2f}"},
     }
 
@@ -321,11 +346,16 @@ def payout_body(order: PayoutOrder, at: float, expand: frozenset[str]) -> dict:
         "customerId": order.customer_id,
         "createdAt": iso(order.created),
         "updatedAt": iso(payout_last_updated(order, at)),
-        "udf1": order.udf1, "udf2": "", "udf3": "", "udf4": "", "udf5": "",
+        "udf1": order.udf1,
+        "udf2": "",
+        "udf3": "",
+        "udf4": "",
+        "udf5": "",
         "payments": order.payments if "payment" in expand else [],
         "refunds": order.refunds if "refund" in expand else [],
         "fulfillments": [fulfilment_body(f, at) for f in order.fulfilments if f.status(at)]
-        if "fulfillment" in expand else [],
+        if "fulfillment" in expand
+        else [],
     }
     return body
 
@@ -346,7 +376,11 @@ def fulfilment_body(fulfilment: Fulfilment, at: float) -> dict:
         "createdAt": iso(fulfilment.created),
         "updatedAt": iso(updated),
         "statusUpdatedAt": iso(stage.at),
-        "udf1": fulfilment.udf1, "udf2": "", "udf3": "", "udf4": "", "udf5": "",
+        "udf1": fulfilment.udf1,
+        "udf2": "",
+        "udf3": "",
+        "udf4": "",
+        "udf5": "",
         "beneficiaryDetails": fulfilment.beneficiary,
         "additionalInfo": {"remark": fulfilment.remark, "isRetriable": True, "attemptThreshold": 3},
         "transactions": [payout_txn_body(t, at) for t in txns],

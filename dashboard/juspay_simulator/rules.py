@@ -9,8 +9,20 @@ from .model import Order, maximum_eligible_refund, order_status
 
 DUPLICATE_AMOUNT_WINDOW = 5.0  # seconds; the docs say 5 s on one page and 2 s on another
 FULFILMENT_STATUSES = frozenset({"SUCCESS", "FAILURE", "PENDING"})
-FULFILMENT_COMMANDS = frozenset({"NO_ACTION", "INITIATE_CREDIT", "INITIATE_REFUND", "BLOCK_IMEI", "UNBLOCK_IMEI",
-                                 "POST_TXN_SPLIT_SETTLEMENT", "INVOICE", "PROTEST", "HOLD", "RELEASE_HOLD"})
+FULFILMENT_COMMANDS = frozenset(
+    {
+        "NO_ACTION",
+        "INITIATE_CREDIT",
+        "INITIATE_REFUND",
+        "BLOCK_IMEI",
+        "UNBLOCK_IMEI",
+        "POST_TXN_SPLIT_SETTLEMENT",
+        "INVOICE",
+        "PROTEST",
+        "HOLD",
+        "RELEASE_HOLD",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +99,7 @@ def _nested_split(fields: dict) -> str:
 def validate_fulfilment(order: Order, fields: dict, now: float) -> FulfilmentRequest | Rejection:
     status = _text(fields, "fulfillment_status").strip()
     command = _text(fields, "fulfillment_command").strip()
-    missing = [name for name, value in (("fulfillment_status", status), ("fulfillment_command", command))
-               if not value]
+    missing = [name for name, value in (("fulfillment_status", status), ("fulfillment_command", command)) if not value]
     if missing:
         return Rejection(400, errors.invalid_input(f"Mandatory fields are missing: {', '.join(missing)}"))
     if status not in FULFILMENT_STATUSES:
@@ -105,8 +116,14 @@ def validate_fulfilment(order: Order, fields: dict, now: float) -> FulfilmentReq
     fulfillment_id = _text(fields, "fulfillment_id")
     if _already_executed(order, command, fulfillment_id):
         return Rejection(400, errors.fulfillment_duplicate())
-    return FulfilmentRequest(status, command, _text(fields, "fulfillment_time"), fulfillment_id,
-                             _text(fields, "fulfillment_data"), split_details)
+    return FulfilmentRequest(
+        status,
+        command,
+        _text(fields, "fulfillment_time"),
+        fulfillment_id,
+        _text(fields, "fulfillment_data"),
+        split_details,
+    )
 
 
 def _already_executed(order: Order, command: str, fulfillment_id: str) -> bool:

@@ -14,8 +14,12 @@ logger = logging.getLogger("juspay_simulator")
 def build_app(config: SimulatorConfig) -> SimulatorApp:
     started = time.perf_counter()
     sim = Simulation(config)
-    logger.info("generated %d orders and %d payout orders in %.2f s", len(sim.store.order_ids),
-                len(sim.store.payout_ids), time.perf_counter() - started)
+    logger.info(
+        "generated %d orders and %d payout orders in %.2f s",
+        len(sim.store.order_ids),
+        len(sim.store.payout_ids),
+        time.perf_counter() - started,
+    )
     return SimulatorApp(sim)
 
 

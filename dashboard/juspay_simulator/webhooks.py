@@ -48,8 +48,13 @@ class WebhookConfig:
             raise ValueError("max_attempts must be >= 1 and backoff_seconds >= 0")
         if new.url and not new.url.startswith(("http://", "https://")):
             raise ValueError("url must be http(s)")
-        return replace(new, duplicates=float(new.duplicates), max_attempts=int(new.max_attempts),
-                       backoff_seconds=float(new.backoff_seconds), headers=dict(new.headers))
+        return replace(
+            new,
+            duplicates=float(new.duplicates),
+            max_attempts=int(new.max_attempts),
+            backoff_seconds=float(new.backoff_seconds),
+            headers=dict(new.headers),
+        )
 
     def auth_header(self) -> str | None:
         if not self.username and not self.password:
@@ -131,5 +136,13 @@ class WebhookSender:
         asyncio.get_running_loop().call_later(delay, self._put, event_id, name, body, attempt + 1)
 
     def _record(self, event_id: str, name: str, attempt: int, status: int | None, error: str | None) -> None:
-        self.deliveries.append({"event_id": event_id, "event_name": name, "attempt": attempt, "status": status,
-                                "error": error, "at": time.time()})
+        self.deliveries.append(
+            {
+                "event_id": event_id,
+                "event_name": name,
+                "attempt": attempt,
+                "status": status,
+                "error": error,
+                "at": time.time(),
+            }
+        )

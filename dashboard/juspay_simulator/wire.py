@@ -69,13 +69,16 @@ def basic_username(header: str) -> str | None:
     return username if separator else None
 
 
-async def send(send_fn, status: int, body: bytes, headers: list[tuple[bytes, bytes]],
-               content_type: bytes = b"application/json") -> None:
-    await send_fn({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *headers],
-    })
+async def send(
+    send_fn, status: int, body: bytes, headers: list[tuple[bytes, bytes]], content_type: bytes = b"application/json"
+) -> None:
+    await send_fn(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
     await send_fn({"type": "http.response.body", "body": body})
 
 

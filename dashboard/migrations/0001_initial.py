@@ -4,59 +4,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Merchant',
+            name="Merchant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(help_text='Our short name for this account.', max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('base_url', models.URLField(help_text='e.g. https://sandbox.juspay.in')),
-                ('api_key', models.CharField(max_length=200)),
-                ('merchant_id', models.CharField(help_text='Sent as x-merchantid; case-sensitive.', max_length=100)),
-                ('api_version', models.CharField(default='2023-06-30', help_text='The `version` header.', max_length=10)),
-                ('is_default', models.BooleanField(default=False)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(help_text="Our short name for this account.", max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("base_url", models.URLField(help_text="e.g. https://sandbox.juspay.in")),
+                ("api_key", models.CharField(max_length=200)),
+                ("merchant_id", models.CharField(help_text="Sent as x-merchantid; case-sensitive.", max_length=100)),
+                (
+                    "api_version",
+                    models.CharField(default="2023-06-30", help_text="The `version` header.", max_length=10),
+                ),
+                ("is_default", models.BooleanField(default=False)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['code'],
-                'default_permissions': ('view', 'change'),
+                "ordering": ["code"],
+                "default_permissions": ("view", "change"),
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.BigIntegerField(unique=True)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('actor_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('actor_username', models.CharField(blank=True, db_index=True, max_length=150)),
-                ('role', models.CharField(blank=True, max_length=32)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('request_id', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('verb', models.CharField(db_index=True, max_length=64)),
-                ('object_type', models.CharField(blank=True, max_length=64)),
-                ('object_id', models.CharField(blank=True, max_length=128)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('summary', models.CharField(blank=True, max_length=500)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64, unique=True)),
-                ('hmac', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sequence", models.BigIntegerField(unique=True)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("actor_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("actor_username", models.CharField(blank=True, db_index=True, max_length=150)),
+                ("role", models.CharField(blank=True, max_length=32)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("request_id", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("verb", models.CharField(db_index=True, max_length=64)),
+                ("object_type", models.CharField(blank=True, max_length=64)),
+                ("object_id", models.CharField(blank=True, max_length=128)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("summary", models.CharField(blank=True, max_length=500)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64, unique=True)),
+                ("hmac", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['-sequence'],
-                'permissions': [('manage_roles', 'Can assign people to roles')],
-                'default_permissions': ('view',),
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='dashboard_a_object__59ffb8_idx')],
+                "ordering": ["-sequence"],
+                "permissions": [("manage_roles", "Can assign people to roles")],
+                "default_permissions": ("view",),
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="dashboard_a_object__59ffb8_idx")],
             },
         ),
     ]

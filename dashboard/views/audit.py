@@ -12,8 +12,21 @@ from dashboard.filters import AuditEventFilter
 from dashboard.models import AuditEvent
 
 PAGE_SIZE = 50
-CSV_COLUMNS = ["sequence", "created_at", "actor_username", "role", "ip", "request_id", "verb",
-               "object_type", "object_id", "summary", "before", "after", "hash"]
+CSV_COLUMNS = [
+    "sequence",
+    "created_at",
+    "actor_username",
+    "role",
+    "ip",
+    "request_id",
+    "verb",
+    "object_type",
+    "object_id",
+    "summary",
+    "before",
+    "after",
+    "hash",
+]
 
 
 def _rows(events: Iterator[AuditEvent]) -> Iterator[list]:
@@ -41,12 +54,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 def audit_export(request: HttpRequest) -> StreamingHttpResponse:
     filterset = _filtered(request)
     if not filterset.is_valid():
-        return HttpResponse(f"Invalid filter: {filterset.errors.as_text()}", status=400,
-                            content_type="text/plain")
-    audit.record("audit.export", actor=request.user, object_type="dashboard.auditevent",
-                 summary=f"exported audit rows matching {request.GET.urlencode() or 'everything'}")
+        return HttpResponse(f"Invalid filter: {filterset.errors.as_text()}", status=400, content_type="text/plain")
+    audit.record(
+        "audit.export",
+        actor=request.user,
+        object_type="dashboard.auditevent",
+        summary=f"exported audit rows matching {request.GET.urlencode() or 'everything'}",
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response = StreamingHttpResponse(csv_lines(CSV_COLUMNS, _rows(filterset.qs.iterator(chunk_size=2000))),
-                                     content_type="text/csv")
+    response = StreamingHttpResponse(
+        csv_lines(CSV_COLUMNS, _rows(filterset.qs.iterator(chunk_size=2000))), content_type="text/csv"
+    )
     response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
     return response

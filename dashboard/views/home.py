@@ -10,5 +10,8 @@ from dashboard.roles import ROLE_DESCRIPTIONS, role_of
 def home(request: HttpRequest) -> HttpResponse:
     role = role_of(request.user)
     links = [item for item in items_for(request.user) if item["url_name"] != "home"]
-    return render(request, "dashboard/home.html",
-                  {"role": role, "role_description": ROLE_DESCRIPTIONS.get(role, ""), "links": links})
+    return render(
+        request,
+        "dashboard/home.html",
+        {"role": role, "role_description": ROLE_DESCRIPTIONS.get(role, ""), "links": links},
+    )

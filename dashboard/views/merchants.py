@@ -24,5 +24,9 @@ def merchant_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         save_merchant(form.save(commit=False), actor=request.user, before=before)
         messages.success(request, f"Merchant {merchant.code} saved.")
         return redirect("merchants:list")
-    return render(request, "dashboard/merchant_form.html", {"form": form, "merchant": merchant},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/merchant_form.html",
+        {"form": form, "merchant": merchant},
+        status=400 if form.errors else 200,
+    )

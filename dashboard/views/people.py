@@ -19,8 +19,9 @@ class RoleForm(forms.Form):
 
 def _people() -> list[dict]:
     users = User.objects.order_by("username").prefetch_related("groups")
-    return [{"user": u, "role": role_of(u), "form": RoleForm(initial={"role": role_of(u)}, prefix=str(u.pk))}
-            for u in users]
+    return [
+        {"user": u, "role": role_of(u), "form": RoleForm(initial={"role": role_of(u)}, prefix=str(u.pk))} for u in users
+    ]
 
 
 @login_required
@@ -41,13 +42,22 @@ def set_user_role(request: HttpRequest, user_id: int) -> HttpResponse:
     new_role = form.cleaned_data["role"] or None
     with transaction.atomic():
         set_role(person, new_role)
-        audit.record("user.role_changed", actor=request.user, obj=person,
-                     before={"role": before}, after={"role": new_role or ""},
-                     summary=f"{person.get_username()}: {before or 'no role'} → {new_role or 'no role'}")
+        audit.record(
+            "user.role_changed",
+            actor=request.user,
+            obj=person,
+            before={"role": before},
+            after={"role": new_role or ""},
+            summary=f"{person.get_username()}: {before or 'no role'} → {new_role or 'no role'}",
+        )
     person = User.objects.prefetch_related("groups").get(pk=person.pk)
     if request.htmx:
-        row = {"user": person, "role": role_of(person),
-               "form": RoleForm(initial={"role": role_of(person)}, prefix=str(person.pk)), "saved": True}
+        row = {
+            "user": person,
+            "role": role_of(person),
+            "form": RoleForm(initial={"role": role_of(person)}, prefix=str(person.pk)),
+            "saved": True,
+        }
         return render(request, "dashboard/people.html#person", {"person": row})
     messages.success(request, f"{person.get_username()} is now {new_role or 'without a role'}.")
     return redirect("people:list")

@@ -6,123 +6,206 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('dashboard', '0002_audit_append_only'),
-        ('orders', '0001_initial'),
+        ("dashboard", "0002_audit_append_only"),
+        ("orders", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ActionRequest',
+            name="ActionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('refund', 'Refund'), ('fulfilment', 'Fulfilment Sync command')], max_length=16)),
-                ('payload', models.JSONField(default=dict)),
-                ('amount', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True)),
-                ('currency', models.CharField(blank=True, max_length=8)),
-                ('command', models.CharField(blank=True, help_text='fulfillment_command (fulfilment only)', max_length=64)),
-                ('fulfillment_id', models.CharField(blank=True, max_length=128)),
-                ('reason_code', models.CharField(blank=True, max_length=32)),
-                ('comment', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved, queued for sending'), ('sending', 'Sending to Juspay'), ('succeeded', 'Accepted by Juspay'), ('failed', 'Failed'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled by the maker'), ('expired', 'Expired unapproved')], default='pending', max_length=16)),
-                ('idempotency_key', models.CharField(max_length=64, unique=True)),
-                ('form_token', models.UUIDField(unique=True)),
-                ('policy_version', models.PositiveIntegerField(default=0, help_text='0 = the built-in default policy')),
-                ('required_approvals', models.PositiveSmallIntegerField()),
-                ('approver_roles', models.JSONField(default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('expires_at', models.DateTimeField()),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, help_text='rejected, cancelled or expired', null=True)),
-                ('sent_at', models.DateTimeField(blank=True, help_text='the latest send started', null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('retry_safe', models.BooleanField(default=False, help_text='a failed request may be sent again with its key')),
-                ('maker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='action_requests', to=settings.AUTH_USER_MODEL)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='action_requests', to='dashboard.merchant')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='action_requests', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("refund", "Refund"), ("fulfilment", "Fulfilment Sync command")], max_length=16
+                    ),
+                ),
+                ("payload", models.JSONField(default=dict)),
+                ("amount", models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True)),
+                ("currency", models.CharField(blank=True, max_length=8)),
+                (
+                    "command",
+                    models.CharField(blank=True, help_text="fulfillment_command (fulfilment only)", max_length=64),
+                ),
+                ("fulfillment_id", models.CharField(blank=True, max_length=128)),
+                ("reason_code", models.CharField(blank=True, max_length=32)),
+                ("comment", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for approval"),
+                            ("approved", "Approved, queued for sending"),
+                            ("sending", "Sending to Juspay"),
+                            ("succeeded", "Accepted by Juspay"),
+                            ("failed", "Failed"),
+                            ("rejected", "Rejected"),
+                            ("cancelled", "Cancelled by the maker"),
+                            ("expired", "Expired unapproved"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=64, unique=True)),
+                ("form_token", models.UUIDField(unique=True)),
+                ("policy_version", models.PositiveIntegerField(default=0, help_text="0 = the built-in default policy")),
+                ("required_approvals", models.PositiveSmallIntegerField()),
+                ("approver_roles", models.JSONField(default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("expires_at", models.DateTimeField()),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, help_text="rejected, cancelled or expired", null=True)),
+                ("sent_at", models.DateTimeField(blank=True, help_text="the latest send started", null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "retry_safe",
+                    models.BooleanField(default=False, help_text="a failed request may be sent again with its key"),
+                ),
+                (
+                    "maker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="action_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="action_requests",
+                        to="dashboard.merchant",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="action_requests", to="orders.order"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('raise_actionrequest', 'Can raise refund and fulfilment requests'), ('approve_actionrequest', 'Can approve, reject and retry requests raised by others')],
-                'default_permissions': ('view',),
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("raise_actionrequest", "Can raise refund and fulfilment requests"),
+                    ("approve_actionrequest", "Can approve, reject and retry requests raised by others"),
+                ],
+                "default_permissions": ("view",),
             },
         ),
         migrations.CreateModel(
-            name='ApprovalPolicy',
+            name="ApprovalPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(unique=True)),
-                ('rules', models.JSONField()),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('is_active', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(unique=True)),
+                ("rules", models.JSONField()),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("is_active", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
-                'default_permissions': ('view', 'change'),
+                "ordering": ["-version"],
+                "default_permissions": ("view", "change"),
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('approve', 'Approved'), ('reject', 'Rejected')], max_length=8)),
-                ('comment', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('approver', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='fulfilment.actionrequest')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("verdict", models.CharField(choices=[("approve", "Approved"), ("reject", "Rejected")], max_length=8)),
+                ("comment", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "approver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="fulfilment.actionrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'default_permissions': (),
+                "ordering": ["created_at", "id"],
+                "default_permissions": (),
             },
         ),
         migrations.CreateModel(
-            name='FulfilmentCommandOption',
+            name="FulfilmentCommandOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.CharField(max_length=64, unique=True)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("value", models.CharField(max_length=64, unique=True)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['value'],
-                'default_permissions': (),
+                "ordering": ["value"],
+                "default_permissions": (),
             },
         ),
         migrations.AddIndex(
-            model_name='actionrequest',
-            index=models.Index(fields=['state', 'created_at'], name='action_state_created_idx'),
+            model_name="actionrequest",
+            index=models.Index(fields=["state", "created_at"], name="action_state_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='actionrequest',
-            index=models.Index(fields=['state', 'expires_at'], name='action_state_expires_idx'),
+            model_name="actionrequest",
+            index=models.Index(fields=["state", "expires_at"], name="action_state_expires_idx"),
         ),
         migrations.AddConstraint(
-            model_name='actionrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'fulfilment'), ('state__in', ('pending', 'approved', 'sending', 'succeeded'))), fields=('order', 'command', 'fulfillment_id'), name='action_one_live_command_per_fulfillment_id'),
+            model_name="actionrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("kind", "fulfilment"), ("state__in", ("pending", "approved", "sending", "succeeded"))
+                ),
+                fields=("order", "command", "fulfillment_id"),
+                name="action_one_live_command_per_fulfillment_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actionrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__isnull', True), ('amount__gt', 0), _connector='OR'), name='action_amount_positive'),
+            model_name="actionrequest",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount__isnull", True), ("amount__gt", 0), _connector="OR"),
+                name="action_amount_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvalpolicy',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('is_active',), name='one_active_approval_policy'),
+            model_name="approvalpolicy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_active", True)), fields=("is_active",), name="one_active_approval_policy"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='decision',
-            constraint=models.UniqueConstraint(fields=('request', 'approver'), name='one_decision_per_person'),
+            model_name="decision",
+            constraint=models.UniqueConstraint(fields=("request", "approver"), name="one_decision_per_person"),
         ),
     ]

@@ -13,8 +13,9 @@ register = template.Library()
 def order_actions(context: template.Context, order: Any) -> dict[str, Any]:
     user = context.get("user") or context["request"].user
     data = selectors.order_actions(order, user)
-    data.update({"request": context.get("request"), "perms": context.get("perms"), "csrf_token":
-                 context.get("csrf_token")})
+    data.update(
+        {"request": context.get("request"), "perms": context.get("perms"), "csrf_token": context.get("csrf_token")}
+    )
     return data
 
 

@@ -20,11 +20,18 @@ def _commands() -> list[str]:
 
 
 def _page(request: HttpRequest, form: PolicyForm, command_form: CommandOptionForm, status: int = 200) -> HttpResponse:
-    return render(request, "fulfilment/policy.html", {
-        "form": form, "command_form": command_form, "current": policy.active_policy(),
-        "history": ApprovalPolicy.objects.select_related("created_by")[:50],
-        "options": FulfilmentCommandOption.objects.select_related("created_by"),
-    }, status=status)
+    return render(
+        request,
+        "fulfilment/policy.html",
+        {
+            "form": form,
+            "command_form": command_form,
+            "current": policy.active_policy(),
+            "history": ApprovalPolicy.objects.select_related("created_by")[:50],
+            "options": FulfilmentCommandOption.objects.select_related("created_by"),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -34,8 +41,9 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
     form = PolicyForm(request.POST or None, commands=_commands(), initial=PolicyForm.initial_for(current))
     if request.method == "POST" and form.is_valid():
         try:
-            row = policy.save_policy(form.rules(), actor=request.user, based_on=form.cleaned_data["based_on"],
-                                     note=form.cleaned_data["note"])
+            row = policy.save_policy(
+                form.rules(), actor=request.user, based_on=form.cleaned_data["based_on"], note=form.cleaned_data["note"]
+            )
         except policy.PolicyError as error:
             form.add_error(None, str(error))
         else:
@@ -51,9 +59,11 @@ def command_add(request: HttpRequest) -> HttpResponse:
     command_form = CommandOptionForm(request.POST)
     if command_form.is_valid():
         try:
-            option = policy.add_command_option(command_form.cleaned_data["value"],
-                                               description=command_form.cleaned_data["description"],
-                                               actor=request.user)
+            option = policy.add_command_option(
+                command_form.cleaned_data["value"],
+                description=command_form.cleaned_data["description"],
+                actor=request.user,
+            )
         except policy.PolicyError as error:
             command_form.add_error("value", str(error))
         else:

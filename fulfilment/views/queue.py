@@ -28,8 +28,16 @@ def _queue_context(request: HttpRequest, *, outcome: list[tuple[int, str]] | Non
     problems = dict(outcome or [])
     for row in rows:
         row.problem = problems.get(row.req.pk, "")
-    return {"rows": rows, "more": more, "state": state, "mine": mine, "filters": selectors.STATE_FILTERS,
-            "viewer": viewer, "bulk": viewer.can_approve and any(r.can_decide for r in rows), "outcome": outcome}
+    return {
+        "rows": rows,
+        "more": more,
+        "state": state,
+        "mine": mine,
+        "filters": selectors.STATE_FILTERS,
+        "viewer": viewer,
+        "bulk": viewer.can_approve and any(r.can_decide for r in rows),
+        "outcome": outcome,
+    }
 
 
 @login_required
@@ -79,8 +87,9 @@ def _safe_next(request: HttpRequest) -> str:
 @permission_required("fulfilment.approve_actionrequest", raise_exception=True)
 @require_POST
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, lambda comment: services.approve(pk, approver=request.user, comment=comment),
-                "approval recorded")
+    return _act(
+        request, pk, lambda comment: services.approve(pk, approver=request.user, comment=comment), "approval recorded"
+    )
 
 
 @login_required
@@ -94,8 +103,9 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("fulfilment.approve_actionrequest", raise_exception=True)
 @require_POST
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(request, pk, lambda comment: services.retry(pk, actor=request.user, comment=comment),
-                "queued to be sent again")
+    return _act(
+        request, pk, lambda comment: services.retry(pk, actor=request.user, comment=comment), "queued to be sent again"
+    )
 
 
 @login_required
@@ -113,8 +123,9 @@ def bulk_approve(request: HttpRequest) -> HttpResponse:
     form = BulkApproveForm(request.POST, pks=pks)
     outcome: list[tuple[int, str]] = []
     if form.is_valid() and form.cleaned_data["requests"]:
-        outcome = services.approve_many(form.cleaned_data["requests"], approver=request.user,
-                                        comment=form.cleaned_data["comment"])
+        outcome = services.approve_many(
+            form.cleaned_data["requests"], approver=request.user, comment=form.cleaned_data["comment"]
+        )
     approved = sum(1 for _, problem in outcome if not problem)
     summary = f"Approved {approved} of {len(outcome)} selected." if outcome else "Select at least one request."
     if request.htmx:

@@ -16,12 +16,12 @@ from orders.models import Order
 FIELD_OF = {"split": "vendors"}  # service field names that the form shows under another field
 
 
-def _slot(request: HttpRequest, order: Order, *, flash: str = "", part: str = "", changed: bool = False
-          ) -> HttpResponse:
+def _slot(
+    request: HttpRequest, order: Order, *, flash: str = "", part: str = "", changed: bool = False
+) -> HttpResponse:
     context = selectors.order_actions(order, request.user)
     context["flash"] = flash
-    response = render(request, "fulfilment/_order_actions.html" + ("#requests" if part == "requests" else ""),
-                      context)
+    response = render(request, "fulfilment/_order_actions.html" + ("#requests" if part == "requests" else ""), context)
     if changed or (part == "requests" and not context["moving"]):
         trigger_client_event(response, "order-changed")  # the order page reloads its timeline and refunds
     return response
@@ -47,15 +47,20 @@ def _raise(request: HttpRequest, order_pk: int, form_class: type, template: str,
         else:
             req = raised.request
             if raised.created:
-                flash = (f"Request #{req.pk} raised: {services.describe(req)}, "
-                         + ("waiting for approval." if req.required_approvals else "no approval needed; sending."))
+                flash = f"Request #{req.pk} raised: {services.describe(req)}, " + (
+                    "waiting for approval." if req.required_approvals else "no approval needed; sending."
+                )
             else:
                 flash = f"Request #{req.pk} was already raised from this form; nothing new was created."
             if request.htmx:
                 return _slot(request, order, flash=flash, changed=raised.created)
             return redirect("fulfilment:detail", pk=req.pk)
-    context = {"form": form, "order": order, "still_refundable": services.still_refundable(order),
-               "order_url": selectors.order_url(order)}
+    context = {
+        "form": form,
+        "order": order,
+        "still_refundable": services.still_refundable(order),
+        "order_url": selectors.order_url(order),
+    }
     if request.htmx:
         response = render(request, f"{template}#form", context)
         if request.method == "POST":  # errors: show them in the form, not in place of the slot
@@ -68,9 +73,14 @@ def _raise(request: HttpRequest, order_pk: int, form_class: type, template: str,
 @permission_required("fulfilment.raise_actionrequest", raise_exception=True)
 def raise_refund(request: HttpRequest, order_pk: int) -> HttpResponse:
     def submit(order: Order, data: dict[str, Any]) -> services.Raised:
-        return services.raise_refund(order, maker=request.user, amount=data["amount"],
-                                     reason_code=data["reason_code"], comment=data["comment"],
-                                     form_token=data["form_token"])
+        return services.raise_refund(
+            order,
+            maker=request.user,
+            amount=data["amount"],
+            reason_code=data["reason_code"],
+            comment=data["comment"],
+            form_token=data["form_token"],
+        )
 
     return _raise(request, order_pk, RefundForm, "fulfilment/raise_refund.html", submit)
 
@@ -80,9 +90,16 @@ def raise_refund(request: HttpRequest, order_pk: int) -> HttpResponse:
 def raise_fulfilment(request: HttpRequest, order_pk: int) -> HttpResponse:
     def submit(order: Order, data: dict[str, Any]) -> services.Raised:
         return services.raise_fulfilment(
-            order, maker=request.user, status=data["fulfillment_status"], command=data["fulfillment_command"],
-            form_token=data["form_token"], fulfillment_id=data["fulfillment_id"],
-            fulfillment_time=data["fulfillment_time"], fulfillment_data=data["fulfillment_data"],
-            split=data["split"], comment=data["comment"])
+            order,
+            maker=request.user,
+            status=data["fulfillment_status"],
+            command=data["fulfillment_command"],
+            form_token=data["form_token"],
+            fulfillment_id=data["fulfillment_id"],
+            fulfillment_time=data["fulfillment_time"],
+            fulfillment_data=data["fulfillment_data"],
+            split=data["split"],
+            comment=data["comment"],
+        )
 
     return _raise(request, order_pk, FulfilmentForm, "fulfilment/raise_fulfilment.html", submit)

@@ -4,35 +4,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_audit_append_only'),
-        ('orders', '0002_lookup_notes_exports'),
+        ("dashboard", "0002_audit_append_only"),
+        ("orders", "0002_lookup_notes_exports"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['merchant', '-juspay_created_at', '-id'], name='order_merchant_created_idx'),
+            model_name="order",
+            index=models.Index(fields=["merchant", "-juspay_created_at", "-id"], name="order_merchant_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['refund_state', '-juspay_created_at', '-id'], name='order_refund_created_idx'),
+            model_name="order",
+            index=models.Index(fields=["refund_state", "-juspay_created_at", "-id"], name="order_refund_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['fulfilment_state', '-juspay_created_at', '-id'], name='order_fulfil_created_idx'),
+            model_name="order",
+            index=models.Index(
+                fields=["fulfilment_state", "-juspay_created_at", "-id"], name="order_fulfil_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['gateway', '-juspay_created_at', '-id'], name='order_gateway_created_idx'),
+            model_name="order",
+            index=models.Index(fields=["gateway", "-juspay_created_at", "-id"], name="order_gateway_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['payment_method_type', '-juspay_created_at', '-id'], name='order_method_created_idx'),
+            model_name="order",
+            index=models.Index(
+                fields=["payment_method_type", "-juspay_created_at", "-id"], name="order_method_created_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['-amount', '-id'], name='order_amount_idx'),
+            model_name="order",
+            index=models.Index(fields=["-amount", "-id"], name="order_amount_idx"),
         ),
     ]

@@ -26,8 +26,9 @@ def _order(request: HttpRequest, order_id: str):
 
 
 def _header(request: HttpRequest, order, **extra) -> HttpResponse:
-    response = render(request, f"{PAGE}#header", {
-        "order": order, "head": selectors.header(order, pii_view(request, order)), **extra})
+    response = render(
+        request, f"{PAGE}#header", {"order": order, "head": selectors.header(order, pii_view(request, order)), **extra}
+    )
     response["HX-Trigger"] = CHANGED
     return response
 
@@ -39,9 +40,14 @@ def refresh(request: HttpRequest, order_id: str) -> HttpResponse:
     """Re-sync the order (and its payouts) from Juspay now; on failure the cached copy stays, with a warning."""
     order = _order(request, order_id)
     result = services.refresh_now(order, actor=request.user)
-    audit.record("order.refresh", actor=request.user, obj=order, after={"error": result.error or None},
-                 summary=f"refresh of order {order.order_id} asked for"
-                         + (" (Juspay failed)" if result.error else f": {len(result.events)} change(s)"))
+    audit.record(
+        "order.refresh",
+        actor=request.user,
+        obj=order,
+        after={"error": result.error or None},
+        summary=f"refresh of order {order.order_id} asked for"
+        + (" (Juspay failed)" if result.error else f": {len(result.events)} change(s)"),
+    )
     order.refresh_from_db()
     if not request.htmx:
         if result.error:
@@ -49,8 +55,7 @@ def refresh(request: HttpRequest, order_id: str) -> HttpResponse:
         else:
             messages.success(request, f"Refreshed from Juspay: {len(result.events)} change(s).")
         return redirect_or_htmx(request, order_url(order))
-    return _header(request, order, refresh_error=result.error, refreshed=not result.error,
-                   changes=len(result.events))
+    return _header(request, order, refresh_error=result.error, refreshed=not result.error, changes=len(result.events))
 
 
 @login_required
@@ -60,9 +65,13 @@ def reveal(request: HttpRequest, order_id: str) -> HttpResponse:
     """Show this order's personal data unmasked, to this person, for a while; audited."""
     order = _order(request, order_id)
     until = masking.reveal(request.session, order.pk)
-    audit.record("order.pii_revealed", actor=request.user, obj=order, after={"until": until.isoformat()},
-                 summary=f"customer details of order {order.order_id} revealed for "
-                         f"{masking.REVEAL_SECONDS // 60} minutes")
+    audit.record(
+        "order.pii_revealed",
+        actor=request.user,
+        obj=order,
+        after={"until": until.isoformat()},
+        summary=f"customer details of order {order.order_id} revealed for {masking.REVEAL_SECONDS // 60} minutes",
+    )
     if not request.htmx:
         return redirect_or_htmx(request, order_url(order))
     return _header(request, order)
@@ -85,6 +94,14 @@ def note(request: HttpRequest, order_id: str) -> HttpResponse:
         else:
             messages.success(request, "Note added.")
         return redirect_or_htmx(request, order_url(order))
-    return render(request, f"{PAGE}#timeline", {
-        "order": order, "timeline": selectors.timeline(order), "note_error": error,
-        "note_body": body if error else "", "note_saved": not error})
+    return render(
+        request,
+        f"{PAGE}#timeline",
+        {
+            "order": order,
+            "timeline": selectors.timeline(order),
+            "note_error": error,
+            "note_body": body if error else "",
+            "note_saved": not error,
+        },
+    )

@@ -37,12 +37,20 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     except Ambiguous as many:
         return render(request, "orders/order_choose.html", {"order_id": order_id, "orders": many.orders})
     except Http404:
-        return render(request, "orders/order_missing.html", {
-            "order_id": order_id, "offers_lookup": search.looks_like_order_id(order_id),
-            "merchants": list(Merchant.objects.filter(is_active=True).order_by("code"))}, status=404)
+        return render(
+            request,
+            "orders/order_missing.html",
+            {
+                "order_id": order_id,
+                "offers_lookup": search.looks_like_order_id(order_id),
+                "merchants": list(Merchant.objects.filter(is_active=True).order_by("code")),
+            },
+            status=404,
+        )
     sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]
-    return render(request, PAGE, {"order": order, "head": selectors.header(order, pii_view(request, order)),
-                                  "sections": sections})
+    return render(
+        request, PAGE, {"order": order, "head": selectors.header(order, pii_view(request, order)), "sections": sections}
+    )
 
 
 def section(permission: str = "orders.view_order") -> Callable:
@@ -67,8 +75,11 @@ def section(permission: str = "orders.view_order") -> Callable:
 
 @section()
 def timeline(request: HttpRequest, order: Order) -> dict[str, Any]:
-    return {"timeline": selectors.timeline(order, category=request.GET.get("category", ""),
-                                           source=request.GET.get("source", ""))}
+    return {
+        "timeline": selectors.timeline(
+            order, category=request.GET.get("category", ""), source=request.GET.get("source", "")
+        )
+    }
 
 
 @section()

@@ -37,12 +37,17 @@ def order_list(request: HttpRequest) -> HttpResponse:
         page = selectors.ListPage(orders)
         reasons = {h.order.pk: (h.exact, h.reasons) for h in result.hits} if result else {}
     else:
-        page = selectors.keyset_page(queryset, filterset.sort_key, after=request.GET.get("after"),
-                                     before=request.GET.get("before"))
+        page = selectors.keyset_page(
+            queryset, filterset.sort_key, after=request.GET.get("after"), before=request.GET.get("before")
+        )
         reasons = {}
     context = {
-        "filter": filterset, "page": page, "rows": selectors.list_rows(page.rows, reasons=reasons),
-        "result": result, "query": _base_query(request), "statuses": STATUS_SUGGESTIONS,
+        "filter": filterset,
+        "page": page,
+        "rows": selectors.list_rows(page.rows, reasons=reasons),
+        "result": result,
+        "query": _base_query(request),
+        "statuses": STATUS_SUGGESTIONS,
         "export_limit": exports.inline_limit(),
     }
     template = "orders/order_list.html#results" if request.htmx else "orders/order_list.html"
@@ -92,5 +97,6 @@ def export_download(request: HttpRequest, pk: UUID) -> HttpResponse:
     path = exports.file_of(job)
     if path is None:
         raise Http404("This export is not ready (or its file is gone).")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name or f"{job.pk}.csv",
-                        content_type="text/csv")
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=job.file_name or f"{job.pk}.csv", content_type="text/csv"
+    )

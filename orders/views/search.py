@@ -26,10 +26,18 @@ def suggestions(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         return HttpResponseRedirect(f"{reverse('orders:list')}?{urlencode({'q': query})}")
     result = search.search(query, limit=SUGGESTIONS)
-    return render(request, "orders/search.html#suggestions", {
-        "result": result, "query": query, "rows": selectors.list_rows(
-            [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}),
-        "merchants": _merchants()})
+    return render(
+        request,
+        "orders/search.html#suggestions",
+        {
+            "result": result,
+            "query": query,
+            "rows": selectors.list_rows(
+                [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
+            ),
+            "merchants": _merchants(),
+        },
+    )
 
 
 def _merchants() -> list[Merchant]:

@@ -53,8 +53,9 @@ def approve(page, live_server, pk: int):
     return row
 
 
-def test_support_raises_finance_approves_and_juspay_gets_one_refund(page, live_server, make_user, login, logout,
-                                                                     juspay_sim, sim_order_id):
+def test_support_raises_finance_approves_and_juspay_gets_one_refund(
+    page, live_server, make_user, login, logout, juspay_sim, sim_order_id
+):
     order_id = sim_order_id(2000)
     support = make_user("Support", username="sam")
     finance = make_user("Finance", username="fiona")
@@ -78,14 +79,20 @@ def test_support_raises_finance_approves_and_juspay_gets_one_refund(page, live_s
 
     page.goto(f"{live_server.url}/orders/{order_id}/?merchant=default")
     timeline = page.locator("#timeline-body")
-    for step in ("Request raised", "Request approved", "Request sent to Juspay", "Juspay accepted the request",
-                 "Refund raised"):
+    for step in (
+        "Request raised",
+        "Request approved",
+        "Request sent to Juspay",
+        "Juspay accepted the request",
+        "Refund raised",
+    ):
         expect(timeline.get_by_text(step, exact=True).first).to_be_visible()
     expect(page.locator(f"#order-request-{pk}")).to_contain_text("Accepted by Juspay")
 
 
-def test_a_high_refund_needs_a_second_finance_approver(page, live_server, make_user, login, logout, juspay_sim,
-                                                       sim_order_id):
+def test_a_high_refund_needs_a_second_finance_approver(
+    page, live_server, make_user, login, logout, juspay_sim, sim_order_id
+):
     order_id = sim_order_id(20000)
     support, first, second = make_user("Support"), make_user("Finance"), make_user("Finance")
 

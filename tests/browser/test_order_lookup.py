@@ -45,8 +45,9 @@ def expect_sections(page):
         expect(page.get_by_role("region", name=heading, exact=True)).to_contain_text(content)
 
 
-def test_support_finds_the_order_by_email_phone_and_rrn_and_reads_every_section(page, live_server, make_user,
-                                                                                 login, order):
+def test_support_finds_the_order_by_email_phone_and_rrn_and_reads_every_section(
+    page, live_server, make_user, login, order
+):
     login(make_user("Support"))
 
     # email: the suggestions appear as one types; click the match
@@ -74,8 +75,7 @@ def test_support_finds_the_order_by_email_phone_and_rrn_and_reads_every_section(
     expect(suggestions).to_contain_text("exact: RRN")
     suggestions.get_by_role("link", name=re.compile(ORDER_ID)).click()
     expect_sections(page)
-    expect(page.get_by_role("region", name="Refunds", exact=True)).to_contain_text(
-        "Queued at Juspay (not sent yet)")
+    expect(page.get_by_role("region", name="Refunds", exact=True)).to_contain_text("Queued at Juspay (not sent yet)")
 
 
 def test_support_sees_masked_details_finance_reveals_them(page, live_server, make_user, login, logout, order):
@@ -102,7 +102,8 @@ def test_support_sees_masked_details_finance_reveals_them(page, live_server, mak
 
 
 def test_a_note_added_through_htmx_shows_in_the_timeline_and_refresh_warns_when_juspay_is_down(
-        page, live_server, make_user, login, order):
+    page, live_server, make_user, login, order
+):
     login(make_user("Support"))
     page.goto(f"{live_server.url}/orders/{ORDER_ID}/")
     page.get_by_label("Add an internal note").fill("Customer asked when refund RFD-B42-0002 lands.")

@@ -25,9 +25,18 @@ def tampering():
 @pytest.fixture
 def five_events(db, make_user):
     user = make_user("Finance")
-    return [audit.record("test.event", actor=user, object_type="thing", object_id=i,
-                         before={"n": i}, after={"n": i + 1, "note": "café"}, summary=f"event {i}")
-            for i in range(1, 6)]
+    return [
+        audit.record(
+            "test.event",
+            actor=user,
+            object_type="thing",
+            object_id=i,
+            before={"n": i},
+            after={"n": i + 1, "note": "café"},
+            summary=f"event {i}",
+        )
+        for i in range(1, 6)
+    ]
 
 
 def verify(capsys) -> str:
@@ -60,8 +69,10 @@ def test_a_rehashed_row_still_fails_without_the_hmac_key(five_events):
     fields = {name: getattr(event, name) for name in audit.HASHED_FIELDS}
     fields["summary"] = "rewritten"
     with tampering() as cursor:
-        cursor.execute("UPDATE dashboard_auditevent SET summary = %s, hash = %s WHERE sequence = 5",
-                       ["rewritten", audit.compute_hash(fields)])
+        cursor.execute(
+            "UPDATE dashboard_auditevent SET summary = %s, hash = %s WHERE sequence = 5",
+            ["rewritten", audit.compute_hash(fields)],
+        )
     with pytest.raises(CommandError, match=r"broken at sequence 5: HMAC does not match"):
         call_command("verify_audit")
 
@@ -84,8 +95,10 @@ def test_swapped_rows_are_named(five_events):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the append-only trigger exists on PostgreSQL only")
 def test_postgresql_refuses_update_and_delete_of_an_audit_row(five_events):
-    for statement in ("UPDATE dashboard_auditevent SET summary = 'x' WHERE sequence = 1",
-                      "DELETE FROM dashboard_auditevent WHERE sequence = 1"):
+    for statement in (
+        "UPDATE dashboard_auditevent SET summary = 'x' WHERE sequence = 1",
+        "DELETE FROM dashboard_auditevent WHERE sequence = 1",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)
     assert AuditEvent.objects.get(sequence=1).summary == "event 1"

@@ -31,9 +31,18 @@ def test_the_default_merchant_is_seeded_from_settings(settings):
 
 def test_admin_adds_a_merchant_and_the_key_is_never_echoed_or_logged(client_as):
     client = client_as("Admin")
-    response = client.post("/merchants/add/", {
-        "code": "eu", "name": "EU shop", "base_url": "https://sandbox.juspay.in", "merchant_id": "eu_shop",
-        "api_key": "sk_live_supersecret1234", "api_version": "2023-06-30", "is_active": "on"})
+    response = client.post(
+        "/merchants/add/",
+        {
+            "code": "eu",
+            "name": "EU shop",
+            "base_url": "https://sandbox.juspay.in",
+            "merchant_id": "eu_shop",
+            "api_key": "sk_live_supersecret1234",
+            "api_version": "2023-06-30",
+            "is_active": "on",
+        },
+    )
     assert response.status_code == 302
     merchant = Merchant.objects.get(code="eu")
     assert merchant.api_key == "sk_live_supersecret1234"
@@ -54,9 +63,19 @@ def test_a_merchant_form_with_errors_shows_them_and_saves_nothing(client_as):
 def test_editing_without_a_key_keeps_the_old_key(client_as):
     merchant = Merchant.objects.get(is_default=True)
     old_key = merchant.api_key
-    response = client_as("Admin").post(f"/merchants/{merchant.pk}/", {
-        "code": merchant.code, "name": "Renamed", "base_url": merchant.base_url, "merchant_id": merchant.merchant_id,
-        "api_key": "", "api_version": merchant.api_version, "is_active": "on", "is_default": "on"})
+    response = client_as("Admin").post(
+        f"/merchants/{merchant.pk}/",
+        {
+            "code": merchant.code,
+            "name": "Renamed",
+            "base_url": merchant.base_url,
+            "merchant_id": merchant.merchant_id,
+            "api_key": "",
+            "api_version": merchant.api_version,
+            "is_active": "on",
+            "is_default": "on",
+        },
+    )
     assert response.status_code == 302
     merchant.refresh_from_db()
     assert (merchant.name, merchant.api_key) == ("Renamed", old_key)

@@ -33,9 +33,15 @@ def refund_request(make_user):
 
     def _raise(order, amount: str = "100.00", maker=None, **extra):
         maker = maker or make_user("Support")
-        return services.raise_refund(order, maker=maker, amount=Decimal(amount), reason_code="CUSTOMER_REQUEST",
-                                     comment=extra.pop("comment", "customer called"),
-                                     form_token=extra.pop("form_token", uuid.uuid4()), **extra).request
+        return services.raise_refund(
+            order,
+            maker=maker,
+            amount=Decimal(amount),
+            reason_code="CUSTOMER_REQUEST",
+            comment=extra.pop("comment", "customer called"),
+            form_token=extra.pop("form_token", uuid.uuid4()),
+            **extra,
+        ).request
 
     return _raise
 

@@ -49,18 +49,25 @@ def test_an_approved_refund_reaches_juspay_once_and_is_recorded(sim_order, appro
     assert req.attempts == 1 and req.result["resolution"] == "sent" and req.result["refund"]["status"] == "PENDING"
     assert Refund.objects.filter(order=order, unique_request_id=req.idempotency_key).exists()  # cache refreshed
     kinds = timeline(order)
-    assert [k for k in kinds if k.startswith("action.")] == ["action.raised", "action.approved", "action.sent",
-                                                             "action.succeeded"]
+    assert [k for k in kinds if k.startswith("action.")] == [
+        "action.raised",
+        "action.approved",
+        "action.sent",
+        "action.succeeded",
+    ]
     assert "refund.created" in kinds  # the refund itself, from Juspay's answer
-    assert list(AuditEvent.objects.filter(object_id=str(req.pk), object_type="fulfilment.actionrequest")
-                .order_by("sequence").values_list("verb", flat=True)) == [
-        "action.raised", "action.approved", "action.sent", "action.succeeded"]
+    assert list(
+        AuditEvent.objects.filter(object_id=str(req.pk), object_type="fulfilment.actionrequest")
+        .order_by("sequence")
+        .values_list("verb", flat=True)
+    ) == ["action.raised", "action.approved", "action.sent", "action.succeeded"]
     assert executor.execute(req.pk) == "nothing to do: succeeded"  # a second delivery changes nothing
     assert len(juspay_sim.refunds(order.order_id)) == 1
 
 
-def test_a_refund_is_not_sent_when_juspay_no_longer_allows_the_amount(sim_order, approved_refund, juspay_sim,
-                                                                      sim_merchant):
+def test_a_refund_is_not_sent_when_juspay_no_longer_allows_the_amount(
+    sim_order, approved_refund, juspay_sim, sim_merchant
+):
     order = sim_order(amount=1000)
     req = approved_refund(order, "600.00")
     with JuspayClient.for_merchant(sim_merchant) as juspay:  # someone refunds from Juspay's own dashboard meanwhile
@@ -74,8 +81,7 @@ def test_a_refund_is_not_sent_when_juspay_no_longer_allows_the_amount(sim_order,
     assert [k for k in timeline(order) if k.startswith("action.")][-1] == "action.failed"
 
 
-def test_a_lost_answer_is_settled_through_order_status_without_a_second_refund(sim_order, approved_refund,
-                                                                               juspay_sim):
+def test_a_lost_answer_is_settled_through_order_status_without_a_second_refund(sim_order, approved_refund, juspay_sim):
     order = sim_order(amount=1000)
     req = approved_refund(order)
     juspay_sim.set_faults(lose_next_post_responses=1, lost_response_hang_seconds=1.0)
@@ -85,8 +91,9 @@ def test_a_lost_answer_is_settled_through_order_status_without_a_second_refund(s
     assert len(juspay_sim.refunds(order.order_id)) == 1
 
 
-def test_a_run_interrupted_after_sending_is_resumed_by_checking_first(sim_order, approved_refund, juspay_sim,
-                                                                      monkeypatch):
+def test_a_run_interrupted_after_sending_is_resumed_by_checking_first(
+    sim_order, approved_refund, juspay_sim, monkeypatch
+):
     order = sim_order(amount=1000)
     req = approved_refund(order)
 
@@ -103,23 +110,29 @@ def test_a_run_interrupted_after_sending_is_resumed_by_checking_first(sim_order,
     assert len(juspay_sim.refunds(order.order_id)) == 1  # Juspay has it; we did not record it
 
     monkeypatch.setattr(executor, "after_send_hook", lambda: None)
-    assert req.pk in executor.stalled(now=ActionRequest.objects.get(pk=req.pk).updated_at
-                                      + executor.timedelta(seconds=1000))
+    assert req.pk in executor.stalled(
+        now=ActionRequest.objects.get(pk=req.pk).updated_at + executor.timedelta(seconds=1000)
+    )
     assert executor.execute(req.pk) == ActionState.SUCCEEDED
     req.refresh_from_db()
     assert req.attempts == 2 and req.result["resolution"] == "found_before_sending"
     assert len(juspay_sim.refunds(order.order_id)) == 1
 
 
-def test_an_unknown_outcome_stays_sending_and_the_next_run_checks_before_sending(sim_order, approved_refund,
-                                                                                juspay_sim, monkeypatch):
+def test_an_unknown_outcome_stays_sending_and_the_next_run_checks_before_sending(
+    sim_order, approved_refund, juspay_sim, monkeypatch
+):
     order = sim_order(amount=1000)
     req = approved_refund(order)
 
     class Unsure(JuspayClient):
         def refund(self, *args, **kwargs):
-            raise JuspayOutcomeUnknown("refund may or may not have taken effect", operation="refund",
-                                       order_id=order.order_id, idempotency_key=req.idempotency_key)
+            raise JuspayOutcomeUnknown(
+                "refund may or may not have taken effect",
+                operation="refund",
+                order_id=order.order_id,
+                idempotency_key=req.idempotency_key,
+            )
 
     monkeypatch.setattr(executor, "client_for", lambda merchant: Unsure(JuspayClient.for_merchant(merchant).config))
     assert executor.execute(req.pk) == "unknown"
@@ -134,9 +147,9 @@ def test_an_unknown_outcome_stays_sending_and_the_next_run_checks_before_sending
     assert len(juspay_sim.refunds(order.order_id)) == 1
 
 
-def test_juspay_unreachable_fails_retryably_and_a_retry_sends_once(sim_order, approved_refund, sim_merchant,
-                                                                   juspay_sim, make_user,
-                                                                   django_capture_on_commit_callbacks):
+def test_juspay_unreachable_fails_retryably_and_a_retry_sends_once(
+    sim_order, approved_refund, sim_merchant, juspay_sim, make_user, django_capture_on_commit_callbacks
+):
     order = sim_order(amount=1000)
     req = approved_refund(order)
     real_url = sim_merchant.base_url
@@ -154,29 +167,44 @@ def test_juspay_unreachable_fails_retryably_and_a_retry_sends_once(sim_order, ap
     assert len(juspay_sim.refunds(order.order_id)) == 1
 
 
-def test_no_action_is_sent_without_approval_and_recorded(sim_order, make_user, juspay_sim,
-                                                         django_capture_on_commit_callbacks):
+def test_no_action_is_sent_without_approval_and_recorded(
+    sim_order, make_user, juspay_sim, django_capture_on_commit_callbacks
+):
     order = sim_order(amount=800)
     with django_capture_on_commit_callbacks(execute=True):
-        raised = services.raise_fulfilment(order, maker=make_user("Support"), status="SUCCESS", command="NO_ACTION",
-                                           fulfillment_id="DLV-77", fulfillment_data='{"awb":"77812345601"}',
-                                           form_token=uuid.uuid4())
+        raised = services.raise_fulfilment(
+            order,
+            maker=make_user("Support"),
+            status="SUCCESS",
+            command="NO_ACTION",
+            fulfillment_id="DLV-77",
+            fulfillment_data='{"awb":"77812345601"}',
+            form_token=uuid.uuid4(),
+        )
     req = ActionRequest.objects.get(pk=raised.request.pk)
     assert req.state == ActionState.SUCCEEDED, req.error
     assert req.result["command"]["command"] == "NO_ACTION" and req.result["command"]["status"] == "SUCCESS"
 
 
-def test_a_refused_command_shows_juspays_message(sim_order, make_user, juspay_sim,
-                                                 django_capture_on_commit_callbacks):
+def test_a_refused_command_shows_juspays_message(sim_order, make_user, juspay_sim, django_capture_on_commit_callbacks):
     order = sim_order(amount=900)
     maker, finance = make_user("Support"), make_user("Finance")
 
     def split_request(vendor_amount):
-        details = SplitSettlementDetails.model_validate({"marketplace": {"amount": 900 - vendor_amount},
-                                                         "vendor": {"split": [{"sub_mid": "v1",
-                                                                               "amount": vendor_amount}]}})
-        req = services.raise_fulfilment(order, maker=maker, status="SUCCESS", command="POST_TXN_SPLIT_SETTLEMENT",
-                                        split=details, form_token=uuid.uuid4()).request
+        details = SplitSettlementDetails.model_validate(
+            {
+                "marketplace": {"amount": 900 - vendor_amount},
+                "vendor": {"split": [{"sub_mid": "v1", "amount": vendor_amount}]},
+            }
+        )
+        req = services.raise_fulfilment(
+            order,
+            maker=maker,
+            status="SUCCESS",
+            command="POST_TXN_SPLIT_SETTLEMENT",
+            split=details,
+            form_token=uuid.uuid4(),
+        ).request
         with django_capture_on_commit_callbacks(execute=True):
             services.approve(req.pk, approver=finance)
         return ActionRequest.objects.get(pk=req.pk)
@@ -188,8 +216,9 @@ def test_a_refused_command_shows_juspays_message(sim_order, make_user, juspay_si
     assert second.retry_safe  # nothing happened at Juspay
 
 
-def test_the_beat_tasks_expire_overdue_requests_and_pick_up_lost_ones(sim_order, approved_refund, refund_request,
-                                                                      juspay_sim):
+def test_the_beat_tasks_expire_overdue_requests_and_pick_up_lost_ones(
+    sim_order, approved_refund, refund_request, juspay_sim
+):
     from datetime import timedelta
 
     from django.utils import timezone

@@ -21,22 +21,26 @@ def test_defaults_need_one_approval_two_above_the_threshold_and_none_for_no_acti
 
 
 def test_several_tiers_pick_the_highest_one_passed():
-    rules = policy.normalise({"refund": {"approvals": 1, "tiers": [{"above": "50000", "approvals": 3},
-                                                                   {"above": "1000", "approvals": 2}]}})
+    rules = policy.normalise(
+        {"refund": {"approvals": 1, "tiers": [{"above": "50000", "approvals": 3}, {"above": "1000", "approvals": 2}]}}
+    )
     current = policy.Policy(1, rules)
     assert [current.approvals_for("refund", amount=Decimal(a)) for a in ("10", "1000.01", "50000.01")] == [1, 2, 3]
 
 
-@pytest.mark.parametrize("rules, message", [
-    ({"approver_roles": ["Nobody"]}, "approver roles"),
-    ({"approver_roles": ["Support"]}, "approver roles"),
-    ({"approver_roles": []}, "approver roles"),
-    ({"expiry_hours": 0}, "expiry"),
-    ({"refund": {"approvals": 9, "tiers": []}}, "between 0 and"),
-    ({"refund": {"approvals": 1, "tiers": [{"above": "-5", "approvals": 2}]}}, "zero or more"),
-    ({"fulfilment": {"approvals": 1, "commands": {"no action": 0}}}, "not a command name"),
-    ({"surprise": 1}, "unknown rule"),
-])
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ({"approver_roles": ["Nobody"]}, "approver roles"),
+        ({"approver_roles": ["Support"]}, "approver roles"),
+        ({"approver_roles": []}, "approver roles"),
+        ({"expiry_hours": 0}, "expiry"),
+        ({"refund": {"approvals": 9, "tiers": []}}, "between 0 and"),
+        ({"refund": {"approvals": 1, "tiers": [{"above": "-5", "approvals": 2}]}}, "zero or more"),
+        ({"fulfilment": {"approvals": 1, "commands": {"no action": 0}}}, "not a command name"),
+        ({"surprise": 1}, "unknown rule"),
+    ],
+)
 def test_malformed_rules_are_refused_with_a_reason(rules, message):
     with pytest.raises(policy.PolicyError, match=message):
         policy.normalise(rules)

@@ -17,13 +17,19 @@ pytestmark = pytest.mark.django_db
 
 
 def kinds(order):
-    return list(TimelineEvent.objects.filter(order=order, kind__startswith="action.").order_by("at", "id")
-                .values_list("kind", flat=True))
+    return list(
+        TimelineEvent.objects.filter(order=order, kind__startswith="action.")
+        .order_by("at", "id")
+        .values_list("kind", flat=True)
+    )
 
 
 def verbs(req):
-    return list(AuditEvent.objects.filter(object_type="fulfilment.actionrequest", object_id=str(req.pk))
-                .order_by("sequence").values_list("verb", flat=True))
+    return list(
+        AuditEvent.objects.filter(object_type="fulfilment.actionrequest", object_id=str(req.pk))
+        .order_by("sequence")
+        .values_list("verb", flat=True)
+    )
 
 
 # --- Raising a refund -------------------------------------------------------------------------------
@@ -31,8 +37,14 @@ def verbs(req):
 
 def test_a_refund_request_waits_for_one_approval_and_is_audited_and_on_the_timeline(charged_order, make_user):
     maker = make_user("Support")
-    req = services.raise_refund(charged_order, maker=maker, amount=Decimal("499.00"), reason_code="DAMAGED_OR_WRONG",
-                                comment="box arrived crushed", form_token=uuid.uuid4()).request
+    req = services.raise_refund(
+        charged_order,
+        maker=maker,
+        amount=Decimal("499.00"),
+        reason_code="DAMAGED_OR_WRONG",
+        comment="box arrived crushed",
+        form_token=uuid.uuid4(),
+    ).request
     assert req.state == ActionState.PENDING and req.required_approvals == 1
     assert req.payload == {"unique_request_id": req.idempotency_key, "amount": "499.00"}
     assert req.idempotency_key.isalnum() and len(req.idempotency_key) < 21  # Juspay's unique_request_id rules
@@ -43,17 +55,20 @@ def test_a_refund_request_waits_for_one_approval_and_is_audited_and_on_the_timel
 
 def test_the_same_form_submitted_twice_creates_one_request(charged_order, make_user):
     maker, token = make_user("Support"), uuid.uuid4()
-    first = services.raise_refund(charged_order, maker=maker, amount=Decimal("10"), reason_code="GOODWILL",
-                                  comment="sorry", form_token=token)
-    again = services.raise_refund(charged_order, maker=maker, amount=Decimal("10"), reason_code="GOODWILL",
-                                  comment="sorry", form_token=str(token))
+    first = services.raise_refund(
+        charged_order, maker=maker, amount=Decimal("10"), reason_code="GOODWILL", comment="sorry", form_token=token
+    )
+    again = services.raise_refund(
+        charged_order, maker=maker, amount=Decimal("10"), reason_code="GOODWILL", comment="sorry", form_token=str(token)
+    )
     assert first.created and not again.created
     assert again.request.pk == first.request.pk
     assert ActionRequest.objects.count() == 1
 
 
-def test_the_amount_is_capped_by_what_is_still_refundable_including_open_requests(charged_order, refund_request,
-                                                                                  make_user):
+def test_the_amount_is_capped_by_what_is_still_refundable_including_open_requests(
+    charged_order, refund_request, make_user
+):
     assert charged_order.max_eligible_refund == Decimal("1499")
     refund_request(charged_order, "1000.00")
     assert services.still_refundable(charged_order) == Decimal("499.00")
@@ -63,16 +78,25 @@ def test_the_amount_is_capped_by_what_is_still_refundable_including_open_request
     assert refund_request(charged_order, "499.00").state == ActionState.PENDING
 
 
-@pytest.mark.parametrize("amount, reason, comment, field", [
-    ("0", "GOODWILL", "x", "amount"),
-    ("1.005", "GOODWILL", "x", "amount"),
-    ("10", "MADE_UP", "x", "reason_code"),
-    ("10", "GOODWILL", "  ", "comment"),
-])
+@pytest.mark.parametrize(
+    "amount, reason, comment, field",
+    [
+        ("0", "GOODWILL", "x", "amount"),
+        ("1.005", "GOODWILL", "x", "amount"),
+        ("10", "MADE_UP", "x", "reason_code"),
+        ("10", "GOODWILL", "  ", "comment"),
+    ],
+)
 def test_bad_refund_input_names_the_field(charged_order, make_user, amount, reason, comment, field):
     with pytest.raises(services.InvalidRequest) as caught:
-        services.raise_refund(charged_order, maker=make_user("Support"), amount=Decimal(amount), reason_code=reason,
-                              comment=comment, form_token=uuid.uuid4())
+        services.raise_refund(
+            charged_order,
+            maker=make_user("Support"),
+            amount=Decimal(amount),
+            reason_code=reason,
+            comment=comment,
+            form_token=uuid.uuid4(),
+        )
     assert caught.value.field == field
 
 
@@ -88,8 +112,13 @@ def test_manager_cannot_raise(charged_order, make_user, refund_request):
 
 
 def test_a_refund_above_the_threshold_needs_two_approvals(cached_order, refund_request):
-    order = cached_order("order_status_charged.json", order_id="ORDBIG1", amount=25000, effective_amount=25000,
-                         maximum_eligible_refund_amount=25000)
+    order = cached_order(
+        "order_status_charged.json",
+        order_id="ORDBIG1",
+        amount=25000,
+        effective_amount=25000,
+        maximum_eligible_refund_amount=25000,
+    )
     assert refund_request(order, "10000.01").required_approvals == 2
 
 
@@ -103,16 +132,25 @@ def raise_command(order, maker, **fields):
 
 
 def split(marketplace, *vendors):
-    return SplitSettlementDetails.model_validate({
-        "marketplace": {"amount": marketplace},
-        "vendor": {"split": [{"sub_mid": s, "amount": a, "merchant_commission": c} for s, a, c in vendors]}})
+    return SplitSettlementDetails.model_validate(
+        {
+            "marketplace": {"amount": marketplace},
+            "vendor": {"split": [{"sub_mid": s, "amount": a, "merchant_commission": c} for s, a, c in vendors]},
+        }
+    )
 
 
-def test_no_action_needs_no_approval_and_is_queued_at_once(charged_order, make_user,
-                                                         django_capture_on_commit_callbacks):
+def test_no_action_needs_no_approval_and_is_queued_at_once(
+    charged_order, make_user, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as queued:
-        req = raise_command(charged_order, make_user("Support"), command="NO_ACTION", fulfillment_id="DLV-1",
-                            fulfillment_data='{"awb": "778"}').request
+        req = raise_command(
+            charged_order,
+            make_user("Support"),
+            command="NO_ACTION",
+            fulfillment_id="DLV-1",
+            fulfillment_data='{"awb": "778"}',
+        ).request
     assert req.state == ActionState.APPROVED and req.required_approvals == 0
     assert len(queued) == 1  # the executor task, after commit
     assert req.payload["fulfillment_id"] == "DLV-1" and req.payload["fulfillment_data"] == '{"awb": "778"}'
@@ -138,24 +176,35 @@ def test_the_same_command_and_fulfilment_id_cannot_be_raised_twice_while_live(ch
 def test_split_settlement_must_add_up_to_the_amount_paid(charged_order, make_user):
     maker = make_user("Support")
     with pytest.raises(services.InvalidRequest, match="add up to 1400.00") as caught:
-        raise_command(charged_order, maker, command="POST_TXN_SPLIT_SETTLEMENT",
-                      split=split(100, ("v1", 800, 10), ("v2", 500, None)))
+        raise_command(
+            charged_order,
+            maker,
+            command="POST_TXN_SPLIT_SETTLEMENT",
+            split=split(100, ("v1", 800, 10), ("v2", 500, None)),
+        )
     assert caught.value.field == "split"
-    req = raise_command(charged_order, maker, command="POST_TXN_SPLIT_SETTLEMENT",
-                        split=split(199, ("v1", 800, 10), ("v2", 500, None))).request
+    req = raise_command(
+        charged_order, maker, command="POST_TXN_SPLIT_SETTLEMENT", split=split(199, ("v1", 800, 10), ("v2", 500, None))
+    ).request
     assert req.amount == Decimal("1499")
-    assert req.payload["split_settlement_details"]["vendor"]["split"][0] == {"amount": 800, "merchant_commission": 10,
-                                                                              "sub_mid": "v1"}
+    assert req.payload["split_settlement_details"]["vendor"]["split"][0] == {
+        "amount": 800,
+        "merchant_commission": 10,
+        "sub_mid": "v1",
+    }
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"command": "POST_TXN_SPLIT_SETTLEMENT"}, "split"),
-    ({"command": "NO_ACTION", "split": split(0, ("v1", 1499, None))}, "split"),
-    ({"command": "PROTEST", "status": "SUCCESS"}, "fulfillment_status"),
-    ({"command": "RELEASE_HOLD"}, "fulfillment_command"),
-    ({"status": "PENDING"}, "fulfillment_status"),
-    ({"fulfillment_data": "{not json"}, "fulfillment_data"),
-])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"command": "POST_TXN_SPLIT_SETTLEMENT"}, "split"),
+        ({"command": "NO_ACTION", "split": split(0, ("v1", 1499, None))}, "split"),
+        ({"command": "PROTEST", "status": "SUCCESS"}, "fulfillment_status"),
+        ({"command": "RELEASE_HOLD"}, "fulfillment_command"),
+        ({"status": "PENDING"}, "fulfillment_status"),
+        ({"fulfillment_data": "{not json"}, "fulfillment_data"),
+    ],
+)
 def test_bad_command_input_names_the_field(charged_order, make_user, fields, field):
     with pytest.raises(services.InvalidRequest) as caught:
         raise_command(charged_order, make_user("Support"), **fields)
@@ -170,8 +219,9 @@ def test_a_configured_extra_command_can_be_raised(charged_order, make_user):
 # --- Deciding -----------------------------------------------------------------------------------------
 
 
-def test_finance_approves_and_the_request_is_queued_once(charged_order, refund_request, make_user,
-                                                         django_capture_on_commit_callbacks):
+def test_finance_approves_and_the_request_is_queued_once(
+    charged_order, refund_request, make_user, django_capture_on_commit_callbacks
+):
     req = refund_request(charged_order)
     with django_capture_on_commit_callbacks() as queued:
         decided = services.approve(req.pk, approver=make_user("Finance"), comment="ok")
@@ -217,8 +267,13 @@ def test_the_approver_needs_the_role_the_policy_named_when_raised(charged_order,
 
 
 def test_two_approvals_need_two_different_people(cached_order, refund_request, make_user):
-    order = cached_order("order_status_charged.json", order_id="ORDBIG2", amount=30000, effective_amount=30000,
-                         maximum_eligible_refund_amount=30000)
+    order = cached_order(
+        "order_status_charged.json",
+        order_id="ORDBIG2",
+        amount=30000,
+        effective_amount=30000,
+        maximum_eligible_refund_amount=30000,
+    )
     req = refund_request(order, "20000.00")
     first = make_user("Finance")
     assert not services.approve(req.pk, approver=first).final
@@ -289,8 +344,9 @@ def test_bulk_approve_writes_one_decision_per_request_and_reports_each(charged_o
     assert AuditEvent.objects.filter(verb="action.approved", actor_id=finance.pk).count() == 2
 
 
-def test_retry_only_when_safe_and_not_by_the_maker(charged_order, refund_request, make_user,
-                                                   django_capture_on_commit_callbacks):
+def test_retry_only_when_safe_and_not_by_the_maker(
+    charged_order, refund_request, make_user, django_capture_on_commit_callbacks
+):
     maker = make_user("Finance")
     req = refund_request(charged_order, maker=maker)
     services.approve(req.pk, approver=make_user("Finance"))
@@ -309,8 +365,13 @@ def test_retry_only_when_safe_and_not_by_the_maker(charged_order, refund_request
 
 
 def test_pending_for_lists_what_this_person_can_still_decide(cached_order, refund_request, make_user):
-    order = cached_order("order_status_charged.json", order_id="ORDBIG3", amount=90000, effective_amount=90000,
-                         maximum_eligible_refund_amount=90000)
+    order = cached_order(
+        "order_status_charged.json",
+        order_id="ORDBIG3",
+        amount=90000,
+        effective_amount=90000,
+        maximum_eligible_refund_amount=90000,
+    )
     finance = make_user("Finance")
     own = refund_request(order, maker=finance)
     half_approved = refund_request(order, "20000.00")  # needs two; this person gave one

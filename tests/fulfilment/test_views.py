@@ -23,7 +23,8 @@ def text(response) -> str:
 
 
 def test_the_queue_shows_age_amount_order_and_maker_with_a_bounded_number_of_queries(
-        client, make_user, charged_order, refund_request, django_assert_max_num_queries):
+    client, make_user, charged_order, refund_request, django_assert_max_num_queries
+):
     support = make_user("Support", username="sam")
     for _ in range(6):
         refund_request(charged_order, "12.50", maker=support)
@@ -63,8 +64,9 @@ def test_approving_ones_own_request_shows_why_in_the_row(client, make_user, char
     assert ActionRequest.objects.get(pk=req.pk).state == ActionState.PENDING
 
 
-def test_rejecting_without_htmx_redirects_to_the_request_with_a_message(client, make_user, charged_order,
-                                                                         refund_request):
+def test_rejecting_without_htmx_redirects_to_the_request_with_a_message(
+    client, make_user, charged_order, refund_request
+):
     req = refund_request(charged_order)
     client.force_login(make_user("Finance"))
     response = client.post(reverse("fulfilment:reject", args=[req.pk]), {"comment": "duplicate"}, follow=True)
@@ -78,8 +80,11 @@ def test_bulk_approve_reports_per_request(client, make_user, charged_order, refu
     a, b = refund_request(charged_order), refund_request(charged_order)
     own = refund_request(charged_order, maker=finance)
     client.force_login(finance)
-    response = client.post(reverse("fulfilment:bulk_approve") + "?state=all",
-                           {"requests": [a.pk, b.pk, own.pk], "comment": "batch"}, **HTMX)
+    response = client.post(
+        reverse("fulfilment:bulk_approve") + "?state=all",
+        {"requests": [a.pk, b.pk, own.pk], "comment": "batch"},
+        **HTMX,
+    )
     page = text(response)
     assert "Approved 2 of 3 selected." in page and "another person must decide" in page
     assert Decision.objects.filter(approver=finance).count() == 2
@@ -104,8 +109,7 @@ def render_slot(order, user) -> str:
     return re.sub(r"\s+", " ", template.render({"order": order}, request))
 
 
-def test_the_order_page_slot_offers_both_entry_points_and_lists_open_requests(make_user, charged_order,
-                                                                               refund_request):
+def test_the_order_page_slot_offers_both_entry_points_and_lists_open_requests(make_user, charged_order, refund_request):
     support = make_user("Support")
     req = refund_request(charged_order, maker=support)
     html = render_slot(charged_order, support)
@@ -120,8 +124,9 @@ def test_the_refund_form_shows_errors_inline_without_replacing_the_slot(client, 
     url = reverse("fulfilment:raise_refund", args=[charged_order.pk])
     form = client.get(url, **HTMX)
     assert 'name="form_token"' in form.content.decode()
-    response = client.post(url, {"amount": "5000", "reason_code": "GOODWILL", "comment": "x",
-                                 "form_token": str(uuid.uuid4())}, **HTMX)
+    response = client.post(
+        url, {"amount": "5000", "reason_code": "GOODWILL", "comment": "x", "form_token": str(uuid.uuid4())}, **HTMX
+    )
     assert response["HX-Retarget"] == f"#order-action-form-{charged_order.pk}"
     assert "At most INR 1499.00 is still refundable" in text(response)
     assert ActionRequest.objects.count() == 0
@@ -130,8 +135,12 @@ def test_the_refund_form_shows_errors_inline_without_replacing_the_slot(client, 
 def test_submitting_the_refund_form_twice_creates_one_request(client, make_user, charged_order):
     client.force_login(make_user("Support"))
     url = reverse("fulfilment:raise_refund", args=[charged_order.pk])
-    data = {"amount": "100", "reason_code": "NOT_DELIVERED", "comment": "courier lost it",
-            "form_token": str(uuid.uuid4())}
+    data = {
+        "amount": "100",
+        "reason_code": "NOT_DELIVERED",
+        "comment": "courier lost it",
+        "form_token": str(uuid.uuid4()),
+    }
     first_response = client.post(url, data, **HTMX)
     second_response = client.post(url, data, **HTMX)
     first, second = text(first_response), text(second_response)
@@ -148,12 +157,28 @@ def test_the_fulfilment_form_checks_json_and_the_split_sum(client, make_user, ch
     base = {"fulfillment_status": "SUCCESS", "form_token": str(uuid.uuid4())}
     bad_json = text(client.post(url, {**base, "fulfillment_command": "NO_ACTION", "fulfillment_data": "{oops"}))
     assert "This is not JSON" in bad_json
-    bad_sum = text(client.post(url, {**base, "fulfillment_command": "POST_TXN_SPLIT_SETTLEMENT",
-                                     "marketplace_amount": "100", "vendors": "v1, 800, 20\nv2, 500"}))
+    bad_sum = text(
+        client.post(
+            url,
+            {
+                **base,
+                "fulfillment_command": "POST_TXN_SPLIT_SETTLEMENT",
+                "marketplace_amount": "100",
+                "vendors": "v1, 800, 20\nv2, 500",
+            },
+        )
+    )
     assert "The shares add up to 1400.00, but the order&#x27;s paid amount is 1499.00." in bad_sum
     assert ActionRequest.objects.count() == 0
-    response = client.post(url, {**base, "fulfillment_command": "POST_TXN_SPLIT_SETTLEMENT",
-                                 "marketplace_amount": "199", "vendors": "v1, 800, 20\nv2, 500"})
+    response = client.post(
+        url,
+        {
+            **base,
+            "fulfillment_command": "POST_TXN_SPLIT_SETTLEMENT",
+            "marketplace_amount": "199",
+            "vendors": "v1, 800, 20\nv2, 500",
+        },
+    )
     req = ActionRequest.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("fulfilment:detail", args=[req.pk])
     assert req.amount == 1499 and req.payload["split_settlement_details"]["marketplace"] == {"amount": 199}
@@ -174,22 +199,41 @@ def test_admin_saves_a_policy_version_from_the_form(client, make_user):
     client.force_login(make_user("Admin"))
     page = client.get(reverse("fulfilment:policy"))
     assert "NO_ACTION" in text(page)
-    response = client.post(reverse("fulfilment:policy"), {
-        "based_on": "0", "approver_roles": ["Finance"], "expiry_hours": "24", "refund_approvals": "1",
-        "refund_threshold": "5000", "refund_high_approvals": "2", "fulfilment_approvals": "1",
-        "cmd_NO_ACTION": "0", "cmd_INITIATE_REFUND": "2", "note": "tighter"})
+    response = client.post(
+        reverse("fulfilment:policy"),
+        {
+            "based_on": "0",
+            "approver_roles": ["Finance"],
+            "expiry_hours": "24",
+            "refund_approvals": "1",
+            "refund_threshold": "5000",
+            "refund_high_approvals": "2",
+            "fulfilment_approvals": "1",
+            "cmd_NO_ACTION": "0",
+            "cmd_INITIATE_REFUND": "2",
+            "note": "tighter",
+        },
+    )
     assert response.status_code == 302
     saved = ApprovalPolicy.objects.get(is_active=True)
     assert saved.rules["refund"]["tiers"] == [{"above": "5000.00", "approvals": 2}]
     assert saved.rules["fulfilment"]["commands"] == {"INITIATE_REFUND": 2, "NO_ACTION": 0}
-    stale = client.post(reverse("fulfilment:policy"), {
-        "based_on": "0", "approver_roles": ["Finance"], "expiry_hours": "24", "refund_approvals": "1",
-        "fulfilment_approvals": "1"})
+    stale = client.post(
+        reverse("fulfilment:policy"),
+        {
+            "based_on": "0",
+            "approver_roles": ["Finance"],
+            "expiry_hours": "24",
+            "refund_approvals": "1",
+            "fulfilment_approvals": "1",
+        },
+    )
     assert stale.status_code == 400 and "changed meanwhile" in text(stale)
 
 
-def test_the_navigation_shows_how_many_requests_wait_for_this_approver(client, make_user, charged_order,
-                                                                       refund_request):
+def test_the_navigation_shows_how_many_requests_wait_for_this_approver(
+    client, make_user, charged_order, refund_request
+):
     finance = make_user("Finance")
     refund_request(charged_order)
     refund_request(charged_order)

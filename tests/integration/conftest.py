@@ -24,8 +24,9 @@ def _real_services() -> bool:
 def pytest_collection_modifyitems(config, items):
     if _real_services():
         return
-    skip = pytest.mark.skip(reason="integration: set DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… "
-                                   "(CI's second pass does)")
+    skip = pytest.mark.skip(
+        reason="integration: set DATABASE_URL=postgres://… and CELERY_BROKER_URL=redis://… (CI's second pass does)"
+    )
     for item in items:
         if "tests/integration/" in str(item.fspath):
             item.add_marker(skip)
@@ -45,13 +46,35 @@ def celery_worker(django_db_setup, django_db_blocker):
     from dashboard.celery import app
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_TASK_DEFAULT_QUEUE": queue,
-           "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "PYTHONUNBUFFERED": "1",
+    }
     log = open(REPO / "data" / f"celery-{queue}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--pool=threads", "--concurrency=4",
-         "--loglevel=INFO", "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "dashboard",
+            "worker",
+            "--pool=threads",
+            "--concurrency=4",
+            "--loglevel=INFO",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue

@@ -32,8 +32,14 @@ def cached_sim_order(juspay_sim, merchant, amount: float = 1000.0):
 
 
 def raise_refund(order, maker, amount: str = "300.00"):
-    return services.raise_refund(order, maker=maker, amount=Decimal(amount), reason_code="CUSTOMER_REQUEST",
-                                 comment="integration", form_token=uuid.uuid4()).request
+    return services.raise_refund(
+        order,
+        maker=maker,
+        amount=Decimal(amount),
+        reason_code="CUSTOMER_REQUEST",
+        comment="integration",
+        form_token=uuid.uuid4(),
+    ).request
 
 
 def race(workers: int, run) -> list:
@@ -61,8 +67,7 @@ def sends(req) -> int:
     return AuditEvent.objects.filter(verb="action.sent", object_id=str(req.pk)).count()
 
 
-def test_twenty_concurrent_approvals_lead_to_exactly_one_execution(celery_worker, juspay_sim, sim_merchant,
-                                                                   make_user):
+def test_twenty_concurrent_approvals_lead_to_exactly_one_execution(celery_worker, juspay_sim, sim_merchant, make_user):
     policy.save_policy({"refund": {"approvals": 2, "tiers": []}}, actor=make_user("Admin"), based_on=0)
     order = cached_sim_order(juspay_sim, sim_merchant)
     req = raise_refund(order, make_user("Support"))
@@ -99,8 +104,12 @@ def test_submitting_the_raise_form_twice_at_once_creates_one_request(juspay_sim,
     order = cached_sim_order(juspay_sim, sim_merchant)
     support = make_user("Support")
     url = reverse("fulfilment:raise_refund", args=[order.pk])
-    form = {"amount": "120.00", "reason_code": "NOT_DELIVERED", "comment": "double click",
-            "form_token": str(uuid.uuid4())}
+    form = {
+        "amount": "120.00",
+        "reason_code": "NOT_DELIVERED",
+        "comment": "double click",
+        "form_token": str(uuid.uuid4()),
+    }
 
     def submit(_i: int):
         client = Client()
@@ -121,15 +130,39 @@ def test_submitting_the_raise_form_twice_at_once_creates_one_request(juspay_sim,
 def start_worker(queue: str, name: str, *, pool: str, extra_env: dict | None = None) -> tuple[subprocess.Popen, Path]:
     from dashboard.celery import app
 
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_TASK_DEFAULT_QUEUE": queue,
-           "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
+    }
     log_path = REPO / "data" / f"celery-{name}.log"
     log_path.parent.mkdir(exist_ok=True)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dashboard", "worker", f"--pool={pool}", "--concurrency=1",
-             "--loglevel=INFO", "-Q", queue, "-n", f"{name}@%h", "--without-gossip", "--without-mingle"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dashboard",
+                "worker",
+                f"--pool={pool}",
+                "--concurrency=1",
+                "--loglevel=INFO",
+                "-Q",
+                queue,
+                "-n",
+                f"{name}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -156,8 +189,9 @@ def test_a_worker_killed_after_sending_leaves_exactly_one_refund(juspay_sim, sim
     marker = tmp_path / "crashed"
     previous_queue, app.conf.task_default_queue = app.conf.task_default_queue, queue
     # A prefork worker whose pool process exits right after Juspay answers, before anything is recorded.
-    crashing, _ = start_worker(queue, f"{queue}-crash", pool="prefork",
-                               extra_env={"TEST_EXECUTOR_CRASH_MARKER": str(marker)})
+    crashing, _ = start_worker(
+        queue, f"{queue}-crash", pool="prefork", extra_env={"TEST_EXECUTOR_CRASH_MARKER": str(marker)}
+    )
     normal = None
     try:
         order = cached_sim_order(juspay_sim, sim_merchant)
@@ -168,8 +202,10 @@ def test_a_worker_killed_after_sending_leaves_exactly_one_refund(juspay_sim, sim
         assert ActionRequest.objects.get(pk=req.pk).state == ActionState.SENDING  # nothing recorded ...
         assert len(juspay_sim.refunds(order.order_id)) == 1  # ... yet Juspay has the refund
         normal, normal_log = start_worker(queue, f"{queue}-normal", pool="threads")
-        wait_for(lambda: ActionRequest.objects.get(pk=req.pk).state in (ActionState.SUCCEEDED, ActionState.FAILED),
-                 timeout=60)
+        wait_for(
+            lambda: ActionRequest.objects.get(pk=req.pk).state in (ActionState.SUCCEEDED, ActionState.FAILED),
+            timeout=60,
+        )
     finally:
         app.conf.task_default_queue = previous_queue
         stop(crashing)
@@ -180,6 +216,9 @@ def test_a_worker_killed_after_sending_leaves_exactly_one_refund(juspay_sim, sim
     assert len(juspay_sim.refunds(order.order_id)) == 1
     assert req.attempts == 2 and req.result["resolution"] == "found_before_sending"
     assert "found_before_sending" in normal_log.read_text()  # the healthy worker settled it, without sending
-    verbs = list(AuditEvent.objects.filter(object_id=str(req.pk), object_type="fulfilment.actionrequest")
-                 .order_by("sequence").values_list("verb", flat=True))
+    verbs = list(
+        AuditEvent.objects.filter(object_id=str(req.pk), object_type="fulfilment.actionrequest")
+        .order_by("sequence")
+        .values_list("verb", flat=True)
+    )
     assert verbs == ["action.raised", "action.approved", "action.sent", "action.sent", "action.succeeded"]

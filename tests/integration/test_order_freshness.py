@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def point_webhooks_at(sim, live_server, *, password=None, duplicates=0.0) -> None:
-    sim.set_webhook(f"{live_server.url}/webhooks/juspay/", settings.JUSPAY_WEBHOOK_USERNAME,
-                    password or settings.JUSPAY_WEBHOOK_PASSWORD, duplicates=duplicates)
+    sim.set_webhook(
+        f"{live_server.url}/webhooks/juspay/",
+        settings.JUSPAY_WEBHOOK_USERNAME,
+        password or settings.JUSPAY_WEBHOOK_PASSWORD,
+        duplicates=duplicates,
+    )
 
 
 def new_deliveries(sim, before: int) -> list[dict]:
@@ -49,8 +53,13 @@ def test_a_duplicate_webhook_stores_nothing_new(celery_worker, live_server, jusp
     before = len(juspay_sim.webhook_deliveries())
     raise_refund(sim_merchant, order_id, "RFD-DUP-1")
 
-    delivered = wait_for(lambda: [d for d in new_deliveries(juspay_sim, before) if d["status"] == 200]
-                         if len([d for d in new_deliveries(juspay_sim, before) if d["status"] == 200]) >= 2 else None)
+    delivered = wait_for(
+        lambda: (
+            [d for d in new_deliveries(juspay_sim, before) if d["status"] == 200]
+            if len([d for d in new_deliveries(juspay_sim, before) if d["status"] == 200]) >= 2
+            else None
+        )
+    )
     assert delivered[0]["event_id"] == delivered[1]["event_id"]  # the same event, twice
     wait_for(lambda: WebhookEvent.objects.filter(order_id=order_id, processed_at__isnull=False).exists())
     assert WebhookEvent.objects.filter(event_id=delivered[0]["event_id"]).count() == 1
@@ -58,8 +67,9 @@ def test_a_duplicate_webhook_stores_nothing_new(celery_worker, live_server, jusp
     assert TimelineEvent.objects.filter(order=order, kind="order.discovered").count() == 1
 
 
-def test_a_webhook_with_bad_credentials_is_refused_and_nothing_stored(celery_worker, live_server, juspay_sim,
-                                                                     sim_merchant):
+def test_a_webhook_with_bad_credentials_is_refused_and_nothing_stored(
+    celery_worker, live_server, juspay_sim, sim_merchant
+):
     order_id = juspay_sim.create_order(amount=200, status="CHARGED")
     point_webhooks_at(juspay_sim, live_server, password="wrong-password")
     before = len(juspay_sim.webhook_deliveries())

@@ -44,8 +44,7 @@ def test_two_first_syncs_at_once_create_one_order(merchant, answer):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_syncs_of_a_change_record_it_once(merchant, answer):
-    apply_order(merchant, answer("order_status_charged.json"), source=SyncSource.JUSPAY_POLL,
-                fetched_at=timezone.now())
+    apply_order(merchant, answer("order_status_charged.json"), source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now())
     refund = {"id": "rf_9", "unique_request_id": "RFD-9", "amount": 10, "status": "PENDING", "sent_to_gateway": False}
     _race(merchant, answer("order_status_charged.json", refunds=[refund]), workers=2)
     assert Refund.objects.filter(unique_request_id="RFD-9").count() == 1

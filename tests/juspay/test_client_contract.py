@@ -26,8 +26,14 @@ KNOWN_SIMULATOR_DEVIATIONS = {("payment_method_type", "CASH")}
 
 
 def config_for(sim, **changes) -> JuspayConfig:
-    values = {"base_url": sim.base_url, "api_key": sim.api_key, "merchant_id": sim.merchant_id,
-              "timeout": 1.0, "retry_timeout": 2.0, "backoff_base": 0.01}
+    values = {
+        "base_url": sim.base_url,
+        "api_key": sim.api_key,
+        "merchant_id": sim.merchant_id,
+        "timeout": 1.0,
+        "retry_timeout": 2.0,
+        "backoff_base": 0.01,
+    }
     return JuspayConfig(**(values | changes))
 
 
@@ -75,8 +81,9 @@ def test_every_seeded_order_parses_with_documented_fields_and_values(juspay_sim)
 
 
 def test_order_status_of_a_new_charged_order(juspay, juspay_sim):
-    order_id = juspay_sim.create_order(amount="1499.00", status="CHARGED", payment_method_type="CARD",
-                                       customer={"customer_id": "cust_contract_1"})
+    order_id = juspay_sim.create_order(
+        amount="1499.00", status="CHARGED", payment_method_type="CARD", customer={"customer_id": "cust_contract_1"}
+    )
     order = juspay.order_status(order_id, customer_id="cust_contract_1")
     assert (order.order_id, order.status, order.status_id, order.is_paid) == (order_id, "CHARGED", 21, True)
     assert order.amount == Decimal("1499.00") and order.customer_id == "cust_contract_1"
@@ -108,7 +115,10 @@ def test_wrong_api_key_is_an_auth_error(juspay_sim):
     with client, pytest.raises(errors.JuspayAuthError) as caught:
         client.order_status(juspay_sim.order_ids()[0])
     assert (caught.value.http_status, caught.value.error_code, caught.value.user_message) == (
-        401, "access_denied", "Unauthorized.")
+        401,
+        "access_denied",
+        "Unauthorized.",
+    )
     assert len(wire.sent) == 1  # a refusal is not retried
 
 
@@ -178,7 +188,10 @@ def test_refund_is_created_pending_and_counted(juspay, juspay_sim):
     outcome = juspay.refund(order_id, unique_request_id="RFDC1", amount=Decimal("250.50"))
     assert outcome.resolution is Resolution.SENT and outcome.sent_now
     assert (outcome.refund.unique_request_id, outcome.refund.status, outcome.refund.amount) == (
-        "RFDC1", "PENDING", Decimal("250.50"))
+        "RFDC1",
+        "PENDING",
+        Decimal("250.50"),
+    )
     assert outcome.refund.sent_to_gateway is False
     assert outcome.order.amount_refunded == Decimal("250.50")
     assert outcome.order.maximum_eligible_refund_amount == Decimal("749.50")
@@ -226,8 +239,11 @@ def test_refund_hitting_a_server_error_is_checked_then_sent_once(juspay_sim):
     wire = Wire(request_2=juspay_sim.reset_faults)  # the server recovers before the Order Status check
     with client_with(juspay_sim, wire) as client:
         outcome = client.refund(order_id, unique_request_id="RFD5X1", amount=Decimal("100"))
-    assert wire.sent == [f"POST /orders/{order_id}/refunds", f"GET /orders/{order_id}",
-                         f"POST /orders/{order_id}/refunds"]
+    assert wire.sent == [
+        f"POST /orders/{order_id}/refunds",
+        f"GET /orders/{order_id}",
+        f"POST /orders/{order_id}/refunds",
+    ]
     assert outcome.resolution is Resolution.SENT
     assert len(juspay_sim.refunds(order_id)) == 1
 
@@ -257,11 +273,15 @@ def test_refund_whose_answer_is_lost_while_juspay_is_down_is_unknown_not_failed(
 
 def test_fulfilment_command_is_recorded(juspay, juspay_sim):
     order_id = juspay_sim.create_order(status="CHARGED")
-    outcome = juspay.fulfillment_sync(order_id, fulfillment_id="DLV-1", status="SUCCESS", command="NO_ACTION",
-                                      data="courier=BlueDart;awb=1")
+    outcome = juspay.fulfillment_sync(
+        order_id, fulfillment_id="DLV-1", status="SUCCESS", command="NO_ACTION", data="courier=BlueDart;awb=1"
+    )
     assert outcome.resolution is Resolution.SENT and outcome.response is not None
     assert (outcome.command.command, outcome.command.status, outcome.command.metadata) == (
-        "NO_ACTION", "SUCCESS", "courier=BlueDart;awb=1")
+        "NO_ACTION",
+        "SUCCESS",
+        "courier=BlueDart;awb=1",
+    )
 
 
 def test_fulfilment_errors(juspay, juspay_sim):
@@ -278,39 +298,64 @@ def test_fulfilment_whose_answer_is_lost_is_not_executed_twice(juspay, juspay_si
     juspay_sim.set_faults(lose_next_post_responses=1)
     wire = Wire()
     with client_with(juspay_sim, wire) as client:
-        lost = client.fulfillment_sync(order_id, fulfillment_id="DLV-L1", status="SUCCESS", command="NO_ACTION",
-                                       data="awb=1")
+        lost = client.fulfillment_sync(
+            order_id, fulfillment_id="DLV-L1", status="SUCCESS", command="NO_ACTION", data="awb=1"
+        )
     # Order Status shows no fulfilment commands, so the same fulfillment_id goes again and Juspay refuses it
     # as already executed: that refusal is the confirmation.
-    assert wire.sent == [f"POST /orders/{order_id}/fulfillment", f"GET /orders/{order_id}",
-                         f"POST /orders/{order_id}/fulfillment"]
+    assert wire.sent == [
+        f"POST /orders/{order_id}/fulfillment",
+        f"GET /orders/{order_id}",
+        f"POST /orders/{order_id}/fulfillment",
+    ]
     assert lost.resolution is Resolution.CONFIRMED_BY_DUPLICATE
     assert (lost.command.command, lost.command.fulfillment_id) == ("NO_ACTION", "DLV-L1")
-    later = juspay.fulfillment_sync(order_id, fulfillment_id="DLV-L2", status="SUCCESS", command="NO_ACTION",
-                                    data="awb=2")
+    later = juspay.fulfillment_sync(
+        order_id, fulfillment_id="DLV-L2", status="SUCCESS", command="NO_ACTION", data="awb=2"
+    )
     assert later.response is not None
     assert [c.metadata for c in later.response.commands if c.command == "NO_ACTION"] == ["awb=1", "awb=2"]
 
 
 def test_split_settlement_whose_answer_is_lost_is_found_in_order_status(juspay, juspay_sim):
     order_id = juspay_sim.create_order(amount="900.00", status="CHARGED")
-    split = SplitSettlementDetails.model_validate({
-        "marketplace": {"amount": 0}, "mdr_borne_by": "ALL",
-        "vendor": {"split": [{"sub_mid": "vendor_n1", "amount": 600, "merchant_commission": 30},
-                             {"sub_mid": "vendor_s7", "amount": 300, "merchant_commission": 15}]}})
+    split = SplitSettlementDetails.model_validate(
+        {
+            "marketplace": {"amount": 0},
+            "mdr_borne_by": "ALL",
+            "vendor": {
+                "split": [
+                    {"sub_mid": "vendor_n1", "amount": 600, "merchant_commission": 30},
+                    {"sub_mid": "vendor_s7", "amount": 300, "merchant_commission": 15},
+                ]
+            },
+        }
+    )
     juspay_sim.set_faults(lose_next_post_responses=1)
     wire = Wire()
     with client_with(juspay_sim, wire) as client:
-        outcome = client.fulfillment_sync(order_id, fulfillment_id="SPL-1", status="SUCCESS",
-                                          command="POST_TXN_SPLIT_SETTLEMENT", split_settlement_details=split)
+        outcome = client.fulfillment_sync(
+            order_id,
+            fulfillment_id="SPL-1",
+            status="SUCCESS",
+            command="POST_TXN_SPLIT_SETTLEMENT",
+            split_settlement_details=split,
+        )
     assert wire.sent == [f"POST /orders/{order_id}/fulfillment", f"GET /orders/{order_id}"]
     assert outcome.resolution is Resolution.FOUND_ON_CHECK and outcome.order is not None
     applied = outcome.order.split_settlement_response
     assert applied is not None and [(d.sub_vendor_id, d.amount) for d in applied.split_details] == [
-        ("vendor_n1", Decimal("600")), ("vendor_s7", Decimal("300"))]
-    again = juspay.fulfillment_sync(order_id, fulfillment_id="SPL-1", status="SUCCESS",
-                                    command="POST_TXN_SPLIT_SETTLEMENT", split_settlement_details=split,
-                                    check_first=True)
+        ("vendor_n1", Decimal("600")),
+        ("vendor_s7", Decimal("300")),
+    ]
+    again = juspay.fulfillment_sync(
+        order_id,
+        fulfillment_id="SPL-1",
+        status="SUCCESS",
+        command="POST_TXN_SPLIT_SETTLEMENT",
+        split_settlement_details=split,
+        check_first=True,
+    )
     assert again.resolution is Resolution.FOUND_BEFORE_SENDING
 
 
@@ -347,8 +392,9 @@ def test_async_client_fetches_many_orders_with_bounded_concurrency(juspay_sim):
     transport = CountingTransport()
 
     async def fetch() -> list:
-        async with AsyncJuspayClient(config_for(juspay_sim, timeout=3.0, retry_timeout=3.0), transport=transport,
-                                     request_id=lambda: "bulk") as client:
+        async with AsyncJuspayClient(
+            config_for(juspay_sim, timeout=3.0, retry_timeout=3.0), transport=transport, request_id=lambda: "bulk"
+        ) as client:
             return [r async for r in client.order_statuses(ids, concurrency=8)]
 
     results = asyncio.run(fetch())

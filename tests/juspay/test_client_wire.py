@@ -15,8 +15,15 @@ from dashboard.request_context import bind
 
 from .examples import example
 
-CONFIG = JuspayConfig(base_url="https://sandbox.example.test/", api_key="sk_test_7Hq2Lr9Vx4Pz",
-                      merchant_id="acme_retail", version="2023-06-30", timeout=1.0, retry_timeout=2.0, max_attempts=3)
+CONFIG = JuspayConfig(
+    base_url="https://sandbox.example.test/",
+    api_key="sk_test_7Hq2Lr9Vx4Pz",
+    merchant_id="acme_retail",
+    version="2023-06-30",
+    timeout=1.0,
+    retry_timeout=2.0,
+    max_attempts=3,
+)
 
 
 def client(handler, **kwargs) -> JuspayClient:
@@ -71,8 +78,11 @@ def test_refund_is_form_encoded_as_documented():
 
     with client(handler) as juspay:
         outcome = juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("499"))
-    assert (outcome.resolution, outcome.refund.status, outcome.refund.amount) == (Resolution.SENT, "PENDING",
-                                                                                  Decimal("499"))
+    assert (outcome.resolution, outcome.refund.status, outcome.refund.amount) == (
+        Resolution.SENT,
+        "PENDING",
+        Decimal("499"),
+    )
     assert seen[0].content == b"unique_request_id=RFD-A17-0001&amount=499.00"
     assert seen[0].url.path == "/orders/ORD2406A17/refunds"
 
@@ -157,12 +167,20 @@ def test_fulfillment_request_body_and_answer():
         return httpx.Response(200, json=example("fulfillment_sync_response.json"))
 
     with client(handler) as juspay:
-        outcome = juspay.fulfillment_sync("ORD2406A17", fulfillment_id="DLV-88421-BLR", status="SUCCESS",
-                                          command="NO_ACTION", data="courier=BlueDart;awb=77812345601")
+        outcome = juspay.fulfillment_sync(
+            "ORD2406A17",
+            fulfillment_id="DLV-88421-BLR",
+            status="SUCCESS",
+            command="NO_ACTION",
+            data="courier=BlueDart;awb=77812345601",
+        )
     assert outcome.resolution is Resolution.SENT and outcome.command.command == "NO_ACTION"
     assert dict(parse_qsl(seen[0].content.decode())) == {
-        "fulfillment_status": "SUCCESS", "fulfillment_command": "NO_ACTION", "fulfillment_id": "DLV-88421-BLR",
-        "fulfillment_data": "courier=BlueDart;awb=77812345601"}
+        "fulfillment_status": "SUCCESS",
+        "fulfillment_command": "NO_ACTION",
+        "fulfillment_id": "DLV-88421-BLR",
+        "fulfillment_data": "courier=BlueDart;awb=77812345601",
+    }
 
 
 def test_bad_arguments_fail_before_anything_is_sent():
@@ -216,7 +234,6 @@ def test_config_from_a_merchant_row_keeps_the_key_out_of_repr():
         api_version = "2025-01-10"
 
     config = JuspayConfig.for_merchant(Merchant())  # type: ignore[arg-type]
-    assert (config.base_url, config.merchant_id, config.version) == ("https://sandbox.juspay.in", "acme",
-                                                                     "2025-01-10")
+    assert (config.base_url, config.merchant_id, config.version) == ("https://sandbox.juspay.in", "acme", "2025-01-10")
     assert (config.timeout, config.retry_timeout) == (1.0, 2.0)  # JUSPAY_TIMEOUT_SECONDS, JUSPAY_RETRY_...
     assert "sk_live_secret" not in repr(config)

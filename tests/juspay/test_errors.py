@@ -27,8 +27,12 @@ def failure_of(response: httpx.Response) -> AttemptFailure:
 def test_structured_error_info_carries_codes_and_both_messages():
     error = failure_of(answer(400, example("error_400_invalid_input.json"))).error
     assert type(error) is errors.JuspayInvalidRequest
-    assert (error.http_status, error.error_code, error.info_code, error.code) == (400, "Invalid", "INVALID_INPUT",
-                                                                                 "INVALID_INPUT")
+    assert (error.http_status, error.error_code, error.info_code, error.code) == (
+        400,
+        "Invalid",
+        "INVALID_INPUT",
+        "INVALID_INPUT",
+    )
     assert error.message == "Cannot Void AUTHENTICATION_FAILED Transaction"
     assert error.user_message == "Invalid request params. Please verify your input."
     assert error.developer_message == "Cannot Void AUTHENTICATION_FAILED Transaction"
@@ -72,14 +76,32 @@ def test_legacy_error_sent_with_http_200_is_still_an_error():
     assert failure.retryable is False and failure.delivery is Delivery.NOT_PROCESSED
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ({"status_id": -1, "status": "ERROR", "error_message": "Amount is invalid.", "error_code": "invalid amount"},
-     errors.JuspayAmountError),
-    ({"status_id": -1, "status": "ERROR", "error_message": "Cannot process unsuccessful order.",
-      "error_code": "invalid.order.not_successful"}, errors.JuspayNoSuccessfulTxn),
-    ({"status": "Bad Request", "error_message": "Mandatory fields are missing",
-      "error_code": "Mandatory fields are missing"}, errors.JuspayInvalidRequest),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            {"status_id": -1, "status": "ERROR", "error_message": "Amount is invalid.", "error_code": "invalid amount"},
+            errors.JuspayAmountError,
+        ),
+        (
+            {
+                "status_id": -1,
+                "status": "ERROR",
+                "error_message": "Cannot process unsuccessful order.",
+                "error_code": "invalid.order.not_successful",
+            },
+            errors.JuspayNoSuccessfulTxn,
+        ),
+        (
+            {
+                "status": "Bad Request",
+                "error_message": "Mandatory fields are missing",
+                "error_code": "Mandatory fields are missing",
+            },
+            errors.JuspayInvalidRequest,
+        ),
+    ],
+)
 def test_other_documented_refund_errors(body, expected):
     error = failure_of(answer(400, body)).error
     assert type(error) is expected and error.message == body["error_message"]
@@ -101,8 +123,12 @@ def test_fulfilment_command_already_executed():
 
 
 def test_top_level_user_message_wins_over_error_info():
-    body = {"status": "ERROR", "error_code": "x", "user_message": "Top level",
-            "error_info": {"user_message": "Inner", "code": "INVALID_INPUT"}}
+    body = {
+        "status": "ERROR",
+        "error_code": "x",
+        "user_message": "Top level",
+        "error_info": {"user_message": "Inner", "code": "INVALID_INPUT"},
+    }
     assert failure_of(answer(400, body)).error.user_message == "Top level"
 
 
@@ -112,13 +138,18 @@ def test_request_id_from_the_response_header_when_the_body_has_none():
     assert "jp-77" in str(error) and "RESOURCE_NOT_FOUND" in str(error)
 
 
-@pytest.mark.parametrize(("status", "cause", "delivery"), [
-    (500, "http", Delivery.UNKNOWN), (503, "http", Delivery.UNKNOWN), (429, "rate_limited", Delivery.NOT_PROCESSED)])
+@pytest.mark.parametrize(
+    ("status", "cause", "delivery"),
+    [(500, "http", Delivery.UNKNOWN), (503, "http", Delivery.UNKNOWN), (429, "rate_limited", Delivery.NOT_PROCESSED)],
+)
 def test_server_faults_and_rate_limits_are_retryable_unavailability(status, cause, delivery):
     failure = failure_of(answer(status, text="<html>oops</html>", headers={"retry-after": "1"}))
     assert type(failure.error) is errors.JuspayUnavailable
-    assert (failure.error.cause, failure.error.http_status, failure.error.raw_text) == (cause, status,
-                                                                                         "<html>oops</html>")
+    assert (failure.error.cause, failure.error.http_status, failure.error.raw_text) == (
+        cause,
+        status,
+        "<html>oops</html>",
+    )
     assert failure.retryable and failure.delivery is delivery and failure.retry_after == 1.0
 
 
@@ -140,13 +171,16 @@ def test_unreadable_2xx_body_is_a_parse_error_carrying_the_raw_text(text):
     assert failure.delivery is Delivery.UNKNOWN and not failure.retryable
 
 
-@pytest.mark.parametrize(("exc", "cause", "delivery"), [
-    (httpx.ReadTimeout("slow"), "timeout", Delivery.UNKNOWN),
-    (httpx.ConnectTimeout("slow"), "timeout", Delivery.NOT_PROCESSED),
-    (httpx.ConnectError("refused"), "connection", Delivery.NOT_PROCESSED),
-    (httpx.RemoteProtocolError("Server disconnected without sending a response."), "connection", Delivery.UNKNOWN),
-    (httpx.ReadError("reset"), "connection", Delivery.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    ("exc", "cause", "delivery"),
+    [
+        (httpx.ReadTimeout("slow"), "timeout", Delivery.UNKNOWN),
+        (httpx.ConnectTimeout("slow"), "timeout", Delivery.NOT_PROCESSED),
+        (httpx.ConnectError("refused"), "connection", Delivery.NOT_PROCESSED),
+        (httpx.RemoteProtocolError("Server disconnected without sending a response."), "connection", Delivery.UNKNOWN),
+        (httpx.ReadError("reset"), "connection", Delivery.UNKNOWN),
+    ],
+)
 def test_transport_failures_become_unavailable_with_what_we_know_about_delivery(exc, cause, delivery):
     failure = transport_failure(exc, timeout=1.0, sent_request_id=SENT_ID)
     assert type(failure.error) is errors.JuspayUnavailable and failure.error.cause == cause
@@ -155,10 +189,15 @@ def test_transport_failures_become_unavailable_with_what_we_know_about_delivery(
 
 
 def test_one_hierarchy():
-    for cls in (errors.JuspayAuthError, errors.JuspayNotFound, errors.JuspayInvalidRequest,
-                errors.JuspayDuplicateRequest, errors.JuspayAmountError, errors.JuspayNoSuccessfulTxn):
+    for cls in (
+        errors.JuspayAuthError,
+        errors.JuspayNotFound,
+        errors.JuspayInvalidRequest,
+        errors.JuspayDuplicateRequest,
+        errors.JuspayAmountError,
+        errors.JuspayNoSuccessfulTxn,
+    ):
         assert issubclass(cls, errors.JuspayApiError)
-    for cls in (errors.JuspayApiError, errors.JuspayUnavailable, errors.JuspayOutcomeUnknown,
-                errors.JuspayParseError):
+    for cls in (errors.JuspayApiError, errors.JuspayUnavailable, errors.JuspayOutcomeUnknown, errors.JuspayParseError):
         assert issubclass(cls, errors.JuspayError)
     assert not issubclass(errors.JuspayOutcomeUnknown, errors.JuspayUnavailable)

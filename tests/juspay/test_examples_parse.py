@@ -34,7 +34,10 @@ def check_order_status_charged() -> None:
     assert o.date_created == datetime(2024, 6, 11, 9, 14, 5, tzinfo=UTC)
     assert o.refunds == [] and o.offers == [] and o.txn_list == []
     assert o.card is not None and (o.card.last_four_digits, o.card.card_brand, o.card.card_type) == (
-        "1111", "VISA", "CREDIT")
+        "1111",
+        "VISA",
+        "CREDIT",
+    )
     assert o.txn_detail is not None and o.txn_detail.status == "CHARGED" and o.txn_detail.gateway == "RAZORPAY"
     breakup = o.txn_detail.txn_amount_breakup
     assert [(b.name, b.amount, b.sno, b.method) for b in breakup] == [("BASE", Decimal("1499"), 1, "ADD")]
@@ -49,7 +52,11 @@ def check_order_status_refund_succeeded() -> None:
     assert (o.amount_refunded, o.maximum_eligible_refund_amount) == (Decimal("499"), Decimal("1000"))
     (refund,) = o.refunds
     assert (refund.unique_request_id, refund.status, refund.amount, refund.sent_to_gateway) == (
-        "RFD-A17-0001", "SUCCESS", Decimal("499"), True)
+        "RFD-A17-0001",
+        "SUCCESS",
+        Decimal("499"),
+        True,
+    )
     assert refund.pg_processed_at == datetime(2024, 6, 12, 8, 17, 40, tzinfo=UTC)
     assert refund.metadata == {"speed_requested": "normal", "speed_processed": "normal"}
     assert RefundStatus.lookup(refund.status) is RefundStatus.SUCCESS
@@ -61,7 +68,10 @@ def check_order_status_split_payment_txn_list() -> None:
     card_leg, reward_leg = o.txn_list
     assert (card_leg.payment_method_type, card_leg.effective_amount) == ("CARD", Decimal("900"))
     assert (reward_leg.payment_method_type, reward_leg.payment_method, reward_leg.effective_amount) == (
-        "REWARD", "LOYLTYREWARDZ", Decimal("300"))
+        "REWARD",
+        "LOYLTYREWARDZ",
+        Decimal("300"),
+    )
     assert reward_leg.card is None and reward_leg.gateway_id == 273
     assert [t.txn_amount for t in o.transaction_details()] == [Decimal("900"), Decimal("300")]
     assert sum(t.effective_amount for t in o.txn_list) == o.amount
@@ -72,7 +82,9 @@ def check_order_status_split_settlement() -> None:
     split = o.split_settlement_response
     assert split is not None and split.split_applied is True
     assert [(d.sub_vendor_id, d.amount, d.merchant_commission) for d in split.split_details] == [
-        ("vendor_north_01", Decimal("600"), Decimal("30")), ("vendor_south_07", Decimal("300"), Decimal("15"))]
+        ("vendor_north_01", Decimal("600"), Decimal("30")),
+        ("vendor_south_07", Decimal("300"), Decimal("15")),
+    ]
     assert sum(d.amount for d in split.split_details) == o.amount
 
 
@@ -84,12 +96,18 @@ def check_order_status_with_offers() -> None:
     (benefit,) = offer.benefits
     assert (benefit.type, benefit.amount) == ("DISCOUNT", Decimal("200"))
     assert benefit.calculation_info is not None
-    assert (benefit.calculation_info.calculation_rule, benefit.calculation_info.value,
-            benefit.calculation_info.max_amount) == ("PERCENTAGE", Decimal("10"), Decimal("250"))
+    assert (
+        benefit.calculation_info.calculation_rule,
+        benefit.calculation_info.value,
+        benefit.calculation_info.max_amount,
+    ) == ("PERCENTAGE", Decimal("10"), Decimal("250"))
     assert o.txn_detail is not None and o.txn_detail.offer_deduction_amount == Decimal("200")
     breakup = o.txn_detail.txn_amount_breakup
     assert [(b.name, b.method, b.desc) for b in breakup] == [
-        ("BASE", "ADD", None), ("ADD_ON", "ADD", "GiftWrap"), ("OFFER", "SUB", None)]
+        ("BASE", "ADD", None),
+        ("ADD_ON", "ADD", "GiftWrap"),
+        ("OFFER", "SUB", None),
+    ]
     signed = sum(b.amount if b.method == "ADD" else -b.amount for b in breakup)
     assert signed == o.effective_amount
 
@@ -98,7 +116,9 @@ def check_order_status_with_refunds() -> None:
     o = order("order_status_with_refunds.json")
     assert o.amount_refunded == Decimal("1500") and o.refunded is False
     assert [(r.unique_request_id, r.status) for r in o.refunds] == [
-        ("RFD-B42-0001", "SUCCESS"), ("RFD-B42-0002", "PENDING")]
+        ("RFD-B42-0001", "SUCCESS"),
+        ("RFD-B42-0002", "PENDING"),
+    ]
     pending = o.find_refund("RFD-B42-0002")
     assert pending is not None and pending.id is None and pending.ref is None and pending.sent_to_gateway is False
     assert pending.expected_refund_credit_time == datetime(2024, 6, 19, 6, tzinfo=UTC)
@@ -117,19 +137,29 @@ def check_fulfillment_sync_response() -> None:
     assert (r.status, r.order_id) == ("SUCCESS", "ORD2406A17")
     (command,) = r.commands
     assert (command.command, command.status, command.metadata) == (
-        "NO_ACTION", "SUCCESS", "courier=BlueDart;awb=77812345601")
+        "NO_ACTION",
+        "SUCCESS",
+        "courier=BlueDart;awb=77812345601",
+    )
     assert command.date_created == datetime(2024, 6, 11, 15, 42, 12, tzinfo=UTC)
     assert r.unknown_fields() == []
 
 
 def check_payout_order_status_fulfillment() -> None:
     p = PayoutOrder.parse(example("payout_order_status_fulfillment.json"))
-    assert (p.order_id, p.type, p.status, p.amount) == ("PO2406X0019", "FULFILL_ONLY", "FULFILLMENTS_SUCCESSFUL",
-                                                        Decimal("750"))
+    assert (p.order_id, p.type, p.status, p.amount) == (
+        "PO2406X0019",
+        "FULFILL_ONLY",
+        "FULFILLMENTS_SUCCESSFUL",
+        Decimal("750"),
+    )
     assert p.payments == [] and p.refunds == []
     (fulfillment,) = p.fulfillments
     assert (fulfillment.status, fulfillment.amount, fulfillment.preferred_method_list) == (
-        "SUCCESS", Decimal("750"), ["YESBANK_IMPS"])
+        "SUCCESS",
+        Decimal("750"),
+        ["YESBANK_IMPS"],
+    )
     beneficiary = fulfillment.beneficiary_details
     assert beneficiary is not None and beneficiary.type == "ACCOUNT_IFSC"
     assert beneficiary.details is not None and beneficiary.details.ifsc == "HDFC0000123"
@@ -144,7 +174,10 @@ def check_payout_order_status_payment() -> None:
     p = PayoutOrder.parse(example("payout_order_status_payment.json"))
     (payment,) = p.payments
     assert (payment.amount, payment.payment_method_type, payment.txn_id) == (
-        Decimal("1200"), "UPI", "payout_merchant-PO2406P0042-1")
+        Decimal("1200"),
+        "UPI",
+        "payout_merchant-PO2406P0042-1",
+    )
     # The constructed example says CHARGED; the v3.2 page documents SUCCESS/PENDING/FAILURE/MANUAL_REVIEW.
     assert [(u.path, u.value) for u in p.unknown_values()] == [("payments[0].status", "CHARGED")]
 
@@ -152,8 +185,7 @@ def check_payout_order_status_payment() -> None:
 def check_payout_order_status_refund() -> None:
     p = PayoutOrder.parse(example("payout_order_status_refund.json"))
     (refund,) = p.refunds
-    assert (refund.unique_request_id, refund.status, refund.amount) == ("PO2406P0042-rf1", "SUCCESS",
-                                                                        Decimal("1200"))
+    assert (refund.unique_request_id, refund.status, refund.amount) == ("PO2406P0042-rf1", "SUCCESS", Decimal("1200"))
     assert p.status == "FULFILLMENTS_FAILURE" and p.unknown_values() == []
 
 
@@ -182,8 +214,12 @@ def check_webhook_order_failed() -> None:
     event = webhook("webhook_order_failed.json")
     assert event.event_name == "ORDER_FAILED" and event.content.order is not None
     o = event.content.order
-    assert (o.status, o.status_id, o.bank_error_message, o.is_paid) == ("AUTHORIZATION_FAILED", 27, "Do not honour",
-                                                                         False)
+    assert (o.status, o.status_id, o.bank_error_message, o.is_paid) == (
+        "AUTHORIZATION_FAILED",
+        27,
+        "Do not honour",
+        False,
+    )
     assert describe(OrderStatus, o.status) == "Customer authenticated, but the bank declined"
 
 
@@ -228,14 +264,20 @@ def check_fulfillment_sync_split_request() -> None:
     request = FulfillmentRequest.model_validate(form)
     assert request.split_settlement_details is not None
     assert [(s.sub_mid, s.amount) for s in request.split_settlement_details.vendor.split] == [
-        ("vendor_north_01", Decimal("500")), ("vendor_south_07", Decimal("300"))]
+        ("vendor_north_01", Decimal("500")),
+        ("vendor_south_07", Decimal("300")),
+    ]
     assert request.encode() == example_text("fulfillment_sync_split_request.form.txt")
 
 
 def check_txn_refund_request() -> None:
     request = TxnRefundRequest.model_validate(example("txn_refund_request.json"))
-    assert request.to_form() == {"unique_request_id": "RFD-A17-0002", "amount": "250.00",
-                                 "txn_id": "acme_retail-ORD2406A17-1", "refund_type": "STANDARD"}
+    assert request.to_form() == {
+        "unique_request_id": "RFD-A17-0002",
+        "amount": "250.00",
+        "txn_id": "acme_retail-ORD2406A17-1",
+        "refund_type": "STANDARD",
+    }
 
 
 def error_for(name: str, http_status: int) -> errors.JuspayError:

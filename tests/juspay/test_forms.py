@@ -4,8 +4,9 @@ from dashboard.juspay.forms import FulfillmentRequest
 
 
 def test_a_command_juspay_added_later_goes_out_as_given():
-    form = FulfillmentRequest(fulfillment_status="SUCCESS", fulfillment_command="RELEASE_HOLD",
-                              fulfillment_id="F-1").to_form()
+    form = FulfillmentRequest(
+        fulfillment_status="SUCCESS", fulfillment_command="RELEASE_HOLD", fulfillment_id="F-1"
+    ).to_form()
     assert form["fulfillment_command"] == "RELEASE_HOLD" and form["fulfillment_status"] == "SUCCESS"
 
 

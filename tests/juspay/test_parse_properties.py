@@ -15,18 +15,34 @@ from dashboard.juspay.types_order import Card, Order, PaymentGatewayResponse, Tx
 
 from .examples import example
 
-BASES = [example(name) for name in (
-    "order_status_charged.json", "order_status_with_refunds.json", "order_status_with_offers.json",
-    "order_status_split_payment_txn_list.json", "order_status_split_settlement.json")]
+BASES = [
+    example(name)
+    for name in (
+        "order_status_charged.json",
+        "order_status_with_refunds.json",
+        "order_status_with_offers.json",
+        "order_status_split_payment_txn_list.json",
+        "order_status_split_settlement.json",
+    )
+]
 
 PROPERTY_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30)
-           | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12)
-           | st.sampled_from(["", "true", "false", "1551", "-1", "NaN", "2024-06-11T09:14:05Z", "FILTERED", "[]",
-                              "{}", "1e999", "12,5"]))
-json_values = st.recursive(scalars, lambda children: st.lists(children, max_size=3)
-                           | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=10)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=12)
+    | st.sampled_from(
+        ["", "true", "false", "1551", "-1", "NaN", "2024-06-11T09:14:05Z", "FILTERED", "[]", "{}", "1e999", "12,5"]
+    )
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=10,
+)
 
 
 def paths(value: Any, prefix: tuple = ()) -> list[tuple]:
@@ -112,12 +128,12 @@ def test_any_body_text_parses_or_raises_our_parse_error(body):
 
 BLOCKS = {"": Order, "txn_detail": TxnDetail, "payment_gateway_response": PaymentGatewayResponse, "card": Card}
 field_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=3, max_size=15).filter(
-    lambda name: name not in Order.model_fields)
+    lambda name: name not in Order.model_fields
+)
 
 
 @PROPERTY_SETTINGS
-@given(base=st.sampled_from(BASES), key=field_names, value=json_values,
-       where=st.sampled_from(sorted(BLOCKS)))
+@given(base=st.sampled_from(BASES), key=field_names, value=json_values, where=st.sampled_from(sorted(BLOCKS)))
 def test_unknown_fields_are_kept_and_flagged(base, key, value, where):
     document = copy.deepcopy(base)
     target = document if not where else document.get(where)
@@ -136,8 +152,10 @@ new_values = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=2, max_siz
 
 
 @PROPERTY_SETTINGS
-@given(status=new_values.filter(lambda v: not OrderStatus.known(v)),
-       refund_status=new_values.filter(lambda v: not RefundStatus.known(v)))
+@given(
+    status=new_values.filter(lambda v: not OrderStatus.known(v)),
+    refund_status=new_values.filter(lambda v: not RefundStatus.known(v)),
+)
 def test_unknown_enum_values_are_kept_and_flagged(status, refund_status):
     document = copy.deepcopy(example("order_status_with_refunds.json"))
     document["status"] = status
@@ -149,12 +167,21 @@ def test_unknown_enum_values_are_kept_and_flagged(status, refund_status):
 
 
 @PROPERTY_SETTINGS
-@given(amount=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
-       refunded=st.booleans(), status_id=st.sampled_from([s.status_id for s in OrderStatus if s.status_id]))
+@given(
+    amount=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
+    refunded=st.booleans(),
+    status_id=st.sampled_from([s.status_id for s in OrderStatus if s.status_id]),
+)
 def test_numbers_and_booleans_sent_as_strings_are_coerced(amount, refunded, status_id):
     document = copy.deepcopy(example("order_status_with_refunds.json"))
-    document.update({"amount": str(amount), "refunded": "true" if refunded else "false",
-                     "status_id": str(status_id), "gateway_id": "19"})
+    document.update(
+        {
+            "amount": str(amount),
+            "refunded": "true" if refunded else "false",
+            "status_id": str(status_id),
+            "gateway_id": "19",
+        }
+    )
     document["refunds"][0].update({"amount": str(amount), "sent_to_gateway": "true" if refunded else "false"})
     document["txn_detail"]["express_checkout"] = "false"
     order = Order.parse(document)
@@ -167,11 +194,20 @@ def test_numbers_and_booleans_sent_as_strings_are_coerced(amount, refunded, stat
 
 def test_the_older_replay_of_a_refund_manual_review_payload_with_string_numbers():
     """The REFUND_MANUAL_REVIEW_NEEDED sample carries "1551", "true", "21" (API.md §0.5)."""
-    document = {**example("order_status_with_refunds.json"), "amount": "1551", "status_id": "21",
-                "refunded": "true", "amount_refunded": "1551"}
+    document = {
+        **example("order_status_with_refunds.json"),
+        "amount": "1551",
+        "status_id": "21",
+        "refunded": "true",
+        "amount_refunded": "1551",
+    }
     order = Order.parse(document)
     assert (order.amount, order.status_id, order.refunded, order.amount_refunded) == (
-        Decimal("1551"), 21, True, Decimal("1551"))
+        Decimal("1551"),
+        21,
+        True,
+        Decimal("1551"),
+    )
 
 
 def test_floats_become_the_decimal_of_their_shortest_text():
@@ -187,19 +223,23 @@ def test_absent_optional_blocks_are_fine():
 
 
 def test_naive_timestamps_are_read_as_utc_and_blank_ones_as_unset():
-    order = Order.parse({"order_id": "ORD1", "status": "NEW", "date_created": "2024-07-08T16:30:33",
-                         "last_updated": ""})
+    order = Order.parse(
+        {"order_id": "ORD1", "status": "NEW", "date_created": "2024-07-08T16:30:33", "last_updated": ""}
+    )
     assert order.date_created is not None and order.date_created.utcoffset().total_seconds() == 0
     assert order.last_updated is None
 
 
 def test_amount_breakup_as_a_json_string_with_the_older_value_key():
-    breakup = ('[{"name":"BASE","value":9000,"sno":1,"method":"ADD"},'
-               '{"name":"OFFER","value":500,"sno":4,"method":"SUB"}]')
+    breakup = (
+        '[{"name":"BASE","value":9000,"sno":1,"method":"ADD"},{"name":"OFFER","value":500,"sno":4,"method":"SUB"}]'
+    )
     order = Order.parse({"order_id": "O", "status": "CHARGED", "txn_detail": {"txn_amount_breakup": breakup}})
     assert order.txn_detail is not None
     assert [(b.name, b.amount, b.method) for b in order.txn_detail.txn_amount_breakup] == [
-        ("BASE", Decimal("9000"), "ADD"), ("OFFER", Decimal("500"), "SUB")]
+        ("BASE", Decimal("9000"), "ADD"),
+        ("OFFER", Decimal("500"), "SUB"),
+    ]
     assert order.unknown_fields() == []
 
 

@@ -57,10 +57,18 @@ class Script:
     delays: list[float] = field(default_factory=list)
 
 
-def run(script: Script, *, check_first: bool = False,
-        confirm: Callable[[errors.JuspayDuplicateRequest], Any] | None = None) -> tuple[Any, Resolution]:
-    plan: PostPlan[Any] = PostPlan(POLICY, operation="refund", order_id="ORD1", key="RFD1", check_first=check_first,
-                                   confirm_duplicate=confirm, rng=random.Random(7))
+def run(
+    script: Script, *, check_first: bool = False, confirm: Callable[[errors.JuspayDuplicateRequest], Any] | None = None
+) -> tuple[Any, Resolution]:
+    plan: PostPlan[Any] = PostPlan(
+        POLICY,
+        operation="refund",
+        order_id="ORD1",
+        key="RFD1",
+        check_first=check_first,
+        confirm_duplicate=confirm,
+        rng=random.Random(7),
+    )
     step = plan.start()
     for _ in range(50):
         if isinstance(step, Send):
@@ -92,9 +100,15 @@ def test_lost_answer_found_in_order_status_is_not_sent_again():
     assert script.trace == ["send", "check"]
 
 
-@pytest.mark.parametrize("lost", [timeout, lambda: http(500), lambda: http(502),
-                                  lambda: transport_failure(httpx.RemoteProtocolError("dropped"), timeout=1.0,
-                                                            sent_request_id="r")])
+@pytest.mark.parametrize(
+    "lost",
+    [
+        timeout,
+        lambda: http(500),
+        lambda: http(502),
+        lambda: transport_failure(httpx.RemoteProtocolError("dropped"), timeout=1.0, sent_request_id="r"),
+    ],
+)
 def test_every_unknown_outcome_is_checked_before_anything_else(lost):
     script = Script(sends=[lost()], checks=[DONE])
     assert run(script) == (DONE, Resolution.FOUND_ON_CHECK)

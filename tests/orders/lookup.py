@@ -13,8 +13,15 @@ def days_ago(days: float) -> str:
     return (timezone.now() - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def cached_payout(merchant, order_id: str, *, fulfilment_status: str = "SUCCESS", fulfilments: int = 1,
-                  payout_order_id: str | None = None, **changes):
+def cached_payout(
+    merchant,
+    order_id: str,
+    *,
+    fulfilment_status: str = "SUCCESS",
+    fulfilments: int = 1,
+    payout_order_id: str | None = None,
+    **changes,
+):
     """A payout order linked to the cached order `order_id` (through udf1), built by the real sync code."""
     from dashboard.juspay.types_payout import PayoutOrder
     from orders.models import SyncSource
@@ -32,11 +39,22 @@ def cached_payout(merchant, order_id: str, *, fulfilment_status: str = "SUCCESS"
         item["transactions"][0]["gatewayRefId"] = f"UTR{n + 1:04d}{order_id}"
         item["transactions"][0]["status"] = fulfilment_status
         data["fulfillments"].append(item)
-    return apply_payout_order(merchant, PayoutOrder.parse(data), source=SyncSource.JUSPAY_POLL,
-                              fetched_at=timezone.now()).obj
+    return apply_payout_order(
+        merchant, PayoutOrder.parse(data), source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now()
+    ).obj
 
 
 def refunds(n: int, *, status: str = "SUCCESS", amount: float = 10.0) -> list[dict]:
-    return [{"id": f"rf_{i}", "unique_request_id": f"RFD-{i:04d}", "ref": f"r{i}", "amount": amount,
-             "status": status, "sent_to_gateway": status != "PENDING", "refund_type": "STANDARD",
-             "created": "2024-06-12T10:00:00Z"} for i in range(n)]
+    return [
+        {
+            "id": f"rf_{i}",
+            "unique_request_id": f"RFD-{i:04d}",
+            "ref": f"r{i}",
+            "amount": amount,
+            "status": status,
+            "sent_to_gateway": status != "PENDING",
+            "refund_type": "STANDARD",
+            "created": "2024-06-12T10:00:00Z",
+        }
+        for i in range(n)
+    ]

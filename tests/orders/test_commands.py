@@ -49,8 +49,7 @@ def test_import_payout_orders_from_a_plain_list(sim_merchant, juspay_sim, tmp_pa
 
 
 def test_sync_orders_open_resyncs_only_open_orders(sim_merchant, juspay_sim):
-    open_id = juspay_sim.create_order(amount=90, status="PENDING_VBV", resolve_to="CHARGED",
-                                      resolve_after_seconds=60)
+    open_id = juspay_sim.create_order(amount=90, status="PENDING_VBV", resolve_to="CHARGED", resolve_after_seconds=60)
     done_id = juspay_sim.create_order(amount=95, status="CHARGED")
     run("sync_order", open_id)
     run("sync_order", done_id)

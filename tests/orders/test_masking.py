@@ -66,10 +66,15 @@ def test_no_card_block_means_no_rows():
 
 
 def test_beneficiary_masks_account_name_and_upi_id():
-    bank = {"type": "ACCOUNT_IFSC", "details": {"name": "Sunil Patil", "account": "001234567890123",
-                                                 "ifsc": "HDFC0000123"}}
+    bank = {
+        "type": "ACCOUNT_IFSC",
+        "details": {"name": "Sunil Patil", "account": "001234567890123", "ifsc": "HDFC0000123"},
+    }
     assert dict(masking.beneficiary(bank, unmasked=False)) == {
-        "Name": "S••• P•••", "Account": "•••• 0123", "IFSC": "HDFC0000123"}
+        "Name": "S••• P•••",
+        "Account": "•••• 0123",
+        "IFSC": "HDFC0000123",
+    }
     assert dict(masking.beneficiary(bank, unmasked=True))["Account"] == "001234567890123"
     upi = {"type": "UPI_ID", "details": {"name": "Asha K", "vpa": "asha.k@okhdfc"}}
     assert dict(masking.beneficiary(upi, unmasked=False))["UPI id"] == "a•••@okhdfc"

@@ -79,8 +79,9 @@ def test_a_missing_order_offers_a_live_lookup(client_as, db):
 
 def test_an_order_id_two_merchants_share_asks_which_one(client_as, cached_order, merchant):
     first = cached_order("order_status_charged.json")
-    other = Merchant.objects.create(code="second", name="Second shop", base_url="http://127.0.0.1:9", api_key="k",
-                                    merchant_id="second")
+    other = Merchant.objects.create(
+        code="second", name="Second shop", base_url="http://127.0.0.1:9", api_key="k", merchant_id="second"
+    )
     first.pk, first.merchant = None, other
     first.save()
     client = client_as("Support")
@@ -111,16 +112,26 @@ def test_payment_section_shows_txn_gateway_response_breakup_and_a_masked_card(cl
 
 def test_payment_section_reads_both_breakup_encodings(client_as, cached_order):
     data = example("order_status_with_offers.json")
-    legacy = dict(data["txn_detail"], txn_amount_breakup='[{"name":"BASE","value":9000,"sno":1,"method":"ADD"},'
-                                                         '{"name":"OFFER","value":500,"sno":2,"method":"SUB"}]')
+    legacy = dict(
+        data["txn_detail"],
+        txn_amount_breakup='[{"name":"BASE","value":9000,"sno":1,"method":"ADD"},'
+        '{"name":"OFFER","value":500,"sno":2,"method":"SUB"}]',
+    )
     offer_order = cached_order("order_status_with_offers.json", txn_detail=legacy)
     page = text(section(client_as("Support"), offer_order, "payment"))
     assert "9000.00" in page and "OFFER Offer discount" in page and "−500.00" in page
 
 
 def test_payment_section_without_a_transaction_says_so(client_as, cached_order):
-    new = cached_order("order_status_charged.json", status="NEW", status_id=10, txn_id="", txn_detail=None,
-                       payment_gateway_response=None, card=None)
+    new = cached_order(
+        "order_status_charged.json",
+        status="NEW",
+        status_id=10,
+        txn_id="",
+        txn_detail=None,
+        payment_gateway_response=None,
+        card=None,
+    )
     page = text(section(client_as("Support"), new, "payment"))
     assert "No transaction yet" in page
 
@@ -193,14 +204,27 @@ def test_timeline_merges_kinds_with_source_and_actor_and_filters(client_as, orde
     cached_payout(merchant, order.order_id)
     agent = make_user("Support", username="asha")
     events.refresh_requested(order, actor=agent).save()
-    TimelineEvent.objects.create(order=order, kind="action.refund_raised", source=SyncSource.DASHBOARD, actor=agent,
-                                 at=timezone.now(), data={"request_id": 17, "amount": "100.00"})
-    events._event("order.status_changed", source=SyncSource.WEBHOOK, order=order,
-                  **{"from": "PENDING_VBV", "to": "CHARGED"}).save()
+    TimelineEvent.objects.create(
+        order=order,
+        kind="action.refund_raised",
+        source=SyncSource.DASHBOARD,
+        actor=agent,
+        at=timezone.now(),
+        data={"request_id": 17, "amount": "100.00"},
+    )
+    events._event(
+        "order.status_changed", source=SyncSource.WEBHOOK, order=order, **{"from": "PENDING_VBV", "to": "CHARGED"}
+    ).save()
     client = client_as("Support")
     page = text(section(client, order, "timeline"))
-    for label in ("Order first seen", "Refund raised", "Payout order first seen", "Fulfilment created",
-                  "Refresh asked for", "Order status changed"):
+    for label in (
+        "Order first seen",
+        "Refund raised",
+        "Payout order first seen",
+        "Fulfilment created",
+        "Refresh asked for",
+        "Order status changed",
+    ):
         assert label in page
     assert "PENDING_VBV → CHARGED" in page and "Webhook" in page and "Dashboard · asha" in page
     assert "action.refund_raised unknown kind 17" in page and "amount: 100.00" in page  # a kind not in KINDS

@@ -20,8 +20,9 @@ def exports_dir(settings, tmp_path):
 def orders(cached_order):
     cached_order("order_status_charged.json", order_id="EXP1", date_created=days_ago(1))
     cached_order("order_status_with_refunds.json", order_id="EXP2", date_created=days_ago(2))
-    cached_order("order_status_with_offers.json", order_id="EXP3", date_created=days_ago(3),
-                 customer_id="=HYPERLINK(\"http://x\")")
+    cached_order(
+        "order_status_with_offers.json", order_id="EXP3", date_created=days_ago(3), customer_id='=HYPERLINK("http://x")'
+    )
     cached_order("order_status_charged.json", order_id="EXP-OLD", date_created=days_ago(30))
 
 
@@ -43,14 +44,16 @@ def test_the_csv_holds_exactly_the_filtered_rows_masked(client_as, orders):
 
 def test_export_follows_the_search_and_the_wider_window(client_as, orders):
     client = client_as("Support")
-    assert [r["order_id"] for r in rows(b"".join(client.get("/orders/export.csv", {"q": "EXP-OLD"})
-                                                 .streaming_content))] == ["EXP-OLD"]
+    assert [
+        r["order_id"] for r in rows(b"".join(client.get("/orders/export.csv", {"q": "EXP-OLD"}).streaming_content))
+    ] == ["EXP-OLD"]
     everything = rows(b"".join(client.get("/orders/export.csv", {"period": "all"}).streaming_content))
     assert len(everything) == 4
 
 
-def test_a_large_export_runs_in_the_background_for_its_owner_only(client_as, orders, settings, make_user, client,
-                                                                 monkeypatch, django_capture_on_commit_callbacks):
+def test_a_large_export_runs_in_the_background_for_its_owner_only(
+    client_as, orders, settings, make_user, client, monkeypatch, django_capture_on_commit_callbacks
+):
     from orders.tasks import export_orders
 
     settings.ORDERS_EXPORT_INLINE_MAX = 2

@@ -38,18 +38,21 @@ def test_default_window_is_the_last_seven_days_and_can_be_widened(client_as, ord
     assert order_ids(client.get(URL, {"period": "30"})) == ["NEW1", "REF1", "OFF1", "SPL1"]
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"status": "charged"}, ["NEW1", "REF1", "OFF1", "SPL1", "OLD1"]),
-    ({"status": "PENDING_VBV"}, []),
-    ({"refund_state": "pending"}, ["REF1"]),
-    ({"payment_method_type": "UPI"}, ["REF1"]),
-    ({"gateway": "razorpay"}, ["NEW1", "OFF1", "SPL1", "OLD1"]),
-    ({"merchant": "default"}, ["NEW1", "REF1", "OFF1", "SPL1", "OLD1"]),
-    ({"split_applied": "true"}, ["SPL1"]),
-    ({"split_applied": "false"}, []),
-    ({"offer_code": "hdfcfest10"}, ["OFF1"]),
-    ({"fulfilment_state": "none"}, ["NEW1", "REF1", "OFF1", "SPL1", "OLD1"]),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "charged"}, ["NEW1", "REF1", "OFF1", "SPL1", "OLD1"]),
+        ({"status": "PENDING_VBV"}, []),
+        ({"refund_state": "pending"}, ["REF1"]),
+        ({"payment_method_type": "UPI"}, ["REF1"]),
+        ({"gateway": "razorpay"}, ["NEW1", "OFF1", "SPL1", "OLD1"]),
+        ({"merchant": "default"}, ["NEW1", "REF1", "OFF1", "SPL1", "OLD1"]),
+        ({"split_applied": "true"}, ["SPL1"]),
+        ({"split_applied": "false"}, []),
+        ({"offer_code": "hdfcfest10"}, ["OFF1"]),
+        ({"fulfilment_state": "none"}, ["NEW1", "REF1", "OFF1", "SPL1", "OLD1"]),
+    ],
+)
 def test_each_filter_selects_its_orders(client_as, orders, params, expected):
     response = client_as("Support").get(URL, {"period": "all", **params})
     assert response.status_code == 200

@@ -20,18 +20,25 @@ def found(query):
     return [h.order.order_id for h in search.search(query).hits]
 
 
-@pytest.mark.parametrize("clue", [
-    REFUNDS["order_id"],                                   # order id
-    REFUNDS["order_id"].lower(),                           # typed in lower case
-    REFUNDS["customer_id"],                                # customer id
-    REFUNDS["customer_email"], "Rahul.Verma@Example.com",  # email, any case
-    REFUNDS["customer_phone"], "+91 98123 45670", "09812345670",  # phone, as people write it
-    REFUNDS["txn_id"], REFUNDS["txn_uuid"],                # txn id and uuid
-    REFUNDS["payment_gateway_response"]["rrn"],            # RRN
-    REFUNDS["payment_gateway_response"]["epg_txn_id"],     # gateway txn id
-    REFUNDS["refunds"][1]["unique_request_id"],            # a refund's request id
-    REFUNDS["id"],                                         # Juspay's own order id
-])
+@pytest.mark.parametrize(
+    "clue",
+    [
+        REFUNDS["order_id"],  # order id
+        REFUNDS["order_id"].lower(),  # typed in lower case
+        REFUNDS["customer_id"],  # customer id
+        REFUNDS["customer_email"],
+        "Rahul.Verma@Example.com",  # email, any case
+        REFUNDS["customer_phone"],
+        "+91 98123 45670",
+        "09812345670",  # phone, as people write it
+        REFUNDS["txn_id"],
+        REFUNDS["txn_uuid"],  # txn id and uuid
+        REFUNDS["payment_gateway_response"]["rrn"],  # RRN
+        REFUNDS["payment_gateway_response"]["epg_txn_id"],  # gateway txn id
+        REFUNDS["refunds"][1]["unique_request_id"],  # a refund's request id
+        REFUNDS["id"],  # Juspay's own order id
+    ],
+)
 def test_every_clue_finds_the_order_exactly(order, clue):
     result = search.search(clue)
     assert [h.order.pk for h in result.hits] == [order.pk]
@@ -53,8 +60,7 @@ def test_a_payout_not_linked_to_any_order_is_still_reported(merchant):
 
 def test_exact_matches_come_before_prefix_matches(cached_order):
     cached_order("order_status_charged.json", order_id="ABC1234", customer_email="x@y.in", date_created=days_ago(1))
-    cached_order("order_status_charged.json", order_id="ABC12345", customer_email="z@y.in",
-                 date_created=days_ago(0.5))
+    cached_order("order_status_charged.json", order_id="ABC12345", customer_email="z@y.in", date_created=days_ago(0.5))
     result = search.search("ABC1234")
     assert [(h.order.order_id, h.exact) for h in result.hits] == [("ABC1234", True), ("ABC12345", False)]
     assert result.hits[1].reasons == ["order id starts with"]
@@ -94,8 +100,13 @@ def test_query_count_does_not_grow_with_the_number_of_matches(cached_order, merc
     cached_order("order_status_charged.json", order_id="ONE1", customer_id="cust_many", date_created=days_ago(1))
     one = count("cust_many")
     for n in range(2, 12):
-        cached_order("order_status_charged.json", order_id=f"MANY{n}", customer_id="cust_many",
-                     txn_id=f"t{n}", date_created=days_ago(n))
+        cached_order(
+            "order_status_charged.json",
+            order_id=f"MANY{n}",
+            customer_id="cust_many",
+            txn_id=f"t{n}",
+            date_created=days_ago(n),
+        )
     result = search.search("cust_many")
     assert len(result.hits) == 11
     assert count("cust_many") == one

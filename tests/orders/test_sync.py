@@ -45,8 +45,15 @@ def test_a_status_change_and_a_new_refund_each_write_one_event(merchant, answer)
     first = answer("order_status_charged.json", status="PENDING_VBV", status_id=23)
     apply(merchant, first)
     data = example("order_status_charged.json")
-    refund = {"id": "rf_1", "unique_request_id": "RFD-1", "ref": "r1", "amount": 100, "status": "PENDING",
-              "sent_to_gateway": False, "created": "2024-06-12T10:00:00Z"}
+    refund = {
+        "id": "rf_1",
+        "unique_request_id": "RFD-1",
+        "ref": "r1",
+        "amount": 100,
+        "status": "PENDING",
+        "sent_to_gateway": False,
+        "created": "2024-06-12T10:00:00Z",
+    }
     result = apply(merchant, answer("order_status_charged.json", refunds=[refund]))
     assert [e.kind for e in result.events] == ["order.status_changed", "refund.created"]
     assert result.events[0].data == {"from": "PENDING_VBV", "to": data["status"]}
@@ -91,8 +98,19 @@ def test_split_settlement_and_offers_are_cached(merchant, answer):
 def _snapshot(order_id: str) -> dict:
     order = Order.objects.get(order_id=order_id)
     return {
-        "order": {f: getattr(order, f) for f in ("status", "amount", "refund_state", "is_open", "split_applied",
-                                                  "email_normalized", "raw", "unknown")},
+        "order": {
+            f: getattr(order, f)
+            for f in (
+                "status",
+                "amount",
+                "refund_state",
+                "is_open",
+                "split_applied",
+                "email_normalized",
+                "raw",
+                "unknown",
+            )
+        },
         "refunds": sorted(order.refunds.values_list("unique_request_id", "status", "amount")),
         "txns": sorted(order.transactions.values_list("txn_id", "status", "rrn")),
         "offers": sorted(order.offers.values_list("offer_id", "status")),
@@ -104,12 +122,19 @@ def _snapshot(order_id: str) -> dict:
 def test_bulk_creation_caches_exactly_what_one_by_one_sync_does(merchant, answer):
     from orders.sync import create_orders
 
-    names = ["order_status_with_refunds.json", "order_status_with_offers.json",
-             "order_status_split_settlement.json", "order_status_split_payment_txn_list.json"]
+    names = [
+        "order_status_with_refunds.json",
+        "order_status_with_offers.json",
+        "order_status_split_settlement.json",
+        "order_status_split_payment_txn_list.json",
+    ]
     for n, name in enumerate(names):
         apply(merchant, answer(name, order_id=f"ONE{n}"), source=SyncSource.IMPORT)
-    events = create_orders(merchant, [(answer(name, order_id=f"BULK{n}"), timezone.now())
-                                      for n, name in enumerate(names)], source=SyncSource.IMPORT)
+    events = create_orders(
+        merchant,
+        [(answer(name, order_id=f"BULK{n}"), timezone.now()) for n, name in enumerate(names)],
+        source=SyncSource.IMPORT,
+    )
     for n, name in enumerate(names):
         one, bulk = _snapshot(f"ONE{n}"), _snapshot(f"BULK{n}")
         one["order"]["raw"].pop("order_id"), bulk["order"]["raw"].pop("order_id")
@@ -123,8 +148,9 @@ def test_bulk_sync_sorts_answers_into_unchanged_changed_and_new(merchant, answer
     apply(merchant, answer("order_status_charged.json", order_id="SAME1"))
     apply(merchant, answer("order_status_charged.json", order_id="MOVED1", status="PENDING_VBV"))
     now = timezone.now()
-    changed, new = mark_unchanged(merchant, [(answer("order_status_charged.json", order_id=i), now)
-                                             for i in ("SAME1", "MOVED1", "NEW1")])
+    changed, new = mark_unchanged(
+        merchant, [(answer("order_status_charged.json", order_id=i), now) for i in ("SAME1", "MOVED1", "NEW1")]
+    )
     assert [p.order_id for p, _ in changed] == ["MOVED1"] and [p.order_id for p, _ in new] == ["NEW1"]
     assert Order.objects.get(order_id="SAME1").last_fetch_started_at == now
     assert Order.objects.get(order_id="MOVED1").status == "PENDING_VBV"  # left for apply_order
@@ -138,6 +164,9 @@ def test_bulk_creation_inserts_nothing_when_one_order_already_exists(merchant, a
 
     apply(merchant, answer("order_status_charged.json", order_id="TAKEN1"))
     with pytest.raises(IntegrityError):
-        create_orders(merchant, [(answer("order_status_charged.json", order_id=i), timezone.now())
-                                 for i in ("FRESH1", "TAKEN1")], source=SyncSource.IMPORT)
+        create_orders(
+            merchant,
+            [(answer("order_status_charged.json", order_id=i), timezone.now()) for i in ("FRESH1", "TAKEN1")],
+            source=SyncSource.IMPORT,
+        )
     assert not Order.objects.filter(order_id="FRESH1").exists()

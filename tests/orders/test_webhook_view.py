@@ -63,15 +63,27 @@ def test_bad_credentials_are_refused_and_nothing_is_stored(client, merchant, aut
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("body", "reason"), [
-    (b"{not json", "not JSON"),
-    ([1, 2], "not a JSON object"),
-    ({"hello": "world"}, "neither event_name nor label"),
-    ({"event_name": "ORDER_SUCCEEDED", "content": {"order": {"order_id": "X1", "status": "CHARGED"}}}, "no event id"),
-    ({"id": "evt_V2_1", "event_name": "ORDER_SUCCEEDED", "content": {}}, "names no order"),
-    ({"id": "evt_V2_2", "event_name": "ORDER_SUCCEEDED", "content": {"order": {"order_id": "X", "amount": "lots",
-                                                                             "status": "CHARGED"}}}, "does not fit"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"{not json", "not JSON"),
+        ([1, 2], "not a JSON object"),
+        ({"hello": "world"}, "neither event_name nor label"),
+        (
+            {"event_name": "ORDER_SUCCEEDED", "content": {"order": {"order_id": "X1", "status": "CHARGED"}}},
+            "no event id",
+        ),
+        ({"id": "evt_V2_1", "event_name": "ORDER_SUCCEEDED", "content": {}}, "names no order"),
+        (
+            {
+                "id": "evt_V2_2",
+                "event_name": "ORDER_SUCCEEDED",
+                "content": {"order": {"order_id": "X", "amount": "lots", "status": "CHARGED"}},
+            },
+            "does not fit",
+        ),
+    ],
+)
 def test_a_malformed_body_is_a_400_with_a_reason(client, merchant, good_auth, refreshes, body, reason):
     response = post(client, body, good_auth)
     assert response.status_code == 400
@@ -88,8 +100,9 @@ def test_a_payout_webhook_names_its_payout_order(client, merchant, good_auth, re
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_payout_transaction_webhook_finds_its_payout_order_through_the_fulfilment(client, merchant, good_auth,
-                                                                                    refreshes):
+def test_a_payout_transaction_webhook_finds_its_payout_order_through_the_fulfilment(
+    client, merchant, good_auth, refreshes
+):
     from django.utils import timezone
 
     from dashboard.juspay.types_payout import PayoutOrder as ParsedPayout
@@ -106,8 +119,9 @@ def test_a_payout_transaction_webhook_finds_its_payout_order_through_the_fulfilm
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_payout_transaction_webhook_for_an_unknown_fulfilment_is_kept_without_a_refresh(client, merchant,
-                                                                                         good_auth, refreshes):
+def test_a_payout_transaction_webhook_for_an_unknown_fulfilment_is_kept_without_a_refresh(
+    client, merchant, good_auth, refreshes
+):
     response = post(client, example("payout_webhook_txn.json"), good_auth)
     assert response.status_code == 200
     assert WebhookEvent.objects.get().order_id == "" and refreshes == []

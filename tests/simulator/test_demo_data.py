@@ -9,17 +9,36 @@ from tests.fixtures.simulator import SimulatorProcess
 
 START = "2026-03-02T09:30:00Z"
 FROZEN = ("--latency", "none", "--speed", "0", "--start-time", START)
-STATUS_IDS = {"NEW": 10, "STARTED": 20, "CHARGED": 21, "JUSPAY_DECLINED": 22, "PENDING_VBV": 23,
-              "VBV_SUCCESSFUL": 24, "AUTHORIZED": 25, "AUTHENTICATION_FAILED": 26, "AUTHORIZATION_FAILED": 27,
-              "AUTHORIZING": 28, "COD_INITIATED": 29, "VOIDED": 31, "VOID_INITIATED": 32, "CAPTURE_INITIATED": 33,
-              "CAPTURE_FAILED": 34, "VOID_FAILED": 35, "AUTO_REFUNDED": 36, "PARTIAL_CHARGED": 37}
+STATUS_IDS = {
+    "NEW": 10,
+    "STARTED": 20,
+    "CHARGED": 21,
+    "JUSPAY_DECLINED": 22,
+    "PENDING_VBV": 23,
+    "VBV_SUCCESSFUL": 24,
+    "AUTHORIZED": 25,
+    "AUTHENTICATION_FAILED": 26,
+    "AUTHORIZATION_FAILED": 27,
+    "AUTHORIZING": 28,
+    "COD_INITIATED": 29,
+    "VOIDED": 31,
+    "VOID_INITIATED": 32,
+    "CAPTURE_INITIATED": 33,
+    "CAPTURE_FAILED": 34,
+    "VOID_FAILED": 35,
+    "AUTO_REFUNDED": 36,
+    "PARTIAL_CHARGED": 37,
+}
 
 
 @pytest.fixture(scope="module")
 def frozen_sims():
     """Three frozen simulators booted in parallel: seed 7 twice, seed 8 once."""
-    processes = [SimulatorProcess(*FROZEN, seed=7), SimulatorProcess(*FROZEN, seed=7),
-                 SimulatorProcess(*FROZEN, seed=8)]
+    processes = [
+        SimulatorProcess(*FROZEN, seed=7),
+        SimulatorProcess(*FROZEN, seed=7),
+        SimulatorProcess(*FROZEN, seed=8),
+    ]
     try:
         yield [process.wait_until_up() for process in processes]
     finally:
@@ -32,8 +51,10 @@ def snapshot(frozen_sims):
     """Every order and payout order of the first seed-7 simulator, as Order Status answers them."""
     sim = frozen_sims[0]
     orders = [sim.http.get(f"/orders/{oid}").json() for oid in sim.order_ids()]
-    payouts = [sim.http.get(f"/payout/merchant/v1/orders/{pid}", params={"expand": "fulfillment,payment,refund"})
-               .json() for pid in sim.payout_order_ids()]
+    payouts = [
+        sim.http.get(f"/payout/merchant/v1/orders/{pid}", params={"expand": "fulfillment,payment,refund"}).json()
+        for pid in sim.payout_order_ids()
+    ]
     return orders, payouts
 
 
@@ -45,8 +66,12 @@ def test_same_seed_gives_the_same_answers(frozen_sims, snapshot):
     for body in orders:
         assert twin.http.get(f"/orders/{body['order_id']}").json() == body
     for body in payouts:
-        assert twin.http.get(f"/payout/merchant/v1/orders/{body['orderId']}",
-                             params={"expand": "fulfillment,payment,refund"}).json() == body
+        assert (
+            twin.http.get(
+                f"/payout/merchant/v1/orders/{body['orderId']}", params={"expand": "fulfillment,payment,refund"}
+            ).json()
+            == body
+        )
     assert other.order_ids() != first.order_ids()
 
 
@@ -90,10 +115,19 @@ def test_offers_cover_benefit_types_rules_and_statuses(snapshot):
     offers = [(o, offer) for o in orders for offer in o["offers"]]
     kinds = {(b["type"], b["calculation_info"]["calculation_rule"]) for _, offer in offers for b in offer["benefits"]}
 
-    assert kinds == {("DISCOUNT", "PERCENTAGE"), ("DISCOUNT", "ABSOLUTE"), ("CASHBACK", "PERCENTAGE"),
-                     ("CASHBACK", "ABSOLUTE")}
-    assert {offer["status"] for _, offer in offers} >= {"AVAILED", "PARTIALLY_REFUNDED", "REFUNDED", "INITIATED",
-                                                        "FAILED"}
+    assert kinds == {
+        ("DISCOUNT", "PERCENTAGE"),
+        ("DISCOUNT", "ABSOLUTE"),
+        ("CASHBACK", "PERCENTAGE"),
+        ("CASHBACK", "ABSOLUTE"),
+    }
+    assert {offer["status"] for _, offer in offers} >= {
+        "AVAILED",
+        "PARTIALLY_REFUNDED",
+        "REFUNDED",
+        "INITIATED",
+        "FAILED",
+    }
     for order, offer in offers:
         discount = sum(b["amount"] for b in offer["benefits"] if b["type"] == "DISCOUNT")
         assert order["effective_amount"] == pytest.approx(order["amount"] - discount)
@@ -113,16 +147,32 @@ def test_payout_orders_cover_fulfilment_and_transaction_states(snapshot):
     fulfilments = [f for p in payouts for f in p["fulfillments"]]
     txns = [t for f in fulfilments for t in f["transactions"]]
 
-    assert {f["status"] for f in fulfilments} >= {"CREATED", "PENDING", "SUCCESS", "FAILURE", "MANUAL_REVIEW",
-                                                  "CANCELLED"}
-    assert {t["status"] for t in txns} >= {"PENDING", "SUCCESS", "FAILURE", "MANUAL_REVIEW", "REVERSED",
-                                           "CONFLICTED"}
-    assert {f["beneficiaryDetails"]["type"] for f in fulfilments} == {"ACCOUNT_IFSC", "UPI_ID", "CARD", "WALLET",
-                                                                       "BENE_ID"}
-    assert {p["status"] for p in payouts} >= {"CREATED", "READY_FOR_FULFILLMENT", "FULFILLMENTS_SCHEDULED",
-                                              "FULFILLED_PARTIALLY", "FULFILLMENTS_SUCCESSFUL",
-                                              "FULFILLMENTS_FAILURE", "FULFILLMENTS_CANCELLED",
-                                              "FULFILLMENTS_MANUAL_REVIEW"}
+    assert {f["status"] for f in fulfilments} >= {
+        "CREATED",
+        "PENDING",
+        "SUCCESS",
+        "FAILURE",
+        "MANUAL_REVIEW",
+        "CANCELLED",
+    }
+    assert {t["status"] for t in txns} >= {"PENDING", "SUCCESS", "FAILURE", "MANUAL_REVIEW", "REVERSED", "CONFLICTED"}
+    assert {f["beneficiaryDetails"]["type"] for f in fulfilments} == {
+        "ACCOUNT_IFSC",
+        "UPI_ID",
+        "CARD",
+        "WALLET",
+        "BENE_ID",
+    }
+    assert {p["status"] for p in payouts} >= {
+        "CREATED",
+        "READY_FOR_FULFILLMENT",
+        "FULFILLMENTS_SCHEDULED",
+        "FULFILLED_PARTIALLY",
+        "FULFILLMENTS_SUCCESSFUL",
+        "FULFILLMENTS_FAILURE",
+        "FULFILLMENTS_CANCELLED",
+        "FULFILLMENTS_MANUAL_REVIEW",
+    }
     assert any(p["payments"] for p in payouts) and any(p["refunds"] for p in payouts)
     assert {p["customerId"] for p in payouts} & {o["customer_id"] for o in orders}
 

@@ -95,12 +95,18 @@ def test_lost_post_response_outlasts_a_short_client_timeout(juspay_sim, order_id
 
     for fulfillment_id in ("AWB-9", "AWB-10"):
         with pytest.raises(httpx.ReadTimeout):
-            juspay_sim.http.post(url, timeout=0.3,
-                       data={"fulfillment_status": "SUCCESS", "fulfillment_command": "NO_ACTION",
-                             "fulfillment_id": fulfillment_id})
-    after = juspay_sim.http.post(url,
-                       data={"fulfillment_status": "SUCCESS", "fulfillment_command": "NO_ACTION",
-                             "fulfillment_id": "AWB-11"})
+            juspay_sim.http.post(
+                url,
+                timeout=0.3,
+                data={
+                    "fulfillment_status": "SUCCESS",
+                    "fulfillment_command": "NO_ACTION",
+                    "fulfillment_id": fulfillment_id,
+                },
+            )
+    after = juspay_sim.http.post(
+        url, data={"fulfillment_status": "SUCCESS", "fulfillment_command": "NO_ACTION", "fulfillment_id": "AWB-11"}
+    )
 
     assert after.status_code == 200 and len(after.json()["commands"]) == 3
 
@@ -111,8 +117,10 @@ def test_bad_fault_settings_are_refused(juspay_sim):
         assert response.status_code == 400, bad
 
 
-@pytest.mark.parametrize(("quantile", "milliseconds"), [
-    (0.5, 19.8), (0.9, 55.71), (0.99, 351.85), (0.999, 594.42), (0.9999, 1431.42), (0.7, (19.8 + 55.71) / 2)])
+@pytest.mark.parametrize(
+    ("quantile", "milliseconds"),
+    [(0.5, 19.8), (0.9, 55.71), (0.99, 351.85), (0.999, 594.42), (0.9999, 1431.42), (0.7, (19.8 + 55.71) / 2)],
+)
 def test_latency_profile_hits_the_published_percentiles(quantile, milliseconds):
     assert latency_seconds(quantile) * 1000 == pytest.approx(milliseconds)
 

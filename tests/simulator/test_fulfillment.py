@@ -20,9 +20,16 @@ def order_id(juspay_sim) -> str:
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
 def test_fulfilment_is_recorded(juspay_sim, order_id, as_json):
-    response = fulfil(juspay_sim, order_id, as_json=as_json, fulfillment_status="SUCCESS",
-                      fulfillment_command="BLOCK_IMEI", fulfillment_time="2024-06-11T15:42:10",
-                      fulfillment_id="DLV-1", fulfillment_data="imei=356938035643809")
+    response = fulfil(
+        juspay_sim,
+        order_id,
+        as_json=as_json,
+        fulfillment_status="SUCCESS",
+        fulfillment_command="BLOCK_IMEI",
+        fulfillment_time="2024-06-11T15:42:10",
+        fulfillment_id="DLV-1",
+        fulfillment_data="imei=356938035643809",
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -46,12 +53,15 @@ def test_repeated_command_is_rejected_as_already_exists(juspay_sim, order_id):
 
 
 def test_no_action_repeats_only_for_a_new_fulfillment_id(juspay_sim, order_id):
-    first = fulfil(juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION",
-                   fulfillment_id="AWB-1")
-    second_parcel = fulfil(juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION",
-                           fulfillment_id="AWB-2")
-    same_again = fulfil(juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION",
-                        fulfillment_id="AWB-1")
+    first = fulfil(
+        juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION", fulfillment_id="AWB-1"
+    )
+    second_parcel = fulfil(
+        juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION", fulfillment_id="AWB-2"
+    )
+    same_again = fulfil(
+        juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION", fulfillment_id="AWB-1"
+    )
 
     assert (first.status_code, second_parcel.status_code) == (200, 200)
     assert len(second_parcel.json()["commands"]) == 2
@@ -72,14 +82,31 @@ def test_order_without_charged_transaction_has_no_txn_found(juspay_sim, status):
 
 
 def test_post_txn_split_settlement_shows_in_order_status(juspay_sim, order_id):
-    details = {"marketplace": {"amount": 100}, "mdr_borne_by": "ALL",
-               "vendor": {"split": [{"amount": 500, "merchant_commission": 25, "sub_mid": "vendor_north_01"},
-                                    {"amount": 300, "merchant_commission": 15, "sub_mid": "vendor_south_07"}]}}
+    details = {
+        "marketplace": {"amount": 100},
+        "mdr_borne_by": "ALL",
+        "vendor": {
+            "split": [
+                {"amount": 500, "merchant_commission": 25, "sub_mid": "vendor_north_01"},
+                {"amount": 300, "merchant_commission": 15, "sub_mid": "vendor_south_07"},
+            ]
+        },
+    }
 
-    response = fulfil(juspay_sim, order_id, fulfillment_status="SUCCESS",
-                      fulfillment_command="POST_TXN_SPLIT_SETTLEMENT", split_settlement_details=json.dumps(details))
-    repeat = fulfil(juspay_sim, order_id, fulfillment_status="SUCCESS",
-                    fulfillment_command="POST_TXN_SPLIT_SETTLEMENT", split_settlement_details=json.dumps(details))
+    response = fulfil(
+        juspay_sim,
+        order_id,
+        fulfillment_status="SUCCESS",
+        fulfillment_command="POST_TXN_SPLIT_SETTLEMENT",
+        split_settlement_details=json.dumps(details),
+    )
+    repeat = fulfil(
+        juspay_sim,
+        order_id,
+        fulfillment_status="SUCCESS",
+        fulfillment_command="POST_TXN_SPLIT_SETTLEMENT",
+        split_settlement_details=json.dumps(details),
+    )
     order = juspay_sim.http.get(f"/orders/{order_id}").json()
 
     assert response.status_code == 200 and response.json()["commands"][0]["error_message"] == "SUCCESS"
@@ -87,17 +114,25 @@ def test_post_txn_split_settlement_shows_in_order_status(juspay_sim, order_id):
     split = order["split_settlement_response"]
     assert split["split_applied"] is True
     assert [(d["sub_vendor_id"], d["amount"]) for d in split["split_details"]] == [
-        ("vendor_north_01", 500), ("vendor_south_07", 300)]
+        ("vendor_north_01", 500),
+        ("vendor_south_07", 300),
+    ]
 
 
-@pytest.mark.parametrize("fields", [
-    {"fulfillment_command": "NO_ACTION"},
-    {"fulfillment_status": "SUCCESS"},
-    {"fulfillment_status": "MAYBE", "fulfillment_command": "NO_ACTION"},
-    {"fulfillment_status": "SUCCESS", "fulfillment_command": "TELEPORT"},
-    {"fulfillment_status": "SUCCESS", "fulfillment_command": "POST_TXN_SPLIT_SETTLEMENT",
-     "split_settlement_details": "{not json"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"fulfillment_command": "NO_ACTION"},
+        {"fulfillment_status": "SUCCESS"},
+        {"fulfillment_status": "MAYBE", "fulfillment_command": "NO_ACTION"},
+        {"fulfillment_status": "SUCCESS", "fulfillment_command": "TELEPORT"},
+        {
+            "fulfillment_status": "SUCCESS",
+            "fulfillment_command": "POST_TXN_SPLIT_SETTLEMENT",
+            "split_settlement_details": "{not json",
+        },
+    ],
+)
 def test_bad_input_is_a_structured_400(juspay_sim, order_id, fields):
     response = fulfil(juspay_sim, order_id, **fields)
 

@@ -25,12 +25,15 @@ def order_id(juspay_sim) -> str:
     return juspay_sim.create_order(amount=1499, status="CHARGED", payment_method_type="CARD")
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": basic("sk_wrong_key")},
-    {"Authorization": "Bearer sk_test_sim_key"},
-    {"Authorization": "Basic not-base64!"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": basic("sk_wrong_key")},
+        {"Authorization": "Bearer sk_test_sim_key"},
+        {"Authorization": "Basic not-base64!"},
+    ],
+)
 def test_bad_or_missing_api_key_gets_the_documented_401(juspay_sim, order_id, headers):
     response = juspay_sim.http.get(f"/orders/{order_id}", headers=headers, auth=None)
 
@@ -53,8 +56,7 @@ def test_both_merchant_header_spellings_are_accepted(juspay_sim, order_id, heade
 
 
 def test_request_id_is_echoed_and_response_ids_added(juspay_sim, order_id):
-    response = juspay_sim.http.get(f"/orders/{order_id}",
-                         headers={"x-request-id": "req-7f3a9c"})
+    response = juspay_sim.http.get(f"/orders/{order_id}", headers={"x-request-id": "req-7f3a9c"})
     again = juspay_sim.http.get(f"/orders/{order_id}")
 
     assert response.headers["x-request-id"] == "req-7f3a9c"
@@ -89,8 +91,7 @@ def test_order_status_has_documented_fields_and_json_types(juspay_sim, order_id)
 
 
 def test_full_gateway_response_option(juspay_sim, order_id):
-    body = juspay_sim.http.get(f"/orders/{order_id}",
-                     params={"options.add_full_gateway_response": "true"}).json()
+    body = juspay_sim.http.get(f"/orders/{order_id}", params={"options.add_full_gateway_response": "true"}).json()
 
     raw = body["payment_gateway_response"]["gateway_response"]
     assert isinstance(raw, dict) and raw
@@ -101,18 +102,27 @@ def test_unknown_order_is_400_not_found(juspay_sim):
 
     assert response.status_code == 400
     assert response.json() == {
-        "status": "NOT_FOUND", "status_id": 40, "order_id": "NOSUCHORDER1",
-        "error_info": {"user_message": "Order Not Found", "developer_message": "Order Not Found",
-                       "code": "RESOURCE_NOT_FOUND", "category": "USER_ERROR"}}
+        "status": "NOT_FOUND",
+        "status_id": 40,
+        "order_id": "NOSUCHORDER1",
+        "error_info": {
+            "user_message": "Order Not Found",
+            "developer_message": "Order Not Found",
+            "code": "RESOURCE_NOT_FOUND",
+            "category": "USER_ERROR",
+        },
+    }
 
 
 def test_payout_order_status_fills_only_expanded_sections(juspay_sim):
     url = "/payout/merchant/v1/orders"
-    payout_id = next(pid for pid in juspay_sim.payout_order_ids()
-                     if juspay_sim.http.get(f"{url}/{pid}", params={"expand": "payment"}).json()["payments"])
+    payout_id = next(
+        pid
+        for pid in juspay_sim.payout_order_ids()
+        if juspay_sim.http.get(f"{url}/{pid}", params={"expand": "payment"}).json()["payments"]
+    )
 
-    everything = juspay_sim.http.get(f"{url}/{payout_id}",
-                           params={"expand": "fulfillment,payment,refund"}).json()
+    everything = juspay_sim.http.get(f"{url}/{payout_id}", params={"expand": "fulfillment,payment,refund"}).json()
     only_fulfilment = juspay_sim.http.get(f"{url}/{payout_id}", params={"expand": "fulfillment"}).json()
     nothing = juspay_sim.http.get(f"{url}/{payout_id}").json()
 
@@ -141,8 +151,7 @@ def test_sim_endpoints_need_the_api_key(juspay_sim):
 
 def test_sim_order_listing_pages(juspay_sim):
     everything = juspay_sim.http.get("/__sim__/orders").json()
-    page = juspay_sim.http.get("/__sim__/orders",
-                     params={"limit": 5, "offset": 10}).json()
+    page = juspay_sim.http.get("/__sim__/orders", params={"limit": 5, "offset": 10}).json()
 
     assert page["orders"] == everything["orders"][10:15]
     assert page["payout_orders"] == everything["payout_orders"][10:15]
@@ -151,13 +160,24 @@ def test_sim_order_listing_pages(juspay_sim):
 
 
 def test_created_order_uses_given_customer(juspay_sim):
-    order_id = juspay_sim.create_order(amount=250.5, status="PENDING_VBV", payment_method_type="UPI",
-                                       customer={"customer_id": "cust_given", "name": "Asha Rao",
-                                                 "email": "asha.rao@example.com", "phone": "9812345678"})
+    order_id = juspay_sim.create_order(
+        amount=250.5,
+        status="PENDING_VBV",
+        payment_method_type="UPI",
+        customer={
+            "customer_id": "cust_given",
+            "name": "Asha Rao",
+            "email": "asha.rao@example.com",
+            "phone": "9812345678",
+        },
+    )
     body = juspay_sim.http.get(f"/orders/{order_id}").json()
 
     assert body["status"] == "PENDING_VBV" and body["status_id"] == 23 and body["amount"] == 250.5
     assert (body["customer_id"], body["customer_email"], body["customer_phone"]) == (
-        "cust_given", "asha.rao@example.com", "9812345678")
+        "cust_given",
+        "asha.rao@example.com",
+        "9812345678",
+    )
     assert body["upi"]["payer_app"] == body["payer_app_name"]
     assert order_id in juspay_sim.order_ids()

@@ -17,12 +17,15 @@ def payout(sim, order_id: str) -> dict:
     return sim.http.get(f"/payout/merchant/v1/orders/{order_id}", params={"expand": "fulfillment"}).json()
 
 
-@pytest.mark.parametrize(("pending", "outcome", "status_id"), [
-    ("PENDING_VBV", "CHARGED", 21),
-    ("AUTHORIZING", "AUTHORIZATION_FAILED", 27),
-    ("CAPTURE_INITIATED", "CHARGED", 21),
-    ("VOID_INITIATED", "VOIDED", 31),
-])
+@pytest.mark.parametrize(
+    ("pending", "outcome", "status_id"),
+    [
+        ("PENDING_VBV", "CHARGED", 21),
+        ("AUTHORIZING", "AUTHORIZATION_FAILED", 27),
+        ("CAPTURE_INITIATED", "CHARGED", 21),
+        ("VOID_INITIATED", "VOIDED", 31),
+    ],
+)
 def test_pending_payment_resolves_when_its_time_comes(juspay_sim, pending, outcome, status_id):
     order_id = juspay_sim.create_order(amount=640, status=pending, resolve_to=outcome, resolve_after_seconds=300)
 
@@ -67,9 +70,10 @@ def test_payout_fulfilment_progresses_and_goes_to_manual_review(juspay_sim):
 
 
 def test_clock_runs_at_the_given_speed_and_freezes_at_zero():
-    processes = [SimulatorProcess("--latency", "none", "--speed", "600", orders=20),
-                 SimulatorProcess("--latency", "none", "--speed", "0", "--start-time", "2025-01-15T10:00:00Z",
-                                  orders=20)]
+    processes = [
+        SimulatorProcess("--latency", "none", "--speed", "600", orders=20),
+        SimulatorProcess("--latency", "none", "--speed", "0", "--start-time", "2025-01-15T10:00:00Z", orders=20),
+    ]
     try:
         fast, frozen = (process.wait_until_up() for process in processes)
         first, frozen_first = fast.now(), frozen.now()

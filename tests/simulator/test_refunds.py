@@ -63,8 +63,11 @@ def test_repeated_unique_request_id_creates_nothing(juspay_sim, order_id):
     for repeat in (second, third):
         assert repeat.status_code == 400
         assert repeat.json() == {
-            "status_id": -1, "status": "ERROR", "error_code": "duplicate.call",
-            "error_message": "A refund call was already completed with this unique_request_id for the order."}
+            "status_id": -1,
+            "status": "ERROR",
+            "error_code": "duplicate.call",
+            "error_message": "A refund call was already completed with this unique_request_id for the order.",
+        }
     assert [r["unique_request_id"] for r in juspay_sim.refunds(order_id)] == ["RFDDUP"]
 
 
@@ -74,8 +77,12 @@ def test_amount_above_refundable_is_refused(juspay_sim, order_id):
     response = refund(juspay_sim, order_id, unique_request_id="RFDB", amount="100.01")
 
     assert response.status_code == 400
-    assert response.json() == {"status_id": -1, "status": "ERROR", "error_code": "invalid.amount.exceeded",
-                               "error_message": "Refund amount exceeds the refundable amount."}
+    assert response.json() == {
+        "status_id": -1,
+        "status": "ERROR",
+        "error_code": "invalid.amount.exceeded",
+        "error_message": "Refund amount exceeds the refundable amount.",
+    }
     assert len(juspay_sim.refunds(order_id)) == 1
 
 
@@ -84,8 +91,11 @@ def test_missing_mandatory_fields(juspay_sim, order_id, fields):
     response = refund(juspay_sim, order_id, **fields)
 
     assert response.status_code == 400
-    assert response.json() == {"status": "Bad Request", "error_message": "Mandatory fields are missing",
-                               "error_code": "Mandatory fields are missing"}
+    assert response.json() == {
+        "status": "Bad Request",
+        "error_message": "Mandatory fields are missing",
+        "error_code": "Mandatory fields are missing",
+    }
 
 
 @pytest.mark.parametrize("amount", ["0", "-5", "abc", "10.123"])

@@ -12,8 +12,11 @@ MINUTE = 60
 
 
 def events_for(received: list[tuple[dict, dict]], order_id: str) -> list[tuple[dict, dict]]:
-    return [(headers, body) for headers, body in received
-            if body.get("content", {}).get("order", body.get("content", {}).get("txn", {})).get("order_id") == order_id]
+    return [
+        (headers, body)
+        for headers, body in received
+        if body.get("content", {}).get("order", body.get("content", {}).get("txn", {})).get("order_id") == order_id
+    ]
 
 
 def names(received: list[tuple[dict, dict]]) -> list[str]:
@@ -21,8 +24,9 @@ def names(received: list[tuple[dict, dict]]) -> list[str]:
 
 
 def refund(sim, order_id: str, unique_request_id: str, amount: str) -> None:
-    response = sim.http.post(f"/orders/{order_id}/refunds", data={"unique_request_id": unique_request_id,
-                                                                  "amount": amount})
+    response = sim.http.post(
+        f"/orders/{order_id}/refunds", data={"unique_request_id": unique_request_id, "amount": amount}
+    )
     assert response.status_code == 200
 
 
@@ -77,8 +81,11 @@ def test_retries_are_bounded(juspay_sim):
         refund(juspay_sim, order_id, "RFDW3", "100")
 
         def tries() -> int:
-            return sum(1 for body in list(receiver.attempts)
-                       if body.get("content", {}).get("order", {}).get("order_id") == order_id)
+            return sum(
+                1
+                for body in list(receiver.attempts)
+                if body.get("content", {}).get("order", {}).get("order_id") == order_id
+            )
 
         receiver.wait_for(lambda _: tries() >= 3)
         time.sleep(0.5)  # a fourth attempt would come 0.2 s after the third
@@ -101,12 +108,14 @@ def test_duplicates_deliver_the_same_event_twice(juspay_sim, webhook_receiver):
 
 def test_payment_resolution_fires_order_and_txn_events(juspay_sim, webhook_receiver):
     juspay_sim.set_webhook(webhook_receiver.url, "u", "p")
-    order_id = juspay_sim.create_order(amount=450, status="PENDING_VBV", resolve_to="CHARGED",
-                                       resolve_after_seconds=120)
+    order_id = juspay_sim.create_order(
+        amount=450, status="PENDING_VBV", resolve_to="CHARGED", resolve_after_seconds=120
+    )
 
     juspay_sim.advance(121)
     received = webhook_receiver.wait_for(
-        lambda got: {"ORDER_SUCCEEDED", "TXN_CHARGED"} <= set(names(events_for(got, order_id))))
+        lambda got: {"ORDER_SUCCEEDED", "TXN_CHARGED"} <= set(names(events_for(got, order_id)))
+    )
 
     by_name = {body["event_name"]: body for _, body in events_for(received, order_id)}
     assert by_name["ORDER_SUCCEEDED"]["content"]["order"]["status_id"] == 21
@@ -116,8 +125,9 @@ def test_payment_resolution_fires_order_and_txn_events(juspay_sim, webhook_recei
 
 def test_failed_payment_fires_order_failed(juspay_sim, webhook_receiver):
     juspay_sim.set_webhook(webhook_receiver.url, "u", "p")
-    order_id = juspay_sim.create_order(amount=450, status="PENDING_VBV", resolve_to="AUTHENTICATION_FAILED",
-                                       resolve_after_seconds=60)
+    order_id = juspay_sim.create_order(
+        amount=450, status="PENDING_VBV", resolve_to="AUTHENTICATION_FAILED", resolve_after_seconds=60
+    )
 
     juspay_sim.advance(61)
     received = webhook_receiver.wait_for(lambda got: "ORDER_FAILED" in names(events_for(got, order_id)))
@@ -132,16 +142,20 @@ def test_payout_transitions_fire_payout_webhooks(juspay_sim, webhook_receiver):
     payout_id = juspay_sim.create_payout_order(fulfillments=["PENDING"])
 
     juspay_sim.advance(3 * 3600)  # a pending fulfilment settles within two hours
-    received = webhook_receiver.wait_for(lambda got: any(
-        body.get("label") == "ORDER" and body["info"]["merchantOrderId"] == payout_id for _, body in got))
+    received = webhook_receiver.wait_for(
+        lambda got: any(
+            body.get("label") == "ORDER" and body["info"]["merchantOrderId"] == payout_id for _, body in got
+        )
+    )
 
     payout = [body for _, body in received if "label" in body]
     assert all(re.fullmatch(r"[0-9a-f]{32}", body["id"]) and body["category"] == "INFO" for body in payout)
     [order_event] = [b for b in payout if b["label"] == "ORDER" and b["info"]["merchantOrderId"] == payout_id]
     assert order_event["value"] == order_event["info"]["status"] == "FULFILLMENTS_SUCCESSFUL"
     assert order_event["info"]["orderType"] == "FULFILL_ONLY"
-    [fulfilment_event] = [b for b in payout if b["label"] == "FULFILLMENT_ORDER"
-                          and b["info"]["merchantOrderId"] == payout_id]
+    [fulfilment_event] = [
+        b for b in payout if b["label"] == "FULFILLMENT_ORDER" and b["info"]["merchantOrderId"] == payout_id
+    ]
     assert fulfilment_event["value"] == "SUCCESS"
     fulfilment_id = fulfilment_event["info"]["id"]
     [txn_event] = [b for b in payout if b["label"] == "FULFILLMENT_TXN" and b["info"]["FulfillmentId"] == fulfilment_id]

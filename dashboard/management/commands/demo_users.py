@@ -9,8 +9,11 @@ class Command(BaseCommand):
     help = "Create (or reset) the demo users, one per role, and print their password."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", ""),
-                            help="Password for every demo user (default: DEMO_PASSWORD, else random).")
+        parser.add_argument(
+            "--password",
+            default=os.environ.get("DEMO_PASSWORD", ""),
+            help="Password for every demo user (default: DEMO_PASSWORD, else random).",
+        )
 
     def handle(self, *args, **options) -> None:
         password, users = ensure_demo_users(options["password"] or None)

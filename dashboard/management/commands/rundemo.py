@@ -28,8 +28,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--orders", type=int, default=300, help="demo orders in the simulator")
-        parser.add_argument("--speed", type=float, default=60.0,
-                            help="simulated seconds per real second (60: an hour of Juspay time per minute)")
+        parser.add_argument(
+            "--speed",
+            type=float,
+            default=60.0,
+            help="simulated seconds per real second (60: an hour of Juspay time per minute)",
+        )
         parser.add_argument("--no-simulator", action="store_true", help="use JUSPAY_BASE_URL as it is")
 
     def handle(self, *args, port: int, orders: int, speed: float, no_simulator: bool, **options) -> None:
@@ -46,13 +50,23 @@ class Command(BaseCommand):
 
     def _start_simulator(self, port: int, orders: int, speed: float) -> SimulatorProcess:
         sim_port = urlparse(settings.JUSPAY_BASE_URL).port or 8765
-        webhook = [f"--webhook-url=http://127.0.0.1:{port}/webhooks/juspay/",
-                   f"--webhook-username={settings.JUSPAY_WEBHOOK_USERNAME}",
-                   f"--webhook-password={settings.JUSPAY_WEBHOOK_PASSWORD}"]
-        sim = start_simulator(port=sim_port, api_key=settings.JUSPAY_API_KEY, merchant_id=settings.JUSPAY_MERCHANT_ID,
-                              orders=orders, seed=42, speed=speed, extra=webhook)
-        self.stdout.write(f"Juspay simulator at {sim.base_url} ({orders} orders, speed x{speed:g}); "
-                          f"log: {sim.log_path}")
+        webhook = [
+            f"--webhook-url=http://127.0.0.1:{port}/webhooks/juspay/",
+            f"--webhook-username={settings.JUSPAY_WEBHOOK_USERNAME}",
+            f"--webhook-password={settings.JUSPAY_WEBHOOK_PASSWORD}",
+        ]
+        sim = start_simulator(
+            port=sim_port,
+            api_key=settings.JUSPAY_API_KEY,
+            merchant_id=settings.JUSPAY_MERCHANT_ID,
+            orders=orders,
+            seed=42,
+            speed=speed,
+            extra=webhook,
+        )
+        self.stdout.write(
+            f"Juspay simulator at {sim.base_url} ({orders} orders, speed x{speed:g}); log: {sim.log_path}"
+        )
         return sim
 
     def _load_demo_data(self, sim: SimulatorProcess | None) -> None:
@@ -63,8 +77,10 @@ class Command(BaseCommand):
         payouts = sim.payout_order_ids()
         for payout_id in payouts:
             sync_payout_order(merchant, payout_id, source=SyncSource.IMPORT)
-        self.stdout.write(f"Cache filled: {report.synced} orders ({report.errors} errors), "
-                          f"{len(payouts)} payout orders, in {report.elapsed:.1f} s")
+        self.stdout.write(
+            f"Cache filled: {report.synced} orders ({report.errors} errors), "
+            f"{len(payouts)} payout orders, in {report.elapsed:.1f} s"
+        )
 
     def _sweep_forever(self) -> None:
         stop = threading.Event()

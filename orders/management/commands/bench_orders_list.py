@@ -36,8 +36,13 @@ from orders.selectors import encode_cursor, keyset_page
 
 MERCHANT_CODE = "bench-orders-list"
 USERNAME = "bench-orders-list"
-STATUSES = ["CHARGED"] * 80 + ["AUTHORIZATION_FAILED"] * 8 + ["PENDING_VBV"] * 5 + ["JUSPAY_DECLINED"] * 4 + [
-    "AUTO_REFUNDED", "NEW", "AUTHORIZING"]
+STATUSES = (
+    ["CHARGED"] * 80
+    + ["AUTHORIZATION_FAILED"] * 8
+    + ["PENDING_VBV"] * 5
+    + ["JUSPAY_DECLINED"] * 4
+    + ["AUTO_REFUNDED", "NEW", "AUTHORIZING"]
+)
 METHODS = [("CARD", "VISA"), ("CARD", "MASTERCARD"), ("UPI", "UPI"), ("NB", "NB_HDFC"), ("WALLET", "PAYTM")]
 GATEWAYS = ["RAZORPAY", "PAYU", "PAYTM_V2", "PHONEPE", "CCAVENUE_V2"]
 
@@ -56,17 +61,26 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["orders"]
-        merchant, _ = Merchant.objects.get_or_create(code=MERCHANT_CODE, defaults={
-            "name": "Benchmark (throwaway)", "base_url": "http://127.0.0.1:9", "api_key": "bench",
-            "merchant_id": "bench", "is_active": False})
+        merchant, _ = Merchant.objects.get_or_create(
+            code=MERCHANT_CODE,
+            defaults={
+                "name": "Benchmark (throwaway)",
+                "base_url": "http://127.0.0.1:9",
+                "api_key": "bench",
+                "merchant_id": "bench",
+                "is_active": False,
+            },
+        )
         have = Order.objects.filter(merchant=merchant).count()
         if not (options["reuse"] and have >= n):
             if have:
                 self._cleanup(merchant, keep_merchant=True)
             self._fill(merchant, n, options["batch"], options["days"], random.Random(options["seed"]))
         total = Order.objects.count()
-        self.stdout.write(f"database: {connection.vendor}; orders in the table: {total:,} "
-                          f"({n:,} synthetic in merchant {MERCHANT_CODE})")
+        self.stdout.write(
+            f"database: {connection.vendor}; orders in the table: {total:,} "
+            f"({n:,} synthetic in merchant {MERCHANT_CODE})"
+        )
         try:
             self._time_pages(merchant, n, options["explain"])
         finally:
@@ -94,23 +108,53 @@ class Command(BaseCommand):
                 customer = rng.randrange(customers)
                 created = dt(now - timedelta(seconds=span * i / n))
                 gateway = rng.choice(GATEWAYS)
-                orders.append({
-                    "id": order_pk, "merchant_id": merchant.pk, "order_id": f"BENCH{i:08d}",
-                    "juspay_id": f"ordeh_bench{i:024d}", "status": status, "amount": amount,
-                    "effective_amount": amount, "currency": "INR", "customer_id": f"cust_b{customer}",
-                    "customer_email": f"customer{customer}@bench.example",
-                    "email_normalized": f"customer{customer}@bench.example",
-                    "customer_phone": f"9{customer:09d}", "phone_normalized": f"9{customer:09d}",
-                    "payment_method_type": method_type, "payment_method": method, "gateway": gateway,
-                    "txn_id": f"bench-BENCH{i:08d}-1", "txn_uuid": f"moz{i:016d}", "juspay_created_at": created,
-                    "refund_state": RefundState.NONE if rng.random() < 0.9 else rng.choice(list(RefundState.values)),
-                    "fulfilment_state": FulfilmentState.NONE, "is_open": False, "first_seen_at": dt(now),
-                    "last_synced_at": dt(now)})
-                txns.append({
-                    "id": txn_pk, "order_id": order_pk, "txn_id": f"bench-BENCH{i:08d}-1",
-                    "txn_uuid": f"moz{i:016d}", "status": status, "gateway": gateway, "amount": amount,
-                    "currency": "INR", "payment_method_type": method_type, "payment_method": method,
-                    "rrn": f"7{i:011d}", "epg_txn_id": f"pay_BENCH{i:08d}", "created": created})
+                orders.append(
+                    {
+                        "id": order_pk,
+                        "merchant_id": merchant.pk,
+                        "order_id": f"BENCH{i:08d}",
+                        "juspay_id": f"ordeh_bench{i:024d}",
+                        "status": status,
+                        "amount": amount,
+                        "effective_amount": amount,
+                        "currency": "INR",
+                        "customer_id": f"cust_b{customer}",
+                        "customer_email": f"customer{customer}@bench.example",
+                        "email_normalized": f"customer{customer}@bench.example",
+                        "customer_phone": f"9{customer:09d}",
+                        "phone_normalized": f"9{customer:09d}",
+                        "payment_method_type": method_type,
+                        "payment_method": method,
+                        "gateway": gateway,
+                        "txn_id": f"bench-BENCH{i:08d}-1",
+                        "txn_uuid": f"moz{i:016d}",
+                        "juspay_created_at": created,
+                        "refund_state": RefundState.NONE
+                        if rng.random() < 0.9
+                        else rng.choice(list(RefundState.values)),
+                        "fulfilment_state": FulfilmentState.NONE,
+                        "is_open": False,
+                        "first_seen_at": dt(now),
+                        "last_synced_at": dt(now),
+                    }
+                )
+                txns.append(
+                    {
+                        "id": txn_pk,
+                        "order_id": order_pk,
+                        "txn_id": f"bench-BENCH{i:08d}-1",
+                        "txn_uuid": f"moz{i:016d}",
+                        "status": status,
+                        "gateway": gateway,
+                        "amount": amount,
+                        "currency": "INR",
+                        "payment_method_type": method_type,
+                        "payment_method": method,
+                        "rrn": f"7{i:011d}",
+                        "epg_txn_id": f"pay_BENCH{i:08d}",
+                        "created": created,
+                    }
+                )
                 order_pk += 1
                 txn_pk += 1
             with transaction.atomic():
@@ -144,8 +188,11 @@ class Command(BaseCommand):
         user.save()
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
-        deep = Order.objects.filter(merchant=merchant).order_by("-juspay_created_at", "-pk").values_list(
-            "juspay_created_at", "pk")[int(n * 0.9)]
+        deep = (
+            Order.objects.filter(merchant=merchant)
+            .order_by("-juspay_created_at", "-pk")
+            .values_list("juspay_created_at", "pk")[int(n * 0.9)]
+        )
         sample = Order.objects.filter(merchant=merchant).order_by("pk")[n // 2]
         rrn = Transaction.objects.filter(order=sample).values_list("rrn", flat=True).first()
         cases = [
@@ -189,10 +236,14 @@ class Command(BaseCommand):
             "deep page": keyset_page_sql(base, "newest", encode_cursor(*deep)),
             "amount sort, all": keyset_page_sql(base, "amount_high", None),
             "7 days": keyset_page_sql(OrderFilter({}, queryset=Order.objects.all()).qs, "newest", None),
-            "amount sort, 7 days": keyset_page_sql(OrderFilter({}, queryset=Order.objects.all()).qs, "amount_high",
-                                                   None),
-            "refund failed, all": keyset_page_sql(OrderFilter({"period": "all", "refund_state": "failed"},
-                                                              queryset=Order.objects.all()).qs, "newest", None),
+            "amount sort, 7 days": keyset_page_sql(
+                OrderFilter({}, queryset=Order.objects.all()).qs, "amount_high", None
+            ),
+            "refund failed, all": keyset_page_sql(
+                OrderFilter({"period": "all", "refund_state": "failed"}, queryset=Order.objects.all()).qs,
+                "newest",
+                None,
+            ),
         }
         for label, (sql, params) in plans.items():
             self._plan(label, sql, params)
@@ -215,7 +266,8 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
     defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields if f.attname not in rows[0]}
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names come from the model, values are params
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
+    )
     params = [[row[f.attname] if f.attname in row else defaults[f.attname] for f in fields] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)

@@ -30,13 +30,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, orders: int, concurrency: int, latency: str, passes: int, keep: bool, **options) -> None:
         started = time.perf_counter()
-        sim = start_simulator(orders=orders, seed=4242, speed=0, latency=latency, api_key="sk_bench_key",
-                              merchant_id="bench_merchant")
-        self.stdout.write(f"simulator up with {orders} orders in {time.perf_counter() - started:.1f} s "
-                          f"(latency profile: {latency})")
-        merchant, _ = Merchant.objects.update_or_create(code="bench", defaults={
-            "name": "Benchmark (simulator)", "base_url": sim.base_url, "api_key": sim.api_key,
-            "merchant_id": sim.merchant_id, "is_default": False, "is_active": False})
+        sim = start_simulator(
+            orders=orders, seed=4242, speed=0, latency=latency, api_key="sk_bench_key", merchant_id="bench_merchant"
+        )
+        self.stdout.write(
+            f"simulator up with {orders} orders in {time.perf_counter() - started:.1f} s (latency profile: {latency})"
+        )
+        merchant, _ = Merchant.objects.update_or_create(
+            code="bench",
+            defaults={
+                "name": "Benchmark (simulator)",
+                "base_url": sim.base_url,
+                "api_key": sim.api_key,
+                "merchant_id": sim.merchant_id,
+                "is_default": False,
+                "is_active": False,
+            },
+        )
         self._clear(merchant)
         try:
             ids = sim.order_ids()
@@ -61,6 +71,7 @@ class Command(BaseCommand):
             f"(concurrency {concurrency}; concurrency/mean latency = {concurrency / mean if mean else 0:.0f}/s); "
             f"fetch latency p50 {percentile(report.latencies, 0.5) * 1000:.1f} ms, "
             f"p99 {percentile(report.latencies, 0.99) * 1000:.1f} ms, mean {mean * 1000:.1f} ms; "
-            f"{report.changes} change(s), {report.errors} error(s)")
+            f"{report.changes} change(s), {report.errors} error(s)"
+        )
         for sample in report.error_samples:
             self.stdout.write(f"  error: {sample}")

@@ -33,7 +33,9 @@ class Command(BaseCommand):
         if result.stale:
             self.stdout.write(f"{order_id}: a newer answer was already applied; nothing to do.")
             return
-        self.stdout.write(f"{order_id}: {'new in the cache' if result.created else 'updated'}, "
-                          f"status {result.obj.status}, {len(result.events)} change(s)")
+        self.stdout.write(
+            f"{order_id}: {'new in the cache' if result.created else 'updated'}, "
+            f"status {result.obj.status}, {len(result.events)} change(s)"
+        )
         for change in result.changes:
             self.stdout.write(f"  - {change}")

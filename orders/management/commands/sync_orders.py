@@ -25,14 +25,17 @@ class Command(BaseCommand):
             orders, payouts = orders.filter(is_open=True), payouts.filter(is_open=True)
         ids = list(orders.values_list("order_id", flat=True))
         bar = ProgressBar(len(ids), label="orders")
-        report = sync_many(account, ids, concurrency=concurrency, source=SyncSource.JUSPAY_POLL,
-                           on_progress=bar.advance)
+        report = sync_many(
+            account, ids, concurrency=concurrency, source=SyncSource.JUSPAY_POLL, on_progress=bar.advance
+        )
         bar.close()
         payout_errors = 0
         for payout_id in payouts.values_list("payout_order_id", flat=True):
             payout_errors += bool(sync_payout_order(account, payout_id, source=SyncSource.JUSPAY_POLL).error)
-        self.stdout.write(f"{report.synced} order(s) synced, {report.changes} change(s), {report.errors} error(s); "
-                          f"{payouts.count()} payout order(s), {payout_errors} error(s); {report.elapsed:.1f} s")
+        self.stdout.write(
+            f"{report.synced} order(s) synced, {report.changes} change(s), {report.errors} error(s); "
+            f"{payouts.count()} payout order(s), {payout_errors} error(s); {report.elapsed:.1f} s"
+        )
         for sample in report.error_samples:
             self.stderr.write(f"  {sample}")
         if ids and report.errors == len(ids):
