@@ -28,6 +28,8 @@ test: sync
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
+	$(UV) run --frozen mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 # `check --deploy` in production mode (debug off) must report nothing.

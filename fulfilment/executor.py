@@ -38,9 +38,9 @@ from dashboard.juspay.errors import JuspayApiError, JuspayError, JuspayOutcomeUn
 from dashboard.juspay.forms import SplitSettlementDetails
 from dashboard.juspay.outcomes import FulfillmentOutcome, RefundOutcome
 from dashboard.models import Merchant
+from fulfilment import events
 from fulfilment.models import ActionKind, ActionRequest, ActionState
 from fulfilment.services import describe, snapshot
-from orders import events
 from orders import services as order_services
 from orders.models import SyncSource
 from orders.sync import apply_order

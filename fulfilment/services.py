@@ -26,7 +26,7 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus, OrderStatus
 from dashboard.juspay.forms import SplitSettlementDetails
-from fulfilment import policy
+from fulfilment import events, policy
 from fulfilment.models import (
     OPEN_STATES,
     ActionKind,
@@ -35,7 +35,6 @@ from fulfilment.models import (
     Decision,
     Verdict,
 )
-from orders import events
 from orders.models import Order, TimelineEvent
 
 CENT = Decimal("0.01")

@@ -1,7 +1,8 @@
 """Timeline events: a closed list of kinds, one small constructor per kind.
 
 Constructors return unsaved rows; the caller saves them in the same transaction as the change they
-describe (the sync service bulk-creates them). `KINDS` holds each kind's label for display.
+describe (the sync service bulk-creates them). `KINDS` holds each kind's label for display; orders/apps.py
+registers them in `orders.registry`, where the apps above orders register theirs (fulfilment/events.py).
 """
 
 from datetime import datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from orders import registry
 from orders.models import Fulfillment, Order, PayoutOrder, SyncSource, TimelineEvent
 
 KINDS: dict[str, str] = {
@@ -26,18 +28,21 @@ KINDS: dict[str, str] = {
     "fulfilment.status_changed": "Fulfilment status changed",
     "sync.refreshed": "Refresh asked for",
     "note.added": "Internal note",
-    "action.raised": "Request raised",
-    "action.approved": "Request approved",
-    "action.rejected": "Request rejected",
-    "action.cancelled": "Request cancelled",
-    "action.expired": "Request expired",
-    "action.sent": "Request sent to Juspay",
-    "action.succeeded": "Juspay accepted the request",
-    "action.failed": "Request failed",
 }
 
 
-def _event(
+# The order timeline's filters, in display order: (name, title, kind prefixes). Apps above orders add theirs
+# through orders.registry (fulfilment adds "Actions and approvals").
+TIMELINE_CATEGORIES: list[tuple[str, str, tuple[str, ...]]] = [
+    ("payment", "Payment status", ("order.", "offer.", "split.")),
+    ("refunds", "Refunds", ("refund.",)),
+    ("payouts", "Payouts and fulfilments", ("payout.", "fulfilment.")),
+    ("notes", "Notes", ("note.",)),
+    ("sync", "Sync", ("sync.",)),
+]
+
+
+def event(
     kind: str,
     *,
     source: str,
@@ -47,7 +52,7 @@ def _event(
     actor: Any = None,
     **data: Any,
 ) -> TimelineEvent:
-    assert kind in KINDS, f"unknown timeline kind {kind!r}: add it to orders.events.KINDS"
+    assert registry.is_known_kind(kind), f"unknown timeline kind {kind!r}: register it in orders.registry"
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     return TimelineEvent(
         order=order, payout_order=payout_order, at=at or timezone.now(), kind=kind, source=source, actor=user, data=data
@@ -55,7 +60,7 @@ def _event(
 
 
 def order_discovered(order: Order, *, source: str, actor: Any = None) -> TimelineEvent:
-    return _event(
+    return event(
         "order.discovered",
         source=source,
         order=order,
@@ -68,7 +73,7 @@ def order_discovered(order: Order, *, source: str, actor: Any = None) -> Timelin
 def order_status_changed(
     order: Order, old: str, new: str, *, source: str, at: datetime | None = None, actor: Any = None
 ) -> TimelineEvent:
-    return _event("order.status_changed", source=source, order=order, at=at, actor=actor, **{"from": old, "to": new})
+    return event("order.status_changed", source=source, order=order, at=at, actor=actor, **{"from": old, "to": new})
 
 
 def refund_created(
@@ -81,7 +86,7 @@ def refund_created(
     at: datetime | None = None,
     actor: Any = None,
 ) -> TimelineEvent:
-    return _event(
+    return event(
         "refund.created",
         source=source,
         order=order,
@@ -94,9 +99,7 @@ def refund_created(
 
 
 def refund_sent_to_gateway(order: Order, unique_request_id: str, *, source: str, actor: Any = None) -> TimelineEvent:
-    return _event(
-        "refund.sent_to_gateway", source=source, order=order, actor=actor, unique_request_id=unique_request_id
-    )
+    return event("refund.sent_to_gateway", source=source, order=order, actor=actor, unique_request_id=unique_request_id)
 
 
 def refund_status_changed(
@@ -109,7 +112,7 @@ def refund_status_changed(
     at: datetime | None = None,
     actor: Any = None,
 ) -> TimelineEvent:
-    return _event(
+    return event(
         "refund.status_changed",
         source=source,
         order=order,
@@ -121,13 +124,13 @@ def refund_status_changed(
 
 
 def offer_added(order: Order, offer_code: str, status: str, *, source: str, actor: Any = None) -> TimelineEvent:
-    return _event("offer.added", source=source, order=order, actor=actor, offer_code=offer_code, status=status)
+    return event("offer.added", source=source, order=order, actor=actor, offer_code=offer_code, status=status)
 
 
 def offer_status_changed(
     order: Order, offer_code: str, old: str, new: str, *, source: str, actor: Any = None
 ) -> TimelineEvent:
-    return _event(
+    return event(
         "offer.status_changed",
         source=source,
         order=order,
@@ -140,11 +143,11 @@ def offer_status_changed(
 def split_changed(
     order: Order, old: dict[str, str], new: dict[str, str], *, source: str, actor: Any = None
 ) -> TimelineEvent:
-    return _event("split.changed", source=source, order=order, actor=actor, **{"from": old, "to": new})
+    return event("split.changed", source=source, order=order, actor=actor, **{"from": old, "to": new})
 
 
 def payout_discovered(payout: PayoutOrder, *, source: str, actor: Any = None) -> TimelineEvent:
-    return _event(
+    return event(
         "payout.discovered",
         source=source,
         order=payout.order,
@@ -158,7 +161,7 @@ def payout_discovered(payout: PayoutOrder, *, source: str, actor: Any = None) ->
 def payout_status_changed(
     payout: PayoutOrder, old: str, new: str, *, source: str, at: datetime | None = None, actor: Any = None
 ) -> TimelineEvent:
-    return _event(
+    return event(
         "payout.status_changed",
         source=source,
         order=payout.order,
@@ -172,7 +175,7 @@ def payout_status_changed(
 
 def fulfilment_created(fulfilment: Fulfillment, *, source: str, actor: Any = None) -> TimelineEvent:
     payout = fulfilment.payout_order
-    return _event(
+    return event(
         "fulfilment.created",
         source=source,
         order=payout.order,
@@ -188,7 +191,7 @@ def fulfilment_status_changed(
     fulfilment: Fulfillment, old: str, new: str, *, source: str, at: datetime | None = None, actor: Any = None
 ) -> TimelineEvent:
     payout = fulfilment.payout_order
-    return _event(
+    return event(
         "fulfilment.status_changed",
         source=source,
         order=payout.order,
@@ -201,12 +204,12 @@ def fulfilment_status_changed(
 
 
 def refresh_requested(order: Order, *, actor: Any) -> TimelineEvent:
-    return _event("sync.refreshed", source=SyncSource.DASHBOARD, order=order, actor=actor)
+    return event("sync.refreshed", source=SyncSource.DASHBOARD, order=order, actor=actor)
 
 
 def note_added(note: Any) -> TimelineEvent:
     """An internal note (orders.models.Note) shown in the order's timeline; the text is copied for display."""
-    return _event(
+    return event(
         "note.added",
         source=SyncSource.DASHBOARD,
         order=note.order,
@@ -215,67 +218,3 @@ def note_added(note: Any) -> TimelineEvent:
         note_id=note.pk,
         text=note.body,
     )
-
-
-# --- Refund and Fulfilment Sync requests (fulfilment app): `request` is the ActionRequest id, `action`
-# a short description ("refund of INR 499.00", "NO_ACTION (SUCCESS, id DLV-1)").
-
-
-def _action(kind: str, order: Order, request: int, action: str, *, actor: Any = None, **data: Any) -> TimelineEvent:
-    return _event(kind, source=SyncSource.DASHBOARD, order=order, actor=actor, request=request, action=action, **data)
-
-
-def action_raised(
-    order: Order, request: int, action: str, *, actor: Any, approvals_needed: int, comment: str = ""
-) -> TimelineEvent:
-    return _action(
-        "action.raised", order, request, action, actor=actor, approvals_needed=approvals_needed, comment=comment
-    )
-
-
-def action_approved(
-    order: Order,
-    request: int,
-    action: str,
-    *,
-    actor: Any,
-    approvals: int,
-    required: int,
-    final: bool,
-    comment: str = "",
-) -> TimelineEvent:
-    return _action(
-        "action.approved",
-        order,
-        request,
-        action,
-        actor=actor,
-        approvals=approvals,
-        required=required,
-        final=final,
-        comment=comment,
-    )
-
-
-def action_rejected(order: Order, request: int, action: str, *, actor: Any, comment: str) -> TimelineEvent:
-    return _action("action.rejected", order, request, action, actor=actor, comment=comment)
-
-
-def action_cancelled(order: Order, request: int, action: str, *, actor: Any, comment: str = "") -> TimelineEvent:
-    return _action("action.cancelled", order, request, action, actor=actor, comment=comment)
-
-
-def action_expired(order: Order, request: int, action: str) -> TimelineEvent:
-    return _action("action.expired", order, request, action)
-
-
-def action_sent(order: Order, request: int, action: str, *, attempt: int, key: str) -> TimelineEvent:
-    return _action("action.sent", order, request, action, attempt=attempt, key=key)
-
-
-def action_succeeded(order: Order, request: int, action: str, *, result: str) -> TimelineEvent:
-    return _action("action.succeeded", order, request, action, result=result)
-
-
-def action_failed(order: Order, request: int, action: str, *, error: str, retry_safe: bool) -> TimelineEvent:
-    return _action("action.failed", order, request, action, error=error, retry_safe=retry_safe)

@@ -35,8 +35,7 @@ from dashboard.juspay.enums import (
     RefundType,
     describe,
 )
-from orders import masking
-from orders.events import KINDS
+from orders import masking, registry
 from orders.models import Fulfillment, Order, PayoutTransaction, Refund, SyncSource, TimelineEvent
 
 PAGE_SIZE = 50
@@ -517,14 +516,6 @@ def raw(order: Order, *, unmasked: bool) -> dict[str, Any]:
 
 # --- timeline --------------------------------------------------------------------------------------------
 
-CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "payment": ("Payment status", ("order.", "offer.", "split.")),
-    "refunds": ("Refunds", ("refund.",)),
-    "payouts": ("Payouts and fulfilments", ("payout.", "fulfilment.")),
-    "actions": ("Actions and approvals", ("action.", "approval.", "request.")),
-    "notes": ("Notes", ("note.",)),
-    "sync": ("Sync", ("sync.",)),
-}
 _VOCABULARY_BY_PREFIX: dict[str, type[Documented]] = {
     "order.": OrderStatus,
     "refund.": RefundStatus,
@@ -566,16 +557,16 @@ def _scalar(value: Any) -> str:
 
 
 def category_of(kind: str) -> str:
-    for name, (_, prefixes) in CATEGORIES.items():
+    for name, (_, prefixes) in registry.timeline_categories().items():
         if kind.startswith(prefixes):
             return name
     return "other"
 
 
 def present_event(event: TimelineEvent) -> EventView:
-    """Render any kind from its KINDS label and its data; a kind we do not know is shown as it came."""
+    """Render any kind from its registered label and its data; a kind we do not know is shown as it came."""
     data = dict(event.data or {}) if isinstance(event.data, Mapping) else {"data": event.data}
-    known = event.kind in KINDS
+    known = registry.is_known_kind(event.kind)
     vocabulary = next((v for p, v in _VOCABULARY_BY_PREFIX.items() if event.kind.startswith(p)), None)
     parts: list[str] = []
     unknown_values: list[str] = []
@@ -599,7 +590,7 @@ def present_event(event: TimelineEvent) -> EventView:
     ]
     return EventView(
         event,
-        KINDS.get(event.kind, event.kind),
+        registry.event_label(event.kind),
         known,
         category_of(event.kind),
         " · ".join(parts),
@@ -610,15 +601,16 @@ def present_event(event: TimelineEvent) -> EventView:
 
 
 def timeline(order: Order, *, category: str = "", source: str = "", limit: int = TIMELINE_LIMIT) -> dict[str, Any]:
+    categories = registry.timeline_categories()
     queryset = TimelineEvent.objects.filter(order=order).select_related("actor")
-    if category in CATEGORIES:
-        prefixes = CATEGORIES[category][1]
+    if category in categories:
+        prefixes = categories[category][1]
         match = Q()
         for prefix in prefixes:
             match |= Q(kind__startswith=prefix)
         queryset = queryset.filter(match)
     elif category == "other":
-        for _, prefixes in CATEGORIES.values():
+        for _, prefixes in categories.values():
             for prefix in prefixes:
                 queryset = queryset.exclude(kind__startswith=prefix)
     if source in SyncSource.values:
@@ -627,7 +619,7 @@ def timeline(order: Order, *, category: str = "", source: str = "", limit: int =
     return {
         "events": [present_event(e) for e in events[:limit]],
         "truncated": len(events) > limit,
-        "categories": [(k, v[0]) for k, v in CATEGORIES.items()] + [("other", "Other")],
+        "categories": [(k, v[0]) for k, v in categories.items()] + [("other", "Other")],
         "sources": SyncSource.choices,
         "category": category,
         "source": source,

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from dashboard.models import Merchant
-from orders import search, selectors
+from orders import registry, search, selectors
 from orders.models import Order
 from orders.views.common import Ambiguous, get_order, pii_view
 
@@ -48,9 +48,13 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
             status=404,
         )
     sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]
-    return render(
-        request, PAGE, {"order": order, "head": selectors.header(order, pii_view(request, order)), "sections": sections}
-    )
+    context = {
+        "order": order,
+        "head": selectors.header(order, pii_view(request, order)),
+        "sections": sections,
+        "panels": registry.order_panels(),
+    }
+    return render(request, PAGE, context)
 
 
 def section(permission: str = "orders.view_order") -> Callable:

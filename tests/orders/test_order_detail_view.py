@@ -212,7 +212,7 @@ def test_timeline_merges_kinds_with_source_and_actor_and_filters(client_as, orde
         at=timezone.now(),
         data={"request_id": 17, "amount": "100.00"},
     )
-    events._event(
+    events.event(
         "order.status_changed", source=SyncSource.WEBHOOK, order=order, **{"from": "PENDING_VBV", "to": "CHARGED"}
     ).save()
     client = client_as("Support")
