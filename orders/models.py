@@ -5,6 +5,7 @@ and knows its merchant. Rows are written only by `orders.sync` (and the timeline
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -101,6 +102,17 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_id
+
+    # --- Rules about one order, in one place (services, the executor and the pages call these) -------------
+
+    def has_charged_transaction(self) -> bool:
+        """Juspay takes a refund or a Fulfilment Sync command only for a CHARGED order with a CHARGED transaction."""
+        return self.status == "CHARGED" and self.transactions.filter(status="CHARGED").exists()
+
+    @property
+    def juspay_refund_limit(self) -> Decimal:
+        """What Juspay last said may still be refunded (`max_eligible_refund`); nothing when it has not said."""
+        return self.max_eligible_refund if self.max_eligible_refund is not None else Decimal(0)
 
 
 class Transaction(models.Model):
