@@ -65,7 +65,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID_SHAPE.match(incoming) else new_request_id()
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # read by templates (base.html footer)
         with bind(request_id=request_id, ip=client_ip(request)):
             response = self.get_response(request)
         response["X-Request-ID"] = request_id

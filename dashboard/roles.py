@@ -5,7 +5,7 @@ Later capabilities add their permissions to ROLE_PERMISSIONS; the role-matrix te
 pages agree with it.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission, PermissionsMixin
 
 SUPPORT = "Support"
 FINANCE = "Finance"
@@ -88,7 +88,7 @@ def ensure_roles(*, strict: bool = True) -> dict[str, int]:
 
 def role_of(user: AbstractBaseUser | AnonymousUser | None) -> str:
     """The user's role name for display and the audit log ('' for nobody)."""
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not isinstance(user, PermissionsMixin):
         return ""
     names = {g.name for g in user.groups.all()}
     for role in ROLE_PRECEDENCE:
@@ -97,7 +97,7 @@ def role_of(user: AbstractBaseUser | AnonymousUser | None) -> str:
     return "Superuser" if user.is_superuser else ""
 
 
-def set_role(user: AbstractBaseUser, role: str | None) -> None:
+def set_role(user: PermissionsMixin, role: str | None) -> None:
     """Give the user exactly one role (or none)."""
     if role is not None and role not in ROLES:
         raise ValueError(f"Unknown role {role!r}")

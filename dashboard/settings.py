@@ -97,7 +97,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "dashboard.sqlite3",
+            "NAME": str(DATA_DIR / "dashboard.sqlite3"),
             # IMMEDIATE takes the write lock when a transaction starts, so the audit chain's
             # read-last-then-append cannot interleave between two writers.
             "OPTIONS": {
@@ -105,7 +105,7 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -24,6 +24,8 @@ class Actions:
         rng = self.builder.rng
         leg = next((t for t in order.txns if t.status(now) == "CHARGED"), None) if order.split_payment else None
         txn = leg or primary_txn(order, now)
+        if txn is None:  # the refund rules accept only orders with a charged transaction
+            raise ValueError(f"order {order.order_id} has no transaction to refund")
         gateway = txn.instrument.gateway
         sent_at, resolves_at, outcome = refund_plan(now, rng, outcome)
         refund = Refund(

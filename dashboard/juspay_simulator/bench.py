@@ -83,7 +83,7 @@ async def bench(base_url: str, api_key: str, requests: int, concurrency: int, cl
         if client_kind == "raw":
             parts = urlsplit(base_url)
             workers = [
-                _raw_worker(parts.hostname, parts.port or 80, auth, ids, queue, latencies, statuses)
+                _raw_worker(parts.hostname or "127.0.0.1", parts.port or 80, auth, ids, queue, latencies, statuses)
                 for _ in range(concurrency)
             ]
         else:

@@ -55,12 +55,13 @@ class EventFactory:
         return events
 
     def _events_for(self, t: Transition):
-        if t.kind == "txn":
-            yield from self._payment_events(t.order, t.entity, t.stage.status, t.at)
-        elif t.kind == "refund":
-            yield from self._refund_events(t.order, t.entity, t.at)
-        else:
-            yield from self._payout_events(t)
+        order, entity = t.order, t.entity
+        if t.kind == "txn" and isinstance(order, Order) and isinstance(entity, Txn) and t.stage is not None:
+            yield from self._payment_events(order, entity, t.stage.status, t.at)
+        elif t.kind == "refund" and isinstance(order, Order) and isinstance(entity, Refund):
+            yield from self._refund_events(order, entity, t.at)
+        elif isinstance(order, PayoutOrder) and t.stage is not None:
+            yield from self._payout_events(t, order, t.stage.status)
 
     def _payment_events(self, order: Order, txn: Txn, status: str, at: float):
         if txn.stages[0].at == at and status != "TO_BE_CHARGED":
@@ -91,19 +92,18 @@ class EventFactory:
     def payout_envelope(self, label: str, value: str, info: dict) -> dict:
         return {"id": self.new_payout_event_id(), "category": "INFO", "label": label, "value": value, "info": info}
 
-    def _payout_events(self, t: Transition):
-        payout: PayoutOrder = t.order
-        status = t.stage.status
-        if t.kind == "fulfilment" and status in FULFILMENT_EVENT_VALUES:
+    def _payout_events(self, t: Transition, payout: PayoutOrder, status: str):
+        entity = t.entity
+        if t.kind == "fulfilment" and isinstance(entity, Fulfilment) and status in FULFILMENT_EVENT_VALUES:
             value = FULFILMENT_EVENT_VALUES[status]
             yield (
-                (t.entity.id, value, t.at),
-                lambda: self.payout_envelope("FULFILLMENT_ORDER", value, self._fulfilment_info(payout, t.entity, t.at)),
+                (entity.id, value, t.at),
+                lambda: self.payout_envelope("FULFILLMENT_ORDER", value, self._fulfilment_info(payout, entity, t.at)),
             )
-        elif t.kind == "payout_txn" and status in TXN_EVENT_VALUES:
+        elif t.kind == "payout_txn" and isinstance(entity, PayoutTxn) and status in TXN_EVENT_VALUES:
             yield (
-                (t.entity.ref, status, t.at),
-                lambda: self.payout_envelope("FULFILLMENT_TXN", status, self._txn_info(payout, t.entity, t.at)),
+                (entity.ref, status, t.at),
+                lambda: self.payout_envelope("FULFILLMENT_TXN", status, self._txn_info(payout, entity, t.at)),
             )
         before, after = payout_status(payout, t.at - EPSILON), payout_status(payout, t.at)
         if before != after and after in PAYOUT_ORDER_WEBHOOK_VALUES:

@@ -24,6 +24,14 @@ def stage_at(stages: list[Stage], at: float) -> Stage | None:
     return current
 
 
+def stage_reached(stages: list[Stage], at: float) -> Stage:
+    """The stage at `at` of something that exists by then (callers keep only what `.status(at)` says exists)."""
+    stage = stage_at(stages, at)
+    if stage is None:
+        raise ValueError(f"nothing had happened yet at {at}")
+    return stage
+
+
 def next_after(times, at: float) -> float:
     return min((t for t in times if t > at), default=float("inf"))
 
@@ -171,7 +179,8 @@ def primary_txn(order: Order, at: float) -> Txn | None:
     """The charged attempt if any, else the latest attempt that has started."""
     started = [txn for txn in order.txns if txn.status(at)]
     charged = [txn for txn in started if txn.status(at) == "CHARGED"]
-    return (charged or started or [None])[-1]
+    chosen = charged or started
+    return chosen[-1] if chosen else None
 
 
 def visible_refunds(order: Order, at: float) -> list[Refund]:

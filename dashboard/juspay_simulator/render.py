@@ -1,5 +1,7 @@
 """JSON shapes of Juspay's answers (API.md §1, §4, §5), rendered for a given simulated time."""
 
+from typing import Any
+
 from .catalog import (
     FAILURE_REASONS,
     GATEWAY_IDS,
@@ -26,7 +28,7 @@ from .model import (
     payout_status,
     primary_txn,
     refundable_amount,
-    stage_at,
+    stage_reached,
     visible_refunds,
 )
 
@@ -172,7 +174,7 @@ def gateway_response(order: Order, txn: Txn, at: float, full: bool) -> dict:
     succeeded = settled and code is None
     if succeeded:
         code, message = GATEWAY_SUCCESS[txn.instrument.gateway]
-    body = {
+    body: dict[str, Any] = {
         "resp_code": code,
         "resp_message": message,
         "rrn": txn.rrn if succeeded else None,
@@ -227,7 +229,7 @@ def _leg(order: Order, txn: Txn, at: float, full: bool) -> dict:
     code, message = _failure(txn, status)
     refunds = [r for r in visible_refunds(order, at) if r.txn_id == txn.txn_id]
     leg_refunded = round(sum(r.amount for r in refunds if r.status(at) != "FAILURE"), 2)
-    body = {
+    body: dict[str, Any] = {
         "txn_id": txn.txn_id,
         "txn_uuid": txn.txn_uuid,
         "status": status,
@@ -338,7 +340,7 @@ def txn_event_body(order: Order, txn: Txn, at: float) -> dict:
 
 
 def payout_body(order: PayoutOrder, at: float, expand: frozenset[str]) -> dict:
-    body = {
+    body: dict[str, Any] = {
         "orderId": order.order_id,
         "type": order.type,
         "status": payout_status(order, at),
@@ -361,9 +363,9 @@ def payout_body(order: PayoutOrder, at: float, expand: frozenset[str]) -> dict:
 
 
 def fulfilment_body(fulfilment: Fulfilment, at: float) -> dict:
-    stage = stage_at(fulfilment.stages, at)
+    stage = stage_reached(fulfilment.stages, at)
     txns = [t for t in fulfilment.txns if t.status(at)]
-    updated = max([stage.at] + [stage_at(t.stages, at).at for t in txns])
+    updated = max([stage.at] + [stage_reached(t.stages, at).at for t in txns])
     return {
         "id": fulfilment.id,
         "type": "ORDER",
@@ -388,7 +390,7 @@ def fulfilment_body(fulfilment: Fulfilment, at: float) -> dict:
 
 
 def payout_txn_body(txn: PayoutTxn, at: float) -> dict:
-    stage = stage_at(txn.stages, at)
+    stage = stage_reached(txn.stages, at)
     code, message, description = PAYOUT_TXN_RESPONSES.get(stage.status, ("", stage.status, ""))
     return {
         "transactionRef": txn.ref,

@@ -64,7 +64,8 @@ def parse_amount(value: str) -> float | None:
         amount = Decimal(value.strip())
     except InvalidOperation:
         return None
-    if not amount.is_finite() or amount <= 0 or amount.as_tuple().exponent < -2:
+    exponent = amount.as_tuple().exponent
+    if not amount.is_finite() or not isinstance(exponent, int) or amount <= 0 or exponent < -2:
         return None
     return float(amount)
 
