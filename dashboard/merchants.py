@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from dashboard import audit
@@ -38,9 +39,11 @@ def snapshot(merchant: Merchant) -> dict[str, Any]:
     return data
 
 
-def save_merchant(merchant: Merchant, *, actor: Any, before: dict[str, Any] | None) -> Merchant:
-    """Save an edited (or new) merchant, keep one default, and audit the change."""
+def save_merchant(merchant: Merchant, *, actor: User) -> Merchant:
+    """Save an edited (or new) merchant, keep one default, and audit the change against the stored row."""
     with transaction.atomic():
+        stored = Merchant.objects.select_for_update().filter(pk=merchant.pk).first() if merchant.pk else None
+        before = snapshot(stored) if stored else None
         merchant.save()
         if merchant.is_default:
             Merchant.objects.exclude(pk=merchant.pk).filter(is_default=True).update(is_default=False)

@@ -23,6 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
+
+from dashboard import audit
+from orders.models import Order
+
 BULLET = "•"
 REVEAL_SECONDS = 15 * 60
 SESSION_KEY = "orders.pii_revealed"
@@ -275,6 +280,19 @@ def reveal(session: MutableMapping[str, Any], order_pk: int, *, seconds: int = R
     reveals[str(order_pk)] = expires
     session[SESSION_KEY] = reveals
     return datetime.fromtimestamp(expires, UTC)
+
+
+def reveal_order(session: MutableMapping[str, Any], order: Order, *, actor: AbstractBaseUser) -> datetime:
+    """A person asks to see this order unmasked: remember it in their session, and write it to the audit log."""
+    until = reveal(session, order.pk)
+    audit.record(
+        "order.pii_revealed",
+        actor=actor,
+        obj=order,
+        after={"until": until.isoformat()},
+        summary=f"customer details of order {order.order_id} revealed for {REVEAL_SECONDS // 60} minutes",
+    )
+    return until
 
 
 def pii_view(user: Any, session: MutableMapping[str, Any], order_pk: int) -> PiiView:

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from dashboard import audit
 from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayError
 from dashboard.models import Merchant
@@ -97,6 +98,14 @@ def refresh_now(order: Order, *, actor: Any) -> sync.SyncResult:
     result = sync_order(order.merchant, order.order_id, source=SyncSource.DASHBOARD, actor=actor)
     for payout_id in order.payout_orders.values_list("payout_order_id", flat=True):
         sync_payout_order(order.merchant, payout_id, source=SyncSource.DASHBOARD, actor=actor)
+    audit.record(  # after the sync: the event says what it found (the sync writes in its own transactions)
+        "order.refresh",
+        actor=actor,
+        obj=order,
+        after={"error": result.error or None},
+        summary=f"refresh of order {order.order_id} asked for"
+        + (" (Juspay failed)" if result.error else f": {len(result.events)} change(s)"),
+    )
     return result
 
 

@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -5,6 +6,7 @@ from django.views.decorators.http import require_GET
 from dashboard.health import broker_status, database_status
 
 
+@login_not_required  # load balancers and uptime checks ask without a session
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from dashboard.access import SignedInRequest, requires
 from dashboard.juspay.enums import FulfillmentCommand
 from fulfilment import policy
 from fulfilment.forms import CommandOptionForm, PolicyForm
@@ -19,7 +19,9 @@ def _commands() -> list[str]:
     return [c.value for c in FulfillmentCommand] + [v for v in extra if not FulfillmentCommand.known(v)]
 
 
-def _page(request: HttpRequest, form: PolicyForm, command_form: CommandOptionForm, status: int = 200) -> HttpResponse:
+def _page(
+    request: SignedInRequest, form: PolicyForm, command_form: CommandOptionForm, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "fulfilment/policy.html",
@@ -34,9 +36,8 @@ def _page(request: HttpRequest, form: PolicyForm, command_form: CommandOptionFor
     )
 
 
-@login_required
-@permission_required("fulfilment.change_approvalpolicy", raise_exception=True)
-def policy_edit(request: HttpRequest) -> HttpResponse:
+@requires("fulfilment.change_approvalpolicy")
+def policy_edit(request: SignedInRequest) -> HttpResponse:
     current = policy.active_policy()
     form = PolicyForm(request.POST or None, commands=_commands(), initial=PolicyForm.initial_for(current))
     if request.method == "POST" and form.is_valid():
@@ -52,10 +53,9 @@ def policy_edit(request: HttpRequest) -> HttpResponse:
     return _page(request, form, CommandOptionForm(), status=400 if form.errors else 200)
 
 
-@login_required
-@permission_required("fulfilment.change_approvalpolicy", raise_exception=True)
+@requires("fulfilment.change_approvalpolicy")
 @require_POST
-def command_add(request: HttpRequest) -> HttpResponse:
+def command_add(request: SignedInRequest) -> HttpResponse:
     command_form = CommandOptionForm(request.POST)
     if command_form.is_valid():
         try:
@@ -73,10 +73,9 @@ def command_add(request: HttpRequest) -> HttpResponse:
     return _page(request, form, command_form, status=400)
 
 
-@login_required
-@permission_required("fulfilment.change_approvalpolicy", raise_exception=True)
+@requires("fulfilment.change_approvalpolicy")
 @require_POST
-def command_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def command_remove(request: SignedInRequest, pk: int) -> HttpResponse:
     try:
         option = policy.remove_command_option(pk, actor=request.user)
     except FulfilmentCommandOption.DoesNotExist:

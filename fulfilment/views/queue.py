@@ -6,19 +6,20 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from dashboard.access import SignedInRequest, requires
+from dashboard.htmx import render_page_or_partial
 from fulfilment import selectors, services
 from fulfilment.forms import BulkApproveForm, DecisionForm
 from fulfilment.models import ActionRequest
 
 
-def _queue_context(request: HttpRequest, *, outcome: list[tuple[int, str]] | None = None) -> dict[str, Any]:
+def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] | None = None) -> dict[str, Any]:
     state = request.GET.get("state", "pending")
     if state not in dict(selectors.STATE_FILTERS):
         state = "pending"
@@ -40,24 +41,20 @@ def _queue_context(request: HttpRequest, *, outcome: list[tuple[int, str]] | Non
     }
 
 
-@login_required
-@permission_required("fulfilment.view_actionrequest", raise_exception=True)
-def queue(request: HttpRequest) -> HttpResponse:
-    context = _queue_context(request)
-    template = "fulfilment/queue.html#queue" if request.htmx and not request.htmx.boosted else "fulfilment/queue.html"
-    return render(request, template, context)
+@requires("fulfilment.view_actionrequest")
+def queue(request: SignedInRequest) -> HttpResponse:
+    return render_page_or_partial(request, "fulfilment/queue.html", "queue", _queue_context(request))
 
 
-@login_required
-@permission_required("fulfilment.view_actionrequest", raise_exception=True)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+@requires("fulfilment.view_actionrequest")
+def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     get_object_or_404(ActionRequest, pk=pk)
     context = selectors.request_detail(pk, selectors.Viewer.of(request.user))
     context["order_url"] = selectors.order_url(context["req"].order)
     return render(request, "fulfilment/detail.html", context)
 
 
-def _act(request: HttpRequest, pk: int, action: Callable[[str], Any], done: str) -> HttpResponse:
+def _act(request: SignedInRequest, pk: int, action: Callable[[str], Any], done: str) -> HttpResponse:
     """Run one service call on a request; answer the htmx row, or redirect back with a message."""
     get_object_or_404(ActionRequest, pk=pk)
     form = DecisionForm(request.POST)
@@ -77,48 +74,43 @@ def _act(request: HttpRequest, pk: int, action: Callable[[str], Any], done: str)
     return redirect(_safe_next(request) or reverse("fulfilment:detail", kwargs={"pk": pk}))
 
 
-def _safe_next(request: HttpRequest) -> str:
+def _safe_next(request: SignedInRequest) -> str:
     target = request.POST.get("next", "")
     ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
     return target if target and ok else ""
 
 
-@login_required
-@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@requires("fulfilment.approve_actionrequest")
 @require_POST
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
+def approve(request: SignedInRequest, pk: int) -> HttpResponse:
     return _act(
         request, pk, lambda comment: services.approve(pk, approver=request.user, comment=comment), "approval recorded"
     )
 
 
-@login_required
-@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@requires("fulfilment.approve_actionrequest")
 @require_POST
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
+def reject(request: SignedInRequest, pk: int) -> HttpResponse:
     return _act(request, pk, lambda comment: services.reject(pk, approver=request.user, comment=comment), "rejected")
 
 
-@login_required
-@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@requires("fulfilment.approve_actionrequest")
 @require_POST
-def retry(request: HttpRequest, pk: int) -> HttpResponse:
+def retry(request: SignedInRequest, pk: int) -> HttpResponse:
     return _act(
         request, pk, lambda comment: services.retry(pk, actor=request.user, comment=comment), "queued to be sent again"
     )
 
 
-@login_required
-@permission_required("fulfilment.raise_actionrequest", raise_exception=True)
+@requires("fulfilment.raise_actionrequest")
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def cancel(request: SignedInRequest, pk: int) -> HttpResponse:
     return _act(request, pk, lambda comment: services.cancel(pk, actor=request.user, comment=comment), "cancelled")
 
 
-@login_required
-@permission_required("fulfilment.approve_actionrequest", raise_exception=True)
+@requires("fulfilment.approve_actionrequest")
 @require_POST
-def bulk_approve(request: HttpRequest) -> HttpResponse:
+def bulk_approve(request: SignedInRequest) -> HttpResponse:
     pks = [int(p) for p in request.POST.getlist("requests") if p.isdigit()]
     form = BulkApproveForm(request.POST, pks=pks)
     outcome: list[tuple[int, str]] = []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from dashboard import htmx
+from dashboard.access import SignedInRequest, requires
 from fulfilment import selectors, services
 from fulfilment.forms import FulfilmentForm, RefundForm
 from orders.models import Order
@@ -17,25 +19,33 @@ FIELD_OF = {"split": "vendors"}  # service field names that the form shows under
 
 
 def _slot(
-    request: HttpRequest, order: Order, *, flash: str = "", part: str = "", changed: bool = False
+    request: SignedInRequest, order: Order, *, flash: str = "", part: str = "", changed: bool = False
 ) -> HttpResponse:
     context = selectors.order_actions(order, request.user)
     context["flash"] = flash
     response = render(request, "fulfilment/_order_actions.html" + ("#requests" if part == "requests" else ""), context)
     if changed or (part == "requests" and not context["moving"]):
-        trigger_client_event(response, "order-changed")  # the order page reloads its timeline and refunds
+        trigger_client_event(response, htmx.ORDER_CHANGED)  # the order page reloads its timeline and refunds
     return response
 
 
-@login_required
-@permission_required("fulfilment.view_actionrequest", raise_exception=True)
-def order_actions(request: HttpRequest, order_pk: int) -> HttpResponse:
+@requires("fulfilment.view_actionrequest")
+def order_actions(request: SignedInRequest, order_pk: int) -> HttpResponse:
     """The slot on its own, for htmx to refresh while a request is on its way to Juspay."""
     order = get_object_or_404(Order.objects.select_related("merchant"), pk=order_pk)
     return _slot(request, order, part=request.GET.get("part", ""))
 
 
-def _raise(request: HttpRequest, order_pk: int, form_class: type, template: str, submit: Any) -> HttpResponse:
+Submit = Callable[[Order, dict[str, Any]], services.Raised]
+
+
+def _raise(
+    request: SignedInRequest,
+    order_pk: int,
+    form_class: type[RefundForm | FulfilmentForm],
+    template: str,
+    submit: Submit,
+) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("merchant"), pk=order_pk)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -69,9 +79,8 @@ def _raise(request: HttpRequest, order_pk: int, form_class: type, template: str,
     return render(request, template, context, status=400 if form.errors else 200)
 
 
-@login_required
-@permission_required("fulfilment.raise_actionrequest", raise_exception=True)
-def raise_refund(request: HttpRequest, order_pk: int) -> HttpResponse:
+@requires("fulfilment.raise_actionrequest")
+def raise_refund(request: SignedInRequest, order_pk: int) -> HttpResponse:
     def submit(order: Order, data: dict[str, Any]) -> services.Raised:
         return services.raise_refund(
             order,
@@ -85,9 +94,8 @@ def raise_refund(request: HttpRequest, order_pk: int) -> HttpResponse:
     return _raise(request, order_pk, RefundForm, "fulfilment/raise_refund.html", submit)
 
 
-@login_required
-@permission_required("fulfilment.raise_actionrequest", raise_exception=True)
-def raise_fulfilment(request: HttpRequest, order_pk: int) -> HttpResponse:
+@requires("fulfilment.raise_actionrequest")
+def raise_fulfilment(request: SignedInRequest, order_pk: int) -> HttpResponse:
     def submit(order: Order, data: dict[str, Any]) -> services.Raised:
         return services.raise_fulfilment(
             order,

@@ -1,12 +1,13 @@
-"""What the order views share: finding the order a URL names, and htmx-aware answers."""
+"""What the order views share: finding the order a URL names, and what its viewer may see of it."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 
+from dashboard.access import SignedInRequest
 from orders import masking, selectors
 from orders.models import Order
 
@@ -37,14 +38,5 @@ def order_url(order: Order, name: str = "orders:detail") -> str:
     return f"{reverse(name, args=[order.order_id])}?{urlencode({'merchant': order.merchant.code})}"
 
 
-def pii_view(request: HttpRequest, order: Order) -> masking.PiiView:
+def pii_view(request: SignedInRequest, order: Order) -> masking.PiiView:
     return masking.pii_view(request.user, request.session, order.pk)
-
-
-def redirect_or_htmx(request: HttpRequest, url: str) -> HttpResponse:
-    """Send the browser to `url`: a plain redirect, or HX-Redirect for an htmx request."""
-    if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
-    return HttpResponseRedirect(url)

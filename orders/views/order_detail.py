@@ -6,10 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from dashboard.access import SignedInRequest, requires
 from dashboard.models import Merchant
 from orders import registry, search, selectors
 from orders.models import Order
@@ -29,9 +29,8 @@ SECTIONS: list[tuple[str, str, str | None]] = [
 ]
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
+@requires("orders.view_order")
+def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
     try:
         order = get_order(request, order_id)
     except Ambiguous as many:
@@ -57,14 +56,17 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     return render(request, PAGE, context)
 
 
-def section(permission: str = "orders.view_order") -> Callable:
-    """A section fragment: signed in, permitted, its order found (404 otherwise)."""
+Build = Callable[[SignedInRequest, Order], dict[str, Any]]
+SectionView = Callable[[SignedInRequest, str], HttpResponse]
 
-    def decorate(build: Callable[[HttpRequest, Order], dict[str, Any]]) -> Callable:
-        @login_required
-        @permission_required(permission, raise_exception=True)
+
+def section(permission: str = "orders.view_order") -> Callable[[Build], SectionView]:
+    """A section fragment: permitted, its order found (404 otherwise), rendered from its partial."""
+
+    def decorate(build: Build) -> SectionView:
+        @requires(permission)
         @wraps(build)
-        def view(request: HttpRequest, order_id: str) -> HttpResponse:
+        def view(request: SignedInRequest, order_id: str) -> HttpResponse:
             try:
                 order = get_order(request, order_id)
             except Ambiguous as many:
@@ -78,7 +80,7 @@ def section(permission: str = "orders.view_order") -> Callable:
 
 
 @section()
-def timeline(request: HttpRequest, order: Order) -> dict[str, Any]:
+def timeline(request: SignedInRequest, order: Order) -> dict[str, Any]:
     return {
         "timeline": selectors.timeline(
             order, category=request.GET.get("category", ""), source=request.GET.get("source", "")
@@ -87,33 +89,33 @@ def timeline(request: HttpRequest, order: Order) -> dict[str, Any]:
 
 
 @section()
-def payment(request: HttpRequest, order: Order) -> dict[str, Any]:
+def payment(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
     return {"payment": selectors.payment(order, unmasked=pii.unmasked), "pii": pii}
 
 
 @section()
-def refunds(request: HttpRequest, order: Order) -> dict[str, Any]:
+def refunds(request: SignedInRequest, order: Order) -> dict[str, Any]:
     return {"refunds": selectors.refunds(order)}
 
 
 @section()
-def splits(request: HttpRequest, order: Order) -> dict[str, Any]:
+def splits(request: SignedInRequest, order: Order) -> dict[str, Any]:
     return {"splits": selectors.splits(order)}
 
 
 @section()
-def offers(request: HttpRequest, order: Order) -> dict[str, Any]:
+def offers(request: SignedInRequest, order: Order) -> dict[str, Any]:
     return {"offers": selectors.offers(order)}
 
 
 @section()
-def payouts(request: HttpRequest, order: Order) -> dict[str, Any]:
+def payouts(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
     return {"payouts": selectors.payouts(order, unmasked=pii.unmasked), "pii": pii}
 
 
 @section("orders.view_raw")
-def raw(request: HttpRequest, order: Order) -> dict[str, Any]:
+def raw(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
     return {"raw": selectors.raw(order, unmasked=pii.unmasked), "pii": pii}

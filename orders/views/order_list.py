@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.contrib.auth.decorators import login_required, permission_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.access import SignedInRequest, requires
+from dashboard.htmx import render_page_or_partial
 from orders import exports, selectors
 from orders.filters import STATUS_SUGGESTIONS, OrderFilter
 from orders.models import Order, OrderExport
@@ -24,9 +26,8 @@ def _base_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-def order_list(request: HttpRequest) -> HttpResponse:
+@requires("orders.view_order")
+def order_list(request: SignedInRequest) -> HttpResponse:
     filterset = OrderFilter(request.GET, queryset=Order.objects.all())
     queryset = filterset.qs
     result = None
@@ -50,13 +51,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "statuses": STATUS_SUGGESTIONS,
         "export_limit": exports.inline_limit(),
     }
-    template = "orders/order_list.html#results" if request.htmx else "orders/order_list.html"
-    return render(request, template, context)
+    return render_page_or_partial(request, "orders/order_list.html", "results", context)
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-def order_export(request: HttpRequest) -> HttpResponse:
+@requires("orders.view_order")
+def order_export(request: SignedInRequest) -> HttpResponseBase:
     """The filtered rows as CSV: streamed when small, else a background job whose page says when it is ready."""
     query = request.GET.copy()
     for key in PAGING_KEYS:
@@ -71,28 +70,23 @@ def order_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _own_export(request: HttpRequest, pk: UUID) -> OrderExport:
+def _own_export(request: SignedInRequest, pk: UUID) -> OrderExport:
     return get_object_or_404(OrderExport, pk=pk, user=request.user)  # someone else's export does not exist
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-def export_list(request: HttpRequest) -> HttpResponse:
+@requires("orders.view_order")
+def export_list(request: SignedInRequest) -> HttpResponse:
     jobs = OrderExport.objects.filter(user=request.user)[:20]
     return render(request, "orders/exports.html", {"jobs": jobs, "export_limit": exports.inline_limit()})
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-def export_status(request: HttpRequest, pk: UUID) -> HttpResponse:
-    job = _own_export(request, pk)
-    template = "orders/exports.html#job" if request.htmx else "orders/export_status.html"
-    return render(request, template, {"job": job})
+@requires("orders.view_order")
+def export_status(request: SignedInRequest, pk: UUID) -> HttpResponse:
+    return render_page_or_partial(request, "orders/export_status.html", "job", {"job": _own_export(request, pk)})
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-def export_download(request: HttpRequest, pk: UUID) -> HttpResponse:
+@requires("orders.view_order")
+def export_download(request: SignedInRequest, pk: UUID) -> FileResponse:
     job = _own_export(request, pk)
     path = exports.file_of(job)
     if path is None:

@@ -5,22 +5,22 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from dashboard.access import SignedInRequest, requires
+from dashboard.htmx import redirect_or_htmx
 from dashboard.models import Merchant
 from orders import search, selectors, services
-from orders.views.common import order_url, redirect_or_htmx
+from orders.views.common import order_url
 
 SUGGESTIONS = 8
 
 
-@login_required
-@permission_required("orders.view_order", raise_exception=True)
-def suggestions(request: HttpRequest) -> HttpResponse:
+@requires("orders.view_order")
+def suggestions(request: SignedInRequest) -> HttpResponse:
     """What the header box shows while one types; without htmx, the full results list."""
     query = search.clean(request.GET.get("q"))
     if not request.htmx:
@@ -44,10 +44,9 @@ def _merchants() -> list[Merchant]:
     return list(Merchant.objects.filter(is_active=True).order_by("-is_default", "code"))
 
 
-@login_required
-@permission_required("orders.refresh_order", raise_exception=True)
+@requires("orders.refresh_order")
 @require_POST
-def lookup(request: HttpRequest) -> HttpResponse:
+def lookup(request: SignedInRequest) -> HttpResponse:
     """Ask Juspay for an order the cache does not have; cache it and open it when Juspay knows it."""
     order_id = search.clean(request.POST.get("order_id"))
     merchants = _merchants()

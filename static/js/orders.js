@@ -40,7 +40,8 @@
     retry.type = "button";
     retry.className = "secondary small";
     retry.textContent = "Try again";
-    retry.addEventListener("click", function () { window.htmx.trigger(el, "order-changed"); });
+    var reload = el.getAttribute("data-reload-event");  // the event name comes from dashboard/htmx.py
+    retry.addEventListener("click", function () { window.htmx.trigger(el, reload); });
     p.appendChild(retry);
     el.appendChild(p);
   }

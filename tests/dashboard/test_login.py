@@ -3,6 +3,7 @@
 import pytest
 
 from dashboard.models import AuditEvent
+from orders.models import Note
 from tests.conftest import PASSWORD
 
 
@@ -54,3 +55,15 @@ def test_each_request_pushes_the_idle_expiry_forward_and_an_idle_session_ends(cl
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_anyone_not_signed_in_is_sent_to_sign_in_and_back_for_fragments_too(client, cached_order):
+    order = cached_order("order_status_charged.json")
+    fragment = f"/orders/{order.order_id}/timeline/?merchant=default"
+    response = client.get(fragment, HTTP_HX_REQUEST="true")
+    assert response.status_code == 302
+    assert response["Location"] == f"/accounts/login/?next=/orders/{order.order_id}/timeline/%3Fmerchant%3Ddefault"
+    note = client.post(f"/orders/{order.order_id}/notes/", {"body": "hi"})
+    assert note.status_code == 302 and note["Location"].startswith("/accounts/login/")
+    assert not Note.objects.exists()

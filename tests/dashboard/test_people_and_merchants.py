@@ -77,5 +77,9 @@ def test_editing_without_a_key_keeps_the_old_key(client_as):
         },
     )
     assert response.status_code == 302
+    old_name = merchant.name
     merchant.refresh_from_db()
     assert (merchant.name, merchant.api_key) == ("Renamed", old_key)
+    event = AuditEvent.objects.get(verb="merchant.changed")
+    assert (event.before["name"], event.after["name"]) == (old_name, "Renamed")
+    assert event.before["api_key"] == event.after["api_key"] == f"…{old_key[-4:]}"

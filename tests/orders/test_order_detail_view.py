@@ -55,6 +55,14 @@ def test_every_section_is_a_fragment_with_its_own_url(client_as, order):
     assert f'hx-get="/orders/{order.order_id}/raw/?merchant=default"' in admin
 
 
+def test_every_section_reloads_on_the_order_changed_event(client_as, order):
+    from dashboard.htmx import ORDER_CHANGED
+
+    body = client_as("Support").get(f"/orders/{order.order_id}/").content.decode()
+    assert body.count(f'hx-trigger="load, {ORDER_CHANGED} from:body"') == 6  # one per section Support sees
+    assert body.count(f'data-reload-event="{ORDER_CHANGED}"') == 6  # "Try again" after a failed load (orders.js)
+
+
 def test_manager_sees_the_order_but_no_actions(client_as, order):
     page = text(client_as("Manager").get(f"/orders/{order.order_id}/"))
     assert "Payment succeeded" in page

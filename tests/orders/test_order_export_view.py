@@ -90,3 +90,7 @@ def test_a_queued_export_page_polls_until_ready(client_as, orders, settings, mon
     assert job.state == ExportState.QUEUED and "queued… this updates by itself" in page
     assert f'hx-get="/orders/exports/{job.pk}/" hx-trigger="every 2s"' in page
     assert client.get(f"/orders/exports/{job.pk}/download/").status_code == 404
+
+    poll = client.get(f"/orders/exports/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert poll.lstrip().startswith(f'<div id="export-{job.pk}"')  # the job line alone, swapped into the page
+    assert "queued… this updates by itself" in poll and "<html" not in poll
