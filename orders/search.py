@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Q
 
 from orders.models import Order, PayoutOrder, PayoutTransaction, Refund, Transaction
-from orders.sync import normalize_email
+from orders.normalisers import normalise_email
 
 MIN_PREFIX = 3
 DEFAULT_LIMIT = 50
@@ -109,7 +109,7 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     result = SearchResult(query=q)
     if not q:
         return result
-    email = normalize_email(q) if "@" in q else ""
+    email = normalise_email(q) if "@" in q else ""
     phone = phone_of(q)
     ids = list(dict.fromkeys([q, q.upper()]))
 

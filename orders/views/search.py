@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from dashboard.juspay.errors import JuspayNotFound
 from dashboard.models import Merchant
 from orders import search, selectors, services
 from orders.views.common import order_url, redirect_or_htmx
@@ -62,7 +63,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
         result = services.lookup_live(merchant, order_id, actor=request.user)
         if result.obj is not None and not result.error:
             return redirect_or_htmx(request, order_url(result.obj))
-        if result.error.startswith("JuspayNotFound"):
+        if isinstance(result.failure, JuspayNotFound):
             error = f"Juspay has no order “{order_id}” for {merchant.name}."
         else:
             error = f"Juspay could not be reached, so “{order_id}” could not be looked up. ({result.error})"
