@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.csv_export import csv_lines, safe_cell
-from orders import masking
+from orders import masking, signals
 from orders.filters import OrderFilter
 from orders.models import ExportState, Order, OrderExport
 
@@ -113,13 +113,11 @@ def record(user: Any, query: str, *, mode: str, rows: int | None = None) -> None
 
 
 def start_background(user: Any, query: str) -> OrderExport:
-    """Queue the export; the task starts once the job row is committed."""
-    from orders.tasks import export_orders
-
+    """Queue the export; its file is written (orders.tasks) once the job row is committed."""
     with transaction.atomic():
         job = OrderExport.objects.create(user=user, query=query)
         record(user, query, mode="background")
-        transaction.on_commit(lambda: export_orders.delay(str(job.pk)))
+        transaction.on_commit(lambda: signals.export_queued.send(OrderExport, export=job))
     return job
 
 

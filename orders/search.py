@@ -181,6 +181,14 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     return result
 
 
+def find_orders(order_id: str, merchant_code: str | None = None) -> list[Order]:
+    """The cached orders with this merchant order id (one per merchant at most), for the order page's URL."""
+    queryset = Order.objects.select_related("merchant").filter(order_id=order_id)
+    if merchant_code:
+        queryset = queryset.filter(merchant__code=merchant_code)
+    return list(queryset.order_by("merchant__code")[:20])
+
+
 def _newest_first(order: Order) -> float:
     return -(order.juspay_created_at.timestamp() if order.juspay_created_at else 0.0)
 

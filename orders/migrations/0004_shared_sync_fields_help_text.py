@@ -4,25 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_order_list_indexes'),
+        ("orders", "0003_order_list_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='is_open',
-            field=models.BooleanField(default=True, help_text='A payment, refund, payout or fulfilment on it is still moving.'),
+            model_name="order",
+            name="is_open",
+            field=models.BooleanField(
+                default=True, help_text="A payment, refund, payout or fulfilment on it is still moving."
+            ),
         ),
         migrations.AlterField(
-            model_name='payoutorder',
-            name='is_open',
-            field=models.BooleanField(default=True, help_text='A payment, refund, payout or fulfilment on it is still moving.'),
+            model_name="payoutorder",
+            name="is_open",
+            field=models.BooleanField(
+                default=True, help_text="A payment, refund, payout or fulfilment on it is still moving."
+            ),
         ),
         migrations.AlterField(
-            model_name='payoutorder',
-            name='unknown',
-            field=models.JSONField(blank=True, default=list, help_text='Fields/values Juspay sent that we do not know.'),
+            model_name="payoutorder",
+            name="unknown",
+            field=models.JSONField(
+                blank=True, default=list, help_text="Fields/values Juspay sent that we do not know."
+            ),
         ),
     ]

@@ -10,8 +10,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from dashboard import audit
-from orders import masking, selectors, services
+from orders import masking, presenters, services
 from orders.notes import add_note
+from orders.timeline import present_timeline
 from orders.views.common import Ambiguous, get_order, order_url, pii_view, redirect_or_htmx
 from orders.views.order_detail import PAGE
 
@@ -27,7 +28,7 @@ def _order(request: HttpRequest, order_id: str):
 
 def _header(request: HttpRequest, order, **extra) -> HttpResponse:
     response = render(
-        request, f"{PAGE}#header", {"order": order, "head": selectors.header(order, pii_view(request, order)), **extra}
+        request, f"{PAGE}#header", {"order": order, "head": presenters.header(order, pii_view(request, order)), **extra}
     )
     response["HX-Trigger"] = CHANGED
     return response
@@ -99,7 +100,7 @@ def note(request: HttpRequest, order_id: str) -> HttpResponse:
         f"{PAGE}#timeline",
         {
             "order": order,
-            "timeline": selectors.timeline(order),
+            "timeline": present_timeline(order),
             "note_error": error,
             "note_body": body if error else "",
             "note_saved": not error,

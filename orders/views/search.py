@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard.juspay.errors import JuspayNotFound
 from dashboard.models import Merchant
-from orders import search, selectors, services
+from orders import presenters, search, services
 from orders.views.common import order_url, redirect_or_htmx
 
 SUGGESTIONS = 8
@@ -33,7 +33,7 @@ def suggestions(request: HttpRequest) -> HttpResponse:
         {
             "result": result,
             "query": query,
-            "rows": selectors.list_rows(
+            "rows": presenters.list_rows(
                 [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
             ),
             "merchants": _merchants(),

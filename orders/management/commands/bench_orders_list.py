@@ -32,7 +32,7 @@ from dashboard.models import Merchant
 from orders import search
 from orders.filters import OrderFilter
 from orders.models import FulfilmentState, Order, RefundState, Transaction
-from orders.selectors import encode_cursor, keyset_page
+from orders.paging import encode_cursor, keyset_page
 
 MERCHANT_CODE = "bench-orders-list"
 USERNAME = "bench-orders-list"
