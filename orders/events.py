@@ -9,13 +9,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.utils import timezone
 
 from orders import registry
 from orders.models import Fulfillment, Note, Order, PayoutOrder, SyncSource, TimelineEvent
 
 # Who did it: a signed-in person, or nobody (a sweep, a webhook, an import). Anonymous counts as nobody.
+# As wide as dashboard.audit.record's actor, so one value serves both.
 Actor = AbstractBaseUser | AnonymousUser | None
 
 KINDS: dict[str, str] = {
@@ -58,7 +59,7 @@ def event(
     **data: Any,
 ) -> TimelineEvent:
     assert registry.is_known_kind(kind), f"unknown timeline kind {kind!r}: register it in orders.registry"
-    user = actor if isinstance(actor, AbstractBaseUser) and actor.is_authenticated else None
+    user = actor if isinstance(actor, User) else None  # a User is always authenticated; AnonymousUser is not one
     return TimelineEvent(
         order=order, payout_order=payout_order, at=at or timezone.now(), kind=kind, source=source, actor=user, data=data
     )

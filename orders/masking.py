@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
+
+from orders.models import Order
+
 BULLET = "•"
 REVEAL_SECONDS = 15 * 60
 SESSION_KEY = "orders.pii_revealed"
@@ -180,7 +184,7 @@ class Customer:
     phone: str
 
 
-def customer(order: Any, *, unmasked: bool) -> Customer:
+def customer(order: Order, *, unmasked: bool) -> Customer:
     if unmasked:
         return Customer(order.customer_id, order.customer_email, order.customer_phone)
     return Customer(order.customer_id, mask_email(order.customer_email), mask_phone(order.customer_phone))
@@ -277,7 +281,7 @@ def reveal(session: MutableMapping[str, Any], order_pk: int, *, seconds: int = R
     return datetime.fromtimestamp(expires, UTC)
 
 
-def pii_view(user: Any, session: MutableMapping[str, Any], order_pk: int) -> PiiView:
+def pii_view(user: User | AnonymousUser, session: MutableMapping[str, Any], order_pk: int) -> PiiView:
     if not user.has_perm(PERMISSION):
         return PiiView(can_reveal=False, revealed=False)
     expires = _reveals(session).get(str(order_pk))
