@@ -6,7 +6,6 @@ registers them in `orders.registry`, where the apps above orders register theirs
 """
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from orders import registry
 from orders.models import Fulfillment, Note, Order, PayoutOrder, SyncSource, TimelineEvent
+from orders.normalisers import amount_text
 
 # Who did it: a signed-in person, or nobody (a sweep, a webhook, an import). Anonymous counts as nobody.
 # As wide as dashboard.audit.record's actor, so one value serves both.
@@ -70,10 +70,6 @@ def _from_to(old: object, new: object) -> dict[str, Any]:
     return {"from": old, "to": new}
 
 
-def _amount(value: Decimal | None) -> str | None:
-    return str(value) if value is not None else None
-
-
 def order_discovered(order: Order, *, source: str, actor: Actor = None) -> TimelineEvent:
     return event(
         "order.discovered",
@@ -81,7 +77,7 @@ def order_discovered(order: Order, *, source: str, actor: Actor = None) -> Timel
         order=order,
         actor=actor,
         status=order.status,
-        amount=_amount(order.amount),
+        amount=amount_text(order.amount),
     )
 
 
@@ -198,7 +194,7 @@ def fulfilment_created(fulfilment: Fulfillment, *, source: str, actor: Actor = N
         actor=actor,
         fulfillment_id=fulfilment.fulfillment_id,
         status=fulfilment.status,
-        amount=_amount(fulfilment.amount),
+        amount=amount_text(fulfilment.amount),
     )
 
 

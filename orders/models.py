@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -53,7 +54,7 @@ class FulfilmentState(models.TextChoices):
 class JuspayCopy(models.Model):
     """What every cached copy of a Juspay object carries to stay in step with Juspay: its last answer, what in
     it we do not know, and when it was synced, when it fails and when it is due again (orders.freshness).
-    Orders and payout orders share it, so the sweep, the staleness rule and the failure back-off are one code.
+    Orders and payout orders share it, so the sweep, the staleness rule and the failure back-off exist once.
     """
 
     juspay_created_at = models.DateTimeField(null=True, blank=True)
@@ -70,7 +71,13 @@ class JuspayCopy(models.Model):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     # The columns `mark_synced` writes, for `save(update_fields=...)`.
-    SYNC_STAMP_FIELDS = ["last_synced_at", "last_fetch_started_at", "last_sync_error", "sync_failures", "next_sync_at"]
+    SYNC_STAMP_FIELDS: ClassVar[tuple[str, ...]] = (
+        "last_synced_at",
+        "last_fetch_started_at",
+        "last_sync_error",
+        "sync_failures",
+        "next_sync_at",
+    )
 
     class Meta:
         abstract = True

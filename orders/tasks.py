@@ -90,8 +90,10 @@ def export_orders(export_id: str) -> str:
 
 
 def refresh_after_webhook(sender: type[WebhookEvent], *, event: WebhookEvent, **kwargs: Any) -> None:
+    """A stored webhook is only a trigger: pull the order's truth from Juspay in the background."""
     refresh_from_webhook.delay(event.pk)
 
 
 def write_export(sender: type[OrderExport], *, export: OrderExport, **kwargs: Any) -> None:
+    """A queued export is too large to stream: write its file in the background."""
     export_orders.delay(str(export.pk))
