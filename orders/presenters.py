@@ -2,9 +2,8 @@
 
 Each presenter takes cached rows and returns a dataclass the template reads; nothing here renders HTML or
 calls Juspay. Every presenter runs a fixed number of queries, whatever the number of refunds, fulfilments or
-results. Statuses are shown as Juspay sent them, with their documented meaning when Juspay's documentation has
-them (https://juspay.io/api-reference/docs/express-checkout/order-status-api), marked unknown otherwise.
-Personal data is masked unless the viewer revealed this order (orders.masking).
+results. Statuses are shown as Juspay sent them, with their meaning (orders.statuses). Personal data is masked
+unless the viewer revealed this order (orders.masking).
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from dashboard.juspay.enums import (
     AuthType,
     BenefitType,
     CalculationRule,
-    Documented,
     OfferStatus,
     OrderStatus,
     PaymentMethodType,
@@ -33,54 +31,12 @@ from dashboard.juspay.enums import (
     PayoutTransactionStatus,
     RefundStatus,
     RefundType,
-    describe,
 )
 from orders import masking
 from orders.models import Fulfillment, Offer, Order, PayoutOrder, PayoutTransaction, Refund, SplitDetail
+from orders.statuses import Status, payout_status, refund_status, status
 
 ZERO = Decimal(0)
-
-
-# --- statuses -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Status:
-    """A status as Juspay sent it, with its documented meaning, or marked unknown."""
-
-    value: str
-    meaning: str
-    known: bool
-    outcome: str  # success | failure | pending | other | unknown
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def status(vocabulary: type[Documented], value: str | None) -> Status:
-    text = value or ""
-    member = vocabulary.lookup(text)
-    if member is None:
-        return Status(text, describe(vocabulary, text) if text else "Not set", False, "unknown" if text else "other")
-    return Status(text, member.meaning, True, getattr(member, "outcome", "other"))
-
-
-_REFUND_OUTCOME = {"SUCCESS": "success", "FAILURE": "failure", "PENDING": "pending", "MANUAL_REVIEW": "other"}
-_PAYOUT_OUTCOME = {
-    "SUCCESS": "success",
-    "FAILURE": "failure",
-    "MANUAL_REVIEW": "other",
-    "CANCELLED": "failure",
-    "DISCARDED": "failure",
-    "REVERSED": "failure",
-    "CONFLICTED": "other",
-}
-
-
-def _outcome_by_name(st: Status, table: dict[str, str]) -> Status:
-    if not st.known:
-        return st
-    return Status(st.value, st.meaning, True, table.get(st.value, "pending"))
 
 
 # --- the list and the header ------------------------------------------------------------------------------
@@ -337,7 +293,7 @@ def refunds(order: Order) -> Refunds:
         rows.append(
             RefundView(
                 refund,
-                _outcome_by_name(status(RefundStatus, refund.status), _REFUND_OUTCOME),
+                refund_status(refund.status),
                 status(RefundType, refund.refund_type),
                 str(raw.get("refund_source") or ""),
                 str(raw.get("initiated_by") or ""),
@@ -495,7 +451,7 @@ def payouts(order: Order, *, unmasked: bool) -> Payouts:
             txns = [
                 PayoutTxnView(
                     txn=t,
-                    status=_outcome_by_name(status(PayoutTransactionStatus, t.status), _PAYOUT_OUTCOME),
+                    status=payout_status(PayoutTransactionStatus, t.status),
                     review=t.status in MANUAL_REVIEW,
                 )
                 for t in f.transactions.all()
@@ -507,7 +463,7 @@ def payouts(order: Order, *, unmasked: bool) -> Payouts:
                     fulfilment=f,
                     in_review=in_review,
                     transactions=txns,
-                    status=_outcome_by_name(status(PayoutFulfillmentStatus, f.status), _PAYOUT_OUTCOME),
+                    status=payout_status(PayoutFulfillmentStatus, f.status),
                     beneficiary=masking.beneficiary(f.beneficiary, unmasked=unmasked),
                 )
             )
