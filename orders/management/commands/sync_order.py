@@ -2,14 +2,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from dashboard.merchants import default_merchant
 from dashboard.models import Merchant
 from orders import services
 from orders.models import SyncSource
 
 
 def merchant_by_code(code: str | None) -> Merchant:
-    from dashboard.merchants import default_merchant
-
     if not code:
         return default_merchant()
     try:
