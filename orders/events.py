@@ -8,10 +8,16 @@ registers them in `orders.registry`, where the apps above orders register theirs
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.utils import timezone
 
 from orders import registry
-from orders.models import Fulfillment, Order, PayoutOrder, SyncSource, TimelineEvent
+from orders.models import Fulfillment, Note, Order, PayoutOrder, SyncSource, TimelineEvent
+from orders.normalisers import amount_text
+
+# Who did it: a signed-in person, or nobody (a sweep, a webhook, an import). Anonymous counts as nobody.
+# As wide as dashboard.audit.record's actor, so one value serves both.
+Actor = AbstractBaseUser | AnonymousUser | None
 
 KINDS: dict[str, str] = {
     "order.discovered": "Order first seen",
@@ -49,31 +55,36 @@ def event(
     order: Order | None = None,
     payout_order: PayoutOrder | None = None,
     at: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
     **data: Any,
 ) -> TimelineEvent:
     assert registry.is_known_kind(kind), f"unknown timeline kind {kind!r}: register it in orders.registry"
-    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    user = actor if isinstance(actor, User) else None  # a User is always authenticated; AnonymousUser is not one
     return TimelineEvent(
         order=order, payout_order=payout_order, at=at or timezone.now(), kind=kind, source=source, actor=user, data=data
     )
 
 
-def order_discovered(order: Order, *, source: str, actor: Any = None) -> TimelineEvent:
+def _from_to(old: object, new: object) -> dict[str, Any]:
+    """A change's before and after, under the keys the timeline shows ("from" is a keyword in Python)."""
+    return {"from": old, "to": new}
+
+
+def order_discovered(order: Order, *, source: str, actor: Actor = None) -> TimelineEvent:
     return event(
         "order.discovered",
         source=source,
         order=order,
         actor=actor,
         status=order.status,
-        amount=str(order.amount) if order.amount is not None else None,
+        amount=amount_text(order.amount),
     )
 
 
 def order_status_changed(
-    order: Order, old: str, new: str, *, source: str, at: datetime | None = None, actor: Any = None
+    order: Order, old: str, new: str, *, source: str, at: datetime | None = None, actor: Actor = None
 ) -> TimelineEvent:
-    return event("order.status_changed", source=source, order=order, at=at, actor=actor, **{"from": old, "to": new})
+    return event("order.status_changed", source=source, order=order, at=at, actor=actor, **_from_to(old, new))
 
 
 def refund_created(
@@ -84,7 +95,7 @@ def refund_created(
     *,
     source: str,
     at: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> TimelineEvent:
     return event(
         "refund.created",
@@ -98,7 +109,7 @@ def refund_created(
     )
 
 
-def refund_sent_to_gateway(order: Order, unique_request_id: str, *, source: str, actor: Any = None) -> TimelineEvent:
+def refund_sent_to_gateway(order: Order, unique_request_id: str, *, source: str, actor: Actor = None) -> TimelineEvent:
     return event("refund.sent_to_gateway", source=source, order=order, actor=actor, unique_request_id=unique_request_id)
 
 
@@ -110,7 +121,7 @@ def refund_status_changed(
     *,
     source: str,
     at: datetime | None = None,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> TimelineEvent:
     return event(
         "refund.status_changed",
@@ -119,16 +130,16 @@ def refund_status_changed(
         at=at,
         actor=actor,
         unique_request_id=unique_request_id,
-        **{"from": old, "to": new},
+        **_from_to(old, new),
     )
 
 
-def offer_added(order: Order, offer_code: str, status: str, *, source: str, actor: Any = None) -> TimelineEvent:
+def offer_added(order: Order, offer_code: str, status: str, *, source: str, actor: Actor = None) -> TimelineEvent:
     return event("offer.added", source=source, order=order, actor=actor, offer_code=offer_code, status=status)
 
 
 def offer_status_changed(
-    order: Order, offer_code: str, old: str, new: str, *, source: str, actor: Any = None
+    order: Order, offer_code: str, old: str, new: str, *, source: str, actor: Actor = None
 ) -> TimelineEvent:
     return event(
         "offer.status_changed",
@@ -136,17 +147,17 @@ def offer_status_changed(
         order=order,
         actor=actor,
         offer_code=offer_code,
-        **{"from": old, "to": new},
+        **_from_to(old, new),
     )
 
 
 def split_changed(
-    order: Order, old: dict[str, str], new: dict[str, str], *, source: str, actor: Any = None
+    order: Order, old: dict[str, str | None], new: dict[str, str | None], *, source: str, actor: Actor = None
 ) -> TimelineEvent:
-    return event("split.changed", source=source, order=order, actor=actor, **{"from": old, "to": new})
+    return event("split.changed", source=source, order=order, actor=actor, **_from_to(old, new))
 
 
-def payout_discovered(payout: PayoutOrder, *, source: str, actor: Any = None) -> TimelineEvent:
+def payout_discovered(payout: PayoutOrder, *, source: str, actor: Actor = None) -> TimelineEvent:
     return event(
         "payout.discovered",
         source=source,
@@ -159,7 +170,7 @@ def payout_discovered(payout: PayoutOrder, *, source: str, actor: Any = None) ->
 
 
 def payout_status_changed(
-    payout: PayoutOrder, old: str, new: str, *, source: str, at: datetime | None = None, actor: Any = None
+    payout: PayoutOrder, old: str, new: str, *, source: str, at: datetime | None = None, actor: Actor = None
 ) -> TimelineEvent:
     return event(
         "payout.status_changed",
@@ -169,11 +180,11 @@ def payout_status_changed(
         at=at,
         actor=actor,
         payout_order_id=payout.payout_order_id,
-        **{"from": old, "to": new},
+        **_from_to(old, new),
     )
 
 
-def fulfilment_created(fulfilment: Fulfillment, *, source: str, actor: Any = None) -> TimelineEvent:
+def fulfilment_created(fulfilment: Fulfillment, *, source: str, actor: Actor = None) -> TimelineEvent:
     payout = fulfilment.payout_order
     return event(
         "fulfilment.created",
@@ -183,12 +194,12 @@ def fulfilment_created(fulfilment: Fulfillment, *, source: str, actor: Any = Non
         actor=actor,
         fulfillment_id=fulfilment.fulfillment_id,
         status=fulfilment.status,
-        amount=str(fulfilment.amount) if fulfilment.amount is not None else None,
+        amount=amount_text(fulfilment.amount),
     )
 
 
 def fulfilment_status_changed(
-    fulfilment: Fulfillment, old: str, new: str, *, source: str, at: datetime | None = None, actor: Any = None
+    fulfilment: Fulfillment, old: str, new: str, *, source: str, at: datetime | None = None, actor: Actor = None
 ) -> TimelineEvent:
     payout = fulfilment.payout_order
     return event(
@@ -199,16 +210,16 @@ def fulfilment_status_changed(
         at=at,
         actor=actor,
         fulfillment_id=fulfilment.fulfillment_id,
-        **{"from": old, "to": new},
+        **_from_to(old, new),
     )
 
 
-def refresh_requested(order: Order, *, actor: Any) -> TimelineEvent:
+def refresh_requested(order: Order, *, actor: Actor) -> TimelineEvent:
     return event("sync.refreshed", source=SyncSource.DASHBOARD, order=order, actor=actor)
 
 
-def note_added(note: Any) -> TimelineEvent:
-    """An internal note (orders.models.Note) shown in the order's timeline; the text is copied for display."""
+def note_added(note: Note) -> TimelineEvent:
+    """An internal note shown in the order's timeline; the text is copied for display."""
     return event(
         "note.added",
         source=SyncSource.DASHBOARD,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -22,7 +23,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.csv_export import csv_lines, safe_cell
-from orders import masking
+from orders import masking, signals
 from orders.filters import OrderFilter
 from orders.models import ExportState, Order, OrderExport
 
@@ -61,13 +62,13 @@ def export_dir() -> Path:
     return path
 
 
-def selected(query: QueryDict) -> QuerySet:
+def selected(query: QueryDict) -> QuerySet[Order]:
     """The orders the list's filters select (the same FilterSet the page uses), oldest last."""
-    filterset = OrderFilter(query, queryset=Order.objects.all())
-    return filterset.qs.select_related("merchant").order_by("-juspay_created_at", "-pk")
+    filtered: QuerySet[Order] = OrderFilter(query, queryset=Order.objects.all()).qs
+    return filtered.select_related("merchant").order_by("-juspay_created_at", "-pk")
 
 
-def is_large(queryset: QuerySet) -> bool:
+def is_large(queryset: QuerySet[Order]) -> bool:
     """More rows than stream inline? Counts at most limit+1 rows, never the whole table."""
     limit = inline_limit()
     return queryset.order_by()[: limit + 1].count() > limit
@@ -102,7 +103,7 @@ def stream(orders: Iterable[Order]) -> Iterator[str]:
     return csv_lines(COLUMNS, (row(order) for order in orders))
 
 
-def record(user: Any, query: str, *, mode: str, rows: int | None = None) -> None:
+def record(user: AbstractBaseUser | AnonymousUser, query: str, *, mode: str, rows: int | None = None) -> None:
     audit.record(
         "order.export",
         actor=user,
@@ -112,14 +113,12 @@ def record(user: Any, query: str, *, mode: str, rows: int | None = None) -> None
     )
 
 
-def start_background(user: Any, query: str) -> OrderExport:
-    """Queue the export; the task starts once the job row is committed."""
-    from orders.tasks import export_orders
-
+def start_background(user: User, query: str) -> OrderExport:
+    """Queue the export; its file is written (orders.tasks) once the job row is committed."""
     with transaction.atomic():
         job = OrderExport.objects.create(user=user, query=query)
         record(user, query, mode="background")
-        transaction.on_commit(lambda: export_orders.delay(str(job.pk)))
+        transaction.on_commit(lambda: signals.export_queued.send(OrderExport, export=job))
     return job
 
 

@@ -4,6 +4,7 @@ default (the last 7 days) so the first page of a million orders is read from one
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import django_filters
 from django import forms
@@ -30,7 +31,7 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter ships no type hints
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
@@ -76,39 +77,39 @@ class OrderFilter(django_filters.FilterSet):
 
     # -- methods -----------------------------------------------------------------------------------
 
-    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_search(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         self.search_result = search.search(value, limit=search.DEFAULT_LIMIT * 2)
         return queryset.filter(pk__in=self.search_result.order_pks)
 
-    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_status(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         return queryset.filter(status=value.strip().upper())
 
     def _explicit_dates(self) -> bool:
         data = self.form.cleaned_data
         return bool(data.get("created_from") or data.get("created_to"))
 
-    def filter_period(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_period(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         if value == "all" or self._explicit_dates():
             return queryset
         return queryset.filter(juspay_created_at__gte=timezone.now() - timedelta(days=int(value)))
 
-    def filter_from(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+    def filter_from(self, queryset: QuerySet[Order], name: str, value: date) -> QuerySet[Order]:
         return queryset.filter(juspay_created_at__gte=_start_of(value))
 
-    def filter_to(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+    def filter_to(self, queryset: QuerySet[Order], name: str, value: date) -> QuerySet[Order]:
         return queryset.filter(juspay_created_at__lt=_start_of(value + timedelta(days=1)))
 
-    def filter_gateway(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_gateway(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         return queryset.filter(gateway=value.strip().upper())
 
-    def filter_offer(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_offer(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         codes = list(dict.fromkeys([value.strip(), value.strip().upper()]))
         return queryset.filter(pk__in=Offer.objects.filter(offer_code__in=codes).values("order_id"))
 
-    def filter_nothing(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    def filter_nothing(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         return queryset  # read by the list's keyset pagination
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+    def filter_queryset(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         if not (data.get("q") or data.get("period") or self._explicit_dates()):
@@ -117,7 +118,7 @@ class OrderFilter(django_filters.FilterSet):
 
     # -- what the page needs ------------------------------------------------------------------------
 
-    def _cleaned(self) -> dict:
+    def _cleaned(self) -> dict[str, Any]:
         self.form.is_valid()
         return getattr(self.form, "cleaned_data", {})  # the valid fields, even when another one is not
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
 from dashboard import audit
 from orders.models import Order
@@ -185,7 +185,7 @@ class Customer:
     phone: str
 
 
-def customer(order: Any, *, unmasked: bool) -> Customer:
+def customer(order: Order, *, unmasked: bool) -> Customer:
     if unmasked:
         return Customer(order.customer_id, order.customer_email, order.customer_phone)
     return Customer(order.customer_id, mask_email(order.customer_email), mask_phone(order.customer_phone))
@@ -295,7 +295,7 @@ def reveal_order(session: MutableMapping[str, Any], order: Order, *, actor: Abst
     return until
 
 
-def pii_view(user: Any, session: MutableMapping[str, Any], order_pk: int) -> PiiView:
+def pii_view(user: User | AnonymousUser, session: MutableMapping[str, Any], order_pk: int) -> PiiView:
     if not user.has_perm(PERMISSION):
         return PiiView(can_reveal=False, revealed=False)
     expires = _reveals(session).get(str(order_pk))

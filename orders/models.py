@@ -4,15 +4,25 @@ Each cached object keeps the last raw JSON Juspay sent for it (`raw`), so nothin
 and knows its merchant. Rows are written only by `orders.sync` (and the timeline by `orders.events`).
 """
 
+from __future__ import annotations
+
 import uuid
+from datetime import datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.expressions import Combinable
+from django.utils import timezone
 
 from dashboard.models import Merchant
+from orders.freshness import next_sync_at
 
-MONEY = {"max_digits": 18, "decimal_places": 4, "null": True, "blank": True}
+
+def money_field() -> models.DecimalField[Decimal | float | str | Combinable | None, Decimal | None]:
+    """An amount as Juspay sends it (up to 14 digits and 4 decimals); empty when Juspay leaves it out."""
+    return models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
 
 
 class SyncSource(models.TextChoices):
@@ -41,14 +51,65 @@ class FulfilmentState(models.TextChoices):
     REVIEW = "manual_review", "Fulfilment in manual review"
 
 
-class Order(models.Model):
+class JuspayCopy(models.Model):
+    """What every cached copy of a Juspay object carries to stay in step with Juspay: its last answer, what in
+    it we do not know, and when it was synced, when it fails and when it is due again (orders.freshness).
+    Orders and payout orders share it, so the sweep, the staleness rule and the failure back-off exist once.
+    """
+
+    juspay_created_at = models.DateTimeField(null=True, blank=True)
+    juspay_updated_at = models.DateTimeField(null=True, blank=True)
+    is_open = models.BooleanField(
+        default=True, help_text="A payment, refund, payout or fulfilment on it is still moving."
+    )
+    raw = models.JSONField(default=dict, blank=True)
+    unknown = models.JSONField(default=list, blank=True, help_text="Fields/values Juspay sent that we do not know.")
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_fetch_started_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(blank=True)
+    sync_failures = models.PositiveIntegerField(default=0)
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    # The columns `mark_synced` writes, for `save(update_fields=...)`.
+    SYNC_STAMP_FIELDS: ClassVar[tuple[str, ...]] = (
+        "last_synced_at",
+        "last_fetch_started_at",
+        "last_sync_error",
+        "sync_failures",
+        "next_sync_at",
+    )
+
+    class Meta:
+        abstract = True
+
+    def is_stale(self, fetched_at: datetime) -> bool:
+        """Was an answer fetched at `fetched_at` asked for before the one already applied? Then it is older news."""
+        return bool(self.last_fetch_started_at and fetched_at < self.last_fetch_started_at)
+
+    def mark_synced(self, fetched_at: datetime) -> None:
+        """Juspay answered (the answer fetched at `fetched_at` is applied): clear failures, schedule the next sync
+        from `is_open`, so set `is_open` first. The caller saves."""
+        self.last_synced_at = timezone.now()
+        self.last_fetch_started_at = fetched_at
+        self.last_sync_error = ""
+        self.sync_failures = 0
+        self.next_sync_at = next_sync_at(self.juspay_created_at, is_open=self.is_open, failures=0)
+
+    def mark_failed(self, message: str) -> None:
+        """Juspay could not be asked: keep the message and push the next try back. The caller saves."""
+        self.last_sync_error = message[:2000]
+        self.sync_failures += 1
+        self.next_sync_at = next_sync_at(self.juspay_created_at, is_open=self.is_open, failures=self.sync_failures)
+
+
+class Order(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
     order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
     juspay_id = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=48, db_index=True)
     status_id = models.IntegerField(null=True, blank=True)
-    amount = models.DecimalField(**MONEY)
-    effective_amount = models.DecimalField(**MONEY)
+    amount = money_field()
+    effective_amount = money_field()
     currency = models.CharField(max_length=8, blank=True)
     customer_id = models.CharField(max_length=128, blank=True, db_index=True)
     customer_email = models.CharField(max_length=254, blank=True)
@@ -60,26 +121,16 @@ class Order(models.Model):
     gateway = models.CharField(max_length=64, blank=True, db_index=True)
     txn_id = models.CharField(max_length=128, blank=True, db_index=True)
     txn_uuid = models.CharField(max_length=128, blank=True, db_index=True)
-    juspay_created_at = models.DateTimeField(null=True, blank=True)
-    juspay_updated_at = models.DateTimeField(null=True, blank=True)
     refunded = models.BooleanField(default=False)
-    amount_refunded = models.DecimalField(**MONEY)
-    max_eligible_refund = models.DecimalField(**MONEY)
+    amount_refunded = money_field()
+    max_eligible_refund = money_field()
     udfs = models.JSONField(default=dict, blank=True)
     split_applied = models.BooleanField(null=True, blank=True)
     refund_state = models.CharField(max_length=16, choices=RefundState.choices, default=RefundState.NONE, db_index=True)
     fulfilment_state = models.CharField(
         max_length=16, choices=FulfilmentState.choices, default=FulfilmentState.NONE, db_index=True
     )
-    is_open = models.BooleanField(default=True, help_text="Payment, a refund or a fulfilment is still moving.")
-    raw = models.JSONField(default=dict, blank=True)
-    unknown = models.JSONField(default=list, blank=True, help_text="Fields/values Juspay sent that we do not know.")
     first_seen_at = models.DateTimeField(auto_now_add=True)
-    last_synced_at = models.DateTimeField(null=True, blank=True)
-    last_fetch_started_at = models.DateTimeField(null=True, blank=True)
-    last_sync_error = models.TextField(blank=True)
-    sync_failures = models.PositiveIntegerField(default=0)
-    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "order_id"], name="order_unique_per_merchant")]
@@ -122,8 +173,8 @@ class Transaction(models.Model):
     status = models.CharField(max_length=48)
     gateway = models.CharField(max_length=64, blank=True)
     gateway_id = models.IntegerField(null=True, blank=True)
-    amount = models.DecimalField(**MONEY)
-    net_amount = models.DecimalField(**MONEY)
+    amount = money_field()
+    net_amount = money_field()
     currency = models.CharField(max_length=8, blank=True)
     payment_method_type = models.CharField(max_length=32, blank=True)
     payment_method = models.CharField(max_length=64, blank=True)
@@ -143,7 +194,7 @@ class Refund(models.Model):
     unique_request_id = models.CharField(max_length=128, db_index=True)
     juspay_refund_id = models.CharField(max_length=128, blank=True)
     ref = models.CharField(max_length=128, blank=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     status = models.CharField(max_length=32)
     sent_to_gateway = models.BooleanField(null=True, blank=True)
     refund_type = models.CharField(max_length=32, blank=True)
@@ -173,33 +224,23 @@ class Offer(models.Model):
 class SplitDetail(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="split_details")
     sub_vendor_id = models.CharField(max_length=128)
-    amount = models.DecimalField(**MONEY)
-    merchant_commission = models.DecimalField(**MONEY)
+    amount = money_field()
+    merchant_commission = money_field()
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order", "sub_vendor_id"], name="split_unique_per_order")]
 
 
-class PayoutOrder(models.Model):
+class PayoutOrder(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payout_orders")
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout_orders")
     payout_order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
     status = models.CharField(max_length=48, db_index=True)
     type = models.CharField(max_length=32, blank=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     customer_id = models.CharField(max_length=128, blank=True, db_index=True)
-    juspay_created_at = models.DateTimeField(null=True, blank=True)
-    juspay_updated_at = models.DateTimeField(null=True, blank=True)
     udfs = models.JSONField(default=dict, blank=True)
-    is_open = models.BooleanField(default=True)
-    raw = models.JSONField(default=dict, blank=True)
-    unknown = models.JSONField(default=list, blank=True)
-    last_synced_at = models.DateTimeField(null=True, blank=True)
-    last_fetch_started_at = models.DateTimeField(null=True, blank=True)
-    last_sync_error = models.TextField(blank=True)
-    sync_failures = models.PositiveIntegerField(default=0)
-    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [
@@ -214,7 +255,7 @@ class Fulfillment(models.Model):
     payout_order = models.ForeignKey(PayoutOrder, on_delete=models.CASCADE, related_name="fulfillments")
     fulfillment_id = models.CharField(max_length=128)
     status = models.CharField(max_length=48, db_index=True)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     beneficiary_type = models.CharField(max_length=32, blank=True)
     beneficiary = models.JSONField(default=dict, blank=True)
     method = models.CharField(max_length=64, blank=True)
@@ -232,7 +273,7 @@ class PayoutTransaction(models.Model):
     fulfillment = models.ForeignKey(Fulfillment, on_delete=models.CASCADE, related_name="transactions")
     transaction_ref = models.CharField(max_length=128, db_index=True)
     status = models.CharField(max_length=48)
-    amount = models.DecimalField(**MONEY)
+    amount = money_field()
     method = models.CharField(max_length=64, blank=True)
     gateway_ref_id = models.CharField(max_length=128, blank=True, db_index=True)
     response_code = models.CharField(max_length=64, blank=True)

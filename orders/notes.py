@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -15,7 +14,7 @@ from orders.models import Note, Order
 MAX_LENGTH = 2000
 
 
-def add_note(order: Order, body: str, *, author: Any) -> Note:
+def add_note(order: Order, body: str, *, author: User) -> Note:
     """Add a note to the order; it shows in the order's timeline. Empty or over-long notes are refused."""
     text = (body or "").strip()
     if not text:

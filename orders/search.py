@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models import Q
 
 from orders.models import Order, PayoutOrder, PayoutTransaction, Refund, Transaction
-from orders.sync import normalize_email
+from orders.normalisers import normalise_email
 
 MIN_PREFIX = 3
 DEFAULT_LIMIT = 50
@@ -109,36 +109,32 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     result = SearchResult(query=q)
     if not q:
         return result
-    email = normalize_email(q) if "@" in q else ""
+    email = normalise_email(q) if "@" in q else ""
     phone = phone_of(q)
     ids = list(dict.fromkeys([q, q.upper()]))
 
     # 1. Children whose ids point at an order: transactions, refunds, payouts and their transactions.
     via: dict[int, list[str]] = {}
-    for row in Transaction.objects.filter(Q(txn_id=q) | Q(txn_uuid=q) | Q(rrn=q) | Q(epg_txn_id=q)).values(
-        "order_id", "txn_id", "txn_uuid", "rrn", "epg_txn_id"
-    )[:limit]:
-        for name, label in (
-            ("rrn", "RRN"),
-            ("epg_txn_id", "gateway txn id"),
-            ("txn_id", "txn id"),
-            ("txn_uuid", "txn uuid"),
-        ):
-            if row[name] == q:
-                _merge(via, [row["order_id"]], label)
+    labels = ("RRN", "gateway txn id", "txn id", "txn uuid")
+    for order_pk, *txn_ids in Transaction.objects.filter(
+        Q(txn_id=q) | Q(txn_uuid=q) | Q(rrn=q) | Q(epg_txn_id=q)
+    ).values_list("order_id", "rrn", "epg_txn_id", "txn_id", "txn_uuid")[:limit]:
+        for txn_id, label in zip(txn_ids, labels, strict=True):
+            if txn_id == q:
+                _merge(via, [order_pk], label)
     _merge(
         via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit], "refund request id"
     )
     payouts: dict[int, list[str]] = {}
-    for pk, order_pk in PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit]:
-        _merge(via, [order_pk], "payout order id")
-        _merge(payouts, [pk] if order_pk is None else [], "payout order id")
-    for pk, order_pk, gw in PayoutTransaction.objects.filter(Q(gateway_ref_id=q) | Q(transaction_ref=q)).values_list(
-        "fulfillment__payout_order_id", "fulfillment__payout_order__order_id", "gateway_ref_id"
-    )[:limit]:
+    for payout_pk, linked_pk in PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit]:
+        _merge(via, [linked_pk], "payout order id")
+        _merge(payouts, [payout_pk] if linked_pk is None else [], "payout order id")
+    for payout_pk, linked_pk, gw in PayoutTransaction.objects.filter(
+        Q(gateway_ref_id=q) | Q(transaction_ref=q)
+    ).values_list("fulfillment__payout_order__pk", "fulfillment__payout_order__order_id", "gateway_ref_id")[:limit]:
         reason = "payout UTR" if gw == q else "payout transaction ref"
-        _merge(via, [order_pk], reason)
-        _merge(payouts, [pk] if order_pk is None else [], reason)
+        _merge(via, [linked_pk], reason)
+        _merge(payouts, [payout_pk] if linked_pk is None else [], reason)
 
     # 2. The order's own fields, exactly.
     exact = Q(order_id__in=ids) | Q(customer_id=q) | Q(txn_id=q) | Q(txn_uuid=q) | Q(juspay_id=q)
@@ -179,6 +175,14 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         rows = PayoutOrder.objects.select_related("merchant").filter(pk__in=list(payouts))
         result.payouts = [PayoutHit(p, payouts[p.pk]) for p in rows]
     return result
+
+
+def find_orders(order_id: str, merchant_code: str | None = None) -> list[Order]:
+    """The cached orders with this merchant order id (one per merchant at most), for the order page's URL."""
+    queryset = Order.objects.select_related("merchant").filter(order_id=order_id)
+    if merchant_code:
+        queryset = queryset.filter(merchant__code=merchant_code)
+    return list(queryset.order_by("merchant__code")[:20])
 
 
 def _newest_first(order: Order) -> float:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +12,9 @@ from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayError
 from dashboard.models import Merchant
 from orders import events, sync
+from orders.events import Actor
 from orders.models import Order, PayoutOrder, SyncSource
+from orders.sync import SyncResult
 
 
 def _customer_of(merchant: Merchant, order_id: str) -> str | None:
@@ -21,30 +22,14 @@ def _customer_of(merchant: Merchant, order_id: str) -> str | None:
     return value or None
 
 
-def _fetch_and_apply(
-    merchant: Merchant,
-    key: str,
-    fetch: Callable[[JuspayClient], Any],
-    apply: Callable[..., sync.SyncResult],
-    model: type,
-    key_field: str,
-    *,
-    source: str,
-    actor: Any,
-    client: JuspayClient | None,
-) -> sync.SyncResult:
-    """Fetch outside any transaction, then apply. A Juspay failure is recorded on the cached row (if any)
-    and returned in `error`, never half-applied."""
-    fetched_at = timezone.now()
-    try:
-        if client is not None:
-            parsed = fetch(client)
-        else:
-            with JuspayClient.for_merchant(merchant) as juspay:
-                parsed = fetch(juspay)
-    except JuspayError as exc:
-        return sync.SyncResult(None, error=sync.record_failure(model, merchant, key_field, key, exc))
-    return apply(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
+def _ask_juspay[Answer](
+    merchant: Merchant, client: JuspayClient | None, ask: Callable[[JuspayClient], Answer]
+) -> Answer:
+    """Ask with `client` when the caller has one open, else with a client opened for the merchant and closed after."""
+    if client is not None:
+        return ask(client)
+    with JuspayClient.for_merchant(merchant) as juspay:
+        return ask(juspay)
 
 
 def sync_order(
@@ -52,22 +37,19 @@ def sync_order(
     order_id: str,
     *,
     source: str = SyncSource.JUSPAY_POLL,
-    actor: Any = None,
+    actor: Actor = None,
     client: JuspayClient | None = None,
-) -> sync.SyncResult:
-    """Fetch one order from Juspay and apply it (`client`: reuse an open client)."""
+) -> SyncResult[Order]:
+    """Fetch one order from Juspay (outside any transaction), then apply it. A Juspay failure is recorded on the
+    cached order (if any) and returned in `failure`, never half-applied. `client`: reuse an open client."""
     customer_id = _customer_of(merchant, order_id)
-    return _fetch_and_apply(
-        merchant,
-        order_id,
-        lambda juspay: juspay.order_status(order_id, customer_id=customer_id),
-        sync.apply_order,
-        Order,
-        "order_id",
-        source=source,
-        actor=actor,
-        client=client,
-    )
+    fetched_at = timezone.now()
+    try:
+        parsed = _ask_juspay(merchant, client, lambda juspay: juspay.order_status(order_id, customer_id=customer_id))
+    except JuspayError as exc:
+        sync.record_failure(Order, merchant, "order_id", order_id, exc)
+        return SyncResult(None, failure=exc)
+    return sync.apply_order(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
 
 
 def sync_payout_order(
@@ -75,23 +57,20 @@ def sync_payout_order(
     payout_order_id: str,
     *,
     source: str = SyncSource.JUSPAY_POLL,
-    actor: Any = None,
+    actor: Actor = None,
     client: JuspayClient | None = None,
-) -> sync.SyncResult:
-    return _fetch_and_apply(
-        merchant,
-        payout_order_id,
-        lambda juspay: juspay.payout_order_status(payout_order_id),
-        sync.apply_payout_order,
-        PayoutOrder,
-        "payout_order_id",
-        source=source,
-        actor=actor,
-        client=client,
-    )
+) -> SyncResult[PayoutOrder]:
+    """The same for a payout order (Juspay's payout Order Status)."""
+    fetched_at = timezone.now()
+    try:
+        parsed = _ask_juspay(merchant, client, lambda juspay: juspay.payout_order_status(payout_order_id))
+    except JuspayError as exc:
+        sync.record_failure(PayoutOrder, merchant, "payout_order_id", payout_order_id, exc)
+        return SyncResult(None, failure=exc)
+    return sync.apply_payout_order(merchant, parsed, source=source, fetched_at=fetched_at, actor=actor)
 
 
-def refresh_now(order: Order, *, actor: Any) -> sync.SyncResult:
+def refresh_now(order: Order, *, actor: Actor) -> SyncResult[Order]:
     """Support's "refresh now": re-sync the order and its payouts at once, noted on the timeline."""
     with transaction.atomic():
         events.refresh_requested(order, actor=actor).save()
@@ -109,6 +88,6 @@ def refresh_now(order: Order, *, actor: Any) -> sync.SyncResult:
     return result
 
 
-def lookup_live(merchant: Merchant, order_id: str, *, actor: Any) -> sync.SyncResult:
+def lookup_live(merchant: Merchant, order_id: str, *, actor: Actor) -> SyncResult[Order]:
     """Someone asked for an order the cache does not have: ask Juspay, cache it when it exists."""
     return sync_order(merchant, order_id, source=SyncSource.DASHBOARD, actor=actor)

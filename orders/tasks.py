@@ -1,24 +1,29 @@
-"""Background work on the cache: refresh after a webhook, re-sync what is due."""
+"""Background work on the cache: refresh after a webhook, re-sync what is due, write large exports.
+
+Tasks sit on top of the domain, like views: the domain announces what it committed (orders.signals) and the
+receivers at the bottom of this module, connected in `OrdersConfig.ready()`, enqueue the work.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from dashboard.models import Merchant
-from orders import services
+from orders import exports, services
 from orders.bulk import sync_many
-from orders.models import Order, PayoutOrder, SyncSource, WebhookEvent
+from orders.models import Order, OrderExport, PayoutOrder, SyncSource, WebhookEvent
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, max_retries=5, acks_late=True)
-def refresh_from_webhook(self, webhook_pk: int) -> str:
+def refresh_from_webhook(self: Task[[int], str], webhook_pk: int) -> str:
     """Pull the truth for the order a webhook named, then mark the webhook processed."""
     event = WebhookEvent.objects.select_related("merchant").get(pk=webhook_pk)
     if event.processed_at:
@@ -78,6 +83,17 @@ def sweep_due(limit: int | None = None) -> dict[str, int]:
 @shared_task(acks_late=True)
 def export_orders(export_id: str) -> str:
     """Write a large orders CSV export under DATA_DIR/exports (see orders/exports.py)."""
-    from orders import exports
-
     return exports.run(export_id)
+
+
+# --- receivers of orders.signals (connected in OrdersConfig.ready) -----------------------------------
+
+
+def refresh_after_webhook(sender: type[WebhookEvent], *, event: WebhookEvent, **kwargs: Any) -> None:
+    """A stored webhook is only a trigger: pull the order's truth from Juspay in the background."""
+    refresh_from_webhook.delay(event.pk)
+
+
+def write_export(sender: type[OrderExport], *, export: OrderExport, **kwargs: Any) -> None:
+    """A queued export is too large to stream: write its file in the background."""
+    export_orders.delay(str(export.pk))

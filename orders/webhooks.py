@@ -1,4 +1,4 @@
-"""Webhook intake: authenticate, validate, store once per event id, enqueue a refresh.
+"""Webhook intake: authenticate, validate, store once per event id, announce it (orders.tasks refreshes).
 
 A webhook is a trigger only; the Order Status pull that follows is the truth. Intake does no network I/O,
 so it answers fast.
@@ -18,6 +18,7 @@ from dashboard.juspay.types_webhook import PayoutWebhookEvent
 from dashboard.juspay.types_webhook import WebhookEvent as OrderWebhook
 from dashboard.merchants import default_merchant
 from dashboard.models import Merchant
+from orders import signals
 from orders.models import Fulfillment, WebhookEvent
 
 
@@ -58,7 +59,7 @@ def _payout_of_fulfilment(fulfillment_id: str | None) -> str:
     )
 
 
-def _classify(body: dict) -> tuple[str, str, str, str, str]:
+def _classify(body: dict[str, object]) -> tuple[str, str, str, str, str]:
     """(kind, event id, event name, order id, juspay merchant id) of a payment or payout webhook."""
     try:
         if "event_name" in body:
@@ -97,8 +98,6 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
         raise WebhookRejected(400, "webhook names no order")
     merchant = Merchant.objects.filter(merchant_id=juspay_merchant, is_active=True).first() if juspay_merchant else None
     merchant = merchant or default_merchant()
-    from orders.tasks import refresh_from_webhook
-
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -110,7 +109,7 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
                 payload=body,
             )
             if order_id:  # a payout webhook for a fulfilment we have never seen is kept, with nothing to refresh
-                transaction.on_commit(lambda: refresh_from_webhook.delay(event.pk))
+                transaction.on_commit(lambda: signals.webhook_stored.send(WebhookEvent, event=event))
     except IntegrityError:
         return Intake(WebhookEvent.objects.get(event_id=event_id), duplicate=True)
     return Intake(event, duplicate=False)

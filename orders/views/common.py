@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from dashboard.access import SignedInRequest
-from orders import masking, selectors
+from orders import masking, search
 from orders.models import Order
 
 
@@ -26,7 +26,7 @@ def merchant_code(request: HttpRequest) -> str:
 
 def get_order(request: HttpRequest, order_id: str) -> Order:
     """The cached order the URL names (`?merchant=<code>` picks one when several merchants share the id)."""
-    orders = selectors.find_orders(order_id, merchant_code(request) or None)
+    orders = search.find_orders(order_id, merchant_code(request) or None)
     if not orders:
         raise Http404(f"No cached order {order_id}")
     if len(orders) > 1:

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_POST
 
 from dashboard import htmx
 from dashboard.access import SignedInRequest, requires
-from orders import masking, selectors, services
+from orders import masking, presenters, services
 from orders.models import Order
 from orders.notes import add_note
+from orders.timeline import present_timeline
 from orders.views.common import Ambiguous, get_order, order_url, pii_view
 from orders.views.order_detail import PAGE
 
@@ -29,7 +30,7 @@ def _order(request: SignedInRequest, order_id: str) -> Order:
 def _header(request: SignedInRequest, order: Order, **extra: Any) -> HttpResponse:
     """The order's header again, and the event that makes every section of the page reload."""
     response = render(
-        request, f"{PAGE}#header", {"order": order, "head": selectors.header(order, pii_view(request, order)), **extra}
+        request, f"{PAGE}#header", {"order": order, "head": presenters.header(order, pii_view(request, order)), **extra}
     )
     response["HX-Trigger"] = htmx.ORDER_CHANGED
     return response
@@ -83,7 +84,7 @@ def note(request: SignedInRequest, order_id: str) -> HttpResponse:
         f"{PAGE}#timeline",
         {
             "order": order,
-            "timeline": selectors.timeline(order),
+            "timeline": present_timeline(order),
             "note_error": error,
             "note_body": body if error else "",
             "note_saved": not error,

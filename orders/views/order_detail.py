@@ -11,8 +11,9 @@ from django.shortcuts import render
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.models import Merchant
-from orders import registry, search, selectors
+from orders import presenters, registry, search
 from orders.models import Order
+from orders.timeline import present_timeline
 from orders.views.common import Ambiguous, get_order, pii_view
 
 PAGE = "orders/order_detail.html"
@@ -49,7 +50,7 @@ def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
     sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]
     context = {
         "order": order,
-        "head": selectors.header(order, pii_view(request, order)),
+        "head": presenters.header(order, pii_view(request, order)),
         "sections": sections,
         "panels": registry.order_panels(),
     }
@@ -82,7 +83,7 @@ def section(permission: str = "orders.view_order") -> Callable[[Build], SectionV
 @section()
 def timeline(request: SignedInRequest, order: Order) -> dict[str, Any]:
     return {
-        "timeline": selectors.timeline(
+        "timeline": present_timeline(
             order, category=request.GET.get("category", ""), source=request.GET.get("source", "")
         )
     }
@@ -91,31 +92,31 @@ def timeline(request: SignedInRequest, order: Order) -> dict[str, Any]:
 @section()
 def payment(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
-    return {"payment": selectors.payment(order, unmasked=pii.unmasked), "pii": pii}
+    return {"payment": presenters.payment(order, unmasked=pii.unmasked), "pii": pii}
 
 
 @section()
 def refunds(request: SignedInRequest, order: Order) -> dict[str, Any]:
-    return {"refunds": selectors.refunds(order)}
+    return {"refunds": presenters.refunds(order)}
 
 
 @section()
 def splits(request: SignedInRequest, order: Order) -> dict[str, Any]:
-    return {"splits": selectors.splits(order)}
+    return {"splits": presenters.splits(order)}
 
 
 @section()
 def offers(request: SignedInRequest, order: Order) -> dict[str, Any]:
-    return {"offers": selectors.offers(order)}
+    return {"offers": presenters.offers(order)}
 
 
 @section()
 def payouts(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
-    return {"payouts": selectors.payouts(order, unmasked=pii.unmasked), "pii": pii}
+    return {"payouts": presenters.payouts(order, unmasked=pii.unmasked), "pii": pii}
 
 
 @section("orders.view_raw")
 def raw(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
-    return {"raw": selectors.raw(order, unmasked=pii.unmasked), "pii": pii}
+    return {"raw": presenters.raw(order, unmasked=pii.unmasked), "pii": pii}

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import render_page_or_partial
-from orders import exports, selectors
+from orders import exports, paging, presenters
 from orders.filters import STATUS_SUGGESTIONS, OrderFilter
 from orders.models import Order, OrderExport
 
@@ -35,17 +35,17 @@ def order_list(request: SignedInRequest) -> HttpResponse:
         result = getattr(filterset, "search_result", None)
         rank = {pk: i for i, pk in enumerate(result.order_pks)} if result else {}
         orders = sorted(queryset.select_related("merchant"), key=lambda o: rank.get(o.pk, len(rank)))
-        page = selectors.ListPage(orders)
+        page = paging.ListPage(orders)
         reasons = {h.order.pk: (h.exact, h.reasons) for h in result.hits} if result else {}
     else:
-        page = selectors.keyset_page(
+        page = paging.keyset_page(
             queryset, filterset.sort_key, after=request.GET.get("after"), before=request.GET.get("before")
         )
         reasons = {}
     context = {
         "filter": filterset,
         "page": page,
-        "rows": selectors.list_rows(page.rows, reasons=reasons),
+        "rows": presenters.list_rows(page.rows, reasons=reasons),
         "result": result,
         "query": _base_query(request),
         "statuses": STATUS_SUGGESTIONS,

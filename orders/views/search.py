@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import redirect_or_htmx
+from dashboard.juspay.errors import JuspayNotFound
 from dashboard.models import Merchant
-from orders import search, selectors, services
+from orders import presenters, search, services
 from orders.views.common import order_url
 
 SUGGESTIONS = 8
@@ -32,7 +33,7 @@ def suggestions(request: SignedInRequest) -> HttpResponse:
         {
             "result": result,
             "query": query,
-            "rows": selectors.list_rows(
+            "rows": presenters.list_rows(
                 [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
             ),
             "merchants": _merchants(),
@@ -61,7 +62,7 @@ def lookup(request: SignedInRequest) -> HttpResponse:
         result = services.lookup_live(merchant, order_id, actor=request.user)
         if result.obj is not None and not result.error:
             return redirect_or_htmx(request, order_url(result.obj))
-        if result.error.startswith("JuspayNotFound"):
+        if isinstance(result.failure, JuspayNotFound):
             error = f"Juspay has no order “{order_id}” for {merchant.name}."
         else:
             error = f"Juspay could not be reached, so “{order_id}” could not be looked up. ({result.error})"

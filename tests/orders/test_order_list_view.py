@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders import selectors
+from orders import paging
 from tests.orders.lookup import days_ago
 
 URL = "/orders/"
@@ -73,7 +73,7 @@ def test_an_invalid_filter_is_named_and_the_rest_still_applies(client_as, orders
 
 
 def test_pages_walk_forward_and_back_without_gaps_or_repeats(client_as, cached_order, monkeypatch):
-    monkeypatch.setattr(selectors, "PAGE_SIZE", 3)
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)
     for n in range(8):
         cached_order("order_status_charged.json", order_id=f"P{n}", date_created=days_ago(n * 0.5))
     client = client_as("Support")

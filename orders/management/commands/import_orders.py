@@ -1,7 +1,8 @@
 import csv
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.progress import ProgressBar
 from orders.bulk import sync_many
@@ -26,13 +27,15 @@ def read_ids(path: Path) -> list[str]:
 class Command(BaseCommand):
     help = "Bring orders into the cache from a file of order ids (one per line, or CSV with an order_id column)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
         parser.add_argument("--merchant", help="Merchant code (default: the default merchant).")
         parser.add_argument("--payouts", action="store_true", help="The ids are payout order ids.")
         parser.add_argument("--concurrency", type=int, default=32)
 
-    def handle(self, *args, file: Path, merchant: str | None, payouts: bool, concurrency: int, **options) -> None:
+    def handle(
+        self, *args: Any, file: Path, merchant: str | None, payouts: bool, concurrency: int, **options: Any
+    ) -> None:
         if not file.exists():
             raise CommandError(f"{file}: no such file")
         account = merchant_by_code(merchant)

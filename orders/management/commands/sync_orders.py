@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.progress import ProgressBar
 from orders.bulk import sync_many
@@ -10,14 +12,14 @@ from orders.services import sync_payout_order
 class Command(BaseCommand):
     help = "Re-sync cached orders from Juspay in bulk: the open ones (--open) or all of them (--all)."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         which = parser.add_mutually_exclusive_group(required=True)
         which.add_argument("--open", action="store_true", help="Orders whose payment, refunds or fulfilments move.")
         which.add_argument("--all", action="store_true")
         parser.add_argument("--merchant", help="Merchant code (default: the default merchant).")
         parser.add_argument("--concurrency", type=int, default=32)
 
-    def handle(self, *args, open: bool, all: bool, merchant: str | None, concurrency: int, **options) -> None:
+    def handle(self, *args: Any, open: bool, all: bool, merchant: str | None, concurrency: int, **options: Any) -> None:
         account = merchant_by_code(merchant)
         orders = Order.objects.filter(merchant=account)
         payouts = PayoutOrder.objects.filter(merchant=account)

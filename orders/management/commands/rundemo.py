@@ -8,11 +8,12 @@
 """
 
 import threading
+from typing import Any
 from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from dashboard.merchants import ensure_default_merchant
 from dashboard.simulator_process import SimulatorProcess, start_simulator
@@ -25,7 +26,7 @@ from orders.tasks import sweep_due
 class Command(BaseCommand):
     help = "Run the dashboard for a demo: the simulator with demo data, a freshness sweep, the web server."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--orders", type=int, default=300, help="demo orders in the simulator")
         parser.add_argument(
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-simulator", action="store_true", help="use JUSPAY_BASE_URL as it is")
 
-    def handle(self, *args, port: int, orders: int, speed: float, no_simulator: bool, **options) -> None:
+    def handle(self, *args: Any, port: int, orders: int, speed: float, no_simulator: bool, **options: Any) -> None:
         sim = None if no_simulator else self._start_simulator(port, orders, speed)
         try:
             self._load_demo_data(sim)

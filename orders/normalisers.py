@@ -1,0 +1,226 @@
+"""Juspay's answers turned into the cache's column values, the same way wherever an answer is applied.
+
+Pure functions of a parsed answer: nothing here reads or writes the database (orders.sync does, under a row
+lock). Juspay's missing values become "" in text columns and stay None in amounts and dates; emails and phones
+are normalised once here so search can use an indexed equality; whatever Juspay sent that our model does not
+know is listed (`unknown_in`) and its JSON kept in `raw`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from dashboard.juspay.types_base import JuspayModel
+from dashboard.juspay.types_order import Offer as JuspayOffer
+from dashboard.juspay.types_order import Order as JuspayOrder
+from dashboard.juspay.types_order import PaymentGatewayResponse, Txn, TxnDetail
+from dashboard.juspay.types_order import Refund as JuspayRefund
+from dashboard.juspay.types_order import SplitDetail as JuspaySplitDetail
+from dashboard.juspay.types_payout import PayoutFulfillment
+from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
+from dashboard.juspay.types_payout import PayoutTransaction as JuspayPayoutTransaction
+
+# Column name -> value, ready for `Model(**columns)` or setattr on a row.
+Columns = dict[str, Any]
+
+
+def normalise_email(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+def normalise_phone(value: str | None) -> str:
+    """Digits only, the last ten (Indian mobile numbers come with or without +91 / 0)."""
+    digits = re.sub(r"\D", "", value or "")
+    return digits[-10:]
+
+
+def text(value: object) -> str:
+    """A text column's value: what Juspay sent, as text, or "" when it sent nothing."""
+    return "" if value is None else str(value)
+
+
+def amount_text(value: Decimal | None) -> str | None:
+    """An amount as the timeline stores it (JSON has no decimals): exact text, or None when unknown."""
+    return None if value is None else str(value)
+
+
+def unknown_in(parsed: JuspayModel) -> list[str]:
+    """Fields and enumerated values Juspay sent that its documentation (and so our model) does not have."""
+    return [*parsed.unknown_fields(), *(f"{u.path}={u.value}" for u in parsed.unknown_values())]
+
+
+# --- payment orders -----------------------------------------------------------------------------
+
+
+def order_columns(parsed: JuspayOrder) -> Columns:
+    """The order row's own columns (its children come from the functions below)."""
+    detail = parsed.txn_detail or (parsed.txn_list[0].txn_detail if parsed.txn_list else None)
+    split = parsed.split_settlement_response
+    return {
+        "juspay_id": text(parsed.id),
+        "status": parsed.status,
+        "status_id": parsed.status_id,
+        "amount": parsed.amount,
+        "effective_amount": parsed.effective_amount,
+        "currency": text(parsed.currency),
+        "customer_id": text(parsed.customer_id),
+        "customer_email": text(parsed.customer_email),
+        "customer_phone": text(parsed.customer_phone),
+        "email_normalized": normalise_email(parsed.customer_email),
+        "phone_normalized": normalise_phone(parsed.customer_phone),
+        "payment_method_type": text(parsed.payment_method_type),
+        "payment_method": text(parsed.payment_method),
+        "gateway": text(detail.gateway if detail else ""),
+        "txn_id": text(parsed.txn_id),
+        "txn_uuid": text(parsed.txn_uuid),
+        "juspay_created_at": parsed.date_created,
+        "juspay_updated_at": parsed.last_updated,
+        "refunded": bool(parsed.refunded),
+        "amount_refunded": parsed.amount_refunded,
+        "max_eligible_refund": parsed.maximum_eligible_refund_amount,
+        "udfs": {f"udf{i}": v for i in range(1, 11) if (v := getattr(parsed, f"udf{i}"))},
+        "split_applied": split.split_applied if split else None,
+        "raw": parsed.raw,
+        "unknown": unknown_in(parsed),
+    }
+
+
+def transaction_rows(parsed: JuspayOrder) -> list[Columns]:
+    """One row per transaction: each split-payment leg, or the order's single transaction."""
+    legs: list[tuple[Txn | JuspayOrder, TxnDetail | None, PaymentGatewayResponse | None]] = (
+        [(t, t.txn_detail, t.payment_gateway_response) for t in parsed.txn_list]
+        if parsed.txn_list
+        else [(parsed, parsed.txn_detail, parsed.payment_gateway_response)]
+    )
+    rows = []
+    for source, detail, pgr in legs:
+        txn_id = text(source.txn_id or (detail.txn_id if detail else ""))
+        if not txn_id:
+            continue
+        rows.append(
+            {
+                "txn_id": txn_id,
+                "txn_uuid": text(source.txn_uuid or (detail.txn_uuid if detail else "")),
+                "status": text(detail.status if detail and detail.status else source.status),
+                "gateway": text(detail.gateway if detail else ""),
+                "gateway_id": detail.gateway_id if detail else None,
+                "amount": detail.txn_amount if detail else None,
+                "net_amount": detail.net_amount if detail else None,
+                "currency": text(detail.currency if detail else ""),
+                "payment_method_type": text(source.payment_method_type),
+                "payment_method": text(source.payment_method),
+                "rrn": text(pgr.rrn if pgr else ""),
+                "epg_txn_id": text(pgr.epg_txn_id if pgr else ""),
+                "error_code": text(detail.error_code if detail else ""),
+                "error_message": text(detail.error_message if detail else ""),
+                "created": detail.created if detail else None,
+                "raw": {
+                    "txn_detail": detail.model_dump(mode="json") if detail else None,
+                    "payment_gateway_response": pgr.model_dump(mode="json") if pgr else None,
+                },
+            }
+        )
+    return rows
+
+
+def _refund_key(refund: JuspayRefund, index: int) -> str:
+    return text(refund.unique_request_id or refund.id or (f"ref:{refund.ref}" if refund.ref else f"index:{index}"))
+
+
+def refunds_by_key(parsed: JuspayOrder) -> dict[str, JuspayRefund]:
+    """Each refund under its idempotency key (`unique_request_id`; Juspay's id or ref when that is missing)."""
+    return {_refund_key(refund, index): refund for index, refund in enumerate(parsed.all_refunds)}
+
+
+def refund_columns(refund: JuspayRefund) -> Columns:
+    return {
+        "juspay_refund_id": text(refund.id),
+        "ref": text(refund.ref),
+        "amount": refund.amount,
+        "status": text(refund.status),
+        "sent_to_gateway": refund.sent_to_gateway,
+        "refund_type": text(refund.refund_type),
+        "error_code": text(refund.error_code),
+        "error_message": text(refund.error_message),
+        "arn": text(refund.arn),
+        "created": refund.created,
+        "processed_at": refund.pg_processed_at,
+        "raw": refund.model_dump(mode="json"),
+    }
+
+
+def offers_by_key(parsed: JuspayOrder) -> dict[str, JuspayOffer]:
+    return {text(offer.offer_id or offer.offer_code): offer for offer in parsed.offers}
+
+
+def offer_columns(offer: JuspayOffer) -> Columns:
+    return {
+        "offer_code": text(offer.offer_code),
+        "status": text(offer.status),
+        "benefits": [b.model_dump(mode="json") for b in offer.benefits],
+        "raw": offer.model_dump(mode="json"),
+    }
+
+
+def splits_by_vendor(parsed: JuspayOrder) -> dict[str, JuspaySplitDetail]:
+    split = parsed.split_settlement_response
+    return {text(d.sub_vendor_id): d for d in (split.split_details if split else [])}
+
+
+def split_columns(detail: JuspaySplitDetail) -> Columns:
+    return {
+        "amount": detail.amount,
+        "merchant_commission": detail.merchant_commission,
+        "raw": detail.model_dump(mode="json"),
+    }
+
+
+# --- payout orders ------------------------------------------------------------------------------
+
+
+def payout_order_columns(parsed: JuspayPayoutOrder) -> Columns:
+    return {
+        "status": parsed.status,
+        "type": text(parsed.type),
+        "amount": parsed.amount,
+        "customer_id": text(parsed.customer_id),
+        "juspay_created_at": parsed.created_at,
+        "juspay_updated_at": parsed.updated_at,
+        "udfs": {k: v for k, v in parsed.raw.items() if k.startswith("udf") and v},
+        "raw": parsed.raw,
+        "unknown": unknown_in(parsed),
+    }
+
+
+def fulfilment_columns(item: PayoutFulfillment) -> Columns:
+    beneficiary = item.beneficiary_details
+    return {
+        "status": text(item.status),
+        "amount": item.amount,
+        "beneficiary_type": text(beneficiary.type if beneficiary else ""),
+        "beneficiary": beneficiary.model_dump(mode="json") if beneficiary else {},
+        "method": text(item.transactions[-1].fulfillment_method if item.transactions else ""),
+        "juspay_created_at": item.created_at,
+        "status_updated_at": item.status_updated_at,
+        "raw": item.model_dump(mode="json"),
+    }
+
+
+def payout_transactions_with_refs(item: PayoutFulfillment) -> list[tuple[str, JuspayPayoutTransaction]]:
+    """Each payout attempt with its key (`transaction_ref`, or its position when Juspay sent none)."""
+    return [(text(txn.transaction_ref) or f"index:{index}", txn) for index, txn in enumerate(item.transactions)]
+
+
+def payout_transaction_columns(txn: JuspayPayoutTransaction) -> Columns:
+    return {
+        "status": text(txn.status),
+        "amount": txn.amount,
+        "method": text(txn.fulfillment_method),
+        "gateway_ref_id": text(txn.gateway_ref_id),
+        "response_code": text(txn.response_code),
+        "response_message": text(txn.response_message),
+        "created": txn.created_at,
+        "raw": txn.model_dump(mode="json"),
+    }

@@ -1,0 +1,511 @@
+"""What the order pages show: the list's rows, one order's header, and each section of its page.
+
+Each presenter takes cached rows and returns a dataclass the template reads; nothing here renders HTML or
+calls Juspay. Every presenter runs a fixed number of queries, whatever the number of refunds, fulfilments or
+results. Statuses are shown as Juspay sent them, with their meaning (orders.statuses). Personal data is masked
+unless the viewer revealed this order (orders.masking).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db.models import Prefetch
+
+from dashboard.juspay.enums import (
+    AmountBreakupName,
+    AuthType,
+    BenefitType,
+    CalculationRule,
+    OfferStatus,
+    OrderStatus,
+    PaymentMethodType,
+    PayoutFulfillmentStatus,
+    PayoutOrderStatus,
+    PayoutTransactionStatus,
+    RefundStatus,
+    RefundType,
+)
+from orders import masking
+from orders.models import Fulfillment, Offer, Order, PayoutOrder, PayoutTransaction, Refund, SplitDetail
+from orders.statuses import Status, payout_status, refund_status, status
+
+ZERO = Decimal(0)
+
+
+# --- the list and the header ------------------------------------------------------------------------------
+
+
+@dataclass
+class ListRow:
+    order: Order
+    status: Status
+    email: str
+    phone: str
+    reasons: list[str] = field(default_factory=list)
+    exact: bool = False
+
+
+def list_rows(orders: Iterable[Order], *, reasons: Mapping[int, tuple[bool, list[str]]] | None = None) -> list[ListRow]:
+    """What the list shows of each order; personal data is always masked in lists (reveals are per order)."""
+    rows = []
+    for order in orders:
+        exact, why = (reasons or {}).get(order.pk, (False, []))
+        rows.append(
+            ListRow(
+                order,
+                status(OrderStatus, order.status),
+                masking.mask_email(order.customer_email),
+                masking.mask_phone(order.customer_phone),
+                why,
+                exact,
+            )
+        )
+    return rows
+
+
+@dataclass
+class Header:
+    order: Order
+    status: Status
+    customer: masking.Customer
+    pii: masking.PiiView
+    unknown_fields: list[str]
+
+
+def header(order: Order, pii: masking.PiiView) -> Header:
+    return Header(
+        order,
+        status(OrderStatus, order.status),
+        masking.customer(order, unmasked=pii.unmasked),
+        pii,
+        list(order.unknown or []),
+    )
+
+
+# --- payment -----------------------------------------------------------------------------------------
+
+# A fact shown as "label: value"; the value is whatever Juspay sent (text, number, flag shown as yes/no).
+Fact = tuple[str, object]
+
+
+def _amount(value: object) -> Decimal | None:
+    """An amount from a stored JSON answer (number or text); None when missing or not a number."""
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class BreakupItem:
+    """One component of a transaction's amount (`txn_amount_breakup`): the base amount, a surcharge, a tax..."""
+
+    name: Status
+    desc: str
+    method: str  # ADD or SUB
+    amount: Decimal | None
+    sno: int | None  # Juspay's serial number: the components' order
+
+
+def _serial(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _breakup(value: object) -> list[BreakupItem]:
+    """txn_amount_breakup in either encoding (a list, or JSON text holding the list)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return []
+    if not isinstance(value, list):
+        return []
+    items = []
+    for item in value:
+        if not isinstance(item, Mapping):
+            continue
+        items.append(
+            BreakupItem(
+                name=status(AmountBreakupName, str(item.get("name") or "")),
+                desc=str(item.get("desc") or ""),
+                method=str(item.get("method") or ""),
+                amount=_amount(item.get("amount", item.get("value"))),
+                sno=_serial(item.get("sno")),
+            )
+        )
+    return sorted(items, key=lambda i: (i.sno is None, i.sno or 0))
+
+
+DETAIL_LABELS = [
+    ("surcharge_amount", "Surcharge"),
+    ("tax_amount", "Tax on surcharge"),
+    ("offer_deduction_amount", "Offer deduction"),
+    ("txn_flow_type", "Flow"),
+    ("express_checkout", "Express checkout"),
+    ("redirect", "Redirected"),
+]
+PG_LABELS = [
+    ("resp_code", "Response code"),
+    ("resp_message", "Response message"),
+    ("auth_id_code", "Auth code"),
+    ("arn", "ARN"),
+    ("eci", "ECI"),
+    ("network_error_code", "Network error code"),
+    ("network_error_message", "Network error"),
+    ("created", "At"),
+]
+
+
+def _labelled(data: Mapping[str, object], labels: list[tuple[str, str]]) -> list[Fact]:
+    shown: list[Fact] = []
+    for key, label in labels:
+        value = data.get(key)
+        if value in (None, ""):
+            continue
+        shown.append((label, "yes" if value is True else "no" if value is False else value))
+    return shown
+
+
+@dataclass
+class TxnView:
+    txn_id: str
+    txn_uuid: str
+    status: Status
+    gateway: str
+    gateway_id: int | None
+    amount: Decimal | None
+    net_amount: Decimal | None
+    currency: str
+    method: str
+    rrn: str
+    epg_txn_id: str
+    error: str
+    created: datetime | None
+    detail: list[Fact]
+    pg: list[Fact]
+    breakup: list[BreakupItem]
+    gateway_response: object  # the gateway's own answer, as it came (masked unless revealed); None when absent
+    card: list[tuple[str, str]]
+
+
+@dataclass
+class Payment:
+    transactions: list[TxnView]
+    facts: list[tuple[str, Status | str]]
+    split_payment: bool
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def payment(order: Order, *, unmasked: bool) -> Payment:
+    raw = order.raw or {}
+    legs = {str(leg.get("txn_id")): leg for leg in raw.get("txn_list") or [] if isinstance(leg, Mapping)}
+    txns = []
+    for txn in order.transactions.order_by("created", "pk"):
+        detail = _mapping((txn.raw or {}).get("txn_detail"))
+        pg = _mapping((txn.raw or {}).get("payment_gateway_response"))
+        gateway_response = pg.get("gateway_response")
+        leg = legs.get(txn.txn_id, {})
+        card_block = leg.get("card") if leg else raw.get("card")
+        txns.append(
+            TxnView(
+                txn_id=txn.txn_id,
+                txn_uuid=txn.txn_uuid,
+                status=status(OrderStatus, txn.status),
+                gateway=txn.gateway,
+                gateway_id=txn.gateway_id,
+                amount=txn.amount,
+                net_amount=txn.net_amount,
+                currency=txn.currency or order.currency,
+                method=" / ".join(v for v in (txn.payment_method_type, txn.payment_method) if v),
+                rrn=txn.rrn,
+                epg_txn_id=txn.epg_txn_id,
+                error=" ".join(v for v in (txn.error_code, txn.error_message) if v),
+                created=txn.created,
+                detail=_labelled(detail, DETAIL_LABELS),
+                pg=_labelled(pg, PG_LABELS),
+                breakup=_breakup(detail.get("txn_amount_breakup")),
+                gateway_response=(gateway_response if unmasked else masking.mask_json(gateway_response))
+                if gateway_response
+                else None,
+                card=masking.card(card_block if isinstance(card_block, Mapping) else None, unmasked=unmasked),
+            )
+        )
+    upi = _mapping(raw.get("upi"))
+    facts: list[tuple[str, Status | str]] = [
+        ("Payment method type", status(PaymentMethodType, order.payment_method_type)),
+        ("Payment method", order.payment_method),
+        ("Auth type", status(AuthType, raw.get("auth_type")) if raw.get("auth_type") else ""),
+        ("UPI flow", upi.get("txn_flow_type") or ""),
+        ("Payer app", raw.get("payer_app_name") or upi.get("payer_app") or ""),
+        ("Bank error", " ".join(str(v) for v in (raw.get("bank_error_code"), raw.get("bank_error_message")) if v)),
+        (
+            "Juspay response",
+            " ".join(str(v) for v in (raw.get("resp_code"), raw.get("resp_message"), raw.get("resp_category")) if v),
+        ),
+        ("Gateway reference", raw.get("gateway_reference_id") or ""),
+    ]
+    return Payment(transactions=txns, facts=[(k, v) for k, v in facts if v and str(v)], split_payment=bool(legs))
+
+
+# --- refunds -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RefundView:
+    refund: Refund
+    status: Status
+    type: Status
+    source: str
+    initiated_by: str
+    expected_credit: str
+
+
+@dataclass
+class Refunds:
+    rows: list[RefundView]
+    succeeded: Decimal
+    pending: Decimal
+    in_review: Decimal
+    failed: Decimal
+    raised: Decimal  # every refund raised and not failed
+    amount_refunded: Decimal | None  # what Juspay says was refunded
+    refundable: Decimal | None  # what may still be refunded: Juspay's figure, else our estimate
+    refundable_from_juspay: bool
+
+
+def refunds(order: Order) -> Refunds:
+    rows = []
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for refund in order.refunds.order_by("created", "pk"):
+        raw = refund.raw or {}
+        rows.append(
+            RefundView(
+                refund,
+                refund_status(refund.status),
+                status(RefundType, refund.refund_type),
+                str(raw.get("refund_source") or ""),
+                str(raw.get("initiated_by") or ""),
+                str(raw.get("expected_refund_credit_time") or ""),
+            )
+        )
+        totals[refund.status] += refund.amount or ZERO
+    raised = sum((v for k, v in totals.items() if k != RefundStatus.FAILURE), ZERO)
+    from_juspay = order.max_eligible_refund is not None
+    base = order.effective_amount if order.effective_amount is not None else order.amount
+    refundable = order.juspay_refund_limit if from_juspay else _estimate_refundable(base, raised)
+    return Refunds(
+        rows=rows,
+        succeeded=totals.get(RefundStatus.SUCCESS, ZERO),
+        pending=totals.get(RefundStatus.PENDING, ZERO),
+        in_review=totals.get(RefundStatus.MANUAL_REVIEW, ZERO),
+        failed=totals.get(RefundStatus.FAILURE, ZERO),
+        raised=raised,
+        amount_refunded=order.amount_refunded,
+        refundable=refundable,
+        refundable_from_juspay=from_juspay,
+    )
+
+
+def _estimate_refundable(base: Decimal | None, raised: Decimal) -> Decimal | None:
+    """Our estimate when Juspay has not said: what was paid less what was raised and has not failed."""
+    return None if base is None else max(base - raised, ZERO)
+
+
+# --- splits, offers ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Splits:
+    split_applied: bool | None
+    details: list[SplitDetail]
+    total: Decimal
+    commission: Decimal
+    mismatch: bool  # the splits do not add up to the order amount
+    difference: Decimal
+
+
+def splits(order: Order) -> Splits:
+    details = list(order.split_details.order_by("sub_vendor_id"))
+    total = sum((d.amount or ZERO for d in details), ZERO)
+    commission = sum((d.merchant_commission or ZERO for d in details), ZERO)
+    mismatch = bool(details) and order.amount is not None and total != order.amount
+    return Splits(
+        split_applied=order.split_applied,
+        details=details,
+        total=total,
+        commission=commission,
+        mismatch=mismatch,
+        difference=(order.amount - total) if mismatch and order.amount is not None else ZERO,
+    )
+
+
+@dataclass(frozen=True)
+class BenefitView:
+    type: Status
+    rule: Status
+    value: Decimal | None
+    cap: Decimal | None
+    amount: Decimal | None
+
+
+@dataclass
+class OfferView:
+    offer: Offer
+    status: Status
+    benefits: list[BenefitView]
+
+
+@dataclass
+class Offers:
+    rows: list[OfferView]
+    totals: list[tuple[str, Decimal]]  # benefit type -> amount given, by type name
+    total: Decimal
+
+
+def offers(order: Order) -> Offers:
+    rows = []
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for offer in order.offers.order_by("offer_code", "pk"):
+        benefits = []
+        for benefit in offer.benefits or []:
+            if not isinstance(benefit, Mapping):
+                continue
+            info = _mapping(benefit.get("calculation_info"))
+            kind = status(BenefitType, benefit.get("type"))
+            amount = _amount(benefit.get("amount"))
+            benefits.append(
+                BenefitView(
+                    type=kind,
+                    rule=status(CalculationRule, info.get("calculation_rule")),
+                    value=_amount(info.get("value")),
+                    cap=_amount(info.get("max_amount")),
+                    amount=amount,
+                )
+            )
+            totals[kind.value or "?"] += amount or ZERO
+        rows.append(OfferView(offer=offer, status=status(OfferStatus, offer.status), benefits=benefits))
+    return Offers(rows=rows, totals=sorted(totals.items()), total=sum(totals.values(), ZERO))
+
+
+# --- payouts ---------------------------------------------------------------------------------------------
+
+MANUAL_REVIEW = {"MANUAL_REVIEW", "FULFILLMENTS_MANUAL_REVIEW"}
+
+
+@dataclass
+class PayoutTxnView:
+    txn: PayoutTransaction
+    status: Status
+    review: bool
+
+
+@dataclass
+class FulfilmentView:
+    fulfilment: Fulfillment
+    in_review: bool
+    transactions: list[PayoutTxnView]
+    status: Status
+    beneficiary: list[tuple[str, str]]
+
+
+@dataclass
+class PayoutView:
+    payout: PayoutOrder
+    status: Status
+    in_review: bool
+    fulfilments: list[FulfilmentView]
+
+
+@dataclass
+class Payouts:
+    rows: list[PayoutView]
+    in_review: int  # payout orders, fulfilments and attempts in manual review
+
+
+def payouts(order: Order, *, unmasked: bool) -> Payouts:
+    payout_orders = order.payout_orders.order_by("juspay_created_at", "pk").prefetch_related(
+        Prefetch(
+            "fulfillments",
+            queryset=Fulfillment.objects.order_by("juspay_created_at", "pk").prefetch_related(
+                Prefetch("transactions", queryset=PayoutTransaction.objects.order_by("created", "pk"))
+            ),
+        )
+    )
+    rows = []
+    review = 0
+    for payout in payout_orders:
+        fulfilments = []
+        for f in payout.fulfillments.all():
+            txns = [
+                PayoutTxnView(
+                    txn=t,
+                    status=payout_status(PayoutTransactionStatus, t.status),
+                    review=t.status in MANUAL_REVIEW,
+                )
+                for t in f.transactions.all()
+            ]
+            in_review = f.status in MANUAL_REVIEW or any(t.review for t in txns)
+            review += in_review
+            fulfilments.append(
+                FulfilmentView(
+                    fulfilment=f,
+                    in_review=in_review,
+                    transactions=txns,
+                    status=payout_status(PayoutFulfillmentStatus, f.status),
+                    beneficiary=masking.beneficiary(f.beneficiary, unmasked=unmasked),
+                )
+            )
+        payout_review = payout.status in MANUAL_REVIEW
+        review += payout_review
+        rows.append(
+            PayoutView(
+                payout=payout,
+                status=status(PayoutOrderStatus, payout.status),
+                in_review=payout_review,
+                fulfilments=fulfilments,
+            )
+        )
+    return Payouts(rows=rows, in_review=review)
+
+
+# --- raw answers -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    title: str
+    key: str
+    synced: datetime | None
+    text: str  # the JSON, indented (masked unless revealed)
+
+
+@dataclass
+class RawAnswers:
+    answers: list[RawAnswer]
+    unknown: list[str]
+
+
+def raw(order: Order, *, unmasked: bool) -> RawAnswers:
+    def show(data: object) -> str:
+        return json.dumps(
+            data if unmasked else masking.mask_json(data), indent=2, sort_keys=True, default=str, ensure_ascii=False
+        )
+
+    answers = [RawAnswer("Order Status", order.order_id, order.last_synced_at, show(order.raw or {}))]
+    for payout in order.payout_orders.order_by("pk"):
+        answers.append(
+            RawAnswer("Payout order status", payout.payout_order_id, payout.last_synced_at, show(payout.raw or {}))
+        )
+    return RawAnswers(answers=answers, unknown=list(order.unknown or []))
