@@ -35,7 +35,6 @@ class Row:
 
     req: ActionRequest
     approvals: int
-    decided_by_me: bool
     can_decide: bool
     can_cancel: bool
     can_retry: bool
@@ -58,7 +57,6 @@ def row_for(req: ActionRequest, viewer: Viewer, *, problem: str = "") -> Row:
     return Row(
         req=req,
         approvals=sum(1 for d in req.decisions.all() if d.verdict == Verdict.APPROVE),
-        decided_by_me=permissions.has_decided(viewer, req),
         can_decide=refusal is None,
         can_cancel=permissions.why_not_cancel(viewer, req) is None,
         can_retry=permissions.why_not_retry(viewer, req) is None,

@@ -1,4 +1,4 @@
-"""Raise, approve, reject, cancel, expire and retry requests: every rule of maker-checker lives here.
+"""Raise, approve, reject, cancel, expire and retry requests: the only code that moves a request for a person.
 
 Views, tasks and any future API call these functions; none re-implements a rule. Each function runs in
 one transaction that locks the request row, moves its state with a conditional UPDATE (so two clicks,
