@@ -6,11 +6,14 @@ class FulfilmentConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        """Show requests on the order page and in its timeline, through orders' registry (orders cannot import us)."""
-        from fulfilment import events
+        """Wire the app into the layers it may not be imported by: orders' registry and our own tasks."""
+        from fulfilment import events, tasks
         from orders import registry
 
+        # Show requests on the order page and in its timeline (orders cannot import us).
         registry.register_event_kinds(events.KINDS)
         # Between the payouts (20) and the notes (30) of orders' own categories.
         registry.register_timeline_category("actions", "Actions and approvals", ("action.",), position=25)
         registry.register_order_panel("fulfilment/order_actions_slot.html")
+        # Approved requests are queued to the executor (services announce them; they never import tasks).
+        tasks.connect()

@@ -7,6 +7,8 @@ description ("refund of INR 499.00", "NO_ACTION (SUCCESS, id DLV-1)").
 
 from typing import Any
 
+from django.contrib.auth.models import User
+
 from orders.events import event
 from orders.models import Order, SyncSource, TimelineEvent
 
@@ -22,12 +24,14 @@ KINDS: dict[str, str] = {
 }
 
 
-def _action(kind: str, order: Order, request: int, action: str, *, actor: Any = None, **data: Any) -> TimelineEvent:
+def _action(
+    kind: str, order: Order, request: int, action: str, *, actor: User | None = None, **data: Any
+) -> TimelineEvent:
     return event(kind, source=SyncSource.DASHBOARD, order=order, actor=actor, request=request, action=action, **data)
 
 
 def action_raised(
-    order: Order, request: int, action: str, *, actor: Any, approvals_needed: int, comment: str = ""
+    order: Order, request: int, action: str, *, actor: User | None, approvals_needed: int, comment: str = ""
 ) -> TimelineEvent:
     return _action(
         "action.raised", order, request, action, actor=actor, approvals_needed=approvals_needed, comment=comment
@@ -39,7 +43,7 @@ def action_approved(
     request: int,
     action: str,
     *,
-    actor: Any,
+    actor: User | None,
     approvals: int,
     required: int,
     final: bool,
@@ -58,11 +62,13 @@ def action_approved(
     )
 
 
-def action_rejected(order: Order, request: int, action: str, *, actor: Any, comment: str) -> TimelineEvent:
+def action_rejected(order: Order, request: int, action: str, *, actor: User | None, comment: str) -> TimelineEvent:
     return _action("action.rejected", order, request, action, actor=actor, comment=comment)
 
 
-def action_cancelled(order: Order, request: int, action: str, *, actor: Any, comment: str = "") -> TimelineEvent:
+def action_cancelled(
+    order: Order, request: int, action: str, *, actor: User | None, comment: str = ""
+) -> TimelineEvent:
     return _action("action.cancelled", order, request, action, actor=actor, comment=comment)
 
 

@@ -42,7 +42,7 @@ from fulfilment import events
 from fulfilment.models import ActionKind, ActionRequest, ActionState
 from fulfilment.services import describe, snapshot
 from orders import services as order_services
-from orders.models import SyncSource
+from orders.models import Order, SyncSource
 from orders.sync import apply_order
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,8 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
             _fail(req, f"Not sent: the order could not be re-fetched from Juspay ({result.error}).", retry_safe=True)
         )
     order = result.obj
-    if order.status != "CHARGED" or not order.transactions.filter(status="CHARGED").exists():
+    assert isinstance(order, Order)  # sync_order fetches an order, never a payout order
+    if not order.has_charged_transaction():
         raise Finished(
             _fail(
                 req,
@@ -169,7 +170,9 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
     if req.kind == ActionKind.REFUND:
         if order.refunds.filter(unique_request_id=req.idempotency_key).exists():
             return  # ours is already at Juspay (an earlier try): the send below finds it and records it
-        limit = order.max_eligible_refund if order.max_eligible_refund is not None else Decimal(0)
+        # Juspay's own limit, not `services.still_refundable`: this request is one of the open ones it holds.
+        limit = order.juspay_refund_limit
+        assert req.amount is not None  # raise_refund always sets it
         if req.amount > limit:
             raise Finished(
                 _fail(
@@ -235,6 +238,7 @@ def juspay_message(exc: JuspayError) -> str:
 
 def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fetched_at: datetime) -> str:
     how = str(outcome.resolution)
+    order = outcome.order  # the order as Juspay returned it, when it did: it refreshes the cache below
     if isinstance(outcome, RefundOutcome):
         refund = outcome.refund
         result = {
@@ -251,7 +255,6 @@ def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fet
         }
         failed = refund.status == "FAILURE"
         error = f"Juspay marked the refund FAILURE: {refund.error_message or refund.error_code or 'no reason given'}"
-        order = outcome.order
         summary = f"refund {refund.status} at Juspay ({how})"
     else:
         command = outcome.command
@@ -268,7 +271,6 @@ def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fet
         }
         failed = command.status == "FAILURE"
         error = f"Juspay reports the command FAILURE: {command.error_message or 'no reason given'}"
-        order = outcome.order
         summary = f"command {command.status or 'accepted'} at Juspay ({how})"
     now = timezone.now()
     with transaction.atomic():

@@ -104,7 +104,9 @@ class FulfilmentForm(TokenForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["fulfillment_command"].choices = [("", "— choose —"), *policy.command_choices()]
+        command = self.fields["fulfillment_command"]
+        assert isinstance(command, forms.ChoiceField)
+        command.choices = [("", "— choose —"), *policy.command_choices()]
 
     def clean_fulfillment_data(self) -> str | None:
         text = self.cleaned_data["fulfillment_data"].strip()
@@ -112,12 +114,13 @@ class FulfilmentForm(TokenForm):
             return None
         try:
             value = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"This is not JSON ({exc.msg}, line {exc.lineno}).") from None
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         is_split = data.get("fulfillment_command") == FulfillmentCommand.POST_TXN_SPLIT_SETTLEMENT
         lines = [line for line in (data.get("vendors") or "").splitlines() if line.strip()]
         marketplace = (data.get("marketplace_amount") or "").strip()
@@ -163,7 +166,9 @@ class BulkApproveForm(forms.Form):
 
     def __init__(self, *args: Any, pks: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["requests"].choices = [(pk, pk) for pk in pks]
+        requests = self.fields["requests"]
+        assert isinstance(requests, forms.TypedMultipleChoiceField)
+        requests.choices = [(pk, pk) for pk in pks]
 
 
 class PolicyForm(forms.Form):
@@ -220,7 +225,8 @@ class PolicyForm(forms.Form):
         return [self[f"cmd_{c}"] for c in self.commands]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (data.get("refund_threshold") is None) != (data.get("refund_high_approvals") is None):
             raise forms.ValidationError("Give both the refund threshold and its number of approvals, or neither.")
         return data

@@ -2,7 +2,8 @@
 and the approval policy that decides how many approvals each one needs.
 
 Rows change only through `fulfilment.services` (people) and `fulfilment.executor` (the sending), with
-conditional UPDATEs inside transactions and an audit event for every step.
+conditional UPDATEs inside transactions and an audit event for every step. Who may move a request is
+in `fulfilment.permissions`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from django.db.models import Q
 
 from dashboard.models import Merchant
 from orders.models import Order
-
-MONEY = {"max_digits": 18, "decimal_places": 4}
 
 
 class ActionKind(models.TextChoices):
@@ -57,7 +56,7 @@ class ActionRequest(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="action_requests")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="action_requests")
     payload = models.JSONField(default=dict)
-    amount = models.DecimalField(**MONEY, null=True, blank=True)
+    amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     currency = models.CharField(max_length=8, blank=True)
     command = models.CharField(max_length=64, blank=True, help_text="fulfillment_command (fulfilment only)")
     fulfillment_id = models.CharField(max_length=128, blank=True)
@@ -104,14 +103,6 @@ class ActionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.order_id} ({self.state})"
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
-    @property
-    def can_retry(self) -> bool:
-        return self.state == ActionState.FAILED and self.retry_safe
 
 
 class Verdict(models.TextChoices):

@@ -2,7 +2,8 @@
 
 The rules are one JSON document per version (`ApprovalPolicy.rules`), shaped like DEFAULT_RULES:
 
-    approver_roles   roles whose members may approve (superusers count as every role)
+    approver_roles   roles whose members may approve (superusers count as every role; the check is
+                     fulfilment.permissions.holds_approver_role)
     expiry_hours     a pending request expires this long after it was raised
     refund           "approvals" for any refund, and "tiers": refunds above "above" need "approvals"
     fulfilment       "approvals" for any command, and "commands": per-command overrides (0 = no approval)
@@ -21,6 +22,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -28,6 +30,7 @@ from dashboard import audit
 from dashboard.juspay.enums import FulfillmentCommand
 from dashboard.roles import ADMIN, FINANCE, ROLE_PERMISSIONS, ROLES
 from fulfilment.models import ActionKind, ApprovalPolicy, FulfilmentCommandOption
+from fulfilment.permissions import APPROVE
 
 MAX_APPROVALS = 5
 MAX_EXPIRY_HOURS = 24 * 90
@@ -44,7 +47,7 @@ COMMAND_SHAPE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
 def approving_roles() -> tuple[str, ...]:
     """The roles that may be named approvers: those holding the approve permission (dashboard.roles)."""
-    return tuple(r for r in ROLES if "fulfilment.approve_actionrequest" in ROLE_PERMISSIONS[r])
+    return tuple(r for r in ROLES if APPROVE in ROLE_PERMISSIONS[r])
 
 
 class PolicyError(ValueError):
@@ -77,13 +80,14 @@ class Policy:
     def approvals_for(self, kind: str, *, amount: Decimal | None = None, command: str = "") -> int:
         if kind == ActionKind.REFUND:
             rule = self.rules["refund"]
-            needed = rule["approvals"]
+            needed: int = rule["approvals"]
             for tier in sorted(rule["tiers"], key=lambda t: Decimal(t["above"])):
                 if amount is not None and amount > Decimal(tier["above"]):
                     needed = tier["approvals"]
             return needed
         rule = self.rules["fulfilment"]
-        return rule["commands"].get(command, rule["approvals"])
+        per_command: int = rule["commands"].get(command, rule["approvals"])
+        return per_command
 
     def requirement(self, kind: str, *, amount: Decimal | None = None, command: str = "") -> Requirement:
         return Requirement(
@@ -167,7 +171,7 @@ def normalise(rules: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def save_policy(rules: dict[str, Any], *, actor: Any, based_on: int, note: str = "") -> ApprovalPolicy:
+def save_policy(rules: dict[str, Any], *, actor: User, based_on: int, note: str = "") -> ApprovalPolicy:
     """Add a version and make it the active one. `based_on` is the version the editor started from."""
     clean = normalise(rules)
     try:
@@ -196,15 +200,6 @@ def save_policy(rules: dict[str, Any], *, actor: Any, based_on: int, note: str =
     return row
 
 
-def may_approve(user: Any, roles: tuple[str, ...] | list[str]) -> bool:
-    """Whether `user` holds one of the roles a request's policy names (superusers hold every role)."""
-    if not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=list(roles)).exists()
-
-
 # --- Fulfilment commands: Juspay's documented list plus the ones configured here ---------------------
 
 
@@ -224,7 +219,7 @@ def known_command(value: str) -> bool:
     )
 
 
-def add_command_option(value: str, *, description: str, actor: Any) -> FulfilmentCommandOption:
+def add_command_option(value: str, *, description: str, actor: User) -> FulfilmentCommandOption:
     value = value.strip().upper()
     if not COMMAND_SHAPE.match(value):
         raise PolicyError("a command is 2-64 capital letters, digits or _, starting with a letter")
@@ -248,7 +243,7 @@ def add_command_option(value: str, *, description: str, actor: Any) -> Fulfilmen
     return option
 
 
-def remove_command_option(pk: int, *, actor: Any) -> FulfilmentCommandOption:
+def remove_command_option(pk: int, *, actor: User) -> FulfilmentCommandOption:
     with transaction.atomic():
         option = FulfilmentCommandOption.objects.select_for_update().get(pk=pk)
         if FulfilmentCommandOption.objects.filter(pk=pk, is_active=True).update(is_active=False):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from fulfilment import services
-from fulfilment.models import ActionKind, ActionRequest, ActionState, Verdict
+from fulfilment import permissions, services
+from fulfilment.models import ActionKind, ActionRequest, ActionState, Decision, Verdict
 from orders.models import Order, TimelineEvent
 
 QUEUE_LIMIT = 200
@@ -24,38 +25,20 @@ STATE_FILTERS = [
 ]
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The viewer's standing, read once per page."""
-
-    user: Any
-    roles: frozenset[str]
-    can_approve: bool
-    can_raise: bool
-
-    @classmethod
-    def of(cls, user: Any) -> Viewer:
-        roles = frozenset(user.groups.values_list("name", flat=True)) if user.is_authenticated else frozenset()
-        return cls(
-            user,
-            roles,
-            user.has_perm("fulfilment.approve_actionrequest"),
-            user.has_perm("fulfilment.raise_actionrequest"),
-        )
-
-    def holds(self, roles: list[str]) -> bool:
-        return self.user.is_superuser or bool(self.roles & set(roles))
+# The pages call the person looking at them the viewer.
+Viewer = permissions.Person
 
 
 @dataclass
 class Row:
+    """One request as a queue or order-page row: what it is, and what the viewer may do with it."""
+
     req: ActionRequest
     approvals: int
-    decided_by_me: bool
     can_decide: bool
     can_cancel: bool
     can_retry: bool
-    why_not: str
+    why_not: str  # why the viewer may not decide on a waiting request ("You raised it"), or ""
     show_select: bool
     problem: str = ""
 
@@ -69,31 +52,15 @@ class Row:
 
 
 def row_for(req: ActionRequest, viewer: Viewer, *, problem: str = "") -> Row:
-    decisions = list(req.decisions.all())
-    approvals = sum(1 for d in decisions if d.verdict == Verdict.APPROVE)
-    decided = any(d.approver_id == viewer.user.pk for d in decisions)
-    pending = req.state == ActionState.PENDING and req.expires_at > timezone.now()
-    why_not = ""
-    if not viewer.can_approve:
-        why_not = ""
-    elif req.maker_id == viewer.user.pk:
-        why_not = "You raised it"
-    elif decided:
-        why_not = "You already decided"
-    elif not viewer.holds(req.approver_roles):
-        why_not = f"Needs {' or '.join(req.approver_roles)}"
-    can_decide = pending and viewer.can_approve and not why_not
+    """The row, with the same rules the services enforce (fulfilment.permissions); reads prefetched decisions."""
+    refusal = permissions.why_not_decide(viewer, req)
     return Row(
         req=req,
-        approvals=approvals,
-        decided_by_me=decided,
-        can_decide=can_decide,
-        can_cancel=req.state == ActionState.PENDING and req.maker_id == viewer.user.pk,
-        can_retry=req.can_retry
-        and viewer.can_approve
-        and req.maker_id != viewer.user.pk
-        and viewer.holds(req.approver_roles),
-        why_not=why_not if pending else "",
+        approvals=sum(1 for d in req.decisions.all() if d.verdict == Verdict.APPROVE),
+        can_decide=refusal is None,
+        can_cancel=permissions.why_not_cancel(viewer, req) is None,
+        can_retry=permissions.why_not_retry(viewer, req) is None,
+        why_not=refusal.short if refusal is not None else "",
         show_select=viewer.can_approve,
         problem=problem,
     )
@@ -104,7 +71,8 @@ def _with_decisions(qs: QuerySet[ActionRequest]) -> QuerySet[ActionRequest]:
 
 
 def queue_rows(viewer: Viewer, *, state: str = "pending", mine: bool = False) -> tuple[list[Row], bool]:
-    qs = services.queue(state=state, mine_of=viewer.user if mine else None)
+    maker = viewer.user if mine and isinstance(viewer.user, User) else None
+    qs = services.queue(state=state, mine_of=maker)
     items = list(_with_decisions(qs)[: QUEUE_LIMIT + 1])
     return [row_for(r, viewer) for r in items[:QUEUE_LIMIT]], len(items) > QUEUE_LIMIT
 
@@ -114,7 +82,19 @@ def request_row(pk: int, viewer: Viewer, *, problem: str = "") -> Row:
     return row_for(req, viewer, problem=problem)
 
 
-def request_detail(pk: int, viewer: Viewer) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RequestDetail:
+    """The request page: the request, its row, its decisions, its history and what is sent to Juspay."""
+
+    req: ActionRequest
+    row: Row
+    decisions: list[Decision]
+    history: list[TimelineEvent]
+    payload: list[tuple[str, str]]
+    order_url: str
+
+
+def request_detail(pk: int, viewer: Viewer) -> RequestDetail:
     req = (
         ActionRequest.objects.select_related("order__merchant", "maker", "merchant")
         .prefetch_related("decisions__approver")
@@ -125,13 +105,14 @@ def request_detail(pk: int, viewer: Viewer) -> dict[str, Any]:
         .select_related("actor")
         .order_by("at", "id")
     )
-    return {
-        "row": row_for(req, viewer),
-        "req": req,
-        "decisions": req.decisions.all(),
-        "history": history,
-        "payload": payload_lines(req),
-    }
+    return RequestDetail(
+        req=req,
+        row=row_for(req, viewer),
+        decisions=list(req.decisions.all()),
+        history=list(history),
+        payload=payload_lines(req),
+        order_url=order_url(req.order),
+    )
 
 
 def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
@@ -163,19 +144,32 @@ def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
     return [(k, "" if v is None else str(v)) for k, v in lines]
 
 
-def order_actions(order: Order, user: Any) -> dict[str, Any]:
-    """Context of the order page's slot: entry points and the order's requests."""
+@dataclass(frozen=True)
+class OrderActions:
+    """The order page's slot: entry points, and the order's latest requests."""
+
+    order: Order
+    rows: list[Row]
+    can_raise: bool
+    can_view: bool
+    still_refundable: Decimal  # what a person may still ask to refund (services.still_refundable)
+
+    @property
+    def moving(self) -> bool:
+        """A request is on its way to Juspay: the slot refreshes itself until it lands."""
+        return any(r.req.state in (ActionState.APPROVED, ActionState.SENDING) for r in self.rows)
+
+
+def order_actions(order: Order, user: User | AnonymousUser) -> OrderActions:
     viewer = Viewer.of(user)
-    requests = list(_with_decisions(ActionRequest.objects.filter(order=order)).order_by("-created_at", "-id")[:20])
-    rows = [row_for(r, viewer) for r in requests]
-    return {
-        "order": order,
-        "rows": rows,
-        "can_raise": viewer.can_raise,
-        "can_view": user.has_perm("fulfilment.view_actionrequest"),
-        "still_refundable": services.still_refundable(order),
-        "moving": any(r.req.state in (ActionState.APPROVED, ActionState.SENDING) for r in rows),
-    }
+    requests = _with_decisions(ActionRequest.objects.filter(order=order)).order_by("-created_at", "-id")[:20]
+    return OrderActions(
+        order=order,
+        rows=[row_for(r, viewer) for r in requests],
+        can_raise=viewer.can_raise,
+        can_view=viewer.can_view,
+        still_refundable=services.still_refundable(order),
+    )
 
 
 def order_url(order: Order) -> str:

@@ -1,11 +1,13 @@
-"""Raise, approve, reject, cancel, expire and retry requests: every rule of maker-checker lives here.
+"""Raise, approve, reject, cancel, expire and retry requests: the only code that moves a request for a person.
 
 Views, tasks and any future API call these functions; none re-implements a rule. Each function runs in
 one transaction that locks the request row, moves its state with a conditional UPDATE (so two clicks,
 or an approval and a cancel, cannot both win), writes the audit event and the order's timeline event,
-and enqueues the executor with `transaction.on_commit` when the last approval lands.
+and, when the last approval lands, announces the request ready to send once the transaction commits
+(`fulfilment.signals`; the tasks layer queues the executor).
 
-Maker ≠ checker is checked here for everyone, superusers included.
+Who may do what (maker ≠ checker for everyone, superusers included) is in `fulfilment.permissions`,
+which the pages read too; these functions enforce it.
 """
 
 from __future__ import annotations
@@ -17,24 +19,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from dashboard import audit
-from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus, OrderStatus
+from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus
 from dashboard.juspay.forms import SplitSettlementDetails
-from fulfilment import events, policy
-from fulfilment.models import (
-    OPEN_STATES,
-    ActionKind,
-    ActionRequest,
-    ActionState,
-    Decision,
-    Verdict,
-)
+from fulfilment import events, permissions, policy, signals
+
+# Callers catch the errors from here, with the functions that raise them.
+from fulfilment.errors import ActionError as ActionError
+from fulfilment.errors import AlreadyDecided as AlreadyDecided
+from fulfilment.errors import InvalidRequest as InvalidRequest
+from fulfilment.errors import NotAllowed as NotAllowed
+from fulfilment.errors import SelfApprovalError as SelfApprovalError
+from fulfilment.errors import StateConflict as StateConflict
+from fulfilment.models import OPEN_STATES, ActionKind, ActionRequest, ActionState, Decision, Verdict
+from fulfilment.permissions import Person
 from orders.models import Order, TimelineEvent
 
 CENT = Decimal("0.01")
@@ -49,36 +53,6 @@ REFUND_REASONS: list[tuple[str, str]] = [
     ("GOODWILL", "Goodwill gesture"),
     ("OTHER", "Other (say why in the comment)"),
 ]
-
-
-# --- Errors: each carries a message a person can act on ---------------------------------------------
-
-
-class ActionError(Exception):
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(ActionError):
-    """The person may not do this (permission, role, or not the maker)."""
-
-
-class SelfApprovalError(NotAllowed):
-    """Maker ≠ checker: nobody decides on their own request."""
-
-
-class AlreadyDecided(ActionError):
-    """This person already approved or rejected this request."""
-
-
-class StateConflict(ActionError):
-    """The request is no longer in a state that allows this (someone else moved it first)."""
-
-
-class InvalidRequest(ActionError):
-    """What was asked for does not make sense for this order."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +70,7 @@ class Decided:
 # --- Small shared pieces ----------------------------------------------------------------------------
 
 
-def snapshot(req: ActionRequest) -> dict[str, Any]:
+def snapshot(req: ActionRequest) -> dict[str, object]:
     """What the audit log keeps of a request (no customer data: ids, amounts, states)."""
     return {
         "state": req.state,
@@ -116,13 +90,6 @@ def describe(req: ActionRequest) -> str:
     return f"{req.command} ({req.payload.get('fulfillment_status', '')}, id {req.fulfillment_id})"
 
 
-def _enqueue(request_pk: int) -> None:
-    """Hand the request to the executor once the approval is committed."""
-    from fulfilment.tasks import execute_request
-
-    transaction.on_commit(lambda: execute_request.delay(request_pk))
-
-
 def _locked(request_pk: int) -> ActionRequest:
     try:
         return ActionRequest.objects.select_for_update().select_related("order").get(pk=request_pk)
@@ -130,7 +97,13 @@ def _locked(request_pk: int) -> ActionRequest:
         raise InvalidRequest("No such request.") from None
 
 
-def _move(req: ActionRequest, from_state: str, to_state: str, **fields: Any) -> None:
+def _refuse(refusal: ActionError | None) -> None:
+    """Raise what a `permissions.why_not_*` rule returned, if anything."""
+    if refusal is not None:
+        raise refusal
+
+
+def _move(req: ActionRequest, from_state: str, to_state: str, **fields: object) -> None:
     """The conditional UPDATE: moves the row only if it is still in `from_state`."""
     fields["updated_at"] = timezone.now()
     updated = ActionRequest.objects.filter(pk=req.pk, state=from_state).update(state=to_state, **fields)
@@ -142,36 +115,27 @@ def _move(req: ActionRequest, from_state: str, to_state: str, **fields: Any) -> 
             setattr(req, name, value)
 
 
-def _refuse_unless_pending(req: ActionRequest, *, now: datetime) -> None:
-    if req.state != ActionState.PENDING:
-        raise StateConflict(f"This request is already {req.get_state_display().lower()}.")
-    if req.expires_at <= now:
-        raise StateConflict("This request has expired; the maker can raise it again.")
-
-
-def _token(value: Any) -> uuid.UUID:
+def _token(value: uuid.UUID | str) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except (TypeError, ValueError):
         raise InvalidRequest("The form is out of date; reload the page and try again.") from None
 
 
-def _charged_transaction(order: Order) -> bool:
-    return order.status == OrderStatus.CHARGED and order.transactions.filter(status=OrderStatus.CHARGED).exists()
-
-
 def still_refundable(order: Order) -> Decimal:
-    """What Juspay says is refundable, minus refund requests already raised and not yet settled."""
-    eligible = order.max_eligible_refund if order.max_eligible_refund is not None else Decimal(0)
-    held = (
-        ActionRequest.objects.filter(order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES).aggregate(
-            total=Sum("amount")
-        )["total"]
-    ) or Decimal(0)
-    return max(Decimal(0), eligible - held).quantize(CENT)
+    """What a person may still ask to refund: Juspay's limit minus the refund requests still open.
+
+    A request holds its amount from raise until it ends (waiting, approved or sending), so two people
+    cannot each ask for the last 500 of an order. The raise form, the order page and `raise_refund`
+    all use this figure; the executor checks only Juspay's own limit, just before sending.
+    """
+    held: Decimal | None = ActionRequest.objects.filter(
+        order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES
+    ).aggregate(total=Sum("amount"))["total"]
+    return max(Decimal(0), order.juspay_refund_limit - (held or Decimal(0))).quantize(CENT)
 
 
-def _existing_for_token(token: uuid.UUID, maker: Any) -> Raised | None:
+def _existing_for_token(token: uuid.UUID, maker: User) -> Raised | None:
     existing = ActionRequest.objects.select_related("order").filter(form_token=token).first()
     if existing is None:
         return None
@@ -183,12 +147,16 @@ def _existing_for_token(token: uuid.UUID, maker: Any) -> Raised | None:
 def _create(
     order: Order,
     *,
-    maker: Any,
+    maker: User,
     kind: str,
     token: uuid.UUID,
-    fields: dict[str, Any],
+    payload: dict[str, object],
+    idempotency_key: str,
     amount: Decimal | None,
     command: str = "",
+    fulfillment_id: str = "",
+    reason_code: str = "",
+    comment: str = "",
 ) -> Raised:
     """Insert the request (pending, or approved at once when the policy needs nobody), audit, timeline."""
     need = policy.active_policy().requirement(kind, amount=amount, command=command)
@@ -211,7 +179,11 @@ def _create(
                 approver_roles=list(need.approver_roles),
                 policy_version=need.policy_version,
                 expires_at=now + need.expires_in,
-                **fields,
+                payload=payload,
+                idempotency_key=idempotency_key,
+                fulfillment_id=fulfillment_id,
+                reason_code=reason_code,
+                comment=comment,
             )
     except IntegrityError:
         again = _existing_for_token(token, maker)
@@ -253,24 +225,19 @@ def _create(
                 comment=f"no approval needed (policy v{need.policy_version})",
             )
         )
-        _enqueue(req.pk)
+        signals.announce_ready(req.pk)
     TimelineEvent.objects.bulk_create(timeline)
     return Raised(req, created=True)
-
-
-def _may_raise(maker: Any) -> None:
-    if not maker.has_perm("fulfilment.raise_actionrequest"):
-        raise NotAllowed("Your role may not raise refund or fulfilment requests.")
 
 
 # --- Raise ------------------------------------------------------------------------------------------
 
 
 def raise_refund(
-    order: Order, *, maker: Any, amount: Decimal, reason_code: str, comment: str, form_token: Any
+    order: Order, *, maker: User, amount: Decimal, reason_code: str, comment: str, form_token: uuid.UUID | str
 ) -> Raised:
     """A refund request of `amount`, at most what is still refundable on the order."""
-    _may_raise(maker)
+    _refuse(permissions.why_not_raise(Person.of(maker)))
     token = _token(form_token)
     comment = (comment or "").strip()
     if reason_code not in dict(REFUND_REASONS):
@@ -286,7 +253,7 @@ def raise_refund(
         again = _existing_for_token(token, maker)
         if again is not None:
             return again
-        if not _charged_transaction(order):
+        if not order.has_charged_transaction():
             raise InvalidRequest(f"Only a paid order can be refunded; this one is {order.status or 'unknown'}.")
         limit = still_refundable(order)
         if amount > limit:
@@ -296,14 +263,16 @@ def raise_refund(
                 field="amount",
             )
         key = f"JOR{secrets.token_hex(8).upper()}"  # Juspay: alphanumeric, under 21 characters
-        payload = {"unique_request_id": key, "amount": f"{amount:.2f}"}
         return _create(
             order,
             maker=maker,
             kind=ActionKind.REFUND,
             token=token,
             amount=amount,
-            fields={"payload": payload, "idempotency_key": key, "reason_code": reason_code, "comment": comment},
+            payload={"unique_request_id": key, "amount": f"{amount:.2f}"},
+            idempotency_key=key,
+            reason_code=reason_code,
+            comment=comment,
         )
 
 
@@ -315,7 +284,7 @@ def check_split(order: Order, details: SplitSettlementDetails) -> None:
     """The marketplace share plus the vendors' shares must add up to what the customer paid."""
     if details.marketplace.amount < 0:
         raise InvalidRequest("The marketplace share cannot be negative.", field="split")
-    seen = set()
+    seen: set[str] = set()
     for share in details.vendor.split:
         if share.amount <= 0:
             raise InvalidRequest(f"{share.sub_mid}: the amount must be above zero.", field="split")
@@ -338,18 +307,22 @@ def check_split(order: Order, details: SplitSettlementDetails) -> None:
 def raise_fulfilment(
     order: Order,
     *,
-    maker: Any,
+    maker: User,
     status: str,
     command: str,
-    form_token: Any,
+    form_token: uuid.UUID | str,
     fulfillment_id: str = "",
     fulfillment_time: datetime | None = None,
     fulfillment_data: str | None = None,
     split: SplitSettlementDetails | None = None,
     comment: str = "",
 ) -> Raised:
-    """A Fulfilment Sync command for the order (API.md §2)."""
-    _may_raise(maker)
+    """A Fulfilment Sync request: one command of Juspay's Fulfillment Sync API for the order.
+
+    The commands and statuses Juspay documents are in `dashboard.juspay.enums`; Admins may add the ones
+    Juspay enables later (`policy.known_command`).
+    """
+    _refuse(permissions.why_not_raise(Person.of(maker)))
     token = _token(form_token)
     if status not in {s.value for s in FulfillmentStatus}:
         raise InvalidRequest("Choose SUCCESS or FAILURE.", field="fulfillment_status")
@@ -375,7 +348,7 @@ def raise_fulfilment(
         again = _existing_for_token(token, maker)
         if again is not None:
             return again
-        if not _charged_transaction(order):
+        if not order.has_charged_transaction():
             raise InvalidRequest(
                 "Juspay accepts Fulfilment Sync only for an order with a CHARGED transaction; "
                 f"this one is {order.status or 'unknown'}."
@@ -384,7 +357,7 @@ def raise_fulfilment(
             check_split(order, split)
         key = f"JOF{secrets.token_hex(8).upper()}"
         fulfillment_id = fulfillment_id or key
-        payload = {
+        payload: dict[str, object] = {
             "fulfillment_status": status,
             "fulfillment_command": command,
             "fulfillment_id": fulfillment_id,
@@ -399,36 +372,22 @@ def raise_fulfilment(
             token=token,
             command=command,
             amount=split_total(split) if split else None,
-            fields={
-                "payload": payload,
-                "idempotency_key": key,
-                "fulfillment_id": fulfillment_id,
-                "comment": (comment or "").strip(),
-            },
+            payload=payload,
+            idempotency_key=key,
+            fulfillment_id=fulfillment_id,
+            comment=(comment or "").strip(),
         )
 
 
 # --- Decide -----------------------------------------------------------------------------------------
 
 
-def _may_decide(req: ActionRequest, approver: Any) -> None:
-    if not approver.has_perm("fulfilment.approve_actionrequest"):
-        raise NotAllowed("Your role may not approve or reject requests.")
-    if req.maker_id == approver.pk:
-        raise SelfApprovalError("You raised this request; another person must decide on it.")
-    if not policy.may_approve(approver, req.approver_roles):
-        raise NotAllowed(f"This request needs an approver with the role {' or '.join(req.approver_roles)}.")
-    if Decision.objects.filter(request=req, approver=approver).exists():
-        raise AlreadyDecided("You already decided on this request; another person must add the next approval.")
-
-
-def approve(request_pk: int, *, approver: Any, comment: str = "") -> Decided:
+def approve(request_pk: int, *, approver: User, comment: str = "") -> Decided:
     """Add `approver`'s approval; the one that completes the count approves the request and queues it."""
     now = timezone.now()
     with transaction.atomic():
         req = _locked(request_pk)
-        _refuse_unless_pending(req, now=now)
-        _may_decide(req, approver)
+        _refuse(permissions.why_not_decide(Person.of(approver), req, now=now))
         try:
             with transaction.atomic():
                 Decision.objects.create(
@@ -462,19 +421,18 @@ def approve(request_pk: int, *, approver: Any, comment: str = "") -> Decided:
             comment=(comment or "").strip(),
         ).save()
         if final:
-            _enqueue(req.pk)
+            signals.announce_ready(req.pk)
     return Decided(req, final)
 
 
-def reject(request_pk: int, *, approver: Any, comment: str) -> Decided:
+def reject(request_pk: int, *, approver: User, comment: str) -> Decided:
     comment = (comment or "").strip()
     if not comment:
         raise InvalidRequest("Say why you reject it; the maker sees your comment.", field="comment")
     now = timezone.now()
     with transaction.atomic():
         req = _locked(request_pk)
-        _refuse_unless_pending(req, now=now)
-        _may_decide(req, approver)
+        _refuse(permissions.why_not_decide(Person.of(approver), req, now=now))
         Decision.objects.create(request=req, approver=approver, verdict=Verdict.REJECT, comment=comment)
         before = snapshot(req)
         _move(req, ActionState.PENDING, ActionState.REJECTED, closed_at=now)
@@ -490,9 +448,9 @@ def reject(request_pk: int, *, approver: Any, comment: str) -> Decided:
     return Decided(req, True)
 
 
-def approve_many(request_pks: Iterable[int], *, approver: Any, comment: str = "") -> list[tuple[int, str]]:
+def approve_many(request_pks: Iterable[int], *, approver: User, comment: str = "") -> list[tuple[int, str]]:
     """Bulk approve: one decision per request, each in its own transaction. Returns (pk, problem or '')."""
-    outcome = []
+    outcome: list[tuple[int, str]] = []
     for pk in dict.fromkeys(int(p) for p in request_pks):
         try:
             approve(pk, approver=approver, comment=comment)
@@ -503,17 +461,12 @@ def approve_many(request_pks: Iterable[int], *, approver: Any, comment: str = ""
     return outcome
 
 
-def cancel(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
+def cancel(request_pk: int, *, actor: User, comment: str = "") -> ActionRequest:
     """The maker withdraws a request that is still waiting for approval."""
     now = timezone.now()
     with transaction.atomic():
         req = _locked(request_pk)
-        if req.maker_id != actor.pk:
-            raise NotAllowed("Only the person who raised a request can cancel it.")
-        if req.state != ActionState.PENDING:
-            raise StateConflict(
-                f"This request is already {req.get_state_display().lower()}; it can no longer be cancelled."
-            )
+        _refuse(permissions.why_not_cancel(Person.of(actor), req))
         before = snapshot(req)
         _move(req, ActionState.PENDING, ActionState.CANCELLED, closed_at=now)
         comment = (comment or "").strip()
@@ -558,23 +511,11 @@ def expire_due(*, now: datetime | None = None) -> int:
     return done
 
 
-def retry(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
+def retry(request_pk: int, *, actor: User, comment: str = "") -> ActionRequest:
     """Send a failed request again with the same key, when its failure left that safe."""
     with transaction.atomic():
         req = _locked(request_pk)
-        if not actor.has_perm("fulfilment.approve_actionrequest"):
-            raise NotAllowed("Your role may not retry requests.")
-        if req.maker_id == actor.pk:
-            raise SelfApprovalError("You raised this request; another person must decide to send it again.")
-        if not policy.may_approve(actor, req.approver_roles):
-            raise NotAllowed(f"Retrying needs the role {' or '.join(req.approver_roles)}.")
-        if req.state != ActionState.FAILED:
-            raise StateConflict(f"This request is {req.get_state_display().lower()}, not failed.")
-        if not req.retry_safe:
-            raise StateConflict(
-                "Sending this again is not safe (Juspay took the request and then failed it); "
-                "raise a new request instead."
-            )
+        _refuse(permissions.why_not_retry(Person.of(actor), req))
         before = snapshot(req)
         _move(req, ActionState.FAILED, ActionState.APPROVED, finished_at=None, retry_safe=False)
         comment = (comment or "").strip()
@@ -596,14 +537,14 @@ def retry(request_pk: int, *, actor: Any, comment: str = "") -> ActionRequest:
             final=True,
             comment=f"retry after failure{': ' + comment if comment else ''}",
         ).save()
-        _enqueue(req.pk)
+        signals.announce_ready(req.pk)
     return req
 
 
 # --- Reading ----------------------------------------------------------------------------------------
 
 
-def pending_for(user: Any):
+def pending_for(user: User) -> QuerySet[ActionRequest]:
     """Pending requests `user` could decide on now: not their own, not decided by them, not expired."""
     return (
         ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__gt=timezone.now())
@@ -612,7 +553,7 @@ def pending_for(user: Any):
     )
 
 
-def queue(*, state: str = "pending", mine_of: Any = None):
+def queue(*, state: str = "pending", mine_of: User | None = None) -> QuerySet[ActionRequest]:
     """Requests for the queue page: waiting ones oldest first, finished ones latest first."""
     qs = ActionRequest.objects.all()
     if state == "pending":

@@ -1,4 +1,8 @@
-"""Background work of the approval flow: send approved requests, expire stale ones, pick up stalled ones."""
+"""Background work of the approval flow: send approved requests, expire stale ones, pick up stalled ones.
+
+Tasks sit above the domain, like views: services announce a request ready to send
+(`fulfilment.signals.request_ready`, after commit) and `connect()`, called at start-up, queues it here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import uuid
 from celery import shared_task
 
 from dashboard import request_context
-from fulfilment import executor, services
+from fulfilment import executor, services, signals
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +24,16 @@ def execute_request(request_pk: int) -> str:
         result = executor.execute(request_pk)
     log.info("action request %s: %s", request_pk, result)
     return result
+
+
+def queue_ready_request(sender: object, *, request_pk: int, **kwargs: object) -> None:
+    """`request_ready` receiver: hand the approved request to a worker."""
+    execute_request.delay(request_pk)
+
+
+def connect() -> None:
+    """Subscribe to the services' announcements (FulfilmentConfig.ready calls this once per process)."""
+    signals.request_ready.connect(queue_ready_request, dispatch_uid="fulfilment.tasks.queue_ready_request")
 
 
 @shared_task

@@ -49,9 +49,8 @@ def queue(request: SignedInRequest) -> HttpResponse:
 @requires("fulfilment.view_actionrequest")
 def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     get_object_or_404(ActionRequest, pk=pk)
-    context = selectors.request_detail(pk, selectors.Viewer.of(request.user))
-    context["order_url"] = selectors.order_url(context["req"].order)
-    return render(request, "fulfilment/detail.html", context)
+    detail = selectors.request_detail(pk, selectors.Viewer.of(request.user))
+    return render(request, "fulfilment/detail.html", {"detail": detail})
 
 
 def _act(request: SignedInRequest, pk: int, action: Callable[[str], Any], done: str) -> HttpResponse:

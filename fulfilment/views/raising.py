@@ -21,10 +21,10 @@ FIELD_OF = {"split": "vendors"}  # service field names that the form shows under
 def _slot(
     request: SignedInRequest, order: Order, *, flash: str = "", part: str = "", changed: bool = False
 ) -> HttpResponse:
-    context = selectors.order_actions(order, request.user)
-    context["flash"] = flash
+    actions = selectors.order_actions(order, request.user)
+    context = {"actions": actions, "flash": flash}
     response = render(request, "fulfilment/_order_actions.html" + ("#requests" if part == "requests" else ""), context)
-    if changed or (part == "requests" and not context["moving"]):
+    if changed or (part == "requests" and not actions.moving):
         trigger_client_event(response, htmx.ORDER_CHANGED)  # the order page reloads its timeline and refunds
     return response
 

@@ -236,3 +236,17 @@ def test_the_beat_tasks_expire_overdue_requests_and_pick_up_lost_ones(
     states = dict(ActionRequest.objects.values_list("pk", "state"))
     assert states == {lost.pk: ActionState.SUCCEEDED, overdue.pk: ActionState.EXPIRED}
     assert len(juspay_sim.refunds(order.order_id)) == 1
+
+
+def test_a_request_is_not_sent_when_the_order_has_no_charged_transaction_any_more(
+    cached_order, sim_merchant, juspay_sim, approved_refund
+):
+    # The cache still shows the order CHARGED (when the refund was raised); Juspay now says otherwise.
+    order_id = juspay_sim.create_order(amount=1499, status="AUTHORIZATION_FAILED")
+    order = cached_order("order_status_charged.json", order_id=order_id)
+    assert order.has_charged_transaction()
+    req = approved_refund(order, "100.00")
+    assert executor.execute(req.pk) == ActionState.FAILED
+    req.refresh_from_db()
+    assert "no CHARGED transaction any more" in req.error and not req.retry_safe
+    assert juspay_sim.refunds(order_id) == []

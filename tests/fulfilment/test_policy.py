@@ -82,11 +82,3 @@ def test_extra_commands_are_offered_once_added_and_not_after_removal(make_user):
     policy.remove_command_option(option.pk, actor=admin)
     assert not policy.known_command("RELEASE_HOLD")
     assert {"policy.command_added", "policy.command_removed"} <= set(AuditEvent.objects.values_list("verb", flat=True))
-
-
-@pytest.mark.django_db
-def test_superusers_hold_every_role_and_others_need_a_named_one(make_user):
-    assert policy.may_approve(make_user(None, is_superuser=True), ["Finance"])
-    assert policy.may_approve(make_user("Finance"), ["Finance", "Admin"])
-    assert not policy.may_approve(make_user("Support"), ["Finance", "Admin"])
-    assert not policy.may_approve(make_user("Finance", is_active=False), ["Finance"])

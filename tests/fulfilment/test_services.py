@@ -3,8 +3,10 @@
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from dashboard.juspay.forms import SplitSettlementDetails
@@ -76,6 +78,21 @@ def test_the_amount_is_capped_by_what_is_still_refundable_including_open_request
         refund_request(charged_order, "500.00")
     assert caught.value.field == "amount"
     assert refund_request(charged_order, "499.00").state == ActionState.PENDING
+
+
+def test_still_refundable_is_juspays_limit_minus_open_requests_and_never_below_zero(
+    charged_order, cached_order, refund_request, make_user
+):
+    held = refund_request(charged_order, "1000.00")
+    rejected = refund_request(charged_order, "400.00")
+    services.reject(rejected.pk, approver=make_user("Finance"), comment="duplicate")
+    assert services.still_refundable(charged_order) == Decimal("499.00")  # a rejected request holds nothing
+    services.approve(held.pk, approver=make_user("Finance"))
+    assert services.still_refundable(charged_order) == Decimal("499.00")  # approved, not yet sent: still held
+    # Juspay's limit drops below what is held (a refund made in Juspay's own dashboard)
+    order = cached_order("order_status_charged.json", maximum_eligible_refund_amount=800)
+    assert order.pk == charged_order.pk and order.juspay_refund_limit == Decimal("800")
+    assert services.still_refundable(order) == Decimal("0.00")
 
 
 @pytest.mark.parametrize(
@@ -380,3 +397,63 @@ def test_pending_for_lists_what_this_person_can_still_decide(cached_order, refun
     assert list(services.pending_for(finance).values_list("pk", flat=True)) == [waiting.pk]
     others = set(services.pending_for(make_user("Finance")).values_list("pk", flat=True))
     assert others == {own.pk, half_approved.pk, waiting.pk}
+
+
+# --- Handing approved requests to the executor -----------------------------------------------------------
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The request ids handed to the executor task (through fulfilment.tasks), instead of running it."""
+    from fulfilment import tasks
+
+    sent: list[int] = []
+    monkeypatch.setattr(tasks, "execute_request", SimpleNamespace(delay=sent.append))
+    return sent
+
+
+def test_an_approved_request_is_queued_once_and_only_after_commit(
+    charged_order, refund_request, make_user, django_capture_on_commit_callbacks, queued
+):
+    req = refund_request(charged_order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(req.pk, approver=make_user("Finance"))
+        assert queued == []  # not before the approval is committed
+    assert queued == [req.pk]
+
+
+def test_a_rolled_back_approval_queues_nothing(
+    charged_order, refund_request, make_user, django_capture_on_commit_callbacks, queued
+):
+    req = refund_request(charged_order)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        services.approve(req.pk, approver=make_user("Finance"))
+        raise RuntimeError("the caller's transaction fails")
+    assert queued == []
+    assert ActionRequest.objects.get(pk=req.pk).state == ActionState.PENDING
+
+
+def test_every_path_to_approved_queues_the_request(
+    cached_order, refund_request, make_user, django_capture_on_commit_callbacks, queued
+):
+    order = cached_order(
+        "order_status_charged.json",
+        order_id="ORDQUEUE1",
+        amount=30000,
+        effective_amount=30000,
+        maximum_eligible_refund_amount=30000,
+    )
+    big, small = refund_request(order, "20000.00"), refund_request(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(big.pk, approver=make_user("Finance"))
+    assert queued == []  # one of two approvals: nothing to send yet
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_many([big.pk, small.pk], approver=make_user("Admin"))
+    assert queued == [big.pk, small.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        auto = raise_command(order, make_user("Support"), command="NO_ACTION").request
+    assert queued[-1] == auto.pk
+    ActionRequest.objects.filter(pk=small.pk).update(state=ActionState.FAILED, retry_safe=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry(small.pk, actor=make_user("Finance"))
+    assert queued == [big.pk, small.pk, auto.pk, small.pk]
