@@ -348,7 +348,7 @@ def raise_fulfilment(
     split: SplitSettlementDetails | None = None,
     comment: str = "",
 ) -> Raised:
-    """A Fulfilment Sync command for the order (API.md §2)."""
+    """A Fulfilment Sync command for the order (https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api)."""
     _may_raise(maker)
     token = _token(form_token)
     if status not in {s.value for s in FulfillmentStatus}:

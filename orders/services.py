@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayError
+from dashboard.juspay_access import client_for
 from dashboard.models import Merchant
 from orders import events, sync
 from orders.models import Order, PayoutOrder, SyncSource
@@ -39,7 +40,7 @@ def _fetch_and_apply(
         if client is not None:
             parsed = fetch(client)
         else:
-            with JuspayClient.for_merchant(merchant) as juspay:
+            with client_for(merchant) as juspay:
                 parsed = fetch(juspay)
     except JuspayError as exc:
         return sync.SyncResult(None, error=sync.record_failure(model, merchant, key_field, key, exc))

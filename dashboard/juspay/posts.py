@@ -28,7 +28,7 @@ With `check_first=True` (a caller that does not know whether an earlier process 
 e.g. an executor restarted mid-flight) the table starts with a check; finding the item then gives
 `Resolution.FOUND_BEFORE_SENDING` and nothing is sent.
 
-`PostPlan` is that table; it does no I/O. The clients drive it: `Send` -> send and report with
+`PostPlan` is that table; it does no I/O. `JuspayClient` drives it: `Send` -> send and report with
 `after_answer`/`after_failure`; `Check` -> look in Order Status and report with `after_check`/
 `after_check_failed`; `Finish`/`Fail` end the call.
 """

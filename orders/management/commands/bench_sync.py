@@ -3,7 +3,7 @@
 import statistics
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from dashboard.models import Merchant
 from dashboard.simulator_process import start_simulator
@@ -21,14 +21,16 @@ def percentile(values: list[float], share: float) -> float:
 class Command(BaseCommand):
     help = "Sync N simulator orders with bounded concurrency; print throughput and per-order latency."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orders", type=int, default=10_000)
         parser.add_argument("--concurrency", type=int, default=64)
         parser.add_argument("--latency", choices=["juspay", "none"], default="juspay")
         parser.add_argument("--passes", type=int, default=2, help="1st pass inserts, later passes find no change")
         parser.add_argument("--keep", action="store_true", help="keep the bench merchant's orders afterwards")
 
-    def handle(self, *args, orders: int, concurrency: int, latency: str, passes: int, keep: bool, **options) -> None:
+    def handle(
+        self, *args: str, orders: int, concurrency: int, latency: str, passes: int, keep: bool, **options: object
+    ) -> None:
         started = time.perf_counter()
         sim = start_simulator(
             orders=orders, seed=4242, speed=0, latency=latency, api_key="sk_bench_key", merchant_id="bench_merchant"
