@@ -121,7 +121,7 @@ class Attempt:
             )
 
 
-def _decode(content: bytes) -> Any:
+def _decode(content: bytes) -> object:
     try:
         return json.loads(content)
     except (ValueError, RecursionError):
