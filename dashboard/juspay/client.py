@@ -13,7 +13,7 @@ returns what it finds instead of sending again. The decision table is `dashboard
 GETs are retried on timeouts, connection errors, 429 and 5xx, with exponential backoff and jitter,
 at most `config.max_attempts` tries (1 s for the first, 2 s for the others by default).
 Every error is one of `dashboard.juspay.errors`; httpx exceptions never escape. Building a request,
-reading its answer and deciding on a retry are shared with the async client (`exchange`, `posts`).
+reading its answer and deciding whether to retry a GET are shared with the async client (`exchange`).
 
 Juspay's documentation: https://juspay.io/api-reference/docs/express-checkout/order-status-api,
 https://juspay.io/api-reference/docs/payout/order-status,
