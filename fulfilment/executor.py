@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from dashboard import audit
+from dashboard import audit, juspay_access
 from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayApiError, JuspayError, JuspayOutcomeUnknown, JuspayUnavailable
 from dashboard.juspay.forms import SplitSettlementDetails
@@ -52,7 +52,7 @@ _LOCK_CLASS = 0x4A4F4158  # "JOAX": the advisory-lock namespace of executor lock
 EXECUTOR = "executor"
 
 # Tests replace this to talk to a fake; everything else uses the merchant's real client.
-client_for: Callable[[Merchant], JuspayClient] = JuspayClient.for_merchant
+client_for: Callable[[Merchant], JuspayClient] = juspay_access.client_for
 
 
 class Finished(Exception):

@@ -317,7 +317,8 @@ def raise_fulfilment(
     split: SplitSettlementDetails | None = None,
     comment: str = "",
 ) -> Raised:
-    """A Fulfilment Sync request: one command of Juspay's Fulfillment Sync API for the order.
+    """A Fulfilment Sync request: one command of Juspay's Fulfillment Sync API for the order
+    (https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api).
 
     The commands and statuses Juspay documents are in `dashboard.juspay.enums`; Admins may add the ones
     Juspay enables later (`policy.known_command`).

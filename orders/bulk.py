@@ -1,7 +1,7 @@
 """Bulk sync: fetch many orders with bounded concurrency (async client) while applying them as they come.
 
-A thread runs the asyncio fetches; the calling thread applies each answer to the database, so network waits
-and database writes overlap. Per-order fetch latencies are kept for the benchmark.
+A thread runs the asyncio fetches (`fetch_all`); the calling thread applies each answer to the database, so
+network waits and database writes overlap. Per-order fetch latencies are kept for the benchmark.
 """
 
 from __future__ import annotations
@@ -11,22 +11,20 @@ import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
 
 from dashboard.juspay.async_client import AsyncJuspayClient
-from dashboard.juspay.config import JuspayConfig
 from dashboard.juspay.errors import JuspayError
+from dashboard.juspay.types_order import Order as JuspayOrder
+from dashboard.juspay_access import async_client_for
 from dashboard.models import Merchant
 from orders import sync
 from orders.models import Order
-
-_DONE = object()
 
 
 @dataclass
@@ -40,43 +38,68 @@ class BulkReport:
 
 
 @dataclass(frozen=True)
-class _Fetched:
+class Fetched:
+    """One order id's fetch: Juspay's answer or the error that ended it, when it started and how long it took."""
+
     order_id: str
     fetched_at: datetime
     latency: float
-    parsed: Any = None
+    parsed: JuspayOrder | None = None
     error: JuspayError | None = None
 
 
-async def _fetch_all(
-    merchant: Merchant, order_ids: list[str], customers: dict[str, str], concurrency: int, out: queue.Queue
+class _Done:
+    """Put on the queue after the last `Fetched`."""
+
+
+_DONE = _Done()
+
+type Handover = queue.Queue[Fetched | _Done]
+
+
+async def fetch_all(
+    juspay: AsyncJuspayClient,
+    order_ids: Iterable[str],
+    customers: Mapping[str, str],
+    concurrency: int,
+    out: Handover,
 ) -> None:
+    """Order Status for every id, at most `concurrency` in flight, each result put on `out` as it arrives.
+
+    A Juspay failure for one id (not found, unavailable after the retries, unreadable) is that id's `error`
+    and does not stop the others. `customers` (order id -> customer id) sets `x-routing-id` where known.
+    """
     limit = asyncio.Semaphore(concurrency)
-    config = JuspayConfig.for_merchant(merchant, max_connections=max(concurrency, 1))
-    async with AsyncJuspayClient(config) as juspay:
 
-        async def one(order_id: str) -> None:
-            async with limit:
-                fetched_at, started = timezone.now(), time.perf_counter()
-                try:
-                    parsed = await juspay.order_status(order_id, customer_id=customers.get(order_id))
-                    item = _Fetched(order_id, fetched_at, time.perf_counter() - started, parsed=parsed)
-                except JuspayError as exc:
-                    item = _Fetched(order_id, fetched_at, time.perf_counter() - started, error=exc)
-            while True:  # hand over without a thread hop; wait (without blocking the loop) while the queue is full
-                try:
-                    out.put_nowait(item)
-                    break
-                except queue.Full:
-                    await asyncio.sleep(0.005)
+    async def one(order_id: str) -> None:
+        async with limit:
+            fetched_at, started = timezone.now(), time.perf_counter()
+            try:
+                parsed = await juspay.order_status(order_id, customer_id=customers.get(order_id))
+                item = Fetched(order_id, fetched_at, time.perf_counter() - started, parsed=parsed)
+            except JuspayError as exc:
+                item = Fetched(order_id, fetched_at, time.perf_counter() - started, error=exc)
+        while True:  # hand over without a thread hop; wait (without blocking the loop) while the queue is full
+            try:
+                out.put_nowait(item)
+                break
+            except queue.Full:
+                await asyncio.sleep(0.005)
 
-        await asyncio.gather(*(one(order_id) for order_id in order_ids))
+    await asyncio.gather(*(one(order_id) for order_id in order_ids))
 
 
-def _next_batch(out: queue.Queue, size: int = 200) -> tuple[list[_Fetched], bool]:
+async def _fetch_for(
+    merchant: Merchant, order_ids: list[str], customers: Mapping[str, str], concurrency: int, out: Handover
+) -> None:
+    async with async_client_for(merchant, concurrency=concurrency) as juspay:
+        await fetch_all(juspay, order_ids, customers, concurrency, out)
+
+
+def _next_batch(out: Handover, size: int = 200) -> tuple[list[Fetched], bool]:
     """What has arrived, up to `size` items (waiting for at least one); and whether the fetch is over."""
     first = out.get()
-    if first is _DONE:
+    if isinstance(first, _Done):
         return [], True
     batch = [first]
     while len(batch) < size:
@@ -84,19 +107,20 @@ def _next_batch(out: queue.Queue, size: int = 200) -> tuple[list[_Fetched], bool
             item = out.get_nowait()
         except queue.Empty:
             break
-        if item is _DONE:
+        if isinstance(item, _Done):
             return batch, True
         batch.append(item)
     return batch, False
 
 
-def _apply_batch(merchant: Merchant, batch: list[_Fetched], source: str, report: BulkReport) -> None:
-    answers = []
+def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
+    answers: sync.Answers = []
     for item in batch:
         report.latencies.append(item.latency)
-        if item.error is None:
+        if item.parsed is not None:
             answers.append((item.parsed, item.fetched_at))
             continue
+        assert item.error is not None
         report.errors += 1
         message = sync.record_failure(Order, merchant, "order_id", item.order_id, item.error)
         if len(report.error_samples) < 5:
@@ -130,12 +154,12 @@ def sync_many(
         if len(ids) <= 5000
         else {}
     )
-    out: queue.Queue = queue.Queue(maxsize=max(concurrency * 4, 64))
+    out: Handover = queue.Queue(maxsize=max(concurrency * 4, 64))
     failure: list[BaseException] = []
 
     def produce() -> None:
         try:
-            asyncio.run(_fetch_all(merchant, ids, customers, concurrency, out))
+            asyncio.run(_fetch_for(merchant, ids, customers, concurrency, out))
         except BaseException as exc:  # surfaced to the caller below
             failure.append(exc)
         finally:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayError
+from dashboard.juspay_access import client_for
 from dashboard.models import Merchant
 from orders import events, sync
 from orders.events import Actor
@@ -28,7 +29,7 @@ def _ask_juspay[Answer](
     """Ask with `client` when the caller has one open, else with a client opened for the merchant and closed after."""
     if client is not None:
         return ask(client)
-    with JuspayClient.for_merchant(merchant) as juspay:
+    with client_for(merchant) as juspay:
         return ask(juspay)
 
 

@@ -1,19 +1,25 @@
 """Juspay API client: typed answers, one error hierarchy, retries, and a money-safety rule.
 
-    from dashboard.juspay import JuspayClient
-    with JuspayClient.for_merchant(merchant) as juspay:
+    from dashboard.juspay import JuspayClient, JuspayConfig
+    config = JuspayConfig(base_url="https://sandbox.juspay.in", api_key=..., merchant_id=...)
+    with JuspayClient(config) as juspay:
         order = juspay.order_status("ORD2406A17")
+
+The application builds clients for a merchant account, with its timeouts and request id, through
+`dashboard.juspay_access`.
 
 Money-safety rule: a state-changing request (refund, fulfilment command) never goes out twice
 without first checking Order Status for its idempotency key (`dashboard.juspay.posts`).
 
-This package imports nothing of `orders`, `fulfilment` or the simulator; it works unchanged against
-the simulator, Juspay's sandbox or production by changing the merchant's base URL and keys.
+This package is a library: it imports no Django and nothing of ours (checked by `lint-imports`), and
+works unchanged against the simulator, Juspay's sandbox or production by changing the config's base
+URL and keys.
 
-Modules: `config` (where and as whom), `calls` (what each endpoint sends), `exchange` (reading one
-answer), `retry` (timeouts and backoff), `posts` (the POST decision table), `operations` and
-`lookups` (refund/fulfilment specifics), `client` / `async_client`, `errors`, `enums` (documented
-values and meanings), `types_*` (parsed answers), `forms` (request bodies), `outcomes` (results).
+Modules: `config` (where and as whom), `calls` (what each endpoint sends), `exchange` (one try:
+the request, the answer, the GET retry decision), `retry` (timeouts and backoff), `posts` (the POST
+decision table), `operations` and `lookups` (refund/fulfilment specifics), `client` (every call) and
+`async_client` (the reads, for bulk sync), `errors`, `enums` (documented values and meanings),
+`types_*` (parsed answers), `forms` (request bodies), `outcomes` (results).
 """
 
 from .async_client import AsyncJuspayClient
@@ -33,7 +39,7 @@ from .errors import (
     JuspayUnavailable,
 )
 from .forms import SplitRefundDetails, SplitSettlementDetails
-from .outcomes import FetchResult, FulfillmentOutcome, RefundOutcome
+from .outcomes import FulfillmentOutcome, RefundOutcome
 from .posts import Resolution
 from .retry import RetryPolicy
 from .types_fulfillment import FulfillmentCommandResult, FulfillmentResponse
@@ -44,7 +50,6 @@ from .types_webhook import PayoutWebhookEvent, WebhookEvent
 
 __all__ = [
     "AsyncJuspayClient",
-    "FetchResult",
     "FulfillmentCommandResult",
     "FulfillmentOutcome",
     "FulfillmentResponse",

@@ -1,6 +1,10 @@
-"""What each Juspay call sends: method, path, query, body and headers (API.md §0.2, §1-§4).
+"""What each Juspay call sends: method, path, query, body and headers.
 
-Pure values, no I/O: the sync and the async client build the same requests from these.
+Pure values, no I/O: the sync and the async client build the same requests from these. Documented at
+https://juspay.io/api-reference/docs/express-checkout/order-status-api,
+https://juspay.io/api-reference/docs/payout/order-status,
+https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api and
+https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api.
 """
 
 from __future__ import annotations

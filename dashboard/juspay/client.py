@@ -1,6 +1,6 @@
 """The synchronous Juspay client, for request/response work (pages, the executor, Celery tasks).
 
-    with JuspayClient.for_merchant(merchant) as juspay:
+    with JuspayClient(JuspayConfig(base_url=..., api_key=..., merchant_id=...)) as juspay:
         order = juspay.order_status("ORD2406A17")
         outcome = juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("499.00"))
 
@@ -12,7 +12,13 @@ returns what it finds instead of sending again. The decision table is `dashboard
 
 GETs are retried on timeouts, connection errors, 429 and 5xx, with exponential backoff and jitter,
 at most `config.max_attempts` tries (1 s for the first, 2 s for the others by default).
-Every error is one of `dashboard.juspay.errors`; httpx exceptions never escape.
+Every error is one of `dashboard.juspay.errors`; httpx exceptions never escape. Building a request,
+reading its answer and deciding whether to retry a GET are shared with the async client (`exchange`).
+
+Juspay's documentation: https://juspay.io/api-reference/docs/express-checkout/order-status-api,
+https://juspay.io/api-reference/docs/payout/order-status,
+https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api and
+https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api.
 """
 
 from __future__ import annotations
@@ -20,18 +26,26 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from . import calls
 from .config import JuspayConfig
 from .errors import JuspayError, JuspayOutcomeUnknown
-from .exchange import AttemptFailure, Body, final_error, read_response, transport_failure
+from .exchange import (
+    Attempt,
+    AttemptFailure,
+    Body,
+    delay_before_next_get,
+    final_error,
+    http_limits,
+    http_timeout,
+)
 from .forms import SplitRefundDetails, SplitSettlementDetails
 from .operations import FulfillmentOperation, RefundOperation
 from .outcomes import FulfillmentOutcome, RefundOutcome
@@ -39,27 +53,12 @@ from .posts import Check, Fail, Finish, Lookup, PostPlan, Resolution, Send, Step
 from .types_order import Order
 from .types_payout import PayoutOrder
 
-if TYPE_CHECKING:
-    from dashboard.models import Merchant
-
 log = logging.getLogger("dashboard.juspay")
 
 
-def default_request_id() -> str:
-    """Our request id for `x-request-id`: the running request's or task's (see request_context)."""
-    from dashboard.request_context import current_request_id
-
-    return current_request_id()
-
-
-def http_timeout(config: JuspayConfig, seconds: float) -> httpx.Timeout:
-    return httpx.Timeout(seconds, pool=config.pool_timeout)
-
-
-def http_limits(config: JuspayConfig) -> httpx.Limits:
-    return httpx.Limits(
-        max_connections=config.max_connections, max_keepalive_connections=config.max_connections, keepalive_expiry=30.0
-    )
+def new_request_id() -> str:
+    """A fresh `x-request-id` per try, for callers that have no request id of their own to pass."""
+    return uuid.uuid4().hex
 
 
 class JuspayClient:
@@ -72,7 +71,7 @@ class JuspayClient:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
-        request_id: Callable[[], str] = default_request_id,
+        request_id: Callable[[], str] = new_request_id,
     ) -> None:
         self.config = config
         self.policy = config.retry_policy
@@ -86,14 +85,6 @@ class JuspayClient:
             timeout=http_timeout(config, config.timeout),
             follow_redirects=False,
         )
-
-    @classmethod
-    def for_merchant(cls, merchant: Merchant, **kwargs: Any) -> JuspayClient:
-        return cls(JuspayConfig.for_merchant(merchant), **kwargs)
-
-    @classmethod
-    def from_settings(cls, **kwargs: Any) -> JuspayClient:
-        return cls(JuspayConfig.from_settings(), **kwargs)
 
     def close(self) -> None:
         self._http.close()
@@ -193,21 +184,17 @@ class JuspayClient:
     # --- Driving the tries -----------------------------------------------------------------------------
 
     def _get(self, call: calls.Call) -> Body:
-        """A GET with retries: the JSON body, or the final error."""
-        failure: AttemptFailure | None = None
-        attempt = 0
-        while attempt < self.policy.max_attempts:
-            attempt += 1
-            if failure is not None:
-                self._sleep(self.policy.delay_before(attempt, retry_after=failure.retry_after, rng=self._rng))
+        """A GET with retries (`exchange.delay_before_next_get`): the JSON body, or the final error."""
+        attempt = 1
+        while True:
             outcome = self._try(call, attempt)
             if not isinstance(outcome, AttemptFailure):
                 return outcome
-            failure = outcome
-            if not failure.retryable:
-                break
-        assert failure is not None
-        raise final_error(failure, attempt)
+            delay = delay_before_next_get(self.policy, outcome, attempt, self._rng)
+            if delay is None:
+                raise final_error(outcome, attempt)
+            self._sleep(delay)
+            attempt += 1
 
     def _run_post[T](
         self, plan: PostPlan[T], call: calls.Call, in_answer: Callable[[Body], T | None], check: Callable[[], Lookup[T]]
@@ -239,63 +226,10 @@ class JuspayClient:
                     log.warning("juspay %s %s: outcome unknown", call.operation, plan.key)
                 raise step.error
 
-    def _try(self, call: calls.Call, attempt: int) -> Body | AttemptFailure:
-        request_id = self._request_id()
-        timeout = self.policy.timeout_for(attempt)
-        request = self._http.build_request(
-            call.method,
-            call.path,
-            params=call.params or None,
-            headers=calls.headers(self.config, call, request_id),
-            content=calls.body(call),
-            timeout=http_timeout(self.config, timeout),
-        )
-        started = time.monotonic()
+    def _try(self, call: calls.Call, number: int) -> Body | AttemptFailure:
+        attempt = Attempt(self.config, call, number, self._request_id(), self.policy.timeout_for(number))
         try:
-            response = self._http.send(request)
+            response = self._http.send(attempt.request(self._http))
         except httpx.TransportError as exc:
-            failure = transport_failure(exc, timeout=timeout, sent_request_id=request_id)
-            log_try(call, attempt, request_id, started, failure=failure)
-            return failure
-        outcome = read_response(response, sent_request_id=request_id)
-        log_try(
-            call,
-            attempt,
-            request_id,
-            started,
-            status=response.status_code,
-            failure=outcome if isinstance(outcome, AttemptFailure) else None,
-        )
-        return outcome
-
-
-def log_try(
-    call: calls.Call,
-    attempt: int,
-    request_id: str,
-    started: float,
-    *,
-    status: int | None = None,
-    failure: AttemptFailure | None = None,
-) -> None:
-    elapsed_ms = (time.monotonic() - started) * 1000
-    if failure is None:
-        log.debug(
-            "juspay %s %s try %d: %s in %.0f ms (request id %s)",
-            call.method,
-            call.operation,
-            attempt,
-            status,
-            elapsed_ms,
-            request_id,
-        )
-    else:
-        log.info(
-            "juspay %s %s try %d failed after %.0f ms: %s (request id %s)",
-            call.method,
-            call.operation,
-            attempt,
-            elapsed_ms,
-            failure.error,
-            request_id,
-        )
+            return attempt.failed(exc)
+        return attempt.answered(response)

@@ -1,21 +1,17 @@
 """Where and as whom the client talks to Juspay: one small, immutable value.
 
 The same client works against the local simulator, Juspay's sandbox and production: only this
-config changes. Build it from a `Merchant` row (`JuspayConfig.for_merchant`) or from settings
-(`JuspayConfig.from_settings`); timeouts default to `JUSPAY_TIMEOUT_SECONDS` and
-`JUSPAY_RETRY_TIMEOUT_SECONDS`.
+config changes. The application builds one per merchant account (`dashboard.juspay_access`); this
+package itself knows no merchants and no settings. Headers and timeouts follow
+https://juspay.io/api-reference/docs/express-checkout/order-status-api.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
 
 from .retry import RetryPolicy
-
-if TYPE_CHECKING:
-    from dashboard.models import Merchant
 
 DEFAULT_VERSION = "2023-06-30"
 
@@ -58,38 +54,3 @@ class JuspayConfig:
     def authorization(self) -> str:
         """`Basic base64(api_key + ":")`: the key is the user name, the password is empty."""
         return "Basic " + base64.b64encode(f"{self.api_key}:".encode()).decode("ascii")
-
-    def with_changes(self, **changes: Any) -> JuspayConfig:
-        return replace(self, **changes)
-
-    @classmethod
-    def for_merchant(cls, merchant: Merchant, **overrides: Any) -> JuspayConfig:
-        values: dict[str, Any] = {
-            "base_url": merchant.base_url,
-            "api_key": merchant.api_key,
-            "merchant_id": merchant.merchant_id,
-            "version": merchant.api_version or DEFAULT_VERSION,
-            **_timeouts_from_settings(),
-        }
-        return cls(**(values | overrides))
-
-    @classmethod
-    def from_settings(cls, **overrides: Any) -> JuspayConfig:
-        from django.conf import settings
-
-        values: dict[str, Any] = {
-            "base_url": settings.JUSPAY_BASE_URL,
-            "api_key": settings.JUSPAY_API_KEY,
-            "merchant_id": settings.JUSPAY_MERCHANT_ID,
-            **_timeouts_from_settings(),
-        }
-        return cls(**(values | overrides))
-
-
-def _timeouts_from_settings() -> dict[str, float]:
-    from django.conf import settings
-
-    return {
-        "timeout": float(getattr(settings, "JUSPAY_TIMEOUT_SECONDS", 1.0)),
-        "retry_timeout": float(getattr(settings, "JUSPAY_RETRY_TIMEOUT_SECONDS", 2.0)),
-    }

@@ -7,8 +7,7 @@ carries the documented meaning that pages show beside the status badge:
 
     describe(OrderStatus, order.status)  ->  "Payment succeeded" (or a clear "not documented" text)
 
-Sources: `shared/juspay/API.md` (§1.9 status table, §3.3 refunds, §1.6 offers, §2 fulfilment,
-§4 payouts, §5.3 webhooks) and the seed pages in `shared/juspay/seeds/`. Values marked
+Sources: Juspay's public API reference, cited at each section below. Values marked
 "(unconfirmed)" are named by Juspay's pages but never seen in a sample.
 """
 
@@ -51,7 +50,8 @@ def describe(vocabulary: type[Documented], value: object) -> str:
     return member.meaning
 
 
-# --- Orders and transactions (API.md §1.9) --------------------------------------------------------
+# --- Orders and transactions ----------------------------------------------------------------------
+# https://juspay.io/api-reference/docs/express-checkout/order-status-api
 
 
 class OrderStatus(Documented):
@@ -209,7 +209,8 @@ class AmountBreakupMethod(Documented):
     SUB = "SUB", "Subtracted from the base amount"
 
 
-# --- Refunds (API.md §3.3) ------------------------------------------------------------------------
+# --- Refunds --------------------------------------------------------------------------------------
+# https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api
 
 
 class RefundStatus(Documented):
@@ -243,7 +244,8 @@ class RefundType(Documented):
     GATEWAY = "GATEWAY", "Through the gateway (Payouts product)"
 
 
-# --- Offers (API.md §1.6, seeds/offer-order-status.txt) ---------------------------------------------
+# --- Offers ---------------------------------------------------------------------------------------
+# https://juspay.io/api-reference/docs/express-checkout/order-status-api
 
 
 class OfferStatus(Documented):
@@ -268,7 +270,8 @@ class CalculationRule(Documented):
     PERCENTAGE = "PERCENTAGE", "A percentage, capped at max_amount"
 
 
-# --- Fulfillment Sync (API.md §2) -----------------------------------------------------------------
+# --- Fulfillment Sync -----------------------------------------------------------------------------
+# https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api
 
 
 class FulfillmentStatus(Documented):
@@ -289,7 +292,8 @@ class FulfillmentCommand(Documented):
     PROTEST = "PROTEST", "Brazil only: protest an unpaid Boleto (with status FAILURE)"
 
 
-# --- Payouts (API.md §4, seeds/payout-order-status-v3.2.txt) -----------------------------------------
+# --- Payouts --------------------------------------------------------------------------------------
+# https://juspay.io/api-reference/docs/payout/order-status
 
 
 class PayoutOrderType(Documented):
@@ -379,7 +383,9 @@ class BankValidationStatus(Documented):
     ACTIVE = "ACTIVE", "Validated"
 
 
-# --- Errors (API.md §0.4) -------------------------------------------------------------------------
+# --- Errors ---------------------------------------------------------------------------------------
+# https://juspay.io/api-reference/docs/express-checkout/order-status-api
+# https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api
 
 
 class ErrorCode(Documented):
@@ -391,7 +397,9 @@ class ErrorCode(Documented):
     UNAUTHORIZED = "UNAUTHORIZED", "The API key was refused"
 
 
-# --- Webhooks (API.md §4.4, §5.3) -----------------------------------------------------------------
+# --- Webhooks -------------------------------------------------------------------------------------
+# https://juspay.io/resources/docs/common-resources/webhooks
+# https://docs.juspay.io/payout/docs/resources/webhooks
 
 
 class WebhookEventName(Documented):

@@ -12,9 +12,11 @@
     ├── JuspayOutcomeUnknown          a state-changing POST whose result could not be settled
     └── JuspayParseError              a body that is not the JSON we expect (carries the raw text)
 
-Juspay uses several error shapes (API.md §0.4); `error_from_response` reads all of them:
-structured `error_info`, legacy `{"status": "ERROR", "status_id": -1 | "-1", ...}`, the order
-`NOT_FOUND` body with status_id 40, and the 401 `access_denied` body. The user-facing text is read
+Juspay uses several error shapes; `error_from_response` reads all of them: structured `error_info`,
+legacy `{"status": "ERROR", "status_id": -1 | "-1", ...}`, the order `NOT_FOUND` body with status_id
+40, and the 401 `access_denied` body (documented at
+https://juspay.io/api-reference/docs/express-checkout/order-status-api and
+https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api). The user-facing text is read
 from a top-level `user_message` first, then from `error_info.user_message`.
 """
 
@@ -195,7 +197,8 @@ def error_from_response(
     `error_info` takes precedence, and `sent_request_id` (ours) is the fallback.
     """
     body = body or {}
-    info = body.get("error_info") if isinstance(body.get("error_info"), Mapping) else {}
+    error_info = body.get("error_info")
+    info: Mapping[str, Any] = error_info if isinstance(error_info, Mapping) else {}
     status = _text(body.get("status"))
     error_code = _text(body.get("error_code"))
     info_code = _text(info.get("code"))

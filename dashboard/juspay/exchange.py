@@ -1,24 +1,44 @@
-"""One try of a call: turning an httpx answer or exception into a JSON body or a classified failure.
+"""One try of a call: the request it sends, and its answer or exception read as a JSON body or a failure.
 
-No I/O here, so the sync and async clients share it and tests can feed it any answer.
+The sync and the async client share everything here and differ only in how they send (`Attempt.request`
+is built by either httpx client, `Attempt.failed`/`Attempt.answered` read what came back), so a request is
+built, read, classified and logged the same way on both paths. Tests can feed `read_response` any answer.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import logging
+import random
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
+from . import calls
+from .config import JuspayConfig
 from .errors import (
     JuspayError,
     JuspayParseError,
     JuspayUnavailable,
+    UnavailableCause,
     error_from_response,
     looks_like_error_body,
 )
-from .retry import Delivery, delivery_of, delivery_of_status, is_retryable_status, is_timeout, retry_after_seconds
+from .retry import (
+    Delivery,
+    RetryPolicy,
+    delivery_of,
+    delivery_of_status,
+    is_retryable_status,
+    is_timeout,
+    retry_after_seconds,
+)
+
+log = logging.getLogger("dashboard.juspay")
+
+Body = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -31,10 +51,77 @@ class AttemptFailure:
     retry_after: float | None = None
 
 
-Body = dict[str, Any]
+def http_timeout(config: JuspayConfig, seconds: float) -> httpx.Timeout:
+    """`seconds` for connecting, sending and reading; waiting for a pooled connection is not Juspay's latency."""
+    return httpx.Timeout(seconds, pool=config.pool_timeout)
 
 
-def _decode(content: bytes) -> Any:
+def http_limits(config: JuspayConfig) -> httpx.Limits:
+    return httpx.Limits(
+        max_connections=config.max_connections, max_keepalive_connections=config.max_connections, keepalive_expiry=30.0
+    )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Try number `number` of `call`, sent with our `request_id` under `timeout` seconds."""
+
+    config: JuspayConfig
+    call: calls.Call
+    number: int
+    request_id: str
+    timeout: float
+    started: float = field(default_factory=time.monotonic)
+
+    def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request:
+        """The request to send: the call's method, path, query and body, with the documented headers."""
+        return http.build_request(
+            self.call.method,
+            self.call.path,
+            params=self.call.params or None,
+            headers=calls.headers(self.config, self.call, self.request_id),
+            content=calls.body(self.call),
+            timeout=http_timeout(self.config, self.timeout),
+        )
+
+    def failed(self, exc: httpx.TransportError) -> AttemptFailure:
+        """The send raised: no answer arrived."""
+        failure = transport_failure(exc, timeout=self.timeout, sent_request_id=self.request_id)
+        self._log(status=None, failure=failure)
+        return failure
+
+    def answered(self, response: httpx.Response) -> Body | AttemptFailure:
+        """Juspay answered: its JSON body, or the failure the answer amounts to."""
+        outcome = read_response(response, sent_request_id=self.request_id)
+        self._log(status=response.status_code, failure=outcome if isinstance(outcome, AttemptFailure) else None)
+        return outcome
+
+    def _log(self, *, status: int | None, failure: AttemptFailure | None) -> None:
+        elapsed_ms = (time.monotonic() - self.started) * 1000
+        call = self.call
+        if failure is None:
+            log.debug(
+                "juspay %s %s try %d: %s in %.0f ms (request id %s)",
+                call.method,
+                call.operation,
+                self.number,
+                status,
+                elapsed_ms,
+                self.request_id,
+            )
+        else:
+            log.info(
+                "juspay %s %s try %d failed after %.0f ms: %s (request id %s)",
+                call.method,
+                call.operation,
+                self.number,
+                elapsed_ms,
+                failure.error,
+                self.request_id,
+            )
+
+
+def _decode(content: bytes) -> object:
     try:
         return json.loads(content)
     except (ValueError, RecursionError):
@@ -47,18 +134,30 @@ def read_response(response: httpx.Response, *, sent_request_id: str) -> Body | A
     text = response.text
     body = _decode(response.content)
     request_id = response.headers.get("x-request-id")
-    error_args: dict[str, Any] = {"raw_text": text, "request_id": request_id, "sent_request_id": sent_request_id}
     if 200 <= status < 300:
         if not isinstance(body, dict):
             shape = "not JSON" if body is None else f"JSON {type(body).__name__}, not an object"
-            error = JuspayParseError(f"unreadable answer ({shape})", http_status=status, **error_args)
-            return AttemptFailure(error, Delivery.UNKNOWN, retryable=False)
-        if looks_like_error_body(body):
-            return AttemptFailure(
-                error_from_response(status, body, **error_args), Delivery.NOT_PROCESSED, retryable=False
+            parse_error = JuspayParseError(
+                f"unreadable answer ({shape})",
+                http_status=status,
+                raw_text=text,
+                request_id=request_id,
+                sent_request_id=sent_request_id,
             )
+            return AttemptFailure(parse_error, Delivery.UNKNOWN, retryable=False)
+        if looks_like_error_body(body):
+            refusal = error_from_response(
+                status, body, raw_text=text, request_id=request_id, sent_request_id=sent_request_id
+            )
+            return AttemptFailure(refusal, Delivery.NOT_PROCESSED, retryable=False)
         return body
-    error = error_from_response(status, body if isinstance(body, dict) else None, **error_args)
+    error = error_from_response(
+        status,
+        body if isinstance(body, dict) else None,
+        raw_text=text,
+        request_id=request_id,
+        sent_request_id=sent_request_id,
+    )
     if is_retryable_status(status):
         return AttemptFailure(
             error, delivery_of_status(status), retryable=True, retry_after=retry_after_seconds(response)
@@ -68,6 +167,7 @@ def read_response(response: httpx.Response, *, sent_request_id: str) -> Body | A
 
 def transport_failure(exc: httpx.TransportError, *, timeout: float, sent_request_id: str) -> AttemptFailure:
     """A timeout or connection failure: always worth another try; maybe processed unless never sent."""
+    cause: UnavailableCause
     if is_timeout(exc):
         message = f"no answer within {timeout:g} s ({type(exc).__name__})"
         cause = "timeout"
@@ -76,6 +176,19 @@ def transport_failure(exc: httpx.TransportError, *, timeout: float, sent_request
         cause = "connection"
     error = JuspayUnavailable(message, cause=cause, sent_request_id=sent_request_id)
     return AttemptFailure(error, delivery_of(exc), retryable=True)
+
+
+def delay_before_next_get(
+    policy: RetryPolicy, failure: AttemptFailure, attempt: int, rng: random.Random | None
+) -> float | None:
+    """After try `attempt` of a GET failed: how long to wait before the next try, or None to give up.
+
+    A GET changes nothing at Juspay, so any failure another try could cure (timeouts, connection errors,
+    429, 5xx) is simply tried again while tries are left; a refusal is final.
+    """
+    if not failure.retryable or not policy.can_retry(attempt):
+        return None
+    return policy.delay_before(attempt + 1, retry_after=failure.retry_after, rng=rng)
 
 
 def final_error(failure: AttemptFailure, attempts: int) -> JuspayError:

@@ -1,6 +1,9 @@
 """What we send: the form bodies of the state-changing calls, validated before anything leaves.
 
-Juspay's EC endpoints take `application/x-www-form-urlencoded` bodies (API.md §2.1, §3.1, §3.2).
+Juspay's EC endpoints take `application/x-www-form-urlencoded` bodies
+(https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api,
+https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api,
+https://juspay.io/api-reference/docs/express-checkout/transaction-id-based-and-instant-refund).
 Amounts go out as decimal strings with two places (`"499.00"`); the split-settlement instructions go
 out as compact JSON text inside one form field, as in `examples/fulfillment_sync_split_request.form.txt`.
 Field names are Juspay's, so a documented request example validates as-is.
@@ -57,7 +60,8 @@ class _Json(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# --- Split settlement instructions (API.md §1.7) ------------------------------------------------------
+# --- Split settlement instructions ------------------------------------------------------------------
+# https://juspay.io/api-reference/docs/split-settlement/order-status-for-split-settlement
 
 
 class MarketplaceShare(_Json):

@@ -1,26 +1,27 @@
 """The two state-changing operations, minus the I/O: what to send, and how to find its effect.
 
-Both clients use these, so the sync and the async paths settle a lost answer the same way.
+`JuspayClient` drives them through `posts.PostPlan`; keeping them free of I/O lets the tests drive
+them too. Juspay's documentation: https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api
+and https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from . import calls, lookups
 from .enums import FulfillmentCommand
 from .errors import JuspayDuplicateRequest
+from .exchange import Body
 from .forms import FulfillmentRequest, RefundRequest, SplitRefundDetails, SplitSettlementDetails
 from .outcomes import FulfillmentOutcome, RefundOutcome
 from .posts import UNOBSERVABLE, Lookup, PostPlan, Resolution
 from .retry import RetryPolicy
 from .types_fulfillment import FulfillmentCommandResult, FulfillmentResponse
 from .types_order import Order, Refund
-
-Body = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,9 @@ class RefundOperation:
     def call(self) -> calls.Call:
         return calls.refund(self.order_id, self.request, customer_id=self.customer_id)
 
-    def plan(self, policy: RetryPolicy, *, check_first: bool, rng: Any = None) -> PostPlan[tuple[Order, Refund]]:
+    def plan(
+        self, policy: RetryPolicy, *, check_first: bool, rng: random.Random | None = None
+    ) -> PostPlan[tuple[Order, Refund]]:
         return PostPlan(
             policy,
             operation="refund",
@@ -105,7 +108,9 @@ class FulfillmentOperation:
     def call(self) -> calls.Call:
         return calls.fulfillment_sync(self.order_id, self.request, customer_id=self.customer_id)
 
-    def plan(self, policy: RetryPolicy, *, check_first: bool, rng: Any = None) -> PostPlan[FulfillmentOutcome]:
+    def plan(
+        self, policy: RetryPolicy, *, check_first: bool, rng: random.Random | None = None
+    ) -> PostPlan[FulfillmentOutcome]:
         key = self.request.fulfillment_id or ""
         return PostPlan(
             policy,

@@ -1,14 +1,12 @@
-"""What the state-changing calls and the bulk status fetch return."""
+"""What the state-changing calls return: the refund or command Juspay holds, and how we learnt it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import JuspayError
 from .posts import Resolution
 from .types_fulfillment import FulfillmentCommandResult, FulfillmentResponse
 from .types_order import Order, Refund
-from .types_payout import PayoutOrder
 
 
 @dataclass(frozen=True)
@@ -36,24 +34,3 @@ class FulfillmentOutcome:
     @property
     def sent_now(self) -> bool:
         return self.resolution is Resolution.SENT
-
-
-@dataclass(frozen=True)
-class FetchResult[T]:
-    """One id of a bulk fetch: what was fetched, or the error that stopped it (never both)."""
-
-    order_id: str
-    value: T | None = None
-    error: JuspayError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    @property
-    def order(self) -> T | None:
-        return self.value
-
-
-type OrderStatusResult = FetchResult[Order]
-type PayoutOrderStatusResult = FetchResult[PayoutOrder]

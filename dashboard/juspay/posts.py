@@ -28,7 +28,7 @@ With `check_first=True` (a caller that does not know whether an earlier process 
 e.g. an executor restarted mid-flight) the table starts with a check; finding the item then gives
 `Resolution.FOUND_BEFORE_SENDING` and nothing is sent.
 
-`PostPlan` is that table; it does no I/O. The clients drive it: `Send` -> send and report with
+`PostPlan` is that table; it does no I/O. `JuspayClient` drives it: `Send` -> send and report with
 `after_answer`/`after_failure`; `Check` -> look in Order Status and report with `after_check`/
 `after_check_failed`; `Finish`/`Fail` end the call.
 """
@@ -39,10 +39,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from .errors import JuspayApiError, JuspayDuplicateRequest, JuspayError, JuspayOutcomeUnknown
-from .exchange import AttemptFailure, unreadable_answer
+from .exchange import AttemptFailure, Body, unreadable_answer
 from .retry import Delivery, RetryPolicy
 
 MAX_CHECKS_AFTER_DUPLICATE = 2
@@ -131,7 +130,7 @@ class PostPlan[T]:
     def start(self) -> Step[T]:
         return Check(0.0) if self.check_first else self._send(retry_after=None)
 
-    def after_body(self, body: dict[str, Any], read: Callable[[dict[str, Any]], T | None]) -> Step[T]:
+    def after_body(self, body: Body, read: Callable[[Body], T | None]) -> Step[T]:
         """Juspay answered 2xx with a JSON object; `read` finds our item in it (or raises a parse error)."""
         try:
             found = read(body)

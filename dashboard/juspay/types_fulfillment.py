@@ -1,4 +1,4 @@
-"""The Fulfillment Sync answer (`POST /orders/{order_id}/fulfillment`, API.md §2.2)."""
+"""The Fulfillment Sync answer (`POST /orders/{order_id}/fulfillment`, https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api)."""
 
 from typing import Annotated
 

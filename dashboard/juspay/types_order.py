@@ -1,4 +1,7 @@
-"""The Order Status answer (`GET /orders/{order_id}`, API.md §1) and every block inside it.
+"""The Order Status answer (`GET /orders/{order_id}`) and every block inside it.
+
+Documented at https://juspay.io/api-reference/docs/express-checkout/order-status-api
+(split settlement: https://juspay.io/api-reference/docs/split-settlement/order-status-for-split-settlement).
 
 The same order object comes back from the Refund Order API (with the new refund appended) and inside
 `content.order` of order webhooks. Field names are Juspay's; every field is optional except
@@ -66,7 +69,7 @@ class CardToken(JuspayModel):
 
 
 class Card(JuspayModel):
-    """§1.2. In webhooks the whole block may be masked as "FILTERED"; it then parses as None."""
+    """The `card` block. In webhooks the whole block may be masked as "FILTERED"; it then parses as None."""
 
     last_four_digits: str | None = None
     card_isin: str | None = None
@@ -96,7 +99,7 @@ MaskableCard = Annotated[Card | None, BeforeValidator(masked_to_none)]
 
 
 class AmountBreakupItem(JuspayModel):
-    """§1.3.1. Older answers call the amount `value`; both read into `amount`."""
+    """One entry of `txn_amount_breakup`. Older answers call the amount `value`; both read into `amount`."""
 
     name: Annotated[str | None, Vocab(AmountBreakupName)] = None
     amount: Money = Field(default=None, validation_alias=AliasChoices("amount", "value"))
@@ -106,7 +109,7 @@ class AmountBreakupItem(JuspayModel):
 
 
 class TxnDetail(JuspayModel):
-    """§1.3."""
+    """The `txn_detail` block: the transaction behind the order."""
 
     txn_id: str | None = None
     order_id: str | None = None
@@ -134,7 +137,10 @@ class TxnDetail(JuspayModel):
 
 
 class PaymentGatewayResponse(JuspayModel):
-    """§1.4. `gateway_response` holds the gateway's raw fields (with `full_gateway_response=True`)."""
+    """The `payment_gateway_response` block.
+
+    `gateway_response` holds the gateway's raw fields (with `full_gateway_response=True`).
+    """
 
     resp_code: str | None = None
     resp_message: str | None = None
@@ -150,7 +156,7 @@ class PaymentGatewayResponse(JuspayModel):
     eci: str | None = None
     auth_ref_num: str | None = None
     debit_amount: Money = None
-    # seeds/order-status-api.txt: offer fields "available only if offers are applied" (names as in Juspay payloads)
+    # offer fields, "available only if offers are applied" (names as in Juspay payloads)
     offer_type: str | None = None
     offer_availed: Flag = None
     discount_amount: Money = None
@@ -158,7 +164,7 @@ class PaymentGatewayResponse(JuspayModel):
 
 
 class Refund(JuspayModel):
-    """§1.5: one entry of `refunds[]`."""
+    """One entry of `refunds[]` (also in the Refund Order API's answer)."""
 
     id: str | None = None
     unique_request_id: str | None = None
@@ -192,7 +198,7 @@ class Benefit(JuspayModel):
 
 
 class Offer(JuspayModel):
-    """§1.6: one entry of `offers[]`."""
+    """One entry of `offers[]`."""
 
     offer_id: str | None = None
     offer_code: str | None = None
@@ -211,7 +217,7 @@ class SplitDetail(JuspayModel):
 
 
 class SplitSettlementResponse(JuspayModel):
-    """§1.7."""
+    """The `split_settlement_response` block (https://juspay.io/api-reference/docs/split-settlement/order-status-for-split-settlement)."""
 
     split_applied: Flag = None
     split_details: Annotated[list[SplitDetail], BeforeValidator(none_to_empty_list)] = Field(default_factory=list)
@@ -246,7 +252,7 @@ class RiskCheck(JuspayModel):
 
 
 class Authentication(JuspayModel):
-    """seeds/order-status-api.txt: 3DS result for `txn_type = AUTHENTICATION` (kept 15 minutes)."""
+    """The 3DS result Order Status gives for `txn_type = AUTHENTICATION` (kept 15 minutes)."""
 
     eci: str | None = None
     cavv: str | None = None
@@ -263,7 +269,7 @@ Offers = Annotated[list[Offer], BeforeValidator(none_to_empty_list)]
 
 
 class Txn(JuspayModel):
-    """§1.8: one leg of a split payment (`txn_list[]`)."""
+    """One leg of a split payment (`txn_list[]`)."""
 
     txn_id: str | None = None
     txn_uuid: str | None = None
@@ -290,7 +296,7 @@ class Txn(JuspayModel):
 
 
 class Order(JuspayResult):
-    """§1.1: the order object. `status` is the single authoritative payment state of the order."""
+    """The order object. `status` is the single authoritative payment state of the order."""
 
     id: str | None = None
     order_id: str
@@ -355,9 +361,9 @@ class Order(JuspayResult):
     bank_pg: Any = None
     refund_supported: Flag = None
     last_date_to_refund: Timestamp = None
-    chargebacks: AnyList = Field(default_factory=list)  # name unconfirmed (API.md "Uncertain" 7)
+    chargebacks: AnyList = Field(default_factory=list)  # name unconfirmed: no sample seen
     authentication: Authentication | None = None
-    authorization: JsonObject = None  # field names not documented (seeds/order-status-api.txt)
+    authorization: JsonObject = None  # field names not documented
 
     @property
     def is_paid(self) -> bool:

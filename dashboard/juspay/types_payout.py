@@ -1,4 +1,5 @@
-"""The payout Order Status answer (`GET /payout/merchant/v1/orders/{orderId}?expand=...`, API.md §4).
+"""The payout Order Status answer (`GET /payout/merchant/v1/orders/{orderId}?expand=...`,
+https://juspay.io/api-reference/docs/payout/order-status).
 
 Keys are camelCase on the wire and snake_case here. The `payments[]` and `refunds[]` item layouts
 come from the v3.2 seed page (Juspay calls them "tentative"); their blocks use snake_case keys

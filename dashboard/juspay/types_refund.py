@@ -1,4 +1,5 @@
-"""The flat refund answer of the transaction-id based / instant refund API (`POST /refunds`, API.md §3.2).
+"""The flat refund answer of the transaction-id based / instant refund API (`POST /refunds`,
+https://juspay.io/api-reference/docs/express-checkout/transaction-id-based-and-instant-refund).
 
 The order-based Refund Order API answers with the whole order instead (`types_order.Order`).
 """

@@ -1,4 +1,5 @@
-"""Webhook bodies: Express Checkout events (API.md §5) and payout events (§4.4).
+"""Webhook bodies: Express Checkout events (https://juspay.io/resources/docs/common-resources/webhooks)
+and payout events (https://docs.juspay.io/payout/docs/resources/webhooks).
 
 A webhook is only a trigger: Juspay recommends confirming with Order Status before acting.
 """

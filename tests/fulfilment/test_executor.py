@@ -8,6 +8,7 @@ import pytest
 from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayOutcomeUnknown
 from dashboard.juspay.forms import SplitSettlementDetails
+from dashboard.juspay_access import client_for, config_for
 from dashboard.models import AuditEvent
 from fulfilment import executor, services
 from fulfilment.models import ActionRequest, ActionState
@@ -70,7 +71,7 @@ def test_a_refund_is_not_sent_when_juspay_no_longer_allows_the_amount(
 ):
     order = sim_order(amount=1000)
     req = approved_refund(order, "600.00")
-    with JuspayClient.for_merchant(sim_merchant) as juspay:  # someone refunds from Juspay's own dashboard meanwhile
+    with client_for(sim_merchant) as juspay:  # someone refunds from Juspay's own dashboard meanwhile
         juspay.refund(order.order_id, unique_request_id="OUTSIDE1", amount=Decimal("500.00"))
     assert executor.execute(req.pk) == ActionState.FAILED
     req.refresh_from_db()
@@ -134,13 +135,13 @@ def test_an_unknown_outcome_stays_sending_and_the_next_run_checks_before_sending
                 idempotency_key=req.idempotency_key,
             )
 
-    monkeypatch.setattr(executor, "client_for", lambda merchant: Unsure(JuspayClient.for_merchant(merchant).config))
+    monkeypatch.setattr(executor, "client_for", lambda merchant: Unsure(config_for(merchant)))
     assert executor.execute(req.pk) == "unknown"
     req.refresh_from_db()
     assert req.state == ActionState.SENDING and "Outcome unknown" in req.error
     assert AuditEvent.objects.filter(verb="action.outcome_unknown", object_id=str(req.pk)).exists()
 
-    monkeypatch.setattr(executor, "client_for", JuspayClient.for_merchant)
+    monkeypatch.setattr(executor, "client_for", client_for)
     assert executor.execute(req.pk) == ActionState.SUCCEEDED  # checked Order Status, found nothing, sent once
     req.refresh_from_db()
     assert req.attempts == 2 and req.result["resolution"] == "sent"

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard.juspay.client import JuspayClient
+from dashboard.juspay_access import client_for
 from orders.models import Order, SyncSource, TimelineEvent, WebhookEvent
 from orders.services import sync_order
 from orders.tasks import sweep_due
@@ -31,7 +31,7 @@ def new_deliveries(sim, before: int) -> list[dict]:
 
 
 def raise_refund(sim_merchant, order_id: str, key: str, amount: str = "10.00") -> None:
-    with JuspayClient.for_merchant(sim_merchant) as juspay:
+    with client_for(sim_merchant) as juspay:
         juspay.refund(order_id, unique_request_id=key, amount=Decimal(amount))
 
 

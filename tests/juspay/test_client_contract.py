@@ -15,6 +15,7 @@ from dashboard.juspay import (
     AsyncJuspayClient,
     JuspayClient,
     JuspayConfig,
+    Order,
     Resolution,
     SplitSettlementDetails,
     errors,
@@ -67,17 +68,16 @@ def client_with(sim, wire: Wire) -> JuspayClient:
 
 
 def test_every_seeded_order_parses_with_documented_fields_and_values(juspay_sim):
-    async def fetch_all():
+    async def fetch_all() -> list[Order]:  # the async client over its aiohttp transport, as bulk sync uses it
         async with AsyncJuspayClient(config_for(juspay_sim), request_id=lambda: "sweep") as client:
-            return [r async for r in client.order_statuses(juspay_sim.order_ids(), concurrency=16)]
+            return await asyncio.gather(*(client.order_status(order_id) for order_id in juspay_sim.order_ids()))
 
-    results = asyncio.run(fetch_all())
-    assert len(results) == len(juspay_sim.order_ids()) > 0
-    assert all(r.ok for r in results), [str(r.error) for r in results if not r.ok][:3]
-    assert [(r.order_id, r.order.unknown_fields()) for r in results if r.order.unknown_fields()] == []
-    unknown = {(u.path, u.value) for r in results for u in r.order.unknown_values()}
+    orders = asyncio.run(fetch_all())
+    assert len(orders) == len(juspay_sim.order_ids()) > 0
+    assert [(o.order_id, o.unknown_fields()) for o in orders if o.unknown_fields()] == []
+    unknown = {(u.path, u.value) for o in orders for u in o.unknown_values()}
     assert unknown <= KNOWN_SIMULATOR_DEVIATIONS
-    assert all(OrderStatus.lookup(r.order.status).status_id == r.order.status_id for r in results)
+    assert all(OrderStatus.lookup(o.status).status_id == o.status_id for o in orders)
 
 
 def test_order_status_of_a_new_charged_order(juspay, juspay_sim):
@@ -357,50 +357,3 @@ def test_split_settlement_whose_answer_is_lost_is_found_in_order_status(juspay, 
         check_first=True,
     )
     assert again.resolution is Resolution.FOUND_BEFORE_SENDING
-
-
-# --- Bulk ---------------------------------------------------------------------------------------------------
-
-
-class CountingTransport(httpx.AsyncBaseTransport):
-    """A real HTTP transport that records how many requests are in flight at once."""
-
-    def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
-        self.in_flight = 0
-        self.peak = 0
-        self.requests = 0
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.in_flight += 1
-        self.requests += 1
-        self.peak = max(self.peak, self.in_flight)
-        try:
-            response = await self.inner.handle_async_request(request)
-            await response.aread()
-            return response
-        finally:
-            self.in_flight -= 1
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
-def test_async_client_fetches_many_orders_with_bounded_concurrency(juspay_sim):
-    juspay_sim.set_faults(latency="juspay")  # Juspay's published latency spread, so requests overlap
-    ids = juspay_sim.order_ids() + ["NOSUCH1", "NOSUCH2"]
-    transport = CountingTransport()
-
-    async def fetch() -> list:
-        async with AsyncJuspayClient(
-            config_for(juspay_sim, timeout=3.0, retry_timeout=3.0), transport=transport, request_id=lambda: "bulk"
-        ) as client:
-            return [r async for r in client.order_statuses(ids, concurrency=8)]
-
-    results = asyncio.run(fetch())
-    assert sorted(r.order_id for r in results) == sorted(ids)
-    assert {r.order_id for r in results if not r.ok} == {"NOSUCH1", "NOSUCH2"}
-    assert all(isinstance(r.error, errors.JuspayNotFound) for r in results if not r.ok)
-    assert all(r.order.order_id == r.order_id for r in results if r.ok)
-    assert 1 < transport.peak <= 8
-    assert transport.requests == len(ids)  # nothing retried, nothing fetched twice

@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from dashboard.juspay import AsyncJuspayClient, JuspayClient, JuspayConfig, Resolution, errors
-from dashboard.request_context import bind
 
 from .examples import example
 
@@ -37,7 +36,7 @@ def test_order_status_request_carries_the_documented_headers():
         seen.append(request)
         return httpx.Response(200, json=example("order_status_charged.json"))
 
-    with bind(request_id="req-42"), client(handler) as juspay:
+    with client(handler, request_id=lambda: "req-42") as juspay:
         order = juspay.order_status("ORD2406A17", customer_id="cust_5f2a91", full_gateway_response=True)
     assert order.order_id == "ORD2406A17"
     (request,) = seen
@@ -194,46 +193,50 @@ def test_bad_arguments_fail_before_anything_is_sent():
             juspay.fulfillment_sync("ORD1", fulfillment_id="F1", status="SUCCESS", command="not a command")
 
 
-def test_async_bulk_fetch_keeps_concurrency_bounded_and_reports_each_id():
-    in_flight = 0
-    peak = 0
-    routing: dict[str, str] = {}
+def test_the_async_client_sends_the_same_requests_and_retries_them_the_same_way():
+    seen: list[httpx.Request] = []
+    sleeps: list[float] = []
 
     async def handler(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        routing[request.url.path.rsplit("/", 1)[-1]] = request.headers["x-routing-id"]
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await asyncio.sleep(0.005)
-        in_flight -= 1
-        order_id = request.url.path.rsplit("/", 1)[-1]
-        if order_id.endswith("7"):
-            return httpx.Response(400, json={**example("error_400.json"), "order_id": order_id})
-        return httpx.Response(200, json={**example("order_status_charged.json"), "order_id": order_id})
+        seen.append(request)
+        if len(seen) == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json=example("order_status_charged.json"))
 
-    async def main() -> list:
+    async def record_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+
+    async def main() -> str:
+        async with AsyncJuspayClient(
+            CONFIG, transport=httpx.MockTransport(handler), sleep=record_sleep, request_id=lambda: "req-7"
+        ) as juspay:
+            return (await juspay.order_status("ORD2406A17", customer_id="cust_5f2a91")).status
+
+    assert asyncio.run(main()) == "CHARGED"
+    assert [r.extensions["timeout"]["read"] for r in seen] == [1.0, 2.0] and len(sleeps) == 1
+    for request in seen:
+        assert (request.method, request.url.path) == ("GET", "/orders/ORD2406A17")
+        assert request.headers["authorization"] == "Basic c2tfdGVzdF83SHEyTHI5Vng0UHo6"
+        assert (request.headers["x-merchantid"], request.headers["x-routing-id"]) == ("acme_retail", "cust_5f2a91")
+        assert (request.headers["version"], request.headers["x-request-id"]) == ("2023-06-30", "req-7")
+
+
+def test_the_async_client_gives_up_on_a_refusal_with_the_same_error():
+    calls: list[int] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(400, json=example("error_400.json"))
+
+    async def main() -> None:
         async with AsyncJuspayClient(CONFIG, transport=httpx.MockTransport(handler)) as juspay:
-            ids = [f"ORD{i}" for i in range(100)]
-            return [r async for r in juspay.order_statuses(ids, concurrency=8, customer_ids={"ORD3": "cust_3"})]
+            await juspay.payout_order_status("PO_1")
 
-    results = asyncio.run(main())
-    assert sorted(r.order_id for r in results) == sorted(f"ORD{i}" for i in range(100))
-    failed = {r.order_id for r in results if not r.ok}
-    assert failed == {f"ORD{i}" for i in range(100) if str(i).endswith("7")}
-    assert all(isinstance(r.error, errors.JuspayNotFound) for r in results if not r.ok)
-    assert all(r.order is not None and r.order.order_id == r.order_id for r in results if r.ok)
-    assert 1 < peak <= 8
-    assert (routing["ORD3"], routing["ORD4"]) == ("cust_3", "ORD4")
+    with pytest.raises(errors.JuspayNotFound):
+        asyncio.run(main())
+    assert len(calls) == 1
 
 
-def test_config_from_a_merchant_row_keeps_the_key_out_of_repr():
-    class Merchant:
-        base_url = "https://sandbox.juspay.in"
-        api_key = "sk_live_secret"
-        merchant_id = "acme"
-        api_version = "2025-01-10"
-
-    config = JuspayConfig.for_merchant(Merchant())  # type: ignore[arg-type]
-    assert (config.base_url, config.merchant_id, config.version) == ("https://sandbox.juspay.in", "acme", "2025-01-10")
-    assert (config.timeout, config.retry_timeout) == (1.0, 2.0)  # JUSPAY_TIMEOUT_SECONDS, JUSPAY_RETRY_...
-    assert "sk_live_secret" not in repr(config)
+def test_the_config_keeps_the_api_key_out_of_repr():
+    config = JuspayConfig(base_url="https://sandbox.juspay.in", api_key="sk_live_secret", merchant_id="acme")
+    assert "sk_live_secret" not in repr(config) and "acme" in repr(config)

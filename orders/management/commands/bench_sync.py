@@ -2,7 +2,6 @@
 
 import statistics
 import time
-from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -30,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--keep", action="store_true", help="keep the bench merchant's orders afterwards")
 
     def handle(
-        self, *args: Any, orders: int, concurrency: int, latency: str, passes: int, keep: bool, **options: Any
+        self, *args: str, orders: int, concurrency: int, latency: str, passes: int, keep: bool, **options: object
     ) -> None:
         started = time.perf_counter()
         sim = start_simulator(
