@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 from tests.orders.lookup import cached_payout, days_ago
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def test_support_finds_the_order_by_email_phone_and_rrn_and_reads_every_section(
     expect_sections(page)
 
     # phone, written the way a customer says it, sent with Enter: the results list
-    search_box(page).fill("+91 98123 45670")
+    search_box(page).fill("+91 98450 67123")
     search_box(page).press("Enter")
     expect(page).to_have_url(re.compile(r"/orders/\?q="))
     expect(page.get_by_role("status").filter(has_text="1 order match")).to_be_visible()
@@ -81,20 +81,20 @@ def test_support_finds_the_order_by_email_phone_and_rrn_and_reads_every_section(
 def test_support_sees_masked_details_finance_reveals_them(page, live_server, make_user, login, logout, order):
     login(make_user("Support"))
     page.goto(f"{live_server.url}/orders/{ORDER_ID}/")
-    expect(page.get_by_text("r•••@example.com")).to_be_visible()
+    expect(page.get_by_text("v•••@example.org")).to_be_visible()
     payouts = page.get_by_role("region", name="Payouts and fulfilments")
-    expect(payouts).to_contain_text("•••• 0123")
+    expect(payouts).to_contain_text("•••• 1234")
     expect(page.get_by_role("button", name="Reveal customer details")).to_have_count(0)
     assert REFUNDS["customer_email"] not in page.content()
     logout()
 
     login(make_user("Finance"))
     page.goto(f"{live_server.url}/orders/{ORDER_ID}/")
-    expect(page.get_by_text("r•••@example.com")).to_be_visible()  # masked until revealed
+    expect(page.get_by_text("v•••@example.org")).to_be_visible()  # masked until revealed
     page.get_by_role("button", name="Reveal customer details").click()  # an htmx POST: needs the CSRF header
     expect(page.get_by_text(REFUNDS["customer_email"])).to_be_visible()
     expect(page.get_by_text(REFUNDS["customer_phone"])).to_be_visible()
-    expect(page.get_by_role("region", name="Payouts and fulfilments")).to_contain_text("001234567890123")
+    expect(page.get_by_role("region", name="Payouts and fulfilments")).to_contain_text("000987650001234")
 
     from dashboard.models import AuditEvent
 
@@ -106,11 +106,11 @@ def test_a_note_added_through_htmx_shows_in_the_timeline_and_refresh_warns_when_
 ):
     login(make_user("Support"))
     page.goto(f"{live_server.url}/orders/{ORDER_ID}/")
-    page.get_by_label("Add an internal note").fill("Customer asked when refund RFD-B42-0002 lands.")
+    page.get_by_label("Add an internal note").fill("Customer asked when refund RF-M27-02 lands.")
     page.get_by_role("button", name="Add note").click()
     timeline = page.get_by_role("region", name="Timeline")
     expect(timeline.get_by_text("Note added.")).to_be_visible()
-    expect(timeline.get_by_role("listitem").first).to_contain_text("Customer asked when refund RFD-B42-0002 lands.")
+    expect(timeline.get_by_role("listitem").first).to_contain_text("Customer asked when refund RF-M27-02 lands.")
 
     page.get_by_role("button", name="Refresh now").click()
     expect(page.get_by_role("alert").filter(has_text="Juspay could not be reached")).to_be_visible()
@@ -125,12 +125,12 @@ def test_the_csv_export_holds_the_filtered_rows(page, live_server, make_user, lo
     page.get_by_label("Payment method").select_option("UPI")
     expect(page).to_have_url(re.compile(r"payment_method_type=UPI"))
     expect(page.get_by_role("link", name=ORDER_ID, exact=True)).to_be_visible()
-    expect(page.get_by_role("link", name="ORD2406A17")).to_have_count(0)
+    expect(page.get_by_role("link", name="LH2503K11")).to_have_count(0)
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
     rows = list(csv.DictReader(Path(download.value.path()).read_text().splitlines()))
     assert [r["order_id"] for r in rows] == [ORDER_ID]
-    assert rows[0]["customer_email"] == "r•••@example.com"
+    assert rows[0]["customer_email"] == "v•••@example.org"
 
 
 def test_order_page_screenshot_and_phone_width(page, live_server, make_user, login, order):

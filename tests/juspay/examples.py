@@ -1,25 +1,26 @@
-"""Access to Juspay's documented examples in shared/juspay/ (beside the repository, also in CI)."""
+"""The project's own Juspay payloads, in tests/juspay/payloads/ (README.md there says what each one shows).
+
+One loader for every test: the client's wire tests under tests/juspay/ and the order cache fixtures in
+tests/fixtures/orders.py read the same files.
+"""
 
 import json
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "juspay"
-EXAMPLES = SHARED / "examples"
-
-
-def strip_annotations(value: Any) -> Any:
-    """Keys starting with `_` are notes for humans, not part of Juspay's payloads."""
-    if isinstance(value, dict):
-        return {k: strip_annotations(v) for k, v in value.items() if not k.startswith("_")}
-    if isinstance(value, list):
-        return [strip_annotations(v) for v in value]
-    return value
+PAYLOADS = Path(__file__).resolve().parent / "payloads"
 
 
 def example(name: str) -> Any:
-    return strip_annotations(json.loads((EXAMPLES / name).read_text()))
+    """The parsed JSON payload `name`, e.g. example("order_status_charged.json")."""
+    return json.loads((PAYLOADS / name).read_text())
 
 
 def example_text(name: str) -> str:
-    return (EXAMPLES / name).read_text().strip()
+    """A form body exactly as it goes on the wire, e.g. example_text("refund_request.form.txt")."""
+    return (PAYLOADS / name).read_text().strip()
+
+
+def payload_names() -> set[str]:
+    """Every payload file (JSON answers and form bodies), without the README."""
+    return {path.name for path in PAYLOADS.iterdir() if path.suffix in {".json", ".txt"}}

@@ -16,8 +16,8 @@ from .examples import example
 
 CONFIG = JuspayConfig(
     base_url="https://sandbox.example.test/",
-    api_key="sk_test_7Hq2Lr9Vx4Pz",
-    merchant_id="acme_retail",
+    api_key="sk_test_LotusHome42",
+    merchant_id="lotus_home",
     version="2023-06-30",
     timeout=1.0,
     retry_timeout=2.0,
@@ -37,15 +37,17 @@ def test_order_status_request_carries_the_documented_headers():
         return httpx.Response(200, json=example("order_status_charged.json"))
 
     with client(handler, request_id=lambda: "req-42") as juspay:
-        order = juspay.order_status("ORD2406A17", customer_id="cust_5f2a91", full_gateway_response=True)
-    assert order.order_id == "ORD2406A17"
+        order = juspay.order_status("LH2503K11", customer_id="cust_lh_0417", full_gateway_response=True)
+    assert order.order_id == "LH2503K11"
     (request,) = seen
     assert request.method == "GET"
-    assert request.url.path == "/orders/ORD2406A17"
+    assert request.url.path == "/orders/LH2503K11"
     assert request.url.params["options.add_full_gateway_response"] == "true"
-    assert request.headers["authorization"] == "Basic c2tfdGVzdF83SHEyTHI5Vng0UHo6"  # API.md §0.2's example
-    assert request.headers["x-merchantid"] == "acme_retail"
-    assert request.headers["x-routing-id"] == "cust_5f2a91"
+    # Basic auth, the API key as username and an empty password:
+    # https://juspay.io/api-reference/docs/express-checkout/order-status-api
+    assert request.headers["authorization"] == "Basic c2tfdGVzdF9Mb3R1c0hvbWU0Mjo="  # base64("sk_test_LotusHome42:")
+    assert request.headers["x-merchantid"] == "lotus_home"
+    assert request.headers["x-routing-id"] == "cust_lh_0417"
     assert request.headers["version"] == "2023-06-30"
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
     assert request.headers["x-request-id"] == "req-42"
@@ -76,14 +78,14 @@ def test_refund_is_form_encoded_as_documented():
         return httpx.Response(200, json=example("refund_response.json"))
 
     with client(handler) as juspay:
-        outcome = juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("499"))
+        outcome = juspay.refund("LH2503K11", unique_request_id="RF-K11-01", amount=Decimal("499"))
     assert (outcome.resolution, outcome.refund.status, outcome.refund.amount) == (
         Resolution.SENT,
         "PENDING",
         Decimal("499"),
     )
-    assert seen[0].content == b"unique_request_id=RFD-A17-0001&amount=499.00"
-    assert seen[0].url.path == "/orders/ORD2406A17/refunds"
+    assert seen[0].content == b"unique_request_id=RF-K11-01&amount=499.00"
+    assert seen[0].url.path == "/orders/LH2503K11/refunds"
 
 
 def test_get_retries_a_timeout_with_the_longer_timeout_then_succeeds():
@@ -96,7 +98,7 @@ def test_get_retries_a_timeout_with_the_longer_timeout_then_succeeds():
         return httpx.Response(200, json=example("order_status_charged.json"))
 
     with client(handler) as juspay:
-        assert juspay.order_status("ORD2406A17").status == "CHARGED"
+        assert juspay.order_status("LH2503K11").status == "CHARGED"
     assert timeouts == [1.0, 2.0]
 
 
@@ -121,7 +123,7 @@ def test_get_does_not_retry_a_refusal():
         return httpx.Response(400, json=example("error_400.json"))
 
     with client(handler) as juspay, pytest.raises(errors.JuspayNotFound):
-        juspay.order_status("ORD-DOES-NOT-EXIST-01")
+        juspay.order_status("LH-NO-SUCH-ORDER-9")
     assert len(calls) == 1
 
 
@@ -145,17 +147,17 @@ def test_refund_with_a_lost_answer_is_settled_by_order_status_without_a_second_p
         return httpx.Response(200, json=example("refund_response.json"))
 
     with client(handler) as juspay:
-        outcome = juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("499.00"))
-    assert outcome.resolution is Resolution.FOUND_ON_CHECK and outcome.refund.unique_request_id == "RFD-A17-0001"
+        outcome = juspay.refund("LH2503K11", unique_request_id="RF-K11-01", amount=Decimal("499.00"))
+    assert outcome.resolution is Resolution.FOUND_ON_CHECK and outcome.refund.unique_request_id == "RF-K11-01"
     assert len(posts) == 1
 
 
 def test_a_key_reused_for_another_amount_is_a_duplicate_error():
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json=example("refund_response.json"))  # holds RFD-A17-0001 for 499
+        return httpx.Response(200, json=example("refund_response.json"))  # holds RF-K11-01 for 499
 
     with client(handler) as juspay, pytest.raises(errors.JuspayDuplicateRequest):
-        juspay.refund("ORD2406A17", unique_request_id="RFD-A17-0001", amount=Decimal("10"), check_first=True)
+        juspay.refund("LH2503K11", unique_request_id="RF-K11-01", amount=Decimal("10"), check_first=True)
 
 
 def test_fulfillment_request_body_and_answer():
@@ -167,18 +169,18 @@ def test_fulfillment_request_body_and_answer():
 
     with client(handler) as juspay:
         outcome = juspay.fulfillment_sync(
-            "ORD2406A17",
-            fulfillment_id="DLV-88421-BLR",
+            "LH2503K11",
+            fulfillment_id="SHP-30417-PNQ",
             status="SUCCESS",
             command="NO_ACTION",
-            data="courier=BlueDart;awb=77812345601",
+            data="courier=Delhivery;awb=9001234567801",
         )
     assert outcome.resolution is Resolution.SENT and outcome.command.command == "NO_ACTION"
     assert dict(parse_qsl(seen[0].content.decode())) == {
         "fulfillment_status": "SUCCESS",
         "fulfillment_command": "NO_ACTION",
-        "fulfillment_id": "DLV-88421-BLR",
-        "fulfillment_data": "courier=BlueDart;awb=77812345601",
+        "fulfillment_id": "SHP-30417-PNQ",
+        "fulfillment_data": "courier=Delhivery;awb=9001234567801",
     }
 
 

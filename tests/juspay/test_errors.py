@@ -110,7 +110,7 @@ def test_other_documented_refund_errors(body, expected):
 def test_fulfilment_without_a_charged_txn_is_not_an_unknown_order():
     error = failure_of(answer(400, example("fulfillment_sync_error.json"))).error
     assert type(error) is errors.JuspayNoSuccessfulTxn
-    assert error.request_id == "0f3c2b1a-9e8d-4c7b-a6f5-4e3d2c1b0a99"  # Juspay's, from error_info
+    assert error.request_id == "5e8a1c3f-7b2d-4e9a-8c6f-0d4b2a9e7c15"  # Juspay's, from error_info
     assert error.sent_request_id == SENT_ID
     assert error.user_message == "Cannot process your request as no transaction found for this order."
 

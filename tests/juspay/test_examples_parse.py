@@ -1,4 +1,7 @@
-"""Every documented example in shared/juspay/examples/ parses into the right type, with the right values."""
+"""Every payload in tests/juspay/payloads/ parses into the right type, with the right values.
+
+Each payload has the shape Juspay documents (the URLs are in tests/juspay/payloads/README.md).
+"""
 
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -16,7 +19,7 @@ from dashboard.juspay.types_payout import PayoutOrder
 from dashboard.juspay.types_refund import TxnRefund
 from dashboard.juspay.types_webhook import PayoutWebhookEvent, WebhookEvent
 
-from .examples import EXAMPLES, example, example_text
+from .examples import PAYLOADS, example, example_text, payload_names
 
 
 def order(name: str) -> Order:
@@ -28,21 +31,21 @@ def order(name: str) -> Order:
 
 def check_order_status_charged() -> None:
     o = order("order_status_charged.json")
-    assert (o.order_id, o.status, o.status_id, o.is_paid) == ("ORD2406A17", "CHARGED", 21, True)
+    assert (o.order_id, o.status, o.status_id, o.is_paid) == ("LH2503K11", "CHARGED", 21, True)
     assert o.status_info is OrderStatus.CHARGED and o.status_info.meaning == "Payment succeeded"
     assert o.amount == Decimal("1499") and isinstance(o.amount, Decimal)
-    assert o.date_created == datetime(2024, 6, 11, 9, 14, 5, tzinfo=UTC)
+    assert o.date_created == datetime(2025, 3, 11, 9, 14, 5, tzinfo=UTC)
     assert o.refunds == [] and o.offers == [] and o.txn_list == []
     assert o.card is not None and (o.card.last_four_digits, o.card.card_brand, o.card.card_type) == (
-        "1111",
+        "4242",
         "VISA",
         "CREDIT",
     )
     assert o.txn_detail is not None and o.txn_detail.status == "CHARGED" and o.txn_detail.gateway == "RAZORPAY"
     breakup = o.txn_detail.txn_amount_breakup
     assert [(b.name, b.amount, b.sno, b.method) for b in breakup] == [("BASE", Decimal("1499"), 1, "ADD")]
-    assert o.payment_gateway_response is not None and o.payment_gateway_response.rrn == "416309871234"
-    assert o.metadata == {"payment_page_client_id": "acme_retail"}
+    assert o.payment_gateway_response is not None and o.payment_gateway_response.rrn == "503207715530"
+    assert o.metadata == {"payment_page_client_id": "lotus_home"}
     assert o.udf1 == "web" and o.udf10 == ""
 
 
@@ -52,12 +55,12 @@ def check_order_status_refund_succeeded() -> None:
     assert (o.amount_refunded, o.maximum_eligible_refund_amount) == (Decimal("499"), Decimal("1000"))
     (refund,) = o.refunds
     assert (refund.unique_request_id, refund.status, refund.amount, refund.sent_to_gateway) == (
-        "RFD-A17-0001",
+        "RF-K11-01",
         "SUCCESS",
         Decimal("499"),
         True,
     )
-    assert refund.pg_processed_at == datetime(2024, 6, 12, 8, 17, 40, tzinfo=UTC)
+    assert refund.pg_processed_at == datetime(2025, 3, 12, 8, 17, 40, tzinfo=UTC)
     assert refund.metadata == {"speed_requested": "normal", "speed_processed": "normal"}
     assert RefundStatus.lookup(refund.status) is RefundStatus.SUCCESS
 
@@ -66,14 +69,14 @@ def check_order_status_split_payment_txn_list() -> None:
     o = order("order_status_split_payment_txn_list.json")
     assert o.txn_detail is None and len(o.txn_list) == 2
     card_leg, reward_leg = o.txn_list
-    assert (card_leg.payment_method_type, card_leg.effective_amount) == ("CARD", Decimal("900"))
+    assert (card_leg.payment_method_type, card_leg.effective_amount) == ("CARD", Decimal("1150"))
     assert (reward_leg.payment_method_type, reward_leg.payment_method, reward_leg.effective_amount) == (
         "REWARD",
         "LOYLTYREWARDZ",
-        Decimal("300"),
+        Decimal("450"),
     )
     assert reward_leg.card is None and reward_leg.gateway_id == 273
-    assert [t.txn_amount for t in o.transaction_details()] == [Decimal("900"), Decimal("300")]
+    assert [t.txn_amount for t in o.transaction_details()] == [Decimal("1150"), Decimal("450")]
     assert sum(t.effective_amount for t in o.txn_list) == o.amount
 
 
@@ -82,30 +85,30 @@ def check_order_status_split_settlement() -> None:
     split = o.split_settlement_response
     assert split is not None and split.split_applied is True
     assert [(d.sub_vendor_id, d.amount, d.merchant_commission) for d in split.split_details] == [
-        ("vendor_north_01", Decimal("600"), Decimal("30")),
-        ("vendor_south_07", Decimal("300"), Decimal("15")),
+        ("seller_pune_03", Decimal("900"), Decimal("45")),
+        ("seller_kochi_12", Decimal("450"), Decimal("20")),
     ]
     assert sum(d.amount for d in split.split_details) == o.amount
 
 
 def check_order_status_with_offers() -> None:
     o = order("order_status_with_offers.json")
-    assert (o.amount, o.effective_amount) == (Decimal("2000"), Decimal("1800"))
+    assert (o.amount, o.effective_amount) == (Decimal("3000"), Decimal("2700"))
     (offer,) = o.offers
-    assert (offer.offer_code, offer.status) == ("HDFCFEST10", "AVAILED")
+    assert (offer.offer_code, offer.status) == ("KOTAKSPRING10", "AVAILED")
     (benefit,) = offer.benefits
-    assert (benefit.type, benefit.amount) == ("DISCOUNT", Decimal("200"))
+    assert (benefit.type, benefit.amount) == ("DISCOUNT", Decimal("300"))
     assert benefit.calculation_info is not None
     assert (
         benefit.calculation_info.calculation_rule,
         benefit.calculation_info.value,
         benefit.calculation_info.max_amount,
-    ) == ("PERCENTAGE", Decimal("10"), Decimal("250"))
-    assert o.txn_detail is not None and o.txn_detail.offer_deduction_amount == Decimal("200")
+    ) == ("PERCENTAGE", Decimal("10"), Decimal("400"))
+    assert o.txn_detail is not None and o.txn_detail.offer_deduction_amount == Decimal("300")
     breakup = o.txn_detail.txn_amount_breakup
     assert [(b.name, b.method, b.desc) for b in breakup] == [
         ("BASE", "ADD", None),
-        ("ADD_ON", "ADD", "GiftWrap"),
+        ("ADD_ON", "ADD", "GiftBox"),
         ("OFFER", "SUB", None),
     ]
     signed = sum(b.amount if b.method == "ADD" else -b.amount for b in breakup)
@@ -114,58 +117,58 @@ def check_order_status_with_offers() -> None:
 
 def check_order_status_with_refunds() -> None:
     o = order("order_status_with_refunds.json")
-    assert o.amount_refunded == Decimal("1500") and o.refunded is False
+    assert o.amount_refunded == Decimal("2000") and o.refunded is False
     assert [(r.unique_request_id, r.status) for r in o.refunds] == [
-        ("RFD-B42-0001", "SUCCESS"),
-        ("RFD-B42-0002", "PENDING"),
+        ("RF-M27-01", "SUCCESS"),
+        ("RF-M27-02", "PENDING"),
     ]
-    pending = o.find_refund("RFD-B42-0002")
+    pending = o.find_refund("RF-M27-02")
     assert pending is not None and pending.id is None and pending.ref is None and pending.sent_to_gateway is False
-    assert pending.expected_refund_credit_time == datetime(2024, 6, 19, 6, tzinfo=UTC)
-    assert o.upi is not None and o.upi.payer_app == "com.phonepe.app" and o.upi.txn_flow_type == "INTENT"
+    assert pending.expected_refund_credit_time == datetime(2025, 3, 19, 6, tzinfo=UTC)
+    assert o.upi is not None and o.upi.payer_app == "net.one97.paytm" and o.upi.txn_flow_type == "INTENT"
 
 
 def check_refund_response() -> None:
     o = order("refund_response.json")
-    refund = o.find_refund("RFD-A17-0001")
+    refund = o.find_refund("RF-K11-01")
     assert refund is not None and (refund.status, refund.sent_to_gateway, refund.id) == ("PENDING", False, None)
     assert o.status == "CHARGED" and o.maximum_eligible_refund_amount == Decimal("1000")
 
 
 def check_fulfillment_sync_response() -> None:
     r = FulfillmentResponse.parse(example("fulfillment_sync_response.json"))
-    assert (r.status, r.order_id) == ("SUCCESS", "ORD2406A17")
+    assert (r.status, r.order_id) == ("SUCCESS", "LH2503K11")
     (command,) = r.commands
     assert (command.command, command.status, command.metadata) == (
         "NO_ACTION",
         "SUCCESS",
-        "courier=BlueDart;awb=77812345601",
+        "courier=Delhivery;awb=9001234567801",
     )
-    assert command.date_created == datetime(2024, 6, 11, 15, 42, 12, tzinfo=UTC)
+    assert command.date_created == datetime(2025, 3, 11, 15, 42, 12, tzinfo=UTC)
     assert r.unknown_fields() == []
 
 
 def check_payout_order_status_fulfillment() -> None:
     p = PayoutOrder.parse(example("payout_order_status_fulfillment.json"))
     assert (p.order_id, p.type, p.status, p.amount) == (
-        "PO2406X0019",
+        "PAY2503F0007",
         "FULFILL_ONLY",
         "FULFILLMENTS_SUCCESSFUL",
-        Decimal("750"),
+        Decimal("1250"),
     )
     assert p.payments == [] and p.refunds == []
     (fulfillment,) = p.fulfillments
     assert (fulfillment.status, fulfillment.amount, fulfillment.preferred_method_list) == (
         "SUCCESS",
-        Decimal("750"),
+        Decimal("1250"),
         ["YESBANK_IMPS"],
     )
     beneficiary = fulfillment.beneficiary_details
     assert beneficiary is not None and beneficiary.type == "ACCOUNT_IFSC"
-    assert beneficiary.details is not None and beneficiary.details.ifsc == "HDFC0000123"
+    assert beneficiary.details is not None and beneficiary.details.ifsc == "SBIN0004711"
     assert fulfillment.additional_info is not None and fulfillment.additional_info.attempt_threshold == 25
     (txn,) = p.transactions
-    assert (txn.status, txn.fulfillment_method, txn.amount) == ("SUCCESS", "YESBANK_IMPS", Decimal("750"))
+    assert (txn.status, txn.fulfillment_method, txn.amount) == ("SUCCESS", "YESBANK_IMPS", Decimal("1250"))
     assert txn.txn_response is not None and txn.txn_response.request_id == txn.transaction_ref
     assert p.unknown_fields() == [] and p.unknown_values() == []
 
@@ -174,33 +177,34 @@ def check_payout_order_status_payment() -> None:
     p = PayoutOrder.parse(example("payout_order_status_payment.json"))
     (payment,) = p.payments
     assert (payment.amount, payment.payment_method_type, payment.txn_id) == (
-        Decimal("1200"),
+        Decimal("2100"),
         "UPI",
-        "payout_merchant-PO2406P0042-1",
+        "lotus_payouts-PAY2503G0031-1",
     )
-    # The constructed example says CHARGED; the v3.2 page documents SUCCESS/PENDING/FAILURE/MANUAL_REVIEW.
+    # Juspay does not document the items of payments[]; this payload says CHARGED, and the payout Order Status
+    # page (https://juspay.io/api-reference/docs/payout/order-status) lists SUCCESS/PENDING/FAILURE/MANUAL_REVIEW.
     assert [(u.path, u.value) for u in p.unknown_values()] == [("payments[0].status", "CHARGED")]
 
 
 def check_payout_order_status_refund() -> None:
     p = PayoutOrder.parse(example("payout_order_status_refund.json"))
     (refund,) = p.refunds
-    assert (refund.unique_request_id, refund.status, refund.amount) == ("PO2406P0042-rf1", "SUCCESS", Decimal("1200"))
+    assert (refund.unique_request_id, refund.status, refund.amount) == ("PAY2503G0031-rf1", "SUCCESS", Decimal("2100"))
     assert p.status == "FULFILLMENTS_FAILURE" and p.unknown_values() == []
 
 
 def check_payout_webhook_order() -> None:
     w = PayoutWebhookEvent.parse(example("payout_webhook_order.json"))
     assert (w.label, w.value) == ("ORDER", "FULFILLMENTS_SUCCESSFUL")
-    assert w.info is not None and (w.info.merchant_order_id, w.info.order_type) == ("PO2406X0019", "FULFILL_ONLY")
+    assert w.info is not None and (w.info.merchant_order_id, w.info.order_type) == ("PAY2503F0007", "FULFILL_ONLY")
     assert w.unknown_fields() == [] and w.unknown_values() == []
 
 
 def check_payout_webhook_txn() -> None:
     w = PayoutWebhookEvent.parse(example("payout_webhook_txn.json"))
     assert (w.label, w.value) == ("FULFILLMENT_TXN", "SUCCESS")
-    assert w.info is not None and w.info.fulfillment_id == "8e1f2a3b4c5d6e7f8091a2b3c4d5e6-f1"
-    assert w.info.attempted is True and w.info.amount == Decimal("750")
+    assert w.info is not None and w.info.fulfillment_id == "5c0d9e8f7a6b4c3d2e1f0a9b8c7d6e-f1"
+    assert w.info.attempted is True and w.info.amount == Decimal("1250")
     assert w.unknown_fields() == []
 
 
@@ -230,7 +234,7 @@ def check_webhook_order_refunded() -> None:
 
 def check_webhook_order_succeeded() -> None:
     event = webhook("webhook_order_succeeded.json")
-    assert event.date_created == datetime(2024, 6, 11, 9, 15, 3, tzinfo=UTC)
+    assert event.date_created == datetime(2025, 3, 11, 9, 15, 3, tzinfo=UTC)
     assert event.content.order is not None and event.content.order.is_paid and event.content.txn is None
 
 
@@ -238,12 +242,12 @@ def check_webhook_txn_charged() -> None:
     txn = webhook("webhook_txn_charged.json").content.txn
     assert txn is not None and (txn.status, txn.status_id, txn.txn_amount) == ("CHARGED", 21, Decimal("1499"))
     assert txn.card is not None and txn.card.card_brand == "VISA"
-    assert txn.payment_gateway_response is not None and txn.payment_gateway_response.auth_id_code == "837261"
+    assert txn.payment_gateway_response is not None and txn.payment_gateway_response.auth_id_code == "604118"
 
 
 def check_txn_refund_response() -> None:
     r = TxnRefund.parse(example("txn_refund_response.json"))
-    assert (r.status, r.amount, r.sent_to_gateway, r.refund_type) == ("PENDING", Decimal("250"), False, "STANDARD")
+    assert (r.status, r.amount, r.sent_to_gateway, r.refund_type) == ("PENDING", Decimal("300"), False, "STANDARD")
     assert r.unknown_fields() == []
 
 
@@ -255,7 +259,7 @@ def check_refund_request() -> None:
 
 def check_fulfillment_sync_request() -> None:
     request = FulfillmentRequest.model_validate(example("fulfillment_sync_request.json"))
-    assert (request.fulfillment_command, request.fulfillment_id) == ("NO_ACTION", "DLV-88421-BLR")
+    assert (request.fulfillment_command, request.fulfillment_id) == ("NO_ACTION", "SHP-30417-PNQ")
     assert request.encode() == example_text("fulfillment_sync_request.form.txt")
 
 
@@ -264,8 +268,8 @@ def check_fulfillment_sync_split_request() -> None:
     request = FulfillmentRequest.model_validate(form)
     assert request.split_settlement_details is not None
     assert [(s.sub_mid, s.amount) for s in request.split_settlement_details.vendor.split] == [
-        ("vendor_north_01", Decimal("500")),
-        ("vendor_south_07", Decimal("300")),
+        ("seller_pune_03", Decimal("800")),
+        ("seller_kochi_12", Decimal("400")),
     ]
     assert request.encode() == example_text("fulfillment_sync_split_request.form.txt")
 
@@ -273,9 +277,9 @@ def check_fulfillment_sync_split_request() -> None:
 def check_txn_refund_request() -> None:
     request = TxnRefundRequest.model_validate(example("txn_refund_request.json"))
     assert request.to_form() == {
-        "unique_request_id": "RFD-A17-0002",
-        "amount": "250.00",
-        "txn_id": "acme_retail-ORD2406A17-1",
+        "unique_request_id": "RF-K11-02",
+        "amount": "300.00",
+        "txn_id": "lotus_home-LH2503K11-1",
         "refund_type": "STANDARD",
     }
 
@@ -356,9 +360,9 @@ CHECKS: dict[str, Callable[[], None]] = {
 
 
 def test_every_example_file_has_a_check():
-    on_disk = {path.name for path in EXAMPLES.iterdir() if path.is_file()}
-    assert on_disk, f"no examples found in {EXAMPLES}"
-    assert on_disk == set(CHECKS), "examples without a check (or checks without a file)"
+    on_disk = payload_names()
+    assert on_disk, f"no payloads found in {PAYLOADS}"
+    assert on_disk == set(CHECKS), "payloads without a check (or checks without a file)"
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))

@@ -193,7 +193,8 @@ def test_numbers_and_booleans_sent_as_strings_are_coerced(amount, refunded, stat
 
 
 def test_the_older_replay_of_a_refund_manual_review_payload_with_string_numbers():
-    """The REFUND_MANUAL_REVIEW_NEEDED sample carries "1551", "true", "21" (API.md §0.5)."""
+    """Older webhook payloads (Juspay's REFUND_MANUAL_REVIEW_NEEDED sample) carry numbers and booleans as strings,
+    "1551", "true", "21": https://juspay.io/resources/docs/common-resources/webhooks"""
     document = {
         **example("order_status_with_refunds.json"),
         "amount": "1551",

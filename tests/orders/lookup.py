@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 
 
 def days_ago(days: float) -> str:

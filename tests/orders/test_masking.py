@@ -5,18 +5,18 @@ import time
 import pytest
 
 from orders import masking
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 
 
 def test_email_keeps_the_first_letter_and_the_domain():
-    assert masking.mask_email("rahul.verma@example.com") == "r•••@example.com"
+    assert masking.mask_email("vikram.desai@example.org") == "v•••@example.org"
     assert masking.mask_email("  A@b.in ") == "A•••@b.in"
-    assert "rahul" not in masking.mask_email("rahul.verma@example.com")
+    assert "vikram" not in masking.mask_email("vikram.desai@example.org")
 
 
 def test_phone_keeps_only_the_last_four_digits():
-    assert masking.mask_phone("9812345670") == "••••••5670"
-    assert masking.mask_phone("+91 98123-45670") == "••••••5670"
+    assert masking.mask_phone("9845067123") == "••••••7123"
+    assert masking.mask_phone("+91 98450-67123") == "••••••7123"
     assert masking.mask_phone("12") == "••••"
 
 
@@ -32,32 +32,32 @@ def test_juspays_own_masking_is_shown_as_it_came():
 
 
 def test_account_and_card_numbers_keep_the_last_four():
-    assert masking.mask_number("001234567890123") == "•••• 0123"
+    assert masking.mask_number("000987650001234") == "•••• 1234"
     assert masking.mask_number("4111 1111 1111 1111") == "•••• 1111"
     assert masking.mask_number("123") == "••••"
 
 
 def test_names_keep_initials_only():
-    assert masking.mask_name("Priya Nair") == "P••• N•••"
+    assert masking.mask_name("Ananya Iyer") == "A••• I•••"
 
 
 def test_masked_card_shows_last_four_but_no_bin_name_or_expiry():
     card = example("order_status_charged.json")["card"]
     rows = dict(masking.card(card, unmasked=False))
-    assert rows["Card"] == "•••• 1111"
-    assert rows["Name on card"] == "P••• N•••"
+    assert rows["Card"] == "•••• 4242"
+    assert rows["Name on card"] == "A••• I•••"
     assert rows["Expiry"] == "••••"
     assert rows["Brand"] == "VISA"
     everything = " ".join(rows.values())
-    assert card["card_isin"] not in everything and "Priya" not in everything and card["expiry_year"] not in everything
+    assert card["card_isin"] not in everything and "Ananya" not in everything and card["expiry_year"] not in everything
 
 
 def test_unmasked_card_shows_bin_last_four_name_and_expiry():
     card = example("order_status_charged.json")["card"]
     rows = dict(masking.card(card, unmasked=True))
-    assert rows["Card"].startswith(card["card_isin"]) and rows["Card"].endswith("1111")
-    assert rows["Name on card"] == "Priya Nair"
-    assert rows["Expiry"] == "07/2028"
+    assert rows["Card"].startswith(card["card_isin"]) and rows["Card"].endswith("4242")
+    assert rows["Name on card"] == "Ananya Iyer"
+    assert rows["Expiry"] == "04/2030"
 
 
 def test_no_card_block_means_no_rows():
@@ -68,14 +68,14 @@ def test_no_card_block_means_no_rows():
 def test_beneficiary_masks_account_name_and_upi_id():
     bank = {
         "type": "ACCOUNT_IFSC",
-        "details": {"name": "Sunil Patil", "account": "001234567890123", "ifsc": "HDFC0000123"},
+        "details": {"name": "Ravi Rao", "account": "000987650001234", "ifsc": "SBIN0004711"},
     }
     assert dict(masking.beneficiary(bank, unmasked=False)) == {
-        "Name": "S••• P•••",
-        "Account": "•••• 0123",
-        "IFSC": "HDFC0000123",
+        "Name": "R••• R•••",
+        "Account": "•••• 1234",
+        "IFSC": "SBIN0004711",
     }
-    assert dict(masking.beneficiary(bank, unmasked=True))["Account"] == "001234567890123"
+    assert dict(masking.beneficiary(bank, unmasked=True))["Account"] == "000987650001234"
     upi = {"type": "UPI_ID", "details": {"name": "Asha K", "vpa": "asha.k@okhdfc"}}
     assert dict(masking.beneficiary(upi, unmasked=False))["UPI id"] == "a•••@okhdfc"
     camel = {"type": "WALLET", "details": {"name": "Asha K", "walletIdentifier": "9876543210", "brand": "PAYTM"}}
@@ -84,27 +84,27 @@ def test_beneficiary_masks_account_name_and_upi_id():
 
 def test_mask_json_masks_personal_fields_at_any_depth_and_leaves_the_rest():
     data = example("order_status_charged.json")
-    data["txn_list"] = [{"card": {"last_four_digits": "4242", "name_on_card": "Priya Nair", "card_isin": "424242"}}]
-    data["beneficiaryDetails"] = {"details": {"name": "Sunil Patil", "account": "001234567890123"}}
+    data["txn_list"] = [{"card": {"last_four_digits": "0051", "name_on_card": "Neel B", "card_isin": "400551"}}]
+    data["beneficiaryDetails"] = {"details": {"name": "Ravi Rao", "account": "000987650001234"}}
     masked = masking.mask_json(data)
-    assert masked["customer_email"] == "p•••@example.com"
-    assert masked["customer_phone"] == "••••••1234"
-    assert masked["card"]["name_on_card"] == "P••• N•••" and masked["card"]["card_isin"] == "••••"
+    assert masked["customer_email"] == "a•••@example.org"
+    assert masked["customer_phone"] == "••••••4567"
+    assert masked["card"]["name_on_card"] == "A••• I•••" and masked["card"]["card_isin"] == "••••"
     assert masked["txn_list"][0]["card"]["card_isin"] == "••••"
-    assert masked["beneficiaryDetails"]["details"] == {"name": "S••• P•••", "account": "•••• 0123"}
+    assert masked["beneficiaryDetails"]["details"] == {"name": "R••• R•••", "account": "•••• 1234"}
     # not personal: ids, amounts, the amount breakup's component names
     assert masked["order_id"] == data["order_id"] and masked["amount"] == data["amount"]
     assert masked["txn_detail"]["txn_amount_breakup"][0]["name"] == "BASE"
     assert masked["payment_gateway_response"]["rrn"] == data["payment_gateway_response"]["rrn"]
-    assert data["customer_email"] == "priya.nair@example.com"  # the input is not changed
+    assert data["customer_email"] == "ananya.iyer@example.org"  # the input is not changed
 
 
 def test_scrub_text_masks_emails_and_long_numbers_in_notes():
-    text = "Customer rahul.verma@example.com called from +91 98123 45670 about order ORD2406B42, amount 2500."
+    text = "Customer vikram.desai@example.org called from +91 98450 67123 about order LH2503M27, amount 3200."
     scrubbed = masking.scrub_text(text)
-    assert "rahul.verma" not in scrubbed and "98123" not in scrubbed
-    assert "r•••@example.com" in scrubbed and "5670" in scrubbed
-    assert "ORD2406B42" in scrubbed and "2500" in scrubbed
+    assert "vikram.desai" not in scrubbed and "98450" not in scrubbed
+    assert "v•••@example.org" in scrubbed and "7123" in scrubbed
+    assert "LH2503M27" in scrubbed and "3200" in scrubbed
 
 
 class _User:

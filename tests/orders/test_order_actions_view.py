@@ -7,7 +7,7 @@ import pytest
 
 from dashboard.models import AuditEvent
 from orders.models import Note, TimelineEvent
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 
 REFUNDS = example("order_status_with_refunds.json")
 
@@ -32,7 +32,7 @@ def test_refresh_when_juspay_is_unreachable_keeps_the_cache_and_says_so(client_a
     page = text(response)
     assert response.status_code == 200 and response["HX-Trigger"] == "order-changed"
     assert "Juspay could not be reached." in page and "Showing the cached copy" in page
-    assert "Order ORD2406B42" in page and "Payment succeeded" in page and "2500.00" in page
+    assert "Order LH2503M27" in page and "Payment succeeded" in page and "3200.00" in page
     assert TimelineEvent.objects.filter(order=order, kind="sync.refreshed").count() == 1
     event = AuditEvent.objects.get(verb="order.refresh")
     assert event.object_id == str(order.pk) and event.after["error"]
@@ -66,16 +66,16 @@ def test_finance_reveals_one_order_for_a_while_and_the_reveal_is_audited(client_
     # still revealed on the next visit; the other order stays masked
     assert REFUNDS["customer_email"] in text(client.get(f"/orders/{order.order_id}/"))
     other_page = text(client.get(f"/orders/{other.order_id}/"))
-    assert "priya.nair@example.com" not in other_page and "Reveal customer details" in other_page
+    assert "ananya.iyer@example.org" not in other_page and "Reveal customer details" in other_page
 
 
 def test_a_reveal_unmasks_card_and_beneficiary_in_the_sections(client_as, cached_order):
     card_order = cached_order("order_status_charged.json")
     client = client_as("Admin")
-    assert "Priya Nair" not in text(client.get(f"/orders/{card_order.order_id}/payment/"))
+    assert "Ananya Iyer" not in text(client.get(f"/orders/{card_order.order_id}/payment/"))
     post(client, card_order, "reveal")
     payment = text(client.get(f"/orders/{card_order.order_id}/payment/"))
-    assert "Name on card Priya Nair" in payment and "411111" in payment
+    assert "Name on card Ananya Iyer" in payment and "424242" in payment
 
 
 def test_support_cannot_reveal(client_as, order):
@@ -86,17 +86,17 @@ def test_support_cannot_reveal(client_as, order):
 
 def test_a_note_lands_in_the_timeline_and_the_audit_log(client_as, order):
     client = client_as("Support")
-    body = "Customer rahul.verma@example.com called: refund RFD-B42-0002 not credited yet."
+    body = "Customer vikram.desai@example.org called: refund RF-M27-02 not credited yet."
     response = post(client, order, "notes", body=body)
     page = text(response)
     assert response.status_code == 200
-    assert "Note added." in page and "Internal note" in page and "refund RFD-B42-0002 not credited yet" in page
+    assert "Note added." in page and "Internal note" in page and "refund RF-M27-02 not credited yet" in page
     note = Note.objects.get()
     assert note.order == order and note.body == body
     assert TimelineEvent.objects.get(kind="note.added").data["note_id"] == note.pk
     event = AuditEvent.objects.get(verb="order.note_added")
-    assert "rahul.verma" not in event.after["text"] and "RFD-B42-0002" in event.after["text"]
-    assert "refund RFD-B42-0002 not credited yet" in text(client.get(f"/orders/{order.order_id}/timeline/"))
+    assert "vikram.desai" not in event.after["text"] and "RF-M27-02" in event.after["text"]
+    assert "refund RF-M27-02 not credited yet" in text(client.get(f"/orders/{order.order_id}/timeline/"))
 
 
 def test_an_empty_note_is_refused_with_a_message(client_as, order):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from dashboard.models import Merchant
 from orders import events
 from orders.models import SyncSource, TimelineEvent
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 from tests.orders.lookup import cached_payout, refunds
 
 REFUNDS = example("order_status_with_refunds.json")
@@ -37,10 +37,10 @@ def test_header_shows_status_meaning_amounts_merchant_and_masked_customer(client
     response = client_as("Support").get(f"/orders/{order.order_id}/")
     page = text(response)
     assert response.status_code == 200
-    assert "Order ORD2406B42" in page and "CHARGED" in page and "Payment succeeded" in page
-    assert "Amount 2500.00 INR" in page and "Effective amount 2500.00 INR" in page
-    assert "Juspay demo_merchant" in page and "cust_8c41d0" in page
-    assert "r•••@example.com" in page and "••••••5670" in page
+    assert "Order LH2503M27" in page and "CHARGED" in page and "Payment succeeded" in page
+    assert "Amount 3200.00 INR" in page and "Effective amount 3200.00 INR" in page
+    assert "Juspay demo_merchant" in page and "cust_lh_0932" in page
+    assert "v•••@example.org" in page and "••••••7123" in page
     assert REFUNDS["customer_email"] not in page and REFUNDS["customer_phone"] not in page
     assert "Last synced" in page and "Refresh now" in page
     assert "Reveal customer details" not in page  # Support cannot reveal
@@ -110,10 +110,10 @@ def test_payment_section_shows_txn_gateway_response_breakup_and_a_masked_card(cl
     card_order = cached_order("order_status_charged.json")
     page = text(section(client_as("Support"), card_order, "payment"))
     assert CHARGED["txn_id"] in page and "RAZORPAY" in page
-    assert "RRN 416309871234" in page and "Gateway txn id pay_Nq7Zt2KpW4yX9c" in page
-    assert "Response code captured" in page and "Auth code 837261" in page
-    assert "Card •••• 1111" in page and "Name on card P••• N•••" in page
-    assert "411111" not in page and "Priya Nair" not in page
+    assert "RRN 503207715530" in page and "Gateway txn id pay_Lh11Gk4Rt8Wq2z" in page
+    assert "Response code captured" in page and "Auth code 604118" in page
+    assert "Card •••• 4242" in page and "Name on card A••• I•••" in page
+    assert "424242" not in page and "Ananya Iyer" not in page
     assert "BASE Base amount" in page and "1499.00" in page
     assert "Auth type THREE_DS" in page
 
@@ -146,11 +146,11 @@ def test_payment_section_without_a_transaction_says_so(client_as, cached_order):
 
 def test_refunds_section_shows_meanings_gateway_state_and_totals(client_as, order):
     page = text(section(client_as("Support"), order, "refunds"))
-    assert "RFD-B42-0001" in page and "RFD-B42-0002" in page
+    assert "RF-M27-01" in page and "RF-M27-02" in page
     assert "The gateway executed the refund" in page and "Queued with Juspay or with the gateway" in page
     assert "Sent to the gateway" in page and "Queued at Juspay (not sent yet)" in page
-    assert "Refunded (succeeded) 1000.00 INR" in page and "Pending 500.00" in page
-    assert "Maximum still refundable 1000.00 INR" in page
+    assert "Refunded (succeeded) 1200.00 INR" in page and "Pending 800.00" in page
+    assert "Maximum still refundable 1200.00 INR" in page
 
 
 def test_refunds_section_marks_an_unknown_refund_status(client_as, cached_order):
@@ -162,23 +162,23 @@ def test_refunds_section_marks_an_unknown_refund_status(client_as, cached_order)
 def test_split_section_flags_splits_that_do_not_add_up(client_as, cached_order):
     ok = cached_order("order_status_split_settlement.json")
     page = text(section(client_as("Support"), ok, "splits"))
-    assert "Split applied: yes" in page and "vendor_north_01" in page and "Total 900.00" in page
+    assert "Split applied: yes" in page and "seller_pune_03" in page and "Total 1350.00" in page
     assert "do not" not in page and "not the order amount" not in page
     data = example("order_status_split_settlement.json")
     split = data["split_settlement_response"]
-    split["split_details"][1]["amount"] = 250.0
+    split["split_details"][1]["amount"] = 400.0
     off = cached_order("order_status_split_settlement.json", order_id="SPLITOFF", split_settlement_response=split)
     page = text(section(client_as("Support"), off, "splits"))
-    assert "The splits add up to 850.00, not the order amount 900.00 INR (difference 50.00)" in page
+    assert "The splits add up to 1300.00, not the order amount 1350.00 INR (difference 50.00)" in page
 
 
 def test_offers_section_shows_each_benefit_and_totals(client_as, cached_order):
     offer_order = cached_order("order_status_with_offers.json")
     page = text(section(client_as("Support"), offer_order, "offers"))
-    assert "HDFCFEST10" in page and "AVAILED" in page and "benefit was given" in page
+    assert "KOTAKSPRING10" in page and "AVAILED" in page and "benefit was given" in page
     assert "DISCOUNT" in page and "PERCENTAGE" in page and "10.00 %" in page
-    assert "250.00" in page and "200.00" in page  # cap and amount given
-    assert "Total discount 200.00 INR" in page
+    assert "400.00" in page and "300.00" in page  # cap and amount given
+    assert "Total discount 300.00 INR" in page
 
 
 def test_empty_sections_say_so(client_as, cached_order):
@@ -193,17 +193,17 @@ def test_empty_sections_say_so(client_as, cached_order):
 def test_payouts_section_masks_the_beneficiary_and_highlights_manual_review(client_as, order, merchant):
     cached_payout(merchant, order.order_id, fulfilment_status="MANUAL_REVIEW")
     page = text(section(client_as("Support"), order, "payouts"))
-    assert "Payout order PO-ORD2406B42" in page and "Fulfilment PO-ORD2406B42-f1" in page
+    assert "Payout order PO-LH2503M27" in page and "Fulfilment PO-LH2503M27-f1" in page
     assert "Manual review: 1 item below needs reconciling with the bank" in page
-    assert "Account •••• 0123" in page and "Name S••• P•••" in page and "IFSC HDFC0000123" in page
-    assert "001234567890123" not in page and "Sunil" not in page
-    assert "UTR0001ORD2406B42" in page
+    assert "Account •••• 1234" in page and "Name R••• R•••" in page and "IFSC SBIN0004711" in page
+    assert "000987650001234" not in page and "Ravi" not in page
+    assert "UTR0001LH2503M27" in page
 
 
 def test_finance_sees_masked_details_until_they_reveal(client_as, order, merchant):
     cached_payout(merchant, order.order_id)
     client = client_as("Finance")
-    assert "001234567890123" not in text(section(client, order, "payouts"))
+    assert "000987650001234" not in text(section(client, order, "payouts"))
     header = text(client.get(f"/orders/{order.order_id}/"))
     assert "Reveal customer details" in header and REFUNDS["customer_email"] not in header
 
@@ -237,7 +237,7 @@ def test_timeline_merges_kinds_with_source_and_actor_and_filters(client_as, orde
     assert "PENDING_VBV → CHARGED" in page and "Webhook" in page and "Dashboard · asha" in page
     assert "action.refund_raised unknown kind 17" in page and "amount: 100.00" in page  # a kind not in KINDS
     refunds_only = text(section(client, order, "timeline", category="refunds"))
-    assert "RFD-B42-0001" in refunds_only and "Fulfilment created" not in refunds_only
+    assert "RF-M27-01" in refunds_only and "Fulfilment created" not in refunds_only
     actions = text(section(client, order, "timeline", category="actions"))
     assert "action.refund_raised" in actions and "Order first seen" not in actions
     webhook_only = text(section(client, order, "timeline", source="webhook"))
@@ -255,8 +255,8 @@ def test_raw_section_is_admins_and_masked_until_revealed(client_as, order):
     assert section(client_as("Finance"), order, "raw").status_code == 403
     admin = client_as("Admin")
     page = text(section(admin, order, "raw"))
-    assert "Order Status ORD2406B42" in page and '"rrn": "416214558812"' in page
-    assert REFUNDS["customer_email"] not in page and '"customer_email": "r•••@example.com"' in page
+    assert "Order Status LH2503M27" in page and '"rrn": "503105529904"' in page
+    assert REFUNDS["customer_email"] not in page and '"customer_email": "v•••@example.org"' in page
     admin.post(f"/orders/{order.order_id}/reveal/", HTTP_HX_REQUEST="true")
     assert REFUNDS["customer_email"] in text(section(admin, order, "raw"))
 

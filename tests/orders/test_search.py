@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders import search
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 from tests.orders.lookup import cached_payout, days_ago
 
 REFUNDS = example("order_status_with_refunds.json")
@@ -27,10 +27,10 @@ def found(query):
         REFUNDS["order_id"].lower(),  # typed in lower case
         REFUNDS["customer_id"],  # customer id
         REFUNDS["customer_email"],
-        "Rahul.Verma@Example.com",  # email, any case
+        "Vikram.Desai@Example.org",  # email, any case
         REFUNDS["customer_phone"],
-        "+91 98123 45670",
-        "09812345670",  # phone, as people write it
+        "+91 98450 67123",
+        "09845067123",  # phone, as people write it
         REFUNDS["txn_id"],
         REFUNDS["txn_uuid"],  # txn id and uuid
         REFUNDS["payment_gateway_response"]["rrn"],  # RRN
@@ -67,15 +67,15 @@ def test_exact_matches_come_before_prefix_matches(cached_order):
 
 
 def test_half_typed_email_and_phone_find_orders_as_one_types(order):
-    assert found("rahul.ve") == [order.order_id]
-    assert found("98123") == [order.order_id]
-    assert found("ra") == []  # too short to guess from
+    assert found("vikram.de") == [order.order_id]
+    assert found("98450") == [order.order_id]
+    assert found("vi") == []  # too short to guess from
 
 
 def test_a_twelve_digit_rrn_is_not_taken_for_a_phone_number(cached_order):
     # The phone's last ten digits equal the RRN's last ten: only the RRN order is an exact hit.
     rrn_order = cached_order("order_status_with_refunds.json", date_created=days_ago(1))
-    cached_order("order_status_charged.json", customer_phone="6214558812", date_created=days_ago(1))
+    cached_order("order_status_charged.json", customer_phone="3105529904", date_created=days_ago(1))
     result = search.search(REFUNDS["payment_gateway_response"]["rrn"])
     assert [h.order.pk for h in result.hits if h.exact] == [rrn_order.pk]
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from orders.models import Order, RefundState, SyncSource, TimelineEvent
 from orders.sync import apply_order
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 
 
 def apply(merchant, parsed, *, at=None, source=SyncSource.JUSPAY_POLL):

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from orders.models import Order, TimelineEvent, WebhookEvent
-from tests.fixtures.orders import example
+from tests.juspay.examples import example
 
 URL = "/webhooks/juspay/"
 
