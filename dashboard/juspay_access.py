@@ -7,7 +7,7 @@ request carries the running request's or task's id (`request_context`) as `x-req
 ours and the audit log line up.
 
     with client_for(merchant) as juspay:
-        order = juspay.order_status("ORD2406A17")
+        order = juspay.order_status("LH2503K11")
 """
 
 from __future__ import annotations

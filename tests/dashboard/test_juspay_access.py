@@ -43,7 +43,7 @@ def test_the_sync_client_sends_the_running_requests_id():
         return httpx.Response(200, json=example("order_status_charged.json"))
 
     with bind(request_id="req-42"), client_for(a_merchant(), transport=httpx.MockTransport(handler)) as juspay:
-        juspay.order_status("ORD2406A17")
+        juspay.order_status("LH2503K11")
     assert seen[0].headers["x-request-id"] == "req-42"
     assert seen[0].url.host == "sandbox.juspay.in" and seen[0].headers["version"] == "2025-01-10"
 
@@ -58,7 +58,7 @@ def test_the_bulk_client_pools_one_connection_per_request_in_flight_and_sends_ou
     async def main() -> int:
         juspay = async_client_for(a_merchant(), concurrency=16, transport=httpx.MockTransport(handler))
         async with juspay:
-            await juspay.order_status("ORD2406A17")
+            await juspay.order_status("LH2503K11")
         return juspay.config.max_connections
 
     with bind(request_id="task-7"):

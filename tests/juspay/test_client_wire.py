@@ -212,14 +212,16 @@ def test_the_async_client_sends_the_same_requests_and_retries_them_the_same_way(
         async with AsyncJuspayClient(
             CONFIG, transport=httpx.MockTransport(handler), sleep=record_sleep, request_id=lambda: "req-7"
         ) as juspay:
-            return (await juspay.order_status("ORD2406A17", customer_id="cust_5f2a91")).status
+            return (await juspay.order_status("LH2503K11", customer_id="cust_lh_0417")).status
 
     assert asyncio.run(main()) == "CHARGED"
     assert [r.extensions["timeout"]["read"] for r in seen] == [1.0, 2.0] and len(sleeps) == 1
     for request in seen:
-        assert (request.method, request.url.path) == ("GET", "/orders/ORD2406A17")
-        assert request.headers["authorization"] == "Basic c2tfdGVzdF83SHEyTHI5Vng0UHo6"
-        assert (request.headers["x-merchantid"], request.headers["x-routing-id"]) == ("acme_retail", "cust_5f2a91")
+        assert (request.method, request.url.path) == ("GET", "/orders/LH2503K11")
+        assert (
+            request.headers["authorization"] == "Basic c2tfdGVzdF9Mb3R1c0hvbWU0Mjo="
+        )  # base64("sk_test_LotusHome42:")
+        assert (request.headers["x-merchantid"], request.headers["x-routing-id"]) == ("lotus_home", "cust_lh_0417")
         assert (request.headers["version"], request.headers["x-request-id"]) == ("2023-06-30", "req-7")
 
 
