@@ -6,6 +6,7 @@ Hiding a link is a courtesy; every view checks the same permission on the server
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -45,7 +46,7 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
-def items_for(user: Any) -> list[dict[str, str]]:
+def items_for(user: User | AnonymousUser) -> list[dict[str, str]]:
     if not user.is_authenticated:
         return []
     return [

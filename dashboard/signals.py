@@ -2,9 +2,11 @@
 
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from dashboard import audit
 from dashboard.merchants import ensure_default_merchant
@@ -12,18 +14,18 @@ from dashboard.roles import ensure_roles
 
 
 @receiver(user_logged_in)
-def _login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _login(sender: type, request: HttpRequest | None, user: AbstractBaseUser, **kwargs: Any) -> None:
     audit.record("auth.login", actor=user, obj=user, summary=f"{user.get_username()} logged in")
 
 
 @receiver(user_logged_out)
-def _logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def _logout(sender: type, request: HttpRequest | None, user: AbstractBaseUser | None, **kwargs: Any) -> None:
     if user is not None:
         audit.record("auth.logout", actor=user, obj=user, summary=f"{user.get_username()} logged out")
 
 
 @receiver(user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+def _login_failed(sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
     audit.record(
         "auth.login_failed",
