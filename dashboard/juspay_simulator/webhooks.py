@@ -126,16 +126,27 @@ class WebhookSender:
             status = response.status_code
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
-        self._record(event_id, name, attempt, status, error)
-        if status is not None and 200 <= status < 300:
-            return
-        if attempt >= config.max_attempts:
+        delivered = status is not None and 200 <= status < 300
+        retry_in = None
+        if not delivered and attempt < config.max_attempts:
+            retry_in = min(MAX_BACKOFF, config.backoff_seconds * 2 ** (attempt - 1))
+        self._record(event_id, name, attempt, status, error, retry_in)
+        if retry_in is not None:
+            asyncio.get_running_loop().call_later(retry_in, self._put, event_id, name, body, attempt + 1)
+        elif not delivered:
             logger.warning("webhook %s %s given up after %d attempts", name, event_id, attempt)
-            return
-        delay = min(MAX_BACKOFF, config.backoff_seconds * 2 ** (attempt - 1))
-        asyncio.get_running_loop().call_later(delay, self._put, event_id, name, body, attempt + 1)
 
-    def _record(self, event_id: str, name: str, attempt: int, status: int | None, error: str | None) -> None:
+    def _record(
+        self,
+        event_id: str,
+        name: str,
+        attempt: int,
+        status: int | None,
+        error: str | None,
+        retry_in: float | None = None,
+    ) -> None:
+        """One attempt; `retry_in_seconds` is when the next one comes, None when there is none (delivered,
+        given up or dropped), so a test can see that an event is settled without waiting for it."""
         self.deliveries.append(
             {
                 "event_id": event_id,
@@ -143,6 +154,7 @@ class WebhookSender:
                 "attempt": attempt,
                 "status": status,
                 "error": error,
+                "retry_in_seconds": retry_in,
                 "at": time.time(),
             }
         )

@@ -52,6 +52,7 @@ def celery_worker(django_db_setup, django_db_blocker):
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "PYTHONUNBUFFERED": "1",
     }
+    (REPO / "data").mkdir(exist_ok=True)
     log = open(REPO / "data" / f"celery-{queue}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
