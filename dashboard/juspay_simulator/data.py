@@ -419,7 +419,8 @@ class DemoBuilder:
         )
 
     def add_split_payment(self, order: Order, status: str) -> None:
-        """Two legs (card + reward points), API.md §1.8: CHARGED, PARTIAL_CHARGED or AUTO_REFUNDED."""
+        """Two legs (card + reward points), as Order Status shows split payments: CHARGED, PARTIAL_CHARGED or
+        AUTO_REFUNDED."""
         rng = self.rng
         reward = float(min(rng.choice([100, 200, 300, 500]), order.amount // 2))
         charged_at = order.created + rng.uniform(60, 180)

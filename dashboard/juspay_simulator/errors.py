@@ -1,4 +1,6 @@
-"""Error bodies, each in the shape its endpoint documents (API.md §0.4, §1.10, §2.3, §3.4)."""
+"""Error bodies, each in the shape its endpoint documents: Order Status
+(https://juspay.io/api-reference/docs/express-checkout/order-status-api), Fulfillment Sync
+(https://juspay.io/api-reference/docs/express-checkout/fulfillment-sync-api) and Refund (https://juspay.io/api-reference/docs/express-checkout/refund-order-api)."""
 
 import uuid
 
@@ -30,12 +32,12 @@ def order_not_found(order_id: str) -> dict:
 
 
 def refund_order_not_found(order_id: str) -> dict:
-    """The Refund API's older shape, without error_info (§3.4)."""
+    """The Refund API's older shape, without error_info (see the Refund API reference above)."""
     return {"status_id": 40, "status": "NOT_FOUND", "order_id": order_id}
 
 
 def payout_order_not_found(order_id: str) -> dict:
-    """Not documented for the payout API; the structured style of §0.4.1 is assumed."""
+    """Not documented for the payout API; the structured style (`error_info`) of the other endpoints is assumed."""
     return structured(
         "error", "RESOURCE_NOT_FOUND", f"Order {order_id} not found", "RESOURCE_NOT_FOUND", "Order not found."
     )

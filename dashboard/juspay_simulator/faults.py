@@ -1,4 +1,5 @@
-"""Fault injection settings and Juspay's published Order Status latency profile (API.md §0.3)."""
+"""Fault injection settings and Juspay's published Order Status latency profile
+(https://juspay.io/api-reference/docs/express-checkout/order-status-api)."""
 
 import bisect
 import random
