@@ -22,8 +22,11 @@ setup: sync
 run: setup
 	$(PY) manage.py rundemo --port $(PORT)
 
+# The whole suite, in TEST_WORKERS pytest-xdist processes (auto: one per CPU; 0: in this process); loadgroup
+# keeps tests/integration on one of them (one Celery worker per run, see tests/integration/conftest.py).
+TEST_WORKERS ?= auto
 test: sync
-	$(UV) run --frozen pytest $(PYTEST_ARGS)
+	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: sync
 	$(UV) run --frozen ruff check .

@@ -17,7 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @dataclass
@@ -25,7 +26,7 @@ class SimulatorProcess:
     port: int
     api_key: str
     merchant_id: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     log_path: Path
     _http: httpx.Client = field(init=False, repr=False)
 
@@ -37,11 +38,12 @@ class SimulatorProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def order_ids(self, limit: int = 1_000_000) -> list[str]:
-        return self._http.get("/__sim__/orders", params={"limit": limit}).raise_for_status().json()["orders"]
+        body = self._http.get("/__sim__/orders", params={"limit": limit}).raise_for_status().json()
+        return [str(order_id) for order_id in body["orders"]]
 
     def payout_order_ids(self, limit: int = 1_000_000) -> list[str]:
         body = self._http.get("/__sim__/orders", params={"limit": limit}).raise_for_status().json()
-        return body.get("payout_orders", [])
+        return [str(order_id) for order_id in body.get("payout_orders", [])]
 
     def stop(self) -> None:
         self._http.close()

@@ -1,4 +1,11 @@
-"""Shared fixtures: users per role, the browser set-up, and skips that say why."""
+"""Shared fixtures: users per role, the browser set-up, skips that say why, and the `database` marker.
+
+The `database` marker is set here, not by hand: on every test that reaches the database (through the
+`django_db` marker or a fixture that needs it, such as `db`, `transactional_db`, `live_server` or a
+module-scoped `django_db_setup`) and on every test under tests/integration (PostgreSQL, Redis and a real
+Celery worker). CI's second pass, on PostgreSQL and Redis, runs `-m database` only: a test outside it
+touches neither the database nor the broker, so it would only repeat what the first pass proved.
+"""
 
 import os
 import shutil
@@ -14,9 +21,31 @@ HAVE_CHROMIUM = os.path.exists(CHROMIUM_PATH)
 PASSWORD = "correct-horse-battery"
 
 
-def pytest_collection_modifyitems(config, items):
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "django_db_setup",
+        "live_server",
+    }
+)
+
+
+def uses_database(item: pytest.Item) -> bool:
+    """True for a test that reaches the database or the broker (see the module docstring)."""
+    if item.get_closest_marker("django_db") is not None or "tests/integration/" in item.nodeid:
+        return True
+    return not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if uses_database(item):
+            item.add_marker(pytest.mark.database)
     # Playwright's sync API keeps an event loop running in the main thread once it starts, and asyncio.run()
-    # refuses to run under it: browser tests go last.
+    # refuses to run under it: browser tests go last (under xdist too: each worker keeps this order).
     items.sort(key=lambda item: "browser" in item.keywords)
     if HAVE_CHROMIUM:
         return

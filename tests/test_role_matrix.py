@@ -3,14 +3,20 @@
 A URL pattern missing from ACCESS fails the test: no page, fragment or endpoint can skip a decision.
 """
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from pytest_django import DjangoDbBlocker
 
 from dashboard.roles import ADMIN, FINANCE, MANAGER, ROLES, SUPPORT
+from tests.fixtures.orders import example
 
 ANON = "anonymous"
 NO_ROLE = "no-role"
@@ -149,17 +155,55 @@ def test_every_url_pattern_has_an_access_decision():
     assert not stale, f"Role-matrix entries for URLs that no longer exist: {stale}"
 
 
-@pytest.fixture
-def matrix_context(db, make_user, cached_order):
+@pytest.fixture(scope="module")
+def matrix_context(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator[dict[str, Any]]:
+    """The users, order, export and requests the table's URLs name: built once for the module's 300-odd
+    tests, inside a transaction rolled back after the last one. Each test runs in a savepoint within it, so
+    whatever a POST changes (an approval, a role, a note) is undone before the next test."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            context = _build_context()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield context
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def _build_context() -> dict[str, Any]:
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from dashboard.juspay.types_order import Order
     from dashboard.merchants import default_merchant
-    from orders.models import OrderExport
+    from dashboard.roles import ensure_roles, set_role
+    from orders.models import OrderExport, SyncSource
+    from orders.sync import apply_order
+
+    ensure_roles(strict=True)
+
+    def make_user(role: str | None, username: str) -> AbstractBaseUser:
+        user = get_user_model().objects.create_user(username=username, email=f"{username}@example.com")
+        set_role(user, role)
+        return user
 
     merchant = default_merchant()
     merchant.base_url = "http://127.0.0.1:9"  # nothing listens: "refresh now" fails fast, the page still answers
     merchant.save()
-    target = make_user(FINANCE, username="target-person")
-    order = cached_order("order_status_with_refunds.json", order_id="ORDMATRIX1")
+    target = make_user(FINANCE, "target-person")
+    parsed = Order.parse({**example("order_status_with_refunds.json"), "order_id": "ORDMATRIX1"})
+    order = apply_order(merchant, parsed, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now()).obj
     return {
+        "identities": {
+            identity: make_user(None if identity == NO_ROLE else identity, f"as-{identity.lower()}")
+            for identity in SIGNED_IN
+        },
         "target": target,
         "merchant": merchant,
         "order": order,
@@ -168,7 +212,7 @@ def matrix_context(db, make_user, cached_order):
     }
 
 
-def _approval_context(order, make_user) -> dict[str, Any]:
+def _approval_context(order: Any, make_user: Callable[[str | None, str], AbstractBaseUser]) -> dict[str, Any]:
     """A pending refund request raised by someone else, a failed one that may be retried, an extra command."""
     import uuid
     from decimal import Decimal
@@ -176,9 +220,9 @@ def _approval_context(order, make_user) -> dict[str, Any]:
     from fulfilment import policy, services
     from fulfilment.models import ActionRequest, ActionState
 
-    maker = make_user(SUPPORT, username="maker-person")
+    maker = make_user(SUPPORT, "maker-person")
 
-    def raise_one():
+    def raise_one() -> ActionRequest:
         return services.raise_refund(
             order,
             maker=maker,
@@ -190,17 +234,17 @@ def _approval_context(order, make_user) -> dict[str, Any]:
 
     action, failed = raise_one(), raise_one()
     ActionRequest.objects.filter(pk=failed.pk).update(state=ActionState.FAILED, retry_safe=True, error="unreachable")
-    option = policy.add_command_option("HOLD", description="", actor=make_user(ADMIN, username="policy-admin"))
+    option = policy.add_command_option("HOLD", description="", actor=make_user(ADMIN, "policy-admin"))
     return {"action": action, "failed": failed, "option": option}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("identity", IDENTITIES)
 @pytest.mark.parametrize("url_name", sorted(ACCESS))
-def test_role_matrix(client, make_user, matrix_context, url_name, identity):
+def test_role_matrix(client: Client, matrix_context: dict[str, Any], url_name: str, identity: str) -> None:
     access = ACCESS[url_name]
     if identity != ANON:
-        client.force_login(make_user(None if identity == NO_ROLE else identity))
+        client.force_login(matrix_context["identities"][identity])
     url = reverse(url_name, kwargs=access.kwargs(matrix_context))
     response = getattr(client, access.method)(url, data=access.data(matrix_context))
     expected = access.expected(identity)

@@ -10,6 +10,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from faker import Faker
 
@@ -345,7 +346,7 @@ class DemoBuilder:
             self.ids.offer_id(), rng.choice(OFFER_CODES), benefit, rule, value, max_amount, benefit_amount, minimum
         )
 
-    def breakup(self, amount: float, discount: float) -> list[dict]:
+    def breakup(self, amount: float, discount: float) -> list[dict[str, Any]]:
         add_on = float(self.rng.choice([49, 99])) if self.rng.random() < 0.1 and amount > 300 else 0.0
         lines = [{"name": "BASE", "amount": round(amount - add_on, 2), "sno": 1, "method": "ADD"}]
         if add_on:
@@ -370,7 +371,7 @@ class DemoBuilder:
         stages: list[Stage],
         txn_amount: float,
         discount: float = 0.0,
-        breakup: list[dict] | None = None,
+        breakup: list[dict[str, Any]] | None = None,
     ) -> Txn:
         failures = [s.status for s in stages if s.status in FAILURE_REASONS]
         failure = self.rng.choice(FAILURE_REASONS[failures[0]]) if failures else None
@@ -419,7 +420,8 @@ class DemoBuilder:
         )
 
     def add_split_payment(self, order: Order, status: str) -> None:
-        """Two legs (card + reward points), API.md §1.8: CHARGED, PARTIAL_CHARGED or AUTO_REFUNDED."""
+        """Two legs (card + reward points), as Order Status shows split payments: CHARGED, PARTIAL_CHARGED or
+        AUTO_REFUNDED."""
         rng = self.rng
         reward = float(min(rng.choice([100, 200, 300, 500]), order.amount // 2))
         charged_at = order.created + rng.uniform(60, 180)
@@ -524,7 +526,7 @@ class DemoBuilder:
             arn=self.ids.digits(12),
         )
 
-    def split_settlement(self, amount: float, applied: bool) -> dict:
+    def split_settlement(self, amount: float, applied: bool) -> dict[str, Any]:
         if not applied:
             return {"split_applied": False, "split_details": []}
         rng = self.rng
@@ -722,7 +724,7 @@ class DemoBuilder:
         outcome = FULFILMENT_OUTCOME.get(plan, "SUCCESS")
         return [Stage(finals[-1].at, outcome)]
 
-    def beneficiary(self, kind: str, customer: Customer) -> dict:
+    def beneficiary(self, kind: str, customer: Customer) -> dict[str, Any]:
         rng = self.rng
         name = customer.name
         if kind == "ACCOUNT_IFSC":
@@ -777,7 +779,7 @@ class DemoBuilder:
             )
 
 
-PAYOUT_COVERAGE: list[tuple[list[str], dict]] = [
+PAYOUT_COVERAGE: list[tuple[list[str], dict[str, Any]]] = [
     (["SUCCESS"], {}),
     (["SUCCESS_AFTER_RETRY"], {}),
     (["FAILURE"], {}),

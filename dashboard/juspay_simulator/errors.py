@@ -1,6 +1,9 @@
-"""Error bodies, each in the shape its endpoint documents (API.md §0.4, §1.10, §2.3, §3.4)."""
+"""Error bodies, each in the shape its endpoint documents: Order Status
+(https://juspay.io/api-reference/docs/express-checkout/order-status-api), Fulfillment Sync
+(https://juspay.io/api-reference/docs/express-checkout/fulfillment-sync-api) and Refund (https://juspay.io/api-reference/docs/express-checkout/refund-order-api)."""
 
 import uuid
+from typing import Any
 
 UNAUTHORIZED = {
     "status": "error",
@@ -14,7 +17,7 @@ UNAUTHORIZED = {
 }
 
 
-def order_not_found(order_id: str) -> dict:
+def order_not_found(order_id: str) -> dict[str, Any]:
     """Order Status and Fulfillment Sync: 400 with status NOT_FOUND / 40 and structured error_info."""
     return {
         "status": "NOT_FOUND",
@@ -29,13 +32,13 @@ def order_not_found(order_id: str) -> dict:
     }
 
 
-def refund_order_not_found(order_id: str) -> dict:
-    """The Refund API's older shape, without error_info (§3.4)."""
+def refund_order_not_found(order_id: str) -> dict[str, Any]:
+    """The Refund API's older shape, without error_info (see the Refund API reference above)."""
     return {"status_id": 40, "status": "NOT_FOUND", "order_id": order_id}
 
 
-def payout_order_not_found(order_id: str) -> dict:
-    """Not documented for the payout API; the structured style of §0.4.1 is assumed."""
+def payout_order_not_found(order_id: str) -> dict[str, Any]:
+    """Not documented for the payout API; the structured style (`error_info`) of the other endpoints is assumed."""
     return structured(
         "error", "RESOURCE_NOT_FOUND", f"Order {order_id} not found", "RESOURCE_NOT_FOUND", "Order not found."
     )
@@ -43,7 +46,7 @@ def payout_order_not_found(order_id: str) -> dict:
 
 def structured(
     status: str, error_code: str, message: str, code: str, user_message: str, developer_message: str | None = None
-) -> dict:
+) -> dict[str, Any]:
     return {
         "status": status,
         "error_code": error_code,
@@ -59,7 +62,7 @@ def structured(
     }
 
 
-def invalid_input(message: str) -> dict:
+def invalid_input(message: str) -> dict[str, Any]:
     body = structured(
         "Bad Request", "Invalid", message, "INVALID_INPUT", "Invalid request params. Please verify your input."
     )
@@ -67,7 +70,7 @@ def invalid_input(message: str) -> dict:
     return body
 
 
-def no_txn_found() -> dict:
+def no_txn_found() -> dict[str, Any]:
     return {
         "status": "ERROR",
         "error_code": "No txn Found",
@@ -81,7 +84,7 @@ def no_txn_found() -> dict:
     }
 
 
-def fulfillment_duplicate() -> dict:
+def fulfillment_duplicate() -> dict[str, Any]:
     return structured(
         "ERROR",
         "invalid_request",
@@ -92,7 +95,7 @@ def fulfillment_duplicate() -> dict:
     )
 
 
-def legacy(message: str, error_code: str, status_id: int | str = -1) -> dict:
+def legacy(message: str, error_code: str, status_id: int | str = -1) -> dict[str, Any]:
     return {"status_id": status_id, "status": "ERROR", "error_message": message, "error_code": error_code}
 
 

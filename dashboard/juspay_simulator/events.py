@@ -1,4 +1,6 @@
-"""Webhook envelopes for state changes: payment events (API.md §5) and payout events (§4.4)."""
+"""Webhook envelopes for state changes: payment events
+(https://juspay.io/api-reference/docs/express-checkout/webhooks) and payout events
+(https://juspay.io/api-reference/docs/payouts/order-status-api)."""
 
 from collections.abc import Callable
 

@@ -1,8 +1,10 @@
-"""Fault injection settings and Juspay's published Order Status latency profile (API.md §0.3)."""
+"""Fault injection settings and Juspay's published Order Status latency profile
+(https://juspay.io/api-reference/docs/express-checkout/order-status-api)."""
 
 import bisect
 import random
 from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
 
 # (percentile, milliseconds). TP50 is printed as 0.0198 "ms" and read as seconds (≈ 20 ms); the ends of
 # the curve (fastest 8 ms, slowest 2 s) are our assumption. Values between points are interpolated.
@@ -42,13 +44,13 @@ class Faults:
     lost_response_hang_seconds: float = 5.0
     refund_outcome: str = "random"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
-    def updated(self, changes: dict) -> "Faults":
+    def updated(self, changes: dict[str, Any]) -> "Faults":
         """A copy with `changes` applied; ValueError names the first bad key or value."""
         known = {f.name: f.type for f in fields(self)}
-        values = {}
+        values: dict[str, Any] = {}
         for key, value in changes.items():
             if key not in known:
                 raise ValueError(f"unknown fault setting {key!r}; known: {sorted(known)}")
@@ -56,12 +58,12 @@ class Faults:
         return replace(self, **values)
 
 
-def _coerce(key: str, value) -> object:
+def _coerce(key: str, value: object) -> str | int | float:
     choices = {"latency": LATENCY_MODES, "timeout_then": TIMEOUT_ENDINGS, "refund_outcome": REFUND_OUTCOMES}
     if key in choices:
         if value not in choices[key]:
             raise ValueError(f"{key} must be one of {choices[key]}")
-        return value
+        return str(value)
     if key == "lose_next_post_responses":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError(f"{key} must be a non-negative integer")

@@ -188,7 +188,7 @@ def visible_refunds(order: Order, at: float) -> list[Refund]:
 
 
 def amount_refunded(order: Order, at: float) -> float:
-    """Sum of refunds not in FAILURE (API.md §7, inferred from Juspay's samples)."""
+    """Sum of refunds not in FAILURE (inferred from the samples in Juspay's Order Status reference)."""
     return round(sum(r.amount for r in visible_refunds(order, at) if r.status(at) != "FAILURE"), 2)
 
 

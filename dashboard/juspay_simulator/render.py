@@ -1,4 +1,6 @@
-"""JSON shapes of Juspay's answers (API.md §1, §4, §5), rendered for a given simulated time."""
+"""JSON shapes of Juspay's answers, rendered for a given simulated time: Order Status
+(https://juspay.io/api-reference/docs/express-checkout/order-status-api), payout Order Status
+(https://juspay.io/api-reference/docs/payouts/order-status-api) and webhooks (https://juspay.io/api-reference/docs/express-checkout/webhooks)."""
 
 from typing import Any
 
@@ -224,7 +226,7 @@ def _raw_gateway_response(order: Order, txn: Txn, status: str | None, code, mess
 
 
 def _leg(order: Order, txn: Txn, at: float, full: bool) -> dict:
-    """One element of `txn_list` (split payments, API.md §1.8)."""
+    """One element of `txn_list` (split payments, in the Order Status answer)."""
     status = txn.status(at)
     code, message = _failure(txn, status)
     refunds = [r for r in visible_refunds(order, at) if r.txn_id == txn.txn_id]
@@ -323,7 +325,7 @@ def _offer(order: Order, offer, at: float) -> dict:
 
 
 def txn_event_body(order: Order, txn: Txn, at: float) -> dict:
-    """`content.txn` of TXN_CHARGED / TXN_FAILED webhooks (API.md §5.2)."""
+    """`content.txn` of TXN_CHARGED / TXN_FAILED webhooks (see the webhooks reference in the module docstring)."""
     detail = txn_detail(order, txn, at)
     for key in ("offer_deduction_amount", "last_updated", "metadata", "txn_amount_breakup"):
         detail.pop(key)

@@ -1,8 +1,10 @@
-"""Validation of the two POST endpoints, in the order Juspay's documented errors imply (API.md §2.3, §3.4)."""
+"""Validation of the two POST endpoints, in the order Juspay's documented errors imply: Fulfillment Sync
+(https://juspay.io/api-reference/docs/express-checkout/fulfillment-sync-api) and Refund (https://juspay.io/api-reference/docs/express-checkout/refund-order-api)."""
 
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from . import errors
 from .model import Order, maximum_eligible_refund, order_status
@@ -28,7 +30,7 @@ FULFILMENT_COMMANDS = frozenset(
 @dataclass(frozen=True, slots=True)
 class Rejection:
     http_status: int
-    body: dict
+    body: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +47,10 @@ class FulfilmentRequest:
     time: str
     fulfillment_id: str
     data: str
-    split_details: dict | None
+    split_details: dict[str, Any] | None
 
 
-def _text(fields: dict, name: str) -> str:
+def _text(fields: dict[str, Any], name: str) -> str:
     value = fields.get(name)
     if value is None:
         return ""
@@ -64,13 +66,13 @@ def parse_amount(value: str) -> float | None:
         amount = Decimal(value.strip())
     except InvalidOperation:
         return None
-    exponent = amount.as_tuple().exponent
-    if not amount.is_finite() or not isinstance(exponent, int) or amount <= 0 or exponent < -2:
+    exponent = amount.as_tuple().exponent  # a letter for NaN and infinities, refused just before
+    if not amount.is_finite() or amount <= 0 or not isinstance(exponent, int) or exponent < -2:
         return None
     return float(amount)
 
 
-def validate_refund(order: Order, fields: dict, now: float) -> RefundRequest | Rejection:
+def validate_refund(order: Order, fields: dict[str, Any], now: float) -> RefundRequest | Rejection:
     unique_request_id = _text(fields, "unique_request_id").strip()
     raw_amount = _text(fields, "amount").strip()
     if not unique_request_id or not raw_amount:
@@ -90,14 +92,14 @@ def validate_refund(order: Order, fields: dict, now: float) -> RefundRequest | R
     return RefundRequest(unique_request_id, amount, split)
 
 
-def _nested_split(fields: dict) -> str:
+def _nested_split(fields: dict[str, Any]) -> str:
     metadata = fields.get("metadata")
     if isinstance(metadata, dict):
         return _text(metadata, "split_settlement_details")
     return ""
 
 
-def validate_fulfilment(order: Order, fields: dict, now: float) -> FulfilmentRequest | Rejection:
+def validate_fulfilment(order: Order, fields: dict[str, Any], now: float) -> FulfilmentRequest | Rejection:
     status = _text(fields, "fulfillment_status").strip()
     command = _text(fields, "fulfillment_command").strip()
     missing = [name for name, value in (("fulfillment_status", status), ("fulfillment_command", command)) if not value]
@@ -138,12 +140,14 @@ def _already_executed(order: Order, command: str, fulfillment_id: str) -> bool:
     return False
 
 
-def _split_details(raw: str) -> dict | None:
+def _split_details(raw: str) -> dict[str, Any] | None:
     try:
         details = json.loads(raw)
     except ValueError:
         return None
-    splits = details.get("vendor", {}).get("split") if isinstance(details, dict) else None
+    if not isinstance(details, dict):
+        return None
+    splits = details.get("vendor", {}).get("split")
     if not isinstance(splits, list) or not splits:
         return None
     for split in splits:

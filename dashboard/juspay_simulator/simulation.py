@@ -2,6 +2,7 @@
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .actions import Actions
@@ -31,8 +32,10 @@ class SimulatorConfig:
 
 
 class Simulation:
-    def __init__(self, config: SimulatorConfig) -> None:
+    def __init__(self, config: SimulatorConfig, monotonic: Callable[[], float] = time.monotonic) -> None:
+        """`monotonic` is the real-time source the clock scales by `config.speed` (tests pass a fake one)."""
         self.config = config
+        self._monotonic = monotonic
         self.start = float(int(config.start if config.start is not None else time.time()))
         self.faults = config.faults
         self.dice = FaultDice(config.seed * 31 + 7)
@@ -41,7 +44,7 @@ class Simulation:
 
     def build(self) -> None:
         """(Re)create the world from the seed: same seed and start, same data."""
-        self.clock = SimClock(self.start, self.config.speed)
+        self.clock = SimClock(self.start, self.config.speed, self._monotonic)
         data = generate(self.config.seed, self.config.orders, self.config.merchant_id, self.start)
         self.store = Store(data, self.start)
         self.actions = Actions(self.store, data.builder)

@@ -21,7 +21,12 @@ def _real_services() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql") and not settings.CELERY_TASK_ALWAYS_EAGER
 
 
-def pytest_collection_modifyitems(config, items):
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group (make test runs --dist loadgroup)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # One xdist worker runs them all, so one Celery worker boots per pass instead of one per xdist worker.
+    for item in items:
+        if "tests/integration/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("integration"))
     if _real_services():
         return
     skip = pytest.mark.skip(
@@ -52,6 +57,7 @@ def celery_worker(django_db_setup, django_db_blocker):
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "PYTHONUNBUFFERED": "1",
     }
+    (REPO / "data").mkdir(exist_ok=True)
     log = open(REPO / "data" / f"celery-{queue}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [

@@ -1,6 +1,7 @@
 """PostgreSQL, Redis and real Celery workers: approvals race, forms double-submit, a worker dies; money moves once."""
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -63,6 +64,12 @@ def race(workers: int, run) -> list:
     return results
 
 
+def tasks_finished(worker_log: str, task_ids: list[str]) -> bool:
+    """True once the worker has logged the end (success or error) of every one of these tasks."""
+    text = Path(worker_log).read_text()
+    return all(re.search(rf"\[{task_id}\] (succeeded|raised)", text) for task_id in task_ids)
+
+
 def sends(req) -> int:
     return AuditEvent.objects.filter(verb="action.sent", object_id=str(req.pk)).count()
 
@@ -91,10 +98,9 @@ def test_duplicate_deliveries_of_the_task_send_once(celery_worker, juspay_sim, s
     order = cached_sim_order(juspay_sim, sim_merchant)
     req = raise_refund(order, make_user("Support"))
     ActionRequest.objects.filter(pk=req.pk).update(state=ActionState.APPROVED)  # as if approved; enqueue by hand
-    for _ in range(8):
-        execute_request.delay(req.pk)  # the worker runs four at a time
+    deliveries = [execute_request.delay(req.pk).id for _ in range(8)]  # the worker runs four at a time
     wait_for(lambda: ActionRequest.objects.get(pk=req.pk).state == ActionState.SUCCEEDED)
-    time.sleep(1.0)  # let the other deliveries finish
+    wait_for(lambda: tasks_finished(celery_worker["log"], deliveries))  # all eight ran, not just the sender
     req.refresh_from_db()
     assert len(juspay_sim.refunds(order.order_id)) == 1
     assert req.attempts == 1 and sends(req) == 1

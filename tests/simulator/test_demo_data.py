@@ -5,10 +5,10 @@ from collections import Counter
 
 import pytest
 
-from tests.fixtures.simulator import SimulatorProcess
+from dashboard.juspay_simulator.clock import parse_iso
+from tests.fixtures.simulator import start_simulator
 
-START = "2026-03-02T09:30:00Z"
-FROZEN = ("--latency", "none", "--speed", "0", "--start-time", START)
+START = parse_iso("2026-03-02T09:30:00Z")
 STATUS_IDS = {
     "NEW": 10,
     "STARTED": 20,
@@ -33,17 +33,13 @@ STATUS_IDS = {
 
 @pytest.fixture(scope="module")
 def frozen_sims():
-    """Three frozen simulators booted in parallel: seed 7 twice, seed 8 once."""
-    processes = [
-        SimulatorProcess(*FROZEN, seed=7),
-        SimulatorProcess(*FROZEN, seed=7),
-        SimulatorProcess(*FROZEN, seed=8),
-    ]
-    try:
-        yield [process.wait_until_up() for process in processes]
-    finally:
-        for process in processes:
-            process.stop()
+    """Three frozen simulators: seed 7 twice, seed 8 once."""
+    with (
+        start_simulator(seed=7, start=START) as first,
+        start_simulator(seed=7, start=START) as twin,
+        start_simulator(seed=8, start=START) as other,
+    ):
+        yield [first, twin, other]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,6 @@
-"""HTTPS with --certfile/--keyfile, using a self-signed certificate made for the test."""
+"""`manage.py juspay_simulator` itself: HTTPS with --certfile/--keyfile (a self-signed certificate made for
+the test) and the clock flags. The one test that boots the simulator as a process; the others serve it
+in-process (tests/fixtures/simulator.py)."""
 
 import shutil
 import ssl
@@ -7,7 +9,7 @@ import subprocess
 import httpx
 import pytest
 
-from tests.fixtures.simulator import start_simulator
+from tests.fixtures.simulator import simulator_process
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
 
@@ -41,9 +43,11 @@ def certificate(tmp_path_factory) -> tuple[str, str]:
     return str(cert), str(key)
 
 
-def test_simulator_serves_https(certificate):
+def test_simulator_command_serves_https_with_a_frozen_clock(certificate):
     cert, _key = certificate
-    with start_simulator("--latency", "none", orders=12, https=certificate, ca_file=cert) as sim:
+    flags = ("--latency", "none", "--speed", "0", "--start-time", "2025-01-15T10:00:00Z")
+    with simulator_process(*flags, orders=12, https=certificate, ca_file=cert) as sim:
+        frozen_first = sim.now()
         order_id = sim.order_ids()[0]
         trusted = sim.http.get(f"/orders/{order_id}")
         with pytest.raises(httpx.ConnectError):
@@ -51,6 +55,10 @@ def test_simulator_serves_https(certificate):
         plain = sim.base_url.replace("https://", "http://")
         with pytest.raises(httpx.HTTPError):
             httpx.get(f"{plain}/orders/{order_id}", auth=sim.auth, timeout=2)
+        frozen_second = sim.now()
+        advanced = sim.advance(90)
 
     assert sim.base_url.startswith("https://127.0.0.1:")
     assert trusted.status_code == 200 and trusted.json()["order_id"] == order_id
+    assert frozen_first == frozen_second == 1736935200
+    assert advanced["now"] == "2025-01-15T10:01:30Z"

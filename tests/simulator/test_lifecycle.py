@@ -1,10 +1,9 @@
 """Time: pending payments resolve, payout fulfilments progress, the clock moves with --speed."""
 
-import time
-
 import pytest
 
-from tests.fixtures.simulator import SimulatorProcess
+from dashboard.juspay_simulator.clock import parse_iso
+from tests.fixtures.simulator import start_simulator
 
 DAY = 86400
 
@@ -69,25 +68,32 @@ def test_payout_fulfilment_progresses_and_goes_to_manual_review(juspay_sim):
     assert stuck_end["fulfillments"][0]["transactions"][0]["status"] == "MANUAL_REVIEW"
 
 
+class FakeMonotonic:
+    """A real-time source that moves only when told to: `speed` is then checked exactly, without waiting."""
+
+    def __init__(self) -> None:
+        self.seconds = 1000.0
+
+    def __call__(self) -> float:
+        return self.seconds
+
+
 def test_clock_runs_at_the_given_speed_and_freezes_at_zero():
-    processes = [
-        SimulatorProcess("--latency", "none", "--speed", "600", orders=20),
-        SimulatorProcess("--latency", "none", "--speed", "0", "--start-time", "2025-01-15T10:00:00Z", orders=20),
-    ]
-    try:
-        fast, frozen = (process.wait_until_up() for process in processes)
+    real_time = FakeMonotonic()
+    with (
+        start_simulator(speed=600, orders=20, monotonic=real_time) as fast,
+        start_simulator(speed=0, orders=20, start=parse_iso("2025-01-15T10:00:00Z"), monotonic=real_time) as frozen,
+    ):
         first, frozen_first = fast.now(), frozen.now()
         refund_order = fast.create_order(amount=100, status="CHARGED")
         fast.http.post(f"/orders/{refund_order}/refunds", data={"unique_request_id": "R1", "amount": "10"})
-        time.sleep(2)  # 20 simulated minutes on the fast one: past the 15-minute refund queue
+        queued = fast.refunds(refund_order)[0]["sent_to_gateway"]
+        real_time.seconds += 2  # 20 simulated minutes on the fast one: past the 15-minute refund queue
         moved, frozen_second = fast.now() - first, frozen.now()
         sent = fast.refunds(refund_order)[0]["sent_to_gateway"]
         advanced = frozen.advance(90)
-    finally:
-        for process in processes:
-            process.stop()
 
-    assert 1000 <= moved <= 2400
-    assert sent is True
+    assert moved == 1200
+    assert (queued, sent) == (False, True)
     assert frozen_first == frozen_second == 1736935200
     assert advanced["now"] == "2025-01-15T10:01:30Z"

@@ -19,6 +19,26 @@ def events_for(received: list[tuple[dict, dict]], order_id: str) -> list[tuple[d
     ]
 
 
+def events_for_bodies(bodies: list[dict], order_id: str) -> list[dict]:
+    return [body for body in list(bodies) if body.get("content", {}).get("order", {}).get("order_id") == order_id]
+
+
+def settled_attempts(deliveries: list[dict], event_id: str) -> list[dict] | None:
+    """Every attempt at one event once no further one is scheduled (None while a retry is still due)."""
+    tried = [d for d in deliveries if d["event_id"] == event_id]
+    return tried if tried and tried[-1]["retry_in_seconds"] is None else None
+
+
+def wait_until(predicate, timeout: float = 10.0):
+    """Poll until predicate() is truthy and return its value; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(0.02)
+    return value
+
+
 def names(received: list[tuple[dict, dict]]) -> list[str]:
     return [body["event_name"] for _, body in received]
 
@@ -79,20 +99,19 @@ def test_retries_are_bounded(juspay_sim):
         juspay_sim.set_webhook(receiver.url, "u", "p", backoff_seconds=0.05, max_attempts=3)
         order_id = juspay_sim.create_order(amount=300, status="CHARGED")
         refund(juspay_sim, order_id, "RFDW3", "100")
-
-        def tries() -> int:
-            return sum(
-                1
-                for body in list(receiver.attempts)
-                if body.get("content", {}).get("order", {}).get("order_id") == order_id
-            )
-
-        receiver.wait_for(lambda _: tries() >= 3)
-        time.sleep(0.5)  # a fourth attempt would come 0.2 s after the third
+        event_id = wait_until(lambda: next((b["id"] for b in events_for_bodies(receiver.attempts, order_id)), None))
+        # The simulator's own record says when the next attempt comes: None on the last one, it gave up.
+        attempts = wait_until(lambda: settled_attempts(juspay_sim.webhook_deliveries(), event_id))
+        tries = len(events_for_bodies(receiver.attempts, order_id))
     finally:
         receiver.close()
 
-    assert tries() == 3
+    assert [(d["attempt"], d["status"], d["retry_in_seconds"]) for d in attempts] == [
+        (1, 500, 0.05),
+        (2, 500, 0.1),
+        (3, 500, None),
+    ]
+    assert tries == 3
 
 
 def test_duplicates_deliver_the_same_event_twice(juspay_sim, webhook_receiver):
@@ -137,15 +156,23 @@ def test_failed_payment_fires_order_failed(juspay_sim, webhook_receiver):
     assert order["content"]["order"]["bank_error_code"]
 
 
+def payout_labels(received: list[tuple[dict, dict]], payout_id: str) -> set[str]:
+    """Labels of the payout webhooks received for one payout order (its transactions name its fulfilments)."""
+    mine = [body for _, body in received if "label" in body and body["info"].get("merchantOrderId") == payout_id]
+    fulfilments = {body["info"]["id"] for body in mine if body["label"] == "FULFILLMENT_ORDER"}
+    txns = [body for _, body in received if body.get("label") == "FULFILLMENT_TXN"]
+    return {body["label"] for body in mine} | {
+        body["label"] for body in txns if body["info"].get("FulfillmentId") in fulfilments
+    }
+
+
 def test_payout_transitions_fire_payout_webhooks(juspay_sim, webhook_receiver):
     juspay_sim.set_webhook(webhook_receiver.url, "u", "p")
     payout_id = juspay_sim.create_payout_order(fulfillments=["PENDING"])
 
     juspay_sim.advance(3 * 3600)  # a pending fulfilment settles within two hours
     received = webhook_receiver.wait_for(
-        lambda got: any(
-            body.get("label") == "ORDER" and body["info"]["merchantOrderId"] == payout_id for _, body in got
-        )
+        lambda got: payout_labels(got, payout_id) >= {"ORDER", "FULFILLMENT_ORDER", "FULFILLMENT_TXN"}
     )
 
     payout = [body for _, body in received if "label" in body]
