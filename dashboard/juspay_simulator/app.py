@@ -33,6 +33,7 @@ logger = logging.getLogger("juspay_simulator")
 TICK_SECONDS = 0.25
 EXPANDABLE = frozenset({"fulfillment", "payment", "refund"})
 Answer = tuple[int, bytes | dict | list]
+ControlAnswer = tuple[int, dict | list]  # the /__sim__/ endpoints answer JSON only
 
 
 class SimulatorApp:
@@ -181,7 +182,7 @@ class SimulatorApp:
             status, body = 400, {"error": str(exc)}
         await send_json(send_fn, status, body, headers)
 
-    def _control_routes(self) -> dict[tuple[str, str], Callable[[Request, dict], Answer]]:
+    def _control_routes(self) -> dict[tuple[str, str], Callable[[Request, dict], ControlAnswer]]:
         return {
             ("GET", "orders"): self.sim_list_orders,
             ("POST", "orders"): self.sim_create_order,
@@ -197,7 +198,7 @@ class SimulatorApp:
             ("POST", "reset"): self.sim_reset,
         }
 
-    def sim_list_orders(self, request: Request, _fields: dict) -> Answer:
+    def sim_list_orders(self, request: Request, _fields: dict) -> ControlAnswer:
         store = self.sim.store
         offset = int(request.param("offset", "0"))
         limit = int(request.param("limit", "0")) or None
@@ -209,13 +210,13 @@ class SimulatorApp:
             "total_payout_orders": len(store.payout_ids),
         }
 
-    def sim_create_order(self, _request: Request, fields: dict) -> Answer:
+    def sim_create_order(self, _request: Request, fields: dict) -> ControlAnswer:
         created = self.sim.actions.create_order(fields, self.sim.now())
         if isinstance(created, Rejection):
             return created.http_status, created.body
         return 201, _order_summary(created, self.sim.now())
 
-    def sim_create_payout_order(self, _request: Request, fields: dict) -> Answer:
+    def sim_create_payout_order(self, _request: Request, fields: dict) -> ControlAnswer:
         now = self.sim.now()
         created = self.sim.actions.create_payout_order(fields, now)
         if isinstance(created, Rejection):
@@ -227,11 +228,11 @@ class SimulatorApp:
             "customer_id": created.customer_id,
         }
 
-    def sim_time(self, _request: Request, _fields: dict) -> Answer:
+    def sim_time(self, _request: Request, _fields: dict) -> tuple[int, dict]:
         now = self.sim.now()
         return 200, {"now": iso(now), "now_epoch": now, "start": iso(self.sim.start), "speed": self.sim.config.speed}
 
-    def sim_advance(self, request: Request, fields: dict) -> Answer:
+    def sim_advance(self, request: Request, fields: dict) -> ControlAnswer:
         seconds = fields.get("seconds")
         if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
             return 400, {"error": "seconds must be a non-negative number"}
@@ -240,11 +241,11 @@ class SimulatorApp:
         status, body = self.sim_time(request, fields)
         return status, {**body, "events": fired}
 
-    def sim_set_faults(self, _request: Request, fields: dict) -> Answer:
+    def sim_set_faults(self, _request: Request, fields: dict) -> ControlAnswer:
         self.sim.faults = self.sim.faults.updated(fields)
         return 200, self.sim.faults.to_json()
 
-    def sim_refunds(self, request: Request, _fields: dict) -> Answer:
+    def sim_refunds(self, request: Request, _fields: dict) -> ControlAnswer:
         order_id = request.param("order_id")
         order = self.sim.store.orders.get(order_id)
         if order is None:
@@ -252,7 +253,7 @@ class SimulatorApp:
         now = self.sim.now()
         return 200, {"order_id": order_id, "refunds": [refund_body(r, now) for r in order.refunds]}
 
-    def sim_webhooks(self, _request: Request, _fields: dict) -> Answer:
+    def sim_webhooks(self, _request: Request, _fields: dict) -> ControlAnswer:
         sender = self.sim.webhooks
         return 200, {
             "config": sender.config.public(),
@@ -260,11 +261,11 @@ class SimulatorApp:
             "deliveries": list(sender.deliveries),
         }
 
-    def sim_set_webhooks(self, request: Request, fields: dict) -> Answer:
+    def sim_set_webhooks(self, request: Request, fields: dict) -> ControlAnswer:
         self.sim.webhooks.config = self.sim.webhooks.config.updated(fields) if fields else WebhookConfig()
         return self.sim_webhooks(request, fields)
 
-    def sim_reset(self, _request: Request, _fields: dict) -> Answer:
+    def sim_reset(self, _request: Request, _fields: dict) -> ControlAnswer:
         self.sim.build()
         self.sim.reset_faults()
         self._start_warmup()
