@@ -30,6 +30,7 @@ KINDS: dict[str, str] = {
     "split.changed": "Split settlement changed",
     "payout.discovered": "Payout order first seen",
     "payout.status_changed": "Payout status changed",
+    # Stored kinds of payout fulfillments: rows already carry this spelling, so the strings stay as they are.
     "fulfilment.created": "Fulfilment created",
     "fulfilment.status_changed": "Fulfilment status changed",
     "sync.refreshed": "Refresh asked for",
@@ -184,24 +185,24 @@ def payout_status_changed(
     )
 
 
-def fulfilment_created(fulfilment: Fulfillment, *, source: str, actor: Actor = None) -> TimelineEvent:
-    payout = fulfilment.payout_order
+def fulfillment_created(fulfillment: Fulfillment, *, source: str, actor: Actor = None) -> TimelineEvent:
+    payout = fulfillment.payout_order
     return event(
         "fulfilment.created",
         source=source,
         order=payout.order,
         payout_order=payout,
         actor=actor,
-        fulfillment_id=fulfilment.fulfillment_id,
-        status=fulfilment.status,
-        amount=amount_text(fulfilment.amount),
+        fulfillment_id=fulfillment.fulfillment_id,
+        status=fulfillment.status,
+        amount=amount_text(fulfillment.amount),
     )
 
 
-def fulfilment_status_changed(
-    fulfilment: Fulfillment, old: str, new: str, *, source: str, at: datetime | None = None, actor: Actor = None
+def fulfillment_status_changed(
+    fulfillment: Fulfillment, old: str, new: str, *, source: str, at: datetime | None = None, actor: Actor = None
 ) -> TimelineEvent:
-    payout = fulfilment.payout_order
+    payout = fulfillment.payout_order
     return event(
         "fulfilment.status_changed",
         source=source,
@@ -209,7 +210,7 @@ def fulfilment_status_changed(
         payout_order=payout,
         at=at,
         actor=actor,
-        fulfillment_id=fulfilment.fulfillment_id,
+        fulfillment_id=fulfillment.fulfillment_id,
         **_from_to(old, new),
     )
 

@@ -194,7 +194,7 @@ def payout_order_columns(parsed: JuspayPayoutOrder) -> Columns:
     }
 
 
-def fulfilment_columns(item: PayoutFulfillment) -> Columns:
+def fulfillment_columns(item: PayoutFulfillment) -> Columns:
     beneficiary = item.beneficiary_details
     return {
         "status": text(item.status),

@@ -412,8 +412,8 @@ class PayoutTxnView:
 
 
 @dataclass
-class FulfilmentView:
-    fulfilment: Fulfillment
+class FulfillmentView:
+    fulfillment: Fulfillment
     in_review: bool
     transactions: list[PayoutTxnView]
     status: Status
@@ -425,13 +425,13 @@ class PayoutView:
     payout: PayoutOrder
     status: Status
     in_review: bool
-    fulfilments: list[FulfilmentView]
+    fulfillments: list[FulfillmentView]
 
 
 @dataclass
 class Payouts:
     rows: list[PayoutView]
-    in_review: int  # payout orders, fulfilments and attempts in manual review
+    in_review: int  # payout orders, fulfillments and attempts in manual review
 
 
 def payouts(order: Order, *, unmasked: bool) -> Payouts:
@@ -446,7 +446,7 @@ def payouts(order: Order, *, unmasked: bool) -> Payouts:
     rows = []
     review = 0
     for payout in payout_orders:
-        fulfilments = []
+        fulfillments = []
         for f in payout.fulfillments.all():
             txns = [
                 PayoutTxnView(
@@ -458,9 +458,9 @@ def payouts(order: Order, *, unmasked: bool) -> Payouts:
             ]
             in_review = f.status in MANUAL_REVIEW or any(t.review for t in txns)
             review += in_review
-            fulfilments.append(
-                FulfilmentView(
-                    fulfilment=f,
+            fulfillments.append(
+                FulfillmentView(
+                    fulfillment=f,
                     in_review=in_review,
                     transactions=txns,
                     status=payout_status(PayoutFulfillmentStatus, f.status),
@@ -474,7 +474,7 @@ def payouts(order: Order, *, unmasked: bool) -> Payouts:
                 payout=payout,
                 status=status(PayoutOrderStatus, payout.status),
                 in_review=payout_review,
-                fulfilments=fulfilments,
+                fulfillments=fulfillments,
             )
         )
     return Payouts(rows=rows, in_review=review)

@@ -40,7 +40,7 @@ from orders.models import (
 )
 from orders.normalisers import (
     amount_text,
-    fulfilment_columns,
+    fulfillment_columns,
     offer_columns,
     offers_by_key,
     order_columns,
@@ -367,7 +367,7 @@ def apply_payout_order(
                     payout, old_status, parsed.status, source=source, at=parsed.updated_at, actor=actor
                 )
             )
-        found += _apply_fulfilments(payout, parsed, source, actor)
+        found += _apply_fulfillments(payout, parsed, source, actor)
         payout.is_open = payout_is_open(payout.status, payout.fulfillments.values_list("status", flat=True))
         payout.mark_synced(fetched_at)
         payout.save()
@@ -377,22 +377,22 @@ def apply_payout_order(
     return SyncResult(payout, created=created, events=found)
 
 
-def _apply_fulfilments(
+def _apply_fulfillments(
     payout: PayoutOrder, parsed: JuspayPayoutOrder, source: str, actor: Actor
 ) -> list[TimelineEvent]:
     found: list[TimelineEvent] = []
     existing = {f.fulfillment_id: f for f in payout.fulfillments.all()}
     for item in parsed.fulfillments:
         key = text(item.id)
-        columns = fulfilment_columns(item)
+        columns = fulfillment_columns(item)
         row = existing.get(key)
         if row is None:
             row = Fulfillment.objects.create(payout_order=payout, fulfillment_id=key, **columns)
-            found.append(events.fulfilment_created(row, source=source, actor=actor))
+            found.append(events.fulfillment_created(row, source=source, actor=actor))
         else:
             if row.status != columns["status"]:
                 found.append(
-                    events.fulfilment_status_changed(
+                    events.fulfillment_status_changed(
                         row, row.status, columns["status"], source=source, at=item.status_updated_at, actor=actor
                     )
                 )
@@ -401,10 +401,10 @@ def _apply_fulfilments(
     return found
 
 
-def _apply_payout_transactions(fulfilment: Fulfillment, item: PayoutFulfillment) -> None:
-    existing = {t.transaction_ref: t for t in fulfilment.transactions.all()}
+def _apply_payout_transactions(fulfillment: Fulfillment, item: PayoutFulfillment) -> None:
+    existing = {t.transaction_ref: t for t in fulfillment.transactions.all()}
     for key, txn in payout_transactions_with_refs(item):
-        row = existing.get(key) or PayoutTransaction(fulfillment=fulfilment, transaction_ref=key)
+        row = existing.get(key) or PayoutTransaction(fulfillment=fulfillment, transaction_ref=key)
         _update(row, payout_transaction_columns(txn))
 
 

@@ -47,7 +47,7 @@ def credentials_ok(authorization: str) -> bool:
     return hmac.compare_digest(given, expected)
 
 
-def _payout_of_fulfilment(fulfillment_id: str | None) -> str:
+def _payout_of_fulfillment(fulfillment_id: str | None) -> str:
     """Transaction-level payout webhooks name only Juspay's fulfilment id: find its payout order in the cache."""
     if not fulfillment_id:
         return ""
@@ -73,7 +73,7 @@ def _classify(body: dict[str, object]) -> tuple[str, str, str, str, str]:
         if "label" in body:
             payout = PayoutWebhookEvent.parse(body)
             info = payout.info
-            order_id = (info.merchant_order_id if info else None) or _payout_of_fulfilment(
+            order_id = (info.merchant_order_id if info else None) or _payout_of_fulfillment(
                 info.fulfillment_id if info else None
             )
             return "payout", payout.id or "", f"{payout.label}:{payout.value or ''}", order_id, ""

@@ -1,12 +1,12 @@
-"""What accepted requests do: create refunds, record fulfilment commands, create orders on request."""
+"""What accepted requests do: create refunds, record fulfillment commands, create orders on request."""
 
 import re
 
 from .clock import iso
 from .data import DemoBuilder
-from .lifecycle import FULFILMENT_PLANS, PAYMENT_PATHS, refund_plan
+from .lifecycle import FULFILLMENT_PLANS, PAYMENT_PATHS, refund_plan
 from .model import Customer, Order, PayoutOrder, Refund, primary_txn
-from .rules import FulfilmentRequest, RefundRequest, Rejection, parse_amount
+from .rules import FulfillmentRequest, RefundRequest, Rejection, parse_amount
 from .state import Store
 
 ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,21}$")
@@ -46,7 +46,7 @@ class Actions:
         self.store.add_refund(order, refund, now)
         return refund
 
-    def record_fulfilment(self, order: Order, request: FulfilmentRequest, now: float) -> dict:
+    def record_fulfillment(self, order: Order, request: FulfillmentRequest, now: float) -> dict:
         command = {
             "command": request.command,
             "status": "SUCCESS",
@@ -60,7 +60,7 @@ class Actions:
             command["error_message"] = "SUCCESS"
             order.split_settlement = self._split_settlement(request.split_details)
         self.store.add_command(order, command, now)
-        return fulfilment_response(order)
+        return fulfillment_response(order)
 
     def _split_settlement(self, details: dict) -> dict:
         ids = self.builder.ids
@@ -112,8 +112,8 @@ class Actions:
 
     def create_payout_order(self, fields: dict, now: float) -> PayoutOrder | Rejection:
         plans = fields.get("fulfillments", ["PENDING"])
-        if not isinstance(plans, list) or not plans or any(p not in FULFILMENT_PLANS for p in plans):
-            return Rejection(400, {"error": f"fulfillments must be a list of {sorted(FULFILMENT_PLANS)}"})
+        if not isinstance(plans, list) or not plans or any(p not in FULFILLMENT_PLANS for p in plans):
+            return Rejection(400, {"error": f"fulfillments must be a list of {sorted(FULFILLMENT_PLANS)}"})
         order_id = fields.get("order_id")
         if order_id is not None and (
             not PAYOUT_ORDER_ID_PATTERN.match(str(order_id)) or order_id in self.store.payouts
@@ -148,7 +148,7 @@ class Actions:
         return customer
 
 
-def fulfilment_response(order: Order) -> dict:
+def fulfillment_response(order: Order) -> dict:
     commands = []
     for command in order.commands:
         item = {"command": command["command"], "status": command["status"]}

@@ -14,7 +14,7 @@ from . import errors
 from .clock import iso
 from .model import Order, order_status, payout_status
 from .render import refund_body
-from .rules import Rejection, validate_fulfilment, validate_refund
+from .rules import Rejection, validate_fulfillment, validate_refund
 from .simulation import Simulation
 from .state import dumps
 from .webhooks import WebhookConfig
@@ -157,10 +157,10 @@ class SimulatorApp:
         if fields is None:
             return 400, errors.invalid_input("Request body is neither form-encoded nor a JSON object")
         now = sim.now()
-        checked = validate_fulfilment(order, fields, now)
+        checked = validate_fulfillment(order, fields, now)
         if isinstance(checked, Rejection):
             return checked.http_status, checked.body
-        return 200, sim.actions.record_fulfilment(order, checked, now)
+        return 200, sim.actions.record_fulfillment(order, checked, now)
 
     # --- /__sim__/ control endpoints ----------------------------------------------------------------------
 

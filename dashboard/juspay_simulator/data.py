@@ -32,8 +32,8 @@ from .catalog import (
 from .clock import iso
 from .ids import IdMaker
 from .lifecycle import (
-    FULFILMENT_OUTCOME,
-    FULFILMENT_PLANS,
+    FULFILLMENT_OUTCOME,
+    FULFILLMENT_PLANS,
     append_resolution,
     payment_stages,
     payout_txn_stages,
@@ -42,7 +42,7 @@ from .lifecycle import (
 )
 from .model import (
     Customer,
-    Fulfilment,
+    Fulfillment,
     Instrument,
     Offer,
     Order,
@@ -617,7 +617,7 @@ class DemoBuilder:
         customer: Customer | None = None,
         order_id: str | None = None,
     ) -> PayoutOrder:
-        """A payout order whose fulfilments follow `plans` (FULFILMENT_PLANS keys), relative to `now`."""
+        """A payout order whose fulfillments follow `plans` (FULFILLMENT_PLANS keys), relative to `now`."""
         rng = self.rng
         now = float(int(now)) if now is not None else self.anchor
         if customer is None:
@@ -637,16 +637,16 @@ class DemoBuilder:
                 Stage(created + stage_delays[0], "READY_FOR_FULFILLMENT"),
                 Stage(created + stage_delays[1], "FULFILLMENTS_SCHEDULED"),
             ],
-            fulfilments=[],
+            fulfillments=[],
             udf1=f"claim-{rng.randint(10000, 99999)}",
         )
         start = created + stage_delays[1] + rng.uniform(5, 60)
         for number, plan in enumerate(plans, start=1):
             beneficiary = BENEFICIARY_TYPES[(self._payout_count + number) % len(BENEFICIARY_TYPES)]
-            order.fulfilments.append(self.fulfilment(order, number, plan, start, customer, beneficiary, now))
+            order.fulfillments.append(self.fulfillment(order, number, plan, start, customer, beneficiary, now))
         self._payout_count += 1
         if pay_first:
-            self.add_payout_payment(order, failed="FAILURE" in [FULFILMENT_OUTCOME.get(p) for p in plans])
+            self.add_payout_payment(order, failed="FAILURE" in [FULFILLMENT_OUTCOME.get(p) for p in plans])
         return order
 
     def payout_age(self, plans: list[str]) -> float:
@@ -657,7 +657,7 @@ class DemoBuilder:
             return rng.uniform(11 * DAY, 30 * DAY)
         return rng.uniform(2 * DAY, 40 * DAY)
 
-    def fulfilment(
+    def fulfillment(
         self,
         order: PayoutOrder,
         number: int,
@@ -666,7 +666,7 @@ class DemoBuilder:
         customer: Customer,
         beneficiary_type: str,
         now: float,
-    ) -> Fulfilment:
+    ) -> Fulfillment:
         rng = self.rng
         created = order.created + 1
         stages = [Stage(created, "CREATED")]
@@ -676,7 +676,7 @@ class DemoBuilder:
         if plan == "CANCELLED":
             stages.append(Stage(round(created + rng.uniform(60, 3600)), "CANCELLED"))
         else:
-            attempts = FULFILMENT_PLANS[plan] or [["SUCCESS"]]
+            attempts = FULFILLMENT_PLANS[plan] or [["SUCCESS"]]
             if plan == "CREATED":
                 start = now + rng.uniform(10 * MINUTE, 2 * 3600)
             for index, finals in enumerate(attempts):
@@ -694,8 +694,8 @@ class DemoBuilder:
                 )
                 start = txn_stages[-1].at + rng.uniform(60, 600)
             stages.append(Stage(txns[0].stages[0].at, "PENDING"))
-            stages.extend(self.fulfilment_outcome(plan, txns[-1]))
-        return Fulfilment(
+            stages.extend(self.fulfillment_outcome(plan, txns[-1]))
+        return Fulfillment(
             id=f"{order.order_hash}-f{number}",
             amount=amount,
             customer_id=customer.customer_id,
@@ -715,13 +715,13 @@ class DemoBuilder:
         return start + self.rng.uniform(30, 600)
 
     @staticmethod
-    def fulfilment_outcome(plan: str, last: PayoutTxn) -> list[Stage]:
+    def fulfillment_outcome(plan: str, last: PayoutTxn) -> list[Stage]:
         finals = [s for s in last.stages if s.status not in ("CREATED", "INITIATED", "PENDING")]
         if plan == "REVERSED":
             return [Stage(finals[0].at, "SUCCESS"), Stage(finals[1].at, "FAILURE")]
         if plan == "CONFLICTED":
             return [Stage(finals[0].at, "FAILURE"), Stage(finals[1].at, "SUCCESS")]
-        outcome = FULFILMENT_OUTCOME.get(plan, "SUCCESS")
+        outcome = FULFILLMENT_OUTCOME.get(plan, "SUCCESS")
         return [Stage(finals[-1].at, outcome)]
 
     def beneficiary(self, kind: str, customer: Customer) -> dict[str, Any]:

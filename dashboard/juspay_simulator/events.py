@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from .catalog import PAYMENT_FAILURES, PAYOUT_ORDER_WEBHOOK_VALUES
 from .clock import iso
-from .model import Fulfilment, Order, PayoutOrder, PayoutTxn, Refund, Txn, order_status, payout_status
-from .render import fulfilment_body, order_body, payout_txn_body, txn_event_body
+from .model import Fulfillment, Order, PayoutOrder, PayoutTxn, Refund, Txn, order_status, payout_status
+from .render import fulfillment_body, order_body, payout_txn_body, txn_event_body
 from .state import Transition
 
 ORDER_EVENTS = {
@@ -21,7 +21,7 @@ REFUND_EVENTS = {
     "FAILURE": "ORDER_REFUND_FAILED",
     "MANUAL_REVIEW": "REFUND_MANUAL_REVIEW_NEEDED",
 }
-FULFILMENT_EVENT_VALUES = {
+FULFILLMENT_EVENT_VALUES = {
     "CREATED": "INITIATED",
     "SUCCESS": "SUCCESS",
     "FAILURE": "FAILURE",
@@ -96,11 +96,11 @@ class EventFactory:
 
     def _payout_events(self, t: Transition, payout: PayoutOrder, status: str):
         entity = t.entity
-        if t.kind == "fulfilment" and isinstance(entity, Fulfilment) and status in FULFILMENT_EVENT_VALUES:
-            value = FULFILMENT_EVENT_VALUES[status]
+        if t.kind == "fulfillment" and isinstance(entity, Fulfillment) and status in FULFILLMENT_EVENT_VALUES:
+            value = FULFILLMENT_EVENT_VALUES[status]
             yield (
                 (entity.id, value, t.at),
-                lambda: self.payout_envelope("FULFILLMENT_ORDER", value, self._fulfilment_info(payout, entity, t.at)),
+                lambda: self.payout_envelope("FULFILLMENT_ORDER", value, self._fulfillment_info(payout, entity, t.at)),
             )
         elif t.kind == "payout_txn" and isinstance(entity, PayoutTxn) and status in TXN_EVENT_VALUES:
             yield (
@@ -128,17 +128,17 @@ class EventFactory:
         }
 
     @staticmethod
-    def _fulfilment_info(payout: PayoutOrder, fulfilment: Fulfilment, at: float) -> dict:
-        return {**fulfilment_body(fulfilment, at), "merchantOrderId": payout.order_id}
+    def _fulfillment_info(payout: PayoutOrder, fulfillment: Fulfillment, at: float) -> dict:
+        return {**fulfillment_body(fulfillment, at), "merchantOrderId": payout.order_id}
 
     @staticmethod
     def _txn_info(payout: PayoutOrder, txn: PayoutTxn, at: float) -> dict:
-        fulfilment = next(f for f in payout.fulfilments if txn in f.txns)
+        fulfillment = next(f for f in payout.fulfillments if txn in f.txns)
         body = payout_txn_body(txn, at)
-        number = fulfilment.txns.index(txn) + 1
+        number = fulfillment.txns.index(txn) + 1
         return {
-            "id": f"{fulfilment.id}-t{number}",
-            "FulfillmentId": fulfilment.id,
+            "id": f"{fulfillment.id}-t{number}",
+            "FulfillmentId": fulfillment.id,
             "transactionRef": txn.ref,
             "status": body["status"],
             "amount": txn.amount,

@@ -1,4 +1,4 @@
-"""How things move over time: the stage timelines of payments, refunds and payout fulfilments.
+"""How things move over time: the stage timelines of payments, refunds and payout fulfillments.
 
 Timelines are planned when an entity is created (outcomes drawn from a seeded random source), so the
 state at any simulated time is a pure function of the plan and the clock.
@@ -78,10 +78,10 @@ def refund_plan(created: float, rng: random.Random, outcome: str | None = None) 
     return round(sent_at), round(resolves_at), outcome
 
 
-# --- Payout fulfilments --------------------------------------------------------------------------------
+# --- Payout fulfillments --------------------------------------------------------------------------------
 
-# A fulfilment plan: the fulfilment's stages and, per payout attempt, that attempt's final statuses.
-FULFILMENT_PLANS: dict[str, list[list[str]]] = {
+# A fulfillment plan: the fulfillment's stages and, per payout attempt, that attempt's final statuses.
+FULFILLMENT_PLANS: dict[str, list[list[str]]] = {
     "SUCCESS": [["SUCCESS"]],
     "SUCCESS_AFTER_RETRY": [["FAILURE"], ["SUCCESS"]],
     "FAILURE": [["FAILURE"], ["FAILURE"]],
@@ -92,7 +92,7 @@ FULFILMENT_PLANS: dict[str, list[list[str]]] = {
     "CREATED": [],
     "CANCELLED": [],
 }
-FULFILMENT_OUTCOME = {
+FULFILLMENT_OUTCOME = {
     "SUCCESS": "SUCCESS",
     "SUCCESS_AFTER_RETRY": "SUCCESS",
     "FAILURE": "FAILURE",

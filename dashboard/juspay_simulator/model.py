@@ -238,7 +238,7 @@ class PayoutTxn:
 
 
 @dataclass(slots=True)
-class Fulfilment:
+class Fulfillment:
     id: str
     amount: float
     customer_id: str
@@ -266,29 +266,29 @@ class PayoutOrder:
     customer_id: str
     created: float
     stages: list[Stage]
-    fulfilments: list[Fulfilment]
+    fulfillments: list[Fulfillment]
     payments: list[dict] = field(default_factory=list)
     refunds: list[dict] = field(default_factory=list)
     udf1: str = ""
 
     @property
     def amount(self) -> float:
-        total = sum(f.amount for f in self.fulfilments) or sum(p["amount"] for p in self.payments)
+        total = sum(f.amount for f in self.fulfillments) or sum(p["amount"] for p in self.payments)
         return round(total, 2)
 
     def change_times(self):
         for stage in self.stages:
             yield stage.at
-        for fulfilment in self.fulfilments:
-            for stage in fulfilment.stages:
+        for fulfillment in self.fulfillments:
+            for stage in fulfillment.stages:
                 yield stage.at
-            for txn in fulfilment.txns:
+            for txn in fulfillment.txns:
                 for stage in txn.stages:
                     yield stage.at
 
 
 def payout_status(order: PayoutOrder, at: float) -> str:
-    statuses = [s for f in order.fulfilments if (s := f.status(at))]
+    statuses = [s for f in order.fulfillments if (s := f.status(at))]
     if not statuses or all(s == "CREATED" for s in statuses):
         stage = stage_at(order.stages, at)
         return stage.status if stage else "CREATED"

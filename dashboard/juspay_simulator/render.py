@@ -15,7 +15,7 @@ from .catalog import (
 )
 from .clock import iso
 from .model import (
-    Fulfilment,
+    Fulfillment,
     Order,
     PayoutOrder,
     PayoutTxn,
@@ -357,36 +357,36 @@ def payout_body(order: PayoutOrder, at: float, expand: frozenset[str]) -> dict:
         "udf5": "",
         "payments": order.payments if "payment" in expand else [],
         "refunds": order.refunds if "refund" in expand else [],
-        "fulfillments": [fulfilment_body(f, at) for f in order.fulfilments if f.status(at)]
+        "fulfillments": [fulfillment_body(f, at) for f in order.fulfillments if f.status(at)]
         if "fulfillment" in expand
         else [],
     }
     return body
 
 
-def fulfilment_body(fulfilment: Fulfilment, at: float) -> dict:
-    stage = stage_reached(fulfilment.stages, at)
-    txns = [t for t in fulfilment.txns if t.status(at)]
+def fulfillment_body(fulfillment: Fulfillment, at: float) -> dict:
+    stage = stage_reached(fulfillment.stages, at)
+    txns = [t for t in fulfillment.txns if t.status(at)]
     updated = max([stage.at] + [stage_reached(t.stages, at).at for t in txns])
     return {
-        "id": fulfilment.id,
+        "id": fulfillment.id,
         "type": "ORDER",
         "status": stage.status,
-        "amount": fulfilment.amount,
-        "merchantCustomerId": fulfilment.customer_id,
-        "preferredMethodList": fulfilment.preferred,
-        "fulfillmentMethodList": sorted({t.method for t in txns}) or fulfilment.preferred,
+        "amount": fulfillment.amount,
+        "merchantCustomerId": fulfillment.customer_id,
+        "preferredMethodList": fulfillment.preferred,
+        "fulfillmentMethodList": sorted({t.method for t in txns}) or fulfillment.preferred,
         "updatedBy": "DEFAULT",
-        "createdAt": iso(fulfilment.created),
+        "createdAt": iso(fulfillment.created),
         "updatedAt": iso(updated),
         "statusUpdatedAt": iso(stage.at),
-        "udf1": fulfilment.udf1,
+        "udf1": fulfillment.udf1,
         "udf2": "",
         "udf3": "",
         "udf4": "",
         "udf5": "",
-        "beneficiaryDetails": fulfilment.beneficiary,
-        "additionalInfo": {"remark": fulfilment.remark, "isRetriable": True, "attemptThreshold": 3},
+        "beneficiaryDetails": fulfillment.beneficiary,
+        "additionalInfo": {"remark": fulfillment.remark, "isRetriable": True, "attemptThreshold": 3},
         "transactions": [payout_txn_body(t, at) for t in txns],
     }
 

@@ -10,8 +10,8 @@ from . import errors
 from .model import Order, maximum_eligible_refund, order_status
 
 DUPLICATE_AMOUNT_WINDOW = 5.0  # seconds; the docs say 5 s on one page and 2 s on another
-FULFILMENT_STATUSES = frozenset({"SUCCESS", "FAILURE", "PENDING"})
-FULFILMENT_COMMANDS = frozenset(
+FULFILLMENT_STATUSES = frozenset({"SUCCESS", "FAILURE", "PENDING"})
+FULFILLMENT_COMMANDS = frozenset(
     {
         "NO_ACTION",
         "INITIATE_CREDIT",
@@ -41,7 +41,7 @@ class RefundRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class FulfilmentRequest:
+class FulfillmentRequest:
     status: str
     command: str
     time: str
@@ -99,15 +99,15 @@ def _nested_split(fields: dict[str, Any]) -> str:
     return ""
 
 
-def validate_fulfilment(order: Order, fields: dict[str, Any], now: float) -> FulfilmentRequest | Rejection:
+def validate_fulfillment(order: Order, fields: dict[str, Any], now: float) -> FulfillmentRequest | Rejection:
     status = _text(fields, "fulfillment_status").strip()
     command = _text(fields, "fulfillment_command").strip()
     missing = [name for name, value in (("fulfillment_status", status), ("fulfillment_command", command)) if not value]
     if missing:
         return Rejection(400, errors.invalid_input(f"Mandatory fields are missing: {', '.join(missing)}"))
-    if status not in FULFILMENT_STATUSES:
+    if status not in FULFILLMENT_STATUSES:
         return Rejection(400, errors.invalid_input(f"Invalid value for fulfillment_status: {status}"))
-    if command not in FULFILMENT_COMMANDS:
+    if command not in FULFILLMENT_COMMANDS:
         return Rejection(400, errors.invalid_input(f"Invalid value for fulfillment_command: {command}"))
     if not any(txn.status(now) == "CHARGED" for txn in order.txns):
         return Rejection(400, errors.no_txn_found())
@@ -119,7 +119,7 @@ def validate_fulfilment(order: Order, fields: dict[str, Any], now: float) -> Ful
     fulfillment_id = _text(fields, "fulfillment_id")
     if _already_executed(order, command, fulfillment_id):
         return Rejection(400, errors.fulfillment_duplicate())
-    return FulfilmentRequest(
+    return FulfillmentRequest(
         status,
         command,
         _text(fields, "fulfillment_time"),

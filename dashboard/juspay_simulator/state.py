@@ -25,7 +25,7 @@ from .render import order_body, payout_body
 @dataclass(slots=True)
 class Transition:
     at: float
-    kind: str  # txn, refund, payout_order, fulfilment, payout_txn
+    kind: str  # txn, refund, payout_order, fulfillment, payout_txn
     order: Order | PayoutOrder
     entity: object
     stage: Stage | None
@@ -90,10 +90,10 @@ class Store:
         self.payout_ids.append(payout.order_id)
         for stage in payout.stages:
             self._schedule(Transition(stage.at, "payout_order", payout, payout, stage), now)
-        for fulfilment in payout.fulfilments:
-            for stage in fulfilment.stages:
-                self._schedule(Transition(stage.at, "fulfilment", payout, fulfilment, stage), now)
-            for txn in fulfilment.txns:
+        for fulfillment in payout.fulfillments:
+            for stage in fulfillment.stages:
+                self._schedule(Transition(stage.at, "fulfillment", payout, fulfillment, stage), now)
+            for txn in fulfillment.txns:
                 for stage in txn.stages:
                     self._schedule(Transition(stage.at, "payout_txn", payout, txn, stage), now)
 

@@ -138,12 +138,12 @@ def test_split_settlement_applied_and_not(snapshot):
     assert len(applied["split_details"]) >= 2 and all(d["sub_vendor_id"] for d in applied["split_details"])
 
 
-def test_payout_orders_cover_fulfilment_and_transaction_states(snapshot):
+def test_payout_orders_cover_fulfillment_and_transaction_states(snapshot):
     orders, payouts = snapshot
-    fulfilments = [f for p in payouts for f in p["fulfillments"]]
-    txns = [t for f in fulfilments for t in f["transactions"]]
+    fulfillments = [f for p in payouts for f in p["fulfillments"]]
+    txns = [t for f in fulfillments for t in f["transactions"]]
 
-    assert {f["status"] for f in fulfilments} >= {
+    assert {f["status"] for f in fulfillments} >= {
         "CREATED",
         "PENDING",
         "SUCCESS",
@@ -152,7 +152,7 @@ def test_payout_orders_cover_fulfilment_and_transaction_states(snapshot):
         "CANCELLED",
     }
     assert {t["status"] for t in txns} >= {"PENDING", "SUCCESS", "FAILURE", "MANUAL_REVIEW", "REVERSED", "CONFLICTED"}
-    assert {f["beneficiaryDetails"]["type"] for f in fulfilments} == {
+    assert {f["beneficiaryDetails"]["type"] for f in fulfillments} == {
         "ACCOUNT_IFSC",
         "UPI_ID",
         "CARD",

@@ -19,7 +19,7 @@ def order_id(juspay_sim) -> str:
 
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["form", "json"])
-def test_fulfilment_is_recorded(juspay_sim, order_id, as_json):
+def test_fulfillment_is_recorded(juspay_sim, order_id, as_json):
     response = fulfil(
         juspay_sim,
         order_id,

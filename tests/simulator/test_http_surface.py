@@ -123,16 +123,16 @@ def test_payout_order_status_fills_only_expanded_sections(juspay_sim):
     )
 
     everything = juspay_sim.http.get(f"{url}/{payout_id}", params={"expand": "fulfillment,payment,refund"}).json()
-    only_fulfilment = juspay_sim.http.get(f"{url}/{payout_id}", params={"expand": "fulfillment"}).json()
+    only_fulfillment = juspay_sim.http.get(f"{url}/{payout_id}", params={"expand": "fulfillment"}).json()
     nothing = juspay_sim.http.get(f"{url}/{payout_id}").json()
 
     assert everything["orderId"] == payout_id and everything["type"] == "PAY_AND_FULFILL"
     assert everything["fulfillments"] and everything["payments"]
-    assert only_fulfilment["fulfillments"] == everything["fulfillments"] and only_fulfilment["payments"] == []
+    assert only_fulfillment["fulfillments"] == everything["fulfillments"] and only_fulfillment["payments"] == []
     assert nothing["fulfillments"] == [] and nothing["payments"] == [] and nothing["refunds"] == []
-    fulfilment = everything["fulfillments"][0]
-    assert fulfilment["id"].endswith("-f1") and fulfilment["type"] == "ORDER"
-    assert isinstance(fulfilment["amount"], float) and fulfilment["beneficiaryDetails"]["type"]
+    fulfillment = everything["fulfillments"][0]
+    assert fulfillment["id"].endswith("-f1") and fulfillment["type"] == "ORDER"
+    assert isinstance(fulfillment["amount"], float) and fulfillment["beneficiaryDetails"]["type"]
     assert abs(sum(f["amount"] for f in everything["fulfillments"]) - everything["amount"]) < 0.01
 
 

@@ -1,4 +1,4 @@
-"""Time: pending payments resolve, payout fulfilments progress, the clock moves with --speed."""
+"""Time: pending payments resolve, payout fulfillments progress, the clock moves with --speed."""
 
 import pytest
 
@@ -49,7 +49,7 @@ def test_failed_attempt_shows_bank_error(juspay_sim):
     assert body["txn_detail"]["error_code"] == body["bank_error_code"]
 
 
-def test_payout_fulfilment_progresses_and_goes_to_manual_review(juspay_sim):
+def test_payout_fulfillment_progresses_and_goes_to_manual_review(juspay_sim):
     settled_id = juspay_sim.create_payout_order(fulfillments=["PENDING", "CREATED"])
     stuck_id = juspay_sim.create_payout_order(fulfillments=["MANUAL_REVIEW"])
 

@@ -157,12 +157,12 @@ def test_failed_payment_fires_order_failed(juspay_sim, webhook_receiver):
 
 
 def payout_labels(received: list[tuple[dict, dict]], payout_id: str) -> set[str]:
-    """Labels of the payout webhooks received for one payout order (its transactions name its fulfilments)."""
+    """Labels of the payout webhooks received for one payout order (its transactions name its fulfillments)."""
     mine = [body for _, body in received if "label" in body and body["info"].get("merchantOrderId") == payout_id]
-    fulfilments = {body["info"]["id"] for body in mine if body["label"] == "FULFILLMENT_ORDER"}
+    fulfillments = {body["info"]["id"] for body in mine if body["label"] == "FULFILLMENT_ORDER"}
     txns = [body for _, body in received if body.get("label") == "FULFILLMENT_TXN"]
     return {body["label"] for body in mine} | {
-        body["label"] for body in txns if body["info"].get("FulfillmentId") in fulfilments
+        body["label"] for body in txns if body["info"].get("FulfillmentId") in fulfillments
     }
 
 
@@ -170,7 +170,7 @@ def test_payout_transitions_fire_payout_webhooks(juspay_sim, webhook_receiver):
     juspay_sim.set_webhook(webhook_receiver.url, "u", "p")
     payout_id = juspay_sim.create_payout_order(fulfillments=["PENDING"])
 
-    juspay_sim.advance(3 * 3600)  # a pending fulfilment settles within two hours
+    juspay_sim.advance(3 * 3600)  # a pending fulfillment settles within two hours
     received = webhook_receiver.wait_for(
         lambda got: payout_labels(got, payout_id) >= {"ORDER", "FULFILLMENT_ORDER", "FULFILLMENT_TXN"}
     )
@@ -180,13 +180,15 @@ def test_payout_transitions_fire_payout_webhooks(juspay_sim, webhook_receiver):
     [order_event] = [b for b in payout if b["label"] == "ORDER" and b["info"]["merchantOrderId"] == payout_id]
     assert order_event["value"] == order_event["info"]["status"] == "FULFILLMENTS_SUCCESSFUL"
     assert order_event["info"]["orderType"] == "FULFILL_ONLY"
-    [fulfilment_event] = [
+    [fulfillment_event] = [
         b for b in payout if b["label"] == "FULFILLMENT_ORDER" and b["info"]["merchantOrderId"] == payout_id
     ]
-    assert fulfilment_event["value"] == "SUCCESS"
-    fulfilment_id = fulfilment_event["info"]["id"]
-    [txn_event] = [b for b in payout if b["label"] == "FULFILLMENT_TXN" and b["info"]["FulfillmentId"] == fulfilment_id]
-    assert txn_event["value"] == "SUCCESS" and txn_event["info"]["id"] == f"{fulfilment_id}-t1"
+    assert fulfillment_event["value"] == "SUCCESS"
+    fulfillment_id = fulfillment_event["info"]["id"]
+    [txn_event] = [
+        b for b in payout if b["label"] == "FULFILLMENT_TXN" and b["info"]["FulfillmentId"] == fulfillment_id
+    ]
+    assert txn_event["value"] == "SUCCESS" and txn_event["info"]["id"] == f"{fulfillment_id}-t1"
     status = juspay_sim.http.get(f"/payout/merchant/v1/orders/{payout_id}", params={"expand": "fulfillment"}).json()
     assert status["status"] == "FULFILLMENTS_SUCCESSFUL"
     assert status["fulfillments"][0]["transactions"][0]["status"] == "SUCCESS"
