@@ -2,7 +2,7 @@
 
 Constructors return unsaved rows; the caller saves them in the same transaction as the change they
 describe (the sync service bulk-creates them). `KINDS` holds each kind's label for display; orders/apps.py
-registers them in `orders.registry`, where the apps above orders register theirs (fulfilment/events.py).
+registers them in `orders.registry`, where the apps above orders register theirs.
 """
 
 from datetime import datetime
@@ -39,7 +39,7 @@ KINDS: dict[str, str] = {
 
 
 # The order timeline's filters, in display order: (name, title, kind prefixes). Apps above orders add theirs
-# through orders.registry (fulfilment adds "Actions and approvals").
+# through orders.registry.
 TIMELINE_CATEGORIES: list[tuple[str, str, tuple[str, ...]]] = [
     ("payment", "Payment status", ("order.", "offer.", "split.")),
     ("refunds", "Refunds", ("refund.",)),
