@@ -1,6 +1,6 @@
 """Reference tables from Juspay's API reference: status ids, gateways, instruments, failure codes
 (https://juspay.io/api-reference/docs/express-checkout/order-status-api), payout vocabulary
-(https://juspay.io/api-reference/docs/payouts/order-status-api)."""
+(https://juspay.io/api-reference/docs/payout/order-status)."""
 
 ORDER_STATUS_IDS: dict[str, int] = {
     "NEW": 10,

@@ -1,6 +1,6 @@
 """Error bodies, each in the shape its endpoint documents: Order Status
 (https://juspay.io/api-reference/docs/express-checkout/order-status-api), Fulfillment Sync
-(https://juspay.io/api-reference/docs/express-checkout/fulfillment-sync-api) and Refund (https://juspay.io/api-reference/docs/express-checkout/refund-order-api)."""
+(https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api) and Refund (https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api)."""
 
 import uuid
 from typing import Any

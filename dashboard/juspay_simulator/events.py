@@ -1,6 +1,6 @@
 """Webhook envelopes for state changes: payment events
-(https://juspay.io/api-reference/docs/express-checkout/webhooks) and payout events
-(https://juspay.io/api-reference/docs/payouts/order-status-api)."""
+(https://juspay.io/resources/docs/common-resources/webhooks) and payout events
+(https://juspay.io/api-reference/docs/payout/order-status)."""
 
 from collections.abc import Callable
 

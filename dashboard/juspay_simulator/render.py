@@ -1,6 +1,6 @@
 """JSON shapes of Juspay's answers, rendered for a given simulated time: Order Status
 (https://juspay.io/api-reference/docs/express-checkout/order-status-api), payout Order Status
-(https://juspay.io/api-reference/docs/payouts/order-status-api) and webhooks (https://juspay.io/api-reference/docs/express-checkout/webhooks)."""
+(https://juspay.io/api-reference/docs/payout/order-status) and webhooks (https://juspay.io/resources/docs/common-resources/webhooks)."""
 
 from typing import Any
 

@@ -1,5 +1,5 @@
 """Validation of the two POST endpoints, in the order Juspay's documented errors imply: Fulfillment Sync
-(https://juspay.io/api-reference/docs/express-checkout/fulfillment-sync-api) and Refund (https://juspay.io/api-reference/docs/express-checkout/refund-order-api)."""
+(https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api) and Refund (https://juspay.io/in/docs/api-reference/docs/express-checkout/refund-order-api)."""
 
 import json
 from dataclasses import dataclass

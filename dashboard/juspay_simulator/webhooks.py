@@ -2,7 +2,7 @@
 optionally deliver a duplicate. Delivery runs in background tasks and never blocks request handling.
 
 Juspay documents a 16-retry schedule over 24 hours for its UPI products only
-(https://juspay.io/api-reference/docs/express-checkout/webhooks); the simulator retries in real seconds
+(https://juspay.io/resources/docs/common-resources/webhooks); the simulator retries in real seconds
 (backoff_seconds × 2^n, capped at 60 s) so that tests and demos see retries.
 """
 
