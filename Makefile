@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo .tools/bin/uv; fi)
 PY := $(UV) run --frozen python
 
-.PHONY: run test lint deploy-check sync setup worker clean
+.PHONY: run test lint deploy-check sync setup worker clean sdk-deps
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -25,8 +25,22 @@ run: setup
 # The whole suite, in TEST_WORKERS pytest-xdist processes (auto: one per CPU; 0: in this process); loadgroup
 # keeps tests/integration on one of them (one Celery worker per run, see tests/integration/conftest.py).
 TEST_WORKERS ?= auto
-test: sync
+test: sync sdk-deps
 	$(UV) run --frozen pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+# Juspay's official Node SDK for tests/sdk (its contract test), installed from the lock with `npm ci` only when
+# node_modules is missing or older than package.json or package-lock.json (`npm ci` writes
+# node_modules/.package-lock.json last). Without npm it says why and goes on: that test then fails under CI=true
+# and skips elsewhere.
+SDK_DIR := tests/sdk
+SDK_STAMP := $(SDK_DIR)/node_modules/.package-lock.json
+sdk-deps:
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "npm not found: $(SDK_DIR) (Juspay's Node SDK) not installed, so its test fails under CI and skips elsewhere (apt-get install -y nodejs npm)"; \
+	elif [ ! -f $(SDK_STAMP) ] || [ $(SDK_DIR)/package-lock.json -nt $(SDK_STAMP) ] || [ $(SDK_DIR)/package.json -nt $(SDK_STAMP) ]; then \
+	  echo "npm ci --prefix $(SDK_DIR) (Juspay's Node SDK for tests/sdk)"; \
+	  npm ci --prefix $(SDK_DIR) --no-audit --no-fund --loglevel=error >/dev/null; \
+	fi
 
 lint: sync
 	$(UV) run --frozen ruff check .

@@ -81,7 +81,16 @@ def fulfillment_sync(order_id: str, request: FulfillmentRequest, *, customer_id:
 
 
 def headers(config: JuspayConfig, call: Call, request_id: str) -> dict[str, str]:
-    """Basic auth (key as user, empty password), merchant, routing key, version, our request id."""
+    """Basic auth (key as user, empty password), merchant, routing key, version, our request id.
+
+    Compared with Juspay's official Node SDK (expresscheckout-nodejs 1.0.0, driven in tests/sdk), nothing here
+    changes: this client already sends every header the SDK sends (`Authorization`, `x-merchantid`, `version`,
+    the form `Content-Type` on GETs too, a `User-Agent`). Where they differ we follow the docs: the SDK encodes
+    the bare key without the `:` of the empty password (the docs say "Password: Empty string"; the simulator
+    accepts both forms), sends no `x-routing-id` (the docs recommend it), defaults `version` to 2019-05-07 (ours
+    is the merchant's configured version), and repeats the order id as an `order_id` query parameter on Order
+    Status, which the docs do not list (the id is in the path).
+    """
     result = {
         "Authorization": config.authorization,
         "x-merchantid": config.merchant_id,
