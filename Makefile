@@ -30,14 +30,15 @@ test: sync sdk-deps
 
 # Juspay's official Node SDK for tests/sdk (its contract test), installed from the lock with `npm ci` only when
 # node_modules is missing or older than package.json or package-lock.json (`npm ci` writes
-# node_modules/.package-lock.json last). Without npm it says why and goes on: that test then fails under CI=true
+# node_modules/.package-lock.json when it finishes). Without npm it says why and goes on: that test then fails under CI=true
 # and skips elsewhere.
 SDK_DIR := tests/sdk
 SDK_STAMP := $(SDK_DIR)/node_modules/.package-lock.json
 sdk-deps:
 	@if ! command -v npm >/dev/null 2>&1; then \
-	  echo "npm not found: $(SDK_DIR) (Juspay's Node SDK) not installed, so its test fails under CI and skips elsewhere (apt-get install -y nodejs npm)"; \
-	elif [ ! -f $(SDK_STAMP) ] || [ $(SDK_DIR)/package-lock.json -nt $(SDK_STAMP) ] || [ $(SDK_DIR)/package.json -nt $(SDK_STAMP) ]; then \
+	  echo "npm not found: Juspay's Node SDK ($(SDK_DIR)) not installed; its test fails under CI, skips elsewhere"; \
+	elif [ ! -f $(SDK_STAMP) ] || [ $(SDK_DIR)/package-lock.json -nt $(SDK_STAMP) ] \
+	    || [ $(SDK_DIR)/package.json -nt $(SDK_STAMP) ]; then \
 	  echo "npm ci --prefix $(SDK_DIR) (Juspay's Node SDK for tests/sdk)"; \
 	  npm ci --prefix $(SDK_DIR) --no-audit --no-fund --loglevel=error >/dev/null; \
 	fi

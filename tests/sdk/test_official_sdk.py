@@ -1,12 +1,14 @@
 """Juspay's official Node SDK (`expresscheckout-nodejs`, pinned in tests/sdk/package-lock.json) against the
 simulator over HTTPS: Order Status of a known order, a refund, and the same `unique_request_id` refused.
 
-`make test` installs the package (`npm ci --prefix tests/sdk`). Without it, or without node, npm or openssl,
-these tests fail when `CI` is set (CI must run them) and skip, saying why, otherwise.
+`make test` installs the package (`npm ci --prefix tests/sdk`). Without it (no npm, or the install not run),
+without node or without openssl, these tests fail when `CI` is set (CI must run them) and skip, saying why,
+otherwise.
 
 The simulator is served over HTTPS in this process (the server and handle of tests/fixtures/simulator.py) with
-a self-signed certificate made here; node trusts it through NODE_EXTRA_CA_CERTS. tests/sdk/official_sdk_contract.cjs
-makes the SDK calls and prints what the SDK parsed; these tests read that output and the simulator's state.
+a self-signed certificate made here; node trusts it through NODE_EXTRA_CA_CERTS.
+tests/sdk/official_sdk_contract.cjs makes the SDK calls and prints what the SDK parsed; these tests read that
+output and the simulator's state.
 """
 
 import json
@@ -32,7 +34,7 @@ REFUND_KEY = "sdk-contract-refund-1"
 REFUND_AMOUNT = "250.50"
 ORDER_AMOUNT = 1999.0
 
-# One simulator process and one node run for the module: keep its tests on one xdist worker.
+# One simulator and one node run for the module: keep its tests on one xdist worker.
 pytestmark = pytest.mark.xdist_group("official_sdk")
 
 
