@@ -30,8 +30,8 @@ test: sync sdk-deps
 
 # Juspay's official Node SDK for tests/sdk (its contract test), installed from the lock with `npm ci` only when
 # node_modules is missing or older than package.json or package-lock.json (`npm ci` writes
-# node_modules/.package-lock.json when it finishes). Without npm it says why and goes on: that test then fails under CI=true
-# and skips elsewhere.
+# node_modules/.package-lock.json when it finishes). Without npm it says why and goes on: that test then fails
+# under CI=true and skips elsewhere.
 SDK_DIR := tests/sdk
 SDK_STAMP := $(SDK_DIR)/node_modules/.package-lock.json
 sdk-deps:
