@@ -503,9 +503,7 @@ def offers(order: Order) -> Offers:
             )
             totals[kind.value or "?"] += amount or ZERO
         rows.append(
-            OfferView(
-                offer=offer, status=offer_status(offer.status), benefits=benefits, rules=_offer_rules(offer.raw)
-            )
+            OfferView(offer=offer, status=offer_status(offer.status), benefits=benefits, rules=_offer_rules(offer.raw))
         )
     return Offers(rows=rows, totals=sorted(totals.items()), total=sum(totals.values(), ZERO))
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from .catalog import PAYMENT_FAILURES, PENDING_PAYMENT
 
+UNATTEMPTED = frozenset({"NEW", "CREATED"})  # order statuses before any payment attempt
+
 
 @dataclass(slots=True)
 class Stage:
@@ -71,6 +73,8 @@ class Txn:
     rrn: str
     auth_id_code: str
     channel: str = "WEB"
+    surcharge: float | None = None  # txn_detail.surcharge_amount: the fee charged to the customer
+    tax: float | None = None  # txn_detail.tax_amount: the tax on the surcharge
 
     @property
     def created(self) -> float:
@@ -140,6 +144,7 @@ class Order:
     split_settlement: dict | None = None
     commands: list[dict] = field(default_factory=list)
     changed_at: float = 0.0
+    unattempted_status: str = "NEW"  # NEW or CREATED: what Order Status says before any payment attempt
 
     def change_times(self):
         yield self.created
@@ -156,7 +161,7 @@ class Order:
 def order_status(order: Order, at: float) -> str:
     statuses = [s for txn in order.txns if (s := txn.status(at))]
     if not statuses:
-        return "NEW"
+        return order.unattempted_status
     if order.split_payment:
         return _split_payment_status(statuses)
     if "CHARGED" in statuses:
@@ -187,6 +192,19 @@ def visible_refunds(order: Order, at: float) -> list[Refund]:
     return [r for r in order.refunds if r.created <= at]
 
 
+def amount_refunded_completed(order: Order, at: float) -> float:
+    """Sum of the refunds that have succeeded (what `refunded: true` waits for)."""
+    return round(sum(r.amount for r in visible_refunds(order, at) if r.status(at) == "SUCCESS"), 2)
+
+
+def fully_refunded(order: Order, at: float) -> bool:
+    """Order Status `refunded`: "true if the order has been completely refunded, false for partial refunds or if
+    the order doesn't have any refunds". True once refunds that succeeded cover what was paid (the effective
+    amount), never while part of it is still pending or in review."""
+    refundable = refundable_amount(order, at)
+    return refundable > 0 and amount_refunded_completed(order, at) >= refundable
+
+
 def amount_refunded(order: Order, at: float) -> float:
     """Sum of refunds not in FAILURE (inferred from the samples in Juspay's Order Status reference)."""
     return round(sum(r.amount for r in visible_refunds(order, at) if r.status(at) != "FAILURE"), 2)
@@ -207,7 +225,7 @@ def offer_status(order: Order, at: float) -> str:
         if refunded <= 0:
             return "AVAILED"
         return "REFUNDED" if refunded >= order.effective_amount else "PARTIALLY_REFUNDED"
-    if status in PENDING_PAYMENT or status == "NEW":
+    if status in PENDING_PAYMENT or status in UNATTEMPTED:
         return "INITIATED"
     return "FAILED"
 

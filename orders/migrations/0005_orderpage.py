@@ -5,22 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0004_shared_sync_fields_help_text'),
+        ("orders", "0004_shared_sync_fields_help_text"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrderUdf',
+            name="OrderUdf",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slot', models.PositiveSmallIntegerField(help_text='1..10: which udf')),
-                ('value', models.CharField(db_index=True, max_length=255)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='udf_values', to='orders.order')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("slot", models.PositiveSmallIntegerField(help_text="1..10: which udf")),
+                ("value", models.CharField(db_index=True, max_length=255)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="udf_values", to="orders.order"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('order', 'slot'), name='udf_unique_per_order')],
+                "constraints": [models.UniqueConstraint(fields=("order", "slot"), name="udf_unique_per_order")],
             },
         ),
     ]
