@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from .catalog import PAYMENT_FAILURES, PENDING_PAYMENT
 
 UNATTEMPTED = frozenset({"NEW", "CREATED"})  # order statuses before any payment attempt
+# Order Status keeps a 3DS payment's `authentication` block for 15 minutes after the customer authenticated.
+AUTHENTICATION_WINDOW = 15 * 60
 
 
 @dataclass(slots=True)
@@ -235,7 +237,14 @@ def order_last_updated(order: Order, at: float) -> float:
 
 
 def order_next_change(order: Order, at: float) -> float:
-    return next_after(order.change_times(), at)
+    """When the answer next changes: a change of the order, or a 3DS `authentication` block expiring."""
+    expiries = (
+        stage.at + AUTHENTICATION_WINDOW
+        for txn in order.txns
+        if txn.instrument.auth_type == "THREE_DS"
+        for stage in txn.stages
+    )
+    return min(next_after(order.change_times(), at), next_after(expiries, at))
 
 
 # --- Payout orders ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from .catalog import (
 )
 from .clock import iso
 from .model import (
+    AUTHENTICATION_WINDOW,
     Fulfillment,
     Order,
     PayoutOrder,
@@ -102,7 +103,6 @@ def payment_links(order: Order) -> dict[str, str]:
 
 # The 3DS result Order Status carries in `authentication` for 15 minutes after the customer authenticated
 # (https://juspay.io/api-reference/docs/express-checkout/order-status-api).
-AUTHENTICATION_WINDOW = 15 * 60
 _AUTHENTICATED = frozenset(
     {"VBV_SUCCESSFUL", "AUTHORIZING", "AUTHORIZED", "AUTHORIZATION_FAILED", "CHARGED", "CAPTURE_INITIATED"}
 )
