@@ -59,6 +59,7 @@ def rich_order(cached_order, merchant):
         refunds=rows,
         refunded=True,
         amount_refunded=2763.72,
+        maximum_eligible_refund_amount=0,
         authentication={"eci": "05", "cavv": "AAABBEg0VhI0VniQEjRWAAAAAAA=", "threeDSVersion": "2.2.0"},
     )
 

@@ -9,10 +9,13 @@ from decimal import Decimal
 
 import pytest
 
+from django.utils import timezone
+
 from orders import search
 from orders.derived_state import refund_state
-from orders.models import Order, RefundState
+from orders.models import Order, RefundState, SyncSource, TimelineEvent
 from orders.services import sync_order
+from orders.sync import create_orders
 from tests.juspay.examples import example
 from tests.orders.lookup import refunds
 
@@ -171,6 +174,17 @@ def test_juspay_objects_are_shown_as_indented_json_never_a_python_repr(client_as
     assert "&quot;status&quot;: &quot;captured&quot;" in payment and '\n  "notes"' in html.unescape(payment)
 
 
+def test_a_timeline_event_holding_an_object_shows_it_as_indented_json(client_as, cached_order):
+    order = cached_order("order_status_charged.json", order_id="JSON2")
+    data = {"refund": "RFD-1", "metadata": {"speed_requested": "normal", "speed_processed": "instant"}}
+    TimelineEvent.objects.create(
+        order=order, at=timezone.now(), kind="refund.status_changed", source="juspay_poll", data=data
+    )
+    body = html.unescape(section(client_as("Support"), "JSON2", "timeline").content.decode())
+    assert '<pre class="raw-json">{\n  "speed_processed": "instant",\n  "speed_requested": "normal"\n}</pre>' in body
+    assert "{'" not in body
+
+
 # --- udf search ---------------------------------------------------------------------------------------------------
 
 
@@ -189,6 +203,12 @@ def test_udf_search_follows_a_changed_udf(cached_order):
     cached_order("order_status_charged.json", order_id="UDF3", udf4="new-ref", last_updated="2030-01-01T00:00:00Z")
     assert search.search("old-ref").empty
     assert [h.order.order_id for h in search.search("new-ref").hits] == ["UDF3"]
+
+
+def test_orders_bulk_sync_imports_are_found_by_udf(merchant, answer):
+    parsed = answer("order_status_charged.json", order_id="BULKUDF1", udf5="campaign-diwali-7")
+    create_orders(merchant, [(parsed, timezone.now())], source=SyncSource.JUSPAY_POLL)
+    assert [h.order.order_id for h in search.search("campaign-diwali-7").hits] == ["BULKUDF1"]
 
 
 # --- the full gateway response, on a person's Refresh -------------------------------------------------------------
