@@ -195,7 +195,6 @@ DETAIL_LABELS = [
 ]
 PG_LABELS = [
     ("txn_id", "PG txn id"),
-    ("epg_txn_id", "Gateway txn id (epg_txn_id)"),
     ("resp_code", "Response code"),
     ("resp_message", "Response message"),
     ("auth_id_code", "Auth code"),
