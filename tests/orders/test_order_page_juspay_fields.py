@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-
 from django.utils import timezone
 
 from orders import search
