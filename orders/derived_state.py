@@ -21,20 +21,37 @@ _FULFILMENT_CLOSED = _FULFILMENT_DONE | {
 }
 
 
-def refund_state(refunds: Iterable[tuple[str, Decimal | None]], order_amount: Decimal | None) -> RefundState:
-    """The summary of an order's refunds, given each refund's (status, amount)."""
+def refund_state(
+    refunds: Iterable[tuple[str, Decimal | None]],
+    order_amount: Decimal | None,
+    *,
+    effective_amount: Decimal | None = None,
+    refunded: bool = False,
+) -> RefundState:
+    """The summary of an order's refunds, given each refund's (status, amount), the order's amounts and Juspay's
+    `refunded` flag.
+
+    Juspay's Order Status documents `refunded` as "true if the order has been completely refunded, false for
+    partial refunds or if the order doesn't have any refunds": when Juspay says so, the order is fully refunded,
+    whatever our sum says. Otherwise what succeeded is compared with what the customer paid: the effective
+    amount (after offer discounts, with any surcharge), falling back to the order amount when Juspay sent none.
+    A discounted order refunded in full has refunds summing to its effective amount, below its amount.
+    """
     refunds = list(refunds)
     if not refunds:
-        return RefundState.NONE
+        return RefundState.FULL if refunded else RefundState.NONE
     statuses = {status for status, _ in refunds}
     if RefundStatus.MANUAL_REVIEW in statuses:
         return RefundState.REVIEW
     if RefundStatus.PENDING in statuses or not statuses <= set(RefundStatus):
         return RefundState.PENDING
+    if refunded:
+        return RefundState.FULL
     succeeded = sum((amount or Decimal(0) for status, amount in refunds if status == RefundStatus.SUCCESS), Decimal(0))
     if succeeded == 0:
         return RefundState.FAILED
-    if order_amount is not None and succeeded >= order_amount:
+    paid = effective_amount if effective_amount is not None else order_amount
+    if paid is not None and succeeded >= paid:
         return RefundState.FULL
     return RefundState.PARTIAL
 

@@ -35,7 +35,7 @@ class OrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        help_text="Order id, email, phone, customer id, txn id, RRN, refund or payout id",
+        help_text="Order id, email, phone, customer id, txn id, RRN, udf, refund or payout id",
     )
     status = django_filters.CharFilter(
         method="filter_status",

@@ -209,6 +209,9 @@ def card(data: Mapping[str, Any] | None, *, unmasked: bool) -> list[tuple[str, s
         ("Issuer", " · ".join(str(v) for v in (data.get("card_issuer"), data.get("card_issuer_country")) if v)),
         ("Name on card", str(data.get("name_on_card") or "") if unmasked else mask_name(data.get("name_on_card"))),
         ("Expiry", expiry if unmasked else hide(expiry)),
+        # What an agent quotes to Juspay about a saved card: personal (they follow one card), so hidden unless revealed.
+        ("Card reference", _card_secret(data.get("card_reference"), unmasked=unmasked)),
+        ("Card fingerprint", _card_secret(data.get("card_fingerprint"), unmasked=unmasked)),
         (
             "Saved card / token",
             ", ".join(
@@ -218,6 +221,12 @@ def card(data: Mapping[str, Any] | None, *, unmasked: bool) -> list[tuple[str, s
         ),
     ]
     return [(label, value) for label, value in rows if value]
+
+
+def _card_secret(value: Any, *, unmasked: bool) -> str:
+    if _blank(value) or isinstance(value, Mapping | list):
+        return ""
+    return str(value) if unmasked else hide(value)
 
 
 BENEFICIARY_FIELDS: list[tuple[str, str, Callable[[Any], str]]] = [

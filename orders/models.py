@@ -166,6 +166,21 @@ class Order(JuspayCopy):
         return self.max_eligible_refund if self.max_eligible_refund is not None else Decimal(0)
 
 
+class OrderUdf(models.Model):
+    """One non-empty user-defined field (udf1..udf10) of an order, so search can find an order by any udf with
+    one indexed equality. A copy of `Order.udfs`, rewritten by orders.sync whenever those change."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="udf_values")
+    slot = models.PositiveSmallIntegerField(help_text="1..10: which udf")
+    value = models.CharField(max_length=255, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["order", "slot"], name="udf_unique_per_order")]
+
+    def __str__(self) -> str:
+        return f"udf{self.slot}={self.value}"
+
+
 class Transaction(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transactions")
     txn_id = models.CharField(max_length=128, db_index=True)

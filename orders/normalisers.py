@@ -87,6 +87,17 @@ def order_columns(parsed: JuspayOrder) -> Columns:
     }
 
 
+def udf_slots(udfs: dict[str, Any]) -> list[tuple[int, str]]:
+    """The order's non-empty udfs as (slot, value) pairs, for the search rows (orders.models.OrderUdf). Values
+    longer than the column are cut: search matches what an agent can type, and the page shows the whole value."""
+    slots = []
+    for slot in range(1, 11):
+        value = text(udfs.get(f"udf{slot}")).strip()
+        if value:
+            slots.append((slot, value[:255]))
+    return slots
+
+
 def transaction_rows(parsed: JuspayOrder) -> list[Columns]:
     """One row per transaction: each split-payment leg, or the order's single transaction."""
     legs: list[tuple[Txn | JuspayOrder, TxnDetail | None, PaymentGatewayResponse | None]] = (
@@ -123,6 +134,24 @@ def transaction_rows(parsed: JuspayOrder) -> list[Columns]:
             }
         )
     return rows
+
+
+def keep_full_gateway_response(old_raw: dict[str, Any], old_status: str, columns: Columns) -> Columns:
+    """A transaction's columns, keeping the full gateway response fetched earlier (a person's Refresh asks Juspay
+    for it with `options.add_full_gateway_response=true`; the sweep does not) while the transaction's status has
+    not moved since. Once it moves, the old gateway answer no longer describes it and is dropped."""
+    new_pgr = (columns.get("raw") or {}).get("payment_gateway_response")
+    old_pgr = (old_raw or {}).get("payment_gateway_response")
+    if (
+        columns.get("status") != old_status
+        or not isinstance(old_pgr, dict)
+        or not old_pgr.get("gateway_response")
+        or not isinstance(new_pgr, dict)
+        or new_pgr.get("gateway_response")
+    ):
+        return columns
+    raw = {**columns["raw"], "payment_gateway_response": {**new_pgr, "gateway_response": old_pgr["gateway_response"]}}
+    return {**columns, "raw": raw}
 
 
 def _refund_key(refund: JuspayRefund, index: int) -> str:

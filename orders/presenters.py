@@ -23,7 +23,6 @@ from dashboard.juspay.enums import (
     AuthType,
     BenefitType,
     CalculationRule,
-    OfferStatus,
     OrderStatus,
     PaymentMethodType,
     PayoutFulfillmentStatus,
@@ -33,8 +32,9 @@ from dashboard.juspay.enums import (
     RefundType,
 )
 from orders import masking
+from orders.json_text import as_json, as_text
 from orders.models import Fulfillment, Offer, Order, PayoutOrder, PayoutTransaction, Refund, SplitDetail
-from orders.statuses import Status, payout_status, refund_status, status
+from orders.statuses import Status, offer_status, payout_status, refund_status, status
 
 ZERO = Decimal(0)
 
@@ -70,6 +70,13 @@ def list_rows(orders: Iterable[Order], *, reasons: Mapping[int, tuple[bool, list
     return rows
 
 
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+    safe: bool  # an http(s) address the page may link to; anything else is shown as text only
+
+
 @dataclass
 class Header:
     order: Order
@@ -77,15 +84,48 @@ class Header:
     customer: masking.Customer
     pii: masking.PiiView
     unknown_fields: list[str]
+    identifiers: list[tuple[str, str]] = field(default_factory=list)  # what an agent quotes to Juspay
+    udfs: list[tuple[str, str]] = field(default_factory=list)  # (udfN, value), the ones the merchant set
+    payment_links: list[Link] = field(default_factory=list)
+
+
+# The payment page's addresses in Order Status `payment_links` (documented keys: web, mobile, iframe).
+PAYMENT_LINK_LABELS = [("web", "Web"), ("mobile", "Mobile"), ("iframe", "Iframe")]
+
+
+def _links(value: object) -> list[Link]:
+    data = _mapping(value)
+    keys = [*(k for k, _ in PAYMENT_LINK_LABELS), *sorted(k for k in data if k not in dict(PAYMENT_LINK_LABELS))]
+    labels = dict(PAYMENT_LINK_LABELS)
+    links = []
+    for key in keys:
+        url = data.get(key)
+        if url in (None, ""):
+            continue
+        text = as_text(url)
+        links.append(Link(labels.get(key, key), text, text.startswith(("https://", "http://"))))
+    return links
 
 
 def header(order: Order, pii: masking.PiiView) -> Header:
+    raw = order.raw or {}
+    identifiers = [
+        ("Juspay order id", order.juspay_id),
+        ("Status id", "" if order.status_id is None else str(order.status_id)),
+        ("Product id", as_text(raw.get("product_id"))),
+        ("Txn id", order.txn_id),
+        ("Txn uuid", order.txn_uuid),
+    ]
+    udfs = [(f"udf{i}", as_text((order.udfs or {}).get(f"udf{i}"))) for i in range(1, 11)]
     return Header(
         order,
         status(OrderStatus, order.status),
         masking.customer(order, unmasked=pii.unmasked),
         pii,
         list(order.unknown or []),
+        identifiers=[(label, value) for label, value in identifiers if value],
+        udfs=[(name, value) for name, value in udfs if value],
+        payment_links=_links(raw.get("payment_links")),
     )
 
 
@@ -154,6 +194,7 @@ DETAIL_LABELS = [
     ("redirect", "Redirected"),
 ]
 PG_LABELS = [
+    ("txn_id", "PG txn id"),
     ("resp_code", "Response code"),
     ("resp_message", "Response message"),
     ("auth_id_code", "Auth code"),
@@ -161,8 +202,33 @@ PG_LABELS = [
     ("eci", "ECI"),
     ("network_error_code", "Network error code"),
     ("network_error_message", "Network error"),
+    ("auth_ref_num", "Auth reference"),
+    ("gateway_merchant_id", "Gateway merchant id"),
+    ("offer_type", "Offer type at the gateway"),
+    ("offer_availed", "Offer availed at the gateway"),
+    ("discount_amount", "Gateway discount"),
     ("created", "At"),
 ]
+
+# Order Status `authentication` (documented keys: the 3DS result, for txn_type AUTHENTICATION, kept 15 minutes)
+# and `authorization` (documented as "Auth Id Code", "acquirer Bin" and "acquirer Mid" without key names: the keys
+# below are our reading; any other key Juspay sends is shown as it came).
+AUTHENTICATION_LABELS = [
+    ("threeDSVersion", "3DS version"),
+    ("threeDSTransStatus", "3DS status"),
+    ("threeDSTransStatusReason", "3DS status reason"),
+    ("eci", "ECI"),
+    ("threeDSServerTransID", "3DS server txn id"),
+    ("threeDSTransId", "3DS txn id"),
+    ("cavvAlgorithm", "CAVV algorithm"),
+    ("cavv", "CAVV"),
+]
+AUTHORIZATION_LABELS = [
+    ("auth_id_code", "Auth id code"),
+    ("acquirer_bin", "Acquirer BIN"),
+    ("acquirer_mid", "Acquirer MID"),
+]
+_SECRET_AUTH_KEYS = {"cavv"}  # the cardholder's authentication value: hidden unless revealed
 
 
 def _labelled(data: Mapping[str, object], labels: list[tuple[str, str]]) -> list[Fact]:
@@ -171,7 +237,7 @@ def _labelled(data: Mapping[str, object], labels: list[tuple[str, str]]) -> list
         value = data.get(key)
         if value in (None, ""):
             continue
-        shown.append((label, "yes" if value is True else "no" if value is False else value))
+        shown.append((label, as_text(value)))
     return shown
 
 
@@ -193,7 +259,7 @@ class TxnView:
     detail: list[Fact]
     pg: list[Fact]
     breakup: list[BreakupItem]
-    gateway_response: object  # the gateway's own answer, as it came (masked unless revealed); None when absent
+    gateway_response: str  # the gateway's own answer as indented JSON (masked unless revealed); "" when absent
     card: list[tuple[str, str]]
 
 
@@ -202,6 +268,22 @@ class Payment:
     transactions: list[TxnView]
     facts: list[tuple[str, Status | str]]
     split_payment: bool
+    authentication: list[Fact] = field(default_factory=list)
+    authorization: list[Fact] = field(default_factory=list)
+
+
+def _auth_block(value: object, labels: list[tuple[str, str]], *, unmasked: bool) -> list[Fact]:
+    """An `authentication` or `authorization` block as facts: the known keys first, then any other as it came."""
+    data = _mapping(value)
+    known = dict(labels)
+    facts: list[Fact] = []
+    for key in [*known, *sorted(k for k in data if k not in known)]:
+        item = data.get(key)
+        if item in (None, ""):
+            continue
+        shown = as_text(item) if unmasked or key not in _SECRET_AUTH_KEYS else masking.hide(item)
+        facts.append((known.get(key, key), shown))
+    return facts
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
@@ -236,9 +318,9 @@ def payment(order: Order, *, unmasked: bool) -> Payment:
                 detail=_labelled(detail, DETAIL_LABELS),
                 pg=_labelled(pg, PG_LABELS),
                 breakup=_breakup(detail.get("txn_amount_breakup")),
-                gateway_response=(gateway_response if unmasked else masking.mask_json(gateway_response))
+                gateway_response=as_json(gateway_response if unmasked else masking.mask_json(gateway_response))
                 if gateway_response
-                else None,
+                else "",
                 card=masking.card(card_block if isinstance(card_block, Mapping) else None, unmasked=unmasked),
             )
         )
@@ -256,7 +338,13 @@ def payment(order: Order, *, unmasked: bool) -> Payment:
         ),
         ("Gateway reference", raw.get("gateway_reference_id") or ""),
     ]
-    return Payment(transactions=txns, facts=[(k, v) for k, v in facts if v and str(v)], split_payment=bool(legs))
+    return Payment(
+        transactions=txns,
+        facts=[(k, v if isinstance(v, Status) else as_text(v)) for k, v in facts if v and str(v)],
+        split_payment=bool(legs),
+        authentication=_auth_block(raw.get("authentication"), AUTHENTICATION_LABELS, unmasked=unmasked),
+        authorization=_auth_block(raw.get("authorization"), AUTHORIZATION_LABELS, unmasked=unmasked),
+    )
 
 
 # --- refunds -----------------------------------------------------------------------------------------
@@ -270,6 +358,12 @@ class RefundView:
     source: str
     initiated_by: str
     expected_credit: str
+    juspay_id: str = ""  # Juspay's refund `id` (the PG's refund reference; Juspay's unique_request_id when none)
+
+    @property
+    def instant(self) -> bool:
+        """Juspay documents refund_type INSTANT (paid out at once by Juspay) beside STANDARD."""
+        return self.type.value == RefundType.INSTANT
 
 
 @dataclass
@@ -298,6 +392,7 @@ def refunds(order: Order) -> Refunds:
                 str(raw.get("refund_source") or ""),
                 str(raw.get("initiated_by") or ""),
                 str(raw.get("expected_refund_credit_time") or ""),
+                refund.juspay_refund_id,
             )
         )
         totals[refund.status] += refund.amount or ZERO
@@ -365,6 +460,17 @@ class OfferView:
     offer: Offer
     status: Status
     benefits: list[BenefitView]
+    rules: list[Fact] = field(default_factory=list)  # the offer's eligibility rules (its `metadata`), as Juspay sent
+
+
+def _offer_rules(raw: object) -> list[Fact]:
+    """An offer's `metadata` (e.g. minimum_order_amount), each key as a readable label; objects as JSON."""
+    metadata = _mapping(_mapping(raw).get("metadata"))
+    return [
+        (str(key).replace("_", " ").capitalize(), as_text(value))
+        for key, value in sorted(metadata.items())
+        if value not in (None, "")
+    ]
 
 
 @dataclass
@@ -395,7 +501,9 @@ def offers(order: Order) -> Offers:
                 )
             )
             totals[kind.value or "?"] += amount or ZERO
-        rows.append(OfferView(offer=offer, status=status(OfferStatus, offer.status), benefits=benefits))
+        rows.append(
+            OfferView(offer=offer, status=offer_status(offer.status), benefits=benefits, rules=_offer_rules(offer.raw))
+        )
     return Offers(rows=rows, totals=sorted(totals.items()), total=sum(totals.values(), ZERO))
 
 
@@ -499,9 +607,7 @@ class RawAnswers:
 
 def raw(order: Order, *, unmasked: bool) -> RawAnswers:
     def show(data: object) -> str:
-        return json.dumps(
-            data if unmasked else masking.mask_json(data), indent=2, sort_keys=True, default=str, ensure_ascii=False
-        )
+        return as_json(data if unmasked else masking.mask_json(data))
 
     answers = [RawAnswer("Order Status", order.order_id, order.last_synced_at, show(order.raw or {}))]
     for payout in order.payout_orders.order_by("pk"):

@@ -1,7 +1,8 @@
 """One search box: whatever clue the customer has, find the order.
 
 The clue may be an order id, a customer id, an email, a phone number, a transaction id or uuid, a gateway
-transaction id or RRN, a refund's `unique_request_id`, a payout order id or a payout UTR. Every lookup is an
+transaction id or RRN, a refund's `unique_request_id`, one of the order's udf1..udf10, a payout order id or a
+payout UTR. Every lookup is an
 indexed equality (or an indexed prefix range), so a search costs the same at a thousand orders and at a
 million: a fixed handful of queries, none of which scans a table.
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 
-from orders.models import Order, PayoutOrder, PayoutTransaction, Refund, Transaction
+from orders.models import Order, OrderUdf, PayoutOrder, PayoutTransaction, Refund, Transaction
 from orders.normalisers import normalise_email
 
 MIN_PREFIX = 3
@@ -125,6 +126,7 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     _merge(
         via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit], "refund request id"
     )
+    _merge_udfs(via, q, limit)
     payouts: dict[int, list[str]] = {}
     for payout_pk, linked_pk in PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit]:
         _merge(via, [linked_pk], "payout order id")
@@ -175,6 +177,13 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         rows = PayoutOrder.objects.select_related("merchant").filter(pk__in=list(payouts))
         result.payouts = [PayoutHit(p, payouts[p.pk]) for p in rows]
     return result
+
+
+def _merge_udfs(via: dict[int, list[str]], q: str, limit: int) -> None:
+    """Orders one of whose user-defined fields (udf1..udf10, as the merchant set them at order create) is the
+    clue, exactly: one indexed equality on orders.models.OrderUdf."""
+    for order_pk, slot in OrderUdf.objects.filter(value=q[:255]).values_list("order_id", "slot")[:limit]:
+        _merge(via, [order_pk], f"udf{slot}")
 
 
 def find_orders(order_id: str, merchant_code: str | None = None) -> list[Order]:

@@ -40,13 +40,22 @@ def sync_order(
     source: str = SyncSource.JUSPAY_POLL,
     actor: Actor = None,
     client: JuspayClient | None = None,
+    full_gateway_response: bool = False,
 ) -> SyncResult[Order]:
     """Fetch one order from Juspay (outside any transaction), then apply it. A Juspay failure is recorded on the
-    cached order (if any) and returned in `failure`, never half-applied. `client`: reuse an open client."""
+    cached order (if any) and returned in `failure`, never half-applied. `client`: reuse an open client.
+    `full_gateway_response`: ask Order Status for the gateway's own answer too (its documented query parameter
+    `options.add_full_gateway_response=true`), as a person's Refresh does; the sweep and bulk sync do not."""
     customer_id = _customer_of(merchant, order_id)
     fetched_at = timezone.now()
     try:
-        parsed = _ask_juspay(merchant, client, lambda juspay: juspay.order_status(order_id, customer_id=customer_id))
+        parsed = _ask_juspay(
+            merchant,
+            client,
+            lambda juspay: juspay.order_status(
+                order_id, customer_id=customer_id, full_gateway_response=full_gateway_response
+            ),
+        )
     except JuspayError as exc:
         sync.record_failure(Order, merchant, "order_id", order_id, exc)
         return SyncResult(None, failure=exc)
@@ -72,10 +81,13 @@ def sync_payout_order(
 
 
 def refresh_now(order: Order, *, actor: Actor) -> SyncResult[Order]:
-    """Support's "refresh now": re-sync the order and its payouts at once, noted on the timeline."""
+    """Support's "refresh now": re-sync the order (with the full gateway response) and its payouts at once, noted
+    on the timeline."""
     with transaction.atomic():
         events.refresh_requested(order, actor=actor).save()
-    result = sync_order(order.merchant, order.order_id, source=SyncSource.DASHBOARD, actor=actor)
+    result = sync_order(
+        order.merchant, order.order_id, source=SyncSource.DASHBOARD, actor=actor, full_gateway_response=True
+    )
     for payout_id in order.payout_orders.values_list("payout_order_id", flat=True):
         sync_payout_order(order.merchant, payout_id, source=SyncSource.DASHBOARD, actor=actor)
     audit.record(  # after the sync: the event says what it found (the sync writes in its own transactions)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard.juspay.enums import Documented, PayoutFulfillmentStatus, PayoutTransactionStatus, RefundStatus, describe
+from dashboard.juspay.enums import (
+    Documented,
+    OfferStatus,
+    PayoutFulfillmentStatus,
+    PayoutTransactionStatus,
+    RefundStatus,
+    describe,
+)
 
 
 @dataclass(frozen=True)
@@ -59,3 +66,16 @@ def refund_status(value: str | None) -> Status:
 def payout_status(vocabulary: type[PayoutFulfillmentStatus | PayoutTransactionStatus], value: str | None) -> Status:
     """A fulfilment's or a payout attempt's status."""
     return _outcome_by_name(status(vocabulary, value), _PAYOUT_OUTCOME)
+
+
+# Offer statuses (https://juspay.io/api-reference/docs/express-checkout/get-offer-order-status): AVAILED ("Offer
+# was redeemed") is the benefit given, FAILED the offer not redeemed; INITIATED, REFUNDED and PARTIALLY_REFUNDED
+# are neither. Juspay's page describes AVAILED as "redeemed", so a REDEEMED value, should Juspay ever send one,
+# gets the same colour (it stays marked unknown: it is not in the documented list).
+_OFFER_OUTCOME = {"AVAILED": "success", "REDEEMED": "success", "FAILED": "failure"}
+
+
+def offer_status(value: str | None) -> Status:
+    """An offer's status, coloured by its outcome: given (green), failed (red), anything else neutral."""
+    st = status(OfferStatus, value)
+    return Status(st.value, st.meaning, st.known, _OFFER_OUTCOME.get(st.value, "other"))

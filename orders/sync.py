@@ -31,6 +31,7 @@ from orders.models import (
     JuspayCopy,
     Offer,
     Order,
+    OrderUdf,
     PayoutOrder,
     PayoutTransaction,
     Refund,
@@ -41,6 +42,7 @@ from orders.models import (
 from orders.normalisers import (
     amount_text,
     fulfillment_columns,
+    keep_full_gateway_response,
     offer_columns,
     offers_by_key,
     order_columns,
@@ -53,6 +55,7 @@ from orders.normalisers import (
     splits_by_vendor,
     text,
     transaction_rows,
+    udf_slots,
 )
 
 
@@ -149,7 +152,11 @@ def _apply_transactions(order: Order, parsed: JuspayOrder, created: bool) -> Non
         return
     existing = {t.txn_id: t for t in order.transactions.all()}
     for columns in rows:
-        _update(existing.get(columns["txn_id"]) or Transaction(order=order), columns)
+        row = existing.get(columns["txn_id"])
+        if row is None:
+            _update(Transaction(order=order), columns)
+        else:
+            _update(row, keep_full_gateway_response(row.raw, row.status, columns))
 
 
 def _apply_offers(order: Order, parsed: JuspayOrder, source: str, actor: Actor, created: bool) -> list[TimelineEvent]:
@@ -193,9 +200,27 @@ def _apply_splits(order: Order, parsed: JuspayOrder, source: str, actor: Actor, 
     return [events.split_changed(order, before, after, source=source, actor=actor)]
 
 
+def _apply_udfs(order: Order, before: dict[str, Any] | None) -> None:
+    """Rewrite the udf search rows when the udfs changed (`before` is None for a new order)."""
+    if before is not None and before == order.udfs:
+        return
+    if before:
+        order.udf_values.all().delete()
+    OrderUdf.objects.bulk_create(_udf_rows(order))
+
+
+def _udf_rows(order: Order) -> list[OrderUdf]:
+    return [OrderUdf(order=order, slot=slot, value=value) for slot, value in udf_slots(order.udfs)]
+
+
 def _derive_order_state(order: Order, parsed: JuspayOrder) -> None:
     """The refund summary from the answer's refunds, then whether anything on the order still moves."""
-    order.refund_state = refund_state(((text(r.status), r.amount) for r in parsed.all_refunds), order.amount)
+    order.refund_state = refund_state(
+        ((text(r.status), r.amount) for r in parsed.all_refunds),
+        order.amount,
+        effective_amount=order.effective_amount,
+        refunded=bool(parsed.refunded),
+    )
     order.is_open = order_is_open(order.status, order.refund_state, order.fulfilment_state)
 
 
@@ -213,7 +238,7 @@ def apply_order(
             order.mark_synced(fetched_at)  # the common case of a sweep: Juspay says what it said before
             order.save(update_fields=JuspayCopy.SYNC_STAMP_FIELDS)
             return SyncResult(order)
-        old_status = order.status
+        old_status, old_udfs = order.status, (None if created else dict(order.udfs or {}))
         for name, value in order_columns(parsed).items():
             setattr(order, name, value)
         found: list[TimelineEvent] = []
@@ -226,6 +251,7 @@ def apply_order(
                 )
             )
         _apply_transactions(order, parsed, created)
+        _apply_udfs(order, old_udfs)
         found += _apply_refunds(order, parsed, source, actor, created)
         found += _apply_offers(order, parsed, source, actor, created)
         found += _apply_splits(order, parsed, source, actor, created)
@@ -282,6 +308,7 @@ class _NewRows:
     refunds: list[Refund] = field(default_factory=list)
     offers: list[Offer] = field(default_factory=list)
     splits: list[SplitDetail] = field(default_factory=list)
+    udfs: list[OrderUdf] = field(default_factory=list)
     events: list[TimelineEvent] = field(default_factory=list)
 
 
@@ -298,6 +325,7 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         new.events.append(events.order_discovered(order, source=source))
         txns = {columns["txn_id"]: columns for columns in transaction_rows(parsed)}
         new.transactions += [Transaction(order=order, **columns) for columns in txns.values()]
+        new.udfs += _udf_rows(order)
         for key, refund in refunds_by_key(parsed).items():
             new.refunds.append(Refund(order=order, unique_request_id=key, **refund_columns(refund)))
             new.events.append(
@@ -316,6 +344,7 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         Refund.objects.bulk_create(new.refunds, batch_size=500)
         Offer.objects.bulk_create(new.offers, batch_size=500)
         SplitDetail.objects.bulk_create(new.splits, batch_size=500)
+        OrderUdf.objects.bulk_create(new.udfs, batch_size=500)
         TimelineEvent.objects.bulk_create(new.events, batch_size=500)
     return len(new.events)
 

@@ -8,7 +8,7 @@ and marked unknown, never an error. Events are written by orders.events.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 
@@ -22,6 +22,7 @@ from dashboard.juspay.enums import (
     RefundStatus,
 )
 from orders import registry
+from orders.json_text import as_json, is_structured
 from orders.models import Order, SyncSource, TimelineEvent
 
 TIMELINE_LIMIT = 200
@@ -55,6 +56,7 @@ class EventView:
     details: list[tuple[str, str]]
     text: str  # a note's text
     unknown_values: list[str]
+    structured: list[tuple[str, str]] = field(default_factory=list)  # objects and lists, as indented JSON
 
 
 @dataclass
@@ -107,7 +109,10 @@ def present_event(event: TimelineEvent) -> EventView:
     details = [
         (k.replace("_", " "), f"#{v}" if k == "request" else _scalar(v))
         for k, v in data.items()
-        if k not in skip and v not in (None, "")
+        if k not in skip and v not in (None, "") and not is_structured(v)
+    ]
+    structured = [
+        (k.replace("_", " "), as_json(v)) for k, v in data.items() if k not in skip and is_structured(v) and v
     ]
     return EventView(
         event,
@@ -118,6 +123,7 @@ def present_event(event: TimelineEvent) -> EventView:
         details,
         text,
         unknown_values,
+        structured,
     )
 
 

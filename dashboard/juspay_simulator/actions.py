@@ -11,7 +11,7 @@ from .state import Store
 
 ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,21}$")
 PAYOUT_ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_,\-@]{4,64}$")
-CREATABLE_STATUSES = frozenset(set(PAYMENT_PATHS) - {"TO_BE_CHARGED"} | {"NEW"})
+CREATABLE_STATUSES = frozenset(set(PAYMENT_PATHS) - {"TO_BE_CHARGED"} | {"NEW", "CREATED"})
 PAYMENT_METHOD_TYPES = frozenset({"CARD", "UPI", "NB", "WALLET"})
 
 

@@ -7,6 +7,7 @@ lets a fault close the connection without answering.
 import asyncio
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -32,6 +33,7 @@ from .wire import (
 logger = logging.getLogger("juspay_simulator")
 TICK_SECONDS = 0.25
 EXPANDABLE = frozenset({"fulfillment", "payment", "refund"})
+REQUEST_LOG_SIZE = 500  # the Juspay requests `/__sim__/requests` lists, newest last
 Answer = tuple[int, bytes | dict | list]
 ControlAnswer = tuple[int, dict | list]  # the /__sim__/ endpoints answer JSON only
 
@@ -41,6 +43,7 @@ class SimulatorApp:
         self.sim = sim
         self._background: list[asyncio.Task] = []
         self._merchant_header = sim.config.merchant_id.encode()
+        self.requests: deque[dict] = deque(maxlen=REQUEST_LOG_SIZE)
 
     async def __call__(self, scope: dict, receive, send_fn) -> None:
         if scope["type"] == "lifespan":
@@ -83,6 +86,7 @@ class SimulatorApp:
         return None
 
     async def _juspay(self, request: Request, handler, headers, receive, send_fn) -> None:
+        self._log_request(request)
         sim = self.sim
         faults = sim.faults
         delay = sim.dice.latency(faults)
@@ -109,6 +113,10 @@ class SimulatorApp:
         if sim.dice.hit(faults.malformed_rate):
             payload = payload[: max(1, len(payload) // 2)]
         await send(send_fn, status, payload, headers)
+
+    def _log_request(self, request: Request) -> None:
+        """Keep what each Juspay request asked (method, path, query), for tests that check what a caller sent."""
+        self.requests.append({"method": request.method, "path": request.path, "query": dict(request.query)})
 
     def authorised(self, request: Request) -> bool:
         config = self.sim.config
@@ -196,6 +204,7 @@ class SimulatorApp:
             ("GET", "webhooks"): self.sim_webhooks,
             ("POST", "webhooks"): self.sim_set_webhooks,
             ("POST", "reset"): self.sim_reset,
+            ("GET", "requests"): self.sim_requests,
         }
 
     def sim_list_orders(self, request: Request, _fields: dict) -> ControlAnswer:
@@ -264,6 +273,11 @@ class SimulatorApp:
     def sim_set_webhooks(self, request: Request, fields: dict) -> ControlAnswer:
         self.sim.webhooks.config = self.sim.webhooks.config.updated(fields) if fields else WebhookConfig()
         return self.sim_webhooks(request, fields)
+
+    def sim_requests(self, request: Request, _fields: dict) -> ControlAnswer:
+        """The latest Juspay requests received (`?path=` keeps those whose path ends with it)."""
+        suffix = request.param("path")
+        return 200, {"requests": [r for r in self.requests if not suffix or r["path"].endswith(suffix)]}
 
     def sim_reset(self, _request: Request, _fields: dict) -> ControlAnswer:
         self.sim.build()

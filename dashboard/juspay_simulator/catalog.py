@@ -3,6 +3,7 @@
 (https://juspay.io/api-reference/docs/payout/order-status)."""
 
 ORDER_STATUS_IDS: dict[str, int] = {
+    "CREATED": 1,  # Juspay's status table: an order created, no payment attempted (beside NEW, 10)
     "NEW": 10,
     "STARTED": 20,
     "CHARGED": 21,

@@ -78,6 +78,7 @@ class OrderSpec:
     split_payment: bool = False
     retry: bool = False
     commands: bool = False
+    surcharge: bool = False  # the customer pays a surcharge, and tax on it (txn_detail, txn_amount_breakup)
 
 
 @dataclass
@@ -114,6 +115,8 @@ def coverage_specs() -> list[OrderSpec]:
         "VOID_FAILED",
     ]
     specs = [OrderSpec(status=s) for s in single]
+    specs.append(OrderSpec(status="CREATED"))  # Juspay's other status for an order with no payment attempt
+    specs += [OrderSpec(method="CARD", surcharge=True), OrderSpec(method="UPI", surcharge=True, refunds=("FULL",))]
     specs += [OrderSpec(status=s, split_payment=True) for s in ("CHARGED", "PARTIAL_CHARGED", "AUTO_REFUNDED")]
     specs += [OrderSpec(method=m) for m in ("CARD", "UPI", "NB", "WALLET")]
     specs += [
@@ -126,6 +129,8 @@ def coverage_specs() -> list[OrderSpec]:
             ("FULL",),
             ("SUCCESS", "SUCCESS", "SENT"),
             ("FAILURE", "FULL"),
+            ("INSTANT",),
+            ("INSTANT", "SUCCESS"),
         )
     ]
     specs += [OrderSpec(offer=kind) for kind in OFFER_KINDS]
@@ -163,8 +168,11 @@ STATUS_WEIGHTS = {
     "CAPTURE_FAILED": 0.2,
     "VOID_FAILED": 0.2,
 }
-REFUND_STATE_AGE = ["MANUAL_REVIEW", "FAILURE", "SUCCESS", "FULL", "SENT", "QUEUED"]  # oldest first
-REFUND_WEIGHTS = {"SUCCESS": 60, "FAILURE": 10, "MANUAL_REVIEW": 4, "QUEUED": 6, "SENT": 10, "FULL": 10}
+REFUND_STATE_AGE = ["MANUAL_REVIEW", "FAILURE", "SUCCESS", "FULL", "INSTANT", "SENT", "QUEUED"]  # oldest first
+REFUND_WEIGHTS = {"SUCCESS": 56, "FAILURE": 10, "MANUAL_REVIEW": 4, "QUEUED": 6, "SENT": 10, "FULL": 10, "INSTANT": 4}
+UNATTEMPTED = ("NEW", "CREATED")
+SURCHARGE_RATE = 0.02  # of the order amount, for the orders that carry a surcharge
+TAX_ON_SURCHARGE_RATE = 0.18
 _STATUSES, _STATUS_CUM_WEIGHTS = list(STATUS_WEIGHTS), list(itertools.accumulate(STATUS_WEIGHTS.values()))
 _REFUND_STATES, _REFUND_CUM_WEIGHTS = list(REFUND_WEIGHTS), list(itertools.accumulate(REFUND_WEIGHTS.values()))
 
@@ -273,11 +281,14 @@ class DemoBuilder:
                 spec.split_settlement = rng.random() < 0.8
         if rng.random() < 0.12 and status not in ("NEW", "COD_INITIATED"):
             spec.offer = rng.choice(OFFER_KINDS)
+        if status == "NEW" and rng.random() < 0.25:
+            spec.status = "CREATED"
+        spec.surcharge = status not in UNATTEMPTED and rng.random() < 0.05
         return spec
 
     def order_age(self, spec: OrderSpec) -> float:
         rng = self.rng
-        if spec.status == "NEW":
+        if spec.status in UNATTEMPTED:
             return rng.uniform(5 * MINUTE, 2 * DAY)
         if spec.status in PENDING_ORDER_STATUSES:
             return rng.uniform(3 * MINUTE, 50 * MINUTE)
@@ -295,9 +306,12 @@ class DemoBuilder:
         order_id = self.ids.order_id(created)
         offer = self.offer(spec.offer, amount) if spec.offer else None
         discount = offer.amount if offer and offer.benefit_type == "DISCOUNT" else 0.0
-        effective = round(amount - discount, 2)
+        surcharge = round(amount * SURCHARGE_RATE, 2) if spec.surcharge else None
+        tax = round(surcharge * TAX_ON_SURCHARGE_RATE, 2) if surcharge else None
+        effective = round(amount - discount + (surcharge or 0.0) + (tax or 0.0), 2)
         udfs = [""] * 10
         udfs[0] = rng.choice(["web", "android", "ios", "mweb"])
+        udfs[1] = f"cart-{order_id[-6:]}"  # a merchant reference an agent may be given (searchable)
         order = Order(
             order_id=order_id,
             juspay_id=self.ids.juspay_order_id(),
@@ -309,13 +323,16 @@ class DemoBuilder:
             txns=[],
             product_id=f"SKU-{rng.randint(1000, 9999)}" if rng.random() < 0.5 else "",
             udfs=udfs,
+            unattempted_status="CREATED" if spec.status == "CREATED" else "NEW",
         )
         if offer:
             order.offers.append(offer)
         if spec.split_payment:
             self.add_split_payment(order, spec.status)
-        elif spec.status != "NEW":
+        elif spec.status not in UNATTEMPTED:
             self.add_payment(order, spec, discount)
+            if surcharge:
+                self.add_surcharge(order, surcharge, tax or 0.0)
         if spec.refunds:
             self.add_refunds(order, spec.refunds)
         if spec.split_settlement is not None:
@@ -362,6 +379,21 @@ class DemoBuilder:
         if discount:
             lines.append({"name": "OFFER", "amount": discount, "sno": len(lines) + 1, "method": "SUB"})
         return lines
+
+    @staticmethod
+    def add_surcharge(order: Order, surcharge: float, tax: float) -> None:
+        """Surcharge and tax on every attempt: txn_amount is the base (net of offers) plus both, and the
+        breakup lists them after the base (Juspay's documented names SURCHARGE and TAX_ON_SURCHARGE)."""
+        for txn in order.txns:
+            txn.surcharge, txn.tax = surcharge, tax
+            offer_lines = [line for line in txn.breakup if line["method"] == "SUB"]
+            lines = [line for line in txn.breakup if line["method"] != "SUB"]
+            lines.append({"name": "SURCHARGE", "amount": surcharge, "sno": len(lines) + 1, "method": "ADD"})
+            if tax:
+                lines.append({"name": "TAX_ON_SURCHARGE", "amount": tax, "sno": len(lines) + 1, "method": "ADD"})
+            for line in offer_lines:
+                lines.append({**line, "sno": len(lines) + 1})
+            txn.breakup = lines
 
     def txn(
         self,
@@ -504,6 +536,11 @@ class DemoBuilder:
             sent_at = round(anchor + rng.uniform(2 * MINUTE, 12 * MINUTE))
             if outcome != "MANUAL_REVIEW":
                 resolves_at = round(sent_at + rng.uniform(2 * MINUTE, 30 * MINUTE))
+        elif state == "INSTANT":
+            # Juspay pays an INSTANT refund out at once (refund_type INSTANT): sent and settled within minutes.
+            created = anchor - rng.uniform(2 * 3600, 5 * DAY)
+            sent_at, outcome = round(created + 5), "SUCCESS"
+            resolves_at = round(created + rng.uniform(30, 5 * MINUTE))
         elif state == "SENT":
             created = anchor - rng.uniform(16 * MINUTE, 40 * MINUTE)
             sent_at = round(created + rng.uniform(MINUTE, 15 * MINUTE))
@@ -524,6 +561,7 @@ class DemoBuilder:
             gateway=gateway,
             gateway_refund_id=self.ids.gateway_refund_id(gateway),
             arn=self.ids.digits(12),
+            refund_type="INSTANT" if state == "INSTANT" else "STANDARD",
         )
 
     def split_settlement(self, amount: float, applied: bool) -> dict[str, Any]:
@@ -581,7 +619,7 @@ class DemoBuilder:
     ) -> Order:
         """An order asked for through the simulator API: `status` now, resolving later if it is pending."""
         rng = self.rng
-        created = float(round(now)) - (0 if status == "NEW" else 600)
+        created = float(round(now)) - (0 if status in UNATTEMPTED else 600)
         if order_id:
             self.ids.reserve(order_id)
         order = Order(
@@ -594,8 +632,9 @@ class DemoBuilder:
             created=created,
             txns=[],
             udfs=udfs,
+            unattempted_status="CREATED" if status == "CREATED" else "NEW",
         )
-        if status != "NEW":
+        if status not in UNATTEMPTED:
             kind = payment_kind(status, method or self.draw_method())
             stages = payment_stages(status, now - 1, rng, created)
             follow = resolution(status, rng, resolve_to)

@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 
 from .catalog import PAYMENT_FAILURES, PENDING_PAYMENT
 
+UNATTEMPTED = frozenset({"NEW", "CREATED"})  # order statuses before any payment attempt
+# Order Status keeps a 3DS payment's `authentication` block for 15 minutes after the customer authenticated.
+AUTHENTICATION_WINDOW = 15 * 60
+
 
 @dataclass(slots=True)
 class Stage:
@@ -71,6 +75,8 @@ class Txn:
     rrn: str
     auth_id_code: str
     channel: str = "WEB"
+    surcharge: float | None = None  # txn_detail.surcharge_amount: the fee charged to the customer
+    tax: float | None = None  # txn_detail.tax_amount: the tax on the surcharge
 
     @property
     def created(self) -> float:
@@ -140,6 +146,7 @@ class Order:
     split_settlement: dict | None = None
     commands: list[dict] = field(default_factory=list)
     changed_at: float = 0.0
+    unattempted_status: str = "NEW"  # NEW or CREATED: what Order Status says before any payment attempt
 
     def change_times(self):
         yield self.created
@@ -156,7 +163,7 @@ class Order:
 def order_status(order: Order, at: float) -> str:
     statuses = [s for txn in order.txns if (s := txn.status(at))]
     if not statuses:
-        return "NEW"
+        return order.unattempted_status
     if order.split_payment:
         return _split_payment_status(statuses)
     if "CHARGED" in statuses:
@@ -187,6 +194,19 @@ def visible_refunds(order: Order, at: float) -> list[Refund]:
     return [r for r in order.refunds if r.created <= at]
 
 
+def amount_refunded_completed(order: Order, at: float) -> float:
+    """Sum of the refunds that have succeeded (what `refunded: true` waits for)."""
+    return round(sum(r.amount for r in visible_refunds(order, at) if r.status(at) == "SUCCESS"), 2)
+
+
+def fully_refunded(order: Order, at: float) -> bool:
+    """Order Status `refunded`: "true if the order has been completely refunded, false for partial refunds or if
+    the order doesn't have any refunds". True once refunds that succeeded cover what was paid (the effective
+    amount), never while part of it is still pending or in review."""
+    refundable = refundable_amount(order, at)
+    return refundable > 0 and amount_refunded_completed(order, at) >= refundable
+
+
 def amount_refunded(order: Order, at: float) -> float:
     """Sum of refunds not in FAILURE (inferred from the samples in Juspay's Order Status reference)."""
     return round(sum(r.amount for r in visible_refunds(order, at) if r.status(at) != "FAILURE"), 2)
@@ -207,7 +227,7 @@ def offer_status(order: Order, at: float) -> str:
         if refunded <= 0:
             return "AVAILED"
         return "REFUNDED" if refunded >= order.effective_amount else "PARTIALLY_REFUNDED"
-    if status in PENDING_PAYMENT or status == "NEW":
+    if status in PENDING_PAYMENT or status in UNATTEMPTED:
         return "INITIATED"
     return "FAILED"
 
@@ -217,7 +237,14 @@ def order_last_updated(order: Order, at: float) -> float:
 
 
 def order_next_change(order: Order, at: float) -> float:
-    return next_after(order.change_times(), at)
+    """When the answer next changes: a change of the order, or a 3DS `authentication` block expiring."""
+    expiries = (
+        stage.at + AUTHENTICATION_WINDOW
+        for txn in order.txns
+        if txn.instrument.auth_type == "THREE_DS"
+        for stage in txn.stages
+    )
+    return min(next_after(order.change_times(), at), next_after(expiries, at))
 
 
 # --- Payout orders ------------------------------------------------------------------------------------

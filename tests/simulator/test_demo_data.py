@@ -10,6 +10,7 @@ from tests.fixtures.simulator import start_simulator
 
 START = parse_iso("2026-03-02T09:30:00Z")
 STATUS_IDS = {
+    "CREATED": 1,
     "NEW": 10,
     "STARTED": 20,
     "CHARGED": 21,

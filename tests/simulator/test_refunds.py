@@ -44,13 +44,20 @@ def test_json_body_may_carry_the_amount_as_a_number(juspay_sim, order_id):
     assert response.status_code == 200 and response.json()["refunds"][0]["amount"] == 99.5
 
 
-def test_several_partial_refunds_then_fully_refunded(juspay_sim, order_id):
+def test_several_partial_refunds_then_fully_refunded_once_they_complete(juspay_sim, order_id):
+    juspay_sim.set_faults(refund_outcome="SUCCESS")
     for number, amount in enumerate(["300", "200.50", "499.50"], start=1):
         assert refund(juspay_sim, order_id, unique_request_id=f"RFD{number}", amount=amount).status_code == 200
 
     body = status(juspay_sim, order_id)
     assert [r["amount"] for r in body["refunds"]] == [300, 200.5, 499.5]
-    assert body["refunded"] is True and body["maximum_eligible_refund_amount"] == 0
+    assert body["maximum_eligible_refund_amount"] == 0 and body["amount_refunded"] == 1000
+    assert body["refunded"] is False, "refunds still pending: Juspay's `refunded` means completely refunded"
+
+    juspay_sim.advance(DAY)
+    body = status(juspay_sim, order_id)
+    assert {r["status"] for r in body["refunds"]} == {"SUCCESS"}
+    assert body["refunded"] is True
     assert body["status"] == "CHARGED"
 
 
