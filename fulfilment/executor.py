@@ -35,7 +35,7 @@ from django.utils import timezone
 from dashboard import audit, juspay_access
 from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayApiError, JuspayError, JuspayOutcomeUnknown, JuspayUnavailable
-from dashboard.juspay.forms import SplitSettlementDetails
+from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
 from dashboard.juspay.outcomes import FulfillmentOutcome, RefundOutcome
 from dashboard.models import Merchant
 from fulfilment import events
@@ -195,6 +195,11 @@ def _send(req: ActionRequest, juspay: JuspayClient, *, check_first: bool) -> Ref
                 unique_request_id=req.idempotency_key,
                 amount=Decimal(payload["amount"]),
                 customer_id=customer,
+                split_settlement_details=(
+                    SplitRefundDetails.model_validate(payload["split_settlement_details"])
+                    if payload.get("split_settlement_details")
+                    else None
+                ),
                 check_first=check_first,
             )
         split = payload.get("split_settlement_details")
