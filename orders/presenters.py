@@ -288,7 +288,11 @@ class Refunds:
 
 def _refund_split(raw: Mapping[str, object]) -> split_rule.RefundAllocation | None:
     metadata = raw.get("metadata")
-    return split_rule.refund_allocation(metadata.get("split_settlement_details")) if isinstance(metadata, Mapping) else None
+    return (
+        split_rule.refund_allocation(metadata.get("split_settlement_details"))
+        if isinstance(metadata, Mapping)
+        else None
+    )
 
 
 def refunds(order: Order) -> Refunds:
@@ -376,7 +380,9 @@ def splits(order: Order) -> Splits:
         difference=check.difference if check else ZERO,
         requested="split_settlement_response" in (order.raw or {}),
         rows=[
-            SplitRow(d, str((d.raw or {}).get("gateway_sub_account_id") or ""), str((d.raw or {}).get("epg_txn_id") or ""))
+            SplitRow(
+                d, str((d.raw or {}).get("gateway_sub_account_id") or ""), str((d.raw or {}).get("epg_txn_id") or "")
+            )
             for d in details
         ],
         marketplace=found.marketplace_share if found else ZERO,

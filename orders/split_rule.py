@@ -180,8 +180,7 @@ def check_refund_allocation(amount: Decimal, allocation: RefundAllocation, rooms
             problems.append(f"{name} is not a vendor of this order's split.")
         elif part > room.room:
             problems.append(
-                f"{name}: at most {room.room:.2f} (received {room.received:.2f}, already refunded "
-                f"{room.refunded:.2f})."
+                f"{name}: at most {room.room:.2f} (received {room.received:.2f}, already refunded {room.refunded:.2f})."
             )
     return problems
 
