@@ -199,9 +199,7 @@ class OrderSplit:
     @property
     def marketplace_share(self) -> Decimal:
         """The stated share, else the remainder the marketplace keeps (never below zero)."""
-        if self.marketplace is not None:
-            return self.marketplace
-        return max(ZERO, self.check.difference) if self.check.paid is not None else ZERO
+        return self.check.marketplace
 
 
 def split_of(order: Order) -> OrderSplit | None:
