@@ -1,5 +1,5 @@
 """The one rule for split settlement amounts, used by the Fulfilment Sync form and service, the order page
-and (as its own copy, `dashboard/juspay_simulator/rules.py`) the simulator; tests/orders/test_split_rule.py
+and (as its own copy, `dashboard/juspay_simulator/rules.py`) the simulator; tests/fulfilment/test_split_agreement.py
 proves the three agree on the same fixtures.
 
 The checks take plain values, so the form, the service and the page give them the same numbers;

@@ -95,7 +95,8 @@ class Actions:
                     f"payment_method_type one of {sorted(PAYMENT_METHOD_TYPES)}"
                 },
             )
-        discount = parse_amount(str(fields.get("discount", ""))) if fields.get("discount") is not None else 0.0
+        given = fields.get("discount")
+        discount = parse_amount(str(given)) if given not in (None, 0, "0", "") else 0.0
         if discount is None or discount >= amount:
             return Rejection(400, {"error": "discount must be positive, with at most 2 decimals, below the amount"})
         resolve_after = fields.get("resolve_after_seconds")

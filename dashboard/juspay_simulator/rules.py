@@ -172,7 +172,7 @@ def _split_details(raw: str) -> dict[str, Any] | None:
 # every vendor's `amount` equals what the customer paid (the effective amount, after offers; the pages are
 # silent on offers); a vendor's `merchant_commission` is inside its amount, not added. Juspay documents no
 # error text for a split that does not add up: the answer here is a 400 INVALID_INPUT, like other bad input.
-# tests/orders/test_split_rule.py checks both copies give the same verdict on the same fixtures.
+# tests/fulfilment/test_split_agreement.py checks both copies give the same verdict on the same fixtures.
 
 CENT = Decimal("0.01")
 
