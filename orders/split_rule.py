@@ -204,7 +204,7 @@ class OrderSplit:
 
 def split_of(order: Order) -> OrderSplit | None:
     """Juspay's split for the cached order, or None when its answer shows no vendor."""
-    vendors = {d.sub_vendor_id: d.amount or ZERO for d in order.split_details.all()}
+    vendors = {d.sub_vendor_id: d.amount or ZERO for d in order.split_details.order_by("sub_vendor_id")}
     if not vendors:
         return None
     paid = paid_amount(order.amount, order.effective_amount)

@@ -33,7 +33,9 @@ def instruction(marketplace, vendors) -> dict:
     return {
         "marketplace": {"amount": marketplace},
         "mdr_borne_by": "ALL",
-        "vendor": {"split": [{"sub_mid": v, "amount": a, "merchant_commission": round(a * 0.05, 2)} for v, a in vendors]},
+        "vendor": {
+            "split": [{"sub_mid": v, "amount": a, "merchant_commission": round(a * 0.05, 2)} for v, a in vendors]
+        },
     }
 
 
@@ -121,7 +123,16 @@ def test_form_simulator_and_page_give_the_same_verdict(
     "name, amount, discount, marketplace, vendors, verdict", [f for f in FIXTURES if f[5] == Verdict.EXACT]
 )
 def test_a_split_the_form_accepted_shows_on_the_page_without_an_alert(
-    name, amount, discount, marketplace, vendors, verdict, client, make_user, sim_order, django_capture_on_commit_callbacks
+    name,
+    amount,
+    discount,
+    marketplace,
+    vendors,
+    verdict,
+    client,
+    make_user,
+    sim_order,
+    django_capture_on_commit_callbacks,
 ):
     """Raised, approved, sent to the simulator, synced back: the page agrees with the form (no false alarm),
     and shows the marketplace's share, each vendor's gateway sub-account and the verdict."""
