@@ -225,3 +225,39 @@ def test_the_simulator_refuses_an_allocation_beyond_a_vendors_share(split_order,
     assert answer.status_code == 400 and "vendor_b" in answer.text
     assert juspay_sim.refunds(split_order.order_id) == []
     assert Decimal(juspay_sim.http.get(f"/orders/{split_order.order_id}").json()["amount_refunded"]) == 0
+
+
+def test_the_executor_does_not_send_an_allocation_that_no_longer_fits_juspays_answer(
+    split_order, make_user, juspay_sim, django_capture_on_commit_callbacks
+):
+    details = SplitRefundDetails.model_validate(
+        {"marketplace": {"refund_amount": 0}, "vendor": {"split": [{"sub_mid": "vendor_b", "refund_amount": 300}]}}
+    )
+    req = services.raise_refund(
+        split_order,
+        maker=make_user("Support"),
+        amount=Decimal(300),
+        reason_code="CUSTOMER_REQUEST",
+        comment="whole parcel back",
+        form_token=uuid.uuid4(),
+        split=details,
+    ).request
+    # Meanwhile someone refunds 100 from vendor_b straight at Juspay.
+    elsewhere = SplitRefundDetails.model_validate(
+        {"marketplace": {"refund_amount": 0}, "vendor": {"split": [{"sub_mid": "vendor_b", "refund_amount": 100}]}}
+    )
+    answer = juspay_sim.http.post(
+        f"/orders/{split_order.order_id}/refunds",
+        data={
+            "unique_request_id": "ELSEWHERE1",
+            "amount": "100.00",
+            "metadata.split_settlement_details": elsewhere.to_json_text(),
+        },
+    )
+    assert answer.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(req.pk, approver=make_user("Finance"))
+    req.refresh_from_db()
+    assert req.state == ActionState.FAILED and not req.retry_safe
+    assert "vendor_b: at most 200.00 (received 300.00, already refunded 100.00)" in req.error
+    assert [r["unique_request_id"] for r in juspay_sim.refunds(split_order.order_id)] == ["ELSEWHERE1"]
