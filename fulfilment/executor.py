@@ -35,13 +35,14 @@ from django.utils import timezone
 from dashboard import audit, juspay_access
 from dashboard.juspay.client import JuspayClient
 from dashboard.juspay.errors import JuspayApiError, JuspayError, JuspayOutcomeUnknown, JuspayUnavailable
-from dashboard.juspay.forms import SplitSettlementDetails
+from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
 from dashboard.juspay.outcomes import FulfillmentOutcome, RefundOutcome
 from dashboard.models import Merchant
 from fulfilment import events
 from fulfilment.models import ActionKind, ActionRequest, ActionState
 from fulfilment.services import describe, snapshot
 from orders import services as order_services
+from orders import split_rule
 from orders.models import Order, SyncSource
 from orders.sync import apply_order
 
@@ -183,6 +184,27 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
                     retry_safe=False,
                 )
             )
+        _revalidate_refund_split(req, order)
+
+
+def _revalidate_refund_split(req: ActionRequest, order: Order) -> None:
+    """A refund's per-vendor allocation still fits what Juspay's fresh answer leaves each vendor
+    (`orders.split_rule.check_refund_allocation`, against Juspay's refunds only, as the amount check above)."""
+    allocation = split_rule.refund_allocation(req.payload.get("split_settlement_details"))
+    if allocation is None:
+        return
+    assert req.amount is not None  # raise_refund always sets it
+    problems = split_rule.check_refund_allocation(req.amount, allocation, split_rule.juspay_share_rooms(order))
+    if problems:
+        raise Finished(
+            _fail(
+                req,
+                "Not sent: the vendors' parts no longer fit Juspay's answer: "
+                + " ".join(problems)
+                + " Raise a new request with parts that fit, if anything is left.",
+                retry_safe=False,
+            )
+        )
 
 
 def _send(req: ActionRequest, juspay: JuspayClient, *, check_first: bool) -> RefundOutcome | FulfillmentOutcome:
@@ -195,6 +217,11 @@ def _send(req: ActionRequest, juspay: JuspayClient, *, check_first: bool) -> Ref
                 unique_request_id=req.idempotency_key,
                 amount=Decimal(payload["amount"]),
                 customer_id=customer,
+                split_settlement_details=(
+                    SplitRefundDetails.model_validate(payload["split_settlement_details"])
+                    if payload.get("split_settlement_details")
+                    else None
+                ),
                 check_first=check_first,
             )
         split = payload.get("split_settlement_details")

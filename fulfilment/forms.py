@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 from pydantic import ValidationError as PydanticError
 
 from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus
-from dashboard.juspay.forms import SplitSettlementDetails
+from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
 from fulfilment import policy
-from fulfilment.services import REFUND_REASONS
+from fulfilment.services import REFUND_REASONS, share_rooms
+from orders.models import Order
+from orders.split_rule import MARKETPLACE, ShareRoom
 
 
 class TokenForm(forms.Form):
@@ -25,6 +27,11 @@ class TokenForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("form_token", uuid.uuid4())
+
+    @classmethod
+    def for_order(cls, order: Order, data: Any = None) -> Self:
+        """The form for raising on `order` (the refund form adds one field per vendor on split orders)."""
+        return cls(data)
 
 
 class RefundForm(TokenForm):
@@ -41,6 +48,51 @@ class RefundForm(TokenForm):
     )
 
     field_order = ["amount", "reason_code", "comment", "form_token"]
+
+    # --- Split orders: one refund part per vendor (and the marketplace) -------------------------------
+
+    def __init__(self, *args: Any, rooms: dict[str, ShareRoom] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rooms = rooms or {}
+        self.part_fields: list[tuple[str, str]] = []  # (field name, sub_mid or MARKETPLACE)
+        for index, (name, room) in enumerate(self.rooms.items()):
+            field_name = "split_marketplace" if name == MARKETPLACE else f"split_vendor_{index}"
+            self.fields[field_name] = forms.DecimalField(
+                max_digits=14,
+                decimal_places=2,
+                min_value=Decimal(0),
+                required=False,
+                label="From the marketplace" if name == MARKETPLACE else f"From vendor {name}",
+                help_text=f"Received {room.received:.2f}; at most {room.room:.2f} still to give back.",
+                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+            )
+            self.part_fields.append((field_name, name))
+        if self.part_fields:
+            self.order_fields([*self.field_order[:1], *(f for f, _ in self.part_fields), *self.field_order[1:]])
+
+    @classmethod
+    def for_order(cls, order: Order, data: Any = None) -> Self:
+        return cls(data, rooms=share_rooms(order))
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        data["split"] = None
+        if not self.part_fields:
+            return data
+        parts = {name: data.get(field_name) for field_name, name in self.part_fields}
+        if all(value is None for value in parts.values()):
+            self.add_error(None, "This order is split between vendors: say how much comes back from each.")
+            return data
+        vendors = [
+            {"sub_mid": name, "refund_amount": value or Decimal(0)}
+            for name, value in parts.items()
+            if name != MARKETPLACE
+        ]
+        data["split"] = SplitRefundDetails.model_validate(
+            {"marketplace": {"refund_amount": parts.get(MARKETPLACE) or Decimal(0)}, "vendor": {"split": vendors}}
+        )
+        return data
 
 
 def _decimal(text: str, what: str) -> Decimal:
@@ -83,7 +135,8 @@ class FulfilmentForm(TokenForm):
         label="Vendor shares",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
         help_text="One vendor per line: sub_mid, amount[, merchant commission]. The marketplace "
-        "share and the vendors' amounts must add up to the amount paid.",
+        "share and the vendors' amounts must add up to the amount paid (after offers); a commission is "
+        "part of its vendor's amount. One split per order.",
     )
     comment = forms.CharField(
         max_length=1000, required=False, label="Comment for the approver", widget=forms.Textarea(attrs={"rows": 2})

@@ -118,7 +118,15 @@ def request_detail(pk: int, viewer: Viewer) -> RequestDetail:
 def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
     payload = req.payload
     if req.kind == ActionKind.REFUND:
-        return [("unique_request_id", payload.get("unique_request_id", "")), ("amount", payload.get("amount", ""))]
+        refund = [("unique_request_id", payload.get("unique_request_id", "")), ("amount", payload.get("amount", ""))]
+        allocation = payload.get("split_settlement_details")
+        if allocation:
+            refund.append(("from the marketplace", allocation.get("marketplace", {}).get("refund_amount")))
+            refund += [
+                (f"from vendor {share.get('sub_mid')}", share.get("refund_amount"))
+                for share in allocation.get("vendor", {}).get("split", [])
+            ]
+        return [(k, "" if v is None else str(v)) for k, v in refund]
     lines = [
         (key, payload.get(key))
         for key in (

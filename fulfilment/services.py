@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus
-from dashboard.juspay.forms import SplitSettlementDetails
+from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
 from fulfilment import events, permissions, policy, signals
 
 # Callers catch the errors from here, with the functions that raise them.
@@ -37,8 +37,9 @@ from fulfilment.errors import InvalidRequest as InvalidRequest
 from fulfilment.errors import NotAllowed as NotAllowed
 from fulfilment.errors import SelfApprovalError as SelfApprovalError
 from fulfilment.errors import StateConflict as StateConflict
-from fulfilment.models import OPEN_STATES, ActionKind, ActionRequest, ActionState, Decision, Verdict
+from fulfilment.models import LIVE_STATES, OPEN_STATES, ActionKind, ActionRequest, ActionState, Decision, Verdict
 from fulfilment.permissions import Person
+from orders import split_rule
 from orders.models import Order, TimelineEvent
 
 CENT = Decimal("0.01")
@@ -234,9 +235,17 @@ def _create(
 
 
 def raise_refund(
-    order: Order, *, maker: User, amount: Decimal, reason_code: str, comment: str, form_token: uuid.UUID | str
+    order: Order,
+    *,
+    maker: User,
+    amount: Decimal,
+    reason_code: str,
+    comment: str,
+    form_token: uuid.UUID | str,
+    split: SplitRefundDetails | None = None,
 ) -> Raised:
-    """A refund request of `amount`, at most what is still refundable on the order."""
+    """A refund request of `amount`, at most what is still refundable on the order; on a split order,
+    `split` allocates it to the marketplace and the vendors (`check_refund_split`)."""
     _refuse(permissions.why_not_raise(Person.of(maker)))
     token = _token(form_token)
     comment = (comment or "").strip()
@@ -262,18 +271,65 @@ def raise_refund(
                 "(Juspay's limit minus refunds already requested).".replace("  ", " "),
                 field="amount",
             )
+        check_refund_split(order, amount, split)
         key = f"JOR{secrets.token_hex(8).upper()}"  # Juspay: alphanumeric, under 21 characters
+        payload: dict[str, object] = {"unique_request_id": key, "amount": f"{amount:.2f}"}
+        if split is not None:
+            payload["split_settlement_details"] = json.loads(split.to_json_text())
         return _create(
             order,
             maker=maker,
             kind=ActionKind.REFUND,
             token=token,
             amount=amount,
-            payload={"unique_request_id": key, "amount": f"{amount:.2f}"},
+            payload=payload,
             idempotency_key=key,
             reason_code=reason_code,
             comment=comment,
         )
+
+
+def share_rooms(order: Order) -> dict[str, split_rule.ShareRoom]:
+    """What the marketplace and each vendor of a split order may still give back: what they received, less
+    Juspay's refunds from them (`orders.split_rule.juspay_share_rooms`) and less the allocations of refund
+    requests still open here (held from raise until they end, like `still_refundable`). Empty when the
+    order has no split."""
+    rooms = split_rule.juspay_share_rooms(order)
+    if not rooms:
+        return rooms
+    at_juspay = set(order.refunds.values_list("unique_request_id", flat=True))
+    held: dict[str, Decimal] = {}
+    open_requests = ActionRequest.objects.filter(order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES)
+    for req in open_requests.exclude(idempotency_key__in=at_juspay):
+        allocation = split_rule.refund_allocation(req.payload.get("split_settlement_details"))
+        if allocation is None:
+            continue
+        for name, part in [(split_rule.MARKETPLACE, allocation.marketplace), *allocation.vendors.items()]:
+            held[name] = held.get(name, Decimal(0)) + part
+    return {
+        name: split_rule.ShareRoom(name, room.received, room.refunded + held.get(name, Decimal(0)))
+        for name, room in rooms.items()
+    }
+
+
+def check_refund_split(order: Order, amount: Decimal, split: SplitRefundDetails | None) -> None:
+    """A refund on a split order says how much comes back from the marketplace and from each vendor
+    (`orders.split_rule.check_refund_allocation`: the parts add up to the amount, nobody gives back more
+    than it received less what was refunded from it). A refund on an order without a split carries none.
+    Juspay's refund call takes the allocation as optional; we ask for it on every split order, so that
+    no vendor is charged back by a rule nobody chose."""
+    rooms = share_rooms(order)
+    if split is None:
+        if rooms:
+            raise InvalidRequest("This order is split between vendors: say how much each gives back.", field="split")
+        return
+    if not rooms:
+        raise InvalidRequest("This order has no split settlement; a refund on it has no vendor parts.", field="split")
+    allocation = split_rule.refund_allocation(split.to_json_text())
+    assert allocation is not None  # built from the documented shape
+    problems = split_rule.check_refund_allocation(amount, allocation, rooms)
+    if problems:
+        raise InvalidRequest(" ".join(problems), field="split")
 
 
 def split_total(details: SplitSettlementDetails) -> Decimal:
@@ -281,7 +337,8 @@ def split_total(details: SplitSettlementDetails) -> Decimal:
 
 
 def check_split(order: Order, details: SplitSettlementDetails) -> None:
-    """The marketplace share plus the vendors' shares must add up to what the customer paid."""
+    """The split's shapes (positive amounts, commissions within the vendor's amount, no vendor twice), then
+    `orders.split_rule.check_split`: the marketplace share plus the vendors' amounts equal what was paid."""
     if details.marketplace.amount < 0:
         raise InvalidRequest("The marketplace share cannot be negative.", field="split")
     seen: set[str] = set()
@@ -295,11 +352,38 @@ def check_split(order: Order, details: SplitSettlementDetails) -> None:
         if share.sub_mid in seen:
             raise InvalidRequest(f"{share.sub_mid} appears twice.", field="split")
         seen.add(share.sub_mid)
-    paid = order.effective_amount if order.effective_amount is not None else order.amount
-    total = split_total(details)
-    if paid is None or total != paid:
+    verdict = split_rule.check_split(
+        split_rule.paid_amount(order.amount, order.effective_amount),
+        details.marketplace.amount,
+        [s.amount for s in details.vendor.split],
+    )
+    if not verdict.adds_up:
+        raise InvalidRequest(verdict.explain(order.currency), field="split")
+
+
+def refuse_second_split(order: Order) -> None:
+    """One split per order: refused when Juspay's answer already shows one, or when a split request on the
+    order is waiting, approved, being sent or accepted here. Juspay refuses a repeated
+    POST_TXN_SPLIT_SETTLEMENT once it has succeeded (ALREADY_EXISTS,
+    https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api); refusing at raise time
+    spares the approvers a request that cannot succeed. `split_applied: false` with no vendors is no split:
+    a new one may be asked for (the documentation is silent on retrying a split that was not applied).
+    Call it with the order row locked (raise_fulfilment does), so two raises cannot both pass."""
+    if order.split_applied or order.split_details.exists():
         raise InvalidRequest(
-            f"The shares add up to {total:.2f}, but the order's paid amount is {(paid or Decimal(0)):.2f}.",
+            "Juspay already shows a split settlement on this order; a second split is refused.", field="split"
+        )
+    earlier = (
+        ActionRequest.objects.filter(
+            order=order, command=FulfillmentCommand.POST_TXN_SPLIT_SETTLEMENT, state__in=LIVE_STATES
+        )
+        .order_by("pk")
+        .first()
+    )
+    if earlier is not None:
+        raise InvalidRequest(
+            f"Request #{earlier.pk} already asks for a split on this order ({earlier.get_state_display().lower()}); "
+            "a second split is refused.",
             field="split",
         )
 
@@ -355,6 +439,7 @@ def raise_fulfilment(
                 f"this one is {order.status or 'unknown'}."
             )
         if split is not None:
+            refuse_second_split(order)
             check_split(order, split)
         key = f"JOF{secrets.token_hex(8).upper()}"
         fulfillment_id = fulfillment_id or key

@@ -31,7 +31,7 @@ from dashboard.juspay.enums import (
     RefundStatus,
     RefundType,
 )
-from orders import masking
+from orders import masking, split_rule
 from orders.json_text import as_json, as_text
 from orders.models import Fulfillment, Offer, Order, PayoutOrder, PayoutTransaction, Refund, SplitDetail
 from orders.statuses import Status, offer_status, payout_status, refund_status, status
@@ -359,6 +359,7 @@ class RefundView:
     initiated_by: str
     expected_credit: str
     juspay_id: str = ""  # Juspay's refund `id` (the PG's refund reference; Juspay's unique_request_id when none)
+    split: split_rule.RefundAllocation | None = None  # the refund's per-vendor allocation, when it has one
 
     @property
     def instant(self) -> bool:
@@ -379,6 +380,15 @@ class Refunds:
     refundable_from_juspay: bool
 
 
+def _refund_split(raw: Mapping[str, object]) -> split_rule.RefundAllocation | None:
+    metadata = raw.get("metadata")
+    return (
+        split_rule.refund_allocation(metadata.get("split_settlement_details"))
+        if isinstance(metadata, Mapping)
+        else None
+    )
+
+
 def refunds(order: Order) -> Refunds:
     rows = []
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
@@ -393,6 +403,7 @@ def refunds(order: Order) -> Refunds:
                 str(raw.get("initiated_by") or ""),
                 str(raw.get("expected_refund_credit_time") or ""),
                 refund.juspay_refund_id,
+                _refund_split(raw),
             )
         )
         totals[refund.status] += refund.amount or ZERO
@@ -421,28 +432,60 @@ def _estimate_refundable(base: Decimal | None, raised: Decimal) -> Decimal | Non
 # --- splits, offers ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SplitRow:
+    detail: SplitDetail
+    gateway_sub_account_id: str
+    transfer_id: str
+
+
 @dataclass
 class Splits:
     split_applied: bool | None
     details: list[SplitDetail]
-    total: Decimal
+    total: Decimal  # the vendors' amounts
     commission: Decimal
-    mismatch: bool  # the splits do not add up to the order amount
-    difference: Decimal
+    mismatch: bool  # the shares break `orders.split_rule.check_split`
+    difference: Decimal  # paid less marketplace and vendors: above zero short, below zero over
+    requested: bool = False  # Juspay's answer carries a split_settlement_response block
+    rows: list[SplitRow] = field(default_factory=list)
+    marketplace: Decimal = ZERO  # the marketplace's share: stated by Juspay, else the remainder
+    marketplace_stated: bool = False
+    paid: Decimal | None = None
+    shares_total: Decimal = ZERO  # the marketplace share plus the vendors' amounts
+    verdict: str = ""
+    explanation: str = ""
 
 
 def splits(order: Order) -> Splits:
+    """Juspay's split for the order, checked by the one rule (`orders.split_rule`) the Fulfilment Sync form
+    and the simulator use too."""
     details = list(order.split_details.order_by("sub_vendor_id"))
     total = sum((d.amount or ZERO for d in details), ZERO)
     commission = sum((d.merchant_commission or ZERO for d in details), ZERO)
-    mismatch = bool(details) and order.amount is not None and total != order.amount
+    found = split_rule.split_of(order)
+    check = found.check if found else None
+    mismatch = check is not None and check.verdict in (split_rule.Verdict.SHORT, split_rule.Verdict.OVER)
     return Splits(
         split_applied=order.split_applied,
         details=details,
         total=total,
         commission=commission,
         mismatch=mismatch,
-        difference=(order.amount - total) if mismatch and order.amount is not None else ZERO,
+        difference=check.difference if check else ZERO,
+        requested="split_settlement_response" in (order.raw or {}),
+        rows=[
+            SplitRow(
+                d, str((d.raw or {}).get("gateway_sub_account_id") or ""), str((d.raw or {}).get("epg_txn_id") or "")
+            )
+            for d in details
+        ],
+        marketplace=found.marketplace_share if found else ZERO,
+        marketplace_stated=bool(found and found.marketplace is not None),
+        paid=split_rule.paid_amount(order.amount, order.effective_amount),
+        shares_total=check.total if check else ZERO,
+        verdict=check.verdict.value if check else "",
+        explanation=check.explain(order.currency) if check else "",
     )
 
 

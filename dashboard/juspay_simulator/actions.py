@@ -95,6 +95,10 @@ class Actions:
                     f"payment_method_type one of {sorted(PAYMENT_METHOD_TYPES)}"
                 },
             )
+        given = fields.get("discount")
+        discount = parse_amount(str(given)) if given not in (None, 0, "0", "") else 0.0
+        if discount is None or discount >= amount:
+            return Rejection(400, {"error": "discount must be positive, with at most 2 decimals, below the amount"})
         resolve_after = fields.get("resolve_after_seconds")
         order = self.builder.custom_order(
             now,
@@ -106,6 +110,7 @@ class Actions:
             resolve_to=fields.get("resolve_to"),
             resolve_after=float(resolve_after) if resolve_after is not None else None,
             udfs=[str(fields.get(f"udf{i}", "")) for i in range(1, 11)],
+            discount=discount,
         )
         self.store.add_order(order, now)
         return order

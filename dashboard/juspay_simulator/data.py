@@ -616,8 +616,10 @@ class DemoBuilder:
         resolve_to: str | None,
         resolve_after: float | None,
         udfs: list[str],
+        discount: float = 0.0,
     ) -> Order:
-        """An order asked for through the simulator API: `status` now, resolving later if it is pending."""
+        """An order asked for through the simulator API: `status` now, resolving later if it is pending;
+        `discount` (an offer's deduction) lowers the effective amount the customer pays."""
         rng = self.rng
         created = float(round(now)) - (0 if status in UNATTEMPTED else 600)
         if order_id:
@@ -628,7 +630,7 @@ class DemoBuilder:
             merchant_id=self.merchant_id,
             customer=customer,
             amount=amount,
-            effective_amount=amount,
+            effective_amount=round(amount - discount, 2),
             created=created,
             txns=[],
             udfs=udfs,
@@ -641,7 +643,9 @@ class DemoBuilder:
             if follow:
                 delay = resolve_after if resolve_after is not None else rng.uniform(2 * MINUTE, 30 * MINUTE)
                 append_resolution(stages, follow, now + delay)
-            order.txns.append(self.txn(order, "1", self.instrument(kind, customer), stages, amount))
+            order.txns.append(
+                self.txn(order, "1", self.instrument(kind, customer), stages, order.effective_amount, discount)
+            )
         return order
 
     # --- payout orders ----------------------------------------------------------------------------------

@@ -364,6 +364,11 @@ def refund_body(refund: Refund, at: float) -> dict:
         body["expected_refund_credit_time"] = iso(refund.created + 7 * 86400)
     if refund.gateway == "RAZORPAY" and status == "SUCCESS":
         body["metadata"] = {"speed_requested": "normal", "speed_processed": "normal"}
+    if refund.metadata.get("split_settlement_details"):
+        # The refund call takes `metadata.split_settlement_details`; refunds[] carry a `metadata` object
+        # (https://juspay.io/api-reference/docs/express-checkout/order-status-api). Juspay documents no echo of
+        # the allocation there: the simulator shows it under the key the request used, as the JSON text sent.
+        body.setdefault("metadata", {})["split_settlement_details"] = refund.metadata["split_settlement_details"]
     return body
 
 

@@ -89,6 +89,10 @@ def validate_refund(order: Order, fields: dict[str, Any], now: float) -> RefundR
     if any(r.amount == amount and now - r.created < DUPLICATE_AMOUNT_WINDOW for r in order.refunds):
         return Rejection(400, errors.REFUND_DUPLICATE_AMOUNT)
     split = _text(fields, "metadata.split_settlement_details") or _nested_split(fields)
+    if split:
+        problem = refund_split_problem(order, Decimal(raw_amount), split, now)
+        if problem:
+            return Rejection(400, errors.invalid_input(problem))
     return RefundRequest(unique_request_id, amount, split)
 
 
@@ -116,6 +120,11 @@ def validate_fulfillment(order: Order, fields: dict[str, Any], now: float) -> Fu
         split_details = _split_details(_text(fields, "split_settlement_details"))
         if split_details is None:
             return Rejection(400, errors.invalid_input("split_settlement_details is missing or invalid"))
+        if has_split(order):
+            return Rejection(400, errors.fulfillment_duplicate())
+        problem = split_problem(Decimal(str(order.effective_amount)), split_details)
+        if problem:
+            return Rejection(400, errors.invalid_input(problem))
     fulfillment_id = _text(fields, "fulfillment_id")
     if _already_executed(order, command, fulfillment_id):
         return Rejection(400, errors.fulfillment_duplicate())
@@ -154,3 +163,120 @@ def _split_details(raw: str) -> dict[str, Any] | None:
         if not isinstance(split, dict) or not split.get("sub_mid") or parse_amount(str(split.get("amount"))) is None:
             return None
     return details
+
+
+# --- The split rule: the simulator's own copy -------------------------------------------------------------
+# The same rule as orders/split_rule.py (the simulator imports nothing of ours), from
+# https://juspay.io/api-reference/docs/split-settlement/order-status-for-split-settlement and
+# https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api: the marketplace share plus
+# every vendor's `amount` equals what the customer paid (the effective amount, after offers; the pages are
+# silent on offers); a vendor's `merchant_commission` is inside its amount, not added. Juspay documents no
+# error text for a split that does not add up: the answer here is a 400 INVALID_INPUT, like other bad input.
+# tests/fulfilment/test_split_agreement.py checks both copies give the same verdict on the same fixtures.
+
+CENT = Decimal("0.01")
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return amount.quantize(CENT) if amount.is_finite() else None
+
+
+def split_difference(paid: Decimal, details: dict[str, Any]) -> Decimal | None:
+    """Paid less (marketplace share + vendors' amounts): 0 when the split adds up; None when unreadable."""
+    marketplace = details.get("marketplace")
+    market = _decimal(marketplace.get("amount", 0)) if isinstance(marketplace, dict) else Decimal(0)
+    vendors = [_decimal(split.get("amount")) for split in details.get("vendor", {}).get("split", [])]
+    if market is None or any(v is None for v in vendors):
+        return None
+    return (paid - market - sum((v for v in vendors if v is not None), Decimal(0))).quantize(CENT)
+
+
+def split_problem(paid: Decimal, details: dict[str, Any]) -> str:
+    difference = split_difference(paid.quantize(CENT), details)
+    if difference is None:
+        return "split_settlement_details has an amount that is not a number"
+    if difference > 0:
+        return f"Split amounts are {difference:.2f} short of the order amount {paid:.2f}"
+    if difference < 0:
+        return f"Split amounts exceed the order amount {paid:.2f} by {-difference:.2f}"
+    return ""
+
+
+def has_split(order: Order) -> bool:
+    """The order already carries a split (applied, or with vendor shares): a second one is a repeat."""
+    split = order.split_settlement
+    return bool(split and (split.get("split_applied") or split.get("split_details")))
+
+
+def refund_split_problem(order: Order, amount: Decimal, raw: str, now: float) -> str:
+    """A refund's `metadata.split_settlement_details`
+    (`{"marketplace":{"refund_amount":N},"vendor":{"split":[{"sub_mid","refund_amount"}]}}`): the parts add
+    up to the refund amount, every vendor is one the order settled to, and nobody gives back more than it
+    received less what refunds not FAILURE already took from it. Juspay documents the field, not these
+    checks or their error texts; they follow from the split rule above."""
+    try:
+        details = json.loads(raw)
+    except ValueError:
+        return "metadata.split_settlement_details is not JSON"
+    parts = _refund_parts(details)
+    if parts is None:
+        return "metadata.split_settlement_details is not a refund split"
+    split = order.split_settlement or {}
+    received = {
+        str(d["sub_vendor_id"]): _decimal(d.get("amount")) or Decimal(0) for d in split.get("split_details", [])
+    }
+    if not received:
+        return "The order has no split settlement to refund from"
+    paid = Decimal(str(order.effective_amount)).quantize(CENT)
+    received["marketplace"] = max(Decimal(0), paid - sum(received.values(), Decimal(0)))
+    if sum(parts.values(), Decimal(0)) != amount.quantize(CENT):
+        return "Split refund amounts do not add up to the refund amount"
+    taken: dict[str, Decimal] = {}
+    for refund in order.refunds:
+        if refund.status(now) == "FAILURE":
+            continue
+        for name, part in (_stored_parts(refund.metadata.get("split_settlement_details")) or {}).items():
+            taken[name] = taken.get(name, Decimal(0)) + part
+    for name, part in parts.items():
+        if part < 0:
+            return f"Split refund amount for {name} is negative"
+        if part == 0:
+            continue
+        if name not in received:
+            return f"{name} is not a vendor of this order's split"
+        if part > received[name] - taken.get(name, Decimal(0)):
+            return f"Split refund amount for {name} exceeds what it received less earlier refunds"
+    return ""
+
+
+def _stored_parts(raw: Any) -> dict[str, Decimal] | None:
+    try:
+        return _refund_parts(json.loads(raw)) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
+def _refund_parts(details: Any) -> dict[str, Decimal] | None:
+    if not isinstance(details, dict) or not isinstance(details.get("vendor"), dict):
+        return None
+    shares = details["vendor"].get("split")
+    if not isinstance(shares, list):
+        return None
+    parts: dict[str, Decimal] = {}
+    marketplace = details.get("marketplace")
+    market = _decimal(marketplace.get("refund_amount", 0)) if isinstance(marketplace, dict) else Decimal(0)
+    if market is None:
+        return None
+    parts["marketplace"] = market
+    for share in shares:
+        amount = _decimal(share.get("refund_amount")) if isinstance(share, dict) else None
+        if amount is None or not share.get("sub_mid"):
+            return None
+        parts[str(share["sub_mid"])] = parts.get(str(share["sub_mid"]), Decimal(0)) + amount
+    return parts

@@ -47,7 +47,7 @@ def _raise(
     submit: Submit,
 ) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("merchant"), pk=order_pk)
-    form = form_class(request.POST or None)
+    form = form_class.for_order(order, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             raised = submit(order, form.cleaned_data)
@@ -89,6 +89,7 @@ def raise_refund(request: SignedInRequest, order_pk: int) -> HttpResponse:
             reason_code=data["reason_code"],
             comment=data["comment"],
             form_token=data["form_token"],
+            split=data["split"],
         )
 
     return _raise(request, order_pk, RefundForm, "fulfilment/raise_refund.html", submit)

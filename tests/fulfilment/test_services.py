@@ -192,7 +192,9 @@ def test_the_same_command_and_fulfilment_id_cannot_be_raised_twice_while_live(ch
 
 def test_split_settlement_must_add_up_to_the_amount_paid(charged_order, make_user):
     maker = make_user("Support")
-    with pytest.raises(services.InvalidRequest, match="add up to 1400.00") as caught:
+    with pytest.raises(
+        services.InvalidRequest, match="add up to INR 1400.00, 99.00 short of the INR 1499.00 paid"
+    ) as caught:
         raise_command(
             charged_order,
             maker,

@@ -168,7 +168,7 @@ def test_the_fulfilment_form_checks_json_and_the_split_sum(client, make_user, ch
             },
         )
     )
-    assert "The shares add up to 1400.00, but the order&#x27;s paid amount is 1499.00." in bad_sum
+    assert "add up to INR 1400.00, 99.00 short of the INR 1499.00 paid." in bad_sum
     assert ActionRequest.objects.count() == 0
     response = client.post(
         url,

@@ -166,10 +166,18 @@ def test_split_section_flags_splits_that_do_not_add_up(client_as, cached_order):
     assert "do not" not in page and "not the order amount" not in page
     data = example("order_status_split_settlement.json")
     split = data["split_settlement_response"]
+    # Juspay's split_details list vendors only: vendors short of the amount paid leave the remainder with
+    # the marketplace (orders.split_rule), which is no alert; vendors above it are.
     split["split_details"][1]["amount"] = 400.0
-    off = cached_order("order_status_split_settlement.json", order_id="SPLITOFF", split_settlement_response=split)
-    page = text(section(client_as("Support"), off, "splits"))
-    assert "The splits add up to 1300.00, not the order amount 1350.00 INR (difference 50.00)" in page
+    short = cached_order("order_status_split_settlement.json", order_id="SPLITOFF", split_settlement_response=split)
+    page = text(section(client_as("Support"), short, "splits"))
+    assert "Marketplace (the remainder: Juspay's answer lists vendors only) 50.00" in page
+    assert "do not add up" not in page
+    split["split_details"][1]["amount"] = 500.0
+    over = cached_order("order_status_split_settlement.json", order_id="SPLITOVER", split_settlement_response=split)
+    page = text(section(client_as("Support"), over, "splits"))
+    assert "The splits do not add up: The marketplace share and the vendors' shares add up to INR 1400.00, " in page
+    assert "50.00 more than the INR 1350.00 paid." in page
 
 
 def test_offers_section_shows_each_benefit_and_totals(client_as, cached_order):
