@@ -27,8 +27,10 @@ How a field is judged shown
 - Visible text is the page's text plus the `title` of elements, the `href` of links and the value of inputs a
   person sees; script, style, noscript and hidden inputs are not.
 - A value field is shown to a role when its value is in that role's text. For Support, a field Finance sees
-  that Support does not see as it is counts "shown masked" when removing it from the answer changes what
-  Support sees (e.g. `e•••@m0042.example`, `•••• 0042`, `N••• Q•••`).
+  that Support does not see as it is counts "shown masked" when, lining up the two roles' texts word by word,
+  Support has a masked form (a bullet or an asterisk: `e•••@m0042.example`, `•••• 0042`, `N••• Q•••`, `••••`)
+  where Finance has the value (for an enumeration: where Finance's page changes with it), or else when
+  removing the field from the answer changes what Support sees.
 - Enumerations and booleans cannot carry a unique value: each is given two documented values (the second in
   documented_fields.py) and is shown to a role when that role's pages differ between the two answers,
   everything else equal (times of "now", "x minutes ago" and request numbers are blanked before comparing).
@@ -42,6 +44,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import difflib
 import io
 import json
 import os
@@ -735,7 +738,11 @@ class ProductSite(Site):
             return []
         support = Client()
         support.force_login(users[SUPPORT])
-        forms = [f for f in parse_forms(support.get(url).content.decode()).forms if f["method"] == "post"]
+        forms = [
+            f
+            for f in parse_forms(support.get(url).content.decode()).forms
+            if f["method"] == "post" and ("fulfillment_command" in f["data"] or urlsplit(urljoin(url, f["action"])).path == url)
+        ]
         if not forms:
             self.note("the Fulfilment Sync form was not found on " + url)
             return []
@@ -854,17 +861,56 @@ def measure(page: Page, site: Site, sentinels: Sentinels | None = None) -> PageR
                 other = texts({f.path: f.choices[1]}, (f.path, "other"))
                 for role in ROLES:
                     seen[role] = SHOWN if comparable(base[role]) != comparable(other[role]) else ""
+                if seen[FINANCE] and not seen[SUPPORT]:
+                    moved = changed_words(comparable(base[FINANCE]), comparable(other[FINANCE]))
+                    if masked_where(
+                        comparable(base[FINANCE]), comparable(base[SUPPORT]), lambda i, j, _t: bool(moved & set(range(i, j)))
+                    ):
+                        seen[SUPPORT] = MASKED
             else:
                 values = spec.sentinels_of(f)
                 for role in ROLES:
                     seen[role] = SHOWN if any(s.seen_in(base[role]) for s in values) else ""
                 if seen[FINANCE] and not seen[SUPPORT]:
-                    without = texts({f.path: REMOVE}, (f.path, "removed"))
-                    if comparable(without[SUPPORT]) != comparable(base[SUPPORT]):
+                    if masked_in(base[FINANCE], base[SUPPORT], values):
                         seen[SUPPORT] = MASKED
+                    else:
+                        without = texts({f.path: REMOVE}, (f.path, "removed"))
+                        if comparable(without[SUPPORT]) != comparable(base[SUPPORT]):
+                            seen[SUPPORT] = MASKED
             result.fields.append(FieldResult(f, scenario.name, seen))
     result.problems += site.problems
     return result
+
+
+MASK_CHARACTERS = ("•", "●", "*", "…")
+
+
+def masked_where(unmasked: str, masked: str, hit: Callable[[int, int, str], bool]) -> bool:
+    """Whether, where `hit` says the unmasked text shows the field (words i..j), the masked text shows a masked
+    form instead: the two texts are lined up word by word, and a masked form has a bullet or an asterisk."""
+    ours, theirs = unmasked.split(" "), masked.split(" ")
+    matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and hit(i1, i2, " ".join(ours[i1:i2])):
+            if any(c in " ".join(theirs[j1:j2]) for c in MASK_CHARACTERS):
+                return True
+    return False
+
+
+def masked_in(unmasked: str, masked: str, values: list[Sentinel]) -> bool:
+    """A value field: the unmasked text has one of its values where the masked text has a masked form."""
+    return masked_where(unmasked, masked, lambda i, j, text: any(s.seen_in(text) for s in values))
+
+
+def changed_words(text: str, other: str) -> set[int]:
+    """The positions of the words of `text` that `other` does not have at the same place."""
+    ours, theirs = text.split(" "), other.split(" ")
+    changed: set[int] = set()
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, ours, theirs, autojunk=False).get_opcodes():
+        if tag != "equal":
+            changed.update(range(i1, max(i2, i1 + 1)))
+    return changed
 
 
 # --- the report ------------------------------------------------------------------------------------------
