@@ -565,4 +565,3 @@ PAGES: tuple[Page, ...] = (ORDER_STATUS, OFFER_ORDER_STATUS, SPLIT_SETTLEMENT, P
 
 def all_paths(page: Page) -> list[str]:
     return [f.path for f in page.fields]
-

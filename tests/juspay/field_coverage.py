@@ -131,12 +131,23 @@ PAYOUT_FILLER: dict[str, Any] = {
                 "details": {"name": "Fc Filler", "account": "000000001111", "ifsc": "FCIF0000001"},
             },
             "transactions": [
-                {"transactionRef": "FC-PAYOUT-1-t1", "status": "SUCCESS", "amount": 1500.0, "fulfillmentMethod": "DUMMY"}
+                {
+                    "transactionRef": "FC-PAYOUT-1-t1",
+                    "status": "SUCCESS",
+                    "amount": 1500.0,
+                    "fulfillmentMethod": "DUMMY",
+                }
             ],
         }
     ],
     "payments": [
-        {"id": "FC-PAYOUT-1-p1", "type": "PAYMENT", "status": "SUCCESS", "amount": "1500.00", "payment_method_type": "NB"}
+        {
+            "id": "FC-PAYOUT-1-p1",
+            "type": "PAYMENT",
+            "status": "SUCCESS",
+            "amount": "1500.00",
+            "payment_method_type": "NB",
+        }
     ],
     "refunds": [{"id": "FC-PAYOUT-1-r1", "unique_request_id": "FC-PAYOUT-1-r1", "type": "REFUND", "status": "SUCCESS"}],
 }
@@ -146,7 +157,11 @@ FULFILLMENT_SYNC_FILLER: dict[str, Any] = {
     "order_id": ORDER_ID,
     "commands": [{"command": ECHO, "status": "SUCCESS", "fulfillment_id": ECHO}],
 }
-FILLERS = {"order_status": ORDER_FILLER, "payout_order_status": PAYOUT_FILLER, "fulfillment_sync": FULFILLMENT_SYNC_FILLER}
+FILLERS = {
+    "order_status": ORDER_FILLER,
+    "payout_order_status": PAYOUT_FILLER,
+    "fulfillment_sync": FULFILLMENT_SYNC_FILLER,
+}
 # Juspay sends one value in both places; the second follows the first unless the scenario counts it.
 TIES = {
     "order_status": (
@@ -159,7 +174,9 @@ TIES = {
         ("txn_list[].payment_gateway_response.txn_id", "txn_list[].txn_id"),
         ("txn_list[].txn_detail.order_id", "order_id"),
     ),
-    "payout_order_status": (("fulfillments[].transactions[].txnResponse.requestId", "fulfillments[].transactions[].transactionRef"),),
+    "payout_order_status": (
+        ("fulfillments[].transactions[].txnResponse.requestId", "fulfillments[].transactions[].transactionRef"),
+    ),
     "fulfillment_sync": (),
 }
 
@@ -220,7 +237,7 @@ class Sentinels:
             stamp = f"{day.isoformat()}T{n % 24:02d}:{n % 60:02d}:07Z"
             return Sentinel(stamp, tuple(_date(form) for form in _date_forms(day)))
         if kind in ("amount", "amount_text"):
-            whole, fraction = 30000 + n, f"{11 + n % 88}"
+            whole, fraction = 30000 + n, f"{n % 9 + 1}{n % 7 + 1}"  # no trailing zero: 30042.73
             number = f"{whole}.{fraction}"
             return Sentinel(number if kind == "amount_text" else float(number), (_number(whole, fraction),))
         if kind == "integer":
@@ -490,7 +507,13 @@ _PATH_NO = re.compile(r"/\d+/")
 
 def comparable(text: str) -> str:
     """The text with what changes from one render to the next blanked: now, time since, row numbers, request ids."""
-    for pattern, blank in ((_NOW_STAMP, "<now>"), (_SINCE, "<since>"), (_CLOCK, "<clock>"), (_REQUEST_NO, "#N"), (_REQUEST_ID, "<id>")):
+    for pattern, blank in (
+        (_NOW_STAMP, "<now>"),
+        (_SINCE, "<since>"),
+        (_CLOCK, "<clock>"),
+        (_REQUEST_NO, "#N"),
+        (_REQUEST_ID, "<id>"),
+    ):
         text = pattern.sub(blank, text)
     return _PATH_NO.sub("/N/", text)
 
@@ -741,7 +764,8 @@ class ProductSite(Site):
         forms = [
             f
             for f in parse_forms(support.get(url).content.decode()).forms
-            if f["method"] == "post" and ("fulfillment_command" in f["data"] or urlsplit(urljoin(url, f["action"])).path == url)
+            if f["method"] == "post"
+            and ("fulfillment_command" in f["data"] or urlsplit(urljoin(url, f["action"])).path == url)
         ]
         if not forms:
             self.note("the Fulfilment Sync form was not found on " + url)
@@ -834,56 +858,72 @@ class PageResult:
         return [r.field.path for r in self.fields if not r.seen.get(role)]
 
 
+class _Renders:
+    """The texts each role reads for the scenario's answer and its variants, each rendered once."""
+
+    def __init__(self, spec: Spec, site: Site) -> None:
+        self.spec, self.site = spec, site
+        self.groups = spec.top_level()
+        self.cache: dict[tuple[str, str], dict[str, str]] = {}
+
+    def texts(self, key: tuple[str, str], overrides: Mapping[str, Any] | None = None) -> dict[str, str]:
+        if key not in self.cache:
+            pages = self.site.render(answer(self.spec, overrides))
+            self.cache[key] = {role: visible_text(pages.get(role, []), self.groups) for role in ROLES}
+        return self.cache[key]
+
+
+def _touching(words: set[int]) -> Callable[[int, int, str], bool]:
+    return lambda i, j, _text: bool(words & set(range(i, j)))
+
+
+def _judge(f: Field, spec: Spec, renders: _Renders) -> dict[str, str]:
+    base = renders.texts(("", ""))
+    seen: dict[str, str] = {}
+    if f.kind == "choice":
+        other = renders.texts((f.path, "other"), {f.path: f.choices[1]})
+        for role in ROLES:
+            seen[role] = SHOWN if comparable(base[role]) != comparable(other[role]) else ""
+        if seen[FINANCE] and not seen[SUPPORT]:
+            moved = changed_words(comparable(base[FINANCE]), comparable(other[FINANCE]))
+            if masked_where(comparable(base[FINANCE]), comparable(base[SUPPORT]), _touching(moved)):
+                seen[SUPPORT] = MASKED
+        return seen
+    values = spec.sentinels_of(f)
+    for role in ROLES:
+        seen[role] = SHOWN if any(s.seen_in(base[role]) for s in values) else ""
+    if seen[FINANCE] and not seen[SUPPORT]:
+        if masked_in(base[FINANCE], base[SUPPORT], values):
+            seen[SUPPORT] = MASKED
+        else:
+            without = renders.texts((f.path, "removed"), {f.path: REMOVE})
+            if comparable(without[SUPPORT]) != comparable(base[SUPPORT]):
+                seen[SUPPORT] = MASKED
+    return seen
+
+
 def measure(page: Page, site: Site, sentinels: Sentinels | None = None) -> PageResult:
+    """Every documented field of the page, judged shown (or not) to each role; see the module's docstring."""
     sentinels = sentinels or Sentinels()
     result = PageResult(page)
     for scenario in page.scenarios:
         spec = prepare(page, scenario, sentinels)
-        groups = spec.top_level()
-        cache: dict[tuple[str, str], dict[str, str]] = {}
-
-        def texts(overrides: Mapping[str, Any], key: tuple[str, str], groups: Mapping[str, Any] = groups) -> dict[str, str]:
-            if key not in cache:
-                pages = site.render(answer(spec, overrides))
-                cache[key] = {role: visible_text(pages.get(role, []), groups) for role in ROLES}
-            return cache[key]
-
-        base = texts({}, ("", ""))
-        again = texts({}, ("", "again")) if any(f.kind == "choice" for f in scenario.fields) else base
-        unsteady = [role for role in ROLES if comparable(base[role]) != comparable(again[role])]
-        if unsteady:
-            result.problems.append(
-                f"{scenario.name}: two renders of one answer differ for {', '.join(unsteady)}; choice fields unreliable"
-            )
+        renders = _Renders(spec, site)
+        if any(f.kind == "choice" for f in scenario.fields):
+            base, again = renders.texts(("", "")), renders.texts(("", "again"))
+            unsteady = [role for role in ROLES if comparable(base[role]) != comparable(again[role])]
+            if unsteady:
+                result.problems.append(
+                    f"{scenario.name}: two renders of one answer differ for {', '.join(unsteady)}; "
+                    "the enumerations and booleans of this scenario are unreliable"
+                )
         for f in scenario.fields:
-            seen: dict[str, str] = {}
-            if f.kind == "choice":
-                other = texts({f.path: f.choices[1]}, (f.path, "other"))
-                for role in ROLES:
-                    seen[role] = SHOWN if comparable(base[role]) != comparable(other[role]) else ""
-                if seen[FINANCE] and not seen[SUPPORT]:
-                    moved = changed_words(comparable(base[FINANCE]), comparable(other[FINANCE]))
-                    if masked_where(
-                        comparable(base[FINANCE]), comparable(base[SUPPORT]), lambda i, j, _t: bool(moved & set(range(i, j)))
-                    ):
-                        seen[SUPPORT] = MASKED
-            else:
-                values = spec.sentinels_of(f)
-                for role in ROLES:
-                    seen[role] = SHOWN if any(s.seen_in(base[role]) for s in values) else ""
-                if seen[FINANCE] and not seen[SUPPORT]:
-                    if masked_in(base[FINANCE], base[SUPPORT], values):
-                        seen[SUPPORT] = MASKED
-                    else:
-                        without = texts({f.path: REMOVE}, (f.path, "removed"))
-                        if comparable(without[SUPPORT]) != comparable(base[SUPPORT]):
-                            seen[SUPPORT] = MASKED
-            result.fields.append(FieldResult(f, scenario.name, seen))
+            result.fields.append(FieldResult(f, scenario.name, _judge(f, spec, renders)))
     result.problems += site.problems
     return result
 
 
-MASK_CHARACTERS = ("•", "●", "*", "…")
+MASK_CHARACTERS = ("•", "●", "*")
 
 
 def masked_where(unmasked: str, masked: str, hit: Callable[[int, int, str], bool]) -> bool:
@@ -892,9 +932,9 @@ def masked_where(unmasked: str, masked: str, hit: Callable[[int, int, str], bool
     ours, theirs = unmasked.split(" "), masked.split(" ")
     matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "replace" and hit(i1, i2, " ".join(ours[i1:i2])):
-            if any(c in " ".join(theirs[j1:j2]) for c in MASK_CHARACTERS):
-                return True
+        there = " ".join(theirs[j1:j2])
+        if tag == "replace" and hit(i1, i2, " ".join(ours[i1:i2])) and any(c in there for c in MASK_CHARACTERS):
+            return True
     return False
 
 
