@@ -9,7 +9,7 @@ memory by default; `DATABASE_URL` is honoured), runs Celery tasks inline, and se
 
 How a field is judged shown
 - Every documented field of an answer carries a value that appears nowhere else: text `S0042x`, amounts
-  like 30042.55 (matched as 30042.55 or 30,042.55, with or without a currency sign), integers like 70042,
+  like 30042.71 (matched as 30042.71 or 30,042.71, with or without a currency sign), integers like 70042,
   timestamps on a date of their own in 2023 (matched as 2023-02-11, 11 Feb 2023, Feb. 11, 2023, February 11,
   2023, 11/02/2023), emails, phones, names and URLs of their own.
 - The answer goes through the product's real path: a small HTTP server on 127.0.0.1 (a free port) answers
@@ -19,11 +19,13 @@ How a field is judged shown
 - The pages a person looks at are fetched with Django's test client, as Finance (after "Reveal customer
   details", which Finance may do) and as Support: the order page with every fragment it loads by itself
   (`hx-get` with a `load`, `revealed`, `intersect` or `every` trigger, followed as htmx would, found in the
-  HTML rather than listed here), the payout order's page when a URL name for it exists (`PAYOUT_PAGES`), and
-  the Fulfilment Sync request's page. A page or URL that does not exist (yet) counts 0, never an error.
+  HTML rather than listed here), the payout order's page when a URL name for it exists (`PAYOUT_PAGES`, then
+  any URL name with "payout" and "detail" in it), and the Fulfilment Sync request's page. A page or URL that
+  does not exist (yet) counts 0, never an error; what could not be done is printed as a note.
 - Not counted: the raw answers. Fragments whose URL name contains "raw" are not fetched, elements whose class
-  names a raw answer (`raw`, `raw-json`, ...) are skipped, and so is any `<pre>`, `<code>` or `<textarea>`
-  holding the values of three or more different top-level fields (a dump of the answer).
+  names a raw answer (`raw`, `raw-json`, ...: the order page's raw section, the request page's "Juspay's
+  answer") are skipped, and so is any `<pre>`, `<code>` or `<textarea>` holding the values of three or more
+  different top-level fields (a dump of the answer).
 - Visible text is the page's text plus the `title` of elements, the `href` of links and the value of inputs a
   person sees; script, style, noscript and hidden inputs are not.
 - A value field is shown to a role when its value is in that role's text. For Support, a field Finance sees
@@ -77,6 +79,7 @@ PAYOUT_PAGES = (
     "payouts:payout",
 )
 AUTO_TRIGGERS = ("load", "revealed", "intersect", "every")
+RAW_CLASS = re.compile(r"(?:.*[-_])?raw(?:[-_].*)?")  # raw, raw-json, answer-raw; not "drawer"
 DUMP_KEYS = 3  # a <pre> block with values of this many top-level fields is a dump of the answer
 
 # --- the answers' other values (not counted) --------------------------------------------------------------
@@ -440,7 +443,7 @@ class _Visible(HTMLParser):
             return
         values = dict(attrs)
         classes = (values.get("class") or "").split()
-        if tag in self.SKIP or any("raw" in c for c in classes):
+        if tag in self.SKIP or any(RAW_CLASS.fullmatch(c) for c in classes):
             self.skip = (tag, 1)
             return
         if self.block is not None:
@@ -733,7 +736,8 @@ class ProductSite(Site):
         from orders.models import PayoutOrder
 
         payout = PayoutOrder.objects.filter(merchant=merchant, payout_order_id=payout_order_id).first()
-        for name in PAYOUT_PAGES:
+        found = [n for n in url_names() if "payout" in n and "detail" in n and n not in PAYOUT_PAGES]
+        for name in (*PAYOUT_PAGES, *found):
             for args in ([payout_order_id], [payout.pk] if payout else []):
                 if not args:
                     continue
@@ -806,6 +810,23 @@ class ProductSite(Site):
                     if form["method"] == "post" and "reveal" in _view_name(action):
                         client.post(action, form["data"])
         return list(crawl(client, entries))
+
+
+def url_names() -> list[str]:
+    """Every named URL pattern, with its namespace (`orders:detail`)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    names: list[str] = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.append(prefix + pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
 
 
 def _view_name(url: str) -> str:

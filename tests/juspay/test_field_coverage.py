@@ -115,6 +115,19 @@ def test_an_answer_dumped_in_a_block_counts_nothing() -> None:
     assert result.count(fc.FINANCE) == 0 and result.count(fc.SUPPORT) == 0
 
 
+def test_visible_text_leaves_out_raw_sections_scripts_and_hidden_inputs_only() -> None:
+    one, two, three, four, five = (fc.Sentinel(v, (fc._exact(v),)) for v in ("S1x", "S2x", "S3x", "S4x", "S5x"))
+    html = (
+        '<div class="drawer">S1x</div><section class="raw-json">S2x</section><script>S3x</script>'
+        '<input type="hidden" value="S4x"><a href="https://pay.example/S5x">pay</a>'
+    )
+
+    text = fc.visible_text([html], {"a": [one], "b": [two], "c": [three]})
+
+    assert one.seen_in(text) and five.seen_in(text)
+    assert not two.seen_in(text) and not three.seen_in(text) and not four.seen_in(text)
+
+
 def test_every_documented_page_builds_answers_with_values_found_nowhere_else() -> None:
     sentinels = fc.Sentinels()
     for page in PAGES:
