@@ -1,7 +1,8 @@
 """One search box: whatever clue the customer has, find the order.
 
 The clue may be an order id, a customer id, an email, a phone number, a transaction id or uuid, a gateway
-transaction id or RRN, a refund's `unique_request_id`, a payout order id or a payout UTR. Every lookup is an
+transaction id or RRN, a refund's `unique_request_id`; or, for payout orders (their own hits, `payouts`), a
+payout order id, a fulfilment id, a payout transaction ref or UTR, or a customer id. Every lookup is an
 indexed equality (or an indexed prefix range), so a search costs the same at a thousand orders and at a
 million: a fixed handful of queries, none of which scans a table.
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Q
 
-from orders.models import Order, PayoutOrder, PayoutTransaction, Refund, Transaction
+from orders.models import Fulfillment, Order, PayoutOrder, PayoutTransaction, Refund, Transaction
 from orders.normalisers import normalise_email
 
 MIN_PREFIX = 3
@@ -36,7 +37,7 @@ class Hit:
 
 @dataclass
 class PayoutHit:
-    """A payout order that matched but is not linked to a cached payment order."""
+    """A payout order that matched (its page is the place to go; a linked payment order is a hit of its own)."""
 
     payout: PayoutOrder
     reasons: list[str] = field(default_factory=list)
@@ -125,16 +126,10 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     _merge(
         via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit], "refund request id"
     )
-    payouts: dict[int, list[str]] = {}
-    for payout_pk, linked_pk in PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit]:
-        _merge(via, [linked_pk], "payout order id")
-        _merge(payouts, [payout_pk] if linked_pk is None else [], "payout order id")
-    for payout_pk, linked_pk, gw in PayoutTransaction.objects.filter(
-        Q(gateway_ref_id=q) | Q(transaction_ref=q)
-    ).values_list("fulfillment__payout_order__pk", "fulfillment__payout_order__order_id", "gateway_ref_id")[:limit]:
-        reason = "payout UTR" if gw == q else "payout transaction ref"
-        _merge(via, [linked_pk], reason)
-        _merge(payouts, [payout_pk] if linked_pk is None else [], reason)
+    payouts = _payout_matches(q, limit)
+    for linked_pk, reasons in payouts.values():
+        for reason in reasons:
+            _merge(via, [linked_pk], reason)  # the payment order its payments[] name, when cached
 
     # 2. The order's own fields, exactly.
     exact = Q(order_id__in=ids) | Q(customer_id=q) | Q(txn_id=q) | Q(txn_uuid=q) | Q(juspay_id=q)
@@ -173,8 +168,53 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     result.hits = hits[:limit]
     if payouts:
         rows = PayoutOrder.objects.select_related("merchant").filter(pk__in=list(payouts))
-        result.payouts = [PayoutHit(p, payouts[p.pk]) for p in rows]
+        result.payouts = sorted(
+            (PayoutHit(p, payouts[p.pk][1]) for p in rows),
+            key=lambda h: -(h.payout.juspay_created_at.timestamp() if h.payout.juspay_created_at else 0.0),
+        )
     return result
+
+
+PAYOUT_CLUES = ("payout order id", "fulfilment id", "payout transaction ref", "payout UTR", "customer id")
+
+
+def _payout_matches(q: str, limit: int) -> dict[int, tuple[int | None, list[str]]]:
+    """Payout orders the clue names, each with the payment order it is linked to and why it matched: its payout
+    order id, a fulfilment's id, a payout transaction's `transactionRef` or `gatewayRefId` (the UTR), or its
+    customer id. Each lookup is an indexed equality."""
+    found: dict[int, tuple[int | None, list[str]]] = {}
+
+    def add(rows: Iterable[tuple[int, int | None]], reason: str) -> None:
+        for payout_pk, linked_pk in rows:
+            _, reasons = found.setdefault(payout_pk, (linked_pk, []))
+            if reason not in reasons:
+                reasons.append(reason)
+
+    add(PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit], "payout order id")
+    add(
+        Fulfillment.objects.filter(fulfillment_id=q).values_list("payout_order_id", "payout_order__order_id")[:limit],
+        "fulfilment id",
+    )
+    for payout_pk, linked_pk, ref, gw in PayoutTransaction.objects.filter(
+        Q(gateway_ref_id=q) | Q(transaction_ref=q)
+    ).values_list(
+        "fulfillment__payout_order_id", "fulfillment__payout_order__order_id", "transaction_ref", "gateway_ref_id"
+    )[:limit]:
+        if ref == q:
+            add([(payout_pk, linked_pk)], "payout transaction ref")
+        if gw == q:
+            add([(payout_pk, linked_pk)], "payout UTR")
+    customer = PayoutOrder.objects.filter(customer_id=q).order_by("-juspay_created_at", "-pk")
+    add(customer.values_list("pk", "order_id")[:limit], "customer id")
+    return found
+
+
+def find_payouts(payout_order_id: str, merchant_code: str | None = None) -> list[PayoutOrder]:
+    """The cached payout orders with this payout order id (one per merchant at most), for the payout page's URL."""
+    queryset = PayoutOrder.objects.select_related("merchant").filter(payout_order_id=payout_order_id)
+    if merchant_code:
+        queryset = queryset.filter(merchant__code=merchant_code)
+    return list(queryset.order_by("merchant__code")[:20])
 
 
 def find_orders(order_id: str, merchant_code: str | None = None) -> list[Order]:
