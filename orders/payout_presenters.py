@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Prefetch, Q
+from django.utils.dateparse import parse_datetime
 from pydantic import ValidationError
 
 from dashboard.juspay.enums import (
@@ -53,6 +54,14 @@ def _facts(rows: Iterable[tuple[str, object]]) -> list[Fact]:
             continue
         shown.append((label, "yes" if value is True else "no" if value is False else str(value)))
     return shown
+
+
+def _stamp(value: object) -> str:
+    """A stored ISO timestamp (the JSON of an answer) as the pages write times; as it came when it does not parse."""
+    if not value:
+        return ""
+    parsed = parse_datetime(str(value))
+    return parsed.strftime("%Y-%m-%d %H:%M:%S") if parsed else str(value)
 
 
 def _in_review(value: str | None) -> bool:
@@ -172,8 +181,8 @@ def _txn_view(txn: PayoutTransaction) -> PayoutTxnView:
         rail=rail,
         description=str(raw.get("response_description") or ""),
         epg_txn_id=str(raw.get("epg_txn_id") or ""),
-        updated_at=str(raw.get("updated_at") or ""),
-        time_stamp=str(raw.get("time_stamp") or ""),
+        updated_at=_stamp(raw.get("updated_at")),
+        time_stamp=_stamp(raw.get("time_stamp")),
         txn_response=_facts(
             [
                 ("Status", (response or {}).get("status")),
@@ -197,7 +206,7 @@ def _fulfillment_view(f: Fulfillment, *, unmasked: bool) -> FulfillmentView:
         beneficiary=masking.beneficiary(f.beneficiary, unmasked=unmasked),
         preferred_methods=[str(m) for m in raw.get("preferred_method_list") or []],
         methods=[str(m) for m in raw.get("fulfillment_method_list") or []],
-        updated_at=str(raw.get("updated_at") or ""),
+        updated_at=_stamp(raw.get("updated_at")),
         updated_by=str(raw.get("updated_by") or ""),
         udfs=_facts((f"udf{i}", raw.get(f"udf{i}")) for i in range(1, 6)),
         additional_info=_facts(
@@ -356,7 +365,12 @@ class RefundView:
     amount: Decimal | None
     sent_to_gateway: bool | None
     error_message: str
-    facts: list[Fact]
+    type: str
+    merchant_customer_id: str
+    updated_by: str
+    created: str
+    updated: str
+    status_updated: str
 
 
 def _refund_view(item: PayoutRefund) -> RefundView:
@@ -368,16 +382,12 @@ def _refund_view(item: PayoutRefund) -> RefundView:
         amount=item.amount,
         sent_to_gateway=item.sent_to_gateway,
         error_message=str(item.error_message or ""),
-        facts=_facts(
-            [
-                ("Type", item.type),
-                ("Merchant customer id", item.merchant_customer_id),
-                ("Created", _when(item.created_at)),
-                ("Updated", _when(item.updated_at)),
-                ("Status updated", _when(item.status_updated_at)),
-                ("Updated by", item.updated_by),
-            ]
-        ),
+        type=str(item.type or ""),
+        merchant_customer_id=str(item.merchant_customer_id or ""),
+        updated_by=str(item.updated_by or ""),
+        created=_when(item.created_at),
+        updated=_when(item.updated_at),
+        status_updated=_when(item.status_updated_at),
     )
 
 

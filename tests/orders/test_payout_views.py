@@ -171,7 +171,8 @@ def test_fulfilments_show_status_method_amount_timestamps_udfs_and_transactions(
     # its transaction: rail, gateway ref, response code and message, the gateway's summary
     assert "e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0 SUCCESS" in page and "YESBANK_IMPS YESBANK · IMPS" in page
     assert "503307112244" in page and "gateway txn YB2503110931441207" in page
-    assert "00 COMPLETED Approved" in page and "Request id: e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0" in page
+    assert "00 COMPLETED Approved" in page and "Request id e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0" in page
+    assert "Updated 2025-03-11 07:31:45 by DEFAULT" in page
 
 
 def test_payments_show_every_documented_field_a_person_reads(client_as, full):
@@ -188,10 +189,11 @@ def test_payments_show_every_documented_field_a_person_reads(client_as, full):
 
 def test_refunds_show_every_documented_field_a_person_reads(client_as, full):
     page = text(section(client_as("Support"), full, "refunds"))
-    assert "rfnd_2b7d9e41c0a34f58b6e1 PAY2503G0032-rf1 SUCCESS" in page and "2100.00" in page
+    assert "rfnd_2b7d9e41c0a34f58b6e1 request PAY2503G0032-rf1 REFUND · cust_lhp_3307 · updated by DEFAULT" in page
+    assert "SUCCESS Executed 2100.00" in page
     assert "Sent to the gateway" in page and "508311204455" in page
     assert "MANUAL_REVIEW" in page and "Ambiguous answer from the bank" in page
-    assert "Status updated: 2025-03-21 12:45:10 UTC" in page and "Updated by: DEFAULT" in page
+    assert "2025-03-11 12:40:00 UTC 2025-03-21 12:45:10 UTC" in page  # created, status updated
     assert "Refunds total 2600.00" in page
 
 
