@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
@@ -184,7 +185,7 @@ def _payout_matches(q: str, limit: int) -> dict[int, tuple[int | None, list[str]
     customer id. Each lookup is an indexed equality."""
     found: dict[int, tuple[int | None, list[str]]] = {}
 
-    def add(rows: Iterable[tuple[int, int | None]], reason: str) -> None:
+    def add(rows: Iterable[tuple[Any, Any]], reason: str) -> None:  # (payout pk, linked order pk or None)
         for payout_pk, linked_pk in rows:
             _, reasons = found.setdefault(payout_pk, (linked_pk, []))
             if reason not in reasons:

@@ -384,8 +384,9 @@ def apply_payout_order(
         payout.mark_synced(fetched_at)
         payout.save()
         TimelineEvent.objects.bulk_create(found)
-        for order_pk in {old_order_pk, payout.order_id} - {None}:  # the order it left, and the one it names
-            _refresh_order_fulfilment_state(order_pk)
+        for order_pk in {old_order_pk, payout.order_id}:  # the order it left, and the one it names
+            if order_pk is not None:
+                _refresh_order_fulfilment_state(order_pk)
     return SyncResult(payout, created=created, events=found)
 
 

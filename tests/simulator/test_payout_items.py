@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.juspay_simulator.clock import parse_iso
 from dashboard.juspay.types_payout import PayoutOrder
+from dashboard.juspay_simulator.clock import parse_iso
 from tests.fixtures.simulator import start_simulator
 
 START = parse_iso("2026-03-02T09:30:00Z")
