@@ -235,7 +235,7 @@ def apply_order(
         order.save()
         TimelineEvent.objects.bulk_create(found)
         if created:
-            adopt_payouts(order)
+            adopt_payouts(merchant, [order])
     return SyncResult(order, created=created, events=found)
 
 
@@ -320,6 +320,7 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         Offer.objects.bulk_create(new.offers, batch_size=500)
         SplitDetail.objects.bulk_create(new.splits, batch_size=500)
         TimelineEvent.objects.bulk_create(new.events, batch_size=500)
+        adopt_payouts(merchant, new.orders)
     return len(new.events)
 
 
@@ -390,21 +391,26 @@ def apply_payout_order(
     return SyncResult(payout, created=created, events=found)
 
 
-def adopt_payouts(order: Order) -> None:
-    """A payment order newly cached: link the payout orders synced before it whose `payments[]` name it (the
-    documented link of `linked_order`). Only the customer's unlinked payout orders are read (indexed)."""
-    if not (order.juspay_id and order.customer_id):
+def adopt_payouts(merchant: Merchant, orders: list[Order]) -> None:
+    """Payment orders newly cached: link the payout orders synced before them whose `payments[]` name them (the
+    documented link of `linked_order`). Only unlinked payout orders of the same customers are read (indexed);
+    one whose customer id differs is linked at its own next sync, which applies `linked_order` in full."""
+    by_juspay_id = {o.juspay_id: o for o in orders if o.juspay_id and o.customer_id}
+    if not by_juspay_id:
         return
-    waiting = PayoutOrder.objects.filter(merchant=order.merchant, customer_id=order.customer_id, order__isnull=True)
-    adopted = [
-        p.pk
-        for p in waiting.only("pk", "raw")
-        if order.juspay_id
-        in {str(item.get("id")) for item in (p.raw or {}).get("payments") or [] if isinstance(item, dict)}
-    ]
-    if adopted:
-        PayoutOrder.objects.filter(pk__in=adopted).update(order=order)
-        _refresh_order_fulfilment_state(order.pk)
+    customers = {o.customer_id for o in by_juspay_id.values()}
+    waiting = PayoutOrder.objects.filter(merchant=merchant, customer_id__in=customers, order__isnull=True)
+    adopted: dict[int, list[int]] = {}
+    for payout in waiting.only("pk", "raw"):
+        items = (payout.raw or {}).get("payments") or []
+        named = [
+            by_juspay_id[str(i.get("id"))] for i in items if isinstance(i, dict) and str(i.get("id")) in by_juspay_id
+        ]
+        if named:
+            adopted.setdefault(named[0].pk, []).append(payout.pk)
+    for order_pk, payout_pks in adopted.items():
+        PayoutOrder.objects.filter(pk__in=payout_pks).update(order_id=order_pk)
+        _refresh_order_fulfilment_state(order_pk)
 
 
 def _apply_fulfillments(

@@ -132,3 +132,18 @@ def test_the_simulator_demo_links_payouts_only_through_payments(sim_merchant, ju
         assert (payout.order in expected) if expected else payout.order is None
         linked += payout.order is not None
     assert linked >= 1
+
+
+def test_orders_created_in_bulk_adopt_their_payouts_too(merchant, answer):
+    from orders.sync import create_orders
+
+    parsed = answer("order_status_charged.json")
+    data = payout_answer(orderId="PO-BULK", customerId=parsed.customer_id, payments=[payment_naming(str(parsed.id))])
+    stranger = payout_answer(orderId="PO-STRANGER", customerId=parsed.customer_id)
+    sync_payout(merchant, data)
+    sync_payout(merchant, stranger)
+    create_orders(merchant, [(parsed, timezone.now())], source=SyncSource.IMPORT)
+    order = Order.objects.get(order_id=parsed.order_id)
+    assert PayoutOrder.objects.get(payout_order_id="PO-BULK").order == order
+    assert PayoutOrder.objects.get(payout_order_id="PO-STRANGER").order is None  # same customer is no link
+    assert order.fulfilment_state == FulfilmentState.DONE
