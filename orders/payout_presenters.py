@@ -157,6 +157,8 @@ class FulfillmentView:
     methods: list[str]
     updated_at: str
     updated_by: str
+    kind: str  # the fulfilment's `type` ("ORDER")
+    merchant_customer_id: str
     udfs: list[Fact]
     additional_info: list[Fact]
     transactions: list[PayoutTxnView]
@@ -208,6 +210,8 @@ def _fulfillment_view(f: Fulfillment, *, unmasked: bool) -> FulfillmentView:
         methods=[str(m) for m in raw.get("fulfillment_method_list") or []],
         updated_at=_stamp(raw.get("updated_at")),
         updated_by=str(raw.get("updated_by") or ""),
+        kind=str(raw.get("type") or ""),
+        merchant_customer_id=str(raw.get("merchant_customer_id") or ""),
         udfs=_facts((f"udf{i}", raw.get(f"udf{i}")) for i in range(1, 6)),
         additional_info=_facts(
             [

@@ -175,7 +175,7 @@ def test_fulfilments_show_status_method_amount_timestamps_udfs_and_transactions(
     )
     assert "503307112244" in page and "gateway txn YB2503110931441207" in page
     assert "00 COMPLETED Approved" in page and "Request id e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0" in page
-    assert "Updated 2025-03-11 07:31:45 by DEFAULT" in page
+    assert "Updated 2025-03-11 07:31:45 by DEFAULT Type ORDER Merchant customer id cust_lhp_2291" in page
 
 
 def test_payments_show_every_documented_field_a_person_reads(client_as, full):
