@@ -65,8 +65,8 @@ class SearchResult:
 
     @property
     def offers_live_lookup(self) -> bool:
-        """A miss on something shaped like an order id: offer to ask Juspay."""
-        return not any(h.exact for h in self.hits) and looks_like_order_id(self.query)
+        """A miss on something shaped like an order id (and no payout order matched): offer to ask Juspay."""
+        return not any(h.exact for h in self.hits) and not self.payouts and looks_like_order_id(self.query)
 
 
 def clean(query: str | None) -> str:
