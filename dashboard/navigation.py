@@ -28,6 +28,12 @@ NAV_ITEMS: list[NavItem] = [
         "Find an order by id, email, phone or RRN; its status, refunds, payouts and timeline.",
     ),
     NavItem(
+        "Payouts",
+        "orders:payout_list",
+        "orders.view_order",
+        "Payout orders: their fulfilments, payments and refunds, by status, type, age and manual review.",
+    ),
+    NavItem(
         "Approvals",
         "fulfilment:queue",
         "fulfilment.view_actionrequest",

@@ -219,6 +219,16 @@ def refresh_requested(order: Order, *, actor: Actor) -> TimelineEvent:
     return event("sync.refreshed", source=SyncSource.DASHBOARD, order=order, actor=actor)
 
 
+def payout_refresh_requested(payout: PayoutOrder, *, actor: Actor) -> TimelineEvent:
+    return event(
+        "sync.refreshed",
+        source=SyncSource.DASHBOARD,
+        payout_order=payout,
+        actor=actor,
+        payout_order_id=payout.payout_order_id,
+    )
+
+
 def note_added(note: Note) -> TimelineEvent:
     """An internal note shown in the order's timeline; the text is copied for display."""
     return event(

@@ -26,7 +26,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 
 from dashboard import audit
-from orders.models import Order
+from orders.models import Order, PayoutOrder
 
 BULLET = "•"
 REVEAL_SECONDS = 15 * 60
@@ -282,7 +282,7 @@ def _reveals(session: MutableMapping[str, Any]) -> dict[str, float]:
     return {k: v for k, v in stored.items() if isinstance(v, int | float) and v > now}
 
 
-def reveal(session: MutableMapping[str, Any], order_pk: int, *, seconds: int = REVEAL_SECONDS) -> datetime:
+def reveal(session: MutableMapping[str, Any], order_pk: int | str, *, seconds: int = REVEAL_SECONDS) -> datetime:
     """Remember in the session that this order's details are shown unmasked until the returned time."""
     reveals = _reveals(session)
     expires = time.time() + seconds
@@ -304,10 +304,34 @@ def reveal_order(session: MutableMapping[str, Any], order: Order, *, actor: Abst
     return until
 
 
-def pii_view(user: User | AnonymousUser, session: MutableMapping[str, Any], order_pk: int) -> PiiView:
+def pii_view(user: User | AnonymousUser, session: MutableMapping[str, Any], order_pk: int | str) -> PiiView:
     if not user.has_perm(PERMISSION):
         return PiiView(can_reveal=False, revealed=False)
     expires = _reveals(session).get(str(order_pk))
     if expires is None:
         return PiiView(can_reveal=True, revealed=False)
     return PiiView(can_reveal=True, revealed=True, expires_at=datetime.fromtimestamp(expires, UTC))
+
+
+# --- payout orders: the same reveal, kept apart from the orders' (their primary keys overlap) -------------------
+
+
+def payout_key(payout_pk: int) -> str:
+    return f"payout:{payout_pk}"
+
+
+def reveal_payout(session: MutableMapping[str, Any], payout: PayoutOrder, *, actor: AbstractBaseUser) -> datetime:
+    """A person asks to see this payout order's beneficiaries and payers unmasked: remembered, and audited."""
+    until = reveal(session, payout_key(payout.pk))
+    audit.record(
+        "payout.pii_revealed",
+        actor=actor,
+        obj=payout,
+        after={"until": until.isoformat()},
+        summary=f"personal details of payout order {payout.payout_order_id} revealed for {REVEAL_SECONDS // 60} min",
+    )
+    return until
+
+
+def payout_pii_view(user: User | AnonymousUser, session: MutableMapping[str, Any], payout_pk: int) -> PiiView:
+    return pii_view(user, session, payout_key(payout_pk))

@@ -249,6 +249,7 @@ class SplitDetail(models.Model):
 
 class PayoutOrder(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payout_orders")
+    # The payment order its `payments[]` names by Juspay's order id (orders.sync.linked_order); empty otherwise.
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout_orders")
     payout_order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
     status = models.CharField(max_length=48, db_index=True)
@@ -256,10 +257,21 @@ class PayoutOrder(JuspayCopy):
     amount = money_field()
     customer_id = models.CharField(max_length=128, blank=True, db_index=True)
     udfs = models.JSONField(default=dict, blank=True)
+    manual_review = models.BooleanField(
+        default=False, help_text="The order, a fulfilment, an attempt, a payment or a refund is in manual review."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["merchant", "payout_order_id"], name="payout_unique_per_merchant")
+        ]
+        indexes = [
+            # The payouts list, newest first: each equality filter walks its own index in the list's order.
+            models.Index(fields=["-juspay_created_at", "-id"], name="payout_created_idx"),
+            models.Index(fields=["merchant", "-juspay_created_at", "-id"], name="payout_merchant_created_idx"),
+            models.Index(fields=["status", "-juspay_created_at", "-id"], name="payout_status_created_idx"),
+            models.Index(fields=["type", "-juspay_created_at", "-id"], name="payout_type_created_idx"),
+            models.Index(fields=["manual_review", "-juspay_created_at", "-id"], name="payout_review_created_idx"),
         ]
 
     def __str__(self) -> str:
@@ -268,10 +280,10 @@ class PayoutOrder(JuspayCopy):
 
 class Fulfillment(models.Model):
     payout_order = models.ForeignKey(PayoutOrder, on_delete=models.CASCADE, related_name="fulfillments")
-    fulfillment_id = models.CharField(max_length=128)
+    fulfillment_id = models.CharField(max_length=128, db_index=True)  # searched
     status = models.CharField(max_length=48, db_index=True)
     amount = money_field()
-    beneficiary_type = models.CharField(max_length=32, blank=True)
+    beneficiary_type = models.CharField(max_length=32, blank=True, db_index=True)  # the payouts list's filter
     beneficiary = models.JSONField(default=dict, blank=True)
     method = models.CharField(max_length=64, blank=True)
     juspay_created_at = models.DateTimeField(null=True, blank=True)

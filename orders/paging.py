@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Q, QuerySet
 from django.utils.dateparse import parse_datetime
 
-from orders.models import Order
+from orders.models import Order, PayoutOrder
 
 PAGE_SIZE = 50
 
@@ -32,8 +32,8 @@ SortValue = datetime | Decimal
 
 
 @dataclass
-class ListPage:
-    rows: list[Order]
+class ListPage[Row: (Order, PayoutOrder)]:
+    rows: list[Row]
     next_cursor: str = ""
     prev_cursor: str = ""
 
@@ -57,14 +57,14 @@ def decode_cursor(cursor: str | None, field_name: str) -> tuple[SortValue, int] 
         return None
 
 
-def keyset_page(
-    queryset: QuerySet[Order],
+def keyset_page[Row: (Order, PayoutOrder)](
+    queryset: QuerySet[Row],
     sort: str,
     *,
     after: str | None = None,
     before: str | None = None,
     size: int | None = None,
-) -> ListPage:
+) -> ListPage[Row]:
     """One page of the list by keyset on (sort field, id): no OFFSET, no COUNT, one query per page.
 
     `after` pages forward from a row, `before` back; a page knows there is more by reading one row extra.
@@ -95,7 +95,7 @@ def keyset_page(
         rows.reverse()
     has_next = more if forward else bool(rows)
     has_prev = bool(cursor) if forward else more
-    page = ListPage(rows)
+    page: ListPage[Row] = ListPage(rows)
     if rows and has_next:
         page.next_cursor = encode_cursor(getattr(rows[-1], field_name), rows[-1].pk)
     if rows and has_prev:

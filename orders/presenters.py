@@ -16,8 +16,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Prefetch
-
 from dashboard.juspay.enums import (
     AmountBreakupName,
     AuthType,
@@ -25,16 +23,13 @@ from dashboard.juspay.enums import (
     CalculationRule,
     OrderStatus,
     PaymentMethodType,
-    PayoutFulfillmentStatus,
-    PayoutOrderStatus,
-    PayoutTransactionStatus,
     RefundStatus,
     RefundType,
 )
 from orders import masking, split_rule
 from orders.json_text import as_json, as_text
-from orders.models import Fulfillment, Offer, Order, PayoutOrder, PayoutTransaction, Refund, SplitDetail
-from orders.statuses import Status, offer_status, payout_status, refund_status, status
+from orders.models import Offer, Order, Refund, SplitDetail
+from orders.statuses import Status, offer_status, refund_status, status
 
 ZERO = Decimal(0)
 
@@ -548,87 +543,6 @@ def offers(order: Order) -> Offers:
             OfferView(offer=offer, status=offer_status(offer.status), benefits=benefits, rules=_offer_rules(offer.raw))
         )
     return Offers(rows=rows, totals=sorted(totals.items()), total=sum(totals.values(), ZERO))
-
-
-# --- payouts ---------------------------------------------------------------------------------------------
-
-MANUAL_REVIEW = {"MANUAL_REVIEW", "FULFILLMENTS_MANUAL_REVIEW"}
-
-
-@dataclass
-class PayoutTxnView:
-    txn: PayoutTransaction
-    status: Status
-    review: bool
-
-
-@dataclass
-class FulfillmentView:
-    fulfillment: Fulfillment
-    in_review: bool
-    transactions: list[PayoutTxnView]
-    status: Status
-    beneficiary: list[tuple[str, str]]
-
-
-@dataclass
-class PayoutView:
-    payout: PayoutOrder
-    status: Status
-    in_review: bool
-    fulfillments: list[FulfillmentView]
-
-
-@dataclass
-class Payouts:
-    rows: list[PayoutView]
-    in_review: int  # payout orders, fulfillments and attempts in manual review
-
-
-def payouts(order: Order, *, unmasked: bool) -> Payouts:
-    payout_orders = order.payout_orders.order_by("juspay_created_at", "pk").prefetch_related(
-        Prefetch(
-            "fulfillments",
-            queryset=Fulfillment.objects.order_by("juspay_created_at", "pk").prefetch_related(
-                Prefetch("transactions", queryset=PayoutTransaction.objects.order_by("created", "pk"))
-            ),
-        )
-    )
-    rows = []
-    review = 0
-    for payout in payout_orders:
-        fulfillments = []
-        for f in payout.fulfillments.all():
-            txns = [
-                PayoutTxnView(
-                    txn=t,
-                    status=payout_status(PayoutTransactionStatus, t.status),
-                    review=t.status in MANUAL_REVIEW,
-                )
-                for t in f.transactions.all()
-            ]
-            in_review = f.status in MANUAL_REVIEW or any(t.review for t in txns)
-            review += in_review
-            fulfillments.append(
-                FulfillmentView(
-                    fulfillment=f,
-                    in_review=in_review,
-                    transactions=txns,
-                    status=payout_status(PayoutFulfillmentStatus, f.status),
-                    beneficiary=masking.beneficiary(f.beneficiary, unmasked=unmasked),
-                )
-            )
-        payout_review = payout.status in MANUAL_REVIEW
-        review += payout_review
-        rows.append(
-            PayoutView(
-                payout=payout,
-                status=status(PayoutOrderStatus, payout.status),
-                in_review=payout_review,
-                fulfillments=fulfillments,
-            )
-        )
-    return Payouts(rows=rows, in_review=review)
 
 
 # --- raw answers -----------------------------------------------------------------------------------------

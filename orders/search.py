@@ -1,8 +1,9 @@
 """One search box: whatever clue the customer has, find the order.
 
 The clue may be an order id, a customer id, an email, a phone number, a transaction id or uuid, a gateway
-transaction id or RRN, a refund's `unique_request_id`, one of the order's udf1..udf10, a payout order id or a
-payout UTR. Every lookup is an
+transaction id or RRN, a refund's `unique_request_id`, one of the order's udf1..udf10; or, for payout
+orders (their own hits, `payouts`), a payout order id, a fulfilment id, a payout transaction ref or UTR,
+or a customer id. Every lookup is an
 indexed equality (or an indexed prefix range), so a search costs the same at a thousand orders and at a
 million: a fixed handful of queries, none of which scans a table.
 
@@ -14,11 +15,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q
 
-from orders.models import Order, OrderUdf, PayoutOrder, PayoutTransaction, Refund, Transaction
+from orders.models import Fulfillment, Order, OrderUdf, PayoutOrder, PayoutTransaction, Refund, Transaction
 from orders.normalisers import normalise_email
 
 MIN_PREFIX = 3
@@ -37,7 +39,7 @@ class Hit:
 
 @dataclass
 class PayoutHit:
-    """A payout order that matched but is not linked to a cached payment order."""
+    """A payout order that matched (its page is the place to go; a linked payment order is a hit of its own)."""
 
     payout: PayoutOrder
     reasons: list[str] = field(default_factory=list)
@@ -64,8 +66,8 @@ class SearchResult:
 
     @property
     def offers_live_lookup(self) -> bool:
-        """A miss on something shaped like an order id: offer to ask Juspay."""
-        return not any(h.exact for h in self.hits) and looks_like_order_id(self.query)
+        """A miss on something shaped like an order id (and no payout order matched): offer to ask Juspay."""
+        return not any(h.exact for h in self.hits) and not self.payouts and looks_like_order_id(self.query)
 
 
 def clean(query: str | None) -> str:
@@ -127,16 +129,10 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit], "refund request id"
     )
     _merge_udfs(via, q, limit)
-    payouts: dict[int, list[str]] = {}
-    for payout_pk, linked_pk in PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit]:
-        _merge(via, [linked_pk], "payout order id")
-        _merge(payouts, [payout_pk] if linked_pk is None else [], "payout order id")
-    for payout_pk, linked_pk, gw in PayoutTransaction.objects.filter(
-        Q(gateway_ref_id=q) | Q(transaction_ref=q)
-    ).values_list("fulfillment__payout_order__pk", "fulfillment__payout_order__order_id", "gateway_ref_id")[:limit]:
-        reason = "payout UTR" if gw == q else "payout transaction ref"
-        _merge(via, [linked_pk], reason)
-        _merge(payouts, [payout_pk] if linked_pk is None else [], reason)
+    payouts = _payout_matches(q, limit)
+    for linked_pk, reasons in payouts.values():
+        for reason in reasons:
+            _merge(via, [linked_pk], reason)  # the payment order its payments[] name, when cached
 
     # 2. The order's own fields, exactly.
     exact = Q(order_id__in=ids) | Q(customer_id=q) | Q(txn_id=q) | Q(txn_uuid=q) | Q(juspay_id=q)
@@ -175,7 +171,10 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     result.hits = hits[:limit]
     if payouts:
         rows = PayoutOrder.objects.select_related("merchant").filter(pk__in=list(payouts))
-        result.payouts = [PayoutHit(p, payouts[p.pk]) for p in rows]
+        result.payouts = sorted(
+            (PayoutHit(p, payouts[p.pk][1]) for p in rows),
+            key=lambda h: -(h.payout.juspay_created_at.timestamp() if h.payout.juspay_created_at else 0.0),
+        )
     return result
 
 
@@ -184,6 +183,48 @@ def _merge_udfs(via: dict[int, list[str]], q: str, limit: int) -> None:
     clue, exactly: one indexed equality on orders.models.OrderUdf."""
     for order_pk, slot in OrderUdf.objects.filter(value=q[:255]).values_list("order_id", "slot")[:limit]:
         _merge(via, [order_pk], f"udf{slot}")
+
+
+PAYOUT_CLUES = ("payout order id", "fulfilment id", "payout transaction ref", "payout UTR", "customer id")
+
+
+def _payout_matches(q: str, limit: int) -> dict[int, tuple[int | None, list[str]]]:
+    """Payout orders the clue names, each with the payment order it is linked to and why it matched: its payout
+    order id, a fulfilment's id, a payout transaction's `transactionRef` or `gatewayRefId` (the UTR), or its
+    customer id. Each lookup is an indexed equality."""
+    found: dict[int, tuple[int | None, list[str]]] = {}
+
+    def add(rows: Iterable[tuple[Any, Any]], reason: str) -> None:  # (payout pk, linked order pk or None)
+        for payout_pk, linked_pk in rows:
+            _, reasons = found.setdefault(payout_pk, (linked_pk, []))
+            if reason not in reasons:
+                reasons.append(reason)
+
+    add(PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit], "payout order id")
+    add(
+        Fulfillment.objects.filter(fulfillment_id=q).values_list("payout_order_id", "payout_order__order_id")[:limit],
+        "fulfilment id",
+    )
+    for payout_pk, linked_pk, ref, gw in PayoutTransaction.objects.filter(
+        Q(gateway_ref_id=q) | Q(transaction_ref=q)
+    ).values_list(
+        "fulfillment__payout_order_id", "fulfillment__payout_order__order_id", "transaction_ref", "gateway_ref_id"
+    )[:limit]:
+        if ref == q:
+            add([(payout_pk, linked_pk)], "payout transaction ref")
+        if gw == q:
+            add([(payout_pk, linked_pk)], "payout UTR")
+    customer = PayoutOrder.objects.filter(customer_id=q).order_by("-juspay_created_at", "-pk")
+    add(customer.values_list("pk", "order_id")[:limit], "customer id")
+    return found
+
+
+def find_payouts(payout_order_id: str, merchant_code: str | None = None) -> list[PayoutOrder]:
+    """The cached payout orders with this payout order id (one per merchant at most), for the payout page's URL."""
+    queryset = PayoutOrder.objects.select_related("merchant").filter(payout_order_id=payout_order_id)
+    if merchant_code:
+        queryset = queryset.filter(merchant__code=merchant_code)
+    return list(queryset.order_by("merchant__code")[:20])
 
 
 def find_orders(order_id: str, merchant_code: str | None = None) -> list[Order]:

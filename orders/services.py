@@ -101,6 +101,27 @@ def refresh_now(order: Order, *, actor: Actor) -> SyncResult[Order]:
     return result
 
 
+def refresh_payout_now(payout: PayoutOrder, *, actor: Actor) -> SyncResult[PayoutOrder]:
+    """ "Refresh now" on a payout page: re-fetch the payout order from Juspay, noted on its timeline and audited."""
+    with transaction.atomic():
+        events.payout_refresh_requested(payout, actor=actor).save()
+    result = sync_payout_order(payout.merchant, payout.payout_order_id, source=SyncSource.DASHBOARD, actor=actor)
+    audit.record(
+        "payout.refresh",
+        actor=actor,
+        obj=payout,
+        after={"error": result.error or None},
+        summary=f"refresh of payout order {payout.payout_order_id} asked for"
+        + (" (Juspay failed)" if result.error else f": {len(result.events)} change(s)"),
+    )
+    return result
+
+
+def lookup_live_payout(merchant: Merchant, payout_order_id: str, *, actor: Actor) -> SyncResult[PayoutOrder]:
+    """Someone asked for a payout order the cache does not have: ask Juspay's payout Order Status."""
+    return sync_payout_order(merchant, payout_order_id, source=SyncSource.DASHBOARD, actor=actor)
+
+
 def lookup_live(merchant: Merchant, order_id: str, *, actor: Actor) -> SyncResult[Order]:
     """Someone asked for an order the cache does not have: ask Juspay, cache it when it exists."""
     return sync_order(merchant, order_id, source=SyncSource.DASHBOARD, actor=actor)

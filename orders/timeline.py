@@ -23,7 +23,7 @@ from dashboard.juspay.enums import (
 )
 from orders import registry
 from orders.json_text import as_json, is_structured
-from orders.models import Order, SyncSource, TimelineEvent
+from orders.models import Order, PayoutOrder, SyncSource, TimelineEvent
 
 TIMELINE_LIMIT = 200
 
@@ -127,9 +127,13 @@ def present_event(event: TimelineEvent) -> EventView:
     )
 
 
-def present_timeline(order: Order, *, category: str = "", source: str = "", limit: int = TIMELINE_LIMIT) -> Timeline:
+def present_timeline(
+    order: Order | PayoutOrder, *, category: str = "", source: str = "", limit: int = TIMELINE_LIMIT
+) -> Timeline:
+    """An order's timeline, or a payout order's (its own events: payout, fulfilment, refresh)."""
     categories = registry.timeline_categories()
-    queryset = TimelineEvent.objects.filter(order=order).select_related("actor")
+    mine = {"payout_order": order} if isinstance(order, PayoutOrder) else {"order": order}
+    queryset = TimelineEvent.objects.filter(**mine).select_related("actor")
     if category in categories:
         prefixes = categories[category][1]
         match = Q()

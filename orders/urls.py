@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.views import order_actions, order_detail, order_list, search, webhooks
+from orders.views import order_actions, order_detail, order_list, payouts, search, webhooks
 
 app_name = "orders"
 
@@ -25,4 +25,15 @@ urlpatterns = [
     path("orders/<str:order_id>/refresh/", order_actions.refresh, name="refresh"),
     path("orders/<str:order_id>/reveal/", order_actions.reveal, name="reveal"),
     path("orders/<str:order_id>/notes/", order_actions.note, name="add_note"),
+    # Payout orders (Juspay's payout Order Status): the list, one page per payout order, its fragments, actions.
+    path("payouts/", payouts.payout_list, name="payout_list"),
+    path("payouts/<str:payout_order_id>/", payouts.payout_detail, name="payout_detail"),
+    path("payouts/<str:payout_order_id>/fulfillments/", payouts.fulfillments, name="payout_fulfillments"),
+    path("payouts/<str:payout_order_id>/payments/", payouts.payments, name="payout_payments"),
+    path("payouts/<str:payout_order_id>/refunds/", payouts.refunds, name="payout_refunds"),
+    path("payouts/<str:payout_order_id>/related/", payouts.related, name="payout_related"),
+    path("payouts/<str:payout_order_id>/timeline/", payouts.timeline, name="payout_timeline"),
+    path("payouts/<str:payout_order_id>/raw/", payouts.raw, name="payout_raw"),
+    path("payouts/<str:payout_order_id>/refresh/", payouts.refresh, name="payout_refresh"),
+    path("payouts/<str:payout_order_id>/reveal/", payouts.reveal, name="payout_reveal"),
 ]

@@ -58,6 +58,10 @@ def ORDER_PK(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
     return {"order_pk": ctx["order"].pk}
 
 
+def PAYOUT(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+    return {"payout_order_id": ctx["payout"].payout_order_id}
+
+
 def ACTION(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
     return {"pk": ctx["action"].pk}
 
@@ -108,6 +112,17 @@ ACCESS: dict[str, Access] = {
         kwargs=ORDER,
         data=lambda ctx: {"body": "Customer called about this order."},
     ),
+    # Payout orders: as for orders (Raw is Admin's, reveal Finance's and Admin's).
+    "orders:payout_list": only(*LOOKERS),
+    "orders:payout_detail": only(*LOOKERS, kwargs=PAYOUT),
+    "orders:payout_fulfillments": only(*LOOKERS, kwargs=PAYOUT),
+    "orders:payout_payments": only(*LOOKERS, kwargs=PAYOUT),
+    "orders:payout_refunds": only(*LOOKERS, kwargs=PAYOUT),
+    "orders:payout_related": only(*LOOKERS, kwargs=PAYOUT),
+    "orders:payout_timeline": only(*LOOKERS, kwargs=PAYOUT),
+    "orders:payout_raw": only(ADMIN, kwargs=PAYOUT),
+    "orders:payout_refresh": only(*ORDER_WRITERS, method="post", ok=302, kwargs=PAYOUT),
+    "orders:payout_reveal": only(FINANCE, ADMIN, method="post", ok=302, kwargs=PAYOUT),
     # Approvals: everyone with a role but no-role reads the queue (Manager read-only); Support, Finance and
     # Admin raise; Finance and Admin decide (never on their own requests: the service refuses, see
     # tests/fulfilment); Admin edits the policy. Decisions answer 302 (with a message) to whoever may try.
@@ -181,10 +196,11 @@ def _build_context() -> dict[str, Any]:
     from django.utils import timezone
 
     from dashboard.juspay.types_order import Order
+    from dashboard.juspay.types_payout import PayoutOrder
     from dashboard.merchants import default_merchant
     from dashboard.roles import ensure_roles, set_role
     from orders.models import OrderExport, SyncSource
-    from orders.sync import apply_order
+    from orders.sync import apply_order, apply_payout_order
 
     ensure_roles(strict=True)
 
@@ -199,7 +215,14 @@ def _build_context() -> dict[str, Any]:
     target = make_user(FINANCE, "target-person")
     parsed = Order.parse({**example("order_status_with_refunds.json"), "order_id": "ORDMATRIX1"})
     order = apply_order(merchant, parsed, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now()).obj
+    payout = apply_payout_order(
+        merchant,
+        PayoutOrder.parse({**example("payout_order_status_payment.json"), "orderId": "POMATRIX1"}),
+        source=SyncSource.JUSPAY_POLL,
+        fetched_at=timezone.now(),
+    ).obj
     return {
+        "payout": payout,
         "identities": {
             identity: make_user(None if identity == NO_ROLE else identity, f"as-{identity.lower()}")
             for identity in SIGNED_IN

@@ -3,7 +3,7 @@
 import re
 
 from .clock import iso
-from .data import DemoBuilder
+from .data import ITEM_PLANS, DemoBuilder
 from .lifecycle import FULFILLMENT_PLANS, PAYMENT_PATHS, refund_plan
 from .model import Customer, Order, PayoutOrder, Refund, primary_txn
 from .rules import FulfillmentRequest, RefundRequest, Rejection, parse_amount
@@ -116,9 +116,15 @@ class Actions:
         return order
 
     def create_payout_order(self, fields: dict, now: float) -> PayoutOrder | Rejection:
-        plans = fields.get("fulfillments", ["PENDING"])
-        if not isinstance(plans, list) or not plans or any(p not in FULFILLMENT_PLANS for p in plans):
-            return Rejection(400, {"error": f"fulfillments must be a list of {sorted(FULFILLMENT_PLANS)}"})
+        kind = fields.get("type") or ""
+        if kind in ("PAYMENTS_ONLY", "REFUNDS_ONLY"):  # `items`: the payments' or refunds' final statuses
+            plans = fields.get("items", ["PENDING"])
+            if not isinstance(plans, list) or not plans or any(p not in ITEM_PLANS for p in plans):
+                return Rejection(400, {"error": f"items must be a list of {list(ITEM_PLANS)}"})
+        else:
+            plans = fields.get("fulfillments", ["PENDING"])
+            if not isinstance(plans, list) or not plans or any(p not in FULFILLMENT_PLANS for p in plans):
+                return Rejection(400, {"error": f"fulfillments must be a list of {sorted(FULFILLMENT_PLANS)}"})
         order_id = fields.get("order_id")
         if order_id is not None and (
             not PAYOUT_ORDER_ID_PATTERN.match(str(order_id)) or order_id in self.store.payouts
@@ -128,7 +134,8 @@ class Actions:
         payout = self.builder.payout_order(
             plans,
             age=120,
-            pay_first=fields.get("type") == "PAY_AND_FULFILL",
+            pay_first=kind == "PAY_AND_FULFILL",
+            type=kind if kind in ("PAYMENTS_ONLY", "REFUNDS_ONLY") else "",
             now=now,
             customer=self._customer(fields.get("customer")),
             order_id=order_id,

@@ -6,6 +6,7 @@ weights. Times are relative to `anchor` (the simulated start), so pending things
 """
 
 import itertools
+import json
 import random
 import re
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from .model import (
     Instrument,
     Offer,
     Order,
+    PayoutItem,
     PayoutOrder,
     PayoutTxn,
     Refund,
@@ -189,6 +191,8 @@ class DemoBuilder:
         self._customer_weights: list[float] = []
         self._pool: list[Customer] = []
         self._payout_count = 0
+        # Juspay's ids of the payment orders each customer placed, so a payout's `payments[].id` can name one.
+        self.juspay_ids_by_customer: dict[str, list[str]] = {}
 
     # --- customers --------------------------------------------------------------------------------------
 
@@ -659,8 +663,10 @@ class DemoBuilder:
         now: float | None = None,
         customer: Customer | None = None,
         order_id: str | None = None,
+        type: str = "",
     ) -> PayoutOrder:
-        """A payout order whose fulfillments follow `plans` (FULFILLMENT_PLANS keys), relative to `now`."""
+        """A payout order whose fulfillments follow `plans` (FULFILLMENT_PLANS keys), relative to `now`; for `type`
+        PAYMENTS_ONLY or REFUNDS_ONLY, `plans` are its payments' or refunds' final statuses (ITEM_PLANS)."""
         rng = self.rng
         now = float(int(now)) if now is not None else self.anchor
         if customer is None:
@@ -669,28 +675,50 @@ class DemoBuilder:
             age = self.payout_age(plans)
         created = float(round(now - age))
         order_hash = self.ids.hex(30)
+        kind = type or ("PAY_AND_FULFILL" if pay_first else "FULFILL_ONLY")
+        prefix = {"PAYMENTS_ONLY": "PAYMENTS", "REFUNDS_ONLY": "REFUNDS"}.get(kind)
+        ready, scheduled = (f"READY_FOR_{prefix}", f"{prefix}_SCHEDULED") if prefix else READY_AND_SCHEDULED
         order = PayoutOrder(
             order_id=order_id or self.ids.payout_order_id(created),
             order_hash=order_hash,
-            type="PAY_AND_FULFILL" if pay_first else "FULFILL_ONLY",
+            type=kind,
             customer_id=customer.customer_id,
             created=created,
             stages=[
                 Stage(created, "CREATED"),
-                Stage(created + stage_delays[0], "READY_FOR_FULFILLMENT"),
-                Stage(created + stage_delays[1], "FULFILLMENTS_SCHEDULED"),
+                Stage(created + stage_delays[0], ready),
+                Stage(created + stage_delays[1], scheduled),
             ],
             fulfillments=[],
             udf1=f"claim-{rng.randint(10000, 99999)}",
         )
         start = created + stage_delays[1] + rng.uniform(5, 60)
+        if prefix:
+            for number, plan in enumerate(plans, start=1):
+                stages = self.item_stages(plan, start, now)
+                if prefix == "PAYMENTS":
+                    order.payments.append(self.payout_payment(order, customer, number, stages))
+                else:
+                    order.refunds.append(self.payout_refund(order, customer, number, stages))
+            self._payout_count += 1
+            return order
         for number, plan in enumerate(plans, start=1):
             beneficiary = BENEFICIARY_TYPES[(self._payout_count + number) % len(BENEFICIARY_TYPES)]
             order.fulfillments.append(self.fulfillment(order, number, plan, start, customer, beneficiary, now))
         self._payout_count += 1
         if pay_first:
-            self.add_payout_payment(order, failed="FAILURE" in [FULFILLMENT_OUTCOME.get(p) for p in plans])
+            self.add_payout_payment(order, customer, failed="FAILURE" in [FULFILLMENT_OUTCOME.get(p) for p in plans])
         return order
+
+    def item_stages(self, plan: str, start: float, now: float) -> list[Stage]:
+        """A payment's or refund's stages: PENDING from `start`, then its final status (MANUAL_REVIEW after ten
+        days pending, as the v3.2 page says; PENDING resolves to SUCCESS some time after `now`)."""
+        rng = self.rng
+        if plan == "MANUAL_REVIEW":
+            return [Stage(start, "PENDING"), Stage(start + TEN_DAYS, "MANUAL_REVIEW")]
+        if plan == "PENDING":
+            return [Stage(start, "PENDING"), Stage(max(start, now) + rng.uniform(5 * MINUTE, 2 * 3600), "SUCCESS")]
+        return [Stage(start, "PENDING"), Stage(start + rng.uniform(30, 600), plan)]
 
     def payout_age(self, plans: list[str]) -> float:
         rng = self.rng
@@ -796,30 +824,99 @@ class DemoBuilder:
             details = {"name": name, "id": f"bene_{self.ids.hex(16)}"}
         return {"type": kind, "details": details}
 
-    def add_payout_payment(self, order: PayoutOrder, failed: bool) -> None:
-        paid_at = order.created + 40
-        order.payments.append(
-            {
-                "orderId": order.order_id,
-                "status": "SUCCESS",
-                "amount": order.amount,
-                "txnId": f"{self.merchant_id}-{order.order_id}-1",
-                "paymentMethodType": "UPI",
-                "paymentMethod": "UPI",
-                "createdAt": iso(order.created),
-                "updatedAt": iso(paid_at),
-            }
+    def payment_order_juspay_id(self, customer: Customer) -> str:
+        """The Juspay id of one of the customer's payment orders (what `payments[].id` names: "Unique ID generated
+        by Juspay for the payment order"), or a fresh one when the customer has none here."""
+        known = self.juspay_ids_by_customer.get(customer.customer_id)
+        return self.rng.choice(known) if known else self.ids.juspay_order_id()
+
+    def payout_payment(self, order: PayoutOrder, customer: Customer, number: int, stages: list[Stage]) -> PayoutItem:
+        """A `payments[]` item with every field the payout Order Status v3.2 page lists for it."""
+        rng, ids = self.rng, self.ids
+        method_type = PAYOUT_PAYMENT_METHODS[(self._payout_count + number) % len(PAYOUT_PAYMENT_METHODS)]
+        bank_code, bank_name = rng.choice(PAYOUT_PAYER_BANKS)
+        handle = re.sub(r"[^a-z]", "", customer.name.lower().split(" ")[0]) or "payer"
+        created = stages[0].at
+        details = {
+            "payment_method_type": method_type,
+            "payment_method": {"CARD": rng.choice(["VISA", "MASTERCARD"]), "NB": f"NB_{bank_code}"}.get(
+                method_type, "PAYTM" if method_type == "WALLET" else "UPI"
+            ),
+            "auth-type": "THREE_DS" if method_type == "CARD" else "OTP",
+            "upi_details": {"payer_vpa": f"{handle}{rng.randint(1, 999)}@okhdfcbank"},
+            "wallet_details": {"brand": "PAYTM", "walletIdentifier": customer.phone},
+            "card_details": {
+                "using_saved_card": rng.random() < 0.5,
+                "saved_to_locker": rng.random() < 0.5,
+                "last_four_digits": ids.digits(4),
+                "name_on_card": customer.name,
+                "expiry_year": str(rng.randint(2027, 2032)),
+                "expiry_month": f"{rng.randint(1, 12):02d}",
+                "card_type": rng.choice(["CREDIT", "DEBIT"]),
+                "card_issuer": bank_name,
+                "card_isin": ids.digits(6),
+                "card_brand": rng.choice(["VISA", "MASTERCARD", "RUPAY"]),
+            },
+            "bank_details": {
+                "object": "bank_account",
+                "id": f"ba_{ids.hex(16)}",
+                "customer_id": customer.customer_id,
+                "date_created": iso(created - 30 * DAY),
+                "bank_name": bank_name,
+                "account_number": ids.digits(rng.randint(11, 16)),
+                "beneficiary_name": customer.name,
+                "ifsc": f"{bank_code}0{ids.digits(6)}",
+                "validation_amount": "1.00",
+                "currency": "INR",
+                "validation_status": rng.choice(["CREATED", "PENDING", "ACTIVE"]),
+                "last_validated": iso(created - 29 * DAY),
+                "metadata": json.dumps({"purpose": "payout collection", "reference": order.udf1}),
+            },
+        }
+        return PayoutItem(
+            id=self.payment_order_juspay_id(customer),
+            amount=float(rng.randint(100, 25000)),
+            customer_id=customer.customer_id,
+            stages=stages,
+            details=details,
         )
+
+    def payout_refund(self, order: PayoutOrder, customer: Customer, number: int, stages: list[Stage]) -> PayoutItem:
+        """A `refunds[]` item with every field the payout Order Status v3.2 page lists for it."""
+        return PayoutItem(
+            id=f"rfnd_{self.ids.hex(24)}",
+            amount=float(self.rng.randint(100, 25000)),
+            customer_id=customer.customer_id,
+            stages=stages,
+            details={
+                "unique_request_id": f"{order.order_id}-rf{number}",
+                "ref": self.ids.digits(12),
+                "error_message": self.rng.choice(["Refund declined by the bank", "Account closed at the bank"]),
+            },
+        )
+
+    def add_payout_payment(self, order: PayoutOrder, customer: Customer, failed: bool) -> None:
+        """PAY_AND_FULFILL: the customer pays first (40 s after creation); when the payout fails, that payment is
+        refunded an hour later."""
+        paid_at = order.created + 40
+        payment = self.payout_payment(
+            order, customer, 1, [Stage(order.created + 5, "PENDING"), Stage(paid_at, "SUCCESS")]
+        )
+        payment.amount = order.amount
+        order.payments.append(payment)
         if failed:
-            order.refunds.append(
-                {
-                    "uniqueRequestId": f"{order.order_id}-rf1",
-                    "status": "SUCCESS",
-                    "amount": order.amount,
-                    "createdAt": iso(paid_at + 3600),
-                    "updatedAt": iso(paid_at + 4000),
-                }
+            refund = self.payout_refund(
+                order, customer, 1, [Stage(paid_at + 3600, "PENDING"), Stage(paid_at + 4000, "SUCCESS")]
             )
+            refund.amount = order.amount
+            order.refunds.append(refund)
+
+
+READY_AND_SCHEDULED = ("READY_FOR_FULFILLMENT", "FULFILLMENTS_SCHEDULED")
+PAYOUT_PAYMENT_METHODS = ["UPI", "CARD", "NB", "WALLET"]
+PAYOUT_PAYER_BANKS = [("HDFC", "HDFC Bank"), ("ICIC", "ICICI Bank"), ("SBIN", "State Bank of India")]
+# The final statuses of a PAYMENTS_ONLY / REFUNDS_ONLY order's items (the v3.2 page's item statuses).
+ITEM_PLANS = ("SUCCESS", "FAILURE", "MANUAL_REVIEW", "PENDING")
 
 
 PAYOUT_COVERAGE: list[tuple[list[str], dict[str, Any]]] = [
@@ -840,6 +937,17 @@ PAYOUT_COVERAGE: list[tuple[list[str], dict[str, Any]]] = [
     (["CREATED"], {"age": 60, "stage_delays": (600, 1200)}),  # still CREATED at start
     (["CREATED"], {"age": 60, "stage_delays": (10, 1200)}),  # READY_FOR_FULFILLMENT at start
 ]
+# PAYMENTS_ONLY and REFUNDS_ONLY orders in every status the v3.2 page lists for them, and their items in every
+# item status (SUCCESS, PENDING, FAILURE, MANUAL_REVIEW).
+for _type in ("PAYMENTS_ONLY", "REFUNDS_ONLY"):
+    PAYOUT_COVERAGE += [
+        (["SUCCESS", "SUCCESS"], {"type": _type}),  # *_SUCCESSFUL
+        (["FAILURE"], {"type": _type}),  # *_FAILURE
+        (["MANUAL_REVIEW", "SUCCESS"], {"type": _type}),  # *_MANUAL_REVIEW
+        (["SUCCESS", "PENDING"], {"type": _type, "age": 1800}),  # *_SCHEDULED, one item still PENDING
+        (["PENDING"], {"type": _type, "age": 60, "stage_delays": (600, 1200)}),  # CREATED at start
+        (["PENDING"], {"type": _type, "age": 60, "stage_delays": (10, 1200)}),  # READY_FOR_* at start
+    ]
 PAYOUT_PLAN_WEIGHTS = {
     "SUCCESS": 60,
     "SUCCESS_AFTER_RETRY": 10,
@@ -860,6 +968,8 @@ def generate(seed: int, n_orders: int, merchant_id: str, anchor: float) -> DemoD
     specs += [builder.random_spec() for _ in range(n_orders - len(specs))]
     orders = [builder.order(spec) for spec in specs]
     orders.sort(key=lambda o: o.created)
+    for order in orders:
+        builder.juspay_ids_by_customer.setdefault(order.customer.customer_id, []).append(order.juspay_id)
     payout_count = max(len(PAYOUT_COVERAGE), n_orders // 5)
     payouts = [builder.payout_order(plans, **options) for plans, options in PAYOUT_COVERAGE]
     rng = builder.rng

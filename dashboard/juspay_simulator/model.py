@@ -286,6 +286,26 @@ class Fulfillment:
 
 
 @dataclass(slots=True)
+class PayoutItem:
+    """One `payments[]` or `refunds[]` item of a payout order (expand=payment / expand=refund), its status a
+    timeline like a fulfillment's; `details` holds the documented fields that do not move with the clock."""
+
+    id: str
+    amount: float
+    customer_id: str
+    stages: list[Stage]
+    details: dict = field(default_factory=dict)
+
+    @property
+    def created(self) -> float:
+        return self.stages[0].at
+
+    def status(self, at: float) -> str | None:
+        stage = stage_at(self.stages, at)
+        return stage.status if stage else None
+
+
+@dataclass(slots=True)
 class PayoutOrder:
     order_id: str
     order_hash: str
@@ -294,13 +314,15 @@ class PayoutOrder:
     created: float
     stages: list[Stage]
     fulfillments: list[Fulfillment]
-    payments: list[dict] = field(default_factory=list)
-    refunds: list[dict] = field(default_factory=list)
+    payments: list[PayoutItem] = field(default_factory=list)
+    refunds: list[PayoutItem] = field(default_factory=list)
     udf1: str = ""
 
     @property
     def amount(self) -> float:
-        total = sum(f.amount for f in self.fulfillments) or sum(p["amount"] for p in self.payments)
+        """The fulfilments' sum; a PAYMENTS_ONLY order's payments', a REFUNDS_ONLY order's refunds' (v3.2 page)."""
+        items = self.refunds if self.type == "REFUNDS_ONLY" else self.payments
+        total = sum(f.amount for f in self.fulfillments) or sum(i.amount for i in items)
         return round(total, 2)
 
     def change_times(self):
@@ -312,9 +334,34 @@ class PayoutOrder:
             for txn in fulfillment.txns:
                 for stage in txn.stages:
                     yield stage.at
+        for item in (*self.payments, *self.refunds):
+            for stage in item.stages:
+                yield stage.at
+
+
+# The order statuses of payout orders that carry no fulfilments, from their items' statuses (payout Order
+# Status v3.2: PAYMENTS_* for type PAYMENTS_ONLY, REFUNDS_* for REFUNDS_ONLY).
+ITEM_ORDER_PREFIX = {"PAYMENTS_ONLY": "PAYMENTS", "REFUNDS_ONLY": "REFUNDS"}
+
+
+def _items_status(order: PayoutOrder, prefix: str, at: float) -> str:
+    items = order.payments if prefix == "PAYMENTS" else order.refunds
+    statuses = [s for i in items if (s := i.status(at))]
+    if not statuses or all(s == "PENDING" for s in statuses):
+        stage = stage_at(order.stages, at)
+        return stage.status if stage else "CREATED"
+    if "MANUAL_REVIEW" in statuses:
+        return f"{prefix}_MANUAL_REVIEW"
+    if all(s == "SUCCESS" for s in statuses):
+        return f"{prefix}_SUCCESSFUL"
+    if all(s == "FAILURE" for s in statuses):
+        return f"{prefix}_FAILURE"
+    return f"{prefix}_SCHEDULED"
 
 
 def payout_status(order: PayoutOrder, at: float) -> str:
+    if order.type in ITEM_ORDER_PREFIX:
+        return _items_status(order, ITEM_ORDER_PREFIX[order.type], at)
     statuses = [s for f in order.fulfillments if (s := f.status(at))]
     if not statuses or all(s == "CREATED" for s in statuses):
         stage = stage_at(order.stages, at)

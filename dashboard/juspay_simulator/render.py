@@ -21,6 +21,7 @@ from .model import (
     AUTHENTICATION_WINDOW,
     Fulfillment,
     Order,
+    PayoutItem,
     PayoutOrder,
     PayoutTxn,
     Refund,
@@ -423,8 +424,8 @@ def payout_body(order: PayoutOrder, at: float, expand: frozenset[str]) -> dict:
         "udf3": "",
         "udf4": "",
         "udf5": "",
-        "payments": order.payments if "payment" in expand else [],
-        "refunds": order.refunds if "refund" in expand else [],
+        "payments": [payout_payment_body(p, at) for p in order.payments if p.status(at)] if "payment" in expand else [],
+        "refunds": [payout_refund_body(r, at) for r in order.refunds if r.status(at)] if "refund" in expand else [],
         "fulfillments": [fulfillment_body(f, at) for f in order.fulfillments if f.status(at)]
         if "fulfillment" in expand
         else [],
@@ -457,6 +458,47 @@ def fulfillment_body(fulfillment: Fulfillment, at: float) -> dict:
         "additionalInfo": {"remark": fulfillment.remark, "isRetriable": True, "attemptThreshold": 3},
         "transactions": [payout_txn_body(t, at) for t in txns],
     }
+
+
+def _item_common(item: PayoutItem, kind: str, at: float) -> dict:
+    """What `payments[]` and `refunds[]` items share on the v3.2 page: its names (camelCase here), and the amount
+    as a String, as the page's tables type it."""
+    stage = stage_reached(item.stages, at)
+    return {
+        "id": item.id,
+        "type": kind,
+        "status": stage.status,
+        "amount": f"{item.amount:.2f}",
+        "merchantCustomerId": item.customer_id,
+        "updatedBy": "DEFAULT",
+        "createdAt": iso(item.created),
+        "updatedAt": iso(stage.at),
+        "statusUpdatedAt": iso(stage.at),
+    }
+
+
+def payout_payment_body(item: PayoutItem, at: float) -> dict:
+    """A `payments[]` item (expand=payment) with every field of the v3.2 page's table, under the page's own names:
+    snake_case for the instrument (`payment_method_type`, `upi_details`, ...), "auth-type" with its hyphen, and
+    `card_details` for the block the page titles "card details" (a key cannot hold the space; snake_case like its
+    siblings is assumed). `bank_details.metadata` is typed String with "{param1, ...}": JSON text of key-values."""
+    return {**_item_common(item, "PAYMENT", at), **item.details}
+
+
+def payout_refund_body(item: PayoutItem, at: float) -> dict:
+    """A `refunds[]` item (expand=refund) with every field of the v3.2 page's table (`unique_request_id`, `ref`,
+    `error_message`, `sent_to_gateway` in snake_case, as the page writes them)."""
+    body = _item_common(item, "REFUND", at)
+    status = body["status"]
+    body.update(
+        {
+            "unique_request_id": item.details["unique_request_id"],
+            "ref": item.details["ref"] if status != "PENDING" else "",
+            "error_message": item.details["error_message"] if status == "FAILURE" else "",
+            "sent_to_gateway": status != "PENDING",
+        }
+    )
+    return body
 
 
 def payout_txn_body(txn: PayoutTxn, at: float) -> dict:

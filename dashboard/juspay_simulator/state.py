@@ -96,6 +96,9 @@ class Store:
             for txn in fulfillment.txns:
                 for stage in txn.stages:
                     self._schedule(Transition(stage.at, "payout_txn", payout, txn, stage), now)
+        for item in (*payout.payments, *payout.refunds):  # they move the order's status (PAYMENTS_*, REFUNDS_*)
+            for stage in item.stages:
+                self._schedule(Transition(stage.at, "payout_order", payout, payout, stage), now)
 
     def add_refund(self, order: Order, refund: Refund, now: float) -> None:
         order.refunds.append(refund)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.models import Merchant
-from orders import presenters, registry, search
+from orders import payout_presenters, presenters, registry, search
 from orders.models import Order
 from orders.timeline import present_timeline
 from orders.views.common import Ambiguous, get_order, pii_view
@@ -113,7 +113,7 @@ def offers(request: SignedInRequest, order: Order) -> dict[str, Any]:
 @section()
 def payouts(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
-    return {"payouts": presenters.payouts(order, unmasked=pii.unmasked), "pii": pii}
+    return {"payouts": payout_presenters.order_payouts(order, unmasked=pii.unmasked), "pii": pii}
 
 
 @section("orders.view_raw")

@@ -16,6 +16,7 @@ from dashboard.juspay.errors import JuspayNotFound
 from dashboard.models import Merchant
 from orders import presenters, search, services
 from orders.views.common import order_url
+from orders.views.payouts import payout_url
 
 SUGGESTIONS = 8
 
@@ -58,12 +59,18 @@ def lookup(request: SignedInRequest) -> HttpResponse:
         error = f"“{order_id}” does not look like an order id."
     elif merchant is None:
         error = "No active Juspay merchant account is configured."
+    elif cached := search.find_payouts(order_id, merchant.code):
+        return redirect_or_htmx(request, payout_url(cached[0]))
     else:
         result = services.lookup_live(merchant, order_id, actor=request.user)
         if result.obj is not None and not result.error:
             return redirect_or_htmx(request, order_url(result.obj))
         if isinstance(result.failure, JuspayNotFound):
-            error = f"Juspay has no order “{order_id}” for {merchant.name}."
+            # Not a payment order: it may be a payout order (Juspay's payout Order Status answers for those).
+            payout = services.lookup_live_payout(merchant, order_id, actor=request.user)
+            if payout.obj is not None and not payout.error:
+                return redirect_or_htmx(request, payout_url(payout.obj))
+            error = f"Juspay has no order or payout order “{order_id}” for {merchant.name}."
         else:
             error = f"Juspay could not be reached, so “{order_id}” could not be looked up. ({result.error})"
     if request.htmx:

@@ -176,21 +176,32 @@ def check_payout_order_status_fulfillment() -> None:
 def check_payout_order_status_payment() -> None:
     p = PayoutOrder.parse(example("payout_order_status_payment.json"))
     (payment,) = p.payments
-    assert (payment.amount, payment.payment_method_type, payment.txn_id) == (
-        Decimal("2100"),
+    assert (p.type, p.status, payment.amount, payment.payment_method_type, payment.auth_type) == (
+        "PAYMENTS_ONLY",
+        "PAYMENTS_SUCCESSFUL",
+        Decimal("2100.00"),
         "UPI",
-        "lotus_payouts-PAY2503G0031-1",
+        "OTP",
     )
-    # Juspay does not document the items of payments[]; this payload says CHARGED, and the payout Order Status
-    # page (https://juspay.io/api-reference/docs/payout/order-status) lists SUCCESS/PENDING/FAILURE/MANUAL_REVIEW.
-    assert [(u.path, u.value) for u in p.unknown_values()] == [("payments[0].status", "CHARGED")]
+    assert payment.id == "ordeh_4f1c2a9be07d4c55a3e2b61d90c8f7a1" and payment.merchant_customer_id == "cust_lhp_3307"
+    assert payment.upi_details is not None and payment.upi_details.payer_vpa == "anita.rao@okaxis"
+    assert payment.card_details is not None and payment.card_details.saved_to_locker is True
+    assert payment.bank_details is not None and payment.bank_details.metadata == {"purpose": "claim collection"}
+    assert p.unknown_fields() == [] and p.unknown_values() == []
 
 
 def check_payout_order_status_refund() -> None:
     p = PayoutOrder.parse(example("payout_order_status_refund.json"))
-    (refund,) = p.refunds
-    assert (refund.unique_request_id, refund.status, refund.amount) == ("PAY2503G0031-rf1", "SUCCESS", Decimal("2100"))
-    assert p.status == "FULFILLMENTS_FAILURE" and p.unknown_values() == []
+    first, second = p.refunds
+    assert (first.unique_request_id, first.status, first.amount, first.sent_to_gateway) == (
+        "PAY2503G0032-rf1",
+        "SUCCESS",
+        Decimal("2100.00"),
+        True,
+    )
+    assert (second.status, second.error_message) == ("MANUAL_REVIEW", "Ambiguous answer from the bank")
+    assert (p.type, p.status) == ("REFUNDS_ONLY", "REFUNDS_MANUAL_REVIEW") and p.unknown_values() == []
+    assert p.unknown_fields() == []
 
 
 def check_payout_webhook_order() -> None:

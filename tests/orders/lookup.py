@@ -1,4 +1,4 @@
-"""Helpers for the order-lookup tests: recent dates, payout orders linked to a cached order."""
+"""Helpers for the order-lookup tests: recent dates, payout orders of a cached order."""
 
 import copy
 from datetime import timedelta
@@ -20,15 +20,26 @@ def cached_payout(
     fulfilment_status: str = "SUCCESS",
     fulfilments: int = 1,
     payout_order_id: str | None = None,
+    link: str = "payment",
     **changes,
 ):
-    """A payout order linked to the cached order `order_id` (through udf1), built by the real sync code."""
+    """A payout order of the cached order `order_id`, built by the real sync code. `link="payment"`: its
+    payments[] name the order by Juspay's order id (the documented link); `"customer"`: only the same customer
+    id; `""`: nothing shared."""
     from dashboard.juspay.types_payout import PayoutOrder
-    from orders.models import SyncSource
+    from orders.models import Order, SyncSource
     from orders.sync import apply_payout_order
 
     data = copy.deepcopy(example("payout_order_status_fulfillment.json"))
-    data.update({"orderId": payout_order_id or f"PO-{order_id}", "udf1": order_id}, **changes)
+    data.update({"orderId": payout_order_id or f"PO-{order_id}"})
+    order = Order.objects.filter(merchant=merchant, order_id=order_id).first()
+    if order is not None and link:
+        data["customerId"] = order.customer_id
+    if order is not None and link == "payment":
+        payment = copy.deepcopy(example("payout_order_status_payment.json")["payments"][0])
+        payment.update({"id": order.juspay_id, "merchantCustomerId": order.customer_id})
+        data.update({"type": "PAY_AND_FULFILL", "payments": [payment]})
+    data.update(changes)
     template = data["fulfillments"][0]
     data["fulfillments"] = []
     for n in range(fulfilments):

@@ -195,7 +195,9 @@ def test_empty_sections_say_so(client_as, cached_order):
     assert "No refunds on this order." in text(section(client, plain, "refunds"))
     assert "No split settlement on this order." in text(section(client, plain, "splits"))
     assert "No offers on this order." in text(section(client, plain, "offers"))
-    assert "No payouts or fulfilments linked to this order." in text(section(client, plain, "payouts"))
+    assert "No payout order names this order in its payments, and none is cached for its customer." in text(
+        section(client, plain, "payouts")
+    )
 
 
 def test_payouts_section_masks_the_beneficiary_and_highlights_manual_review(client_as, order, merchant):

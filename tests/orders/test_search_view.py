@@ -64,7 +64,7 @@ def test_live_lookup_when_juspay_is_unreachable_says_so(client_as, merchant):
 
 def test_live_lookup_of_an_order_juspay_does_not_know(client_as, sim_merchant):
     response = client_as("Support").post("/orders/lookup/", {"order_id": "ORD9NOWHERE"}, HTTP_HX_REQUEST="true")
-    assert "Juspay has no order “ORD9NOWHERE”" in text(response)
+    assert "Juspay has no order or payout order “ORD9NOWHERE”" in text(response)
 
 
 def test_live_lookup_caches_the_order_and_opens_it(client_as, sim_merchant, juspay_sim):
