@@ -258,7 +258,7 @@ class JuspayResult(JuspayModel):
                 if not path:
                     raise first
                 sent = _at(data, path) if _existing_prefix(data, path) == path else _at(work, path)
-                why = item["msg"] if item["type"] != "missing" else f"its required {item['loc'][-1]} is missing or unfit"
+                why = item["msg"] if item["type"] != "missing" else f"its required {item['loc'][-1]} is missing"
                 removals.setdefault(path, ParseProblem(_path_text(path), sent, why))
             for path in sorted(removals, key=_sort_key, reverse=True):  # deepest and last items first
                 _remove(work, path)
@@ -289,12 +289,11 @@ def _existing_prefix(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, 
     found: list[str | int] = []
     here = data
     for step in loc:
-        if isinstance(here, Mapping) and isinstance(step, str) and step in here:
-            here = here[step]
-        elif isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here):
-            here = here[step]
-        else:
+        in_object = isinstance(here, Mapping) and isinstance(step, str) and step in here
+        in_list = isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here)
+        if not (in_object or in_list):
             break
+        here = here[step]
         found.append(step)
     return tuple(found)
 
