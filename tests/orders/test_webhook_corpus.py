@@ -26,7 +26,11 @@ EXPECTED_PROBLEMS = {
     "order_succeeded_masked.json": [],
     "order_succeeded_txn_detail_text.json": ["content.order.txn_detail"],
     "order_succeeded_blocks_null_and_list.json": ["content.order.metadata"],
-    "order_succeeded_unknown_fields.json": ["content.order.loyalty_points_earned", "content.order.txn_detail.emi_plan_code", "webhook_version"],
+    "order_succeeded_unknown_fields.json": [
+        "content.order.loyalty_points_earned",
+        "content.order.txn_detail.emi_plan_code",
+        "webhook_version",
+    ],
     "order_succeeded_unknown_status.json": ["content.order.status"],
     "order_succeeded_dates_epoch_and_offset.json": [],
     "order_succeeded_metadata_text.json": ["content.order.metadata", "content.order.additional_info"],
@@ -45,7 +49,11 @@ EXPECTED_PROBLEMS = {
     "order_succeeded_order_as_json_text.json": ["content.order"],
     "order_succeeded_event_id_number.json": ["id", "date_created"],
     "order_succeeded_order_id_number.json": ["content.order.order_id"],
-    "order_succeeded_flags_and_counts_text.json": ["content.order.refunded", "content.order.emi_tenure", "content.order.upi"],
+    "order_succeeded_flags_and_counts_text.json": [
+        "content.order.refunded",
+        "content.order.emi_tenure",
+        "content.order.upi",
+    ],
     "txn_charged_amounts_text.json": ["content.txn.txn_amount"],
     "txn_charged_card_text.json": ["content.txn.payment_gateway_response.created"],
     "txn_failed_gateway_id_text.json": ["content.txn.gateway_id"],
@@ -136,4 +144,3 @@ def _problems_of(name: str) -> list[dict]:
     body = json.loads((CORPUS / name).read_text())
     found = identify(body)
     return found.problems + parse_problems(found.kind, body)
-
