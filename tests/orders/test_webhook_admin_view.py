@@ -28,7 +28,7 @@ ODD = {
 
 
 @pytest.fixture
-def stored(client, merchant, django_capture_on_commit_callbacks):
+def stored(client, merchant, django_capture_on_commit_callbacks, inline_tasks):
     """ODD delivered while Juspay is unreachable: accepted, flagged, its refresh failed once."""
     merchant.base_url = "http://127.0.0.1:9"
     merchant.save()

@@ -27,7 +27,7 @@ def order_webhook(order_id: str, event_id: str) -> dict:
 
 
 @pytest.fixture
-def deliver(client, django_capture_on_commit_callbacks):
+def deliver(client, django_capture_on_commit_callbacks, inline_tasks):
     """POST a webhook the way Juspay does, running what intake leaves for after the commit (the refresh)."""
 
     def _deliver(body: dict):
