@@ -49,6 +49,12 @@ NAV_ITEMS: list[NavItem] = [
         "Merchants", "merchants:list", "dashboard.change_merchant", "Juspay accounts: base URL, keys, merchant id."
     ),
     NavItem("People & roles", "people:list", "dashboard.manage_roles", "Assign people to roles."),
+    NavItem(
+        "Webhooks",
+        "orders:webhook_list",
+        "orders.view_raw",
+        "What Juspay's webhooks sent, what did not fit, and whether each refresh happened or is being retried.",
+    ),
 ]
 
 

@@ -194,10 +194,13 @@ SYNC_CONCURRENCY = int(os.environ.get("SYNC_CONCURRENCY", "32"))
 # Approvals: expire unapproved requests, and pick up approved/sending requests no executor finished.
 APPROVAL_EXPIRY_SWEEP_SECONDS = float(os.environ.get("APPROVAL_EXPIRY_SWEEP_SECONDS", "300"))
 FULFILMENT_STALL_SECONDS = float(os.environ.get("FULFILMENT_STALL_SECONDS", "120"))
+# Webhooks whose refresh failed or never ran (Juspay or the broker down) are tried again (orders/webhooks.py).
+WEBHOOK_RETRY_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SWEEP_SECONDS", "30"))
 # An orders CSV export with more rows than this runs as a background job.
 ORDERS_EXPORT_INLINE_MAX = int(os.environ.get("ORDERS_EXPORT_INLINE_MAX", "5000"))
 CELERY_BEAT_SCHEDULE = {
     "sweep-due-orders": {"task": "orders.tasks.sweep_due", "schedule": SYNC_SWEEP_SECONDS},
+    "retry-webhooks": {"task": "orders.tasks.retry_webhooks", "schedule": WEBHOOK_RETRY_SWEEP_SECONDS},
     "expire-action-requests": {"task": "fulfilment.tasks.expire_requests", "schedule": APPROVAL_EXPIRY_SWEEP_SECONDS},
     "resume-stalled-action-requests": {
         "task": "fulfilment.tasks.resume_stalled",

@@ -336,7 +336,8 @@ class TimelineEvent(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """A webhook as received: stored once per event id, then a refresh is enqueued."""
+    """A webhook as received: stored once per event id, then the order it names is refreshed from Order Status
+    (orders.webhooks). A refresh that fails is tried again later, a bounded number of times."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="webhook_events")
     event_id = models.CharField(max_length=128, unique=True)
@@ -345,8 +346,14 @@ class WebhookEvent(models.Model):
     kind = models.CharField(max_length=16, default="order", help_text="order or payout")
     received_at = models.DateTimeField(auto_now_add=True)
     payload = models.JSONField()
+    raw_body = models.TextField(blank=True, help_text="The body exactly as Juspay sent it.")
+    parse_problems = models.JSONField(
+        default=list, blank=True, help_text="What in the body did not fit its documented type, or is not documented."
+    )
     processed_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Refreshes tried and failed so far.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    error = models.TextField(blank=True, help_text="Why the last refresh failed.")
 
     def __str__(self) -> str:
         return f"{self.event_name} {self.order_id}"

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from dashboard.juspay.types_base import JuspayModel
+from dashboard.juspay.types_base import JuspayModel, JuspayResult
 from dashboard.juspay.types_order import Offer as JuspayOffer
 from dashboard.juspay.types_order import Order as JuspayOrder
 from dashboard.juspay.types_order import PaymentGatewayResponse, Txn, TxnDetail
@@ -47,8 +47,10 @@ def amount_text(value: Decimal | None) -> str | None:
 
 
 def unknown_in(parsed: JuspayModel) -> list[str]:
-    """Fields and enumerated values Juspay sent that its documentation (and so our model) does not have."""
-    return [*parsed.unknown_fields(), *(f"{u.path}={u.value}" for u in parsed.unknown_values())]
+    """Fields and enumerated values Juspay sent that its documentation (and so our model) does not have, and
+    values that did not fit their type (kept in `raw`, left unset in the columns)."""
+    problems = [str(p) for p in parsed.parse_problems] if isinstance(parsed, JuspayResult) else []
+    return [*parsed.unknown_fields(), *(f"{u.path}={u.value}" for u in parsed.unknown_values()), *problems]
 
 
 # --- payment orders -----------------------------------------------------------------------------

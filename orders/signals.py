@@ -7,7 +7,8 @@ receivers in `OrdersConfig.ready()`. With no broker (the embedded default) those
 
 from django.dispatch import Signal
 
-# A webhook naming an order (or payout order) was stored: its refresh can start. Sent with `event=WebhookEvent`.
+# A webhook was stored: its refresh can start (one naming nothing cached yet waits for orders.webhooks.retry_due).
+# Sent with `event=WebhookEvent`.
 webhook_stored = Signal()
 
 # A CSV export too large to stream was queued: its file can be written. Sent with `export=OrderExport`.

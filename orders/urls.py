@@ -6,6 +6,8 @@ app_name = "orders"
 
 urlpatterns = [
     path("webhooks/juspay/", webhooks.juspay_webhook, name="webhook"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
     # The support agents' order lookup: search, list, export, one page per order and its fragments.
     path("orders/", order_list.order_list, name="list"),
     path("orders/search/", search.suggestions, name="search"),

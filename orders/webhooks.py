@@ -1,25 +1,56 @@
-"""Webhook intake: authenticate, validate, store once per event id, announce it (orders.tasks refreshes).
+"""Webhook intake: authenticate, identify, store once per event id, announce it; then refresh, and retry later.
 
-A webhook is a trigger only; the Order Status pull that follows is the truth. Intake does no network I/O,
-so it answers fast.
+A webhook is a trigger only; the Order Status pull that follows is the truth (Juspay: "re-check with Order
+Status before acting", https://juspay.io/resources/docs/common-resources/webhooks). So intake reads only what
+it needs, straight from the JSON and tolerant of type oddities: the event id, the event name (payment
+events) or label and value (payout events, https://docs.juspay.io/payout/docs/resources/webhooks), the order
+id, payout order id or fulfilment id, and the merchant id. Everything else in the body is only parsed to flag
+what does not fit its documented type or is not documented (`parse_problems`), never to refuse it. A body is
+refused (4xx, with the reason) only when its credentials are wrong, it is not a JSON object, or it names no
+event id or nothing to refresh.
+
+Intake does no network I/O itself. The refresh runs after commit (a task, inline when no broker is configured);
+when it cannot run (the broker is down) or fails (Juspay is down), the event stays stored with its attempts
+and last error, and `retry_due` (a beat task) tries it again with a back-off, `MAX_ATTEMPTS` times at most.
 """
+
+from __future__ import annotations
 
 import base64
 import binascii
 import hmac
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from dashboard.juspay.errors import JuspayParseError
+from dashboard.juspay.types_base import JuspayResult
 from dashboard.juspay.types_webhook import PayoutWebhookEvent
 from dashboard.juspay.types_webhook import WebhookEvent as OrderWebhook
 from dashboard.merchants import default_merchant
 from dashboard.models import Merchant
-from orders import signals
-from orders.models import Fulfillment, WebhookEvent
+from orders import services, signals
+from orders.models import Fulfillment, SyncSource, WebhookEvent
+
+log = logging.getLogger(__name__)
+
+# Retries of a refresh that failed: the first after a minute (time for the queued task to have run), then
+# doubling up to two hours; after MAX_ATTEMPTS failed refreshes the event is left for a person (the freshness
+# sweep still re-syncs any order already cached). Juspay documents no schedule of its own for this.
+FIRST_RETRY = timedelta(seconds=60)
+LONGEST_RETRY = timedelta(hours=2)
+MAX_ATTEMPTS = 10
+CLAIM = timedelta(minutes=5)  # a sweep that picked an event holds it this long before another may
+
+# The columns these ids go into (orders.models); a longer value cannot be a Juspay id we can refresh by.
+EVENT_ID_MAX = 128
+ORDER_ID_MAX = 64
 
 
 class WebhookRejected(Exception):
@@ -47,6 +78,187 @@ def credentials_ok(authorization: str) -> bool:
     return hmac.compare_digest(given, expected)
 
 
+# --- reading the few fields intake needs --------------------------------------------------------------
+
+
+@dataclass
+class Identity:
+    """What intake reads from a body, and the oddities it met reading it."""
+
+    kind: str  # "order" (payment events) or "payout"
+    event_id: str = ""
+    event_name: str = ""
+    order_id: str = ""
+    merchant_id: str = ""
+    fulfillment_id: str = ""
+    problems: list[dict[str, Any]] = field(default_factory=list)
+
+    def read_text(self, block: dict[str, Any], path: str, *keys: str) -> str:
+        """The first of `keys` in `block` as text: a string, or a number (ids sometimes arrive as numbers).
+        Anything else (an object, a list, a boolean) is noted as a problem and read as missing."""
+        for key in keys:
+            value = block.get(key)
+            if value is None or value == "":
+                continue
+            here = f"{path}.{key}" if path else key
+            if isinstance(value, str):
+                return value.strip()
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                self.note(here, value, "a number where Juspay documents a string; read as text")
+                return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            self.note(here, value, f"a JSON {type(value).__name__} where Juspay documents a string; ignored")
+        return ""
+
+    def read_block(self, block: dict[str, Any], path: str, key: str) -> dict[str, Any]:
+        """A nested object; one sent as JSON text is read from the text; anything else is noted and empty."""
+        value = block.get(key)
+        if value is None or isinstance(value, dict):
+            return value or {}
+        here = f"{path}.{key}" if path else key
+        if isinstance(value, str):
+            try:
+                decoded = json.loads(value)
+            except ValueError:
+                decoded = None
+            if isinstance(decoded, dict):
+                self.note(here, value, "an object sent as JSON text; read from the text")
+                return decoded
+        self.note(here, value, f"a JSON {type(value).__name__} where Juspay documents an object; ignored")
+        return {}
+
+    def note(self, path: str, value: Any, problem: str) -> None:
+        self.problems.append({"path": path, "value": value, "problem": problem})
+
+
+def identify(body: dict[str, Any]) -> Identity:
+    """Kind, event id, name, order id (or payout order / fulfilment id) and merchant id of a webhook body."""
+    if "event_name" in body:
+        found = Identity("order")
+        found.event_id = found.read_text(body, "", "id")
+        found.event_name = found.read_text(body, "", "event_name")
+        content = found.read_block(body, "", "content")
+        # ORDER_*, REFUND_*, AUTO_REFUND_* and TXN_CREATED carry the order, TXN_CHARGED / TXN_FAILED the
+        # transaction (both with `order_id`). Mandate and notification events: Juspay documents no order id
+        # in them, so they name nothing to refresh.
+        order = found.read_block(content, "content", "order")
+        txn = found.read_block(content, "content", "txn")
+        found.order_id = found.read_text(order, "content.order", "order_id") or found.read_text(
+            txn, "content.txn", "order_id"
+        )
+        found.merchant_id = found.read_text(order, "content.order", "merchant_id") or found.read_text(
+            txn, "content.txn", "merchant_id"
+        )
+        return found
+    if "label" in body:
+        found = Identity("payout")
+        found.event_id = found.read_text(body, "", "id")
+        label, value = found.read_text(body, "", "label"), found.read_text(body, "", "value")
+        found.event_name = f"{label}:{value}"
+        info = found.read_block(body, "", "info")
+        # ORDER events name the payout order (`merchantOrderId`), FULFILLMENT_TXN events only the fulfilment
+        # (`FulfillmentId`, so spelt in Juspay's table); the other spellings are read in case a body uses them.
+        found.order_id = found.read_text(info, "info", "merchantOrderId", "merchant_order_id")
+        found.fulfillment_id = found.read_text(info, "info", "FulfillmentId", "fulfillmentId", "fulfillment_id")
+        return found
+    if "JWT" in body:
+        raise WebhookRejected(400, "JWT-encrypted webhooks are not supported: turn JWT webhooks off for this URL")
+    raise WebhookRejected(400, "not a Juspay webhook: neither event_name nor label present")
+
+
+def parse_problems(kind: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """What in the body does not fit its documented type, or is not documented, by the typed models (lenient)."""
+    model: type[JuspayResult] = OrderWebhook if kind == "order" else PayoutWebhookEvent
+    try:
+        parsed = model.parse(body)
+    except JuspayParseError as exc:
+        return [{"path": "", "value": None, "problem": f"the body does not fit a {model.__name__}: {exc.message}"}]
+    found: list[dict[str, Any]] = [
+        {"path": p.path, "value": p.value, "problem": f"does not fit: {p.message}"} for p in parsed.parse_problems
+    ]
+    found += [
+        {"path": path, "value": None, "problem": "not in Juspay's documentation"} for path in parsed.unknown_fields()
+    ]
+    found += [
+        {"path": u.path, "value": u.value, "problem": f"not a documented {u.vocabulary} value"}
+        for u in parsed.unknown_values()
+    ]
+    return found
+
+
+# --- intake -------------------------------------------------------------------------------------------
+
+
+def _decode(raw_body: bytes) -> tuple[str, dict[str, Any]]:
+    """(the body as text, the JSON object). NaN and Infinity (not JSON, but Python reads them) stay text."""
+    try:
+        text = raw_body.decode(json.detect_encoding(raw_body))
+        body = json.loads(text, parse_constant=str)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise WebhookRejected(400, f"body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise WebhookRejected(400, "body is not a JSON object")
+    return text, body
+
+
+def _storable(value: Any) -> Any:
+    """The JSON as a database JSON column takes it: PostgreSQL refuses the character U+0000 (kept in raw_body)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
+
+
+def _check(found: Identity) -> None:
+    if not found.event_id:
+        raise WebhookRejected(400, "webhook has no event id (`id`)")
+    if len(found.event_id) > EVENT_ID_MAX:
+        raise WebhookRejected(400, f"event id longer than {EVENT_ID_MAX} characters")
+    if found.kind == "order" and not found.order_id:
+        raise WebhookRejected(400, "webhook names no order (`content.order.order_id` or `content.txn.order_id`)")
+    if found.kind == "payout" and not found.order_id and not found.fulfillment_id:
+        raise WebhookRejected(400, "payout webhook names no payout order (`info.merchantOrderId`) or fulfilment")
+    if len(found.order_id) > ORDER_ID_MAX:
+        raise WebhookRejected(400, f"order id longer than {ORDER_ID_MAX} characters")
+
+
+def receive(authorization: str, raw_body: bytes) -> Intake:
+    if not credentials_ok(authorization):
+        raise WebhookRejected(401, "bad or missing webhook credentials")
+    text, body = _decode(raw_body)
+    found = identify(body)
+    _check(found)
+    merchant = (
+        Merchant.objects.filter(merchant_id=found.merchant_id, is_active=True).first() if found.merchant_id else None
+    )
+    merchant = merchant or default_merchant()
+    order_id = found.order_id or _payout_of_fulfillment(found.fulfillment_id)
+    try:
+        with transaction.atomic():
+            event = WebhookEvent.objects.create(
+                merchant=merchant,
+                event_id=found.event_id,
+                event_name=found.event_name[:64],
+                order_id=order_id,
+                kind=found.kind,
+                payload=_storable(body),
+                raw_body=text.replace("\x00", "\ufffd"),
+                parse_problems=_storable(found.problems + parse_problems(found.kind, body)),
+                next_attempt_at=timezone.now() + FIRST_RETRY,  # the retry sweep's, should the refresh not happen
+            )
+            # Robust: whatever the receivers do (enqueue, or refresh inline), a failure is logged, never the
+            # answer to Juspay; the event is stored and the retry sweep picks it up.
+            transaction.on_commit(lambda: signals.webhook_stored.send(WebhookEvent, event=event), robust=True)
+    except IntegrityError:
+        return Intake(WebhookEvent.objects.get(event_id=found.event_id), duplicate=True)
+    return Intake(event, duplicate=False)
+
+
+# --- the refresh, and its retries ----------------------------------------------------------------------
+
+
 def _payout_of_fulfillment(fulfillment_id: str | None) -> str:
     """Transaction-level payout webhooks name only Juspay's fulfilment id: find its payout order in the cache."""
     if not fulfillment_id:
@@ -59,57 +271,77 @@ def _payout_of_fulfillment(fulfillment_id: str | None) -> str:
     )
 
 
-def _classify(body: dict[str, object]) -> tuple[str, str, str, str, str]:
-    """(kind, event id, event name, order id, juspay merchant id) of a payment or payout webhook."""
-    try:
-        if "event_name" in body:
-            parsed = OrderWebhook.parse(body)
-            content = parsed.content
-            order_id = (content.order.order_id if content.order else None) or (
-                content.txn.order_id if content.txn else None
-            )
-            merchant_id = content.order.merchant_id if content.order else None
-            return "order", parsed.id or "", parsed.event_name, order_id or "", merchant_id or ""
-        if "label" in body:
-            payout = PayoutWebhookEvent.parse(body)
-            info = payout.info
-            order_id = (info.merchant_order_id if info else None) or _payout_of_fulfillment(
-                info.fulfillment_id if info else None
-            )
-            return "payout", payout.id or "", f"{payout.label}:{payout.value or ''}", order_id, ""
-    except JuspayParseError as exc:
-        raise WebhookRejected(400, f"body does not fit a Juspay webhook: {exc}") from exc
-    raise WebhookRejected(400, "not a Juspay webhook: neither event_name nor label present")
+def retry_delay(attempts: int) -> timedelta:
+    """How long after its `attempts`-th failed refresh an event is tried again."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_RETRY)
 
 
-def receive(authorization: str, raw_body: bytes) -> Intake:
-    if not credentials_ok(authorization):
-        raise WebhookRejected(401, "bad or missing webhook credentials")
+def _failed(pk: int, message: str) -> str:
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=pk)
+        if event.processed_at:
+            return "already processed"
+        event.attempts += 1
+        event.error = message[:2000]
+        event.next_attempt_at = None if event.attempts >= MAX_ATTEMPTS else timezone.now() + retry_delay(event.attempts)
+        event.save(update_fields=["attempts", "error", "next_attempt_at"])
+    log.warning("webhook %s: refresh %d failed: %s", event.event_id, event.attempts, message)
+    return f"failed ({event.attempts}): {message}"
+
+
+def refresh(pk: int) -> str:
+    """Pull the truth for what webhook `pk` names, then mark it processed; a failure is recorded on the event
+    (attempts, error, next try) and returned, never raised. Safe to run twice: the sync is idempotent."""
+    event = WebhookEvent.objects.select_related("merchant").get(pk=pk)
+    if event.processed_at:
+        return "already processed"
+    order_id = event.order_id
+    if not order_id:  # a payout transaction event whose fulfilment was not cached yet: look again
+        fulfillment_id = Identity("payout").read_text(
+            event.payload.get("info") if isinstance(event.payload.get("info"), dict) else {},
+            "info",
+            "FulfillmentId",
+            "fulfillmentId",
+            "fulfillment_id",
+        )
+        order_id = _payout_of_fulfillment(fulfillment_id)
+        if not order_id:
+            return _failed(pk, f"fulfilment {fulfillment_id} is on no cached payout order yet")
+        WebhookEvent.objects.filter(pk=pk).update(order_id=order_id)
     try:
-        body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookRejected(400, f"body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise WebhookRejected(400, "body is not a JSON object")
-    kind, event_id, event_name, order_id, juspay_merchant = _classify(body)
-    if not event_id:
-        raise WebhookRejected(400, "webhook has no event id")
-    if not order_id and kind == "order":
-        raise WebhookRejected(400, "webhook names no order")
-    merchant = Merchant.objects.filter(merchant_id=juspay_merchant, is_active=True).first() if juspay_merchant else None
-    merchant = merchant or default_merchant()
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                merchant=merchant,
-                event_id=event_id,
-                event_name=event_name[:64],
-                order_id=order_id[:64],
-                kind=kind,
-                payload=body,
-            )
-            if order_id:  # a payout webhook for a fulfilment we have never seen is kept, with nothing to refresh
-                transaction.on_commit(lambda: signals.webhook_stored.send(WebhookEvent, event=event))
-    except IntegrityError:
-        return Intake(WebhookEvent.objects.get(event_id=event_id), duplicate=True)
-    return Intake(event, duplicate=False)
+        if event.kind == "payout":
+            error = services.sync_payout_order(event.merchant, order_id, source=SyncSource.WEBHOOK).error
+        else:
+            error = services.sync_order(event.merchant, order_id, source=SyncSource.WEBHOOK).error
+    except Exception as exc:  # a bug or the database: note it on the event for the retry, then let it be seen
+        _failed(pk, f"{type(exc).__name__}: {exc}")
+        raise
+    if error:
+        return _failed(pk, error)
+    WebhookEvent.objects.filter(pk=pk, processed_at__isnull=True).update(
+        processed_at=timezone.now(), error="", next_attempt_at=None
+    )
+    return "refreshed"
+
+
+def retry_due(limit: int = 200) -> dict[str, int]:
+    """Refresh every stored, unprocessed event whose next try has come (oldest first). Each is claimed with a
+    conditional update first, so two sweeps never refresh the same event at once."""
+    now = timezone.now()
+    due = list(
+        WebhookEvent.objects.filter(processed_at__isnull=True, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", "next_attempt_at")[:limit]
+    )
+    totals = {"tried": 0, "refreshed": 0, "failed": 0}
+    for pk, due_at in due:
+        if not WebhookEvent.objects.filter(pk=pk, next_attempt_at=due_at).update(next_attempt_at=now + CLAIM):
+            continue  # another sweep took it
+        totals["tried"] += 1
+        try:
+            outcome = refresh(pk)
+        except Exception:  # recorded on the event by `refresh`; one broken event must not stop the others
+            log.exception("webhook retry of event %s", pk)
+            outcome = "failed"
+        totals["refreshed" if outcome in ("refreshed", "already processed") else "failed"] += 1
+    return totals

@@ -85,6 +85,8 @@ ACCESS: dict[str, Access] = {
     "merchants:add": only(ADMIN),
     # Juspay's webhooks authenticate with Basic auth, never a session: without it everyone gets 401.
     "orders:webhook": Access(allowed=IDENTITIES, method="post", ok=401),
+    "orders:webhook_list": only(ADMIN),
+    "orders:webhook_detail": only(ADMIN, kwargs=lambda ctx: {"pk": ctx["webhook"].pk}),
     "merchants:edit": only(ADMIN, kwargs=lambda ctx: {"pk": ctx["merchant"].pk}),
     # The order lookup: Support, Finance, Manager and Admin look; Manager only looks; Raw is Admin's.
     "orders:list": only(*LOOKERS),
@@ -199,7 +201,7 @@ def _build_context() -> dict[str, Any]:
     from dashboard.juspay.types_payout import PayoutOrder
     from dashboard.merchants import default_merchant
     from dashboard.roles import ensure_roles, set_role
-    from orders.models import OrderExport, SyncSource
+    from orders.models import OrderExport, SyncSource, WebhookEvent
     from orders.sync import apply_order, apply_payout_order
 
     ensure_roles(strict=True)
@@ -231,6 +233,9 @@ def _build_context() -> dict[str, Any]:
         "merchant": merchant,
         "order": order,
         "export": OrderExport.objects.create(user=target, query=""),
+        "webhook": WebhookEvent.objects.create(
+            merchant=merchant, event_id="evt_V2_matrix", event_name="ORDER_SUCCEEDED", order_id="ORDMATRIX1", payload={}
+        ),
         **_approval_context(order, make_user),
     }
 

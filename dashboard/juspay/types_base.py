@@ -14,12 +14,18 @@ dependency. What pydantic does not do by itself is added here:
 - fields Juspay sends that we do not model are kept in `model_extra` and reported by
   `unknown_fields()`, at any depth.
 
-Anything that still does not fit (an amount that is not a number, a block that is not an object)
-raises `JuspayParseError`, never pydantic's own exception.
+A field that still does not fit its type (an amount that is not a number, a date in a format nobody
+documents, a block that is a list or a string) does not lose the answer: `JuspayResult.parse` leaves that
+one field unset, keeps its value as Juspay sent it in `raw`, and lists it in `parse_problems` (a deeper
+misfit costs only its own field; a list item that is not an object costs only that item). Only an answer
+whose required identity (`order_id` and `status` of an order, `event_name` of a webhook) cannot be read,
+or that is not a JSON object at all, raises `JuspayParseError`, never pydantic's own exception.
+`parse(..., lenient=False)` keeps the all-or-nothing behaviour for callers that want it.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -45,6 +51,21 @@ class UnknownValue:
     path: str
     value: str
     vocabulary: str
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """A field whose value did not fit its type: left unset in the parsed model, kept as sent in `raw`."""
+
+    path: str  # as `unknown_fields()` writes it: "txn_detail.created", "refunds[1].amount"
+    value: Any  # the JSON value Juspay sent there
+    message: str  # why it did not fit, in pydantic's words
+
+    def __str__(self) -> str:
+        return f"{self.path}={_short(self.value)} (does not fit: {self.message})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"path": self.path, "value": self.value, "message": self.message}
 
 
 # --- Lenient scalar types --------------------------------------------------------------------------
@@ -171,21 +192,38 @@ class JuspayResult(JuspayModel):
     """A parsed top-level answer. `raw` is the JSON object exactly as received."""
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _problems: list[ParseProblem] = PrivateAttr(default_factory=list)
 
     @property
     def raw(self) -> dict[str, Any]:
         return self._raw
 
+    @property
+    def parse_problems(self) -> list[ParseProblem]:
+        """The fields, at any depth, whose value did not fit their type and were left unset (see the module)."""
+        return list(self._problems)
+
+    @property
+    def is_fully_known(self) -> bool:
+        return super().is_fully_known and not self._problems
+
     @classmethod
-    def parse(cls, data: Any, *, raw_text: str | None = None) -> Self:
-        """Validate a decoded JSON object; anything that does not fit raises `JuspayParseError`."""
+    def parse(cls, data: Any, *, raw_text: str | None = None, lenient: bool = True) -> Self:
+        """Validate a decoded JSON object. A field that does not fit is left unset and listed in `parse_problems`
+        (`lenient=False`: it raises instead); an unreadable required field raises `JuspayParseError`."""
         if not isinstance(data, Mapping):
             raise JuspayParseError(
                 f"expected a JSON object for {cls.__name__}, got {type(data).__name__}",
                 raw_text=raw_text if raw_text is not None else _dump(data),
             )
+        problems: list[ParseProblem] = []
         try:
-            result = cls.model_validate(data)
+            try:
+                result = cls.model_validate(data)
+            except ValidationError as exc:
+                if not lenient:
+                    raise
+                result, problems = cls._validate_without_misfits(data, exc)
         except ValidationError as exc:
             raise JuspayParseError(
                 f"{cls.__name__} does not fit the documented shape: {_summary(exc)}",
@@ -196,7 +234,40 @@ class JuspayResult(JuspayModel):
                 f"{cls.__name__} could not be read: {exc}", raw_text=raw_text if raw_text is not None else _dump(data)
             ) from exc
         result._raw = dict(data)
+        result._problems = problems
         return result
+
+    @classmethod
+    def _validate_without_misfits(
+        cls, data: Mapping[str, Any], error: ValidationError
+    ) -> tuple[Self, list[ParseProblem]]:
+        """Validate a copy of `data` from which every value that does not fit is removed, so its field takes its
+        default (None, [] ...). A required field that is missing or does not fit removes its enclosing block
+        (a nested one) or re-raises (a top-level one: the answer has no identity). Pydantic reports every
+        misfit of a document at once, so one round usually suffices; a few more cover blocks that lose a
+        required field in the round before."""
+        work: dict[str, Any] = copy.deepcopy(dict(data))
+        problems: list[ParseProblem] = []
+        first = error  # what a caller is told when nothing can be kept: the answer as Juspay sent it
+        for _ in range(_MAX_REPAIR_ROUNDS):
+            removals: dict[tuple[str | int, ...], ParseProblem] = {}
+            for item in error.errors(include_url=False):
+                # A misfit's location exists in the data: that value goes. A missing required key's does not:
+                # its enclosing block goes, and at the top level there is nothing left to identify the answer.
+                path = _existing_prefix(work, item["loc"])
+                if not path:
+                    raise first
+                sent = _at(data, path) if _existing_prefix(data, path) == path else _at(work, path)
+                why = item["msg"] if item["type"] != "missing" else f"its required {item['loc'][-1]} is missing"
+                removals.setdefault(path, ParseProblem(_path_text(path), sent, why))
+            for path in sorted(removals, key=_sort_key, reverse=True):  # deepest and last items first
+                _remove(work, path)
+            problems.extend(removals.values())
+            try:
+                return cls.model_validate(work), problems
+            except ValidationError as again:
+                error = again
+        raise first
 
     @classmethod
     def parse_json(cls, text: str | bytes) -> Self:
@@ -207,6 +278,54 @@ class JuspayResult(JuspayModel):
         except (ValueError, RecursionError) as exc:
             raise JuspayParseError(f"not JSON: {exc}", raw_text=raw_text) from exc
         return cls.parse(data, raw_text=raw_text)
+
+
+_MAX_REPAIR_ROUNDS = 5
+
+
+def _existing_prefix(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The longest start of pydantic's error location that exists in the data (locations may end in a union
+    member's name, or point at a key that is missing)."""
+    found: list[str | int] = []
+    here = data
+    for step in loc:
+        in_object = isinstance(here, Mapping) and isinstance(step, str) and step in here
+        in_list = isinstance(here, list) and isinstance(step, int) and 0 <= step < len(here)
+        if not (in_object or in_list):
+            break
+        here = here[step]
+        found.append(step)
+    return tuple(found)
+
+
+def _at(data: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        data = data[step]
+    return data
+
+
+def _remove(data: Any, path: tuple[str | int, ...]) -> None:
+    parent = _at(data, path[:-1])
+    if isinstance(parent, dict) and path[-1] in parent:
+        del parent[path[-1]]
+    elif isinstance(parent, list) and isinstance(path[-1], int) and path[-1] < len(parent):
+        parent.pop(path[-1])
+
+
+def _sort_key(path: tuple[str | int, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, step, "") if isinstance(step, int) else (1, 0, step) for step in path)
+
+
+def _path_text(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    shown = _dump(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def _summary(exc: ValidationError) -> str:

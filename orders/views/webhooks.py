@@ -1,8 +1,13 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from dashboard.access import SignedInRequest, requires
+from dashboard.htmx import render_page_or_partial
+from orders import webhook_log, webhooks
+from orders.models import WebhookEvent
 from orders.webhooks import WebhookRejected, receive
 
 
@@ -19,3 +24,17 @@ def juspay_webhook(request: HttpRequest) -> JsonResponse:
             response["WWW-Authenticate"] = 'Basic realm="juspay-webhooks"'
         return response
     return JsonResponse({"status": "duplicate" if intake.duplicate else "accepted", "event_id": intake.event.event_id})
+
+
+@requires("orders.view_raw")  # webhook bodies are raw Juspay answers: Admin's, like the order page's raw section
+def webhook_list(request: SignedInRequest) -> HttpResponse:
+    context = {"log": webhook_log.webhook_list(request.GET.get("state", "")), "max_attempts": webhooks.MAX_ATTEMPTS}
+    return render_page_or_partial(request, "orders/webhooks.html", "webhooks", context)
+
+
+@requires("orders.view_raw")
+def webhook_detail(request: SignedInRequest, pk: int) -> HttpResponse:
+    event = WebhookEvent.objects.select_related("merchant").filter(pk=pk).first()
+    if event is None:
+        raise Http404("No such webhook")
+    return render(request, "orders/webhook_detail.html", {"hook": webhook_log.webhook_detail(event)})
