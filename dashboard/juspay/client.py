@@ -138,7 +138,7 @@ class JuspayClient:
             split_settlement_details=split_settlement_details,
         )
         found, resolution = self._run_post(
-            op.plan(self.policy, check_first=check_first, rng=self._rng, moves_money=moves_money),
+            op.plan(self.policy, check_first=check_first, rng=self._rng),
             op.call,
             op.in_answer,
             lambda: op.in_order(self.order_status(order_id, customer_id=customer_id)),
