@@ -100,9 +100,9 @@ def execute(request_pk: int) -> str:
         if resuming and _no_blind_resend(req):
             return _park(
                 req,
-                "An earlier send was interrupted (the worker stopped after claiming it) and Juspay's Order "
-                "Status cannot show whether this money-moving command took effect. It is not sent again: "
-                "check with Juspay, then settle it here.",
+                "Moves money, so not sent again: an earlier send was interrupted (the worker stopped after "
+                "claiming it) and Juspay's Order Status cannot show whether it took effect. Check with Juspay, "
+                "then settle it here.",
             )
         if resuming and req.attempts >= MAX_ATTEMPTS:
             return _fail(
@@ -408,8 +408,8 @@ def _unknown(req: ActionRequest, exc: JuspayError) -> str:
     if _no_blind_resend(req):
         return _park(
             req,
-            f"Juspay's answer was lost ({exc.message}) and Order Status cannot show whether this "
-            "money-moving command took effect. It is not sent again: check with Juspay, then settle it here.",
+            f"Moves money, so not sent again: Juspay's answer was lost ({exc.message}) and Order Status "
+            "cannot show whether it took effect. Check with Juspay, then settle it here.",
         )
     if req.attempts >= MAX_ATTEMPTS:
         return _fail(
