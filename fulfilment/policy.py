@@ -62,7 +62,7 @@ DEFAULT_RULES: dict[str, Any] = {
 # amount: the maker enters it and it is sent as "amount" inside `fulfillment_data` (a JSON object).
 AMOUNT_RULES: dict[str, str] = {
     "balance": "everything still refundable (Juspay's request carries no amount)",
-    "entered": "the amount the maker enters, sent as \"amount\" in fulfillment_data (JSON)",
+    "entered": 'the amount the maker enters, sent as "amount" in fulfillment_data (JSON)',
 }
 ALWAYS_MONEY = frozenset({FulfillmentCommand.INITIATE_REFUND.value})
 

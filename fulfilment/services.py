@@ -37,7 +37,7 @@ from fulfilment.errors import InvalidRequest as InvalidRequest
 from fulfilment.errors import NotAllowed as NotAllowed
 from fulfilment.errors import SelfApprovalError as SelfApprovalError
 from fulfilment.errors import StateConflict as StateConflict
-from fulfilment.models import HOLDING_STATES, OPEN_STATES, ActionKind, ActionRequest, ActionState, Decision, Verdict
+from fulfilment.models import HOLDING_STATES, ActionKind, ActionRequest, ActionState, Decision, Verdict
 from fulfilment.permissions import Person
 from orders.models import Order, TimelineEvent
 
@@ -413,7 +413,9 @@ def _command_data(
     except ValueError:
         raise InvalidRequest(f"Fulfilment data must be JSON for {command}.", field="fulfillment_data") from None
     if money_rule == "entered" and not isinstance(value, dict):
-        raise InvalidRequest("Fulfilment data must be a JSON object; the amount is added to it.", field="fulfillment_data")
+        raise InvalidRequest(
+            "Fulfilment data must be a JSON object; the amount is added to it.", field="fulfillment_data"
+        )
     return data
 
 
@@ -454,7 +456,8 @@ def _with_amount(data: str | None, amount: Decimal) -> str:
     given = value.get("amount")
     if given is not None and str(given) != f"{amount:.2f}":
         raise InvalidRequest(
-            f"The fulfilment data says amount {given}, but the amount entered is {amount:.2f}.", field="fulfillment_data"
+            f"The fulfilment data says amount {given}, but the amount entered is {amount:.2f}.",
+            field="fulfillment_data",
         )
     value["amount"] = f"{amount:.2f}"
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

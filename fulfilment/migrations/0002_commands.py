@@ -5,36 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_audit_append_only'),
-        ('fulfilment', '0001_initial'),
-        ('orders', '0004_shared_sync_fields_help_text'),
+        ("dashboard", "0002_audit_append_only"),
+        ("fulfilment", "0001_initial"),
+        ("orders", "0004_shared_sync_fields_help_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='actionrequest',
-            name='action_one_live_command_per_fulfillment_id',
+            model_name="actionrequest",
+            name="action_one_live_command_per_fulfillment_id",
         ),
         migrations.AddField(
-            model_name='actionrequest',
-            name='juspay_answer',
-            field=models.JSONField(blank=True, help_text="Juspay's whole Fulfillment Sync answer, as received (commands only)", null=True),
+            model_name="actionrequest",
+            name="juspay_answer",
+            field=models.JSONField(
+                blank=True, help_text="Juspay's whole Fulfillment Sync answer, as received (commands only)", null=True
+            ),
         ),
         migrations.AddField(
-            model_name='actionrequest',
-            name='moves_money',
-            field=models.BooleanField(default=False, help_text='a refund, or a command the policy flags as moving money (fixed when raised)'),
+            model_name="actionrequest",
+            name="moves_money",
+            field=models.BooleanField(
+                default=False, help_text="a refund, or a command the policy flags as moving money (fixed when raised)"
+            ),
         ),
         migrations.AlterField(
-            model_name='actionrequest',
-            name='state',
-            field=models.CharField(choices=[('pending', 'Waiting for approval'), ('approved', 'Approved, queued for sending'), ('sending', 'Sending to Juspay'), ('succeeded', 'Accepted by Juspay'), ('failed', 'Failed'), ('rejected', 'Rejected'), ('cancelled', 'Cancelled by the maker'), ('expired', 'Expired unapproved'), ('unresolved', 'Outcome unknown: a person must check with Juspay')], default='pending', max_length=16),
+            model_name="actionrequest",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting for approval"),
+                    ("approved", "Approved, queued for sending"),
+                    ("sending", "Sending to Juspay"),
+                    ("succeeded", "Accepted by Juspay"),
+                    ("failed", "Failed"),
+                    ("rejected", "Rejected"),
+                    ("cancelled", "Cancelled by the maker"),
+                    ("expired", "Expired unapproved"),
+                    ("unresolved", "Outcome unknown: a person must check with Juspay"),
+                ],
+                default="pending",
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actionrequest',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'fulfilment'), ('state__in', ('pending', 'approved', 'sending', 'unresolved', 'succeeded')), models.Q(('command', 'NO_ACTION'), _negated=True)), fields=('order', 'command', 'fulfillment_id'), name='action_one_live_command_per_fulfillment_id'),
+            model_name="actionrequest",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("kind", "fulfilment"),
+                    ("state__in", ("pending", "approved", "sending", "unresolved", "succeeded")),
+                    models.Q(("command", "NO_ACTION"), _negated=True),
+                ),
+                fields=("order", "command", "fulfillment_id"),
+                name="action_one_live_command_per_fulfillment_id",
+            ),
         ),
     ]

@@ -104,7 +104,7 @@ def test_the_order_panel_shows_juspays_commands_and_the_refunds_raised_here(
     juspay_refund_id = refund.result["refund"]["id"] or refund.idempotency_key
     assert "Refunds raised here" in page
     assert refund.idempotency_key in page and juspay_refund_id in page
-    assert re.search(r"order-refund-%d.*?sam.*?fiona" % refund.pk, page)
+    assert re.search(rf"order-refund-{refund.pk}.*?sam.*?fiona", page)
     assert "Fulfilment Sync commands at Juspay" in page
     assert f"status <strong>SUCCESS</strong>, order {order.order_id}, merchant {juspay_sim.merchant_id}" in page
     assert "courier=BlueDart; awb=778" in page  # free-form data shown as text

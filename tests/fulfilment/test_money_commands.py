@@ -43,7 +43,9 @@ def refund_at_juspay(juspay_sim, order_id: str, amount: str) -> None:
 
 
 def entered_amounts(admin) -> None:
-    policy.save_policy({"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0)
+    policy.save_policy(
+        {"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0
+    )
 
 
 # --- Raising: amount, reservation, approvals -------------------------------------------------------------
@@ -290,7 +292,9 @@ def test_initiate_refund_always_moves_money_and_admin_may_flag_others():
         policy.normalise({"fulfilment": {"approvals": 1, "money": {}}})
     with pytest.raises(policy.PolicyError, match="how much it moves"):
         policy.normalise({"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "some"}}})
-    rules = policy.normalise({"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "balance", "HOLD": "entered"}}})
+    rules = policy.normalise(
+        {"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "balance", "HOLD": "entered"}}}
+    )
     flagged = policy.Policy(1, rules)
     assert flagged.amount_rule("HOLD") == "entered" and flagged.data_is_json("HOLD")
     assert flagged.approvals_for("fulfilment", command="HOLD", amount=Decimal("20000")) == 2

@@ -155,7 +155,9 @@ def test_the_fulfilment_form_checks_json_and_the_split_sum(client, make_user, ch
     client.force_login(make_user("Support"))
     url = reverse("fulfilment:raise_fulfilment", args=[charged_order.pk])
     base = {"fulfillment_status": "SUCCESS", "form_token": str(uuid.uuid4())}
-    policy.save_policy({"fulfilment": {"approvals": 1, "json_data": ["BLOCK_IMEI"]}}, actor=make_user("Admin"), based_on=0)
+    policy.save_policy(
+        {"fulfilment": {"approvals": 1, "json_data": ["BLOCK_IMEI"]}}, actor=make_user("Admin"), based_on=0
+    )
     bad_json = text(client.post(url, {**base, "fulfillment_command": "BLOCK_IMEI", "fulfillment_data": "{oops"}))
     assert "Fulfilment data must be JSON for BLOCK_IMEI." in bad_json
     bad_sum = text(
