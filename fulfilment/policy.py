@@ -226,8 +226,9 @@ def _money(value: Any) -> dict[str, str]:
         if rule not in AMOUNT_RULES:
             raise PolicyError(f"{command}: how much it moves must be one of {', '.join(AMOUNT_RULES)}")
         money[str(command)] = str(rule)
-    for command in sorted(ALWAYS_MONEY - set(money)):
-        raise PolicyError(f"{command} moves money (Juspay: it initiates a refund); it cannot be unflagged")
+    missing = sorted(ALWAYS_MONEY - set(money))
+    if missing:
+        raise PolicyError(f"{missing[0]} moves money (Juspay: it initiates a refund); it cannot be unflagged")
     return dict(sorted(money.items()))
 
 

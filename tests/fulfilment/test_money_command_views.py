@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.models import AuditEvent
-from fulfilment import executor, selectors, services
+from fulfilment import executor, policy, selectors, services
 from fulfilment.models import ActionRequest, ActionState, ApprovalPolicy
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +184,20 @@ def test_an_unresolved_command_is_in_the_queue_with_its_reason_and_a_person_sett
     assert response.status_code == 302
     req.refresh_from_db()
     assert req.state == ActionState.SUCCEEDED and len(juspay_sim.refunds(order.order_id)) == 1
+
+
+def test_an_entered_amount_travels_from_the_form_to_the_request(client, make_user, sim_order):
+    admin = make_user("Admin")
+    policy.save_policy(
+        {"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0
+    )
+    order = sim_order(amount=1000)
+    client.force_login(make_user("Support"))
+    form = text(client.get(reverse("fulfilment:raise_fulfilment", args=[order.pk])))
+    assert "Still refundable: INR 1000.00" in form
+
+    too_much = text(raise_initiate_refund(client, order, amount="1000.01"))
+    assert "At most INR 1000.00 is still refundable" in too_much
+    assert raise_initiate_refund(client, order, amount="250.00").status_code == 302
+    req = ActionRequest.objects.get()
+    assert req.amount == Decimal("250.00") and req.payload["fulfillment_data"] == '{"amount":"250.00"}'
