@@ -127,7 +127,15 @@ def execute(request_pk: int) -> str:
                 fetched_at = timezone.now()
                 outcome = _send(req, juspay, check_first=check_first)
                 after_send_hook()
-                return _record(req, outcome, fetched_at)
+                state = _record(req, outcome, fetched_at)
+                if state == ActionState.SUCCEEDED and _no_blind_resend(req):
+                    # The Fulfillment Sync answer carries no order: re-read it so the cached refund limit
+                    # (and so what is still refundable) shows the refund the command made. A failure here
+                    # is recorded on the order and retried by the freshness sweep.
+                    order_services.sync_order(
+                        req.merchant, req.order.order_id, source=SyncSource.DASHBOARD, client=juspay
+                    )
+                return state
         except Finished as stop:
             return stop.result
 

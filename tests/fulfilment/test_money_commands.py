@@ -162,6 +162,8 @@ def test_an_approved_initiate_refund_refunds_once_and_keeps_juspays_whole_answer
         juspay_sim.merchant_id,
     )
     assert [c["command"] for c in answer["commands"]] == ["INITIATE_REFUND"]
+    order.refresh_from_db()
+    assert services.still_refundable(order) == Decimal("0.00")  # the order was re-read: Juspay shows the refund
 
 
 def test_the_executor_refuses_when_the_balance_shrank_after_approval(
