@@ -130,7 +130,9 @@ class FulfillmentOperation:
         return _found(lookups.command_in(response.commands, self.request), response=response)
 
     def in_order(self, order: Order) -> Lookup[FulfillmentOutcome]:
-        """Order Status shows a split settlement, but no documented list of fulfilment commands."""
+        """Order Status shows a split settlement, but no documented list of fulfilment commands. Nor can
+        it show INITIATE_REFUND's effect: its `refunds[]` are keyed by the `unique_request_id` the Refund API
+        was given, and the Fulfillment Sync request carries none, so no refund there is known to be ours."""
         if self.request.fulfillment_command != FulfillmentCommand.POST_TXN_SPLIT_SETTLEMENT:
             return UNOBSERVABLE
         if not lookups.split_applied_in(order, self.request):
