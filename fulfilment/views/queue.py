@@ -105,11 +105,18 @@ def retry(request: SignedInRequest, pk: int) -> HttpResponse:
 @require_POST
 def resolve(request: SignedInRequest, pk: int) -> HttpResponse:
     """Settle a request whose outcome is unknown, after checking with Juspay (services.resolve)."""
-    happened = request.POST.get("outcome") == "happened"
+    outcome = request.POST.get("outcome", "")
+    happened = outcome == "happened"
+
+    def settle(comment: str) -> object:
+        if outcome not in ("happened", "not_happened"):
+            raise services.InvalidRequest("Say whether Juspay confirmed it took effect or not.")
+        return services.resolve(pk, actor=request.user, happened=happened, comment=comment)
+
     return _act(
         request,
         pk,
-        lambda comment: services.resolve(pk, actor=request.user, happened=happened, comment=comment),
+        settle,
         "settled as done at Juspay" if happened else "settled as not done at Juspay; a retry is now possible",
     )
 

@@ -178,6 +178,9 @@ def test_an_unresolved_command_is_in_the_queue_with_its_reason_and_a_person_sett
     detail = text(client.get(reverse("fulfilment:detail", args=[req.pk])))
     assert "Juspay confirms it took effect" in detail
 
+    no_outcome = client.post(reverse("fulfilment:resolve", args=[req.pk]), {"comment": "asked"}, follow=True)
+    assert "Say whether Juspay confirmed it took effect or not." in text(no_outcome)
+    assert ActionRequest.objects.get(pk=req.pk).state == ActionState.UNRESOLVED
     response = client.post(
         reverse("fulfilment:resolve", args=[req.pk]), {"outcome": "happened", "comment": "Juspay ticket 5521"}
     )
