@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "action.sent": "Request sent to Juspay",
     "action.succeeded": "Juspay accepted the request",
     "action.failed": "Request failed",
+    "action.unresolved": "Outcome unknown: a person must check with Juspay",
 }
 
 
@@ -86,3 +87,7 @@ def action_succeeded(order: Order, request: int, action: str, *, result: str) ->
 
 def action_failed(order: Order, request: int, action: str, *, error: str, retry_safe: bool) -> TimelineEvent:
     return _action("action.failed", order, request, action, error=error, retry_safe=retry_safe)
+
+
+def action_unresolved(order: Order, request: int, action: str, *, reason: str) -> TimelineEvent:
+    return _action("action.unresolved", order, request, action, reason=reason)

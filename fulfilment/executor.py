@@ -16,6 +16,14 @@
 An outcome the client could not settle (`JuspayOutcomeUnknown`) leaves the request `sending`; the
 `resume_stalled` beat task runs it again later (with `check_first`), up to MAX_ATTEMPTS, after which it
 fails as retryable. A refusal or Juspay being unreachable means nothing happened: failed, retryable.
+
+A Fulfilment Sync command that moves money (`ActionRequest.moves_money`, e.g. INITIATE_REFUND) is never
+sent a second time after an outcome we do not know: Order Status lists refunds by the `unique_request_id`
+the Refund API was given, and the Fulfillment Sync request carries no such key, so Juspay's pages show no
+way to tell which refund (if any) a lost INITIATE_REFUND created; and the Fulfillment Sync page calls
+`fulfillment_id` "A unique/repeat merchant-generated identifier", so a resend with it is not promised to
+be refused. Such a request is parked `unresolved` (a lost answer, a crash after the send, a redelivered
+task) with the reason, and a person settles it after checking with Juspay (`services.resolve`).
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from dashboard.juspay.outcomes import FulfillmentOutcome, RefundOutcome
 from dashboard.models import Merchant
 from fulfilment import events
 from fulfilment.models import ActionKind, ActionRequest, ActionState
-from fulfilment.services import describe, snapshot
+from fulfilment.services import describe, snapshot, still_refundable
 from orders import services as order_services
 from orders import split_rule
 from orders.models import Order, SyncSource
@@ -90,6 +98,13 @@ def execute(request_pk: int) -> str:
         if req.state not in (ActionState.APPROVED, ActionState.SENDING):
             return f"nothing to do: {req.state}"
         resuming = req.state == ActionState.SENDING
+        if resuming and _no_blind_resend(req):
+            return _park(
+                req,
+                "Moves money, so not sent again: an earlier send was interrupted (the worker stopped after "
+                "claiming it) and Juspay's Order Status cannot show whether it took effect. Check with Juspay, "
+                "then settle it here.",
+            )
         if resuming and req.attempts >= MAX_ATTEMPTS:
             return _fail(
                 req,
@@ -99,7 +114,9 @@ def execute(request_pk: int) -> str:
             )
         if not _claim(req, resuming=resuming):
             return "nothing to do: someone else moved it"
-        check_first = req.attempts > 1
+        # A money-moving command reaches a second attempt only through a retry after a definite failure
+        # (nothing happened at Juspay): checking first could not see it anyway (see the module doc).
+        check_first = req.attempts > 1 and not _no_blind_resend(req)
         try:
             client = client_for(req.merchant)
         except ValueError as exc:  # the merchant's settings cannot make a client (empty key, bad URL)
@@ -111,7 +128,15 @@ def execute(request_pk: int) -> str:
                 fetched_at = timezone.now()
                 outcome = _send(req, juspay, check_first=check_first)
                 after_send_hook()
-                return _record(req, outcome, fetched_at)
+                state = _record(req, outcome, fetched_at)
+                if state == ActionState.SUCCEEDED and _no_blind_resend(req):
+                    # The Fulfillment Sync answer carries no order: re-read it so the cached refund limit
+                    # (and so what is still refundable) shows the refund the command made. A failure here
+                    # is recorded on the order and retried by the freshness sweep.
+                    order_services.sync_order(
+                        req.merchant, req.order.order_id, source=SyncSource.DASHBOARD, client=juspay
+                    )
+                return state
         except Finished as stop:
             return stop.result
 
@@ -146,6 +171,11 @@ def _claim(req: ActionRequest, *, resuming: bool) -> bool:
     return True
 
 
+def _no_blind_resend(req: ActionRequest) -> bool:
+    """A command whose money Order Status cannot show: an unknown outcome parks it (module doc)."""
+    return req.kind == ActionKind.FULFILMENT and req.moves_money
+
+
 def _key(req: ActionRequest) -> str:
     return req.idempotency_key if req.kind == ActionKind.REFUND else req.fulfillment_id
 
@@ -168,6 +198,20 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
                 retry_safe=False,
             )
         )
+    if _no_blind_resend(req):
+        # The same reservation as at raise (services.still_refundable), less this request's own hold.
+        left = still_refundable(order, excluding=req)
+        assert req.amount is not None  # raise_fulfilment sets it for every money-moving command
+        if req.amount > left:
+            raise Finished(
+                _fail(
+                    req,
+                    f"Not sent: only {order.currency} {left:.2f} is still refundable on this order now (Juspay's "
+                    f"limit less other refunds and money-moving commands in flight), less than the "
+                    f"{req.amount:.2f} approved. Raise a new request for what is left, if anything.",
+                    retry_safe=False,
+                )
+            )
     if req.kind == ActionKind.REFUND:
         if order.refunds.filter(unique_request_id=req.idempotency_key).exists():
             return  # ours is already at Juspay (an earlier try): the send below finds it and records it
@@ -236,6 +280,7 @@ def _send(req: ActionRequest, juspay: JuspayClient, *, check_first: bool) -> Ref
             split_settlement_details=SplitSettlementDetails.model_validate(split) if split else None,
             customer_id=customer,
             check_first=check_first,
+            moves_money=_no_blind_resend(req),
         )
     except JuspayOutcomeUnknown as exc:
         raise Finished(_unknown(req, exc)) from exc
@@ -265,6 +310,7 @@ def juspay_message(exc: JuspayError) -> str:
 
 def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fetched_at: datetime) -> str:
     how = str(outcome.resolution)
+    answer: dict[str, object] | None = None
     order = outcome.order  # the order as Juspay returned it, when it did: it refreshes the cache below
     if isinstance(outcome, RefundOutcome):
         refund = outcome.refund
@@ -296,6 +342,9 @@ def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fet
                 "date_created": command.date_created.isoformat() if command.date_created else None,
             },
         }
+        # Juspay's whole answer (top-level status, order id, merchant id, every command, unknown fields),
+        # when it reached us; a command settled through Order Status or a duplicate refusal has none.
+        answer = outcome.response.raw if outcome.response is not None else None
         failed = command.status == "FAILURE"
         error = f"Juspay reports the command FAILURE: {command.error_message or 'no reason given'}"
         summary = f"command {command.status or 'accepted'} at Juspay ({how})"
@@ -306,7 +355,13 @@ def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fet
         before = snapshot(req)
         state = ActionState.FAILED if failed else ActionState.SUCCEEDED
         moved = ActionRequest.objects.filter(pk=req.pk, state=ActionState.SENDING).update(
-            state=state, result=result, error=error if failed else "", retry_safe=False, finished_at=now, updated_at=now
+            state=state,
+            result=result,
+            juspay_answer=answer,
+            error=error if failed else "",
+            retry_safe=False,
+            finished_at=now,
+            updated_at=now,
         )
         if not moved:
             return "nothing recorded: the request is no longer sending"
@@ -357,8 +412,40 @@ def _fail(req: ActionRequest, error: str, *, retry_safe: bool) -> str:
     return ActionState.FAILED
 
 
+def _park(req: ActionRequest, reason: str) -> str:
+    """`sending -> unresolved`: the outcome of a money-moving command is unknown; a person settles it."""
+    now = timezone.now()
+    with transaction.atomic():
+        before = snapshot(req)
+        moved = ActionRequest.objects.filter(pk=req.pk, state=ActionState.SENDING).update(
+            state=ActionState.UNRESOLVED, error=reason[:2000], retry_safe=False, updated_at=now
+        )
+        if not moved:
+            return "nothing recorded: the request is no longer sending"
+        req.refresh_from_db()
+        audit.record(
+            "action.unresolved",
+            actor_username=EXECUTOR,
+            obj=req,
+            before=before,
+            after=snapshot(req),
+            summary=f"#{req.pk} {describe(req)}: {reason}"[:500],
+        )
+        events.action_unresolved(req.order, req.pk, describe(req), reason=reason).save()
+    log.warning("action request %s parked unresolved: %s", req.pk, reason)
+    return ActionState.UNRESOLVED
+
+
 def _unknown(req: ActionRequest, exc: JuspayError) -> str:
-    """The send may or may not have happened: stay `sending`; a later run checks Order Status first."""
+    """The send may or may not have happened: stay `sending`; a later run checks Order Status first.
+
+    A money-moving command is parked instead (module doc): nothing could settle it without a resend."""
+    if _no_blind_resend(req):
+        return _park(
+            req,
+            f"Moves money, so not sent again: Juspay's answer was lost ({exc.message}) and Order Status "
+            "cannot show whether it took effect. Check with Juspay, then settle it here.",
+        )
     if req.attempts >= MAX_ATTEMPTS:
         return _fail(
             req,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any, Self
@@ -122,9 +121,20 @@ class FulfilmentForm(TokenForm):
     )
     fulfillment_data = forms.CharField(
         required=False,
-        label="Fulfilment data (JSON)",
+        label="Fulfilment data",
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-        help_text='e.g. {"courier": "BlueDart", "awb": "77812345601"}',
+        help_text="Free-form text Juspay keeps with the command (courier, AWB, IMEI…). It must be JSON only "
+        "for the commands the approval policy says carry JSON.",
+    )
+    amount = forms.DecimalField(
+        required=False,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        label="Amount (commands that move money)",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+        help_text="Only for a command that moves money, e.g. INITIATE_REFUND. Left blank, a command that "
+        "refunds everything still refundable holds that whole amount.",
     )
     marketplace_amount = forms.CharField(
         required=False, label="Marketplace share", help_text="POST_TXN_SPLIT_SETTLEMENT only."
@@ -148,6 +158,7 @@ class FulfilmentForm(TokenForm):
         "fulfillment_id",
         "fulfillment_time",
         "fulfillment_data",
+        "amount",
         "marketplace_amount",
         "mdr_borne_by",
         "vendors",
@@ -162,14 +173,9 @@ class FulfilmentForm(TokenForm):
         command.choices = [("", "— choose —"), *policy.command_choices()]
 
     def clean_fulfillment_data(self) -> str | None:
-        text = self.cleaned_data["fulfillment_data"].strip()
-        if not text:
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(f"This is not JSON ({exc.msg}, line {exc.lineno}).") from None
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        """Kept as typed: Juspay documents it as free-form; the services check JSON where the policy asks."""
+        text: str = self.cleaned_data["fulfillment_data"].strip()
+        return text or None
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -257,6 +263,16 @@ class PolicyForm(forms.Form):
                 label=command,
                 help_text="blank = the default for commands",
             )
+            self._add_command_config(command)
+
+    def _add_command_config(self, command: str) -> None:
+        """Whether the command moves money and how much, and whether its fulfillment_data is JSON."""
+        rules = list(policy.AMOUNT_RULES.items())
+        choices = rules if command in policy.ALWAYS_MONEY else [("", "moves no money"), *rules]
+        self.fields[f"money_{command}"] = forms.ChoiceField(
+            choices=choices, required=False, label=f"{command} moves money"
+        )
+        self.fields[f"json_{command}"] = forms.BooleanField(required=False, label=f"{command} data is JSON")
 
     @classmethod
     def initial_for(cls, current: policy.Policy) -> dict[str, Any]:
@@ -272,10 +288,16 @@ class PolicyForm(forms.Form):
             "fulfilment_approvals": rules["fulfilment"]["approvals"],
         }
         initial.update({f"cmd_{c}": n for c, n in rules["fulfilment"]["commands"].items()})
+        initial.update({f"money_{c}": rule for c, rule in rules["fulfilment"]["money"].items()})
+        initial.update({f"json_{c}": True for c in rules["fulfilment"]["json_data"]})
         return initial
 
     def command_fields(self) -> list[forms.BoundField]:
         return [self[f"cmd_{c}"] for c in self.commands]
+
+    def command_rows(self) -> list[tuple[forms.BoundField, forms.BoundField, forms.BoundField]]:
+        """Per command: approvals, whether (and how much) it moves money, whether its data is JSON."""
+        return [(self[f"cmd_{c}"], self[f"money_{c}"], self[f"json_{c}"]) for c in self.commands]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -290,11 +312,20 @@ class PolicyForm(forms.Form):
         if data.get("refund_threshold") is not None:
             tiers.append({"above": str(data["refund_threshold"]), "approvals": data["refund_high_approvals"]})
         commands = {c: data[f"cmd_{c}"] for c in self.commands if data.get(f"cmd_{c}") is not None}
+        money = {c: data[f"money_{c}"] for c in self.commands if data.get(f"money_{c}")}
+        for command in policy.ALWAYS_MONEY - set(money):  # not a choice: left out means the default rule
+            money[command] = policy.DEFAULT_RULES["fulfilment"]["money"].get(command, "balance")
+        json_data = [c for c in self.commands if data.get(f"json_{c}")]
         return {
             "approver_roles": data["approver_roles"],
             "expiry_hours": data["expiry_hours"],
             "refund": {"approvals": data["refund_approvals"], "tiers": tiers},
-            "fulfilment": {"approvals": data["fulfilment_approvals"], "commands": commands},
+            "fulfilment": {
+                "approvals": data["fulfilment_approvals"],
+                "commands": commands,
+                "money": money,
+                "json_data": json_data,
+            },
         }
 
 

@@ -30,9 +30,15 @@ class ActionState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     CANCELLED = "cancelled", "Cancelled by the maker"
     EXPIRED = "expired", "Expired unapproved"
+    # A money-moving Fulfilment Sync command whose outcome is unknown (timeout, 5xx, crash after send) and
+    # that Order Status cannot settle: it is never sent again blindly; a person checks with Juspay.
+    UNRESOLVED = "unresolved", "Outcome unknown: a person must check with Juspay"
 
 
 OPEN_STATES = (ActionState.PENDING, ActionState.APPROVED, ActionState.SENDING)
+# Requests that hold their amount against what is still refundable: open ones, and those whose money may
+# have moved without our knowing (unresolved).
+HOLDING_STATES = (*OPEN_STATES, ActionState.UNRESOLVED)
 TERMINAL_STATES = (
     ActionState.SUCCEEDED,
     ActionState.FAILED,
@@ -41,7 +47,7 @@ TERMINAL_STATES = (
     ActionState.EXPIRED,
 )
 # A fulfilment id may be used again on an order only after earlier requests with it came to nothing.
-LIVE_STATES = (*OPEN_STATES, ActionState.SUCCEEDED)
+LIVE_STATES = (*HOLDING_STATES, ActionState.SUCCEEDED)
 
 
 class ActionRequest(models.Model):
@@ -80,6 +86,12 @@ class ActionRequest(models.Model):
     result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     retry_safe = models.BooleanField(default=False, help_text="a failed request may be sent again with its key")
+    moves_money = models.BooleanField(
+        default=False, help_text="a refund, or a command the policy flags as moving money (fixed when raised)"
+    )
+    juspay_answer = models.JSONField(
+        null=True, blank=True, help_text="Juspay's whole Fulfillment Sync answer, as received (commands only)"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -95,7 +107,9 @@ class ActionRequest(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "command", "fulfillment_id"],
-                condition=Q(kind="fulfilment", state__in=LIVE_STATES),
+                # NO_ACTION's id may repeat (Fulfillment Sync API: "A unique/repeat merchant-generated
+                # identifier"; its SUCCESS is not terminal), so only the other commands are kept unique.
+                condition=Q(kind="fulfilment", state__in=LIVE_STATES) & ~Q(command="NO_ACTION"),
                 name="action_one_live_command_per_fulfillment_id",
             ),
             models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="action_amount_positive"),

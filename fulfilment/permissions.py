@@ -99,6 +99,21 @@ def why_not_retry(person: Person, req: ActionRequest) -> ActionError | None:
     return None
 
 
+def why_not_resolve(person: Person, req: ActionRequest) -> ActionError | None:
+    """Why the person may not settle an unresolved request after checking with Juspay; None when they may.
+
+    The same people as for a retry: an approver the request's policy names, never its maker."""
+    if not person.can_approve:
+        return NotAllowed("Your role may not settle requests whose outcome is unknown.")
+    if req.maker_id == person.user.pk:
+        return SelfApprovalError("You raised this request; another person must settle it.")
+    if not holds_approver_role(person, req.approver_roles):
+        return NotAllowed(f"Settling needs the role {_roles(req)}.")
+    if req.state != ActionState.UNRESOLVED:
+        return StateConflict(f"This request is {req.get_state_display().lower()}, not waiting to be settled.")
+    return None
+
+
 def why_not_cancel(person: Person, req: ActionRequest) -> ActionError | None:
     """Why the person may not withdraw the request; None when they may (the maker, while it waits)."""
     if req.maker_id != person.user.pk:

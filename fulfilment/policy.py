@@ -6,7 +6,16 @@ The rules are one JSON document per version (`ApprovalPolicy.rules`), shaped lik
                      fulfilment.permissions.holds_approver_role)
     expiry_hours     a pending request expires this long after it was raised
     refund           "approvals" for any refund, and "tiers": refunds above "above" need "approvals"
-    fulfilment       "approvals" for any command, and "commands": per-command overrides (0 = no approval)
+    fulfilment       "approvals" for any command, and "commands": per-command overrides (0 = no approval);
+                     "money": the commands that move money, each with how much it moves (AMOUNT_RULES);
+                     "json_data": the commands whose `fulfillment_data` must be JSON
+
+A command that moves money gets the refund controls: its amount counts against what is still refundable
+(`services.still_refundable`, the one reservation), it needs at least the approvals an equal refund needs,
+the executor re-validates it and never sends it again after an unknown outcome. INITIATE_REFUND always
+moves money (Juspay's Fulfillment Sync page: "INITIATE_REFUND: Initiating refunds"); Admin may flag others.
+Juspay documents `fulfillment_data` as free-form ("Fulfilment related information such as product/service
+information or any other details"), so it is text unless a command is listed in "json_data".
 
 A request copies what applies to it (number, roles, version) when it is raised, so a policy edit never
 changes a request already waiting. Editing adds a version (Admin only, audited); the previous one stays
@@ -39,8 +48,23 @@ DEFAULT_RULES: dict[str, Any] = {
     "approver_roles": [FINANCE, ADMIN],
     "expiry_hours": 72,
     "refund": {"approvals": 1, "tiers": [{"above": "10000.00", "approvals": 2}]},
-    "fulfilment": {"approvals": 1, "commands": {FulfillmentCommand.NO_ACTION.value: 0}},
+    "fulfilment": {
+        "approvals": 1,
+        "commands": {FulfillmentCommand.NO_ACTION.value: 0},
+        "money": {FulfillmentCommand.INITIATE_REFUND.value: "balance"},
+        "json_data": [],
+    },
 }
+
+# How much a money-moving command moves. Juspay's Fulfillment Sync request has no amount field and the page
+# says only "Contact your Juspay POC" for INITIATE_REFUND, so by default we count the worst case: the whole
+# balance still refundable when it is raised. "entered" is for a command set up with Juspay to carry an
+# amount: the maker enters it and it is sent as "amount" inside `fulfillment_data` (a JSON object).
+AMOUNT_RULES: dict[str, str] = {
+    "balance": "everything still refundable (Juspay's request carries no amount)",
+    "entered": 'the amount the maker enters, sent as "amount" in fulfillment_data (JSON)',
+}
+ALWAYS_MONEY = frozenset({FulfillmentCommand.INITIATE_REFUND.value})
 
 COMMAND_SHAPE = re.compile(r"^[A-Z][A-Z0-9_]{1,63}$")
 
@@ -87,7 +111,19 @@ class Policy:
             return needed
         rule = self.rules["fulfilment"]
         per_command: int = rule["commands"].get(command, rule["approvals"])
+        if self.amount_rule(command) is not None:
+            # A command that moves money needs at least what an equal refund needs.
+            return max(per_command, self.approvals_for(ActionKind.REFUND, amount=amount))
         return per_command
+
+    def amount_rule(self, command: str) -> str | None:
+        """How much `command` moves (a key of AMOUNT_RULES), or None when it moves no money."""
+        rule: str | None = self.rules["fulfilment"]["money"].get(command)
+        return rule
+
+    def data_is_json(self, command: str) -> bool:
+        """Whether `fulfillment_data` must be JSON for `command` (an "entered" amount travels inside it)."""
+        return command in self.rules["fulfilment"]["json_data"] or self.amount_rule(command) == "entered"
 
     def requirement(self, kind: str, *, amount: Decimal | None = None, command: str = "") -> Requirement:
         return Requirement(
@@ -157,6 +193,10 @@ def normalise(rules: dict[str, Any]) -> dict[str, Any]:
         if not COMMAND_SHAPE.match(str(command)):
             raise PolicyError(f"{command!r} is not a command name (capital letters, digits and _)")
         commands[str(command)] = _count(count, f"approvals for {command}")
+    money = _money(fulfilment.get("money"))
+    json_data = fulfilment.get("json_data") or []
+    if not isinstance(json_data, list) or any(not COMMAND_SHAPE.match(str(c)) for c in json_data):
+        raise PolicyError("the JSON-data commands must be a list of command names")
     return {
         "approver_roles": [r for r in ROLES if r in roles],
         "expiry_hours": hours,
@@ -167,8 +207,29 @@ def normalise(rules: dict[str, Any]) -> dict[str, Any]:
         "fulfilment": {
             "approvals": _count(fulfilment.get("approvals"), "approvals for a command"),
             "commands": dict(sorted(commands.items())),
+            "money": money,
+            "json_data": sorted({str(c) for c in json_data}),
         },
     }
+
+
+def _money(value: Any) -> dict[str, str]:
+    """The money-moving commands: {command: amount rule}. INITIATE_REFUND cannot be left out."""
+    if value is None:
+        value = DEFAULT_RULES["fulfilment"]["money"]
+    if not isinstance(value, dict):
+        raise PolicyError("the money-moving commands must be an object of command: amount rule")
+    money: dict[str, str] = {}
+    for command, rule in value.items():
+        if not COMMAND_SHAPE.match(str(command)):
+            raise PolicyError(f"{command!r} is not a command name (capital letters, digits and _)")
+        if rule not in AMOUNT_RULES:
+            raise PolicyError(f"{command}: how much it moves must be one of {', '.join(AMOUNT_RULES)}")
+        money[str(command)] = str(rule)
+    missing = sorted(ALWAYS_MONEY - set(money))
+    if missing:
+        raise PolicyError(f"{missing[0]} moves money (Juspay: it initiates a refund); it cannot be unflagged")
+    return dict(sorted(money.items()))
 
 
 def save_policy(rules: dict[str, Any], *, actor: User, based_on: int, note: str = "") -> ApprovalPolicy:

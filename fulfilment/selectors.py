@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
@@ -19,6 +21,7 @@ QUEUE_LIMIT = 200
 STATE_FILTERS = [
     ("pending", "Waiting for approval"),
     ("open", "Open"),
+    ("unresolved", "Outcome unknown"),
     ("failed", "Failed"),
     ("succeeded", "Succeeded"),
     ("all", "All"),
@@ -41,6 +44,7 @@ class Row:
     why_not: str  # why the viewer may not decide on a waiting request ("You raised it"), or ""
     show_select: bool
     problem: str = ""
+    can_resolve: bool = False
 
     @property
     def summary(self) -> str:
@@ -63,11 +67,12 @@ def row_for(req: ActionRequest, viewer: Viewer, *, problem: str = "") -> Row:
         why_not=refusal.short if refusal is not None else "",
         show_select=viewer.can_approve,
         problem=problem,
+        can_resolve=permissions.why_not_resolve(viewer, req) is None,
     )
 
 
 def _with_decisions(qs: QuerySet[ActionRequest]) -> QuerySet[ActionRequest]:
-    return qs.select_related("order__merchant", "maker").prefetch_related("decisions")
+    return qs.select_related("order__merchant", "maker").prefetch_related("decisions__approver")
 
 
 def queue_rows(viewer: Viewer, *, state: str = "pending", mine: bool = False) -> tuple[list[Row], bool]:
@@ -92,6 +97,17 @@ class RequestDetail:
     history: list[TimelineEvent]
     payload: list[tuple[str, str]]
     order_url: str
+
+    @property
+    def result_json(self) -> str:
+        return json.dumps(self.req.result, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+    @property
+    def answer_json(self) -> str:
+        """Juspay's whole Fulfillment Sync answer as received, formatted (never a Python repr)."""
+        if self.req.juspay_answer is None:
+            return ""
+        return json.dumps(self.req.juspay_answer, indent=2, ensure_ascii=False, sort_keys=True)
 
 
 def request_detail(pk: int, viewer: Viewer) -> RequestDetail:
@@ -153,14 +169,107 @@ def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class SyncCommand:
+    """One entry of `commands[]` in Juspay's Fulfillment Sync answer, as the order page shows it."""
+
+    command: str
+    status: str
+    fulfillment_id: str
+    date_created: str
+    error_message: str
+    data: str  # `metadata`, the echoed `fulfillment_data`: free-form text, shown as text
+    other: list[tuple[str, str]]  # fields Juspay sent that we do not name, kept and shown
+    not_final: bool  # NO_ACTION: "SUCCESS is a terminal status for all fulfillment commands except NO_ACTION"
+
+
+NAMED_COMMAND_FIELDS = ("command", "status", "fulfillment_id", "date_created", "error_message", "metadata")
+NAMED_ANSWER_FIELDS = ("status", "order_id", "merchant_id", "commands")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class SyncAnswer:
+    """Juspay's latest Fulfillment Sync answer for the order: it lists every command executed on it."""
+
+    request_pk: int
+    status: str
+    order_id: str
+    merchant_id: str
+    commands: list[SyncCommand]
+    other: list[tuple[str, str]]
+
+
+def sync_answer(req: ActionRequest) -> SyncAnswer | None:
+    """The request's stored answer (`juspay_answer`), read leniently: unknown fields are kept, odd ones shown."""
+    raw = req.juspay_answer
+    if not isinstance(raw, dict):
+        return None
+    commands = []
+    for item in raw.get("commands") or []:
+        if not isinstance(item, dict):
+            commands.append(SyncCommand("", "", "", "", "", _text(item), [], False))
+            continue
+        command = _text(item.get("command"))
+        status = _text(item.get("status"))
+        commands.append(
+            SyncCommand(
+                command=command,
+                status=status,
+                fulfillment_id=_text(item.get("fulfillment_id")),
+                date_created=_text(item.get("date_created")),
+                error_message=_text(item.get("error_message")),
+                data=_text(item.get("metadata")),
+                other=[(k, _text(v)) for k, v in item.items() if k not in NAMED_COMMAND_FIELDS],
+                not_final=command == "NO_ACTION" and status == "SUCCESS",
+            )
+        )
+    return SyncAnswer(
+        request_pk=req.pk,
+        status=_text(raw.get("status")),
+        order_id=_text(raw.get("order_id")),
+        merchant_id=_text(raw.get("merchant_id")),
+        commands=commands,
+        other=[(k, _text(v)) for k, v in raw.items() if k not in NAMED_ANSWER_FIELDS],
+    )
+
+
+@dataclass(frozen=True)
+class RefundRaisedHere:
+    """A refund (or money-moving command) raised on this dashboard: Juspay's ids, the maker, the approvers."""
+
+    req: ActionRequest
+    unique_request_id: str  # our key for a refund; a command's key is its fulfillment_id
+    juspay_id: str  # Juspay's refund `id` (the gateway's reference, or the unique_request_id), once known
+    approvers: list[str]
+
+
+def refund_raised_here(req: ActionRequest) -> RefundRaisedHere:
+    refund = req.result.get("refund") if isinstance(req.result, dict) else None
+    return RefundRaisedHere(
+        req=req,
+        unique_request_id=req.idempotency_key if req.kind == ActionKind.REFUND else "",
+        juspay_id=_text(refund.get("id")) if isinstance(refund, dict) else "",
+        approvers=[d.approver.get_username() for d in req.decisions.all() if d.verdict == Verdict.APPROVE],
+    )
+
+
+@dataclass(frozen=True)
 class OrderActions:
-    """The order page's slot: entry points, and the order's latest requests."""
+    """The order page's slot: entry points, the order's latest requests, its refunds raised here and
+    Juspay's latest Fulfillment Sync answer (every command on the order, with its outcome)."""
 
     order: Order
     rows: list[Row]
     can_raise: bool
     can_view: bool
     still_refundable: Decimal  # what a person may still ask to refund (services.still_refundable)
+    refunds: list[RefundRaisedHere]
+    sync: SyncAnswer | None
 
     @property
     def moving(self) -> bool:
@@ -170,13 +279,20 @@ class OrderActions:
 
 def order_actions(order: Order, user: User | AnonymousUser) -> OrderActions:
     viewer = Viewer.of(user)
-    requests = _with_decisions(ActionRequest.objects.filter(order=order)).order_by("-created_at", "-id")[:20]
+    requests = list(_with_decisions(ActionRequest.objects.filter(order=order)).order_by("-created_at", "-id")[:20])
+    answered = (
+        ActionRequest.objects.filter(order=order, kind=ActionKind.FULFILMENT, juspay_answer__isnull=False)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
     return OrderActions(
         order=order,
         rows=[row_for(r, viewer) for r in requests],
         can_raise=viewer.can_raise,
         can_view=viewer.can_view,
         still_refundable=services.still_refundable(order),
+        refunds=[refund_raised_here(r) for r in requests if r.moves_money or r.kind == ActionKind.REFUND],
+        sync=sync_answer(answered) if answered is not None else None,
     )
 
 

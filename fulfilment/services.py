@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from dashboard import audit
@@ -37,7 +37,15 @@ from fulfilment.errors import InvalidRequest as InvalidRequest
 from fulfilment.errors import NotAllowed as NotAllowed
 from fulfilment.errors import SelfApprovalError as SelfApprovalError
 from fulfilment.errors import StateConflict as StateConflict
-from fulfilment.models import LIVE_STATES, OPEN_STATES, ActionKind, ActionRequest, ActionState, Decision, Verdict
+from fulfilment.models import (
+    HOLDING_STATES,
+    LIVE_STATES,
+    ActionKind,
+    ActionRequest,
+    ActionState,
+    Decision,
+    Verdict,
+)
 from fulfilment.permissions import Person
 from orders import split_rule
 from orders.models import Order, TimelineEvent
@@ -88,6 +96,8 @@ def snapshot(req: ActionRequest) -> dict[str, object]:
 def describe(req: ActionRequest) -> str:
     if req.kind == ActionKind.REFUND:
         return f"refund of {req.currency} {req.amount:.2f}".replace("  ", " ")
+    if req.moves_money and req.amount is not None:
+        return f"{req.command} of {req.currency} {req.amount:.2f} (id {req.fulfillment_id})".replace("  ", " ")
     return f"{req.command} ({req.payload.get('fulfillment_status', '')}, id {req.fulfillment_id})"
 
 
@@ -123,16 +133,21 @@ def _token(value: uuid.UUID | str) -> uuid.UUID:
         raise InvalidRequest("The form is out of date; reload the page and try again.") from None
 
 
-def still_refundable(order: Order) -> Decimal:
-    """What a person may still ask to refund: Juspay's limit minus the refund requests still open.
+def still_refundable(order: Order, *, excluding: ActionRequest | None = None) -> Decimal:
+    """What a person may still ask to refund: Juspay's limit minus the money-moving requests still open.
 
-    A request holds its amount from raise until it ends (waiting, approved or sending), so two people
-    cannot each ask for the last 500 of an order. The raise form, the order page and `raise_refund`
-    all use this figure; the executor checks only Juspay's own limit, just before sending.
+    The one reservation for every request that moves money: refunds, and Fulfilment Sync commands the
+    policy flags as moving money (INITIATE_REFUND). A request holds its amount from raise until it ends
+    (waiting, approved, sending, or unresolved after an unknown outcome), so two people cannot each ask
+    for the last 500 of an order. The raise forms, the order page, `raise_refund` and `raise_fulfilment`
+    use this figure; the executor uses it with `excluding=` the request it is about to send.
     """
-    held: Decimal | None = ActionRequest.objects.filter(
-        order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES
-    ).aggregate(total=Sum("amount"))["total"]
+    holding = ActionRequest.objects.filter(order=order, state__in=HOLDING_STATES).filter(
+        Q(kind=ActionKind.REFUND) | Q(moves_money=True)
+    )
+    if excluding is not None:
+        holding = holding.exclude(pk=excluding.pk)
+    held: Decimal | None = holding.aggregate(total=Sum("amount"))["total"]
     return max(Decimal(0), order.juspay_refund_limit - (held or Decimal(0))).quantize(CENT)
 
 
@@ -158,6 +173,7 @@ def _create(
     fulfillment_id: str = "",
     reason_code: str = "",
     comment: str = "",
+    moves_money: bool = False,
 ) -> Raised:
     """Insert the request (pending, or approved at once when the policy needs nobody), audit, timeline."""
     need = policy.active_policy().requirement(kind, amount=amount, command=command)
@@ -185,6 +201,7 @@ def _create(
                 fulfillment_id=fulfillment_id,
                 reason_code=reason_code,
                 comment=comment,
+                moves_money=moves_money,
             )
     except IntegrityError:
         again = _existing_for_token(token, maker)
@@ -286,6 +303,7 @@ def raise_refund(
             idempotency_key=key,
             reason_code=reason_code,
             comment=comment,
+            moves_money=True,
         )
 
 
@@ -299,7 +317,7 @@ def share_rooms(order: Order) -> dict[str, split_rule.ShareRoom]:
         return rooms
     at_juspay = set(order.refunds.values_list("unique_request_id", flat=True))
     held: dict[str, Decimal] = {}
-    open_requests = ActionRequest.objects.filter(order=order, kind=ActionKind.REFUND, state__in=OPEN_STATES)
+    open_requests = ActionRequest.objects.filter(order=order, kind=ActionKind.REFUND, state__in=HOLDING_STATES)
     for req in open_requests.exclude(idempotency_key__in=at_juspay):
         allocation = split_rule.refund_allocation(req.payload.get("split_settlement_details"))
         if allocation is None:
@@ -400,12 +418,15 @@ def raise_fulfilment(
     fulfillment_data: str | None = None,
     split: SplitSettlementDetails | None = None,
     comment: str = "",
+    amount: Decimal | None = None,
 ) -> Raised:
     """A Fulfilment Sync request: one command of Juspay's Fulfillment Sync API for the order
     (https://juspay.io/api-reference/docs/express-checkout/order-fulfillment-api).
 
     The commands and statuses Juspay documents are in `dashboard.juspay.enums`; Admins may add the ones
-    Juspay enables later (`policy.known_command`).
+    Juspay enables later (`policy.known_command`). A command the policy flags as moving money
+    (`Policy.amount_rule`) gets the refund controls: an amount, held against what is still refundable.
+    `fulfillment_data` is free-form text unless the policy says the command carries JSON.
     """
     _refuse(permissions.why_not_raise(Person.of(maker)))
     token = _token(form_token)
@@ -420,11 +441,9 @@ def raise_fulfilment(
         raise InvalidRequest("POST_TXN_SPLIT_SETTLEMENT needs the split: marketplace share and vendors.", field="split")
     if not is_split and split is not None:
         raise InvalidRequest("Split details go only with POST_TXN_SPLIT_SETTLEMENT.", field="split")
-    if fulfillment_data is not None:
-        try:
-            json.loads(fulfillment_data)
-        except ValueError:
-            raise InvalidRequest("Fulfilment data must be JSON.", field="fulfillment_data") from None
+    rules = policy.active_policy()
+    money_rule = rules.amount_rule(command)
+    fulfillment_data = _command_data(rules, command, fulfillment_data, money_rule=money_rule, amount=amount)
     fulfillment_id = (fulfillment_id or "").strip()
     if len(fulfillment_id) > 128:
         raise InvalidRequest("At most 128 characters.", field="fulfillment_id")
@@ -441,6 +460,10 @@ def raise_fulfilment(
         if split is not None:
             refuse_second_split(order)
             check_split(order, split)
+        if money_rule is not None:
+            amount = _money_amount(order, command, money_rule, amount)
+            if money_rule == "entered":
+                fulfillment_data = _with_amount(fulfillment_data, amount)
         key = f"JOF{secrets.token_hex(8).upper()}"
         fulfillment_id = fulfillment_id or key
         payload: dict[str, object] = {
@@ -457,12 +480,80 @@ def raise_fulfilment(
             kind=ActionKind.FULFILMENT,
             token=token,
             command=command,
-            amount=split_total(split) if split else None,
+            amount=amount if money_rule is not None else (split_total(split) if split else None),
             payload=payload,
             idempotency_key=key,
             fulfillment_id=fulfillment_id,
             comment=(comment or "").strip(),
+            moves_money=money_rule is not None,
         )
+
+
+def _command_data(
+    rules: policy.Policy, command: str, data: str | None, *, money_rule: str | None, amount: Decimal | None
+) -> str | None:
+    """The `fulfillment_data` to send: free-form text (Juspay: "Fulfilment related information such as
+    product/service information or any other details"), checked as JSON only for the commands the policy
+    says carry JSON. An amount goes only with a command that moves money."""
+    if money_rule is None and amount is not None:
+        raise InvalidRequest(f"{command} moves no money; leave the amount blank.", field="amount")
+    if data is not None and not data.strip():
+        data = None
+    if data is None or not rules.data_is_json(command):
+        return data
+    try:
+        value = json.loads(data)
+    except ValueError:
+        raise InvalidRequest(f"Fulfilment data must be JSON for {command}.", field="fulfillment_data") from None
+    if money_rule == "entered" and not isinstance(value, dict):
+        raise InvalidRequest(
+            "Fulfilment data must be a JSON object; the amount is added to it.", field="fulfillment_data"
+        )
+    return data
+
+
+def _money_amount(order: Order, command: str, rule: str, amount: Decimal | None) -> Decimal:
+    """The amount a money-moving command holds, checked like a refund's against what is still refundable."""
+    limit = still_refundable(order)
+    if rule == "balance":
+        # Juspay's request carries no amount, so the command is counted as moving the whole balance.
+        if limit <= 0:
+            raise InvalidRequest(
+                f"Nothing is still refundable on this order (refunds already requested hold it all); {command} "
+                "would move money.",
+                field="amount",
+            )
+        if amount is not None and amount != limit:
+            raise InvalidRequest(
+                f"{command} moves everything still refundable ({order.currency} {limit:.2f}); leave the amount "
+                "blank or enter exactly that.",
+                field="amount",
+            )
+        return limit
+    if amount is None or not amount.is_finite() or amount <= 0:
+        raise InvalidRequest(f"{command} moves money: enter an amount above zero.", field="amount")
+    if amount != amount.quantize(CENT):
+        raise InvalidRequest("Use at most two decimal places.", field="amount")
+    if amount > limit:
+        raise InvalidRequest(
+            f"At most {order.currency} {limit:.2f} is still refundable "
+            "(Juspay's limit minus refunds and money-moving commands already requested).".replace("  ", " "),
+            field="amount",
+        )
+    return amount
+
+
+def _with_amount(data: str | None, amount: Decimal) -> str:
+    """`fulfillment_data` with the entered amount as "amount" (the arrangement an "entered" rule stands for)."""
+    value = json.loads(data) if data else {}
+    given = value.get("amount")
+    if given is not None and str(given) != f"{amount:.2f}":
+        raise InvalidRequest(
+            f"The fulfilment data says amount {given}, but the amount entered is {amount:.2f}.",
+            field="fulfillment_data",
+        )
+    value["amount"] = f"{amount:.2f}"
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 # --- Decide -----------------------------------------------------------------------------------------
@@ -627,6 +718,33 @@ def retry(request_pk: int, *, actor: User, comment: str = "") -> ActionRequest:
     return req
 
 
+def resolve(request_pk: int, *, actor: User, happened: bool, comment: str) -> ActionRequest:
+    """Settle an unresolved money-moving command after a person checked with Juspay.
+
+    `happened=True`: Juspay confirms it took effect (succeeded). False: Juspay confirms it did not
+    (failed; a retry is then safe, with the same key). Nothing is sent from here.
+    """
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidRequest("Say what Juspay confirmed (who, when, reference).", field="comment")
+    now = timezone.now()
+    with transaction.atomic():
+        req = _locked(request_pk)
+        _refuse(permissions.why_not_resolve(Person.of(actor), req))
+        before = snapshot(req)
+        if happened:
+            _move(req, ActionState.UNRESOLVED, ActionState.SUCCEEDED, finished_at=now, error="", retry_safe=False)
+            summary = f"#{req.pk} {describe(req)} settled as done at Juspay: {comment}"
+            events.action_succeeded(req.order, req.pk, describe(req), result=f"confirmed by {actor}: {comment}").save()
+        else:
+            error = f"Juspay confirmed it did not take effect ({actor}: {comment}); a retry sends it once."
+            _move(req, ActionState.UNRESOLVED, ActionState.FAILED, finished_at=now, error=error, retry_safe=True)
+            summary = f"#{req.pk} {describe(req)} settled as not done at Juspay: {comment}"
+            events.action_failed(req.order, req.pk, describe(req), error=error, retry_safe=True).save()
+        audit.record("action.resolved", actor=actor, obj=req, before=before, after=snapshot(req), summary=summary)
+    return req
+
+
 # --- Reading ----------------------------------------------------------------------------------------
 
 
@@ -645,7 +763,7 @@ def queue(*, state: str = "pending", mine_of: User | None = None) -> QuerySet[Ac
     if state == "pending":
         qs = qs.filter(state=ActionState.PENDING).order_by("created_at", "id")
     elif state == "open":
-        qs = qs.filter(state__in=OPEN_STATES).order_by("created_at", "id")
+        qs = qs.filter(state__in=HOLDING_STATES).order_by("created_at", "id")
     elif state in ActionState.values:
         qs = qs.filter(state=state).order_by("-updated_at", "-id")
     else:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/reject/", queue.reject, name="reject"),
     path("<int:pk>/cancel/", queue.cancel, name="cancel"),
     path("<int:pk>/retry/", queue.retry, name="retry"),
+    path("<int:pk>/resolve/", queue.resolve, name="resolve"),
     path("bulk-approve/", queue.bulk_approve, name="bulk_approve"),
     path("new/refund/<int:order_pk>/", raising.raise_refund, name="raise_refund"),
     path("new/fulfilment/<int:order_pk>/", raising.raise_fulfilment, name="raise_fulfilment"),

@@ -139,6 +139,14 @@ ACCESS: dict[str, Access] = {
         FINANCE, ADMIN, method="post", ok=302, kwargs=ACTION, data=lambda ctx: {"comment": "not needed"}
     ),
     "fulfilment:retry": only(FINANCE, ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["failed"].pk}),
+    "fulfilment:resolve": only(
+        FINANCE,
+        ADMIN,
+        method="post",
+        ok=302,
+        kwargs=lambda ctx: {"pk": ctx["failed"].pk},
+        data=lambda ctx: {"outcome": "not_happened", "comment": "Juspay support, ticket 1"},
+    ),
     "fulfilment:bulk_approve": only(
         FINANCE, ADMIN, method="post", ok=302, data=lambda ctx: {"requests": [ctx["action"].pk]}
     ),

@@ -157,11 +157,13 @@ class JuspayClient:
         split_settlement_details: SplitSettlementDetails | None = None,
         customer_id: str | None = None,
         check_first: bool = False,
+        moves_money: bool = False,
     ) -> FulfillmentOutcome:
         """`POST /orders/{order_id}/fulfillment`, settled through Order Status when the answer is lost.
 
         `fulfillment_id` is required here: it is the idempotency key that lets a lost answer be
-        settled without sending the command again.
+        settled without sending the command again. `moves_money=True` (e.g. INITIATE_REFUND): an unknown
+        outcome is never settled by resending, only by Order Status, else `JuspayOutcomeUnknown`.
         """
         op = FulfillmentOperation.build(
             order_id,
@@ -174,7 +176,7 @@ class JuspayClient:
             customer_id=customer_id,
         )
         found, resolution = self._run_post(
-            op.plan(self.policy, check_first=check_first, rng=self._rng),
+            op.plan(self.policy, check_first=check_first, rng=self._rng, moves_money=moves_money),
             op.call,
             op.in_answer,
             lambda: op.in_order(self.order_status(order_id, customer_id=customer_id)),

@@ -109,8 +109,11 @@ class FulfillmentOperation:
         return calls.fulfillment_sync(self.order_id, self.request, customer_id=self.customer_id)
 
     def plan(
-        self, policy: RetryPolicy, *, check_first: bool, rng: random.Random | None = None
+        self, policy: RetryPolicy, *, check_first: bool, rng: random.Random | None = None, moves_money: bool = False
     ) -> PostPlan[FulfillmentOutcome]:
+        """The decision table for this command. A command that moves money is never resent to learn its
+        outcome: the Fulfillment Sync page calls `fulfillment_id` "A unique/repeat merchant-generated
+        identifier", so Juspay does not promise to refuse a repeat of it, and a resend could pay twice."""
         key = self.request.fulfillment_id or ""
         return PostPlan(
             policy,
@@ -118,7 +121,7 @@ class FulfillmentOperation:
             order_id=self.order_id,
             key=key,
             check_first=check_first,
-            confirm_duplicate=self.confirmed_by_duplicate,
+            confirm_duplicate=None if moves_money else self.confirmed_by_duplicate,
             rng=rng,
         )
 
@@ -127,7 +130,9 @@ class FulfillmentOperation:
         return _found(lookups.command_in(response.commands, self.request), response=response)
 
     def in_order(self, order: Order) -> Lookup[FulfillmentOutcome]:
-        """Order Status shows a split settlement, but no documented list of fulfilment commands."""
+        """Order Status shows a split settlement, but no documented list of fulfilment commands. Nor can
+        it show INITIATE_REFUND's effect: its `refunds[]` are keyed by the `unique_request_id` the Refund API
+        was given, and the Fulfillment Sync request carries none, so no refund there is known to be ours."""
         if self.request.fulfillment_command != FulfillmentCommand.POST_TXN_SPLIT_SETTLEMENT:
             return UNOBSERVABLE
         if not lookups.split_applied_in(order, self.request):

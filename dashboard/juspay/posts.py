@@ -22,7 +22,10 @@ list of fulfilment commands in it. When a check cannot tell (`UNOBSERVABLE`), th
 one Juspay deduplicates itself: a fulfilment command with the same `fulfillment_id`, which Juspay
 refuses with `ALREADY_EXISTS` ("Request has already been executed successfully") if it was executed.
 That refusal then confirms our earlier try (`Resolution.CONFIRMED_BY_DUPLICATE`). Refunds never take
-this path: their effect is always visible in Order Status.
+this path: their effect is always visible in Order Status. Nor do fulfilment commands that move money
+(INITIATE_REFUND, or any the caller flags): Juspay's page calls `fulfillment_id` "A unique/repeat
+merchant-generated identifier" and does not promise that a repeat is refused, so for them the plan gets no
+`confirm_duplicate` and an unobservable outcome ends in `JuspayOutcomeUnknown`, never in a resend.
 
 With `check_first=True` (a caller that does not know whether an earlier process already sent it,
 e.g. an executor restarted mid-flight) the table starts with a check; finding the item then gives

@@ -48,6 +48,7 @@ class FulfillmentRequest:
     fulfillment_id: str
     data: str
     split_details: dict[str, Any] | None
+    refund_amount: float | None = None  # INITIATE_REFUND: what it refunds (actions.Actions._refund_for_command)
 
 
 def _text(fields: dict[str, Any], name: str) -> str:
@@ -128,25 +129,47 @@ def validate_fulfillment(order: Order, fields: dict[str, Any], now: float) -> Fu
     fulfillment_id = _text(fields, "fulfillment_id")
     if _already_executed(order, command, fulfillment_id):
         return Rejection(400, errors.fulfillment_duplicate())
+    data = _text(fields, "fulfillment_data")
+    refund_amount = None
+    if command == "INITIATE_REFUND":
+        refund_amount = _command_refund_amount(data, maximum_eligible_refund(order, now))
+        if refund_amount is None:
+            # Not documented: our choice of answer when nothing (or less than asked) is left to refund.
+            return Rejection(400, errors.invalid_input("INITIATE_REFUND: the amount exceeds the refundable amount"))
     return FulfillmentRequest(
         status,
         command,
         _text(fields, "fulfillment_time"),
         fulfillment_id,
-        _text(fields, "fulfillment_data"),
+        data,
         split_details,
+        refund_amount,
     )
 
 
+def _command_refund_amount(data: str, eligible: float) -> float | None:
+    """INITIATE_REFUND's amount: `amount` in a JSON object `fulfillment_data`, else all that is eligible.
+    None when that is nothing, or more than is eligible. (The docs are silent; see actions.py.)"""
+    amount: float | None = eligible
+    try:
+        value = json.loads(data) if data else None
+    except ValueError:
+        value = None  # free-form text: Juspay documents fulfillment_data as any details
+    if isinstance(value, dict) and value.get("amount") is not None:
+        amount = parse_amount(str(value["amount"]))
+    if amount is None or amount <= 0 or amount > eligible + 1e-9:
+        return None
+    return amount
+
+
 def _already_executed(order: Order, command: str, fulfillment_id: str) -> bool:
-    """A command that already succeeded cannot run again. NO_ACTION is documented as the one non-terminal
-    command, so it repeats only as a duplicate when it carries the same fulfillment_id."""
-    for previous in order.commands:
-        if previous["command"] != command or previous["status"] != "SUCCESS":
-            continue
-        if command != "NO_ACTION" or previous.get("fulfillment_id", "") == fulfillment_id:
-            return True
-    return False
+    """A command that already succeeded cannot run again (the documented ALREADY_EXISTS refusal). Not
+    NO_ACTION: its SUCCESS is the one that is not terminal ("`SUCCESS` is a terminal status for all
+    fulfillment commands except NO_ACTION") and its id may repeat ("A unique/repeat merchant-generated
+    identifier"), so every NO_ACTION is stored, repeated ids included."""
+    if command == "NO_ACTION":
+        return False
+    return any(previous["command"] == command and previous["status"] == "SUCCESS" for previous in order.commands)
 
 
 def _split_details(raw: str) -> dict[str, Any] | None:

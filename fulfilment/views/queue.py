@@ -1,4 +1,4 @@
-"""Finance's queue at /approvals/: list, detail, approve, reject, bulk approve, cancel, retry."""
+"""Finance's queue at /approvals/: list, detail, approve, reject, bulk approve, cancel, retry, resolve."""
 
 from __future__ import annotations
 
@@ -98,6 +98,26 @@ def reject(request: SignedInRequest, pk: int) -> HttpResponse:
 def retry(request: SignedInRequest, pk: int) -> HttpResponse:
     return _act(
         request, pk, lambda comment: services.retry(pk, actor=request.user, comment=comment), "queued to be sent again"
+    )
+
+
+@requires("fulfilment.approve_actionrequest")
+@require_POST
+def resolve(request: SignedInRequest, pk: int) -> HttpResponse:
+    """Settle a request whose outcome is unknown, after checking with Juspay (services.resolve)."""
+    outcome = request.POST.get("outcome", "")
+    happened = outcome == "happened"
+
+    def settle(comment: str) -> object:
+        if outcome not in ("happened", "not_happened"):
+            raise services.InvalidRequest("Say whether Juspay confirmed it took effect or not.")
+        return services.resolve(pk, actor=request.user, happened=happened, comment=comment)
+
+    return _act(
+        request,
+        pk,
+        settle,
+        "settled as done at Juspay" if happened else "settled as not done at Juspay; a retry is now possible",
     )
 
 

@@ -109,6 +109,7 @@ def raise_fulfilment(request: SignedInRequest, order_pk: int) -> HttpResponse:
             fulfillment_data=data["fulfillment_data"],
             split=data["split"],
             comment=data["comment"],
+            amount=data["amount"],
         )
 
     return _raise(request, order_pk, FulfilmentForm, "fulfilment/raise_fulfilment.html", submit)

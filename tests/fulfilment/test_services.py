@@ -221,7 +221,7 @@ def test_split_settlement_must_add_up_to_the_amount_paid(charged_order, make_use
         ({"command": "PROTEST", "status": "SUCCESS"}, "fulfillment_status"),
         ({"command": "RELEASE_HOLD"}, "fulfillment_command"),
         ({"status": "PENDING"}, "fulfillment_status"),
-        ({"fulfillment_data": "{not json"}, "fulfillment_data"),
+        ({"amount": Decimal("10.00")}, "amount"),  # INITIATE_CREDIT moves no money
     ],
 )
 def test_bad_command_input_names_the_field(charged_order, make_user, fields, field):

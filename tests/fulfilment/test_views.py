@@ -8,7 +8,7 @@ from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 
-from fulfilment import services
+from fulfilment import policy, services
 from fulfilment.models import ActionRequest, ActionState, ApprovalPolicy, Decision
 
 pytestmark = pytest.mark.django_db
@@ -155,8 +155,11 @@ def test_the_fulfilment_form_checks_json_and_the_split_sum(client, make_user, ch
     client.force_login(make_user("Support"))
     url = reverse("fulfilment:raise_fulfilment", args=[charged_order.pk])
     base = {"fulfillment_status": "SUCCESS", "form_token": str(uuid.uuid4())}
-    bad_json = text(client.post(url, {**base, "fulfillment_command": "NO_ACTION", "fulfillment_data": "{oops"}))
-    assert "This is not JSON" in bad_json
+    policy.save_policy(
+        {"fulfilment": {"approvals": 1, "json_data": ["BLOCK_IMEI"]}}, actor=make_user("Admin"), based_on=0
+    )
+    bad_json = text(client.post(url, {**base, "fulfillment_command": "BLOCK_IMEI", "fulfillment_data": "{oops"}))
+    assert "Fulfilment data must be JSON for BLOCK_IMEI." in bad_json
     bad_sum = text(
         client.post(
             url,

@@ -228,3 +228,56 @@ def test_a_worker_killed_after_sending_leaves_exactly_one_refund(juspay_sim, sim
         .values_list("verb", flat=True)
     )
     assert verbs == ["action.raised", "action.approved", "action.sent", "action.sent", "action.succeeded"]
+
+
+def test_a_worker_killed_after_sending_initiate_refund_leaves_one_refund_and_no_resend(
+    juspay_sim, sim_merchant, make_user, tmp_path
+):
+    """INITIATE_REFUND's refund cannot be found in Order Status by anything we sent, so the redelivered task
+    must not send it again: it parks the request for a person, and the simulator shows one refund."""
+    from dashboard.celery import app
+
+    queue = f"crash-{uuid.uuid4().hex[:8]}"
+    marker = tmp_path / "crashed"
+    previous_queue, app.conf.task_default_queue = app.conf.task_default_queue, queue
+    crashing, _ = start_worker(
+        queue, f"{queue}-crash", pool="prefork", extra_env={"TEST_EXECUTOR_CRASH_MARKER": str(marker)}
+    )
+    normal = None
+    try:
+        order = cached_sim_order(juspay_sim, sim_merchant, amount=15000.0)
+        req = services.raise_fulfilment(
+            order,
+            maker=make_user("Support"),
+            status="SUCCESS",
+            command="INITIATE_REFUND",
+            fulfillment_id="RF-CRASH-1",
+            form_token=uuid.uuid4(),
+        ).request
+        assert req.required_approvals == 2  # above the refund threshold, like an equal refund
+        services.approve(req.pk, approver=make_user("Finance"))
+        services.approve(req.pk, approver=make_user("Finance"))  # the last approval enqueues on commit
+        wait_for(marker.exists, timeout=30)
+        stop(crashing)
+        assert ActionRequest.objects.get(pk=req.pk).state == ActionState.SENDING
+        assert len(juspay_sim.refunds(order.order_id)) == 1
+        normal, normal_log = start_worker(queue, f"{queue}-normal", pool="threads")
+        wait_for(lambda: ActionRequest.objects.get(pk=req.pk).state == ActionState.UNRESOLVED, timeout=60)
+        extra = execute_request.delay(req.pk).id  # one more delivery (a duplicate, the sweep) changes nothing
+        wait_for(lambda: tasks_finished(str(normal_log), [extra]), timeout=30)
+    finally:
+        app.conf.task_default_queue = previous_queue
+        stop(crashing)
+        if normal is not None:
+            stop(normal)
+    req.refresh_from_db()
+    assert req.state == ActionState.UNRESOLVED and "not sent again" in req.error
+    assert req.attempts == 1 and sends(req) == 1
+    assert len(juspay_sim.refunds(order.order_id)) == 1
+    assert services.still_refundable(order) == Decimal("0.00")  # its amount stays held until a person settles it
+    verbs = list(
+        AuditEvent.objects.filter(object_id=str(req.pk), object_type="fulfilment.actionrequest")
+        .order_by("sequence")
+        .values_list("verb", flat=True)
+    )
+    assert verbs == ["action.raised", "action.approved", "action.approved", "action.sent", "action.unresolved"]

@@ -299,7 +299,7 @@ def test_fulfilment_whose_answer_is_lost_is_not_executed_twice(juspay, juspay_si
     wire = Wire()
     with client_with(juspay_sim, wire) as client:
         lost = client.fulfillment_sync(
-            order_id, fulfillment_id="DLV-L1", status="SUCCESS", command="NO_ACTION", data="awb=1"
+            order_id, fulfillment_id="DLV-L1", status="SUCCESS", command="BLOCK_IMEI", data="imei=1"
         )
     # Order Status shows no fulfilment commands, so the same fulfillment_id goes again and Juspay refuses it
     # as already executed: that refusal is the confirmation.
@@ -309,12 +309,25 @@ def test_fulfilment_whose_answer_is_lost_is_not_executed_twice(juspay, juspay_si
         f"POST /orders/{order_id}/fulfillment",
     ]
     assert lost.resolution is Resolution.CONFIRMED_BY_DUPLICATE
-    assert (lost.command.command, lost.command.fulfillment_id) == ("NO_ACTION", "DLV-L1")
+    assert (lost.command.command, lost.command.fulfillment_id) == ("BLOCK_IMEI", "DLV-L1")
     later = juspay.fulfillment_sync(
         order_id, fulfillment_id="DLV-L2", status="SUCCESS", command="NO_ACTION", data="awb=2"
     )
     assert later.response is not None
-    assert [c.metadata for c in later.response.commands if c.command == "NO_ACTION"] == ["awb=1", "awb=2"]
+    assert [c.metadata for c in later.response.commands] == ["imei=1", "awb=2"]
+
+
+def test_a_money_moving_command_whose_answer_is_lost_is_not_sent_again(juspay_sim):
+    order_id = juspay_sim.create_order(amount="700.00", status="CHARGED")
+    juspay_sim.set_faults(lose_next_post_responses=1)
+    wire = Wire()
+    with client_with(juspay_sim, wire) as client, pytest.raises(errors.JuspayOutcomeUnknown):
+        client.fulfillment_sync(
+            order_id, fulfillment_id="RF-L1", status="SUCCESS", command="INITIATE_REFUND", moves_money=True
+        )
+    # Order Status cannot tell which refund the command made, and a resend could pay twice: one POST only.
+    assert wire.sent == [f"POST /orders/{order_id}/fulfillment", f"GET /orders/{order_id}"]
+    assert len(juspay_sim.refunds(order_id)) == 1
 
 
 def test_split_settlement_whose_answer_is_lost_is_found_in_order_status(juspay, juspay_sim):

@@ -52,7 +52,9 @@ def test_repeated_command_is_rejected_as_already_exists(juspay_sim, order_id):
     assert body["error_message"] == "The request is redundant,command has been previously executed successfully"
 
 
-def test_no_action_repeats_only_for_a_new_fulfillment_id(juspay_sim, order_id):
+def test_no_action_repeats_even_with_the_same_fulfillment_id(juspay_sim, order_id):
+    """NO_ACTION's SUCCESS is not terminal and its id may repeat ("A unique/repeat merchant-generated
+    identifier"): every one is stored."""
     first = fulfil(
         juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION", fulfillment_id="AWB-1"
     )
@@ -63,9 +65,42 @@ def test_no_action_repeats_only_for_a_new_fulfillment_id(juspay_sim, order_id):
         juspay_sim, order_id, fulfillment_status="SUCCESS", fulfillment_command="NO_ACTION", fulfillment_id="AWB-1"
     )
 
-    assert (first.status_code, second_parcel.status_code) == (200, 200)
-    assert len(second_parcel.json()["commands"]) == 2
-    assert same_again.status_code == 400 and same_again.json()["error_info"]["code"] == "ALREADY_EXISTS"
+    assert (first.status_code, second_parcel.status_code, same_again.status_code) == (200, 200, 200)
+    assert [c["command"] for c in same_again.json()["commands"]] == ["NO_ACTION"] * 3
+
+
+def test_initiate_refund_creates_one_refund_of_what_is_eligible(juspay_sim, order_id):
+    fields = {"fulfillment_status": "SUCCESS", "fulfillment_command": "INITIATE_REFUND", "fulfillment_id": "R1"}
+    assert fulfil(juspay_sim, order_id, **fields).status_code == 200
+    [refund] = juspay_sim.refunds(order_id)
+    assert float(refund["amount"]) == 900.0
+
+    repeat = fulfil(juspay_sim, order_id, **fields)
+
+    assert repeat.status_code == 400 and repeat.json()["error_info"]["code"] == "ALREADY_EXISTS"
+    assert len(juspay_sim.refunds(order_id)) == 1
+
+
+def test_initiate_refund_takes_the_amount_from_json_fulfillment_data(juspay_sim, order_id):
+    too_much = fulfil(
+        juspay_sim,
+        order_id,
+        fulfillment_status="SUCCESS",
+        fulfillment_command="INITIATE_REFUND",
+        fulfillment_data='{"amount": "900.01"}',
+    )
+    assert too_much.status_code == 400 and juspay_sim.refunds(order_id) == []
+
+    response = fulfil(
+        juspay_sim,
+        order_id,
+        fulfillment_status="SUCCESS",
+        fulfillment_command="INITIATE_REFUND",
+        fulfillment_data='{"amount": "250.00"}',
+    )
+
+    assert response.status_code == 200
+    assert [float(r["amount"]) for r in juspay_sim.refunds(order_id)] == [250.0]
 
 
 @pytest.mark.parametrize("status", ["NEW", "PENDING_VBV", "AUTHENTICATION_FAILED", "AUTHORIZED"])
