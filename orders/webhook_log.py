@@ -56,7 +56,7 @@ class WebhookDetail:
 
 def state_of(event: WebhookEvent) -> str:
     if event.processed_at:
-        return "refreshed"
+        return "kept, nothing to refresh" if event.error else "refreshed"
     if event.next_attempt_at is None and event.attempts:
         return "given up"
     return "retrying" if event.attempts else "waiting"

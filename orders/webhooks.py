@@ -211,15 +211,17 @@ def _storable(value: Any) -> Any:
     return value
 
 
+NOTHING_TO_REFRESH = {
+    "order": "names no order (`content.order.order_id` or `content.txn.order_id`): kept, nothing to refresh",
+    "payout": "names no payout order (`info.merchantOrderId`) or fulfilment: kept, nothing to refresh",
+}
+
+
 def _check(found: Identity) -> None:
     if not found.event_id:
         raise WebhookRejected(400, "webhook has no event id (`id`)")
     if len(found.event_id) > EVENT_ID_MAX:
         raise WebhookRejected(400, f"event id longer than {EVENT_ID_MAX} characters")
-    if found.kind == "order" and not found.order_id:
-        raise WebhookRejected(400, "webhook names no order (`content.order.order_id` or `content.txn.order_id`)")
-    if found.kind == "payout" and not found.order_id and not found.fulfillment_id:
-        raise WebhookRejected(400, "payout webhook names no payout order (`info.merchantOrderId`) or fulfilment")
     if len(found.order_id) > ORDER_ID_MAX:
         raise WebhookRejected(400, f"order id longer than {ORDER_ID_MAX} characters")
 
@@ -235,6 +237,11 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
     )
     merchant = merchant or default_merchant()
     order_id = found.order_id or _payout_of_fulfillment(found.fulfillment_id)
+    # A webhook that names nothing we can refresh (a mandate or notification event, or an order event without
+    # its order) is still taken and kept, never refused: Juspay would only send it again. It is stored as
+    # processed, with the reason, for Admin's /webhooks/ pages. A payout transaction webhook whose fulfilment
+    # is not cached yet waits for the retry sweep instead (it may be cached by then).
+    nothing_to_refresh = not order_id and not (found.kind == "payout" and found.fulfillment_id)
     try:
         with transaction.atomic():
             event = WebhookEvent.objects.create(
@@ -246,11 +253,15 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
                 payload=_storable(body),
                 raw_body=text.replace("\x00", "\ufffd"),
                 parse_problems=_storable(found.problems + parse_problems(found.kind, body)),
-                next_attempt_at=timezone.now() + FIRST_RETRY,  # the retry sweep's, should the refresh not happen
+                # the retry sweep's, should the refresh not happen
+                next_attempt_at=None if nothing_to_refresh else timezone.now() + FIRST_RETRY,
+                processed_at=timezone.now() if nothing_to_refresh else None,
+                error=NOTHING_TO_REFRESH[found.kind] if nothing_to_refresh else "",
             )
-            # Robust: whatever the receivers do (enqueue, or refresh inline), a failure is logged, never the
-            # answer to Juspay; the event is stored and the retry sweep picks it up.
-            transaction.on_commit(lambda: signals.webhook_stored.send(WebhookEvent, event=event), robust=True)
+            if not nothing_to_refresh:
+                # Robust: whatever the receivers do (enqueue, or refresh inline), a failure is logged, never the
+                # answer to Juspay; the event is stored and the retry sweep picks it up.
+                transaction.on_commit(lambda: signals.webhook_stored.send(WebhookEvent, event=event), robust=True)
     except IntegrityError:
         return Intake(WebhookEvent.objects.get(event_id=found.event_id), duplicate=True)
     return Intake(event, duplicate=False)

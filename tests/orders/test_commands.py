@@ -40,7 +40,7 @@ def test_import_orders_reads_a_csv_and_lists_failures(sim_merchant, juspay_sim, 
 
 
 def test_import_payout_orders_from_a_plain_list(sim_merchant, juspay_sim, tmp_path):
-    payout_ids = juspay_sim.payout_order_ids()[:2]
+    payout_ids = [juspay_sim.create_payout_order(fulfillments=["SUCCESS"]) for _ in range(2)]
     file = tmp_path / "payouts.txt"
     file.write_text("\n".join(payout_ids) + "\n")
     assert "2 payout order(s) imported, 0 failed" in run("import_orders", str(file), "--payouts")
