@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo .tools/bin/uv; fi)
 PY := $(UV) run --frozen python
 
-.PHONY: run test lint deploy-check sync setup worker clean sdk-deps
+.PHONY: run test lint deploy-check sync setup worker clean field-coverage sdk-deps
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -56,6 +56,10 @@ deploy-check: sync
 	  AUDIT_HMAC_KEY=check-audit-key ALLOWED_HOSTS=ops.example.com \
 	  DATABASE_URL=sqlite:////tmp/juspay-ops-deploy-check.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
+
+# How many of the response fields Juspay's five documentation pages list a person sees in the product.
+field-coverage: sync
+	$(PY) -m tests.juspay.field_coverage --list-missing --output test-artifacts/field-coverage.txt
 
 worker: sync
 	$(UV) run --frozen celery -A dashboard worker --beat --loglevel=INFO

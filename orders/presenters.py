@@ -102,6 +102,25 @@ def _links(value: object) -> list[Link]:
     return links
 
 
+def _yes_no(value: object) -> str:
+    """A Juspay flag as a person reads it; "" when Juspay left it out, and anything else as it came."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else as_text(value)
+
+
+def _leg_facts(leg: Mapping[str, Any]) -> list[Fact]:
+    """What a split-payment leg (`txn_list[]`) says of itself beyond its txn_detail: status, auth type,
+    gateway id and its own refunded flag."""
+    facts: list[Fact] = [
+        ("Leg status", as_text(leg.get("status"))),
+        ("Leg auth type", as_text(leg.get("auth_type"))),
+        ("Leg gateway id", as_text(leg.get("gateway_id"))),
+        ("Leg refunded", _yes_no(leg.get("refunded"))),
+    ]
+    return [(label, value) for label, value in facts if value]
+
+
 def header(order: Order, pii: masking.PiiView) -> Header:
     raw = order.raw or {}
     identifiers = [
@@ -110,6 +129,11 @@ def header(order: Order, pii: masking.PiiView) -> Header:
         ("Product id", as_text(raw.get("product_id"))),
         ("Txn id", order.txn_id),
         ("Txn uuid", order.txn_uuid),
+        ("Juspay merchant id", as_text(raw.get("merchant_id"))),
+        ("Gateway id", as_text(raw.get("gateway_id"))),
+        # Juspay's own flag (documented: true once the order is refunded in full), beside our summary.
+        ("Juspay says refunded", _yes_no(raw.get("refunded"))),
+        ("Return URL", as_text(raw.get("return_url"))),
     ]
     udfs = [(f"udf{i}", as_text((order.udfs or {}).get(f"udf{i}"))) for i in range(1, 11)]
     return Header(
@@ -310,7 +334,7 @@ def payment(order: Order, *, unmasked: bool) -> Payment:
                 epg_txn_id=txn.epg_txn_id,
                 error=" ".join(v for v in (txn.error_code, txn.error_message) if v),
                 created=txn.created,
-                detail=_labelled(detail, DETAIL_LABELS),
+                detail=_labelled(detail, DETAIL_LABELS) + (_leg_facts(leg) if leg else []),
                 pg=_labelled(pg, PG_LABELS),
                 breakup=_breakup(detail.get("txn_amount_breakup")),
                 gateway_response=as_json(gateway_response if unmasked else masking.mask_json(gateway_response))
