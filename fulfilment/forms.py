@@ -304,6 +304,11 @@ class PolicyForm(forms.Form):
         data = self.cleaned_data
         if (data.get("refund_threshold") is None) != (data.get("refund_high_approvals") is None):
             raise forms.ValidationError("Give both the refund threshold and its number of approvals, or neither.")
+        if not self.errors:
+            try:
+                policy.check_two_person_rule(policy.normalise(self.rules()))
+            except policy.PolicyError as error:
+                self.add_error(error.field if error.field in self.fields else None, str(error))
         return data
 
     def rules(self) -> dict[str, Any]:

@@ -151,6 +151,9 @@ ACCESS: dict[str, Access] = {
         FINANCE, ADMIN, method="post", ok=302, data=lambda ctx: {"requests": [ctx["action"].pk]}
     ),
     "fulfilment:policy": only(ADMIN),
+    # A proposed policy version: another Admin approves or rejects it (its maker may only withdraw it).
+    "fulfilment:policy_approve": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["proposed"].pk}),
+    "fulfilment:policy_reject": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["proposed"].pk}),
     "fulfilment:command_add": only(ADMIN, method="post", ok=302, data=lambda ctx: {"value": "RELEASE_HOLD"}),
     "fulfilment:command_remove": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["option"].pk}),
 }
@@ -270,8 +273,10 @@ def _approval_context(order: Any, make_user: Callable[[str | None, str], Abstrac
 
     action, failed = raise_one(), raise_one()
     ActionRequest.objects.filter(pk=failed.pk).update(state=ActionState.FAILED, retry_safe=True, error="unreachable")
-    option = policy.add_command_option("HOLD", description="", actor=make_user(ADMIN, "policy-admin"))
-    return {"action": action, "failed": failed, "option": option}
+    policy_admin = make_user(ADMIN, "policy-admin")
+    option = policy.add_command_option("HOLD", description="", actor=policy_admin)
+    proposed = policy.propose_policy({"expiry_hours": 24}, actor=policy_admin, based_on=0)
+    return {"action": action, "failed": failed, "option": option, "proposed": proposed}
 
 
 @pytest.mark.django_db
