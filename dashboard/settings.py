@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dashboard.request_context.RequestContextMiddleware",
+    "dashboard.input_guard.NulRefusalMiddleware",  # 400 for NUL in the URL or form fields (PostgreSQL cannot store it)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

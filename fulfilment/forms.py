@@ -94,12 +94,19 @@ class RefundForm(TokenForm):
         return data
 
 
+# The largest split share the form takes: 14 digits with 2 after the point, as the refund form's amount
+# (Juspay documents no maximum; a larger figure is a typo or an attack, and 1e30 broke the quantize).
+MAX_SHARE = Decimal("999999999999.99")
+
+
 def _decimal(text: str, what: str) -> Decimal:
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, ValueError):
         raise forms.ValidationError(f"{what}: {text.strip()!r} is not an amount") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or abs(value) > MAX_SHARE:
+        raise forms.ValidationError(f"{what}: {text.strip()!r} is not an amount (at most {MAX_SHARE})")
+    if value != value.quantize(Decimal("0.01")):
         raise forms.ValidationError(f"{what}: use an amount with at most two decimal places")
     return value
 

@@ -507,6 +507,11 @@ def _command_data(
         return data
     try:
         value = json.loads(data)
+    except RecursionError:
+        # Juspay documents no depth for fulfillment_data; Python's parser stops near 1,000 levels.
+        raise InvalidRequest(
+            "Fulfilment data is nested too deeply to be read as JSON.", field="fulfillment_data"
+        ) from None
     except ValueError:
         raise InvalidRequest(f"Fulfilment data must be JSON for {command}.", field="fulfillment_data") from None
     if money_rule == "entered" and not isinstance(value, dict):
