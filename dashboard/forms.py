@@ -10,7 +10,9 @@ class MerchantForm(forms.ModelForm):
     """Edit a merchant's connection. The API key is write-only: leave it blank to keep the current one."""
 
     api_key = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False), help_text="Leave blank to keep the current key; re-enter it to change the base URL."
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave blank to keep the current key; re-enter it to change the base URL.",
     )
 
     class Meta:

@@ -23,10 +23,15 @@ def _has_nul(data: QueryDict) -> bool:
 def carries_nul(request: HttpRequest) -> bool:
     if NUL in request.path or _has_nul(request.GET):
         return True
-    return request.method == "POST" and request.content_type in (
-        "application/x-www-form-urlencoded",
-        "multipart/form-data",
-    ) and _has_nul(request.POST)
+    return (
+        request.method == "POST"
+        and request.content_type
+        in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        )
+        and _has_nul(request.POST)
+    )
 
 
 class NulRefusalMiddleware:

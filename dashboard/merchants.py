@@ -23,6 +23,7 @@ CHANGE_MERCHANT = "dashboard.change_merchant"
 class MerchantChangeError(ValueError):
     """A base URL change that may not be proposed or decided, with the reason."""
 
+
 AUDITED_FIELDS = ("code", "name", "base_url", "merchant_id", "api_version", "is_active", "is_default")
 
 

@@ -174,9 +174,7 @@ class ApprovalPolicy(models.Model):
             models.UniqueConstraint(
                 fields=["is_active"], condition=Q(is_active=True), name="one_active_approval_policy"
             ),
-            models.UniqueConstraint(
-                fields=["state"], condition=Q(state="pending"), name="one_pending_approval_policy"
-            ),
+            models.UniqueConstraint(fields=["state"], condition=Q(state="pending"), name="one_pending_approval_policy"),
         ]
 
     def __str__(self) -> str:

@@ -233,7 +233,9 @@ def check_two_person_rule(rules: dict[str, Any]) -> None:
     before the rule existed."""
     refund = rules["refund"]
     if refund["approvals"] < MIN_MONEY_APPROVALS:
-        raise PolicyError("A refund needs at least one approval by someone other than its maker.", field="refund_approvals")
+        raise PolicyError(
+            "A refund needs at least one approval by someone other than its maker.", field="refund_approvals"
+        )
     if any(t["approvals"] < MIN_MONEY_APPROVALS for t in refund["tiers"]):
         raise PolicyError(
             "A refund needs at least one approval by someone other than its maker, above any threshold too.",

@@ -224,9 +224,7 @@ def _create(
         summary=f"#{req.pk} {what} on order {order.order_id} raised"
         + (f"; needs {required} approval(s)" if not auto else "; no approval needed"),
     )
-    timeline = [
-        events.action_raised(order, req.pk, what, actor=maker, approvals_needed=required, comment=req.comment)
-    ]
+    timeline = [events.action_raised(order, req.pk, what, actor=maker, approvals_needed=required, comment=req.comment)]
     if auto:
         audit.record(
             "action.approved",

@@ -72,7 +72,9 @@ def decode_cursor(cursor: str | None, field_name: str) -> tuple[SortValue, int] 
                 raise ValueError("naive")
             value = value.astimezone(UTC)
         except (ValueError, OverflowError):
-            raise InvalidCursor("The paging link (cursor) carries a time no order has; showing the first page.") from None
+            raise InvalidCursor(
+                "The paging link (cursor) carries a time no order has; showing the first page."
+            ) from None
     return value, pk
 
 

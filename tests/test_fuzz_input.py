@@ -16,14 +16,13 @@ from datetime import UTC
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from django.urls import reverse
 
 from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
-
 
 
 def budget(examples: int) -> settings:
@@ -121,8 +120,14 @@ PAYOUT_LIST = {
     "after": cursors,
     "before": cursors,
 }
-AUDIT = {"actor": hostile, "verb": hostile, "object_type": hostile, "object_id": hostile, "date_from": dates,
-         "date_to": dates}
+AUDIT = {
+    "actor": hostile,
+    "verb": hostile,
+    "object_type": hostile,
+    "object_id": hostile,
+    "date_from": dates,
+    "date_to": dates,
+}
 
 
 def params(fields: dict[str, st.SearchStrategy[str]]) -> st.SearchStrategy[dict[str, str]]:

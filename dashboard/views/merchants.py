@@ -63,5 +63,7 @@ def change_reject(request: SignedInRequest, pk: int) -> HttpResponse:
     except service.MerchantChangeError as error:
         messages.error(request, f"Not rejected: {error}")
     else:
-        messages.success(request, f"The base URL change for {change.merchant.code} is {change.get_state_display().lower()}.")
+        messages.success(
+            request, f"The base URL change for {change.merchant.code} is {change.get_state_display().lower()}."
+        )
     return redirect("merchants:list")

@@ -6,40 +6,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fulfilment', '0002_commands'),
+        ("fulfilment", "0002_commands"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='approvalpolicy',
-            name='based_on',
-            field=models.PositiveIntegerField(default=0, help_text='the version in force when it was proposed'),
+            model_name="approvalpolicy",
+            name="based_on",
+            field=models.PositiveIntegerField(default=0, help_text="the version in force when it was proposed"),
         ),
         migrations.AddField(
-            model_name='approvalpolicy',
-            name='decided_at',
+            model_name="approvalpolicy",
+            name="decided_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='approvalpolicy',
-            name='decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="approvalpolicy",
+            name="decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='approvalpolicy',
-            name='decision_comment',
+            model_name="approvalpolicy",
+            name="decision_comment",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='approvalpolicy',
-            name='state',
-            field=models.CharField(choices=[('pending', 'Waiting for a second Admin'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn by its maker')], default='approved', max_length=16),
+            model_name="approvalpolicy",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting for a second Admin"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("withdrawn", "Withdrawn by its maker"),
+                ],
+                default="approved",
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approvalpolicy',
-            constraint=models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('state',), name='one_pending_approval_policy'),
+            model_name="approvalpolicy",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("state", "pending")), fields=("state",), name="one_pending_approval_policy"
+            ),
         ),
     ]

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 
 from dashboard.models import AuditEvent
-from tests.fixtures.policy import activate_policy
-from fulfilment import executor, policy, selectors, services
+from fulfilment import executor, selectors, services
 from fulfilment.models import ActionRequest, ActionState, ApprovalPolicy
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -195,9 +195,7 @@ def test_an_unresolved_command_is_in_the_queue_with_its_reason_and_a_person_sett
 
 def test_an_entered_amount_travels_from_the_form_to_the_request(client, make_user, sim_order):
     admin = make_user("Admin")
-    activate_policy(
-        {"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0
-    )
+    activate_policy({"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0)
     order = sim_order(amount=1000)
     client.force_login(make_user("Support"))
     form = text(client.get(reverse("fulfilment:raise_fulfilment", args=[order.pk])))

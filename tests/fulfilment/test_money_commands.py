@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from dashboard.models import AuditEvent
-from tests.fixtures.policy import activate_policy
 from fulfilment import executor, policy, services
 from fulfilment.models import ActionRequest, ActionState
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +44,7 @@ def refund_at_juspay(juspay_sim, order_id: str, amount: str) -> None:
 
 
 def entered_amounts(admin) -> None:
-    activate_policy(
-        {"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0
-    )
+    activate_policy({"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0)
 
 
 # --- Raising: amount, reservation, approvals -------------------------------------------------------------

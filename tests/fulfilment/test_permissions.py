@@ -2,10 +2,10 @@
 
 import pytest
 
-from tests.fixtures.policy import activate_policy
-from fulfilment import policy, selectors, services
+from fulfilment import selectors, services
 from fulfilment.models import ActionRequest, ActionState
 from fulfilment.permissions import Person, holds_approver_role
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 

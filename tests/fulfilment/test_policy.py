@@ -58,13 +58,19 @@ def test_a_change_takes_effect_only_when_a_second_admin_approves_it(make_user):
         policy.approve_policy(proposed.pk, actor=make_user("Finance"))
     assert policy.active_policy().version == 0
     first = policy.approve_policy(proposed.pk, actor=checker)
-    assert first.is_active and first.decided_by == checker and policy.active_policy().expires_in.total_seconds() == 24 * 3600
+    assert (
+        first.is_active
+        and first.decided_by == checker
+        and policy.active_policy().expires_in.total_seconds() == 24 * 3600
+    )
     second = policy.approve_policy(
         policy.propose_policy({"expiry_hours": 48}, actor=checker, based_on=first.version).pk, actor=maker
     )
     assert (first.version, second.version) == (1, 2)
     assert list(ApprovalPolicy.objects.filter(is_active=True).values_list("version", flat=True)) == [2]
-    verbs = list(AuditEvent.objects.filter(verb__startswith="policy.").order_by("sequence").values_list("verb", flat=True))
+    verbs = list(
+        AuditEvent.objects.filter(verb__startswith="policy.").order_by("sequence").values_list("verb", flat=True)
+    )
     assert verbs == ["policy.proposed", "policy.changed", "policy.proposed", "policy.changed"]
     changed = AuditEvent.objects.filter(verb="policy.changed").order_by("sequence")
     assert [(e.before["version"], e.after["version"]) for e in changed] == [(0, 1), (1, 2)]
@@ -78,7 +84,9 @@ def test_a_rejected_or_withdrawn_change_never_takes_effect(make_user):
     rejected = policy.reject_policy(
         policy.propose_policy({"expiry_hours": 5}, actor=maker, based_on=0).pk, actor=checker, comment="too short"
     )
-    withdrawn = policy.reject_policy(policy.propose_policy({"expiry_hours": 6}, actor=maker, based_on=0).pk, actor=maker)
+    withdrawn = policy.reject_policy(
+        policy.propose_policy({"expiry_hours": 6}, actor=maker, based_on=0).pk, actor=maker
+    )
     assert (rejected.state, withdrawn.state) == (PolicyState.REJECTED, PolicyState.WITHDRAWN)
     assert policy.active_policy().version == 0
     with pytest.raises(policy.PolicyError, match="already rejected"):

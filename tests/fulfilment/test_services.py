@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from dashboard.juspay.forms import SplitSettlementDetails
 from dashboard.models import AuditEvent
-from tests.fixtures.policy import activate_policy
 from fulfilment import policy, services
 from fulfilment.models import ActionRequest, ActionState, Decision
 from orders.models import TimelineEvent
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 

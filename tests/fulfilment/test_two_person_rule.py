@@ -41,8 +41,13 @@ def test_the_requirement_never_asks_fewer_than_one_approval_for_money():
         ({"refund": {"approvals": 1, "tiers": [{"above": "500", "approvals": 0}]}}, "refund needs at least one"),
         ({"fulfilment": {"approvals": 1, "commands": {"INITIATE_REFUND": 0}}}, "INITIATE_REFUND moves money"),
         (
-            {"fulfilment": {"approvals": 1, "commands": {"INVOICE": 0}, "money": {"INITIATE_REFUND": "balance",
-                                                                                  "INVOICE": "entered"}}},
+            {
+                "fulfilment": {
+                    "approvals": 1,
+                    "commands": {"INVOICE": 0},
+                    "money": {"INITIATE_REFUND": "balance", "INVOICE": "entered"},
+                }
+            },
             "INVOICE moves money",
         ),
     ],

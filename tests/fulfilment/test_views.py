@@ -8,9 +8,9 @@ from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 
-from tests.fixtures.policy import activate_policy
-from fulfilment import policy, services
+from fulfilment import services
 from fulfilment.models import ActionRequest, ActionState, ApprovalPolicy, Decision
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -156,9 +156,7 @@ def test_the_fulfilment_form_checks_json_and_the_split_sum(client, make_user, ch
     client.force_login(make_user("Support"))
     url = reverse("fulfilment:raise_fulfilment", args=[charged_order.pk])
     base = {"fulfillment_status": "SUCCESS", "form_token": str(uuid.uuid4())}
-    activate_policy(
-        {"fulfilment": {"approvals": 1, "json_data": ["BLOCK_IMEI"]}}, actor=make_user("Admin"), based_on=0
-    )
+    activate_policy({"fulfilment": {"approvals": 1, "json_data": ["BLOCK_IMEI"]}}, actor=make_user("Admin"), based_on=0)
     bad_json = text(client.post(url, {**base, "fulfillment_command": "BLOCK_IMEI", "fulfillment_data": "{oops"}))
     assert "Fulfilment data must be JSON for BLOCK_IMEI." in bad_json
     bad_sum = text(

@@ -16,11 +16,11 @@ from django.test import Client
 from django.urls import reverse
 
 from dashboard.models import AuditEvent
-from tests.fixtures.policy import activate_policy
-from fulfilment import policy, services
+from fulfilment import services
 from fulfilment.models import ActionRequest, ActionState, Decision
 from fulfilment.tasks import execute_request
 from orders.services import sync_order
+from tests.fixtures.policy import activate_policy
 from tests.integration.conftest import REPO, _test_database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
