@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 
 NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 REASON = "Bad request: the address or a form field contains a NUL character (U+0000), which no value may hold."
 
 
@@ -23,15 +24,12 @@ def _has_nul(data: QueryDict) -> bool:
 def carries_nul(request: HttpRequest) -> bool:
     if NUL in request.path or _has_nul(request.GET):
         return True
-    return (
-        request.method == "POST"
-        and request.content_type
-        in (
-            "application/x-www-form-urlencoded",
-            "multipart/form-data",
-        )
-        and _has_nul(request.POST)
-    )
+    if request.method != "POST" or request.content_type not in FORM_TYPES:
+        return False
+    # Read (and cache) the body first: a view that reads `request.body` afterwards (Juspay's webhook) still
+    # can, even for multipart. The app takes no uploads, so the body is small (DATA_UPLOAD_MAX_MEMORY_SIZE).
+    request.body  # noqa: B018 - caches the body
+    return _has_nul(request.POST)
 
 
 class NulRefusalMiddleware:
