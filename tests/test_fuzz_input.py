@@ -163,7 +163,7 @@ def admin(client, make_user, cached_order):
 def test_list_pages_and_search_never_answer_5xx(admin):
     client, _ = admin
 
-    @budget(8)  # each example makes ~40 requests: every list parameter on its own, then together
+    @budget(6)  # each example makes ~40 requests: every list parameter on its own, then together
     @given(
         orders=params(ORDER_LIST),
         payouts=params(PAYOUT_LIST),
@@ -208,7 +208,7 @@ def test_main_forms_never_answer_5xx(admin):
     client, order = admin
     commands = choice("INITIATE_REFUND", "POST_TXN_SPLIT_SETTLEMENT", "NO_ACTION", "BLOCK_IMEI")
 
-    @budget(15)
+    @budget(12)
     @given(
         note=hostile,
         lookup=hostile,
