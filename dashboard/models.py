@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class AuditEvent(models.Model):
@@ -54,3 +56,40 @@ class Merchant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.merchant_id})"
+
+
+class ChangeState(models.TextChoices):
+    PENDING = "pending", "Waiting for a second Admin"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn by its maker"
+
+
+class MerchantChange(models.Model):
+    """A proposed new Juspay base URL for a merchant, with the API key re-entered for it.
+
+    It takes effect only when another Admin approves it (`dashboard.merchants.approve_change`); until then
+    the merchant keeps its old URL and key. The key copy is blanked once the change is decided."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="changes")
+    base_url = models.URLField()
+    api_key = models.CharField(max_length=200, blank=True)
+    state = models.CharField(max_length=16, choices=ChangeState.choices, default=ChangeState.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant"], condition=Q(state="pending"), name="one_pending_change_per_merchant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant.code} → {self.base_url} ({self.state})"

@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dashboard.request_context.RequestContextMiddleware",
+    "dashboard.input_guard.NulRefusalMiddleware",  # 400 for NUL in the URL or form fields (PostgreSQL cannot store it)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -222,6 +223,10 @@ if not AUDIT_HMAC_KEY:
 JUSPAY_BASE_URL = os.environ.get("JUSPAY_BASE_URL", "http://127.0.0.1:8765")
 JUSPAY_API_KEY = os.environ.get("JUSPAY_API_KEY", "sk_sim_demo_key")
 JUSPAY_MERCHANT_ID = os.environ.get("JUSPAY_MERCHANT_ID", "demo_merchant")
+# A merchant's base URL (set in /merchants/, approved by a second Admin) must be https, on one of these hosts
+# when the list is not empty; plain http only to a loopback host (the simulator) in debug mode.
+JUSPAY_BASE_URL_ALLOWLIST = [host.lower() for host in env_list("JUSPAY_BASE_URL_ALLOWLIST", "")]
+JUSPAY_BASE_URL_LOOPBACK_HTTP = DEBUG
 # Webhooks from Juspay authenticate with Basic auth; unset in production = every webhook is refused.
 JUSPAY_WEBHOOK_USERNAME = os.environ.get("JUSPAY_WEBHOOK_USERNAME", "juspay-webhook" if DEBUG else "")
 JUSPAY_WEBHOOK_PASSWORD = os.environ.get("JUSPAY_WEBHOOK_PASSWORD", "dev-only-webhook-password" if DEBUG else "")

@@ -24,6 +24,8 @@ merchant_patterns = (
         path("", merchants.merchant_list, name="list"),
         path("add/", merchants.merchant_edit, name="add"),
         path("<int:pk>/", merchants.merchant_edit, name="edit"),
+        path("changes/<int:pk>/approve/", merchants.change_approve, name="change_approve"),
+        path("changes/<int:pk>/reject/", merchants.change_reject, name="change_reject"),
     ],
     "merchants",
 )

@@ -94,12 +94,19 @@ class RefundForm(TokenForm):
         return data
 
 
+# The largest split share the form takes: 14 digits with 2 after the point, as the refund form's amount
+# (Juspay documents no maximum; a larger figure is a typo or an attack, and 1e30 broke the quantize).
+MAX_SHARE = Decimal("999999999999.99")
+
+
 def _decimal(text: str, what: str) -> Decimal:
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, ValueError):
         raise forms.ValidationError(f"{what}: {text.strip()!r} is not an amount") from None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+    if not value.is_finite() or abs(value) > MAX_SHARE:
+        raise forms.ValidationError(f"{what}: {text.strip()!r} is not an amount (at most {MAX_SHARE})")
+    if value != value.quantize(Decimal("0.01")):
         raise forms.ValidationError(f"{what}: use an amount with at most two decimal places")
     return value
 
@@ -304,6 +311,11 @@ class PolicyForm(forms.Form):
         data = self.cleaned_data
         if (data.get("refund_threshold") is None) != (data.get("refund_high_approvals") is None):
             raise forms.ValidationError("Give both the refund threshold and its number of approvals, or neither.")
+        if not self.errors:
+            try:
+                policy.check_two_person_rule(policy.normalise(self.rules()))
+            except policy.PolicyError as error:
+                self.add_error(error.field if error.field in self.fields else None, str(error))
         return data
 
     def rules(self) -> dict[str, Any]:

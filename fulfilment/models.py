@@ -142,15 +142,30 @@ class Decision(models.Model):
         return f"{self.approver} {self.verdict} #{self.request_id}"
 
 
+class PolicyState(models.TextChoices):
+    PENDING = "pending", "Waiting for a second Admin"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn by its maker"
+
+
 class ApprovalPolicy(models.Model):
-    """One version of the approval policy. Saving a change adds a version; exactly one is active."""
+    """One version of the approval policy. A change is proposed as a pending version and takes effect only
+    when another Admin approves it (maker-checker, as for requests); exactly one version is active."""
 
     version = models.PositiveIntegerField(unique=True)
     rules = models.JSONField()
     note = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=PolicyState.choices, default=PolicyState.APPROVED)
+    based_on = models.PositiveIntegerField(default=0, help_text="the version in force when it was proposed")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-version"]
@@ -158,7 +173,8 @@ class ApprovalPolicy(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["is_active"], condition=Q(is_active=True), name="one_active_approval_policy"
-            )
+            ),
+            models.UniqueConstraint(fields=["state"], condition=Q(state="pending"), name="one_pending_approval_policy"),
         ]
 
     def __str__(self) -> str:

@@ -18,8 +18,10 @@ Juspay documents `fulfillment_data` as free-form ("Fulfilment related informatio
 information or any other details"), so it is text unless a command is listed in "json_data".
 
 A request copies what applies to it (number, roles, version) when it is raised, so a policy edit never
-changes a request already waiting. Editing adds a version (Admin only, audited); the previous one stays
-readable in the history.
+changes a request already waiting. Editing proposes a version (Admin only, audited) that takes effect only
+when another Admin approves it (maker-checker, as for requests); until then the active one stays in force,
+and every version stays readable in the history. No version may let one person move money
+(`check_two_person_rule`; `approvals_for` applies the same floor to versions stored before the rule).
 """
 
 from __future__ import annotations
@@ -34,14 +36,19 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from dashboard import audit
 from dashboard.juspay.enums import FulfillmentCommand
 from dashboard.roles import ADMIN, FINANCE, ROLE_PERMISSIONS, ROLES
-from fulfilment.models import ActionKind, ApprovalPolicy, FulfilmentCommandOption
+from fulfilment.models import ActionKind, ApprovalPolicy, FulfilmentCommandOption, PolicyState
 from fulfilment.permissions import APPROVE
 
 MAX_APPROVALS = 5
+# No single person can move money (issue 14): a refund, or a command the policy flags as moving money, needs
+# at least this many approvals by someone other than its maker, whatever a stored version says. Only commands
+# that move no money (NO_ACTION by default) may need none.
+MIN_MONEY_APPROVALS = 1
 MAX_EXPIRY_HOURS = 24 * 90
 
 DEFAULT_RULES: dict[str, Any] = {
@@ -75,7 +82,13 @@ def approving_roles() -> tuple[str, ...]:
 
 
 class PolicyError(ValueError):
-    """The rules are malformed, or the policy changed since the editor loaded it."""
+    """The rules are malformed, or the policy changed since the editor loaded it.
+
+    `field` names the editor's field at fault when there is one (PolicyForm shows the error beside it)."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -108,7 +121,7 @@ class Policy:
             for tier in sorted(rule["tiers"], key=lambda t: Decimal(t["above"])):
                 if amount is not None and amount > Decimal(tier["above"]):
                     needed = tier["approvals"]
-            return needed
+            return max(needed, MIN_MONEY_APPROVALS)
         rule = self.rules["fulfilment"]
         per_command: int = rule["commands"].get(command, rule["approvals"])
         if self.amount_rule(command) is not None:
@@ -213,6 +226,30 @@ def normalise(rules: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def check_two_person_rule(rules: dict[str, Any]) -> None:
+    """Refuse normalised rules that would let one person move money alone (PolicyError names the part).
+
+    Saving checks this; `Policy.approvals_for` and `services` enforce the same floor for versions stored
+    before the rule existed."""
+    refund = rules["refund"]
+    if refund["approvals"] < MIN_MONEY_APPROVALS:
+        raise PolicyError(
+            "A refund needs at least one approval by someone other than its maker.", field="refund_approvals"
+        )
+    if any(t["approvals"] < MIN_MONEY_APPROVALS for t in refund["tiers"]):
+        raise PolicyError(
+            "A refund needs at least one approval by someone other than its maker, above any threshold too.",
+            field="refund_high_approvals",
+        )
+    for command in rules["fulfilment"]["money"]:
+        if rules["fulfilment"]["commands"].get(command, MIN_MONEY_APPROVALS) < MIN_MONEY_APPROVALS:
+            raise PolicyError(
+                f"{command} moves money: it needs at least one approval by someone other than its maker "
+                "(leave it blank for the default, or set it to moves no money).",
+                field=f"cmd_{command}",
+            )
+
+
 def _money(value: Any) -> dict[str, str]:
     """The money-moving commands: {command: amount rule}. INITIATE_REFUND cannot be left out."""
     if value is None:
@@ -232,32 +269,129 @@ def _money(value: Any) -> dict[str, str]:
     return dict(sorted(money.items()))
 
 
-def save_policy(rules: dict[str, Any], *, actor: User, based_on: int, note: str = "") -> ApprovalPolicy:
-    """Add a version and make it the active one. `based_on` is the version the editor started from."""
+CHANGE_POLICY = "fulfilment.change_approvalpolicy"
+
+
+def propose_policy(rules: dict[str, Any], *, actor: User, based_on: int, note: str = "") -> ApprovalPolicy:
+    """Propose a version: it waits (pending) until another Admin approves it; the active one stays in force.
+
+    `based_on` is the version the editor started from. One proposal waits at a time."""
     clean = normalise(rules)
+    check_two_person_rule(clean)
     try:
         with transaction.atomic():
             current = ApprovalPolicy.objects.select_for_update().filter(is_active=True).first()
             current_version = current.version if current else 0
             if current_version != based_on:
                 raise PolicyError(f"the policy changed meanwhile (now version {current_version}); reload and retry")
-            before = current.rules if current else DEFAULT_RULES
+            if ApprovalPolicy.objects.filter(state=PolicyState.PENDING).exists():
+                raise PolicyError("a change is already waiting for approval; approve, reject or withdraw it first")
             latest = ApprovalPolicy.objects.aggregate(v=Max("version"))["v"] or 0
-            if current is not None:
-                ApprovalPolicy.objects.filter(pk=current.pk, is_active=True).update(is_active=False)
             row = ApprovalPolicy.objects.create(
-                version=latest + 1, rules=clean, note=note[:200], is_active=True, created_by=actor
+                version=latest + 1,
+                rules=clean,
+                note=note[:200],
+                is_active=False,
+                state=PolicyState.PENDING,
+                based_on=current_version,
+                created_by=actor,
             )
             audit.record(
-                "policy.changed",
+                "policy.proposed",
                 actor=actor,
                 obj=row,
-                before={"version": current_version, "rules": before},
+                before={"version": current_version, "rules": current.rules if current else DEFAULT_RULES},
                 after={"version": row.version, "rules": clean},
-                summary=f"approval policy v{current_version} → v{row.version}" + (f": {note}" if note else ""),
+                summary=f"approval policy v{row.version} proposed (replacing v{current_version})"
+                + (f": {note}" if note else ""),
             )
     except IntegrityError:
-        raise PolicyError("someone else saved the policy at the same moment; reload and retry") from None
+        raise PolicyError("someone else proposed a change at the same moment; reload and retry") from None
+    return row
+
+
+def pending_policy() -> ApprovalPolicy | None:
+    return ApprovalPolicy.objects.select_related("created_by").filter(state=PolicyState.PENDING).first()
+
+
+def why_not_decide_policy(actor: User, row: ApprovalPolicy) -> str | None:
+    """Why `actor` may not approve the proposed version `row`; None when they may (another Admin)."""
+    if row.state != PolicyState.PENDING:
+        return f"version {row.version} is already {row.get_state_display().lower()}"
+    if not actor.is_active or not actor.has_perm(CHANGE_POLICY):
+        return "only an Admin may approve a policy change"
+    if row.created_by_id == actor.pk:
+        return "you proposed this change; another Admin must approve it"
+    return None
+
+
+def _locked_pending(pk: int) -> ApprovalPolicy:
+    row = ApprovalPolicy.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise PolicyError("no such policy version")
+    return row
+
+
+def approve_policy(pk: int, *, actor: User, comment: str = "") -> ApprovalPolicy:
+    """Another Admin approves the proposed version: it becomes the active one (audited)."""
+    now = timezone.now()
+    with transaction.atomic():
+        current = ApprovalPolicy.objects.select_for_update().filter(is_active=True).first()
+        row = _locked_pending(pk)
+        refusal = why_not_decide_policy(actor, row)
+        if refusal:
+            raise PolicyError(refusal)
+        current_version = current.version if current else 0
+        if current_version != row.based_on:
+            raise PolicyError(f"the policy changed since v{row.version} was proposed; reject it and propose again")
+        # Stored rules were checked when proposed; check again so a row written around the service cannot pass.
+        check_two_person_rule(normalise(row.rules))
+        if current is not None:
+            ApprovalPolicy.objects.filter(pk=current.pk, is_active=True).update(is_active=False)
+        moved = ApprovalPolicy.objects.filter(pk=row.pk, state=PolicyState.PENDING).update(
+            state=PolicyState.APPROVED, is_active=True, decided_by=actor, decided_at=now, decision_comment=comment[:200]
+        )
+        if not moved:
+            raise PolicyError("someone else decided on this change a moment ago; reload to see it")
+        row.refresh_from_db()
+        audit.record(
+            "policy.changed",
+            actor=actor,
+            obj=row,
+            before={"version": current_version, "rules": current.rules if current else DEFAULT_RULES},
+            after={"version": row.version, "rules": row.rules, "proposed_by": row.created_by.get_username()},
+            summary=f"approval policy v{current_version} → v{row.version}, proposed by "
+            f"{row.created_by.get_username()}" + (f": {row.note}" if row.note else ""),
+        )
+    return row
+
+
+def reject_policy(pk: int, *, actor: User, comment: str = "") -> ApprovalPolicy:
+    """Another Admin rejects the proposed version, or its maker withdraws it; the active one stays (audited)."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = _locked_pending(pk)
+        own = row.created_by_id == actor.pk
+        if row.state != PolicyState.PENDING:
+            raise PolicyError(f"version {row.version} is already {row.get_state_display().lower()}")
+        if not actor.is_active or not actor.has_perm(CHANGE_POLICY):
+            raise PolicyError("only an Admin may reject a policy change")
+        state = PolicyState.WITHDRAWN if own else PolicyState.REJECTED
+        moved = ApprovalPolicy.objects.filter(pk=row.pk, state=PolicyState.PENDING).update(
+            state=state, decided_by=actor, decided_at=now, decision_comment=comment[:200]
+        )
+        if not moved:
+            raise PolicyError("someone else decided on this change a moment ago; reload to see it")
+        row.refresh_from_db()
+        audit.record(
+            "policy.withdrawn" if own else "policy.rejected",
+            actor=actor,
+            obj=row,
+            before={"version": row.version, "state": PolicyState.PENDING},
+            after={"version": row.version, "state": state},
+            summary=f"approval policy v{row.version} {'withdrawn' if own else 'rejected'}"
+            + (f": {comment}" if comment else ""),
+        )
     return row
 
 

@@ -177,8 +177,12 @@ def _create(
 ) -> Raised:
     """Insert the request (pending, or approved at once when the policy needs nobody), audit, timeline."""
     need = policy.active_policy().requirement(kind, amount=amount, command=command)
+    required = need.approvals
+    if kind == ActionKind.REFUND or moves_money:
+        # Defence in depth for the two-person rule (policy.MIN_MONEY_APPROVALS): money never moves on its maker's word.
+        required = max(required, policy.MIN_MONEY_APPROVALS)
     now = timezone.now()
-    auto = need.approvals == 0
+    auto = required == 0
     try:
         with transaction.atomic():
             req = ActionRequest.objects.create(
@@ -192,7 +196,7 @@ def _create(
                 command=command,
                 state=ActionState.APPROVED if auto else ActionState.PENDING,
                 approved_at=now if auto else None,
-                required_approvals=need.approvals,
+                required_approvals=required,
                 approver_roles=list(need.approver_roles),
                 policy_version=need.policy_version,
                 expires_at=now + need.expires_in,
@@ -218,11 +222,9 @@ def _create(
         obj=req,
         after=snapshot(req),
         summary=f"#{req.pk} {what} on order {order.order_id} raised"
-        + (f"; needs {need.approvals} approval(s)" if not auto else "; no approval needed"),
+        + (f"; needs {required} approval(s)" if not auto else "; no approval needed"),
     )
-    timeline = [
-        events.action_raised(order, req.pk, what, actor=maker, approvals_needed=need.approvals, comment=req.comment)
-    ]
+    timeline = [events.action_raised(order, req.pk, what, actor=maker, approvals_needed=required, comment=req.comment)]
     if auto:
         audit.record(
             "action.approved",
@@ -503,6 +505,11 @@ def _command_data(
         return data
     try:
         value = json.loads(data)
+    except RecursionError:
+        # Juspay documents no depth for fulfillment_data; Python's parser stops near 1,000 levels.
+        raise InvalidRequest(
+            "Fulfilment data is nested too deeply to be read as JSON.", field="fulfillment_data"
+        ) from None
     except ValueError:
         raise InvalidRequest(f"Fulfilment data must be JSON for {command}.", field="fulfillment_data") from None
     if money_rule == "entered" and not isinstance(value, dict):
@@ -572,8 +579,13 @@ def approve(request_pk: int, *, approver: User, comment: str = "") -> Decided:
                 )
         except IntegrityError:
             raise AlreadyDecided("You already decided on this request.") from None
-        approvals = req.decisions.filter(verdict=Verdict.APPROVE).count()
-        final = approvals >= req.required_approvals
+        # Only approvals by someone other than the maker count, and a request that moves money needs at least
+        # one of them whatever its stored count says (the two-person rule, checked here as well as in policy).
+        approvals = req.decisions.filter(verdict=Verdict.APPROVE).exclude(approver_id=req.maker_id).count()
+        needed = req.required_approvals
+        if req.kind == ActionKind.REFUND or req.moves_money:
+            needed = max(needed, policy.MIN_MONEY_APPROVALS)
+        final = approvals >= needed
         before = snapshot(req)
         if final:
             _move(req, ActionState.PENDING, ActionState.APPROVED, approved_at=now)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("new/fulfilment/<int:order_pk>/", raising.raise_fulfilment, name="raise_fulfilment"),
     path("order/<int:order_pk>/", raising.order_actions, name="order_actions"),
     path("policy/", policy.policy_edit, name="policy"),
+    path("policy/<int:pk>/approve/", policy.policy_approve, name="policy_approve"),
+    path("policy/<int:pk>/reject/", policy.policy_reject, name="policy_reject"),
     path("policy/commands/", policy.command_add, name="command_add"),
     path("policy/commands/<int:pk>/remove/", policy.command_remove, name="command_remove"),
 ]

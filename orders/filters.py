@@ -27,8 +27,30 @@ SORTS = [
 YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
+# The dates the filters take. `created_to` reads up to the next midnight, so 9999-12-31 overflowed Python's
+# calendar (a 500); any real order lies well inside these bounds.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(9998, 12, 31)
+
+
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+class OrderFilterForm(forms.Form):
+    """The filters' form: refuses dates outside EARLIEST_DAY..LATEST_DAY with a reason (the list answers 400)."""
+
+    def _day(self, name: str) -> date | None:
+        value: date | None = self.cleaned_data.get(name)
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise forms.ValidationError(f"Enter a date between {EARLIEST_DAY} and {LATEST_DAY}.")
+        return value
+
+    def clean_created_from(self) -> date | None:
+        return self._day("created_from")
+
+    def clean_created_to(self) -> date | None:
+        return self._day("created_to")
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -74,6 +96,7 @@ class OrderFilter(django_filters.FilterSet):
     class Meta:
         model = Order
         fields: list[str] = []
+        form = OrderFilterForm
 
     # -- methods -----------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The orders list in keyset pages: no OFFSET and no COUNT, so page 1,000 costs what page 1 costs.
 
 A cursor is the (sort value, id) of the row a page starts after (or before), base64 JSON in the URL; one that
-does not parse means the first page.
+does not parse, or carries a value no row can have (NaN, an infinity, a date past the calendar), raises
+InvalidCursor: the list answers 400 with the reason and shows the first page.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Q, QuerySet
@@ -31,6 +32,10 @@ SORT_KEYS: dict[str, tuple[str, bool]] = {
 SortValue = datetime | Decimal
 
 
+class InvalidCursor(ValueError):
+    """The paging link's cursor is not one this list made."""
+
+
 @dataclass
 class ListPage[Row: (Order, PayoutOrder)]:
     rows: list[Row]
@@ -43,18 +48,34 @@ def encode_cursor(value: SortValue, pk: int) -> str:
     return base64.urlsafe_b64encode(json.dumps([text, pk]).encode()).decode().rstrip("=")
 
 
+MAX_PK = 2**63 - 1  # a bigint primary key
+
+
 def decode_cursor(cursor: str | None, field_name: str) -> tuple[SortValue, int] | None:
-    """The (value, pk) a cursor points after; None when it is missing or does not parse (the first page)."""
+    """The (value, pk) a cursor points after; None when there is none (the first page).
+
+    Raises InvalidCursor for one that does not parse or whose value no row can hold."""
     if not cursor:
         return None
     try:
         text, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         value: SortValue | None = parse_datetime(text) if field_name == "juspay_created_at" else Decimal(text)
-        if value is None or not isinstance(pk, int):
-            return None
-        return value, pk
-    except (ValueError, TypeError, InvalidOperation, json.JSONDecodeError):
-        return None
+    except (ValueError, TypeError, InvalidOperation, RecursionError):
+        raise InvalidCursor("The paging link (cursor) is not valid; showing the first page.") from None
+    if value is None or not isinstance(pk, int) or isinstance(pk, bool) or not 0 <= pk <= MAX_PK:
+        raise InvalidCursor("The paging link (cursor) is not valid; showing the first page.")
+    if isinstance(value, Decimal) and (not value.is_finite() or abs(value) >= Decimal("1e14")):
+        raise InvalidCursor("The paging link (cursor) carries an amount no order has; showing the first page.")
+    if isinstance(value, datetime):
+        try:
+            if value.tzinfo is None:
+                raise ValueError("naive")
+            value = value.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise InvalidCursor(
+                "The paging link (cursor) carries a time no order has; showing the first page."
+            ) from None
+    return value, pk
 
 
 def keyset_page[Row: (Order, PayoutOrder)](

@@ -88,6 +88,9 @@ ACCESS: dict[str, Access] = {
     "orders:webhook_list": only(ADMIN),
     "orders:webhook_detail": only(ADMIN, kwargs=lambda ctx: {"pk": ctx["webhook"].pk}),
     "merchants:edit": only(ADMIN, kwargs=lambda ctx: {"pk": ctx["merchant"].pk}),
+    # A proposed base URL: another Admin approves or rejects it (302 with a message whatever the outcome).
+    "merchants:change_approve": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["change"].pk}),
+    "merchants:change_reject": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["change"].pk}),
     # The order lookup: Support, Finance, Manager and Admin look; Manager only looks; Raw is Admin's.
     "orders:list": only(*LOOKERS),
     "orders:search": only(*LOOKERS, ok=302),  # without htmx it sends the query on to the list
@@ -151,6 +154,9 @@ ACCESS: dict[str, Access] = {
         FINANCE, ADMIN, method="post", ok=302, data=lambda ctx: {"requests": [ctx["action"].pk]}
     ),
     "fulfilment:policy": only(ADMIN),
+    # A proposed policy version: another Admin approves or rejects it (its maker may only withdraw it).
+    "fulfilment:policy_approve": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["proposed"].pk}),
+    "fulfilment:policy_reject": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["proposed"].pk}),
     "fulfilment:command_add": only(ADMIN, method="post", ok=302, data=lambda ctx: {"value": "RELEASE_HOLD"}),
     "fulfilment:command_remove": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["option"].pk}),
 }
@@ -207,7 +213,8 @@ def _build_context() -> dict[str, Any]:
 
     from dashboard.juspay.types_order import Order
     from dashboard.juspay.types_payout import PayoutOrder
-    from dashboard.merchants import default_merchant
+    from dashboard.merchants import default_merchant, propose_base_url
+    from dashboard.models import Merchant
     from dashboard.roles import ensure_roles, set_role
     from orders.models import OrderExport, SyncSource, WebhookEvent
     from orders.sync import apply_order, apply_payout_order
@@ -223,6 +230,12 @@ def _build_context() -> dict[str, Any]:
     merchant.base_url = "http://127.0.0.1:9"  # nothing listens: "refresh now" fails fast, the page still answers
     merchant.save()
     target = make_user(FINANCE, "target-person")
+    other = Merchant.objects.create(
+        code="matrix-other", name="Other", base_url="https://api.juspay.in", api_key="k", merchant_id="other"
+    )
+    change = propose_base_url(
+        other, base_url="https://sandbox.juspay.in", api_key="k2", actor=make_user(ADMIN, "merchant-admin")
+    )
     parsed = Order.parse({**example("order_status_with_refunds.json"), "order_id": "ORDMATRIX1"})
     order = apply_order(merchant, parsed, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now()).obj
     payout = apply_payout_order(
@@ -239,6 +252,7 @@ def _build_context() -> dict[str, Any]:
         },
         "target": target,
         "merchant": merchant,
+        "change": change,
         "order": order,
         "export": OrderExport.objects.create(user=target, query=""),
         "webhook": WebhookEvent.objects.create(
@@ -270,8 +284,10 @@ def _approval_context(order: Any, make_user: Callable[[str | None, str], Abstrac
 
     action, failed = raise_one(), raise_one()
     ActionRequest.objects.filter(pk=failed.pk).update(state=ActionState.FAILED, retry_safe=True, error="unreachable")
-    option = policy.add_command_option("HOLD", description="", actor=make_user(ADMIN, "policy-admin"))
-    return {"action": action, "failed": failed, "option": option}
+    policy_admin = make_user(ADMIN, "policy-admin")
+    option = policy.add_command_option("HOLD", description="", actor=policy_admin)
+    proposed = policy.propose_policy({"expiry_hours": 24}, actor=policy_admin, based_on=0)
+    return {"action": action, "failed": failed, "option": option, "proposed": proposed}
 
 
 @pytest.mark.django_db

@@ -1,16 +1,20 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from dashboard import merchants as service
 from dashboard.access import SignedInRequest, requires
 from dashboard.forms import MerchantForm
-from dashboard.merchants import save_merchant
 from dashboard.models import Merchant
 
 
 @requires("dashboard.change_merchant")
 def merchant_list(request: SignedInRequest) -> HttpResponse:
-    return render(request, "dashboard/merchants.html", {"merchants": Merchant.objects.order_by("code")})
+    pending = [(change, service.why_not_approve(request.user, change)) for change in service.pending_changes()]
+    return render(
+        request, "dashboard/merchants.html", {"merchants": Merchant.objects.order_by("code"), "pending": pending}
+    )
 
 
 @requires("dashboard.change_merchant")
@@ -18,12 +22,48 @@ def merchant_edit(request: SignedInRequest, pk: int | None = None) -> HttpRespon
     merchant = get_object_or_404(Merchant, pk=pk) if pk else Merchant()
     form = MerchantForm(request.POST or None, instance=merchant)
     if request.method == "POST" and form.is_valid():
-        save_merchant(form.save(commit=False), actor=request.user)
-        messages.success(request, f"Merchant {merchant.code} saved.")
-        return redirect("merchants:list")
+        try:
+            change = service.save_merchant(form.save(commit=False), actor=request.user)
+        except service.MerchantChangeError as error:
+            form.add_error("base_url", str(error))
+        else:
+            messages.success(request, f"Merchant {merchant.code} saved.")
+            if change is not None:
+                messages.info(
+                    request,
+                    f"The new base URL {change.base_url} waits for another Admin's approval; "
+                    "the current URL and key stay in force until then.",
+                )
+            return redirect("merchants:list")
     return render(
         request,
         "dashboard/merchant_form.html",
         {"form": form, "merchant": merchant},
         status=400 if form.errors else 200,
     )
+
+
+@requires("dashboard.change_merchant")
+@require_POST
+def change_approve(request: SignedInRequest, pk: int) -> HttpResponse:
+    try:
+        change = service.approve_change(pk, actor=request.user)
+    except service.MerchantChangeError as error:
+        messages.error(request, f"Not approved: {error}")
+    else:
+        messages.success(request, f"Merchant {change.merchant.code} now uses {change.base_url}.")
+    return redirect("merchants:list")
+
+
+@requires("dashboard.change_merchant")
+@require_POST
+def change_reject(request: SignedInRequest, pk: int) -> HttpResponse:
+    try:
+        change = service.reject_change(pk, actor=request.user)
+    except service.MerchantChangeError as error:
+        messages.error(request, f"Not rejected: {error}")
+    else:
+        messages.success(
+            request, f"The base URL change for {change.merchant.code} is {change.get_state_display().lower()}."
+        )
+    return redirect("merchants:list")

@@ -1,4 +1,5 @@
-"""The approval policy editor (Admin): every save is a new, audited version."""
+"""The approval policy editor (Admin): every save proposes a new, audited version, and another Admin
+approves (or rejects) it here before it takes effect."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def _commands() -> list[str]:
 def _page(
     request: SignedInRequest, form: PolicyForm, command_form: CommandOptionForm, status: int = 200
 ) -> HttpResponse:
+    pending = policy.pending_policy()
     return render(
         request,
         "fulfilment/policy.html",
@@ -29,7 +31,9 @@ def _page(
             "form": form,
             "command_form": command_form,
             "current": policy.active_policy(),
-            "history": ApprovalPolicy.objects.select_related("created_by")[:50],
+            "pending": pending,
+            "pending_refusal": policy.why_not_decide_policy(request.user, pending) if pending else None,
+            "history": ApprovalPolicy.objects.select_related("created_by", "decided_by")[:50],
             "options": FulfilmentCommandOption.objects.select_related("created_by"),
         },
         status=status,
@@ -42,13 +46,15 @@ def policy_edit(request: SignedInRequest) -> HttpResponse:
     form = PolicyForm(request.POST or None, commands=_commands(), initial=PolicyForm.initial_for(current))
     if request.method == "POST" and form.is_valid():
         try:
-            row = policy.save_policy(
+            row = policy.propose_policy(
                 form.rules(), actor=request.user, based_on=form.cleaned_data["based_on"], note=form.cleaned_data["note"]
             )
         except policy.PolicyError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field if error.field in form.fields else None, str(error))
         else:
-            messages.success(request, f"Approval policy version {row.version} is now in force for new requests.")
+            messages.success(
+                request, f"Version {row.version} is proposed; it takes effect when another Admin approves it."
+            )
             return redirect("fulfilment:policy")
     return _page(request, form, CommandOptionForm(), status=400 if form.errors else 200)
 
@@ -82,4 +88,28 @@ def command_remove(request: SignedInRequest, pk: int) -> HttpResponse:
         messages.error(request, "No such command.")
     else:
         messages.success(request, f"{option.value} is no longer offered.")
+    return redirect("fulfilment:policy")
+
+
+@requires("fulfilment.change_approvalpolicy")
+@require_POST
+def policy_approve(request: SignedInRequest, pk: int) -> HttpResponse:
+    try:
+        row = policy.approve_policy(pk, actor=request.user, comment=request.POST.get("comment", ""))
+    except policy.PolicyError as error:
+        messages.error(request, f"Not approved: {error}.")
+    else:
+        messages.success(request, f"Approval policy version {row.version} is now in force for new requests.")
+    return redirect("fulfilment:policy")
+
+
+@requires("fulfilment.change_approvalpolicy")
+@require_POST
+def policy_reject(request: SignedInRequest, pk: int) -> HttpResponse:
+    try:
+        row = policy.reject_policy(pk, actor=request.user, comment=request.POST.get("comment", ""))
+    except policy.PolicyError as error:
+        messages.error(request, f"Not rejected: {error}.")
+    else:
+        messages.success(request, f"Version {row.version} is {row.get_state_display().lower()}; nothing changed.")
     return redirect("fulfilment:policy")

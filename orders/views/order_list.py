@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.access import SignedInRequest, requires
-from dashboard.htmx import render_page_or_partial
+from dashboard.htmx import render_page_or_partial, wants_partial
 from orders import exports, paging, presenters
 from orders.filters import STATUS_SUGGESTIONS, OrderFilter
 from orders.models import Order, OrderExport
@@ -38,9 +38,13 @@ def order_list(request: SignedInRequest) -> HttpResponse:
         page = paging.ListPage(orders)
         reasons = {h.order.pk: (h.exact, h.reasons) for h in result.hits} if result else {}
     else:
-        page = paging.keyset_page(
-            queryset, filterset.sort_key, after=request.GET.get("after"), before=request.GET.get("before")
-        )
+        try:
+            page = paging.keyset_page(
+                queryset, filterset.sort_key, after=request.GET.get("after"), before=request.GET.get("before")
+            )
+        except paging.InvalidCursor as error:
+            filterset.form.add_error(None, str(error))
+            page = paging.keyset_page(queryset, filterset.sort_key)
         reasons = {}
     context = {
         "filter": filterset,
@@ -51,7 +55,10 @@ def order_list(request: SignedInRequest) -> HttpResponse:
         "statuses": STATUS_SUGGESTIONS,
         "export_limit": exports.inline_limit(),
     }
-    return render_page_or_partial(request, "orders/order_list.html", "results", context)
+    # A filter that does not validate (a date past the calendar, a bad cursor) is ignored with its reason: 400.
+    # htmx swaps only 2xx answers, so a fragment shows the reason with 200.
+    status = 400 if filterset.errors and not wants_partial(request) else 200
+    return render_page_or_partial(request, "orders/order_list.html", "results", context, status=status)
 
 
 @requires("orders.view_order")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard import htmx
 from dashboard.access import SignedInRequest, requires
-from dashboard.htmx import render_page_or_partial
+from dashboard.htmx import render_page_or_partial, wants_partial
 from dashboard.models import Merchant
 from orders import masking, paging, payout_presenters, search, services
 from orders.models import PayoutOrder
@@ -75,12 +75,14 @@ def pii_view(request: SignedInRequest, payout: PayoutOrder) -> masking.PiiView:
 @requires("orders.view_order")
 def payout_list(request: SignedInRequest) -> HttpResponse:
     filterset = PayoutFilter(request.GET, queryset=PayoutOrder.objects.all())
-    page = paging.keyset_page(
-        payout_presenters.with_fulfillment_types(filterset.qs),
-        filterset.sort_key,
-        after=request.GET.get("after"),
-        before=request.GET.get("before"),
-    )
+    rows = payout_presenters.with_fulfillment_types(filterset.qs)
+    try:
+        page = paging.keyset_page(
+            rows, filterset.sort_key, after=request.GET.get("after"), before=request.GET.get("before")
+        )
+    except paging.InvalidCursor as error:
+        filterset.form.add_error(None, str(error))
+        page = paging.keyset_page(rows, filterset.sort_key)
     query = request.GET.copy()
     for key in PAGING_KEYS:
         query.pop(key, None)
@@ -91,7 +93,10 @@ def payout_list(request: SignedInRequest) -> HttpResponse:
         "query": query.urlencode(),
         "statuses": STATUS_SUGGESTIONS,
     }
-    return render_page_or_partial(request, "orders/payout_list.html", "results", context)
+    # A filter that does not validate (or a bad cursor) is ignored with its reason: 400.
+    # htmx swaps only 2xx answers, so a fragment shows the reason with 200.
+    status = 400 if filterset.errors and not wants_partial(request) else 200
+    return render_page_or_partial(request, "orders/payout_list.html", "results", context, status=status)
 
 
 # --- one payout order ----------------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from dashboard.models import AuditEvent
-from fulfilment import executor, policy, selectors, services
+from fulfilment import executor, selectors, services
 from fulfilment.models import ActionRequest, ActionState, ApprovalPolicy
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +152,9 @@ def test_the_policy_page_flags_a_command_as_moving_money_and_the_change_is_audit
         },
     )
     assert response.status_code == 302
+    pending = ApprovalPolicy.objects.get(state="pending")
+    client.force_login(make_user("Admin"))
+    assert client.post(reverse("fulfilment:policy_approve", args=[pending.pk])).status_code == 302
     rules = ApprovalPolicy.objects.get(is_active=True).rules["fulfilment"]
     assert rules["money"] == {"INITIATE_CREDIT": "entered", "INITIATE_REFUND": "balance"}
     assert rules["json_data"] == ["INVOICE"]
@@ -191,9 +195,7 @@ def test_an_unresolved_command_is_in_the_queue_with_its_reason_and_a_person_sett
 
 def test_an_entered_amount_travels_from_the_form_to_the_request(client, make_user, sim_order):
     admin = make_user("Admin")
-    policy.save_policy(
-        {"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0
-    )
+    activate_policy({"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0)
     order = sim_order(amount=1000)
     client.force_login(make_user("Support"))
     form = text(client.get(reverse("fulfilment:raise_fulfilment", args=[order.pk])))

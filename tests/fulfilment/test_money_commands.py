@@ -9,6 +9,7 @@ import pytest
 from dashboard.models import AuditEvent
 from fulfilment import executor, policy, services
 from fulfilment.models import ActionRequest, ActionState
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -43,9 +44,7 @@ def refund_at_juspay(juspay_sim, order_id: str, amount: str) -> None:
 
 
 def entered_amounts(admin) -> None:
-    policy.save_policy(
-        {"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0
-    )
+    activate_policy({"fulfilment": {"approvals": 1, "money": {"INITIATE_REFUND": "entered"}}}, actor=admin, based_on=0)
 
 
 # --- Raising: amount, reservation, approvals -------------------------------------------------------------
@@ -73,7 +72,7 @@ def test_initiate_refund_above_the_refund_threshold_needs_two_approvers_like_an_
 
 def test_policy_cannot_lower_a_money_command_below_what_an_equal_refund_needs(sim_order, make_user):
     admin = make_user("Admin")
-    policy.save_policy({"fulfilment": {"approvals": 1, "commands": {"INITIATE_REFUND": 0}}}, actor=admin, based_on=0)
+    activate_policy({"fulfilment": {"approvals": 1, "commands": {"INITIATE_REFUND": 1}}}, actor=admin, based_on=0)
     req = command(sim_order(amount=15000), make_user("Support"))
     assert req.required_approvals == 2 and req.state == ActionState.PENDING
 
@@ -276,7 +275,7 @@ def test_free_form_fulfillment_data_is_accepted_and_sent_as_typed(
 
 
 def test_json_is_checked_only_for_commands_configured_to_carry_it(sim_order, make_user):
-    policy.save_policy({"fulfilment": {"approvals": 1, "json_data": ["INVOICE"]}}, actor=make_user("Admin"), based_on=0)
+    activate_policy({"fulfilment": {"approvals": 1, "json_data": ["INVOICE"]}}, actor=make_user("Admin"), based_on=0)
     order = sim_order(amount=800)
     with pytest.raises(services.InvalidRequest) as caught:
         command(order, make_user("Support"), command="INVOICE", fulfillment_data="invoice 42")

@@ -2,9 +2,10 @@
 
 import pytest
 
-from fulfilment import policy, selectors, services
+from fulfilment import selectors, services
 from fulfilment.models import ActionRequest, ActionState
 from fulfilment.permissions import Person, holds_approver_role
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_the_row_explains_exactly_what_approving_refuses(cached_order, refund_re
 
 
 def test_a_request_names_the_role_it_needs_in_the_row_and_in_the_refusal(charged_order, refund_request, make_user):
-    policy.save_policy({"approver_roles": ["Admin"]}, actor=make_user("Admin"), based_on=0)
+    activate_policy({"approver_roles": ["Admin"]}, actor=make_user("Admin"), based_on=0)
     req = refund_request(charged_order)
     finance = make_user("Finance")
     row = selectors.row_for(req, selectors.Viewer.of(finance))

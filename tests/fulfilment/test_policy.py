@@ -6,7 +6,7 @@ import pytest
 
 from dashboard.models import AuditEvent
 from fulfilment import policy
-from fulfilment.models import ApprovalPolicy
+from fulfilment.models import ApprovalPolicy, PolicyState
 
 
 def test_defaults_need_one_approval_two_above_the_threshold_and_none_for_no_action():
@@ -47,25 +47,70 @@ def test_malformed_rules_are_refused_with_a_reason(rules, message):
 
 
 @pytest.mark.django_db
-def test_saving_adds_an_audited_version_and_only_the_newest_is_active(make_user):
-    admin = make_user("Admin")
-    first = policy.save_policy({"expiry_hours": 24}, actor=admin, based_on=0, note="shorter expiry")
-    second = policy.save_policy({"expiry_hours": 48}, actor=admin, based_on=first.version)
+def test_a_change_takes_effect_only_when_a_second_admin_approves_it(make_user):
+    maker, checker = make_user("Admin"), make_user("Admin")
+    proposed = policy.propose_policy({"expiry_hours": 24}, actor=maker, based_on=0, note="shorter expiry")
+    assert proposed.state == PolicyState.PENDING and not proposed.is_active
+    assert policy.active_policy().version == 0 and policy.active_policy().expires_in.total_seconds() == 72 * 3600
+    with pytest.raises(policy.PolicyError, match="another Admin must approve"):
+        policy.approve_policy(proposed.pk, actor=maker)
+    with pytest.raises(policy.PolicyError, match="only an Admin"):
+        policy.approve_policy(proposed.pk, actor=make_user("Finance"))
+    assert policy.active_policy().version == 0
+    first = policy.approve_policy(proposed.pk, actor=checker)
+    assert (
+        first.is_active
+        and first.decided_by == checker
+        and policy.active_policy().expires_in.total_seconds() == 24 * 3600
+    )
+    second = policy.approve_policy(
+        policy.propose_policy({"expiry_hours": 48}, actor=checker, based_on=first.version).pk, actor=maker
+    )
     assert (first.version, second.version) == (1, 2)
     assert list(ApprovalPolicy.objects.filter(is_active=True).values_list("version", flat=True)) == [2]
-    assert policy.active_policy().expires_in.total_seconds() == 48 * 3600
-    events = AuditEvent.objects.filter(verb="policy.changed").order_by("sequence")
-    assert [(e.before["version"], e.after["version"]) for e in events] == [(0, 1), (1, 2)]
-    assert events[0].after["rules"]["expiry_hours"] == 24 and events[0].actor_username == admin.username
+    verbs = list(
+        AuditEvent.objects.filter(verb__startswith="policy.").order_by("sequence").values_list("verb", flat=True)
+    )
+    assert verbs == ["policy.proposed", "policy.changed", "policy.proposed", "policy.changed"]
+    changed = AuditEvent.objects.filter(verb="policy.changed").order_by("sequence")
+    assert [(e.before["version"], e.after["version"]) for e in changed] == [(0, 1), (1, 2)]
+    assert changed[0].after["rules"]["expiry_hours"] == 24 and changed[0].actor_username == checker.username
+    assert changed[0].after["proposed_by"] == maker.username
 
 
 @pytest.mark.django_db
-def test_an_edit_based_on_an_old_version_is_refused(make_user):
-    admin = make_user("Admin")
-    policy.save_policy({"expiry_hours": 24}, actor=admin, based_on=0)
+def test_a_rejected_or_withdrawn_change_never_takes_effect(make_user):
+    maker, checker = make_user("Admin"), make_user("Admin")
+    rejected = policy.reject_policy(
+        policy.propose_policy({"expiry_hours": 5}, actor=maker, based_on=0).pk, actor=checker, comment="too short"
+    )
+    withdrawn = policy.reject_policy(
+        policy.propose_policy({"expiry_hours": 6}, actor=maker, based_on=0).pk, actor=maker
+    )
+    assert (rejected.state, withdrawn.state) == (PolicyState.REJECTED, PolicyState.WITHDRAWN)
+    assert policy.active_policy().version == 0
+    with pytest.raises(policy.PolicyError, match="already rejected"):
+        policy.approve_policy(rejected.pk, actor=checker)
+    assert {"policy.rejected", "policy.withdrawn"} <= set(AuditEvent.objects.values_list("verb", flat=True))
+
+
+@pytest.mark.django_db
+def test_one_change_waits_at_a_time_and_an_edit_based_on_an_old_version_is_refused(make_user):
+    maker, checker = make_user("Admin"), make_user("Admin")
+    waiting = policy.propose_policy({"expiry_hours": 24}, actor=maker, based_on=0)
+    with pytest.raises(policy.PolicyError, match="already waiting"):
+        policy.propose_policy({"expiry_hours": 12}, actor=checker, based_on=0)
+    policy.approve_policy(waiting.pk, actor=checker)
     with pytest.raises(policy.PolicyError, match="changed meanwhile"):
-        policy.save_policy({"expiry_hours": 12}, actor=admin, based_on=0)
+        policy.propose_policy({"expiry_hours": 12}, actor=maker, based_on=0)
     assert ApprovalPolicy.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_proposal_letting_one_person_move_money_is_refused_and_nothing_is_stored(make_user):
+    with pytest.raises(policy.PolicyError, match="at least one approval"):
+        policy.propose_policy({"refund": {"approvals": 0, "tiers": []}}, actor=make_user("Admin"), based_on=0)
+    assert ApprovalPolicy.objects.count() == 0
 
 
 @pytest.mark.django_db

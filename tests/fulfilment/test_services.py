@@ -14,6 +14,7 @@ from dashboard.models import AuditEvent
 from fulfilment import policy, services
 from fulfilment.models import ActionRequest, ActionState, Decision
 from orders.models import TimelineEvent
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -278,7 +279,7 @@ def test_support_and_managers_cannot_approve(charged_order, refund_request, make
 
 
 def test_the_approver_needs_the_role_the_policy_named_when_raised(charged_order, refund_request, make_user):
-    policy.save_policy({"approver_roles": ["Admin"]}, actor=make_user("Admin"), based_on=0)
+    activate_policy({"approver_roles": ["Admin"]}, actor=make_user("Admin"), based_on=0)
     req = refund_request(charged_order)
     with pytest.raises(services.NotAllowed, match="Admin"):
         services.approve(req.pk, approver=make_user("Finance"))

@@ -8,8 +8,9 @@ from django.template import engines
 from django.test import RequestFactory
 from django.urls import reverse
 
-from fulfilment import policy, services
+from fulfilment import services
 from fulfilment.models import ActionRequest, ActionState, ApprovalPolicy, Decision
+from tests.fixtures.policy import activate_policy
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -155,9 +156,7 @@ def test_the_fulfilment_form_checks_json_and_the_split_sum(client, make_user, ch
     client.force_login(make_user("Support"))
     url = reverse("fulfilment:raise_fulfilment", args=[charged_order.pk])
     base = {"fulfillment_status": "SUCCESS", "form_token": str(uuid.uuid4())}
-    policy.save_policy(
-        {"fulfilment": {"approvals": 1, "json_data": ["BLOCK_IMEI"]}}, actor=make_user("Admin"), based_on=0
-    )
+    activate_policy({"fulfilment": {"approvals": 1, "json_data": ["BLOCK_IMEI"]}}, actor=make_user("Admin"), based_on=0)
     bad_json = text(client.post(url, {**base, "fulfillment_command": "BLOCK_IMEI", "fulfillment_data": "{oops"}))
     assert "Fulfilment data must be JSON for BLOCK_IMEI." in bad_json
     bad_sum = text(
@@ -198,7 +197,7 @@ def test_the_maker_cancels_from_the_order_page(client, make_user, charged_order,
 # --- Policy and navigation ------------------------------------------------------------------------------
 
 
-def test_admin_saves_a_policy_version_from_the_form(client, make_user):
+def test_admin_proposes_a_policy_version_from_the_form_and_another_admin_puts_it_in_force(client, make_user):
     client.force_login(make_user("Admin"))
     page = client.get(reverse("fulfilment:policy"))
     assert "NO_ACTION" in text(page)
@@ -218,6 +217,13 @@ def test_admin_saves_a_policy_version_from_the_form(client, make_user):
         },
     )
     assert response.status_code == 302
+    assert not ApprovalPolicy.objects.filter(is_active=True).exists()  # the default stays until approved
+    proposed = ApprovalPolicy.objects.get(state="pending")
+    page = text(client.get(reverse("fulfilment:policy")))
+    assert "Change waiting for approval: version 1" in page and "another Admin must approve it" in page
+    client.force_login(make_user("Admin"))
+    assert "Approve version 1" in text(client.get(reverse("fulfilment:policy")))
+    client.post(reverse("fulfilment:policy_approve", args=[proposed.pk]))
     saved = ApprovalPolicy.objects.get(is_active=True)
     assert saved.rules["refund"]["tiers"] == [{"above": "5000.00", "approvals": 2}]
     assert saved.rules["fulfilment"]["commands"] == {"INITIATE_REFUND": 2, "NO_ACTION": 0}

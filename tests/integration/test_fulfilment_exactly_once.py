@@ -16,10 +16,11 @@ from django.test import Client
 from django.urls import reverse
 
 from dashboard.models import AuditEvent
-from fulfilment import policy, services
+from fulfilment import services
 from fulfilment.models import ActionRequest, ActionState, Decision
 from fulfilment.tasks import execute_request
 from orders.services import sync_order
+from tests.fixtures.policy import activate_policy
 from tests.integration.conftest import REPO, _test_database_url, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -75,7 +76,7 @@ def sends(req) -> int:
 
 
 def test_twenty_concurrent_approvals_lead_to_exactly_one_execution(celery_worker, juspay_sim, sim_merchant, make_user):
-    policy.save_policy({"refund": {"approvals": 2, "tiers": []}}, actor=make_user("Admin"), based_on=0)
+    activate_policy({"refund": {"approvals": 2, "tiers": []}}, actor=make_user("Admin"), based_on=0)
     order = cached_sim_order(juspay_sim, sim_merchant)
     req = raise_refund(order, make_user("Support"))
     approvers = [make_user("Finance") for _ in range(20)]
