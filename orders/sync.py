@@ -22,7 +22,7 @@ from dashboard.juspay.types_order import Order as JuspayOrder
 from dashboard.juspay.types_payout import PayoutFulfillment
 from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
 from dashboard.models import Merchant
-from orders import events
+from orders import events, rollups
 from orders.derived_state import fulfilment_state, order_is_open, payout_is_open, refund_state
 from orders.events import Actor
 from orders.freshness import next_sync_at
@@ -240,6 +240,7 @@ def apply_order(
             order.save(update_fields=JuspayCopy.SYNC_STAMP_FIELDS)
             return SyncResult(order)
         old_status, old_udfs = order.status, (None if created else dict(order.udfs or {}))
+        kpi_before = None if created else rollups.facts_of(order)
         for name, value in order_columns(parsed).items():
             setattr(order, name, value)
         found: list[TimelineEvent] = []
@@ -260,6 +261,7 @@ def apply_order(
         order.mark_synced(fetched_at)
         order.save()
         TimelineEvent.objects.bulk_create(found)
+        rollups.apply_change(order, kpi_before, rollups.facts_of(order))
         if created:
             adopt_payouts(merchant, [order])
     return SyncResult(order, created=created, events=found)
@@ -349,6 +351,10 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         SplitDetail.objects.bulk_create(new.splits, batch_size=500)
         OrderUdf.objects.bulk_create(new.udfs, batch_size=500)
         TimelineEvent.objects.bulk_create(new.events, batch_size=500)
+        refunds_of: dict[int, list[Refund]] = {}
+        for refund in new.refunds:
+            refunds_of.setdefault(id(refund.order), []).append(refund)
+        rollups.add_new([(o, rollups.facts_of(o, refunds_of.get(id(o), []))) for o in new.orders])
         adopt_payouts(merchant, new.orders)
     return len(new.events)
 

@@ -1,0 +1,285 @@
+"""The managers' KPI rollups of orders and refunds: small tables kept current by the sync, read by the KPI page.
+
+Each cached order *contributes* a handful of cells to `KpiBucket` (METRICS below: its status, its payment method
+and gateway, its failure reason, its refund summary, and one cell per refund), each cell one count and one amount
+in the local hour (and day) of `KPI_TIME_ZONE` the thing happened in. The contribution is a pure function of
+the order's cached columns (`facts_of`), so keeping the tables current is a difference: orders.sync takes the
+order's facts before it writes and after, and `apply_change` adds `after - before` to the cells, in the same
+transaction and under the order's row lock. `rebuild()` sums every order's contribution from scratch; the
+property test (tests/test_kpi_rollups.py) checks that the two always agree. No KPI figure ever reads the
+orders table.
+
+Refunds that reached SUCCESS also get one `RefundTurnaround` row (seconds from raised to processed), the
+bounded set of rows the turnaround percentiles of a period are read from.
+
+Which time an item counts at: an order at Juspay's `date_created`, a refund at its own `created` (an order or
+refund without that date counts nowhere: Juspay documents both as always present). So a status that changes
+after the period ends changes that period's figures, never moves the order into a later period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+
+from dashboard.juspay.enums import OrderStatus
+
+from orders.kpi_periods import DAY, HOUR, bucket_starts
+from orders.models import KpiBucket, Order, Refund, RefundTurnaround
+
+# metric -> what its key and sub hold (every cell counts 1 per item; amount as stated)
+METRIC_ORDER = "order"  # key = order status; amount = what the customer paid (effective_amount, else amount)
+METRIC_METHOD = "order.method"  # key = payment_method_type, sub = order status; amount as above
+METRIC_GATEWAY = "order.gateway"  # key = gateway of the order's transaction, sub = order status
+METRIC_FAILURE = "order.failure"  # key = bank error of an order whose status is a documented failure
+METRIC_REFUND_STATE = "order.refunds"  # key = refund_state of a CHARGED order; amount = amount_refunded
+METRIC_REFUND = "refund"  # key = refund status, sub = "arn" when it carries an ARN/RRN; amount = refund amount
+METRICS = (METRIC_ORDER, METRIC_METHOD, METRIC_GATEWAY, METRIC_FAILURE, METRIC_REFUND_STATE, METRIC_REFUND)
+NO_REASON = "(no reason given)"
+
+
+@dataclass(frozen=True)
+class RefundFacts:
+    pk: int | None
+    created: datetime | None
+    status: str
+    amount: Decimal | None
+    arn: bool
+    processed_at: datetime | None
+
+    @property
+    def turnaround_seconds(self) -> int | None:
+        """Seconds from raised to SUCCESS, when Juspay gave both times (`created`, `pg_processed_at`)."""
+        if self.status != "SUCCESS" or self.created is None or self.processed_at is None:
+            return None
+        return max(0, int((self.processed_at - self.created).total_seconds()))
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What of one order the KPIs count (None: not cached yet, contributes nothing)."""
+
+    merchant_id: int
+    created: datetime | None
+    status: str
+    method: str
+    gateway: str
+    paid: Decimal
+    failure: str
+    refund_state: str
+    refunded: Decimal
+    refunds: tuple[RefundFacts, ...]
+
+
+Cell = tuple[str, str, str, datetime]  # metric, key, sub, local hour start
+Contribution = dict[Cell, tuple[int, Decimal]]
+
+
+def _failure_reason(raw: dict[str, Any] | None) -> str:
+    raw = raw or {}
+    reason = str(raw.get("bank_error_message") or raw.get("bank_error_code") or "").strip()
+    return reason[:128] or NO_REASON
+
+
+def refund_facts(refund: Refund) -> RefundFacts:
+    return RefundFacts(refund.pk, refund.created, refund.status, refund.amount, bool(refund.arn), refund.processed_at)
+
+
+def facts_of(order: Order, refunds: Iterable[Refund] | None = None) -> OrderFacts:
+    """The order's facts from its columns; its refunds are read from the database unless given."""
+    if refunds is None:
+        refunds = Refund.objects.filter(order_id=order.pk).order_by("pk") if order.pk else []
+    return OrderFacts(
+        merchant_id=order.merchant_id,
+        created=order.juspay_created_at,
+        status=order.status or "",
+        method=order.payment_method_type or "",
+        gateway=order.gateway or "",
+        paid=_paid(order.effective_amount, order.amount),
+        failure=_failure_reason(order.raw) if _is_failure(order.status) else "",
+        refund_state=order.refund_state,
+        refunded=order.amount_refunded or Decimal(0),
+        refunds=tuple(refund_facts(r) for r in refunds),
+    )
+
+
+def _paid(effective: Decimal | None, amount: Decimal | None) -> Decimal:
+    """What the customer paid, the split rule's reading (orders.split_rule): effective_amount, else amount."""
+    value = effective if effective is not None else amount
+    return value if value is not None else Decimal(0)
+
+
+def _is_failure(status: str | None) -> bool:
+    member = OrderStatus.lookup(status or "")
+    return member is not None and member.outcome == "failure"
+
+
+def contribution(facts: OrderFacts | None) -> Contribution:
+    """The cells one order adds to the rollups (a pure function: the rebuild and the sync share it)."""
+    cells: Contribution = {}
+    if facts is None:
+        return cells
+
+    def add(metric: str, key: str, sub: str, at: datetime, amount: Decimal) -> None:
+        cell = (metric, key[:128], sub[:64], bucket_starts(at)[0])
+        count, total = cells.get(cell, (0, Decimal(0)))
+        cells[cell] = (count + 1, total + amount)
+
+    if facts.created is not None:
+        at = facts.created
+        add(METRIC_ORDER, facts.status, "", at, facts.paid)
+        add(METRIC_METHOD, facts.method, facts.status, at, facts.paid)
+        add(METRIC_GATEWAY, facts.gateway, facts.status, at, facts.paid)
+        if facts.failure:
+            add(METRIC_FAILURE, facts.failure, "", at, facts.paid)
+        if facts.status == "CHARGED":
+            add(METRIC_REFUND_STATE, facts.refund_state, "", at, facts.refunded)
+    for refund in facts.refunds:
+        if refund.created is not None:
+            add(METRIC_REFUND, refund.status, "arn" if refund.arn else "", refund.created, refund.amount or Decimal(0))
+    return cells
+
+
+def difference(before: Contribution, after: Contribution) -> Contribution:
+    delta: Contribution = {}
+    for cell in before.keys() | after.keys():
+        c0, a0 = before.get(cell, (0, Decimal(0)))
+        c1, a1 = after.get(cell, (0, Decimal(0)))
+        if c1 != c0 or a1 != a0:
+            delta[cell] = (c1 - c0, a1 - a0)
+    return delta
+
+
+def _rows(merchant_id: int, cells: Contribution) -> list[tuple[Any, ...]]:
+    """Hour and day rows for each cell, summed, in a fixed order (so concurrent writers lock rows alike)."""
+    summed: dict[tuple[str, datetime, str, str, str], list[Any]] = {}
+    for (metric, key, sub, hour), (count, amount) in cells.items():
+        day = bucket_starts(hour)[1]
+        for grain, start in ((HOUR, hour), (DAY, day)):
+            row = summed.setdefault((grain, start, metric, key, sub), [0, Decimal(0)])
+            row[0] += count
+            row[1] += amount
+    adapt = connection.ops.adapt_datetimefield_value
+    money = connection.ops.adapt_decimalfield_value
+    return [
+        (merchant_id, grain, adapt(start), metric, key, sub, count, money(amount, 24, 4))
+        for (grain, start, metric, key, sub), (count, amount) in sorted(summed.items())
+    ]
+
+
+def _add(merchant_id: int, cells: Contribution) -> None:
+    """Add the counts and amounts to the cells: one INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite)."""
+    rows = _rows(merchant_id, cells)
+    if not rows:
+        return
+    q = connection.ops.quote_name
+    table = q(KpiBucket._meta.db_table)
+    cols = ["merchant_id", "grain", "start", "metric", "key", "sub", "count", "amount"]
+    conflict = ", ".join(q(c) for c in cols[:6])
+    sql = (
+        f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
+        f"{q('amount')} = {table}.{q('amount')} + excluded.{q('amount')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _turnarounds(order_pk: int, facts: OrderFacts) -> list[RefundTurnaround]:
+    found = []
+    for refund in facts.refunds:
+        seconds = refund.turnaround_seconds
+        if seconds is not None and refund.pk is not None and refund.created is not None:
+            found.append(
+                RefundTurnaround(
+                    refund_id=refund.pk,
+                    order_id=order_pk,
+                    merchant_id=facts.merchant_id,
+                    raised_at=refund.created,
+                    seconds=seconds,
+                )
+            )
+    return found
+
+
+def apply_change(order: Order, before: OrderFacts | None, after: OrderFacts) -> None:
+    """Bring the rollups from `before` (None for a new order) to `after`, inside the sync's transaction."""
+    delta = difference(contribution(before), contribution(after))
+    _add(after.merchant_id, delta)
+    if before is None or before.refunds != after.refunds:
+        RefundTurnaround.objects.filter(order_id=order.pk).delete()
+        RefundTurnaround.objects.bulk_create(_turnarounds(order.pk, after))
+
+
+def add_new(pairs: Sequence[tuple[Order, OrderFacts]]) -> None:
+    """New orders inserted in bulk (orders.sync.create_orders): add their contributions in one go."""
+    by_merchant: dict[int, Contribution] = defaultdict(dict)
+    turnarounds: list[RefundTurnaround] = []
+    for order, facts in pairs:
+        _merge(by_merchant[facts.merchant_id], contribution(facts))
+        turnarounds += _turnarounds(order.pk, facts)
+    for merchant_id, cells in by_merchant.items():
+        _add(merchant_id, cells)
+    RefundTurnaround.objects.bulk_create(turnarounds, batch_size=1000)
+
+
+def _merge(into: Contribution, cells: Contribution) -> None:
+    for cell, (count, amount) in cells.items():
+        c0, a0 = into.get(cell, (0, Decimal(0)))
+        into[cell] = (c0 + count, a0 + amount)
+
+
+ORDER_FIELDS = (
+    "pk",
+    "merchant_id",
+    "juspay_created_at",
+    "status",
+    "payment_method_type",
+    "gateway",
+    "effective_amount",
+    "amount",
+    "raw",
+    "refund_state",
+    "amount_refunded",
+)
+
+
+def rebuild(*, batch: int = 5000) -> dict[str, int]:
+    """Recompute every rollup from the cache, in one transaction (syncs wait for it on PostgreSQL). Returns
+    the number of orders read and of rows written."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # a sync's delta waits, then applies on top of the rebuilt rows
+                tables = f"{KpiBucket._meta.db_table}, {RefundTurnaround._meta.db_table}"
+                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        KpiBucket.objects.all().delete()
+        RefundTurnaround.objects.all().delete()
+        by_merchant: dict[int, Contribution] = defaultdict(dict)
+        turnarounds = 0
+        orders = 0
+        last_pk = 0
+        while True:
+            chunk = list(Order.objects.filter(pk__gt=last_pk).order_by("pk").only(*ORDER_FIELDS[1:])[:batch])
+            if not chunk:
+                break
+            last_pk = chunk[-1].pk
+            refunds: dict[int, list[Refund]] = defaultdict(list)
+            for refund in Refund.objects.filter(order_id__in=[o.pk for o in chunk]).order_by("pk").defer("raw"):
+                refunds[refund.order_id].append(refund)
+            rows: list[RefundTurnaround] = []
+            for order in chunk:
+                facts = facts_of(order, refunds.get(order.pk, []))
+                _merge(by_merchant[order.merchant_id], contribution(facts))
+                rows += _turnarounds(order.pk, facts)
+            RefundTurnaround.objects.bulk_create(rows, batch_size=1000)
+            turnarounds += len(rows)
+            orders += len(chunk)
+        for merchant_id, cells in by_merchant.items():
+            _add(merchant_id, cells)
+    return {"orders": orders, "buckets": KpiBucket.objects.count(), "turnarounds": turnarounds}
