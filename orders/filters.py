@@ -27,7 +27,7 @@ SORTS = [
 DRILL_FILTERS = (
     "created_after",
     "created_before",
-    "refund_states",
+    "has_refunded",
     "refund_from",
     "refund_to",
     "refund_status",
@@ -87,7 +87,9 @@ class OrderFilter(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(
         field_name="juspay_created_at", lookup_expr="lt", label="Created before", widget=forms.HiddenInput
     )
-    refund_states = django_filters.CharFilter(method="filter_refund_states", label="Refunds", widget=forms.HiddenInput)
+    has_refunded = django_filters.BooleanFilter(
+        method="filter_has_refunded", label="Money refunded", widget=forms.HiddenInput
+    )
     refund_from = django_filters.IsoDateTimeFilter(
         method="filter_nothing", label="A refund raised at or after", widget=forms.HiddenInput
     )
@@ -137,8 +139,9 @@ class OrderFilter(django_filters.FilterSet):
     def filter_nothing(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         return queryset  # read by the list's keyset pagination
 
-    def filter_refund_states(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
-        return queryset.filter(refund_state__in=[v.strip() for v in value.split(",") if v.strip()])
+    def filter_has_refunded(self, queryset: QuerySet[Order], name: str, value: bool) -> QuerySet[Order]:
+        """Juspay's `amount_refunded` (what its successful refunds returned) is above 0, or not."""
+        return queryset.filter(amount_refunded__gt=0) if value else queryset.exclude(amount_refunded__gt=0)
 
     def _refund_window(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
         """Orders with a refund raised in [refund_from, refund_to) (of `refund_status`, when given); with

@@ -28,7 +28,6 @@ from orders.kpi_periods import HOUR, Period, zone
 from orders.models import KpiBucket, RefundTurnaround
 
 TERMINAL = frozenset(s.value for s in OrderStatus if s.terminal)  # Juspay's status table (dashboard.juspay.enums)
-REFUNDED_STATES = ("partial", "full")
 Number = float | None
 
 
@@ -343,9 +342,10 @@ def refund_amount(cells: Cells) -> Number:
 
 
 def refund_rate(cells: Cells) -> Number:
-    """Refund rate: of the period's CHARGED orders, the share partly or fully refunded (refund_state)."""
-    metric = rollups.METRIC_REFUND_STATE
-    return _ratio(cells.total(metric, lambda k, s: k in REFUNDED_STATES)[0], cells.total(metric)[0])
+    """Refund rate: of the period's CHARGED orders, the share with money refunded (Juspay's `amount_refunded`,
+    the sum of its successful refunds, above 0), whenever the refund happened."""
+    metric = rollups.METRIC_REFUNDED
+    return _ratio(cells.total(metric, _is("yes"))[0], cells.total(metric)[0])
 
 
 def refund_success_rate(cells: Cells) -> Number:
@@ -415,15 +415,15 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
             lambda c: [
                 _ratio(p[0], w[0])
                 for p, w in zip(
-                    c.series(rollups.METRIC_REFUND_STATE, lambda k, s: k in REFUNDED_STATES),
-                    c.series(rollups.METRIC_REFUND_STATE),
+                    c.series(rollups.METRIC_REFUNDED, _is("yes")),
+                    c.series(rollups.METRIC_REFUNDED),
                     strict=True,
                 )
             ],
             cells,
             previous,
             better="down",
-            link=orders_link(period, merchant, status="CHARGED", refund_states=",".join(REFUNDED_STATES)),
+            link=orders_link(period, merchant, status="CHARGED", has_refunded="true"),
         ),
         _figure(
             "refund_success_rate",

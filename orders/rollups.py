@@ -1,7 +1,7 @@
 """The managers' KPI rollups of orders and refunds: small tables kept current by the sync, read by the KPI page.
 
 Each cached order *contributes* a handful of cells to `KpiBucket` (METRICS below: its status, its payment method
-and gateway, its failure reason, its refund summary, and one cell per refund), each cell one count and one amount
+and gateway, its failure reason, whether it was refunded, and one cell per refund), each cell one count and one amount
 in the local hour (and day) of `KPI_TIME_ZONE` the thing happened in. The contribution is a pure function of
 the order's cached columns (`facts_of`), so keeping the tables current is a difference: orders.sync takes the
 order's facts before it writes and after, and `apply_change` adds `after - before` to the cells, in the same
@@ -38,9 +38,9 @@ METRIC_ORDER = "order"  # key = order status; amount = what the customer paid (e
 METRIC_METHOD = "order.method"  # key = payment_method_type, sub = order status; amount as above
 METRIC_GATEWAY = "order.gateway"  # key = gateway of the order's transaction, sub = order status
 METRIC_FAILURE = "order.failure"  # key = bank error of an order whose status is a documented failure
-METRIC_REFUND_STATE = "order.refunds"  # key = refund_state of a CHARGED order; amount = amount_refunded
+METRIC_REFUNDED = "order.refunded"  # key = "yes" when a CHARGED order has amount_refunded > 0; amount = that
 METRIC_REFUND = "refund"  # key = refund status, sub = "arn" when it carries an ARN/RRN; amount = refund amount
-METRICS = (METRIC_ORDER, METRIC_METHOD, METRIC_GATEWAY, METRIC_FAILURE, METRIC_REFUND_STATE, METRIC_REFUND)
+METRICS = (METRIC_ORDER, METRIC_METHOD, METRIC_GATEWAY, METRIC_FAILURE, METRIC_REFUNDED, METRIC_REFUND)
 NO_REASON = "(no reason given)"
 
 
@@ -72,7 +72,6 @@ class OrderFacts:
     gateway: str
     paid: Decimal
     failure: str
-    refund_state: str
     refunded: Decimal
     refunds: tuple[RefundFacts, ...]
 
@@ -103,7 +102,6 @@ def facts_of(order: Order, refunds: Iterable[Refund] | None = None) -> OrderFact
         gateway=order.gateway or "",
         paid=_paid(order.effective_amount, order.amount),
         failure=_failure_reason(order.raw) if _is_failure(order.status) else "",
-        refund_state=order.refund_state,
         refunded=order.amount_refunded or Decimal(0),
         refunds=tuple(refund_facts(r) for r in refunds),
     )
@@ -139,7 +137,7 @@ def contribution(facts: OrderFacts | None) -> Contribution:
         if facts.failure:
             add(METRIC_FAILURE, facts.failure, "", at, facts.paid)
         if facts.status == "CHARGED":
-            add(METRIC_REFUND_STATE, facts.refund_state, "", at, facts.refunded)
+            add(METRIC_REFUNDED, "yes" if facts.refunded > 0 else "no", "", at, facts.refunded)
     for refund in facts.refunds:
         if refund.created is not None:
             add(METRIC_REFUND, refund.status, "arn" if refund.arn else "", refund.created, refund.amount or Decimal(0))
@@ -245,7 +243,6 @@ ORDER_FIELDS = (
     "effective_amount",
     "amount",
     "raw",
-    "refund_state",
     "amount_refunded",
 )
 
