@@ -14,7 +14,7 @@ from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
-from orders.kpi_figures import Figure, Number, nearest_rank
+from orders.kpi_figures import Figure, Number, distribution
 from orders.kpi_periods import HOUR, Period, zone
 
 
@@ -46,16 +46,14 @@ def numbers(period: Period, merchant_id: int | None) -> Numbers:
     (succeeded or failed). Both p50 and p90 by nearest rank."""
     rows = _facts(period, merchant_id)
     by_state = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("pk"))}
-    decided = rows.filter(decision_seconds__isnull=False)
-    answered = rows.filter(answer_seconds__isnull=False)
-    nd, na = decided.count(), answered.count()
+    decided, answered = distribution(rows, "decision_seconds"), distribution(rows, "answer_seconds")
     return Numbers(
         raised=sum(by_state.values()),
         by_state=by_state,
-        decision_p50=nearest_rank(decided, nd, 0.5, "decision_seconds"),
-        decision_p90=nearest_rank(decided, nd, 0.9, "decision_seconds"),
-        answer_p50=nearest_rank(answered, na, 0.5, "answer_seconds"),
-        answer_p90=nearest_rank(answered, na, 0.9, "answer_seconds"),
+        decision_p50=decided.p50,
+        decision_p90=decided.p90,
+        answer_p50=answered.p50,
+        answer_p90=answered.p90,
     )
 
 
@@ -99,7 +97,6 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
         return Figure(key, label, unit, value, definition, previous=before, compared=compared, better=better)
 
     doc = numbers.__doc__ or ""
-    queue = queue_now(merchant_id)
     return [
         Figure(
             "requests_raised",
@@ -143,14 +140,14 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
             now.share(ActionState.FAILED, of=ANSWERED),
             old and old.share(ActionState.FAILED, of=ANSWERED),
         ),
-        Figure(
-            "queue_size",
-            "Waiting for approval now",
-            "count",
-            float(queue.size),
-            queue_now.__doc__ or "",
-            better="",
-        ),
+        *queue_figures(merchant_id),
+    ]
+
+
+def queue_figures(merchant_id: int | None) -> list[Figure]:
+    queue = queue_now(merchant_id)
+    return [
+        Figure("queue_size", "Waiting for approval now", "count", float(queue.size), queue_now.__doc__ or "", better=""),
         Figure(
             "queue_oldest",
             "Oldest waiting request",

@@ -208,8 +208,7 @@ def headline(state: State) -> list[Figure]:
     figures = kpi_figures.payments(cells, previous, state.merchant_code).figures
     figures += kpi_figures.refunds(cells, previous, state.merchant_id, state.merchant_code)
     by = {f.key: f for f in figures}
-    queue = approval_figures.approvals(state.period, None, state.merchant_id)
-    return [by[k] for k in HEADLINE] + [f for f in queue if f.key == "queue_size"]
+    return [by[k] for k in HEADLINE] + approval_figures.queue_figures(state.merchant_id)[:1]
 
 
 def csv_table(sec: Section, table: str) -> tuple[list[str], list[list[Any]]]:

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import Avg, Count, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour
 from django.urls import reverse
@@ -74,33 +75,42 @@ class Figure:
         return "good" if (delta > 0) == (self.better == "up") else "bad"
 
 
+Match = Callable[[str, str], bool]
+
+
+def _any(key: str, sub: str) -> bool:
+    return True
+
+
 @dataclass
 class Cells:
-    """The rollup cells of one period: totals and per-bucket values of every (metric, key, sub)."""
+    """The rollup cells of one period, by metric: per (key, sub), the count and amount of every bucket."""
 
     period: Period
-    count: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
-    amount: dict[tuple[str, str, str], list[Decimal]] = field(default_factory=dict)
+    size: int = 0
+    cells: dict[str, dict[tuple[str, str], tuple[list[int], list[Decimal]]]] = field(default_factory=dict)
 
-    def total(self, metric: str, match: Callable[[str, str], bool] = lambda k, s: True) -> tuple[int, Decimal]:
+    def total(self, metric: str, match: Match = _any) -> tuple[int, Decimal]:
         n, a = 0, Decimal(0)
-        for (m, key, sub), counts in self.count.items():
-            if m == metric and match(key, sub):
+        for (key, sub), (counts, amounts) in self.cells.get(metric, {}).items():
+            if match(key, sub):
                 n += sum(counts)
-                a += sum(self.amount[(m, key, sub)], Decimal(0))
+                a += sum(amounts, Decimal(0))
         return n, a
 
-    def series(self, metric: str, match: Callable[[str, str], bool] = lambda k, s: True) -> list[tuple[int, Decimal]]:
-        size = len(list(self.period.buckets()))
-        out = [(0, Decimal(0))] * size
-        for (m, key, sub), counts in self.count.items():
-            if m == metric and match(key, sub):
-                amounts = self.amount[(m, key, sub)]
-                out = [(c0 + c, a0 + a) for (c0, a0), c, a in zip(out, counts, amounts, strict=True)]
-        return out
+    def series(self, metric: str, match: Match = _any) -> list[tuple[int, Decimal]]:
+        counts_out = [0] * self.size
+        amounts_out = [Decimal(0)] * self.size
+        for (key, sub), (counts, amounts) in self.cells.get(metric, {}).items():
+            if match(key, sub):
+                for i, (c, a) in enumerate(zip(counts, amounts, strict=True)):
+                    if c or a:
+                        counts_out[i] += c
+                        amounts_out[i] += a
+        return list(zip(counts_out, amounts_out, strict=True))
 
     def keys(self, metric: str) -> set[str]:
-        return {key for (m, key, _sub) in self.count if m == metric}
+        return {key for key, _sub in self.cells.get(metric, {})}
 
 
 def read_cells(period: Period, merchant_id: int | None) -> Cells:
@@ -111,15 +121,16 @@ def read_cells(period: Period, merchant_id: int | None) -> Cells:
     )
     if merchant_id is not None:
         rows = rows.filter(merchant_id=merchant_id)
-    cells = Cells(period)
     size = len(index)
-    for row in rows.values("start", "metric", "key", "sub").annotate(n=Sum("count"), a=Sum("amount")):
-        i = index.get(row["start"])
+    cells = Cells(period, size)
+    grouped = rows.values_list("start", "metric", "key", "sub").annotate(n=Sum("count"), a=Sum("amount"))
+    for start, metric, key, sub, n, a in grouped.order_by():
+        i = index.get(start)
         if i is None:  # a bucket of another zone's day (KPI_TIME_ZONE changed without rebuild_kpis)
             continue
-        cell = (row["metric"], row["key"], row["sub"])
-        cells.count.setdefault(cell, [0] * size)[i] += row["n"] or 0
-        cells.amount.setdefault(cell, [Decimal(0)] * size)[i] += row["a"] or Decimal(0)
+        counts, amounts = cells.cells.setdefault(metric, {}).setdefault((key, sub), ([0] * size, [Decimal(0)] * size))
+        counts[i] += n or 0
+        amounts[i] += a or Decimal(0)
     return cells
 
 
@@ -292,12 +303,42 @@ class Turnaround:
 
 def nearest_rank(rows: QuerySet[Any], n: int, p: float, column: str = "seconds") -> Number:
     """The p-th percentile of `column` over `rows` (n of them, nulls excluded by the caller) by nearest rank: the
-    smallest value with at least p of the values at or below it. One indexed ORDER BY .. OFFSET, no scan in Python."""
+    smallest value with at least p of the values at or below it. One ORDER BY .. OFFSET, nothing read into Python."""
     if not n:
         return None
     k = max(1, math.ceil(p * n))
     value = rows.order_by(column).values_list(column, flat=True)[k - 1 : k]
     return float(value[0])
+
+
+@dataclass(frozen=True)
+class Distribution:
+    count: int
+    mean: Number
+    p50: Number
+    p90: Number
+
+
+def distribution(rows: QuerySet[Any], column: str) -> Distribution:
+    """Count, mean, p50 and p90 (nearest rank) of `column` over `rows` (nulls excluded). On PostgreSQL one query
+    (`percentile_disc` is the nearest rank); elsewhere one per figure."""
+    rows = rows.filter(**{f"{column}__isnull": False})
+    if connection.vendor == "postgresql":
+        sql, params = rows.values(column).order_by().query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*), avg(t.v), percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.v) "
+                f"FROM ({sql}) AS t(v)",
+                params,
+            )
+            n, mean, ps = cursor.fetchone()
+        if not n:
+            return Distribution(0, None, None, None)
+        return Distribution(n, float(mean), float(ps[0]), float(ps[1]))
+    agg = rows.aggregate(n=Count("pk"), mean=Avg(column))
+    n = agg["n"] or 0
+    mean = float(agg["mean"]) if agg["mean"] is not None else None
+    return Distribution(n, mean, nearest_rank(rows, n, 0.5, column), nearest_rank(rows, n, 0.9, column))
 
 
 def _turnaround_rows(period: Period, merchant_id: int | None) -> QuerySet[RefundTurnaround]:
@@ -309,13 +350,9 @@ def turnaround(period: Period, merchant_id: int | None) -> Turnaround:
     """Turnaround: from a refund's `created` (raised) to Juspay's `pg_processed_at` once it is SUCCESS, over the
     refunds raised in the period; mean, and p50/p90 by nearest rank. A refund still pending is not counted yet."""
     rows = _turnaround_rows(period, merchant_id)
-    agg = rows.aggregate(n=Count("pk"), mean=Avg("seconds"))
-    n = agg["n"] or 0
-    p90 = nearest_rank(rows, n, 0.9)
-    slow = rows.filter(seconds__gte=p90).values("order_id").distinct().count() if p90 is not None else 0
-    return Turnaround(
-        n, float(agg["mean"]) if agg["mean"] is not None else None, nearest_rank(rows, n, 0.5), p90, slow
-    )
+    d = distribution(rows, "seconds")
+    slow = rows.filter(seconds__gte=d.p90).values("order_id").distinct().count() if d.p90 is not None else 0
+    return Turnaround(d.count, d.mean, d.p50, d.p90, slow)
 
 
 def turnaround_series(period: Period, merchant_id: int | None) -> list[Number]:
@@ -380,7 +417,6 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
     def rate(part: Callable[[str, str], bool], whole: Callable[[str, str], bool]) -> Callable[[Cells], list[Number]]:
         return lambda c: [_ratio(p[0], w[0]) for p, w in zip(c.series(refund, part), c.series(refund, whole), strict=True)]
 
-    any_ = lambda k, s: True  # noqa: E731
     figures = [
         _figure(
             "refunds",
@@ -442,7 +478,7 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
             "percent",
             pending_rate.__doc__ or "",
             pending_rate,
-            rate(_is("PENDING"), any_),
+            rate(_is("PENDING"), _any),
             cells,
             previous,
             better="down",
@@ -454,7 +490,7 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
             "percent",
             manual_review_rate.__doc__ or "",
             manual_review_rate,
-            rate(_is("MANUAL_REVIEW"), any_),
+            rate(_is("MANUAL_REVIEW"), _any),
             cells,
             previous,
             better="down",
