@@ -86,8 +86,9 @@ class Chart:
     datasets: list[tuple[str, str, list[float | None]]]  # label, unit, values
 
     @property
-    def rows(self) -> list[tuple[str, list[float | None]]]:
-        return [(label, [d[2][i] for d in self.datasets]) for i, label in enumerate(self.labels)]
+    def rows(self) -> list[tuple[str, list[str]]]:
+        """The table fallback: each bucket's label and its values as text."""
+        return [(label, [value_text(d[2][i], d[1]) for d in self.datasets]) for i, label in enumerate(self.labels)]
 
     def config(self) -> dict[str, Any]:
         """What static/js/kpis.js hands to Chart.js."""
@@ -149,7 +150,7 @@ def section(name: str, state: State) -> Section:
     labels = kpi_figures.bucket_labels(period)
     if name in ("payments", "refunds"):
         cells = kpi_figures.read_cells(period, state.merchant_id)
-        previous = kpi_figures.read_cells(state.comparison, state.merchant_id) if state.comparison else None
+        previous = kpi_figures.read_cells(state.comparison, state.merchant_id, series=False) if state.comparison else None
         if name == "payments":
             pay = kpi_figures.payments(cells, previous, merchant)
             by = {f.key: f for f in pay.figures}
@@ -204,7 +205,7 @@ HEADLINE = ("orders", "success_rate", "charged_amount", "refund_rate", "turnarou
 def headline(state: State) -> list[Figure]:
     """The tiles the manager's home page shows."""
     cells = kpi_figures.read_cells(state.period, state.merchant_id)
-    previous = kpi_figures.read_cells(state.comparison, state.merchant_id) if state.comparison else None
+    previous = kpi_figures.read_cells(state.comparison, state.merchant_id, series=False) if state.comparison else None
     figures = kpi_figures.payments(cells, previous, state.merchant_code).figures
     figures += kpi_figures.refunds(cells, previous, state.merchant_id, state.merchant_code)
     by = {f.key: f for f in figures}

@@ -113,24 +113,30 @@ class Cells:
         return {key for key, _sub in self.cells.get(metric, {})}
 
 
-def read_cells(period: Period, merchant_id: int | None) -> Cells:
-    """One query: the period's cells of its grain, summed over merchants unless one is given."""
+SERIES_METRICS = (rollups.METRIC_ORDER, rollups.METRIC_REFUND, rollups.METRIC_REFUNDED)  # the sparklines' metrics
+
+
+def read_cells(period: Period, merchant_id: int | None, *, series: bool = True) -> Cells:
+    """The period's cells of its grain, summed over merchants unless one is given: per bucket for the metrics
+    that have sparklines (when `series`), as one total for the rest. Two grouped queries over the rollup."""
     index = {start: i for i, start in enumerate(period.buckets())}
-    rows = KpiBucket.objects.filter(
-        grain=period.grain, metric__in=rollups.METRICS, start__gte=period.start, start__lt=period.end
-    )
+    rows = KpiBucket.objects.filter(grain=period.grain, start__gte=period.start, start__lt=period.end)
     if merchant_id is not None:
         rows = rows.filter(merchant_id=merchant_id)
     size = len(index)
     cells = Cells(period, size)
-    grouped = rows.values_list("start", "metric", "key", "sub").annotate(n=Sum("count"), a=Sum("amount"))
-    for start, metric, key, sub, n, a in grouped.order_by():
+    per_bucket = SERIES_METRICS if series else ()
+    grouped = rows.filter(metric__in=per_bucket).values_list("start", "metric", "key", "sub")
+    for start, metric, key, sub, n, a in grouped.annotate(n=Sum("count"), a=Sum("amount")).order_by():
         i = index.get(start)
         if i is None:  # a bucket of another zone's day (KPI_TIME_ZONE changed without rebuild_kpis)
             continue
         counts, amounts = cells.cells.setdefault(metric, {}).setdefault((key, sub), ([0] * size, [Decimal(0)] * size))
         counts[i] += n or 0
         amounts[i] += a or Decimal(0)
+    totals = rows.filter(metric__in=[m for m in rollups.METRICS if m not in per_bucket]).values_list("metric", "key", "sub")
+    for metric, key, sub, n, a in totals.annotate(n=Sum("count"), a=Sum("amount")).order_by():
+        cells.cells.setdefault(metric, {})[(key, sub)] = ([n or 0], [a or Decimal(0)])
     return cells
 
 
@@ -271,8 +277,8 @@ def payments(cells: Cells, previous: Cells | None, merchant: str) -> Payments:
         rows = []
         for name in cells.keys(metric):
             n = cells.total(metric, lambda k, s, name=name: k == name)[0]  # type: ignore[misc]
-            charged, amount = cells.total(metric, lambda k, s, name=name: k == name and s == "CHARGED")  # type: ignore[misc]
-            terminal = cells.total(metric, lambda k, s, name=name: k == name and s in TERMINAL)[0]  # type: ignore[misc]
+            charged, amount = cells.total(metric, lambda k, s, name=name: k == name and s == rollups.CHARGED)  # type: ignore[misc]
+            terminal = cells.total(metric, lambda k, s, name=name: k == name and s != rollups.OPEN)[0]  # type: ignore[misc]
             rows.append(
                 Breakdown(name, n, charged, _ratio(charged, terminal), amount, orders_link(period, merchant, **{param: name}))
             )

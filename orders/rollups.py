@@ -35,13 +35,14 @@ from orders.models import KpiBucket, Order, Refund, RefundTurnaround
 
 # metric -> what its key and sub hold (every cell counts 1 per item; amount as stated)
 METRIC_ORDER = "order"  # key = order status; amount = what the customer paid (effective_amount, else amount)
-METRIC_METHOD = "order.method"  # key = payment_method_type, sub = order status; amount as above
-METRIC_GATEWAY = "order.gateway"  # key = gateway of the order's transaction, sub = order status
+METRIC_METHOD = "order.method"  # key = payment_method_type, sub = the status's outcome (OUTCOMES); amount as above
+METRIC_GATEWAY = "order.gateway"  # key = gateway of the order's transaction, sub = the status's outcome
 METRIC_FAILURE = "order.failure"  # key = bank error of an order whose status is a documented failure
 METRIC_REFUNDED = "order.refunded"  # key = "yes" when a CHARGED order has amount_refunded > 0; amount = that
 METRIC_REFUND = "refund"  # key = refund status, sub = "arn" when it carries an ARN/RRN; amount = refund amount
 METRICS = (METRIC_ORDER, METRIC_METHOD, METRIC_GATEWAY, METRIC_FAILURE, METRIC_REFUNDED, METRIC_REFUND)
 NO_REASON = "(no reason given)"
+CHARGED, TERMINAL, OPEN = "CHARGED", "terminal", "open"  # OUTCOMES: charged, another terminal status, the rest
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,15 @@ def _paid(effective: Decimal | None, amount: Decimal | None) -> Decimal:
     return value if value is not None else Decimal(0)
 
 
+def outcome(status: str) -> str:
+    """CHARGED, another terminal status of Juspay's status table (dashboard.juspay.enums), or open (an unknown
+    status included: Juspay has not said it is final)."""
+    if status == CHARGED:
+        return CHARGED
+    member = OrderStatus.lookup(status)
+    return TERMINAL if member is not None and member.terminal else OPEN
+
+
 def _is_failure(status: str | None) -> bool:
     member = OrderStatus.lookup(status or "")
     return member is not None and member.outcome == "failure"
@@ -132,8 +142,8 @@ def contribution(facts: OrderFacts | None) -> Contribution:
     if facts.created is not None:
         at = facts.created
         add(METRIC_ORDER, facts.status, "", at, facts.paid)
-        add(METRIC_METHOD, facts.method, facts.status, at, facts.paid)
-        add(METRIC_GATEWAY, facts.gateway, facts.status, at, facts.paid)
+        add(METRIC_METHOD, facts.method, outcome(facts.status), at, facts.paid)
+        add(METRIC_GATEWAY, facts.gateway, outcome(facts.status), at, facts.paid)
         if facts.failure:
             add(METRIC_FAILURE, facts.failure, "", at, facts.paid)
         if facts.status == "CHARGED":
