@@ -83,9 +83,15 @@ def queue_now(merchant_id: int | None) -> Queue:
     return Queue(rows.count(), oldest)
 
 
-DECIDED = (ActionState.APPROVED, ActionState.SENDING, ActionState.SUCCEEDED, ActionState.FAILED)
-DECIDED += (ActionState.UNRESOLVED, ActionState.REJECTED)
-ANSWERED = (ActionState.SUCCEEDED, ActionState.FAILED)
+DECIDED: tuple[str, ...] = (
+    ActionState.APPROVED,
+    ActionState.SENDING,
+    ActionState.SUCCEEDED,
+    ActionState.FAILED,
+    ActionState.UNRESOLVED,
+    ActionState.REJECTED,
+)
+ANSWERED: tuple[str, ...] = (ActionState.SUCCEEDED, ActionState.FAILED)
 
 
 def approvals(period: Period, previous: Period | None, merchant_id: int | None) -> list[Figure]:
@@ -109,10 +115,42 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
             better="",
             series=tuple(raised_series(period, merchant_id)),
         ),
-        fig("decision_p50", "Raise to decision p50", "duration", "down", doc, now.decision_p50, old and old.decision_p50),
-        fig("decision_p90", "Raise to decision p90", "duration", "down", doc, now.decision_p90, old and old.decision_p90),
-        fig("answer_p50", "Approval to Juspay's answer p50", "duration", "down", doc, now.answer_p50, old and old.answer_p50),
-        fig("answer_p90", "Approval to Juspay's answer p90", "duration", "down", doc, now.answer_p90, old and old.answer_p90),
+        fig(
+            "decision_p50",
+            "Raise to decision p50",
+            "duration",
+            "down",
+            doc,
+            now.decision_p50,
+            old.decision_p50 if old else None,
+        ),
+        fig(
+            "decision_p90",
+            "Raise to decision p90",
+            "duration",
+            "down",
+            doc,
+            now.decision_p90,
+            old.decision_p90 if old else None,
+        ),
+        fig(
+            "answer_p50",
+            "Approval to Juspay's answer p50",
+            "duration",
+            "down",
+            doc,
+            now.answer_p50,
+            old.answer_p50 if old else None,
+        ),
+        fig(
+            "answer_p90",
+            "Approval to Juspay's answer p90",
+            "duration",
+            "down",
+            doc,
+            now.answer_p90,
+            old.answer_p90 if old else None,
+        ),
         fig(
             "rejection_rate",
             "Rejection rate",
@@ -120,7 +158,7 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
             "down",
             "Rejection rate: rejected over the requests raised in the period that people decided on.",
             now.share(ActionState.REJECTED, of=DECIDED),
-            old and old.share(ActionState.REJECTED, of=DECIDED),
+            old.share(ActionState.REJECTED, of=DECIDED) if old else None,
         ),
         fig(
             "expiry_rate",
@@ -129,7 +167,7 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
             "down",
             "Expiry rate: expired unapproved over every request raised in the period.",
             now.share(ActionState.EXPIRED),
-            old and old.share(ActionState.EXPIRED),
+            old.share(ActionState.EXPIRED) if old else None,
         ),
         fig(
             "failure_rate",
@@ -138,7 +176,7 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
             "down",
             "Failure rate: failed over the requests raised in the period that Juspay answered (succeeded or failed).",
             now.share(ActionState.FAILED, of=ANSWERED),
-            old and old.share(ActionState.FAILED, of=ANSWERED),
+            old.share(ActionState.FAILED, of=ANSWERED) if old else None,
         ),
         *queue_figures(merchant_id),
     ]
@@ -147,7 +185,9 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
 def queue_figures(merchant_id: int | None) -> list[Figure]:
     queue = queue_now(merchant_id)
     return [
-        Figure("queue_size", "Waiting for approval now", "count", float(queue.size), queue_now.__doc__ or "", better=""),
+        Figure(
+            "queue_size", "Waiting for approval now", "count", float(queue.size), queue_now.__doc__ or "", better=""
+        ),
         Figure(
             "queue_oldest",
             "Oldest waiting request",

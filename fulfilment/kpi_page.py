@@ -150,15 +150,21 @@ def section(name: str, state: State) -> Section:
     labels = kpi_figures.bucket_labels(period)
     if name in ("payments", "refunds"):
         cells = kpi_figures.read_cells(period, state.merchant_id)
-        previous = kpi_figures.read_cells(state.comparison, state.merchant_id, series=False) if state.comparison else None
+        previous = (
+            kpi_figures.read_cells(state.comparison, state.merchant_id, series=False) if state.comparison else None
+        )
         if name == "payments":
             pay = kpi_figures.payments(cells, previous, merchant)
             by = {f.key: f for f in pay.figures}
             charts = [
-                Chart("Orders and success rate", labels, [
-                    ("Orders", "count", _series(by["orders"])),
-                    ("Success rate", "percent", _series(by["success_rate"])),
-                ]),
+                Chart(
+                    "Orders and success rate",
+                    labels,
+                    [
+                        ("Orders", "count", _series(by["orders"])),
+                        ("Success rate", "percent", _series(by["success_rate"])),
+                    ],
+                ),
                 Chart("Charged amount", labels, [("Charged amount", "money", _series(by["charged_amount"]))]),
             ]
             failures = Table(

@@ -151,6 +151,7 @@ class OrderFilter(django_filters.FilterSet):
         status, slowest = (data.get("refund_status") or "").strip(), data.get("turnaround_min")
         if not (start or end or status or slowest is not None):
             return queryset
+        rows: QuerySet[RefundTurnaround] | QuerySet[Refund]
         if slowest is not None:
             rows = RefundTurnaround.objects.filter(seconds__gte=int(slowest))
             field = "raised_at"
@@ -161,7 +162,7 @@ class OrderFilter(django_filters.FilterSet):
             rows = rows.filter(**{f"{field}__gte": start})
         if end:
             rows = rows.filter(**{f"{field}__lt": end})
-        return queryset.filter(pk__in=rows.values("order_id"))
+        return queryset.filter(pk__in=rows.values_list("order_id", flat=True))
 
     def filter_queryset(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
         queryset = self._refund_window(super().filter_queryset(queryset))

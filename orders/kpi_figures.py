@@ -134,7 +134,9 @@ def read_cells(period: Period, merchant_id: int | None, *, series: bool = True) 
         counts, amounts = cells.cells.setdefault(metric, {}).setdefault((key, sub), ([0] * size, [Decimal(0)] * size))
         counts[i] += n or 0
         amounts[i] += a or Decimal(0)
-    totals = rows.filter(metric__in=[m for m in rollups.METRICS if m not in per_bucket]).values_list("metric", "key", "sub")
+    totals = rows.filter(metric__in=[m for m in rollups.METRICS if m not in per_bucket]).values_list(
+        "metric", "key", "sub"
+    )
     for metric, key, sub, n, a in totals.annotate(n=Sum("count"), a=Sum("amount")).order_by():
         cells.cells.setdefault(metric, {})[(key, sub)] = ([n or 0], [a or Decimal(0)])
     return cells
@@ -280,7 +282,9 @@ def payments(cells: Cells, previous: Cells | None, merchant: str) -> Payments:
             charged, amount = cells.total(metric, lambda k, s, name=name: k == name and s == rollups.CHARGED)  # type: ignore[misc]
             terminal = cells.total(metric, lambda k, s, name=name: k == name and s != rollups.OPEN)[0]  # type: ignore[misc]
             rows.append(
-                Breakdown(name, n, charged, _ratio(charged, terminal), amount, orders_link(period, merchant, **{param: name}))
+                Breakdown(
+                    name, n, charged, _ratio(charged, terminal), amount, orders_link(period, merchant, **{param: name})
+                )
             )
         return sorted(rows, key=lambda r: (-r.orders, r.name))
 
@@ -333,8 +337,8 @@ def distribution(rows: QuerySet[Any], column: str) -> Distribution:
         sql, params = rows.values(column).order_by().query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT count(*), avg(t.v), percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.v) "
-                f"FROM ({sql}) AS t(v)",
+                "SELECT count(*), avg(t.v), percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY t.v) "  # noqa: S608
+                f"FROM ({sql}) AS t(v)",  # the ORM's own SQL; values are params
                 params,
             )
             n, mean, ps = cursor.fetchone()
@@ -421,7 +425,9 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
     refund = rollups.METRIC_REFUND
 
     def rate(part: Callable[[str, str], bool], whole: Callable[[str, str], bool]) -> Callable[[Cells], list[Number]]:
-        return lambda c: [_ratio(p[0], w[0]) for p, w in zip(c.series(refund, part), c.series(refund, whole), strict=True)]
+        return lambda c: [
+            _ratio(p[0], w[0]) for p, w in zip(c.series(refund, part), c.series(refund, whole), strict=True)
+        ]
 
     figures = [
         _figure(
@@ -525,9 +531,10 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
     ):
         more: dict[str, str] = {}
         if key == "turnaround_p90" and now.p90 is not None:
+            noun = "order" if now.slow_orders == 1 else "orders"
             more = {
                 "link": refunds_link(period, merchant, turnaround_min=str(int(now.p90))),
-                "detail": f"{now.slow_orders} order{'s' if now.slow_orders != 1 else ''} with a refund at p90 or slower",
+                "detail": f"{now.slow_orders} {noun} with a refund at p90 or slower",
             }
         elif now.count:
             more = {"link": refunds_link(period, merchant, turnaround_min="0"), "detail": f"of {now.count} refunds"}
@@ -596,4 +603,3 @@ def delta_text(figure: Figure) -> str:
     ratio = figure.delta_ratio
     text = f"{sign}{abs(delta):,.2f}" if figure.unit == "money" else f"{sign}{abs(delta):,.0f}"
     return text + (f" ({sign}{abs(ratio) * 100:.0f} %)" if ratio is not None else "")
-

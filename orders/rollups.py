@@ -29,7 +29,6 @@ from typing import Any
 from django.db import connection, transaction
 
 from dashboard.juspay.enums import OrderStatus
-
 from orders.kpi_periods import DAY, HOUR, bucket_starts
 from orders.models import KpiBucket, Order, Refund, RefundTurnaround
 
@@ -190,8 +189,8 @@ def _add(merchant_id: int, cells: Contribution) -> None:
     table = q(KpiBucket._meta.db_table)
     cols = ["merchant_id", "grain", "start", "metric", "key", "sub", "count", "amount"]
     conflict = ", ".join(q(c) for c in cols[:6])
-    sql = (
-        f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
+    sql = (  # names come from the model, values are params
+        f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "  # noqa: S608
         f"ON CONFLICT ({conflict}) DO UPDATE SET {q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
         f"{q('amount')} = {table}.{q('amount')} + excluded.{q('amount')}"
     )

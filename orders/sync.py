@@ -352,8 +352,8 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         OrderUdf.objects.bulk_create(new.udfs, batch_size=500)
         TimelineEvent.objects.bulk_create(new.events, batch_size=500)
         refunds_of: dict[int, list[Refund]] = {}
-        for refund in new.refunds:
-            refunds_of.setdefault(id(refund.order), []).append(refund)
+        for row in new.refunds:
+            refunds_of.setdefault(id(row.order), []).append(row)
         rollups.add_new([(o, rollups.facts_of(o, refunds_of.get(id(o), []))) for o in new.orders])
         adopt_payouts(merchant, new.orders)
     return len(new.events)

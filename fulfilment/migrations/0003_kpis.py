@@ -5,28 +5,53 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_audit_append_only'),
-        ('fulfilment', '0002_commands'),
+        ("dashboard", "0002_audit_append_only"),
+        ("fulfilment", "0002_commands"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RequestFact',
+            name="RequestFact",
             fields=[
-                ('request', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='fulfilment.actionrequest')),
-                ('kind', models.CharField(max_length=16)),
-                ('command', models.CharField(blank=True, max_length=64)),
-                ('state', models.CharField(max_length=16)),
-                ('raised_at', models.DateTimeField()),
-                ('decision_seconds', models.BigIntegerField(blank=True, help_text='raise to the deciding approval or the rejection (people decided)', null=True)),
-                ('answer_seconds', models.BigIntegerField(blank=True, help_text="approval to Juspay's answer (succeeded or failed)", null=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='dashboard.merchant')),
+                (
+                    "request",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="fulfilment.actionrequest",
+                    ),
+                ),
+                ("kind", models.CharField(max_length=16)),
+                ("command", models.CharField(blank=True, max_length=64)),
+                ("state", models.CharField(max_length=16)),
+                ("raised_at", models.DateTimeField()),
+                (
+                    "decision_seconds",
+                    models.BigIntegerField(
+                        blank=True,
+                        help_text="raise to the deciding approval or the rejection (people decided)",
+                        null=True,
+                    ),
+                ),
+                (
+                    "answer_seconds",
+                    models.BigIntegerField(
+                        blank=True, help_text="approval to Juspay's answer (succeeded or failed)", null=True
+                    ),
+                ),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="dashboard.merchant"
+                    ),
+                ),
             ],
             options={
-                'default_permissions': (),
-                'indexes': [models.Index(fields=['raised_at'], name='request_fact_raised_idx')],
+                "default_permissions": (),
+                "indexes": [models.Index(fields=["raised_at"], name="request_fact_raised_idx")],
             },
         ),
     ]

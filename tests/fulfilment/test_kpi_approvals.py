@@ -86,7 +86,14 @@ def test_the_services_keep_what_a_rebuild_gives(day):
     def facts() -> set[tuple[object, ...]]:
         return set(
             RequestFact.objects.values_list(
-                "request_id", "merchant_id", "kind", "command", "state", "raised_at", "decision_seconds", "answer_seconds"
+                "request_id",
+                "merchant_id",
+                "kind",
+                "command",
+                "state",
+                "raised_at",
+                "decision_seconds",
+                "answer_seconds",
             )
         )
 

@@ -37,7 +37,9 @@ DAY11 = Period(date(2025, 3, 11), date(2025, 3, 11))
 DAY12 = Period(date(2025, 3, 12), date(2025, 3, 12))
 
 
-def _refund(key: str, status: str, amount: float, created: str, processed: str | None, arn: str | None) -> dict[str, Any]:
+def _refund(
+    key: str, status: str, amount: float, created: str, processed: str | None, arn: str | None
+) -> dict[str, Any]:
     return {
         "id": f"rf-{key}",
         "unique_request_id": key,
@@ -157,7 +159,8 @@ def test_comparison_delta_and_colour(fixture_orders):
 
 def test_percentiles_are_nearest_rank(sync):
     refunds = [
-        _refund(f"R{i}", "SUCCESS", 10, "2025-03-10T04:00:00Z", f"2025-03-10T04:{i:02d}:00Z", None) for i in range(1, 11)
+        _refund(f"R{i}", "SUCCESS", 10, "2025-03-10T04:00:00Z", f"2025-03-10T04:{i:02d}:00Z", None)
+        for i in range(1, 11)
     ]
     sync("A", "CHARGED", 1000, "2025-03-10T03:00:00Z", refunds=refunds, amount_refunded=100)
     t = kpi_figures.turnaround(DAY10, None)

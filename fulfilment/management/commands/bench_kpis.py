@@ -49,7 +49,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["orders"]
-        filler = bench_orders_list.Command(stdout=self.stdout, stderr=self.stderr)
+        filler = bench_orders_list.Command()
+        filler.stdout, filler.stderr = self.stdout, self.stderr
         merchant, _ = Merchant.objects.get_or_create(
             code=bench_orders_list.MERCHANT_CODE,
             defaults={
@@ -96,7 +97,7 @@ class Command(BaseCommand):
         charged = Order.objects.filter(merchant=merchant, status="CHARGED").values_list("pk", "juspay_created_at")
         rows: list[dict[str, Any]] = []
         for order_pk, created in charged.iterator(chunk_size=20_000):
-            if rng.random() >= 0.1:
+            if created is None or rng.random() >= 0.1:
                 continue
             raised = created + timedelta(minutes=rng.randrange(5, 3 * 1440))
             status = rng.choices(["SUCCESS", "PENDING", "FAILURE", "MANUAL_REVIEW"], [85, 8, 5, 2])[0]
