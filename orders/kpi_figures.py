@@ -13,19 +13,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import Avg, Count, QuerySet, Sum
-from django.db.models.functions import TruncDay, TruncHour
 from django.urls import reverse
 
 from dashboard.juspay.enums import OrderStatus
 from orders import rollups
-from orders.kpi_periods import HOUR, Period, zone
+from orders.kpi_periods import HOUR, Period
 from orders.models import KpiBucket, RefundTurnaround
 
 TERMINAL = frozenset(s.value for s in OrderStatus if s.terminal)  # Juspay's status table (dashboard.juspay.enums)
@@ -113,7 +111,12 @@ class Cells:
         return {key for key, _sub in self.cells.get(metric, {})}
 
 
-SERIES_METRICS = (rollups.METRIC_ORDER, rollups.METRIC_REFUND, rollups.METRIC_REFUNDED)  # the sparklines' metrics
+SERIES_METRICS = (
+    rollups.METRIC_ORDER,
+    rollups.METRIC_REFUND,
+    rollups.METRIC_REFUNDED,
+    rollups.METRIC_TURNAROUND,
+)  # the sparklines' metrics
 
 
 def read_cells(period: Period, merchant_id: int | None, *, series: bool = True) -> Cells:
@@ -365,17 +368,9 @@ def turnaround(period: Period, merchant_id: int | None) -> Turnaround:
     return Turnaround(d.count, d.mean, d.p50, d.p90, slow)
 
 
-def turnaround_series(period: Period, merchant_id: int | None) -> list[Number]:
-    """The mean turnaround of each bucket of the period (the sparkline)."""
-    trunc = TruncHour if period.grain == HOUR else TruncDay
-    rows = (
-        _turnaround_rows(period, merchant_id)
-        .annotate(bucket=trunc("raised_at", tzinfo=zone()))
-        .values("bucket")
-        .annotate(mean=Avg("seconds"))
-    )
-    means: dict[datetime, float] = {r["bucket"]: float(r["mean"]) for r in rows}
-    return [means.get(start) for start in period.buckets()]
+def turnaround_series(cells: Cells) -> list[Number]:
+    """The mean turnaround of each bucket of the period (the sparkline), from the rollup's sums of seconds."""
+    return [float(a) / n if n else None for n, a in cells.series(rollups.METRIC_TURNAROUND)]
 
 
 def refund_count(cells: Cells) -> Number:
@@ -522,7 +517,7 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
     ]
     now = turnaround(period, merchant_id)
     before = turnaround(previous.period, merchant_id) if previous is not None else None
-    series = tuple(turnaround_series(period, merchant_id))
+    series = tuple(turnaround_series(cells))
     doc = turnaround.__doc__ or ""
     for key, label, value, old in (
         ("turnaround_mean", "Refund turnaround, mean", now.mean, before.mean if before else None),

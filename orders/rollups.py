@@ -39,7 +39,16 @@ METRIC_GATEWAY = "order.gateway"  # key = gateway of the order's transaction, su
 METRIC_FAILURE = "order.failure"  # key = bank error of an order whose status is a documented failure
 METRIC_REFUNDED = "order.refunded"  # key = "yes" when a CHARGED order has amount_refunded > 0; amount = that
 METRIC_REFUND = "refund"  # key = refund status, sub = "arn" when it carries an ARN/RRN; amount = refund amount
-METRICS = (METRIC_ORDER, METRIC_METHOD, METRIC_GATEWAY, METRIC_FAILURE, METRIC_REFUNDED, METRIC_REFUND)
+METRIC_TURNAROUND = "refund.turnaround"  # a refund's RefundTurnaround: count 1, amount = its seconds (the means)
+METRICS = (
+    METRIC_ORDER,
+    METRIC_METHOD,
+    METRIC_GATEWAY,
+    METRIC_FAILURE,
+    METRIC_REFUNDED,
+    METRIC_REFUND,
+    METRIC_TURNAROUND,
+)
 NO_REASON = "(no reason given)"
 CHARGED, TERMINAL, OPEN = "CHARGED", "terminal", "open"  # OUTCOMES: charged, another terminal status, the rest
 
@@ -150,6 +159,8 @@ def contribution(facts: OrderFacts | None) -> Contribution:
     for refund in facts.refunds:
         if refund.created is not None:
             add(METRIC_REFUND, refund.status, "arn" if refund.arn else "", refund.created, refund.amount or Decimal(0))
+            if (seconds := refund.turnaround_seconds) is not None:
+                add(METRIC_TURNAROUND, "", "", refund.created, Decimal(seconds))
     return cells
 
 
