@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
+from django.urls import reverse
 from django.utils import timezone
 
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
@@ -75,8 +76,9 @@ class Queue:
 
 
 def queue_now(merchant_id: int | None) -> Queue:
-    """Requests waiting for approval now (pending and not past their expiry), and the oldest one's raise time."""
-    rows = ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__gt=timezone.now())
+    """Requests waiting for approval now: the approvals queue's pending requests (one past its expiry stays until
+    the expiry sweep, every APPROVAL_EXPIRY_SWEEP_SECONDS, moves it), and when the oldest of them was raised."""
+    rows = ActionRequest.objects.filter(state=ActionState.PENDING)
     if merchant_id is not None:
         rows = rows.filter(merchant_id=merchant_id)
     oldest = rows.order_by("created_at").values_list("created_at", flat=True).first()
@@ -186,7 +188,13 @@ def queue_figures(merchant_id: int | None) -> list[Figure]:
     queue = queue_now(merchant_id)
     return [
         Figure(
-            "queue_size", "Waiting for approval now", "count", float(queue.size), queue_now.__doc__ or "", better=""
+            "queue_size",
+            "Waiting for approval now",
+            "count",
+            float(queue.size),
+            queue_now.__doc__ or "",
+            better="",
+            link=reverse("fulfilment:queue") if merchant_id is None else "",  # the queue lists every merchant's
         ),
         Figure(
             "queue_oldest",

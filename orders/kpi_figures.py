@@ -359,13 +359,15 @@ def _turnaround_rows(period: Period, merchant_id: int | None) -> QuerySet[Refund
     return rows.filter(merchant_id=merchant_id) if merchant_id is not None else rows
 
 
-def turnaround(period: Period, merchant_id: int | None) -> Turnaround:
+def turnaround(period: Period, merchant_id: int | None, *, slow: bool = True) -> Turnaround:
     """Turnaround: from a refund's `created` (raised) to Juspay's `pg_processed_at` once it is SUCCESS, over the
     refunds raised in the period; mean, and p50/p90 by nearest rank. A refund still pending is not counted yet."""
     rows = _turnaround_rows(period, merchant_id)
     d = distribution(rows, "seconds")
-    slow = rows.filter(seconds__gte=d.p90).values("order_id").distinct().count() if d.p90 is not None else 0
-    return Turnaround(d.count, d.mean, d.p50, d.p90, slow)
+    slowest = 0
+    if slow and d.p90 is not None:
+        slowest = rows.filter(seconds__gte=d.p90).values("order_id").distinct().count()
+    return Turnaround(d.count, d.mean, d.p50, d.p90, slowest)
 
 
 def turnaround_series(cells: Cells) -> list[Number]:
@@ -516,7 +518,7 @@ def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merch
         ),
     ]
     now = turnaround(period, merchant_id)
-    before = turnaround(previous.period, merchant_id) if previous is not None else None
+    before = turnaround(previous.period, merchant_id, slow=False) if previous is not None else None
     series = tuple(turnaround_series(cells))
     doc = turnaround.__doc__ or ""
     for key, label, value, old in (

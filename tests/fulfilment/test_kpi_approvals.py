@@ -101,3 +101,9 @@ def test_the_services_keep_what_a_rebuild_gives(day):
     assert len(kept) == 5
     assert kpi_rollups.rebuild() == 5
     assert facts() == kept
+
+
+def test_the_queue_tile_links_to_the_queue_with_as_many_rows(day, client_as):
+    fig = next(f for f in kpi_figures.queue_figures(None) if f.key == "queue_size")
+    rows = client_as("Manager").get(fig.link).context["rows"]
+    assert len(rows) == fig.value == 1
