@@ -261,9 +261,11 @@ def apply_order(
         order.mark_synced(fetched_at)
         order.save()
         TimelineEvent.objects.bulk_create(found)
-        rollups.apply_change(order, kpi_before, rollups.facts_of(order))
         if created:
             adopt_payouts(merchant, [order])
+        # Last: the rollup's shared rows are the last locks the transaction takes, so it never waits on another
+        # order while holding them (no deadlock with a sync holding that order).
+        rollups.apply_change(order, kpi_before, rollups.facts_of(order))
     return SyncResult(order, created=created, events=found)
 
 
@@ -351,11 +353,11 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         SplitDetail.objects.bulk_create(new.splits, batch_size=500)
         OrderUdf.objects.bulk_create(new.udfs, batch_size=500)
         TimelineEvent.objects.bulk_create(new.events, batch_size=500)
+        adopt_payouts(merchant, new.orders)
         refunds_of: dict[int, list[Refund]] = {}
         for row in new.refunds:
             refunds_of.setdefault(id(row.order), []).append(row)
         rollups.add_new([(o, rollups.facts_of(o, refunds_of.get(id(o), []))) for o in new.orders])
-        adopt_payouts(merchant, new.orders)
     return len(new.events)
 
 
