@@ -116,6 +116,7 @@ SERIES_METRICS = (
     rollups.METRIC_REFUND,
     rollups.METRIC_REFUNDED,
     rollups.METRIC_TURNAROUND,
+    rollups.METRIC_SPLIT,
 )  # the sparklines' metrics
 
 
@@ -236,6 +237,12 @@ def charged_amount(cells: Cells) -> Number:
     return float(cells.total(rollups.METRIC_ORDER, _is("CHARGED"))[1])
 
 
+def split_share(cells: Cells) -> Number:
+    """Split settlement: of the period's CHARGED orders, the share whose Order Status says `split_applied`
+    (split_settlement_response)."""
+    return _ratio(cells.total(rollups.METRIC_SPLIT, _is("yes"))[0], cells.total(rollups.METRIC_SPLIT)[0])
+
+
 def payments(cells: Cells, previous: Cells | None, merchant: str) -> Payments:
     period = cells.period
     order, method, gateway = rollups.METRIC_ORDER, rollups.METRIC_METHOD, rollups.METRIC_GATEWAY
@@ -275,6 +282,21 @@ def payments(cells: Cells, previous: Cells | None, merchant: str) -> Payments:
             cells,
             previous,
             link=orders_link(period, merchant, status="CHARGED"),
+        ),
+        _figure(
+            "split_share",
+            "Split settlement applied",
+            "percent",
+            split_share.__doc__ or "",
+            split_share,
+            lambda c: [
+                _ratio(y[0], w[0])
+                for y, w in zip(c.series(rollups.METRIC_SPLIT, _is("yes")), c.series(rollups.METRIC_SPLIT), strict=True)
+            ],
+            cells,
+            previous,
+            better="",
+            link=orders_link(period, merchant, status="CHARGED", split_applied="true"),
         ),
     ]
 

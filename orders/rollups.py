@@ -39,6 +39,7 @@ METRIC_GATEWAY = "order.gateway"  # key = gateway of the order's transaction, su
 METRIC_FAILURE = "order.failure"  # key = bank error of an order whose status is a documented failure
 METRIC_REFUNDED = "order.refunded"  # key = "yes" when a CHARGED order has amount_refunded > 0; amount = that
 METRIC_REFUND = "refund"  # key = refund status, sub = "arn" when it carries an ARN/RRN; amount = refund amount
+METRIC_SPLIT = "order.split"  # key = "yes" when a CHARGED order has split settlement applied (split_applied)
 METRIC_TURNAROUND = "refund.turnaround"  # a refund's RefundTurnaround: count 1, amount = its seconds (the means)
 METRICS = (
     METRIC_ORDER,
@@ -48,6 +49,7 @@ METRICS = (
     METRIC_REFUNDED,
     METRIC_REFUND,
     METRIC_TURNAROUND,
+    METRIC_SPLIT,
 )
 NO_REASON = "(no reason given)"
 CHARGED, TERMINAL, OPEN = "CHARGED", "terminal", "open"  # OUTCOMES: charged, another terminal status, the rest
@@ -82,6 +84,7 @@ class OrderFacts:
     paid: Decimal
     failure: str
     refunded: Decimal
+    split: bool
     refunds: tuple[RefundFacts, ...]
 
 
@@ -112,6 +115,7 @@ def facts_of(order: Order, refunds: Iterable[Refund] | None = None) -> OrderFact
         paid=_paid(order.effective_amount, order.amount),
         failure=_failure_reason(order.raw) if _is_failure(order.status) else "",
         refunded=order.amount_refunded or Decimal(0),
+        split=bool(order.split_applied),
         refunds=tuple(refund_facts(r) for r in refunds),
     )
 
@@ -156,6 +160,7 @@ def contribution(facts: OrderFacts | None) -> Contribution:
             add(METRIC_FAILURE, facts.failure, "", at, facts.paid)
         if facts.status == "CHARGED":
             add(METRIC_REFUNDED, "yes" if facts.refunded > 0 else "no", "", at, facts.refunded)
+            add(METRIC_SPLIT, "yes" if facts.split else "no", "", at, facts.paid)
     for refund in facts.refunds:
         if refund.created is not None:
             add(METRIC_REFUND, refund.status, "arn" if refund.arn else "", refund.created, refund.amount or Decimal(0))
@@ -264,6 +269,7 @@ ORDER_FIELDS = (
     "amount",
     "raw",
     "amount_refunded",
+    "split_applied",
 )
 
 

@@ -116,6 +116,7 @@ def test_the_hand_worked_day(fixture_orders):
     assert f["charged_amount"].value == 1400.0
     assert f["refund_rate"].value == 0.5
     assert f["refunds"].value == 0  # A's refunds were raised on the 11th and 12th
+    assert f["split_share"].value == 0.0  # none of the charged orders has split_applied
 
 
 def test_an_order_created_after_midnight_in_kolkata_counts_on_the_next_day(fixture_orders):
@@ -140,6 +141,14 @@ def test_a_refund_counts_on_the_local_day_it_was_raised(fixture_orders):
     assert f11["pending_rate"].value == 0.0
     assert (f11["turnaround_mean"].value, f11["turnaround_p50"].value, f11["turnaround_p90"].value) == (1800,) * 3
     assert (f12["refunds"].value, f12["pending_rate"].value, f12["turnaround_p90"].value) == (1, 1.0, None)
+
+
+def test_split_share_counts_charged_orders_with_split_applied(sync):
+    split = {"split_applied": True, "split_details": []}
+    sync("S1", "CHARGED", 1000, "2025-03-10T04:00:00Z", split_settlement_response=split)
+    sync("S2", "CHARGED", 1000, "2025-03-10T05:00:00Z")
+    sync("S3", "AUTHORIZATION_FAILED", 1000, "2025-03-10T06:00:00Z", split_settlement_response=split)
+    assert _figures(DAY10)["split_share"].value == 0.5  # S1 of S1, S2; S3 was not charged
 
 
 def test_breakdowns_and_failure_reasons(fixture_orders):
@@ -172,7 +181,15 @@ def test_drill_down_lists_count_what_the_figures_count(fixture_orders, client_as
     client = client_as("Manager")
     for period in (DAY10, DAY11, DAY12):
         f = _figures(period)
-        for key in ("orders", "success_rate", "charged_amount", "refund_rate", "turnaround_p90", "pending_rate"):
+        for key in (
+            "orders",
+            "success_rate",
+            "charged_amount",
+            "refund_rate",
+            "turnaround_p90",
+            "pending_rate",
+            "split_share",
+        ):
             fig = f[key]
             if not fig.link:
                 continue
@@ -184,6 +201,7 @@ def test_drill_down_lists_count_what_the_figures_count(fixture_orders, client_as
                 "refund_rate": (fig.value or 0) * _count(period, "CHARGED"),
                 "turnaround_p90": 1 if fig.value is not None else 0,
                 "pending_rate": (fig.value or 0) * (f["refunds"].value or 0),
+                "split_share": (fig.value or 0) * _count(period, "CHARGED"),
             }[key]
             assert len(rows) == expected, (period, key)
 
