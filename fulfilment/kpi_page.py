@@ -174,10 +174,27 @@ def section(name: str, state: State) -> Section:
                 [[r.name, r.orders] for r in pay.failures],
                 ["text", "count"],
             )
+            offers = Table(
+                "offers",
+                "Offers by code",
+                ["Offer code", "Offers", "Redeemed", "Discount given"],
+                [[r.code or "(none)", r.offers, r.redeemed, r.discount] for r in pay.offers],
+                ["text", "count", "count", "money"],
+                [r.link for r in pay.offers],
+            )
+            vendors = Table(
+                "vendors",
+                "Split settlement by vendor",
+                ["Vendor", "Orders", "Amount"],
+                [[r.vendor, r.orders, r.amount] for r in pay.vendors],
+                ["text", "count", "money"],
+            )
             tables = [
                 _breakdown_table("methods", "By payment method", "Payment method", pay.methods),
                 _breakdown_table("gateways", "By gateway", "Gateway", pay.gateways),
                 failures,
+                offers,
+                vendors,
             ]
             return Section(name, SECTIONS[name], pay.figures, charts, tables)
         figures = kpi_figures.refunds(cells, previous, state.merchant_id, merchant)

@@ -189,11 +189,34 @@ class Breakdown:
 
 
 @dataclass(frozen=True)
+class OfferRow:
+    """An offer code's offers on the period's orders: all of them, those redeemed (AVAILED, Juspay's "Offer was
+    redeemed") and the discount those gave (the sum of their benefits' `amount`)."""
+
+    code: str
+    offers: int
+    redeemed: int
+    discount: Decimal
+    link: str
+
+
+@dataclass(frozen=True)
+class VendorRow:
+    """A split settlement vendor on the period's CHARGED orders: how many orders, and its `amount` on them."""
+
+    vendor: str
+    orders: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class Payments:
     figures: list[Figure]
     methods: list[Breakdown]
     gateways: list[Breakdown]
     failures: list[Breakdown]
+    offers: list[OfferRow] = field(default_factory=list)
+    vendors: list[VendorRow] = field(default_factory=list)
 
 
 def _figure(
@@ -319,7 +342,22 @@ def payments(cells: Cells, previous: Cells | None, merchant: str) -> Payments:
         if (n := cells.total(rollups.METRIC_FAILURE, lambda k, s, name=name: k == name)[0])  # type: ignore[misc]
     ]
     failures.sort(key=lambda r: (-r.orders, r.name))
-    return Payments(figures, table(method, "payment_method_type"), table(gateway, "gateway"), failures[:10])
+    offers = []
+    for code in cells.keys(rollups.METRIC_OFFER):
+        n = cells.total(rollups.METRIC_OFFER, lambda k, s, code=code: k == code)[0]  # type: ignore[misc]
+        redeemed, discount = cells.total(rollups.METRIC_OFFER, lambda k, s, code=code: k == code and s == "AVAILED")  # type: ignore[misc]
+        offers.append(
+            OfferRow(code, n, redeemed, discount, orders_link(period, merchant, offer_code=code) if code else "")
+        )
+    offers.sort(key=lambda r: (-r.redeemed, -r.offers, r.code))
+    vendors = [
+        VendorRow(vendor, *cells.total(rollups.METRIC_VENDOR, lambda k, s, vendor=vendor: k == vendor))  # type: ignore[misc]
+        for vendor in cells.keys(rollups.METRIC_VENDOR)
+    ]
+    vendors.sort(key=lambda r: (-r.amount, r.vendor))
+    return Payments(
+        figures, table(method, "payment_method_type"), table(gateway, "gateway"), failures[:10], offers, vendors
+    )
 
 
 # --- refunds -------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 
 from dashboard.juspay.enums import OrderStatus
 from orders.kpi_periods import DAY, HOUR, bucket_starts
-from orders.models import KpiBucket, Order, Refund, RefundTurnaround
+from orders.models import KpiBucket, Offer, Order, Refund, RefundTurnaround, SplitDetail
 
 # metric -> what its key and sub hold (every cell counts 1 per item; amount as stated)
 METRIC_ORDER = "order"  # key = order status; amount = what the customer paid (effective_amount, else amount)
@@ -40,6 +40,8 @@ METRIC_FAILURE = "order.failure"  # key = bank error of an order whose status is
 METRIC_REFUNDED = "order.refunded"  # key = "yes" when a CHARGED order has amount_refunded > 0; amount = that
 METRIC_REFUND = "refund"  # key = refund status, sub = "arn" when it carries an ARN/RRN; amount = refund amount
 METRIC_SPLIT = "order.split"  # key = "yes" when a CHARGED order has split settlement applied (split_applied)
+METRIC_OFFER = "offer"  # key = offer_code, sub = offer status; amount = its benefits' amounts (the discount)
+METRIC_VENDOR = "split.vendor"  # key = sub_vendor_id of a CHARGED order's split; amount = the vendor's amount
 METRIC_TURNAROUND = "refund.turnaround"  # a refund's RefundTurnaround: count 1, amount = its seconds (the means)
 METRICS = (
     METRIC_ORDER,
@@ -50,6 +52,8 @@ METRICS = (
     METRIC_REFUND,
     METRIC_TURNAROUND,
     METRIC_SPLIT,
+    METRIC_OFFER,
+    METRIC_VENDOR,
 )
 NO_REASON = "(no reason given)"
 CHARGED, TERMINAL, OPEN = "CHARGED", "terminal", "open"  # OUTCOMES: charged, another terminal status, the rest
@@ -86,6 +90,8 @@ class OrderFacts:
     refunded: Decimal
     split: bool
     refunds: tuple[RefundFacts, ...]
+    offers: tuple[tuple[str, str, Decimal], ...] = ()  # code, status, discount
+    vendors: tuple[tuple[str, Decimal], ...] = ()  # sub_vendor_id, amount
 
 
 Cell = tuple[str, str, str, datetime]  # metric, key, sub, local hour start
@@ -102,10 +108,37 @@ def refund_facts(refund: Refund) -> RefundFacts:
     return RefundFacts(refund.pk, refund.created, refund.status, refund.amount, bool(refund.arn), refund.processed_at)
 
 
-def facts_of(order: Order, refunds: Iterable[Refund] | None = None) -> OrderFacts:
-    """The order's facts from its columns; its refunds are read from the database unless given."""
+def _discount(benefits: Any) -> Decimal:
+    total = Decimal(0)
+    for benefit in benefits if isinstance(benefits, list) else []:
+        try:
+            total += Decimal(str((benefit or {}).get("amount") or 0))
+        except (ArithmeticError, ValueError, AttributeError):
+            continue  # an amount Juspay sent in another shape counts as none (the order page shows it as sent)
+    return total
+
+
+def facts_of(
+    order: Order,
+    refunds: Iterable[Refund] | None = None,
+    offers: Iterable[Offer] | None = None,
+    splits: Iterable[SplitDetail] | None = None,
+) -> OrderFacts:
+    """The order's facts from its columns; its refunds, offers and splits are read from the database unless given
+    (offers and splits only when its answer has them, so most syncs read just the refunds)."""
+    raw = order.raw or {}
     if refunds is None:
         refunds = Refund.objects.filter(order_id=order.pk).order_by("pk") if order.pk else []
+    # Offer and split rows count only while the answer lists them (a later answer without `offers` leaves the
+    # rows in the cache, orders.sync._apply_offers): the sync and the rebuild then agree.
+    if not raw.get("offers"):
+        offers = []
+    elif offers is None:
+        offers = Offer.objects.filter(order_id=order.pk).order_by("pk") if order.pk else []
+    if not raw.get("split_settlement_response"):
+        splits = []
+    elif splits is None:
+        splits = SplitDetail.objects.filter(order_id=order.pk).order_by("pk") if order.pk else []
     return OrderFacts(
         merchant_id=order.merchant_id,
         created=order.juspay_created_at,
@@ -117,6 +150,8 @@ def facts_of(order: Order, refunds: Iterable[Refund] | None = None) -> OrderFact
         refunded=order.amount_refunded or Decimal(0),
         split=bool(order.split_applied),
         refunds=tuple(refund_facts(r) for r in refunds),
+        offers=tuple((o.offer_code, o.status, _discount(o.benefits)) for o in offers),
+        vendors=tuple((s.sub_vendor_id, s.amount or Decimal(0)) for s in splits),
     )
 
 
@@ -161,6 +196,10 @@ def contribution(facts: OrderFacts | None) -> Contribution:
         if facts.status == "CHARGED":
             add(METRIC_REFUNDED, "yes" if facts.refunded > 0 else "no", "", at, facts.refunded)
             add(METRIC_SPLIT, "yes" if facts.split else "no", "", at, facts.paid)
+            for vendor, amount in facts.vendors:
+                add(METRIC_VENDOR, vendor, "", at, amount)
+        for code, status, discount in facts.offers:
+            add(METRIC_OFFER, code, status, at, discount)
     for refund in facts.refunds:
         if refund.created is not None:
             add(METRIC_REFUND, refund.status, "arn" if refund.arn else "", refund.created, refund.amount or Decimal(0))
@@ -292,12 +331,19 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
             if not chunk:
                 break
             last_pk = chunk[-1].pk
+            pks = [o.pk for o in chunk]
             refunds: dict[int, list[Refund]] = defaultdict(list)
-            for refund in Refund.objects.filter(order_id__in=[o.pk for o in chunk]).order_by("pk").defer("raw"):
+            for refund in Refund.objects.filter(order_id__in=pks).order_by("pk").defer("raw"):
                 refunds[refund.order_id].append(refund)
+            offers: dict[int, list[Offer]] = defaultdict(list)
+            for offer in Offer.objects.filter(order_id__in=pks).order_by("pk").defer("raw"):
+                offers[offer.order_id].append(offer)
+            splits: dict[int, list[SplitDetail]] = defaultdict(list)
+            for split in SplitDetail.objects.filter(order_id__in=pks).order_by("pk").defer("raw"):
+                splits[split.order_id].append(split)
             rows: list[RefundTurnaround] = []
             for order in chunk:
-                facts = facts_of(order, refunds.get(order.pk, []))
+                facts = facts_of(order, refunds.get(order.pk, []), offers.get(order.pk, []), splits.get(order.pk, []))
                 _merge(by_merchant[order.merchant_id], contribution(facts))
                 rows += _turnarounds(order.pk, facts)
             RefundTurnaround.objects.bulk_create(rows, batch_size=1000)

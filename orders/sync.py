@@ -357,7 +357,18 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         refunds_of: dict[int, list[Refund]] = {}
         for row in new.refunds:
             refunds_of.setdefault(id(row.order), []).append(row)
-        rollups.add_new([(o, rollups.facts_of(o, refunds_of.get(id(o), []))) for o in new.orders])
+        offers_of: dict[int, list[Offer]] = {}
+        for offer in new.offers:
+            offers_of.setdefault(id(offer.order), []).append(offer)
+        splits_of: dict[int, list[SplitDetail]] = {}
+        for split in new.splits:
+            splits_of.setdefault(id(split.order), []).append(split)
+        rollups.add_new(
+            [
+                (o, rollups.facts_of(o, refunds_of.get(id(o), []), offers_of.get(id(o), []), splits_of.get(id(o), [])))
+                for o in new.orders
+            ]
+        )
     return len(new.events)
 
 

@@ -151,6 +151,23 @@ def test_split_share_counts_charged_orders_with_split_applied(sync):
     assert _figures(DAY10)["split_share"].value == 0.5  # S1 of S1, S2; S3 was not charged
 
 
+def _offer(code: str, status: str, discount: float) -> dict[str, Any]:
+    return {"offer_id": f"id-{code}", "offer_code": code, "status": status, "benefits": [{"amount": discount}]}
+
+
+def test_offers_by_code_and_split_vendors(sync, client_as):
+    split = {"split_applied": True, "split_details": [{"sub_vendor_id": "V1", "amount": 600}]}
+    sync("F1", "CHARGED", 1000, "2025-03-10T04:00:00Z", offers=[_offer("SPRING10", "AVAILED", 100)])
+    sync("F2", "CHARGED", 2000, "2025-03-10T05:00:00Z", offers=[_offer("SPRING10", "AVAILED", 150)])
+    sync("F3", "AUTHORIZATION_FAILED", 500, "2025-03-10T06:00:00Z", offers=[_offer("SPRING10", "FAILED", 50)])
+    sync("F4", "CHARGED", 900, "2025-03-10T07:00:00Z", split_settlement_response=split)
+    pay = kpi_figures.payments(kpi_figures.read_cells(DAY10, None), None, "")
+    assert [(r.code, r.offers, r.redeemed, r.discount) for r in pay.offers] == [("SPRING10", 3, 2, Decimal(250))]
+    assert [(r.vendor, r.orders, r.amount) for r in pay.vendors] == [("V1", 1, Decimal(600))]
+    rows = client_as("Manager").get(pay.offers[0].link).context["rows"]
+    assert len(rows) == 3  # the orders carrying the code in the period, whatever became of the offer
+
+
 def test_breakdowns_and_failure_reasons(fixture_orders):
     pay = kpi_figures.payments(kpi_figures.read_cells(DAY10, None), None, "")
     methods = {r.name: (r.orders, r.charged, r.success_rate, r.charged_amount) for r in pay.methods}

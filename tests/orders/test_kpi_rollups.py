@@ -1,7 +1,8 @@
 """The KPI rollups the sync keeps equal the ones rebuilt from scratch, whatever happened in between.
 
 Random sequences of Order Status answers (new orders one by one and in bulk, status changes, refunds raised,
-moving on and vanishing, dates moving across local midnight, amounts changing, unknown statuses) go through
+moving on and vanishing, offers and split vendors coming and going, dates moving across local midnight, amounts
+changing, unknown statuses) go through
 the product's own sync; after each sequence the cells and turnaround rows it kept are compared with `rebuild()`.
 """
 
@@ -49,6 +50,16 @@ answer_ = st.fixed_dictionaries(
         "method": st.sampled_from(["UPI", "CARD", ""]),
         "reason": st.sampled_from(["", "Insufficient funds", "Timeout"]),
         "refunds": st.lists(refund, max_size=3, unique_by=lambda r: r["key"]),
+        "offers": st.lists(
+            st.tuples(
+                st.sampled_from(["OFF1", "OFF2"]), st.sampled_from(["AVAILED", "FAILED", "ODD"]), st.integers(0, 99)
+            ),
+            max_size=2,
+            unique_by=lambda o: o[0],
+        ),
+        "vendors": st.lists(
+            st.tuples(st.sampled_from(["V1", "V2"]), st.integers(1, 999)), max_size=2, unique_by=lambda v: v[0]
+        ),
         "bulk": st.booleans(),
     }
 )
@@ -79,6 +90,16 @@ def _parsed(answer: Any, step: dict[str, Any]) -> Any:
         bank_error_message=step["reason"] or None,
         refunds=refunds,
         amount_refunded=refunded,
+        offers=[
+            {"offer_id": code, "offer_code": code, "status": status, "benefits": [{"amount": discount}]}
+            for code, status, discount in step["offers"]
+        ],
+        split_settlement_response={
+            "split_applied": bool(step["vendors"]),
+            "split_details": [{"sub_vendor_id": v, "amount": a} for v, a in step["vendors"]],
+        }
+        if step["vendors"]
+        else None,
     )
 
 
