@@ -358,11 +358,11 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         for row in new.refunds:
             refunds_of.setdefault(id(row.order), []).append(row)
         offers_of: dict[int, list[Offer]] = {}
-        for offer in new.offers:
-            offers_of.setdefault(id(offer.order), []).append(offer)
+        for offer_row in new.offers:
+            offers_of.setdefault(id(offer_row.order), []).append(offer_row)
         splits_of: dict[int, list[SplitDetail]] = {}
-        for split in new.splits:
-            splits_of.setdefault(id(split.order), []).append(split)
+        for split_row in new.splits:
+            splits_of.setdefault(id(split_row.order), []).append(split_row)
         rollups.add_new(
             [
                 (o, rollups.facts_of(o, refunds_of.get(id(o), []), offers_of.get(id(o), []), splits_of.get(id(o), [])))
