@@ -126,7 +126,7 @@ class Section:
     tables: list[Table]
 
 
-SECTIONS = {"payments": "Payments", "refunds": "Refunds", "approvals": "Approvals (ours)"}
+SECTIONS = {"payments": "Payments", "refunds": "Refunds", "payouts": "Payouts", "approvals": "Approvals (ours)"}
 
 
 def _breakdown_table(name: str, title: str, first: str, rows: list[Breakdown]) -> Table:
@@ -148,7 +148,7 @@ def section(name: str, state: State) -> Section:
     """One section's tiles, charts and tables for the state's period (and comparison)."""
     period, merchant = state.period, state.merchant_code
     labels = kpi_figures.bucket_labels(period)
-    if name in ("payments", "refunds"):
+    if name in ("payments", "refunds", "payouts"):
         cells = kpi_figures.read_cells(period, state.merchant_id)
         previous = (
             kpi_figures.read_cells(state.comparison, state.merchant_id, series=False) if state.comparison else None
@@ -197,6 +197,20 @@ def section(name: str, state: State) -> Section:
                 vendors,
             ]
             return Section(name, SECTIONS[name], pay.figures, charts, tables)
+        if name == "payouts":
+            figures = kpi_figures.payouts(cells, previous, merchant)
+            by = {f.key: f for f in figures}
+            charts = [
+                Chart(
+                    "Payout orders and fulfilment success rate",
+                    labels,
+                    [
+                        ("Payout orders", "count", _series(by["payouts"])),
+                        ("Fulfilment success rate", "percent", _series(by["fulfilment_success_rate"])),
+                    ],
+                )
+            ]
+            return Section(name, SECTIONS[name], figures, charts, [])
         figures = kpi_figures.refunds(cells, previous, state.merchant_id, merchant)
         by = {f.key: f for f in figures}
         charts = [

@@ -117,6 +117,8 @@ SERIES_METRICS = (
     rollups.METRIC_REFUNDED,
     rollups.METRIC_TURNAROUND,
     rollups.METRIC_SPLIT,
+    rollups.METRIC_PAYOUT,
+    rollups.METRIC_PAYOUT_FULFILMENT,
 )  # the sparklines' metrics
 
 
@@ -616,6 +618,140 @@ def bucket_labels(period: Period) -> list[str]:
     """The x axis of the period's series, in the KPI time zone."""
     fmt = "%d %b %H:%M" if period.grain == HOUR else "%d %b"
     return [start.strftime(fmt) for start in period.buckets()]
+
+
+# --- payout orders -----------------------------------------------------------------------------------
+
+FULFILMENT_FAILED = ("FAILURE", "CANCELLED", "DISCARDED")
+
+
+def payouts_link(period: Period, merchant: str, **filters: str) -> str:
+    """The payouts list of the payout orders created in the period (and matching `filters`)."""
+    query = {"created_after": period.start.isoformat(), "created_before": period.end.isoformat()}
+    if merchant:
+        query["merchant"] = merchant
+    return reverse("orders:payout_list") + "?" + urlencode({**query, **filters})
+
+
+def payout_count(cells: Cells) -> Number:
+    """Payout orders: every payout order created in the period (Juspay's `createdAt`), whatever its status."""
+    return float(cells.total(rollups.METRIC_PAYOUT)[0])
+
+
+def payout_review_count(cells: Cells) -> Number:
+    """Payout orders in manual review: of the period's payout orders, those where the order, a fulfilment, an
+    attempt, a payment or a refund is in MANUAL_REVIEW now."""
+    return float(cells.total(rollups.METRIC_PAYOUT, lambda k, s: s == "review")[0])
+
+
+def _fulfilment_share(cells: Cells, statuses: tuple[str, ...]) -> Number:
+    metric = rollups.METRIC_PAYOUT_FULFILMENT
+    return _ratio(cells.total(metric, lambda k, s: k in statuses)[0], cells.total(metric)[0])
+
+
+def fulfilment_success_rate(cells: Cells) -> Number:
+    """Fulfilment success rate: SUCCESS over every fulfilment of the period's payout orders."""
+    return _fulfilment_share(cells, ("SUCCESS",))
+
+
+def fulfilment_failure_rate(cells: Cells) -> Number:
+    """Fulfilment failure rate: FAILURE, CANCELLED or DISCARDED over every fulfilment of the period's payouts."""
+    return _fulfilment_share(cells, FULFILMENT_FAILED)
+
+
+def fulfilment_review_rate(cells: Cells) -> Number:
+    """Fulfilment manual-review rate: MANUAL_REVIEW over every fulfilment of the period's payout orders."""
+    return _fulfilment_share(cells, ("MANUAL_REVIEW",))
+
+
+def time_to_successful(cells: Cells) -> Number:
+    """Time to FULFILLMENTS_SUCCESSFUL: mean seconds from a payout order's `createdAt` to its `updatedAt`, over
+    the period's payout orders in FULFILLMENTS_SUCCESSFUL (a final status, so `updatedAt` is when it got there)."""
+    n, seconds = cells.total(rollups.METRIC_PAYOUT_DONE)
+    return float(seconds) / n if n else None
+
+
+def payouts(cells: Cells, previous: Cells | None, merchant: str) -> list[Figure]:
+    period = cells.period
+    fulfilment = rollups.METRIC_PAYOUT_FULFILMENT
+
+    def share(statuses: tuple[str, ...]) -> Callable[[Cells], list[Number]]:
+        return lambda c: [
+            _ratio(p[0], w[0])
+            for p, w in zip(c.series(fulfilment, lambda k, s: k in statuses), c.series(fulfilment), strict=True)
+        ]
+
+    payout = rollups.METRIC_PAYOUT
+    return [
+        _figure(
+            "payouts",
+            "Payout orders",
+            "count",
+            payout_count.__doc__ or "",
+            payout_count,
+            lambda c: [float(n) for n, _ in c.series(payout)],
+            cells,
+            previous,
+            better="",
+            link=payouts_link(period, merchant),
+        ),
+        _figure(
+            "fulfilment_success_rate",
+            "Fulfilment success rate",
+            "percent",
+            fulfilment_success_rate.__doc__ or "",
+            fulfilment_success_rate,
+            share(("SUCCESS",)),
+            cells,
+            previous,
+        ),
+        _figure(
+            "fulfilment_failure_rate",
+            "Fulfilment failure rate",
+            "percent",
+            fulfilment_failure_rate.__doc__ or "",
+            fulfilment_failure_rate,
+            share(FULFILMENT_FAILED),
+            cells,
+            previous,
+            better="down",
+        ),
+        _figure(
+            "fulfilment_review_rate",
+            "Fulfilments in manual review",
+            "percent",
+            fulfilment_review_rate.__doc__ or "",
+            fulfilment_review_rate,
+            share(("MANUAL_REVIEW",)),
+            cells,
+            previous,
+            better="down",
+        ),
+        _figure(
+            "payout_review",
+            "Payout orders in manual review",
+            "count",
+            payout_review_count.__doc__ or "",
+            payout_review_count,
+            lambda c: [float(n) for n, _ in c.series(payout, lambda k, s: s == "review")],
+            cells,
+            previous,
+            better="down",
+            link=payouts_link(period, merchant, manual_review="true"),
+        ),
+        _figure(
+            "time_to_successful",
+            "Time to FULFILLMENTS_SUCCESSFUL, mean",
+            "duration",
+            time_to_successful.__doc__ or "",
+            time_to_successful,
+            lambda c: [],
+            cells,
+            previous,
+            better="down",
+            link=payouts_link(period, merchant, status="FULFILLMENTS_SUCCESSFUL"),
+        ),
+    ]
 
 
 # --- for people --------------------------------------------------------------------------------------

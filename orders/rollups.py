@@ -30,7 +30,16 @@ from django.db import connection, transaction
 
 from dashboard.juspay.enums import OrderStatus
 from orders.kpi_periods import DAY, HOUR, bucket_starts
-from orders.models import KpiBucket, Offer, Order, Refund, RefundTurnaround, SplitDetail
+from orders.models import (
+    Fulfillment,
+    KpiBucket,
+    Offer,
+    Order,
+    PayoutOrder,
+    Refund,
+    RefundTurnaround,
+    SplitDetail,
+)
 
 # metric -> what its key and sub hold (every cell counts 1 per item; amount as stated)
 METRIC_ORDER = "order"  # key = order status; amount = what the customer paid (effective_amount, else amount)
@@ -42,6 +51,9 @@ METRIC_REFUND = "refund"  # key = refund status, sub = "arn" when it carries an 
 METRIC_SPLIT = "order.split"  # key = "yes" when a CHARGED order has split settlement applied (split_applied)
 METRIC_OFFER = "offer"  # key = offer_code, sub = offer status; amount = its benefits' amounts (the discount)
 METRIC_VENDOR = "split.vendor"  # key = sub_vendor_id of a CHARGED order's split; amount = the vendor's amount
+METRIC_PAYOUT = "payout"  # key = payout order status, sub = "review" when in manual review; amount = its amount
+METRIC_PAYOUT_FULFILMENT = "payout.fulfilment"  # key = a fulfilment's status (one per fulfilment)
+METRIC_PAYOUT_DONE = "payout.done"  # a FULFILLMENTS_SUCCESSFUL payout order: amount = seconds created -> updatedAt
 METRIC_TURNAROUND = "refund.turnaround"  # a refund's RefundTurnaround: count 1, amount = its seconds (the means)
 METRICS = (
     METRIC_ORDER,
@@ -54,6 +66,9 @@ METRICS = (
     METRIC_SPLIT,
     METRIC_OFFER,
     METRIC_VENDOR,
+    METRIC_PAYOUT,
+    METRIC_PAYOUT_FULFILMENT,
+    METRIC_PAYOUT_DONE,
 )
 NO_REASON = "(no reason given)"
 CHARGED, TERMINAL, OPEN = "CHARGED", "terminal", "open"  # OUTCOMES: charged, another terminal status, the rest
@@ -297,6 +312,80 @@ def _merge(into: Contribution, cells: Contribution) -> None:
         into[cell] = (c0 + count, a0 + amount)
 
 
+# --- payout orders --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PayoutFacts:
+    """What of one payout order the KPIs count, at its `createdAt` (payout Order Status v3.2)."""
+
+    merchant_id: int
+    created: datetime | None
+    updated: datetime | None
+    status: str
+    review: bool
+    amount: Decimal
+    fulfilments: tuple[str, ...]  # each fulfilment's status
+
+
+def payout_facts(payout: PayoutOrder, fulfilments: Iterable[str] | None = None) -> PayoutFacts:
+    if fulfilments is None:
+        rows = Fulfillment.objects.filter(payout_order_id=payout.pk) if payout.pk else Fulfillment.objects.none()
+        fulfilments = rows.order_by("pk").values_list("status", flat=True)
+    return PayoutFacts(
+        merchant_id=payout.merchant_id,
+        created=payout.juspay_created_at,
+        updated=payout.juspay_updated_at,
+        status=payout.status or "",
+        review=payout.manual_review,
+        amount=payout.amount or Decimal(0),
+        fulfilments=tuple(fulfilments),
+    )
+
+
+def payout_contribution(facts: PayoutFacts | None) -> Contribution:
+    cells: Contribution = {}
+    if facts is None or facts.created is None:
+        return cells
+    hour = bucket_starts(facts.created)[0]
+
+    def add(metric: str, key: str, sub: str, amount: Decimal) -> None:
+        cell = (metric, key[:128], sub, hour)
+        count, total = cells.get(cell, (0, Decimal(0)))
+        cells[cell] = (count + 1, total + amount)
+
+    add(METRIC_PAYOUT, facts.status, "review" if facts.review else "", facts.amount)
+    for status in facts.fulfilments:
+        add(METRIC_PAYOUT_FULFILMENT, status, "", Decimal(0))
+    if facts.status == "FULFILLMENTS_SUCCESSFUL" and facts.updated is not None:
+        add(METRIC_PAYOUT_DONE, "", "", Decimal(max(0, int((facts.updated - facts.created).total_seconds()))))
+    return cells
+
+
+def apply_payout_change(before: PayoutFacts | None, after: PayoutFacts) -> None:
+    """Bring the rollups from the payout order's `before` facts (None when new) to `after` (orders.sync)."""
+    _add(after.merchant_id, difference(payout_contribution(before), payout_contribution(after)))
+
+
+PAYOUT_FIELDS = ("merchant_id", "juspay_created_at", "juspay_updated_at", "status", "manual_review", "amount")
+
+
+def _rebuild_payouts(by_merchant: dict[int, Contribution], batch: int) -> int:
+    done, last_pk = 0, 0
+    while True:
+        chunk = list(PayoutOrder.objects.filter(pk__gt=last_pk).order_by("pk").only(*PAYOUT_FIELDS)[:batch])
+        if not chunk:
+            return done
+        last_pk = chunk[-1].pk
+        statuses: dict[int, list[str]] = defaultdict(list)
+        rows = Fulfillment.objects.filter(payout_order_id__in=[p.pk for p in chunk]).order_by("pk")
+        for payout_pk, status in rows.values_list("payout_order_id", "status"):
+            statuses[payout_pk].append(status)
+        for payout in chunk:
+            _merge(by_merchant[payout.merchant_id], payout_contribution(payout_facts(payout, statuses[payout.pk])))
+        done += len(chunk)
+
+
 ORDER_FIELDS = (
     "pk",
     "merchant_id",
@@ -349,6 +438,7 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
             RefundTurnaround.objects.bulk_create(rows, batch_size=1000)
             turnarounds += len(rows)
             orders += len(chunk)
+        payouts = _rebuild_payouts(by_merchant, batch)
         for merchant_id, cells in by_merchant.items():
             _add(merchant_id, cells)
-    return {"orders": orders, "buckets": KpiBucket.objects.count(), "turnarounds": turnarounds}
+    return {"payouts": payouts, "orders": orders, "buckets": KpiBucket.objects.count(), "turnarounds": turnarounds}

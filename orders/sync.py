@@ -416,6 +416,7 @@ def apply_payout_order(
             return SyncResult(payout, stale=True)
         old_status = payout.status
         old_order_pk = payout.order_id
+        kpi_before = None if created else rollups.payout_facts(payout)
         payout.order = linked_order(merchant, parsed)
         for name, value in payout_order_columns(parsed).items():
             setattr(payout, name, value)
@@ -436,6 +437,7 @@ def apply_payout_order(
         for order_pk in {old_order_pk, payout.order_id}:  # the order it left, and the one it names
             if order_pk is not None:
                 _refresh_order_fulfilment_state(order_pk)
+        rollups.apply_payout_change(kpi_before, rollups.payout_facts(payout))  # last locks (see apply_order)
     return SyncResult(payout, created=created, events=found)
 
 

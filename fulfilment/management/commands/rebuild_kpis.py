@@ -21,6 +21,7 @@ class Command(BaseCommand):
         done = rollups.rebuild()
         requests = kpi_rollups.rebuild()
         self.stdout.write(
-            f"rebuilt from {done['orders']:,} orders and {requests:,} requests: {done['buckets']:,} rollup cells, "
+            f"rebuilt from {done['orders']:,} orders, {done['payouts']:,} payout orders and {requests:,} requests: "
+            f"{done['buckets']:,} rollup cells, "
             f"{done['turnarounds']:,} refund turnarounds, in {time.perf_counter() - started:.1f} s"
         )
