@@ -19,7 +19,8 @@
     const data = JSON.parse(canvas.dataset.sparkline);
     new window.Chart(canvas, {
       type: "line",
-      data: { labels: data.map((_, i) => i), datasets: [{ data: data, borderWidth: 1.5, pointRadius: 0, spanGaps: true, tension: 0.3 }] },
+      data: { labels: data.map((_, i) => i), datasets: [{ data: data, borderWidth: 1.5, spanGaps: true, tension: 0.3,
+        pointRadius: data.filter((v) => v !== null).length < 3 ? 2 : 0 }] },
       options: {
         animation: false, responsive: true, maintainAspectRatio: false, events: [],
         plugins: { legend: { display: false }, tooltip: { enabled: false } },
@@ -35,7 +36,8 @@
     const datasets = config.datasets.map(function (d) {
       if (units.indexOf(d.unit) < 0) units.push(d.unit);
       return { label: d.label, data: d.data, yAxisID: units.indexOf(d.unit) === 0 ? "y" : "y1", spanGaps: true,
-               borderWidth: 2, pointRadius: config.labels.length > 40 ? 0 : 2, tension: 0.2 };
+               borderWidth: 2, tension: 0.2,
+               pointRadius: config.labels.length > 40 && d.data.filter((v) => v !== null).length > 2 ? 0 : 2 };
     });
     const scales = { y: { beginAtZero: true, ticks: { callback: (v) => format(units[0], v) } } };
     if (units.length > 1) {
