@@ -138,7 +138,7 @@ class Command(BaseCommand):
         user.save()
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
-        urls = ["/kpis/", "/kpis/payments/", "/kpis/refunds/", "/kpis/approvals/", "/kpis/headline/"]
+        urls = ["/kpis/", "/kpis/payments/", "/kpis/refunds/", "/kpis/payouts/", "/kpis/approvals/", "/kpis/headline/"]
         self.stdout.write(f"{'period':<10} {'merchant':<9} {'url':<18} {'p50 ms':>8} {'p95 ms':>8}")
         worst = 0.0
         for period in ("today", "7d", "30d", "90d"):
