@@ -40,6 +40,12 @@ NAV_ITEMS: list[NavItem] = [
         "Refunds and Fulfilment Sync commands: approve or reject, and follow each one to Juspay's answer.",
     ),
     NavItem(
+        "KPIs",
+        "kpis:page",
+        "orders.view_kpis",
+        "Payments, refunds and approvals at a glance: trends, comparisons and the rows behind each figure.",
+    ),
+    NavItem(
         "Audit log",
         "audit:list",
         "dashboard.view_auditevent",

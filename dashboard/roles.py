@@ -32,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "fulfilment.raise_actionrequest",
         "fulfilment.approve_actionrequest",
     ],
-    MANAGER: ["dashboard.view_auditevent", "orders.view_order", "fulfilment.view_actionrequest"],
+    MANAGER: ["dashboard.view_auditevent", "orders.view_order", "orders.view_kpis", "fulfilment.view_actionrequest"],
     ADMIN: [
         "dashboard.view_auditevent",
         "dashboard.manage_roles",
@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.refresh_order",
         "orders.view_unmasked_pii",
         "orders.view_raw",
+        "orders.view_kpis",
         "fulfilment.view_actionrequest",
         "fulfilment.raise_actionrequest",
         "fulfilment.approve_actionrequest",
@@ -54,7 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 ROLE_DESCRIPTIONS: dict[str, str] = {
     SUPPORT: "Look up orders and raise refund or fulfilment requests; sees personal data masked.",
     FINANCE: "Approve or reject requests raised by others; reveal one order's personal data when needed (audited).",
-    MANAGER: "Follow orders and approvals, and read the audit log.",
+    MANAGER: "Follow the KPIs, orders and approvals, and read the audit log.",
     ADMIN: "Everything above except approving one's own requests, plus people, roles and merchants.",
 }
 

@@ -195,6 +195,8 @@ SYNC_CONCURRENCY = int(os.environ.get("SYNC_CONCURRENCY", "32"))
 # Approvals: expire unapproved requests, and pick up approved/sending requests no executor finished.
 APPROVAL_EXPIRY_SWEEP_SECONDS = float(os.environ.get("APPROVAL_EXPIRY_SWEEP_SECONDS", "300"))
 FULFILMENT_STALL_SECONDS = float(os.environ.get("FULFILMENT_STALL_SECONDS", "120"))
+# The managers' KPIs count days and hours in this zone (orders.kpi_periods); after changing it run rebuild_kpis.
+KPI_TIME_ZONE = os.environ.get("KPI_TIME_ZONE", "Asia/Kolkata")
 # Webhooks whose refresh failed or never ran (Juspay or the broker down) are tried again (orders/webhooks.py).
 WEBHOOK_RETRY_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SWEEP_SECONDS", "30"))
 # An orders CSV export with more rows than this runs as a background job.

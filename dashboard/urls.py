@@ -40,5 +40,6 @@ urlpatterns = [
     path("people/", include(people_patterns)),
     path("merchants/", include(merchant_patterns)),
     path("approvals/", include("fulfilment.urls")),
+    path("kpis/", include("fulfilment.kpi_urls")),
     path("", include("orders.urls")),
 ]

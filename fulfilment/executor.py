@@ -46,7 +46,7 @@ from dashboard.juspay.errors import JuspayApiError, JuspayError, JuspayOutcomeUn
 from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
 from dashboard.juspay.outcomes import FulfillmentOutcome, RefundOutcome
 from dashboard.models import Merchant
-from fulfilment import events
+from fulfilment import events, kpi_rollups
 from fulfilment.models import ActionKind, ActionRequest, ActionState
 from fulfilment.services import describe, snapshot, still_refundable
 from orders import services as order_services
@@ -152,6 +152,7 @@ def _claim(req: ActionRequest, *, resuming: bool) -> bool:
         )
         if not moved:
             return False
+        kpi_rollups.track(req.pk)
         before = snapshot(req)
         req.refresh_from_db()
         how = (
@@ -365,6 +366,7 @@ def _record(req: ActionRequest, outcome: RefundOutcome | FulfillmentOutcome, fet
         )
         if not moved:
             return "nothing recorded: the request is no longer sending"
+        kpi_rollups.track(req.pk)
         req.refresh_from_db()
         if failed:
             audit.record(
@@ -398,6 +400,7 @@ def _fail(req: ActionRequest, error: str, *, retry_safe: bool) -> str:
         )
         if not moved:
             return "nothing recorded: the request is no longer sending"
+        kpi_rollups.track(req.pk)
         req.refresh_from_db()
         audit.record(
             "action.failed",
@@ -422,6 +425,7 @@ def _park(req: ActionRequest, reason: str) -> str:
         )
         if not moved:
             return "nothing recorded: the request is no longer sending"
+        kpi_rollups.track(req.pk)
         req.refresh_from_db()
         audit.record(
             "action.unresolved",

@@ -196,3 +196,29 @@ class FulfilmentCommandOption(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+class RequestFact(models.Model):
+    """The managers' KPI rollup of one request (fulfilment.kpi_rollups): when it was raised, where it stands, and
+    the two durations whose percentiles the KPI page shows. Rewritten in the transaction of every state change
+    of its request; `rebuild_kpis` recomputes all of them."""
+
+    request = models.OneToOneField(ActionRequest, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    command = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=16)
+    raised_at = models.DateTimeField()
+    decision_seconds = models.BigIntegerField(
+        null=True, blank=True, help_text="raise to the deciding approval or the rejection (people decided)"
+    )
+    answer_seconds = models.BigIntegerField(
+        null=True, blank=True, help_text="approval to Juspay's answer (succeeded or failed)"
+    )
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["raised_at"], name="request_fact_raised_idx")]
+
+    def __str__(self) -> str:
+        return f"request {self.request_id}: {self.state}"

@@ -28,7 +28,7 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus
 from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
-from fulfilment import events, permissions, policy, signals
+from fulfilment import events, kpi_rollups, permissions, policy, signals
 
 # Callers catch the errors from here, with the functions that raise them.
 from fulfilment.errors import ActionError as ActionError
@@ -120,6 +120,7 @@ def _move(req: ActionRequest, from_state: str, to_state: str, **fields: object) 
     updated = ActionRequest.objects.filter(pk=req.pk, state=from_state).update(state=to_state, **fields)
     if not updated:
         raise StateConflict("Someone else changed this request a moment ago; reload to see it.")
+    kpi_rollups.track(req.pk)
     req.state = to_state
     for name, value in fields.items():
         if not hasattr(value, "resolve_expression"):
@@ -215,6 +216,7 @@ def _create(
             "A request with this fulfilment id and command is already open or done on this order.",
             field="fulfillment_id",
         ) from None
+    kpi_rollups.track(req.pk)
     what = describe(req)
     audit.record(
         "action.raised",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from dashboard.juspay.enums import OrderStatus, PaymentMethodType
 from dashboard.models import Merchant
 from orders import search
-from orders.models import FulfilmentState, Offer, Order, RefundState
+from orders.models import FulfilmentState, Offer, Order, Refund, RefundState, RefundTurnaround
 
 DEFAULT_DAYS = 7
 PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days"), ("all", "All time")]
@@ -24,6 +24,15 @@ SORTS = [
     ("amount_high", "Amount, highest first"),
     ("amount_low", "Amount, lowest first"),
 ]
+DRILL_FILTERS = (
+    "created_after",
+    "created_before",
+    "has_refunded",
+    "refund_from",
+    "refund_to",
+    "refund_status",
+    "turnaround_min",
+)
 YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
 
@@ -92,6 +101,27 @@ class OrderFilter(django_filters.FilterSet):
     split_applied = django_filters.BooleanFilter(label="Split applied", widget=forms.Select(choices=YES_NO))
     offer_code = django_filters.CharFilter(method="filter_offer", label="Offer code")
     sort = django_filters.ChoiceFilter(choices=SORTS, method="filter_nothing", label="Sort", empty_label=None)
+    # The rows behind a KPI figure (orders.kpi_figures links here): exact instants, not UTC days, because the
+    # KPIs count days of KPI_TIME_ZONE. Hidden fields, so the other filters keep them while a person narrows.
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="juspay_created_at", lookup_expr="gte", label="Created at or after", widget=forms.HiddenInput
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="juspay_created_at", lookup_expr="lt", label="Created before", widget=forms.HiddenInput
+    )
+    has_refunded = django_filters.BooleanFilter(
+        method="filter_has_refunded", label="Money refunded", widget=forms.HiddenInput
+    )
+    refund_from = django_filters.IsoDateTimeFilter(
+        method="filter_nothing", label="A refund raised at or after", widget=forms.HiddenInput
+    )
+    refund_to = django_filters.IsoDateTimeFilter(
+        method="filter_nothing", label="A refund raised before", widget=forms.HiddenInput
+    )
+    refund_status = django_filters.CharFilter(method="filter_nothing", label="Refund status", widget=forms.HiddenInput)
+    turnaround_min = django_filters.NumberFilter(
+        method="filter_nothing", label="Refund turnaround at least (s)", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Order
@@ -132,10 +162,35 @@ class OrderFilter(django_filters.FilterSet):
     def filter_nothing(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
         return queryset  # read by the list's keyset pagination
 
-    def filter_queryset(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        queryset = super().filter_queryset(queryset)
+    def filter_has_refunded(self, queryset: QuerySet[Order], name: str, value: bool) -> QuerySet[Order]:
+        """Juspay's `amount_refunded` (what its successful refunds returned) is above 0, or not."""
+        return queryset.filter(amount_refunded__gt=0) if value else queryset.exclude(amount_refunded__gt=0)
+
+    def _refund_window(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        """Orders with a refund raised in [refund_from, refund_to) (of `refund_status`, when given); with
+        `turnaround_min`, only refunds that reached SUCCESS at least that many seconds after being raised."""
         data = self.form.cleaned_data
-        if not (data.get("q") or data.get("period") or self._explicit_dates()):
+        start, end = data.get("refund_from"), data.get("refund_to")
+        status, slowest = (data.get("refund_status") or "").strip(), data.get("turnaround_min")
+        if not (start or end or status or slowest is not None):
+            return queryset
+        rows: QuerySet[RefundTurnaround] | QuerySet[Refund]
+        if slowest is not None:
+            rows = RefundTurnaround.objects.filter(seconds__gte=int(slowest))
+            field = "raised_at"
+        else:
+            rows = Refund.objects.filter(status=status) if status else Refund.objects.all()
+            field = "created"
+        if start:
+            rows = rows.filter(**{f"{field}__gte": start})
+        if end:
+            rows = rows.filter(**{f"{field}__lt": end})
+        return queryset.filter(pk__in=rows.values_list("order_id", flat=True))
+
+    def filter_queryset(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        queryset = self._refund_window(super().filter_queryset(queryset))
+        data = self.form.cleaned_data
+        if not (data.get("q") or data.get("period") or self._explicit_dates() or self.drilled):
             queryset = queryset.filter(juspay_created_at__gte=timezone.now() - timedelta(days=DEFAULT_DAYS))
         return queryset
 
@@ -154,10 +209,18 @@ class OrderFilter(django_filters.FilterSet):
         return self._cleaned().get("q") or ""
 
     @property
+    def drilled(self) -> bool:
+        """True when the list shows the rows behind a KPI figure (its hidden filters are set)."""
+        data = self._cleaned()
+        return any(data.get(name) not in (None, "") for name in DRILL_FILTERS)
+
+    @property
     def windowed(self) -> bool:
         """True when the list shows only the default window (so the page can offer to widen it)."""
         data = self._cleaned()
-        return not (data.get("q") or data.get("period") or data.get("created_from") or data.get("created_to"))
+        return not (
+            data.get("q") or data.get("period") or data.get("created_from") or data.get("created_to") or self.drilled
+        )
 
 
 STATUS_SUGGESTIONS = [(s.value, s.meaning) for s in OrderStatus]

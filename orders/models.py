@@ -402,3 +402,52 @@ class OrderExport(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.id} ({self.state})"
+
+
+class KpiBucket(models.Model):
+    """One rollup cell of the managers' KPIs (orders.rollups): how many things of one kind, and their amount, a
+    merchant had in one hour or one day of `KPI_TIME_ZONE` (`start` is that hour's or day's first instant).
+
+    `metric` names what is counted and `key`/`sub` the dimension (orders.rollups.METRICS lists them). Kept
+    current in the transaction of every order sync (a delta: the order's old contribution out, the new one in),
+    and rebuilt from the cache by `python manage.py rebuild_kpis` (also after changing `KPI_TIME_ZONE`)."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    grain = models.CharField(max_length=1, help_text="h = hour, d = day (of KPI_TIME_ZONE)")
+    start = models.DateTimeField()
+    metric = models.CharField(max_length=24)
+    key = models.CharField(max_length=128, blank=True)
+    sub = models.CharField(max_length=64, blank=True)
+    count = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=24, decimal_places=4, default=Decimal(0))
+
+    class Meta:
+        default_permissions = ()
+        permissions = [("view_kpis", "Can see the managers' KPI page")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "grain", "start", "metric", "key", "sub"], name="kpi_bucket_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["grain", "metric", "start"], name="kpi_bucket_grain_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.metric}[{self.key}/{self.sub}] {self.grain}@{self.start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class RefundTurnaround(models.Model):
+    """A refund that reached SUCCESS, with the seconds from raised (`created`) to Juspay's `pg_processed_at`: the
+    bounded set of rows the turnaround percentiles of a period are read from (orders.rollups keeps them)."""
+
+    refund = models.OneToOneField(Refund, on_delete=models.CASCADE, related_name="turnaround")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    raised_at = models.DateTimeField()
+    seconds = models.BigIntegerField()
+
+    class Meta:
+        default_permissions = ()
+        indexes = [models.Index(fields=["raised_at", "seconds"], name="refund_turnaround_idx")]
+
+    def __str__(self) -> str:
+        return f"refund {self.refund_id}: {self.seconds} s"

@@ -50,6 +50,13 @@ class PayoutFilter(django_filters.FilterSet):
         queryset=Merchant.objects.order_by("code"), to_field_name="code", label="Merchant", empty_label="Any"
     )
     sort = django_filters.ChoiceFilter(choices=SORTS, method="filter_nothing", label="Sort", empty_label=None)
+    # The payout orders behind a KPI figure (orders.kpi_figures): exact instants of KPI_TIME_ZONE's days, hidden.
+    created_after = django_filters.IsoDateTimeFilter(
+        field_name="juspay_created_at", lookup_expr="gte", label="Created at or after", widget=forms.HiddenInput
+    )
+    created_before = django_filters.IsoDateTimeFilter(
+        field_name="juspay_created_at", lookup_expr="lt", label="Created before", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = PayoutOrder

@@ -22,7 +22,7 @@ from dashboard.juspay.types_order import Order as JuspayOrder
 from dashboard.juspay.types_payout import PayoutFulfillment
 from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
 from dashboard.models import Merchant
-from orders import events
+from orders import events, rollups
 from orders.derived_state import fulfilment_state, order_is_open, payout_is_open, refund_state
 from orders.events import Actor
 from orders.freshness import next_sync_at
@@ -240,6 +240,7 @@ def apply_order(
             order.save(update_fields=JuspayCopy.SYNC_STAMP_FIELDS)
             return SyncResult(order)
         old_status, old_udfs = order.status, (None if created else dict(order.udfs or {}))
+        kpi_before = None if created else rollups.facts_of(order)
         for name, value in order_columns(parsed).items():
             setattr(order, name, value)
         found: list[TimelineEvent] = []
@@ -262,6 +263,9 @@ def apply_order(
         TimelineEvent.objects.bulk_create(found)
         if created:
             adopt_payouts(merchant, [order])
+        # Last: the rollup's shared rows are the last locks the transaction takes, so it never waits on another
+        # order while holding them (no deadlock with a sync holding that order).
+        rollups.apply_change(order, kpi_before, rollups.facts_of(order))
     return SyncResult(order, created=created, events=found)
 
 
@@ -350,6 +354,21 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         OrderUdf.objects.bulk_create(new.udfs, batch_size=500)
         TimelineEvent.objects.bulk_create(new.events, batch_size=500)
         adopt_payouts(merchant, new.orders)
+        refunds_of: dict[int, list[Refund]] = {}
+        for row in new.refunds:
+            refunds_of.setdefault(id(row.order), []).append(row)
+        offers_of: dict[int, list[Offer]] = {}
+        for offer_row in new.offers:
+            offers_of.setdefault(id(offer_row.order), []).append(offer_row)
+        splits_of: dict[int, list[SplitDetail]] = {}
+        for split_row in new.splits:
+            splits_of.setdefault(id(split_row.order), []).append(split_row)
+        rollups.add_new(
+            [
+                (o, rollups.facts_of(o, refunds_of.get(id(o), []), offers_of.get(id(o), []), splits_of.get(id(o), [])))
+                for o in new.orders
+            ]
+        )
     return len(new.events)
 
 
@@ -397,6 +416,7 @@ def apply_payout_order(
             return SyncResult(payout, stale=True)
         old_status = payout.status
         old_order_pk = payout.order_id
+        kpi_before = None if created else rollups.payout_facts(payout)
         payout.order = linked_order(merchant, parsed)
         for name, value in payout_order_columns(parsed).items():
             setattr(payout, name, value)
@@ -417,6 +437,7 @@ def apply_payout_order(
         for order_pk in {old_order_pk, payout.order_id}:  # the order it left, and the one it names
             if order_pk is not None:
                 _refresh_order_fulfilment_state(order_pk)
+        rollups.apply_payout_change(kpi_before, rollups.payout_facts(payout))  # last locks (see apply_order)
     return SyncResult(payout, created=created, events=found)
 
 

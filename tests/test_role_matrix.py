@@ -73,6 +73,10 @@ ACCESS: dict[str, Access] = {
     "logout": Access(allowed=IDENTITIES, method="post", ok=302),
     "audit:list": only(MANAGER, ADMIN),
     "audit:export": only(MANAGER, ADMIN),
+    "kpis:page": only(MANAGER, ADMIN),
+    "kpis:headline": only(MANAGER, ADMIN),
+    "kpis:section": only(MANAGER, ADMIN, kwargs=lambda ctx: {"name": "refunds"}),
+    "kpis:export": only(MANAGER, ADMIN, kwargs=lambda ctx: {"name": "payments", "table": "methods"}),
     "people:list": only(ADMIN),
     "people:set_role": only(
         ADMIN,

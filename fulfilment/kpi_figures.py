@@ -1,0 +1,221 @@
+"""The managers' approval figures (ours, not Juspay's), read from the request rollup (fulfilment.kpi_rollups).
+
+A request counts in the period it was raised in (`created_at`, in `KPI_TIME_ZONE`); the queue's size and the
+age of its oldest request are as of now, whatever the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
+from django.urls import reverse
+from django.utils import timezone
+
+from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
+from orders.kpi_figures import Figure, Number, distribution
+from orders.kpi_periods import HOUR, Period, zone
+
+
+def _facts(period: Period, merchant_id: int | None) -> QuerySet[RequestFact]:
+    rows = RequestFact.objects.filter(raised_at__gte=period.start, raised_at__lt=period.end)
+    return rows.filter(merchant_id=merchant_id) if merchant_id is not None else rows
+
+
+@dataclass(frozen=True)
+class Numbers:
+    """The raw counts and durations of one period."""
+
+    raised: int
+    by_state: dict[str, int]
+    decision_p50: Number
+    decision_p90: Number
+    answer_p50: Number
+    answer_p90: Number
+
+    def share(self, *states: str, of: tuple[str, ...] | None = None) -> Number:
+        whole = self.raised if of is None else sum(self.by_state.get(s, 0) for s in of)
+        part = sum(self.by_state.get(s, 0) for s in states)
+        return part / whole if whole else None
+
+
+def numbers(period: Period, merchant_id: int | None) -> Numbers:
+    """Raise to decision: to the approval that completed the count, or to the rejection; requests the policy let
+    through unapproved, and those nobody decided, are not in it. Approval to answer: to Juspay's answer
+    (succeeded or failed). Both p50 and p90 by nearest rank."""
+    rows = _facts(period, merchant_id)
+    by_state = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("pk"))}
+    decided, answered = distribution(rows, "decision_seconds"), distribution(rows, "answer_seconds")
+    return Numbers(
+        raised=sum(by_state.values()),
+        by_state=by_state,
+        decision_p50=decided.p50,
+        decision_p90=decided.p90,
+        answer_p50=answered.p50,
+        answer_p90=answered.p90,
+    )
+
+
+def raised_series(period: Period, merchant_id: int | None) -> list[Number]:
+    trunc = TruncHour if period.grain == HOUR else TruncDay
+    rows = _facts(period, merchant_id).annotate(bucket=trunc("raised_at", tzinfo=zone())).values("bucket")
+    counts: dict[datetime, int] = {r["bucket"]: r["n"] for r in rows.annotate(n=Count("pk"))}
+    return [float(counts.get(start, 0)) for start in period.buckets()]
+
+
+@dataclass(frozen=True)
+class Queue:
+    size: int
+    oldest: datetime | None
+
+    @property
+    def oldest_age_seconds(self) -> Number:
+        return (timezone.now() - self.oldest).total_seconds() if self.oldest else None
+
+
+def queue_now(merchant_id: int | None) -> Queue:
+    """Requests waiting for approval now: the approvals queue's pending requests (one past its expiry stays until
+    the expiry sweep, every APPROVAL_EXPIRY_SWEEP_SECONDS, moves it), and when the oldest of them was raised."""
+    rows = ActionRequest.objects.filter(state=ActionState.PENDING)
+    if merchant_id is not None:
+        rows = rows.filter(merchant_id=merchant_id)
+    oldest = rows.order_by("created_at").values_list("created_at", flat=True).first()
+    return Queue(rows.count(), oldest)
+
+
+DECIDED: tuple[str, ...] = (
+    ActionState.APPROVED,
+    ActionState.SENDING,
+    ActionState.SUCCEEDED,
+    ActionState.FAILED,
+    ActionState.UNRESOLVED,
+    ActionState.REJECTED,
+)
+ANSWERED: tuple[str, ...] = (ActionState.SUCCEEDED, ActionState.FAILED)
+
+
+def approvals(period: Period, previous: Period | None, merchant_id: int | None) -> list[Figure]:
+    now = numbers(period, merchant_id)
+    old = numbers(previous, merchant_id) if previous is not None else None
+    compared = old is not None
+
+    def fig(key: str, label: str, unit: str, better: str, definition: str, value: Number, before: Number) -> Figure:
+        return Figure(key, label, unit, value, definition, previous=before, compared=compared, better=better)
+
+    doc = numbers.__doc__ or ""
+    return [
+        Figure(
+            "requests_raised",
+            "Requests raised",
+            "count",
+            float(now.raised),
+            "Requests raised: refunds and Fulfilment Sync commands raised in the period, whatever became of them.",
+            previous=float(old.raised) if old else None,
+            compared=compared,
+            better="",
+            series=tuple(raised_series(period, merchant_id)),
+        ),
+        fig(
+            "decision_p50",
+            "Raise to decision p50",
+            "duration",
+            "down",
+            doc,
+            now.decision_p50,
+            old.decision_p50 if old else None,
+        ),
+        fig(
+            "decision_p90",
+            "Raise to decision p90",
+            "duration",
+            "down",
+            doc,
+            now.decision_p90,
+            old.decision_p90 if old else None,
+        ),
+        fig(
+            "answer_p50",
+            "Approval to Juspay's answer p50",
+            "duration",
+            "down",
+            doc,
+            now.answer_p50,
+            old.answer_p50 if old else None,
+        ),
+        fig(
+            "answer_p90",
+            "Approval to Juspay's answer p90",
+            "duration",
+            "down",
+            doc,
+            now.answer_p90,
+            old.answer_p90 if old else None,
+        ),
+        fig(
+            "rejection_rate",
+            "Rejection rate",
+            "percent",
+            "down",
+            "Rejection rate: rejected over the requests raised in the period that people decided on.",
+            now.share(ActionState.REJECTED, of=DECIDED),
+            old.share(ActionState.REJECTED, of=DECIDED) if old else None,
+        ),
+        fig(
+            "expiry_rate",
+            "Expiry rate",
+            "percent",
+            "down",
+            "Expiry rate: expired unapproved over every request raised in the period.",
+            now.share(ActionState.EXPIRED),
+            old.share(ActionState.EXPIRED) if old else None,
+        ),
+        fig(
+            "failure_rate",
+            "Failure rate",
+            "percent",
+            "down",
+            "Failure rate: failed over the requests raised in the period that Juspay answered (succeeded or failed).",
+            now.share(ActionState.FAILED, of=ANSWERED),
+            old.share(ActionState.FAILED, of=ANSWERED) if old else None,
+        ),
+        *queue_figures(merchant_id),
+    ]
+
+
+def queue_figures(merchant_id: int | None) -> list[Figure]:
+    queue = queue_now(merchant_id)
+    return [
+        Figure(
+            "queue_size",
+            "Waiting for approval now",
+            "count",
+            float(queue.size),
+            queue_now.__doc__ or "",
+            better="",
+            link=reverse("fulfilment:queue") if merchant_id is None else "",  # the queue lists every merchant's
+        ),
+        Figure(
+            "queue_oldest",
+            "Oldest waiting request",
+            "duration",
+            queue.oldest_age_seconds,
+            "Oldest waiting request: how long ago the oldest request still waiting for approval was raised.",
+            better="",
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class CommandRow:
+    command: str
+    state: str
+    count: int
+
+
+def commands(period: Period, merchant_id: int | None) -> list[CommandRow]:
+    """Fulfilment Sync commands raised in the period, by command and where they stand (our request state)."""
+    rows = _facts(period, merchant_id).filter(kind=ActionKind.FULFILMENT)
+    grouped = rows.values("command", "state").annotate(n=Count("pk")).order_by("command", "state")
+    return [CommandRow(r["command"], r["state"], r["n"]) for r in grouped]

@@ -1,0 +1,266 @@
+"""The managers' KPI page (`/kpis/`): the state its URL holds, and its sections, composed from both domains.
+
+It lives in fulfilment, the top domain, because it shows figures of both: payments and refunds from
+orders.kpi_figures and approvals from fulfilment.kpi_figures (orders never names fulfilment). Each section
+is one htmx fragment, so the tiles of the three sections load in parallel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from dashboard.models import Merchant
+from fulfilment import kpi_figures as approval_figures
+from orders import kpi_figures
+from orders.kpi_figures import Breakdown, Figure, value_text
+from orders.kpi_periods import PRESETS, Choice, Period, choose
+
+
+@dataclass(frozen=True)
+class State:
+    """The page's whole state, read from (and written back to) its URL."""
+
+    choice: Choice
+    merchant_id: int | None
+    merchants: list[tuple[str, str]]
+    problems: list[str]
+
+    @property
+    def period(self) -> Period:
+        return self.choice.period
+
+    @property
+    def comparison(self) -> Period | None:
+        return self.choice.comparison
+
+    def query(self, **override: str) -> str:
+        """The query string of this state (with `override`), for links, fragments and exports."""
+        c = self.choice
+        params: dict[str, str] = {"period": c.preset}
+        if c.preset == "custom":
+            params |= {"from": c.period.first.isoformat(), "to": c.period.last.isoformat()}
+        if c.merchant and self.merchant_id is not None:
+            params["merchant"] = c.merchant
+        if c.compare:
+            params["compare"] = "1"
+        params |= override
+        return urlencode({k: v for k, v in params.items() if v != ""})
+
+    @property
+    def merchant_code(self) -> str:
+        return self.choice.merchant if self.merchant_id is not None else ""
+
+    @property
+    def presets(self) -> list[tuple[str, str]]:
+        return list(PRESETS.items())
+
+    @property
+    def time_zone(self) -> str:
+        return settings.KPI_TIME_ZONE
+
+
+def read_state(params: Mapping[str, str]) -> State:
+    choice = choose(params)
+    merchants = list(Merchant.objects.order_by("code").values_list("code", "name"))
+    problems = [choice.problem] if choice.problem else []
+    merchant_id = None
+    if choice.merchant:
+        merchant_id = Merchant.objects.filter(code=choice.merchant).values_list("pk", flat=True).first()
+        if merchant_id is None:
+            problems.append(f"No merchant {choice.merchant!r}; showing all merchants.")
+    return State(choice, merchant_id, merchants, problems)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A time series chart and its table fallback (the same numbers)."""
+
+    title: str
+    labels: list[str]
+    datasets: list[tuple[str, str, list[float | None]]]  # label, unit, values
+
+    @property
+    def rows(self) -> list[tuple[str, list[str]]]:
+        """The table fallback: each bucket's label and its values as text."""
+        return [(label, [value_text(d[2][i], d[1]) for d in self.datasets]) for i, label in enumerate(self.labels)]
+
+    def config(self) -> dict[str, Any]:
+        """What static/js/kpis.js hands to Chart.js."""
+        return {
+            "labels": self.labels,
+            "datasets": [{"label": label, "unit": unit, "data": values} for label, unit, values in self.datasets],
+        }
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # its CSV's name
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    units: list[str]  # per column: how to show it (count, money, percent, duration, text)
+    links: list[str] = field(default_factory=list)  # one per row ("" for none): the rows behind it
+
+    @property
+    def display(self) -> list[tuple[str, list[str]]]:
+        """Each row's first-column link and its cells as text."""
+        links = self.links or [""] * len(self.rows)
+        return [
+            (link, [value_text(v, unit) for v, unit in zip(row, self.units, strict=True)])
+            for link, row in zip(links, self.rows, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    title: str
+    figures: list[Figure]
+    charts: list[Chart]
+    tables: list[Table]
+
+
+SECTIONS = {"payments": "Payments", "refunds": "Refunds", "payouts": "Payouts", "approvals": "Approvals (ours)"}
+
+
+def _breakdown_table(name: str, title: str, first: str, rows: list[Breakdown]) -> Table:
+    return Table(
+        name,
+        title,
+        [first, "Orders", "Charged", "Success rate", "Charged amount"],
+        [[r.name or "(none)", r.orders, r.charged, r.success_rate, r.charged_amount] for r in rows],
+        ["text", "count", "count", "percent", "money"],
+        [r.link for r in rows],
+    )
+
+
+def _series(figure: Figure) -> list[float | None]:
+    return list(figure.series)
+
+
+def section(name: str, state: State) -> Section:
+    """One section's tiles, charts and tables for the state's period (and comparison)."""
+    period, merchant = state.period, state.merchant_code
+    labels = kpi_figures.bucket_labels(period)
+    if name in ("payments", "refunds", "payouts"):
+        cells = kpi_figures.read_cells(period, state.merchant_id)
+        previous = (
+            kpi_figures.read_cells(state.comparison, state.merchant_id, series=False) if state.comparison else None
+        )
+        if name == "payments":
+            pay = kpi_figures.payments(cells, previous, merchant)
+            by = {f.key: f for f in pay.figures}
+            charts = [
+                Chart(
+                    "Orders and success rate",
+                    labels,
+                    [
+                        ("Orders", "count", _series(by["orders"])),
+                        ("Success rate", "percent", _series(by["success_rate"])),
+                    ],
+                ),
+                Chart("Charged amount", labels, [("Charged amount", "money", _series(by["charged_amount"]))]),
+            ]
+            failures = Table(
+                "failures",
+                "Top failure reasons",
+                ["Reason", "Orders"],
+                [[r.name, r.orders] for r in pay.failures],
+                ["text", "count"],
+            )
+            offers = Table(
+                "offers",
+                "Offers by code",
+                ["Offer code", "Offers", "Redeemed", "Discount given"],
+                [[r.code or "(none)", r.offers, r.redeemed, r.discount] for r in pay.offers],
+                ["text", "count", "count", "money"],
+                [r.link for r in pay.offers],
+            )
+            vendors = Table(
+                "vendors",
+                "Split settlement by vendor",
+                ["Vendor", "Orders", "Amount"],
+                [[r.vendor, r.orders, r.amount] for r in pay.vendors],
+                ["text", "count", "money"],
+            )
+            tables = [
+                _breakdown_table("methods", "By payment method", "Payment method", pay.methods),
+                _breakdown_table("gateways", "By gateway", "Gateway", pay.gateways),
+                failures,
+                offers,
+                vendors,
+            ]
+            return Section(name, SECTIONS[name], pay.figures, charts, tables)
+        if name == "payouts":
+            figures = kpi_figures.payouts(cells, previous, merchant)
+            by = {f.key: f for f in figures}
+            charts = [
+                Chart(
+                    "Payout orders and fulfilment success rate",
+                    labels,
+                    [
+                        ("Payout orders", "count", _series(by["payouts"])),
+                        ("Fulfilment success rate", "percent", _series(by["fulfilment_success_rate"])),
+                    ],
+                )
+            ]
+            return Section(name, SECTIONS[name], figures, charts, [])
+        figures = kpi_figures.refunds(cells, previous, state.merchant_id, merchant)
+        by = {f.key: f for f in figures}
+        charts = [
+            Chart("Refunds raised", labels, [("Refunds", "count", _series(by["refunds"]))]),
+            Chart("Refund turnaround, mean", labels, [("Mean turnaround", "duration", _series(by["turnaround_mean"]))]),
+        ]
+        return Section(name, SECTIONS[name], figures, charts, [])
+    if name == "approvals":
+        figures = approval_figures.approvals(period, state.comparison, state.merchant_id)
+        by = {f.key: f for f in figures}
+        commands = approval_figures.commands(period, state.merchant_id)
+        tables = [
+            Table(
+                "commands",
+                "Fulfilment Sync commands by command and outcome",
+                ["Command", "State", "Requests"],
+                [[r.command, r.state, r.count] for r in commands],
+                ["text", "text", "count"],
+            )
+        ]
+        charts = [Chart("Requests raised", labels, [("Requests", "count", _series(by["requests_raised"]))])]
+        return Section(name, SECTIONS[name], figures, charts, tables)
+    raise KeyError(name)
+
+
+HEADLINE = ("orders", "success_rate", "charged_amount", "refund_rate", "turnaround_p90")
+
+
+def headline(state: State) -> list[Figure]:
+    """The tiles the manager's home page shows."""
+    cells = kpi_figures.read_cells(state.period, state.merchant_id)
+    previous = kpi_figures.read_cells(state.comparison, state.merchant_id, series=False) if state.comparison else None
+    figures = kpi_figures.payments(cells, previous, state.merchant_code).figures
+    figures += kpi_figures.refunds(cells, previous, state.merchant_id, state.merchant_code)
+    by = {f.key: f for f in figures}
+    return [by[k] for k in HEADLINE] + approval_figures.queue_figures(state.merchant_id)[:1]
+
+
+def csv_table(sec: Section, table: str) -> tuple[list[str], list[list[Any]]]:
+    """A section's table by name: "figures" (its tiles), "series" (its charts' numbers) or one of its tables."""
+    if table == "figures":
+        header = ["Figure", "Unit", "Value", "Comparison", "Delta", "Definition"]
+        rows = [[f.label, f.unit, f.value, f.previous, f.delta, " ".join(f.definition.split())] for f in sec.figures]
+        return header, rows
+    if table == "series":
+        header = ["Bucket"] + [f"{c.title}: {d[0]}" for c in sec.charts for d in c.datasets]
+        labels = sec.charts[0].labels if sec.charts else []
+        rows = [[label] + [d[2][i] for c in sec.charts for d in c.datasets] for i, label in enumerate(labels)]
+        return header, rows
+    for t in sec.tables:
+        if t.name == table:
+            return t.header, [[str(v) if isinstance(v, Decimal) else v for v in row] for row in t.rows]
+    raise KeyError(table)

@@ -1,0 +1,68 @@
+"""The managers' KPI rollup of requests: one `RequestFact` per request, a pure function of the request's row.
+
+`track(pk)` rewrites a request's fact; fulfilment.services and fulfilment.executor call it in the transaction
+of every state change (after the conditional UPDATE), so the fact never disagrees with the request it
+describes. `rebuild()` recomputes every fact (`python manage.py rebuild_kpis`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from fulfilment.models import ActionRequest, ActionState, RequestFact
+
+FIELDS = ("pk", "merchant_id", "kind", "command", "state", "required_approvals", "created_at")
+TIMES = ("approved_at", "closed_at", "finished_at")
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, int((end - start).total_seconds()))
+
+
+def fact_of(req: ActionRequest) -> RequestFact:
+    """Raise to decision: to `approved_at` (the approval that completed the count) or, for a rejection, to
+    `closed_at`; none when the policy needed no approval, or nobody decided (pending, cancelled, expired).
+    Approval to answer: `approved_at` to `finished_at` of a request Juspay answered (succeeded or failed)."""
+    decided: datetime | None = None
+    if req.required_approvals > 0:
+        decided = req.closed_at if req.state == ActionState.REJECTED else req.approved_at
+    answered = req.finished_at if req.state in (ActionState.SUCCEEDED, ActionState.FAILED) else None
+    return RequestFact(
+        request_id=req.pk,
+        merchant_id=req.merchant_id,
+        kind=req.kind,
+        command=req.command,
+        state=req.state,
+        raised_at=req.created_at,
+        decision_seconds=_seconds(req.created_at, decided),
+        answer_seconds=_seconds(req.approved_at, answered),
+    )
+
+
+def track(request_pk: int) -> None:
+    """Rewrite the request's fact from its row (call inside the transaction that changed the request)."""
+    req = ActionRequest.objects.only(*FIELDS[1:], *TIMES).get(pk=request_pk)
+    fact = fact_of(req)
+    RequestFact.objects.update_or_create(
+        request_id=request_pk,
+        defaults={f.attname: getattr(fact, f.attname) for f in RequestFact._meta.concrete_fields if not f.primary_key},
+    )
+
+
+def rebuild(*, batch: int = 5000) -> int:
+    """Recompute every request's fact. Returns how many."""
+    with transaction.atomic():
+        RequestFact.objects.all().delete()
+        done = 0
+        last_pk = 0
+        while True:
+            chunk = list(ActionRequest.objects.filter(pk__gt=last_pk).order_by("pk").only(*FIELDS[1:], *TIMES)[:batch])
+            if not chunk:
+                return done
+            last_pk = chunk[-1].pk
+            RequestFact.objects.bulk_create([fact_of(r) for r in chunk])
+            done += len(chunk)
