@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "dashboard.request_context.RequestContextMiddleware",
     "dashboard.input_guard.NulRefusalMiddleware",  # 400 for NUL in the URL or form fields (PostgreSQL cannot store it)
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "dashboard.session_idle.IdleSessionMiddleware",  # keeps signed-in sessions alive, one write a minute
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -128,9 +129,10 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Idle sessions expire: every request pushes the expiry forward by SESSION_IDLE_SECONDS.
+# Idle sessions expire: a signed-in request pushes the expiry forward by SESSION_IDLE_SECONDS, writing the
+# session at most once a minute (dashboard/session_idle.py says why not on every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
