@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -21,6 +22,12 @@ STAMP_SECONDS = 60
 
 def current_stamp() -> int:
     return int(time.time() // STAMP_SECONDS)
+
+
+def stamp(session: Any) -> None:
+    """Mark the session as seen this minute (signing in writes the session anyway: the first request after it
+    then has nothing to write)."""
+    session[STAMP_KEY] = current_stamp()
 
 
 class IdleSessionMiddleware:
@@ -33,8 +40,7 @@ class IdleSessionMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        if session is not None and user is not None and user.is_authenticated:
-            stamp = current_stamp()
-            if session.get(STAMP_KEY) != stamp:
-                session[STAMP_KEY] = stamp  # marks the session modified: SessionMiddleware saves it
+        signed_in = session is not None and user is not None and user.is_authenticated
+        if signed_in and session.get(STAMP_KEY) != current_stamp():
+            stamp(session)  # marks the session modified: SessionMiddleware saves it
         return response

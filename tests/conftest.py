@@ -118,3 +118,10 @@ def client_as(client, make_user):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _session_minute_frozen(monkeypatch):
+    """The idle-session stamp (dashboard/session_idle.py) changes once a minute and then writes the session: frozen
+    in tests, so a test that counts queries never sees that write by chance at a minute boundary."""
+    monkeypatch.setattr("dashboard.session_idle.current_stamp", lambda: 29_000_000)

@@ -39,7 +39,11 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(client,
 
 
 @pytest.mark.django_db
-def test_each_request_pushes_the_idle_expiry_forward_and_an_idle_session_ends(client, make_user, settings):
+def test_a_request_in_a_new_minute_pushes_the_idle_expiry_forward_and_an_idle_session_ends(
+    client, make_user, settings, monkeypatch
+):
+    """The session is written at most once a minute (dashboard/session_idle.py): a request in a later minute
+    than the last write pushes the expiry forward; a session past its expiry has ended."""
     from datetime import timedelta
 
     from django.contrib.sessions.models import Session
@@ -48,6 +52,7 @@ def test_each_request_pushes_the_idle_expiry_forward_and_an_idle_session_ends(cl
     client.force_login(make_user("Support"))
     session = Session.objects.get()
     Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(seconds=5))
+    monkeypatch.setattr("dashboard.session_idle.current_stamp", lambda: 29_000_001)  # a minute later
     assert client.get("/").status_code == 200
     pushed = Session.objects.get(pk=session.pk).expire_date
     assert pushed > timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
