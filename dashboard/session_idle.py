@@ -40,7 +40,7 @@ class IdleSessionMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        signed_in = session is not None and user is not None and user.is_authenticated
-        if signed_in and session.get(STAMP_KEY) != current_stamp():
+        signed_in = user is not None and user.is_authenticated
+        if session is not None and signed_in and session.get(STAMP_KEY) != current_stamp():
             stamp(session)  # marks the session modified: SessionMiddleware saves it
         return response
