@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 
 from dashboard.access import SignedInRequest
 from orders import masking, search
-from orders.models import Order
+from orders.models import Order, PayoutOrder
+from orders.sync import SyncResult
 
 
 class Ambiguous(Exception):
@@ -40,3 +42,12 @@ def order_url(order: Order, name: str = "orders:detail") -> str:
 
 def pii_view(request: SignedInRequest, order: Order) -> masking.PiiView:
     return masking.pii_view(request.user, request.session, order.pk)
+
+
+def say_refreshed(request: HttpRequest, result: SyncResult[Order] | SyncResult[PayoutOrder]) -> None:
+    """The flash message after a full-page (no htmx) "Refresh now" of an order or a payout order: a
+    sync result with its `error` and `events`."""
+    if result.error:
+        messages.error(request, f"Juspay could not be reached; showing the cached copy. ({result.error})")
+    else:
+        messages.success(request, f"Refreshed from Juspay: {len(result.events)} change(s).")

@@ -16,7 +16,7 @@ from orders import masking, presenters, services
 from orders.models import Order
 from orders.notes import add_note
 from orders.timeline import present_timeline
-from orders.views.common import Ambiguous, get_order, order_url, pii_view
+from orders.views.common import Ambiguous, get_order, order_url, pii_view, say_refreshed
 from orders.views.order_detail import PAGE
 
 
@@ -44,10 +44,7 @@ def refresh(request: SignedInRequest, order_id: str) -> HttpResponse:
     result = services.refresh_now(order, actor=request.user)
     order.refresh_from_db()
     if not request.htmx:
-        if result.error:
-            messages.error(request, f"Juspay could not be reached; showing the cached copy. ({result.error})")
-        else:
-            messages.success(request, f"Refreshed from Juspay: {len(result.events)} change(s).")
+        say_refreshed(request, result)
         return redirect(order_url(order))
     return _header(request, order, refresh_error=result.error, refreshed=not result.error, changes=len(result.events))
 

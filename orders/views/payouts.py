@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +21,7 @@ from orders import masking, paging, payout_presenters, search, services
 from orders.models import PayoutOrder
 from orders.payout_filters import STATUS_SUGGESTIONS, PayoutFilter
 from orders.timeline import present_timeline
-from orders.views.common import merchant_code
+from orders.views.common import merchant_code, say_refreshed
 
 PAGE = "orders/payout_detail.html"
 PAGING_KEYS = ("after", "before")
@@ -194,10 +193,7 @@ def refresh(request: SignedInRequest, payout_order_id: str) -> HttpResponse:
     result = services.refresh_payout_now(payout, actor=request.user)
     payout.refresh_from_db()
     if not request.htmx:
-        if result.error:
-            messages.error(request, f"Juspay could not be reached; showing the cached copy. ({result.error})")
-        else:
-            messages.success(request, f"Refreshed from Juspay: {len(result.events)} change(s).")
+        say_refreshed(request, result)
         return redirect(payout_url(payout))
     return _header(request, payout, refresh_error=result.error, refreshed=not result.error, changes=len(result.events))
 
