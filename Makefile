@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo .tools/bin/uv; fi)
 PY := $(UV) run --frozen python
 
-.PHONY: run test lint deploy-check sync setup worker clean field-coverage sdk-deps
+.PHONY: run test lint deploy-check sync setup serve worker beat clean field-coverage sdk-deps
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -61,8 +61,23 @@ deploy-check: sync
 field-coverage: sync
 	$(PY) -m tests.juspay.field_coverage --list-missing --output test-artifacts/field-coverage.txt
 
+# Production processes (README, "Running on PostgreSQL and Redis, and scaling out"): any number of `serve` and
+# `worker` processes on any hosts, exactly one `beat`. Configure them with the environment (DATABASE_URL,
+# CELERY_BROKER_URL, DJANGO_DEBUG=0, SECRET_KEY, ...); static files are served by whitenoise.
+WEB_WORKERS ?= 4
+BIND ?= 0.0.0.0:$(PORT)
+serve: sync
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v 0
+	$(UV) run --frozen gunicorn dashboard.wsgi --workers $(WEB_WORKERS) --bind $(BIND) \
+	  --access-logfile - --timeout 30 --graceful-timeout 20 --max-requests 5000 --max-requests-jitter 500
+
+WORKER_CONCURRENCY ?= 4
 worker: sync
-	$(UV) run --frozen celery -A dashboard worker --beat --loglevel=INFO
+	$(UV) run --frozen celery -A dashboard worker --concurrency=$(WORKER_CONCURRENCY) --loglevel=INFO
+
+beat: sync
+	$(UV) run --frozen celery -A dashboard beat --loglevel=INFO
 
 clean:
 	rm -rf data/ .pytest_cache .ruff_cache

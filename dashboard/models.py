@@ -93,3 +93,19 @@ class MerchantChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merchant.code} → {self.base_url} ({self.state})"
+
+
+class StoredFile(models.Model):
+    """A file kept in the database (dashboard.stored_files.DatabaseStorage), so every web host can serve a file
+    that a worker on another host wrote: CSV exports when `EXPORT_STORAGE=database`."""
+
+    name = models.CharField(max_length=255, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name

@@ -5,6 +5,7 @@ Every variable has an embedded default so that `make run` works with nothing con
 the same variables; keep the two in step.
 """
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -167,8 +168,22 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+EXPORT_STORAGE = os.environ.get("EXPORT_STORAGE", "filesystem")
+_EXPORT_BACKENDS = {
+    "filesystem": ("django.core.files.storage.FileSystemStorage", {"location": str(DATA_DIR / "exports")}),
+    "database": ("dashboard.stored_files.DatabaseStorage", {}),
+}
+if EXPORT_STORAGE in _EXPORT_BACKENDS:
+    _export_backend, _export_options = _EXPORT_BACKENDS[EXPORT_STORAGE]
+elif "." in EXPORT_STORAGE:  # any Django storage backend by dotted path, e.g. storages.backends.s3.S3Storage
+    _export_backend, _export_options = EXPORT_STORAGE, json.loads(os.environ.get("EXPORT_STORAGE_OPTIONS", "{}"))
+else:
+    raise ImproperlyConfigured(
+        f"EXPORT_STORAGE={EXPORT_STORAGE!r}: use filesystem, database or a storage backend's dotted path."
+    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "exports": {"BACKEND": _export_backend, "OPTIONS": _export_options},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

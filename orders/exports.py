@@ -1,21 +1,25 @@
 """CSV export of the orders list: the rows the filters select, streamed; in the background beyond a size.
 
 Up to `inline_limit()` rows (setting ORDERS_EXPORT_INLINE_MAX, default 5,000) the CSV streams straight to
-the browser. Beyond that, an `OrderExport` job is queued; a Celery task writes the file under
-DATA_DIR/exports and the job's page shows when it is ready; only the person who asked may download it.
+the browser. Beyond that, an `OrderExport` job is queued; a Celery task writes the file to the exports storage
+(`storages["exports"]`, see dashboard/stored_files.py: the local disk by default, the database or S3 for several
+hosts) and the job's page shows when it is ready; only the person who asked may download it.
 Personal data is masked in every export (see orders/masking.py). Each export is audited.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import logging
+import tempfile
 from collections.abc import Iterable, Iterator
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -56,10 +60,12 @@ def inline_limit() -> int:
     return settings.ORDERS_EXPORT_INLINE_MAX
 
 
-def export_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "exports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def storage() -> Storage:
+    return storages["exports"]
+
+
+def stored_name(job: OrderExport) -> str:
+    return f"orders/{job.pk}.csv"
 
 
 def selected(query: QueryDict) -> QuerySet[Order]:
@@ -128,20 +134,23 @@ def run(export_id: str) -> str:
         return "not queued"
     job = OrderExport.objects.get(pk=export_id)
     name = f"orders-{job.created_at:%Y%m%d-%H%M%S}-{str(job.pk)[:8]}.csv"
-    target = export_dir() / f"{job.pk}.csv"
-    partial = target.with_suffix(".part")
     count = 0
     try:
-        with partial.open("w", newline="", encoding="utf-8") as handle:
+        # Written to a local temporary file first, then saved whole: a reader never sees half a file.
+        with (
+            tempfile.TemporaryFile("w+b") as raw,
+            io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True) as handle,
+        ):
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
             for order in selected(QueryDict(job.query)).iterator(chunk_size=2000):
                 writer.writerow(row(order))
                 count += 1
-        partial.replace(target)
+            handle.flush()
+            raw.seek(0)
+            storage().save(stored_name(job), File(raw))
     except Exception as exc:  # the job page must say it failed rather than spin forever
         log.exception("order export %s failed", export_id)
-        partial.unlink(missing_ok=True)
         OrderExport.objects.filter(pk=export_id).update(
             state=ExportState.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
@@ -152,6 +161,11 @@ def run(export_id: str) -> str:
     return f"{count} row(s)"
 
 
-def file_of(job: OrderExport) -> Path | None:
-    path = export_dir() / f"{job.pk}.csv"
-    return path if job.state == ExportState.READY and path.exists() else None
+def file_of(job: OrderExport) -> IO[bytes] | None:
+    """The job's file, open for reading, from whichever host wrote it; None when not ready or gone."""
+    if job.state != ExportState.READY:
+        return None
+    try:
+        return storage().open(stored_name(job), "rb")
+    except FileNotFoundError:
+        return None

@@ -95,9 +95,7 @@ def export_status(request: SignedInRequest, pk: UUID) -> HttpResponse:
 @requires("orders.view_order")
 def export_download(request: SignedInRequest, pk: UUID) -> FileResponse:
     job = _own_export(request, pk)
-    path = exports.file_of(job)
-    if path is None:
+    handle = exports.file_of(job)
+    if handle is None:
         raise Http404("This export is not ready (or its file is gone).")
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=job.file_name or f"{job.pk}.csv", content_type="text/csv"
-    )
+    return FileResponse(handle, as_attachment=True, filename=job.file_name or f"{job.pk}.csv", content_type="text/csv")

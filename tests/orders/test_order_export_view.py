@@ -10,10 +10,18 @@ from orders.models import ExportState, OrderExport
 from tests.orders.lookup import days_ago
 
 
-@pytest.fixture(autouse=True)
-def exports_dir(settings, tmp_path):
-    settings.DATA_DIR = tmp_path
-    return tmp_path / "exports"
+@pytest.fixture(autouse=True, params=["filesystem", "database"])
+def exports_storage(request, settings, tmp_path):
+    """Every test runs with the files on the local disk (one host) and in the database (several hosts)."""
+    backends = {
+        "filesystem": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "exports")},
+        },
+        "database": {"BACKEND": "dashboard.stored_files.DatabaseStorage", "OPTIONS": {}},
+    }
+    settings.STORAGES = {**settings.STORAGES, "exports": backends[request.param]}
+    return request.param
 
 
 @pytest.fixture
