@@ -231,12 +231,16 @@ def test_filter_chips_remove_one_filter_and_more_filters_folds_the_rest(page: Pa
     chips.get_by_role("link", name=re.compile("^Status: CHARGED")).click()
     page.wait_for_url("**/orders/?payment_method_type=CARD&period=all")
     expect(page.get_by_role("link", name="LAY-0005-NEW")).to_be_visible()  # a CARD order that is not CHARGED
-    expect(page.get_by_role("list", name="Active filters").get_by_role("link", name=re.compile(r"^Payment method: Card"))).to_be_visible()
+    expect(
+        page.get_by_role("list", name="Active filters").get_by_role("link", name=re.compile(r"^Payment method: Card"))
+    ).to_be_visible()
 
     # a filter changed through htmx shows its chip at once
     page.get_by_role("form", name="Filter orders").get_by_label("Status").fill("NEW")
     page.get_by_role("form", name="Filter orders").get_by_label("Status").press("Enter")
-    expect(page.get_by_role("list", name="Active filters").get_by_role("link", name=re.compile("^Status: NEW"))).to_be_visible()
+    expect(
+        page.get_by_role("list", name="Active filters").get_by_role("link", name=re.compile("^Status: NEW"))
+    ).to_be_visible()
 
 
 def test_the_phone_menu_opens_the_navigation(page: Page, live_server, shop):
