@@ -52,7 +52,9 @@ DL_CHECK = """() => {
     const t = box(dt), d = box(dd);
     const sameRow = Math.abs(d.top - t.top) < 6 && d.left >= t.right - 1 && d.left - t.right < 64;
     const under = Math.abs(d.left - t.left) < 3 && d.top >= t.bottom - 1 && d.top - t.bottom < 12;
-    if (!sameRow && !under) bad.push(`${dt.textContent.trim()} (${Math.round(t.left)},${Math.round(t.top)}) vs its value ${dd.textContent.trim().slice(0, 30)} (${Math.round(d.left)},${Math.round(d.top)})`);
+    const at = r => `(${Math.round(r.left)},${Math.round(r.top)})`;
+    if (!sameRow && !under)
+      bad.push(`${dt.textContent.trim()} ${at(t)} vs its value ${dd.textContent.trim().slice(0, 30)} ${at(d)}`);
     for (const other of dt.closest('dl').querySelectorAll('dd')) {
       if (other === dd || !other.offsetParent) continue;
       const o = box(other);
@@ -122,9 +124,9 @@ def pages_for(role: str, shop: dict[str, Any]) -> list[str]:
         if name in ("orders:detail", "orders:payout_detail"):
             url += f"?merchant={shop['merchant'].code}"
         response = client.get(url)
-        if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
-            if b'class="shell' in response.content:
-                urls.append(url)
+        html = response.status_code == 200 and response["Content-Type"].startswith("text/html")
+        if html and b'class="shell' in response.content:
+            urls.append(url)
     return urls
 
 
