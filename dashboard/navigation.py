@@ -56,6 +56,12 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem("People & roles", "people:list", "dashboard.manage_roles", "Assign people to roles."),
     NavItem(
+        "Approval policy",
+        "fulfilment:policy",
+        "fulfilment.change_approvalpolicy",
+        "How many approvals each kind and amount of request needs, and who may give them; changes need a second Admin.",
+    ),
+    NavItem(
         "Webhooks",
         "orders:webhook_list",
         "orders.view_raw",
@@ -74,8 +80,22 @@ def items_for(user: User | AnonymousUser) -> list[dict[str, str]]:
     ]
 
 
+def current_url_name(items: list[dict[str, str]], path: str) -> str:
+    """The entry a page belongs to: the one whose URL is the longest prefix of the path (an order page is under
+    Orders, a request page under Approvals); Home only for the home page itself."""
+    best = ""
+    best_url = ""
+    for item in items:
+        url = item["url"]
+        matches = path == url if url == "/" else path.startswith(url)
+        if matches and len(url) > len(best_url):
+            best, best_url = item["url_name"], url
+    return best
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None:
-        return {"nav_items": []}
-    return {"nav_items": items_for(user)}
+        return {"nav_items": [], "nav_current": ""}
+    items = items_for(user)
+    return {"nav_items": items, "nav_current": current_url_name(items, request.path)}
