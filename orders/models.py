@@ -207,7 +207,7 @@ class Transaction(models.Model):
 class Refund(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     unique_request_id = models.CharField(max_length=128, db_index=True)
-    juspay_refund_id = models.CharField(max_length=128, blank=True)
+    juspay_refund_id = models.CharField(max_length=128, blank=True, db_index=True)  # the search box opens it
     ref = models.CharField(max_length=128, blank=True)
     amount = money_field()
     status = models.CharField(max_length=32)
