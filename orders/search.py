@@ -138,9 +138,9 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         for txn_id, label in zip(txn_ids, labels, strict=True):
             if txn_id == q:
                 _merge(via, [order_pk], label)
-    for order_pk, request_id, refund_id in Refund.objects.filter(
-        Q(unique_request_id=q) | Q(juspay_refund_id=q)
-    ).values_list("order_id", "unique_request_id", "juspay_refund_id")[:limit]:
+    for order_pk, request_id in Refund.objects.filter(Q(unique_request_id=q) | Q(juspay_refund_id=q)).values_list(
+        "order_id", "unique_request_id"
+    )[:limit]:
         _merge(via, [order_pk], "refund request id" if request_id == q else "refund id")
     _merge_udfs(via, q, limit)
     payouts = _payout_matches(q, limit)

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0008_kpis'),
+        ("orders", "0008_kpis"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='refund',
-            name='juspay_refund_id',
+            model_name="refund",
+            name="juspay_refund_id",
             field=models.CharField(blank=True, db_index=True, max_length=128),
         ),
     ]

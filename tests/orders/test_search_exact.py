@@ -53,7 +53,8 @@ def test_the_same_order_id_at_two_merchants_shows_both(client_as, order, answer)
     from orders.sync import apply_order
 
     other = Merchant.objects.create(code="second", name="Second", base_url="http://127.0.0.1:1", api_key="k")
-    apply_order(other, answer("order_status_with_refunds.json"), source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now())
+    twin = answer("order_status_with_refunds.json")
+    apply_order(other, twin, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now())
     assert search.exact_target("LH2503M27") is None
     assert client_as("Support").get("/orders/", {"q": "LH2503M27"}).status_code == 200
 
