@@ -154,7 +154,7 @@ def still_refundable_many(orders: Iterable[Order]) -> dict[int, Decimal]:
     """`still_refundable` for many orders in one query (the queue shows it on every row): order pk -> amount."""
     by_pk = {order.pk: order for order in orders}
     sums = _holding().filter(order__in=list(by_pk)).values("order").annotate(total=Sum("amount"))
-    held: dict[int, Decimal | None] = {row["order"]: row["total"] for row in sums}
+    held: dict[int, Decimal | None] = {int(row["order"]): row["total"] for row in sums}
     return {pk: _left(order, held.get(pk)) for pk, order in by_pk.items()}
 
 
