@@ -7,8 +7,27 @@ class FulfilmentConfig(AppConfig):
 
     def ready(self) -> None:
         """Wire the app into the layers it may not be imported by: orders' registry and our own tasks."""
+        from dashboard.home_panels import register_home_panel
+        from dashboard.roles import FINANCE, SUPPORT
         from fulfilment import events, tasks
+        from fulfilment.views import home_panels
         from orders import registry
+
+        # Homes are worklists: Finance's queue first; the requests Support raised that are still open.
+        register_home_panel(
+            "approvals_queue",
+            roles=(FINANCE,),
+            template="fulfilment/_home_queue.html",
+            build=home_panels.queue,
+            position={FINANCE: 10},
+        )
+        register_home_panel(
+            "my_open_requests",
+            roles=(SUPPORT, FINANCE),
+            template="fulfilment/_home_my_requests.html",
+            build=home_panels.my_open_requests,
+            position={SUPPORT: 20, FINANCE: 30},
+        )
 
         # Show requests on the order page and in its timeline (orders cannot import us).
         registry.register_event_kinds(events.KINDS)

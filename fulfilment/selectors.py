@@ -119,7 +119,12 @@ def _with_decisions(qs: QuerySet[ActionRequest]) -> QuerySet[ActionRequest]:
 
 
 def queue_rows(
-    viewer: Viewer, *, state: str = "pending", mine: bool = False, session: Session | None = None
+    viewer: Viewer,
+    *,
+    state: str = "pending",
+    mine: bool = False,
+    session: Session | None = None,
+    limit: int = QUEUE_LIMIT,
 ) -> tuple[list[Row], bool]:
     """The queue's rows with the facts of their orders, in a fixed number of queries however many rows."""
     maker = viewer.user if mine and isinstance(viewer.user, User) else None
@@ -129,12 +134,12 @@ def queue_rows(
             qs = qs.filter(maker=maker)
     else:
         qs = services.queue(state=state, mine_of=maker)
-    items = list(_with_decisions(qs)[: QUEUE_LIMIT + 1])
-    rows = [row_for(r, viewer) for r in items[:QUEUE_LIMIT]]
+    items = list(_with_decisions(qs)[: limit + 1])
+    rows = [row_for(r, viewer) for r in items[:limit]]
     if state == FOR_ME:
         rows = [row for row in rows if row.can_decide]  # also holds a role the request's policy names
     _add_facts(rows, viewer, session)
-    return rows, len(items) > QUEUE_LIMIT
+    return rows, len(items) > limit
 
 
 def waiting_for(viewer: Viewer) -> QuerySet[ActionRequest]:
