@@ -6,4 +6,9 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dashboard import signals  # noqa: F401  (connects the login/logout audit and role setup)
+        from dashboard import audit_registry, signals  # noqa: F401  (signals: the login/logout audit, role setup)
+        from dashboard.views import audit
+
+        audit_registry.register_verbs(audit.VERBS)
+        for object_type, label, permission, links in audit.OBJECT_KINDS:
+            audit_registry.register_object_kind(object_type, label=label, permission=permission, links=links)

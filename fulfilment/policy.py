@@ -129,6 +129,12 @@ class Policy:
             return max(per_command, self.approvals_for(ActionKind.REFUND, amount=amount))
         return per_command
 
+    @property
+    def high_value_above(self) -> Decimal | None:
+        """Requests moving more than this are flagged "high value" to approvers: the policy's lowest refund
+        tier (the amount above which a refund needs more approvals), or None when it has no tier."""
+        return min((Decimal(tier["above"]) for tier in self.rules["refund"]["tiers"]), default=None)
+
     def amount_rule(self, command: str) -> str | None:
         """How much `command` moves (a key of AMOUNT_RULES), or None when it moves no money."""
         rule: str | None = self.rules["fulfilment"]["money"].get(command)

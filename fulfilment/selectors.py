@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -13,12 +14,15 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from fulfilment import permissions, services
+from fulfilment import permissions, policy, services
 from fulfilment.models import ActionKind, ActionRequest, ActionState, Decision, Verdict
+from orders import masking
 from orders.models import Order, TimelineEvent
 
 QUEUE_LIMIT = 200
+FOR_ME = "for_me"  # pending requests the viewer could decide on now (their nav badge counts these)
 STATE_FILTERS = [
+    (FOR_ME, "Waiting for me"),
     ("pending", "Waiting for approval"),
     ("open", "Open"),
     ("unresolved", "Outcome unknown"),
@@ -30,6 +34,43 @@ STATE_FILTERS = [
 
 # The pages call the person looking at them the viewer.
 Viewer = permissions.Person
+Session = MutableMapping[str, Any]
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What an approver needs to know about the order a request is on, beside the request itself."""
+
+    status: str
+    amount: Decimal | None
+    currency: str
+    refunded: Decimal | None  # what Juspay says was refunded already
+    refundable: Decimal  # what may still be asked for (services.still_refundable: open requests hold theirs)
+    customer: masking.Customer  # masked unless the viewer revealed this order (as the order page does)
+
+
+def order_facts(
+    orders: list[Order], viewer: Viewer, session: Session | None, refundable: dict[int, Decimal] | None = None
+) -> dict[int, OrderFacts]:
+    """OrderFacts per order pk, for many orders in one query (the refundable sums)."""
+    left = refundable if refundable is not None else services.still_refundable_many(orders)
+    facts = {}
+    for order in orders:
+        unmasked = session is not None and masking.pii_view(viewer.user, session, order.pk).unmasked
+        facts[order.pk] = OrderFacts(
+            status=order.status,
+            amount=order.amount,
+            currency=order.currency,
+            refunded=order.amount_refunded,
+            refundable=left.get(order.pk, Decimal(0)),
+            customer=masking.customer(order, unmasked=unmasked),
+        )
+    return facts
+
+
+def is_high_value(req: ActionRequest, above: Decimal | None) -> bool:
+    """Whether the request moves more money than the policy's high-value amount (policy.high_value_above)."""
+    return above is not None and req.amount is not None and req.amount > above
 
 
 @dataclass
@@ -45,6 +86,8 @@ class Row:
     show_select: bool
     problem: str = ""
     can_resolve: bool = False
+    facts: OrderFacts | None = None  # the order's status, amount, refunded, refundable and customer
+    high_value: bool = False
 
     @property
     def summary(self) -> str:
@@ -75,16 +118,96 @@ def _with_decisions(qs: QuerySet[ActionRequest]) -> QuerySet[ActionRequest]:
     return qs.select_related("order__merchant", "maker").prefetch_related("decisions__approver")
 
 
-def queue_rows(viewer: Viewer, *, state: str = "pending", mine: bool = False) -> tuple[list[Row], bool]:
+def queue_rows(
+    viewer: Viewer,
+    *,
+    state: str = "pending",
+    mine: bool = False,
+    session: Session | None = None,
+    limit: int = QUEUE_LIMIT,
+) -> tuple[list[Row], bool]:
+    """The queue's rows with the facts of their orders, in a fixed number of queries however many rows."""
     maker = viewer.user if mine and isinstance(viewer.user, User) else None
-    qs = services.queue(state=state, mine_of=maker)
-    items = list(_with_decisions(qs)[: QUEUE_LIMIT + 1])
-    return [row_for(r, viewer) for r in items[:QUEUE_LIMIT]], len(items) > QUEUE_LIMIT
+    if state == FOR_ME:
+        qs = waiting_for(viewer)
+        if maker is not None:
+            qs = qs.filter(maker=maker)
+    else:
+        qs = services.queue(state=state, mine_of=maker)
+    items = list(_with_decisions(qs)[: limit + 1])
+    rows = [row_for(r, viewer) for r in items[:limit]]
+    if state == FOR_ME:
+        rows = [row for row in rows if row.can_decide]  # also holds a role the request's policy names
+    _add_facts(rows, viewer, session)
+    return rows, len(items) > limit
 
 
-def request_row(pk: int, viewer: Viewer, *, problem: str = "") -> Row:
+def waiting_for(viewer: Viewer) -> QuerySet[ActionRequest]:
+    """Pending requests the viewer could decide on now, oldest first: not theirs, not decided by them, not
+    expired. Empty for someone who may not approve. The nav badge counts the same set."""
+    if not viewer.can_approve or not isinstance(viewer.user, User):
+        return ActionRequest.objects.none()
+    return services.pending_for(viewer.user).order_by("created_at", "id")
+
+
+def _add_facts(rows: list[Row], viewer: Viewer, session: Session | None) -> None:
+    orders = list({row.req.order_id: row.req.order for row in rows}.values())
+    facts = order_facts(orders, viewer, session)
+    above = policy.active_policy().high_value_above
+    for row in rows:
+        row.facts = facts[row.req.order_id]
+        row.high_value = is_high_value(row.req, above)
+
+
+def request_row(pk: int, viewer: Viewer, *, problem: str = "", session: Session | None = None) -> Row:
     req = _with_decisions(ActionRequest.objects.filter(pk=pk)).get()
-    return row_for(req, viewer, problem=problem)
+    row = row_for(req, viewer, problem=problem)
+    _add_facts([row], viewer, session)
+    return row
+
+
+@dataclass(frozen=True)
+class BulkSelection:
+    """What "Approve selected" would approve, shown before it is confirmed: the requests the viewer may decide
+    on among those selected, the money per currency, and the ones left out with why."""
+
+    rows: list[Row]
+    totals: list[tuple[str, Decimal]]  # (currency, total), for requests with an amount
+    without_amount: int  # commands that move no stated amount
+    left_out: list[tuple[int, str]]  # (pk, why not)
+
+    @property
+    def pks(self) -> list[int]:
+        return [row.req.pk for row in self.rows]
+
+    @property
+    def fingerprint(self) -> str:
+        """The selection and its totals as one string: the confirm step posts it back, and a selection whose
+        money changed in between is shown again instead of approved."""
+        money = ";".join(f"{currency}:{total}" for currency, total in self.totals)
+        return f"{','.join(map(str, sorted(self.pks)))}|{money}"
+
+
+def bulk_selection(pks: list[int], viewer: Viewer) -> BulkSelection:
+    items = list(_with_decisions(ActionRequest.objects.filter(pk__in=pks)).order_by("created_at", "id"))
+    rows, left_out = [], []
+    for req in items:
+        refusal = permissions.why_not_decide(viewer, req)
+        if refusal is None:
+            rows.append(row_for(req, viewer))
+        else:
+            left_out.append((req.pk, refusal.message))
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        if row.req.amount is not None:
+            currency = row.req.currency or "?"
+            totals[currency] = totals.get(currency, Decimal(0)) + row.req.amount
+    return BulkSelection(
+        rows=rows,
+        totals=sorted((currency, total.quantize(services.CENT)) for currency, total in totals.items()),
+        without_amount=sum(1 for row in rows if row.req.amount is None),
+        left_out=left_out,
+    )
 
 
 @dataclass(frozen=True)
@@ -97,6 +220,8 @@ class RequestDetail:
     history: list[TimelineEvent]
     payload: list[tuple[str, str]]
     order_url: str
+    facts: OrderFacts | None = None
+    high_value: bool = False
 
     @property
     def result_json(self) -> str:
@@ -110,7 +235,7 @@ class RequestDetail:
         return json.dumps(self.req.juspay_answer, indent=2, ensure_ascii=False, sort_keys=True)
 
 
-def request_detail(pk: int, viewer: Viewer) -> RequestDetail:
+def request_detail(pk: int, viewer: Viewer, session: Session | None = None) -> RequestDetail:
     req = (
         ActionRequest.objects.select_related("order__merchant", "maker", "merchant")
         .prefetch_related("decisions__approver")
@@ -128,6 +253,8 @@ def request_detail(pk: int, viewer: Viewer) -> RequestDetail:
         history=list(history),
         payload=payload_lines(req),
         order_url=order_url(req.order),
+        facts=order_facts([req.order], viewer, session)[req.order_id],
+        high_value=is_high_value(req, policy.active_policy().high_value_above),
     )
 
 

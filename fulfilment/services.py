@@ -143,12 +143,28 @@ def still_refundable(order: Order, *, excluding: ActionRequest | None = None) ->
     for the last 500 of an order. The raise forms, the order page, `raise_refund` and `raise_fulfilment`
     use this figure; the executor uses it with `excluding=` the request it is about to send.
     """
-    holding = ActionRequest.objects.filter(order=order, state__in=HOLDING_STATES).filter(
-        Q(kind=ActionKind.REFUND) | Q(moves_money=True)
-    )
+    holding = _holding().filter(order=order)
     if excluding is not None:
         holding = holding.exclude(pk=excluding.pk)
     held: Decimal | None = holding.aggregate(total=Sum("amount"))["total"]
+    return _left(order, held)
+
+
+def still_refundable_many(orders: Iterable[Order]) -> dict[int, Decimal]:
+    """`still_refundable` for many orders in one query (the queue shows it on every row): order pk -> amount."""
+    by_pk = {order.pk: order for order in orders}
+    sums = _holding().filter(order__in=list(by_pk)).values("order").annotate(total=Sum("amount"))
+    held: dict[int, Decimal | None] = {int(row["order"]): row["total"] for row in sums}
+    return {pk: _left(order, held.get(pk)) for pk, order in by_pk.items()}
+
+
+def _holding() -> QuerySet[ActionRequest]:
+    """The requests that hold money of their order (see still_refundable)."""
+    holding = ActionRequest.objects.filter(state__in=HOLDING_STATES)
+    return holding.filter(Q(kind=ActionKind.REFUND) | Q(moves_money=True))
+
+
+def _left(order: Order, held: Decimal | None) -> Decimal:
     return max(Decimal(0), order.juspay_refund_limit - (held or Decimal(0))).quantize(CENT)
 
 

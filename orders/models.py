@@ -207,7 +207,7 @@ class Transaction(models.Model):
 class Refund(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     unique_request_id = models.CharField(max_length=128, db_index=True)
-    juspay_refund_id = models.CharField(max_length=128, blank=True)
+    juspay_refund_id = models.CharField(max_length=128, blank=True, db_index=True)  # the search box opens it
     ref = models.CharField(max_length=128, blank=True)
     amount = money_field()
     status = models.CharField(max_length=32)
@@ -357,6 +357,23 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_name} {self.order_id}"
+
+
+class OrderVisit(models.Model):
+    """When a person last opened an order's page: one row per person and order, rewritten on each visit, so the
+    Support home can list the orders they worked on (orders.worklist). Not an audit record."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["user", "order"], name="visit_unique_per_user_order")]
+        indexes = [models.Index(fields=["user", "-at"], name="visit_user_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} opened {self.order_id} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class Note(models.Model):

@@ -18,13 +18,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from orders.models import Fulfillment, Order, OrderUdf, PayoutOrder, PayoutTransaction, Refund, Transaction
 from orders.normalisers import normalise_email
 
 MIN_PREFIX = 3
 DEFAULT_LIMIT = 50
+# The suggestions say how many orders match ("16 orders for isaac.bak…"). Counting is done by reading the keys
+# (pk, created) of at most COUNT_CAP + 1 matches, which also gives the newest first without an ORDER BY that
+# could make PostgreSQL walk the date index past every non-match. A short prefix on a million orders may match
+# tens of thousands; reading all of them on every keystroke would make the box slow, so above the cap the
+# count reads "1,000+" instead of a figure nobody acts on.
+COUNT_CAP = 1000
 _ORDER_ID_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-,@.]{2,63}$")
 _PHONE_CHARS = re.compile(r"^\+?[\d\s\-()]+$")
 _TOP = "\U0010ffff"
@@ -51,6 +57,13 @@ class SearchResult:
     hits: list[Hit] = field(default_factory=list)
     payouts: list[PayoutHit] = field(default_factory=list)
     truncated: bool = False
+    count: int = 0  # matching orders, exact and prefix (at most COUNT_CAP + 1 of each are read)
+    count_capped: bool = False  # more than COUNT_CAP match: show "1,000+"
+
+    @property
+    def count_label(self) -> str:
+        """The true count, or "1,000+" above the cap."""
+        return f"{COUNT_CAP:,}+" if self.count_capped else f"{self.count:,}"
 
     @property
     def exact_count(self) -> int:
@@ -125,9 +138,10 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         for txn_id, label in zip(txn_ids, labels, strict=True):
             if txn_id == q:
                 _merge(via, [order_pk], label)
-    _merge(
-        via, Refund.objects.filter(unique_request_id=q).values_list("order_id", flat=True)[:limit], "refund request id"
-    )
+    for order_pk, request_id in Refund.objects.filter(Q(unique_request_id=q) | Q(juspay_refund_id=q)).values_list(
+        "order_id", "unique_request_id"
+    )[:limit]:
+        _merge(via, [order_pk], "refund request id" if request_id == q else "refund id")
     _merge_udfs(via, q, limit)
     payouts = _payout_matches(q, limit)
     for linked_pk, reasons in payouts.values():
@@ -142,33 +156,40 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         exact |= Q(phone_normalized=phone)
     if via:
         exact |= Q(pk__in=list(via))
-    found: dict[int, Hit] = {}
-    for order in Order.objects.select_related("merchant").filter(exact).order_by("-juspay_created_at")[: limit + 1]:
-        found[order.pk] = Hit(order, exact=True, reasons=_reasons(order, q, ids, email, phone) + via.get(order.pk, []))
-
-    # 3. Prefixes, for the clue being typed: each its own index range, so none scans the table.
+    exact_keys = _newest_keys(Order.objects.filter(exact))
+    prefixes: list[tuple[str, str, str]] = []
     if len(q) >= MIN_PREFIX:
         digits = re.sub(r"\D", "", q)
-        prefixes: list[tuple[str, str, str]] = [("order_id", v, "order id starts with") for v in ids]
+        prefixes = [("order_id", v, "order id starts with") for v in ids]
         prefixes.append(("customer_id", q, "customer id starts with"))
         if not q.replace(" ", "").lstrip("+").isdigit():
             prefixes.append(("email_normalized", q.lower(), "email starts with"))
         if q.replace(" ", "").lstrip("+").isdigit() and 4 <= len(digits) < 10:
             prefixes.append(("phone_normalized", digits, "phone starts with"))
-        for name, value, label in prefixes:
-            for order in (
-                Order.objects.select_related("merchant")
-                .filter(_prefix(name, value))
-                .exclude(pk__in=list(found))
-                .order_by(name)[:limit]
-            ):
-                hit = found.setdefault(order.pk, Hit(order, exact=False))
-                if label not in hit.reasons:
-                    hit.reasons.append(label)
-
-    hits = sorted(found.values(), key=lambda h: (not h.exact, _newest_first(h.order)))
-    result.truncated = len(hits) > limit
-    result.hits = hits[:limit]
+    # 3. Prefixes, for the clue being typed: each its own index range (OR-ed: a bitmap of index scans on
+    # PostgreSQL), so none scans the table.
+    prefix_keys: list[tuple[int, float]] = []
+    if prefixes:
+        any_prefix = Q()
+        for name, value, _ in prefixes:
+            any_prefix |= _prefix(name, value)
+        exact_pks = [pk for pk, _ in exact_keys]
+        prefix_keys = _newest_keys(Order.objects.filter(any_prefix).exclude(pk__in=exact_pks))
+    result.count = len(exact_keys) + len(prefix_keys)
+    result.count_capped = len(exact_keys) > COUNT_CAP or len(prefix_keys) > COUNT_CAP or result.count > COUNT_CAP
+    chosen = [(pk, True) for pk, _ in exact_keys[:limit]]
+    chosen += [(pk, False) for pk, _ in prefix_keys[: max(0, limit - len(chosen))]]
+    loaded = Order.objects.select_related("merchant").in_bulk([pk for pk, _ in chosen])
+    hits = []
+    for pk, is_exact in chosen:
+        order = loaded[pk]
+        if is_exact:
+            hits.append(Hit(order, exact=True, reasons=_reasons(order, q, ids, email, phone) + via.get(pk, [])))
+        else:
+            reasons = [label for name, value, label in prefixes if str(getattr(order, name) or "").startswith(value)]
+            hits.append(Hit(order, exact=False, reasons=list(dict.fromkeys(reasons))))
+    result.truncated = result.count > limit
+    result.hits = hits
     if payouts:
         rows = PayoutOrder.objects.select_related("merchant").filter(pk__in=list(payouts))
         result.payouts = sorted(
@@ -176,6 +197,13 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
             key=lambda h: -(h.payout.juspay_created_at.timestamp() if h.payout.juspay_created_at else 0.0),
         )
     return result
+
+
+def _newest_keys(queryset: QuerySet[Order]) -> list[tuple[int, float]]:
+    """(pk, -created) of at most COUNT_CAP + 1 matching orders, newest first (sorted here, see COUNT_CAP)."""
+    rows = queryset.values_list("pk", "juspay_created_at")[: COUNT_CAP + 1]
+    keys = [(pk, -(created.timestamp() if created else 0.0)) for pk, created in rows]
+    return sorted(keys, key=lambda key: (key[1], -key[0]))
 
 
 def _merge_udfs(via: dict[int, list[str]], q: str, limit: int) -> None:
@@ -217,6 +245,37 @@ def _payout_matches(q: str, limit: int) -> dict[int, tuple[int | None, list[str]
     customer = PayoutOrder.objects.filter(customer_id=q).order_by("-juspay_created_at", "-pk")
     add(customer.values_list("pk", "order_id")[:limit], "customer id")
     return found
+
+
+@dataclass(frozen=True)
+class ExactTarget:
+    """The one page an exact id names: an order's or a payout order's."""
+
+    order: Order | None = None
+    payout: PayoutOrder | None = None
+    why: str = ""  # "order id", "payout order id", "refund id", "refund request id"
+
+
+def exact_target(query: str | None) -> ExactTarget | None:
+    """The page to open straight away when the clue is exactly one order id, payout order id, or refund id
+    (Juspay's refund `id` or its `unique_request_id`), and names one object only. None when it names nothing
+    or several (the same order id at two merchants): the list shows them. Indexed equalities only."""
+    q = clean(query)
+    if not q or not looks_like_order_id(q):
+        return None
+    orders = list(Order.objects.select_related("merchant").filter(order_id=q)[:2])
+    if orders:
+        return ExactTarget(order=orders[0], why="order id") if len(orders) == 1 else None
+    payouts = list(PayoutOrder.objects.select_related("merchant").filter(payout_order_id=q)[:2])
+    if payouts:
+        return ExactTarget(payout=payouts[0], why="payout order id") if len(payouts) == 1 else None
+    for field_name, why in (("juspay_refund_id", "refund id"), ("unique_request_id", "refund request id")):
+        order_pks = set(Refund.objects.filter(**{field_name: q}).values_list("order_id", flat=True)[:2])
+        if len(order_pks) == 1:
+            return ExactTarget(order=Order.objects.select_related("merchant").get(pk=order_pks.pop()), why=why)
+        if order_pks:
+            return None
+    return None
 
 
 def find_payouts(payout_order_id: str, merchant_code: str | None = None) -> list[PayoutOrder]:

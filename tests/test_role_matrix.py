@@ -154,8 +154,9 @@ ACCESS: dict[str, Access] = {
         kwargs=lambda ctx: {"pk": ctx["failed"].pk},
         data=lambda ctx: {"outcome": "not_happened", "comment": "Juspay support, ticket 1"},
     ),
+    # The first POST answers the confirm step (the total being approved), 200; only its Confirm approves.
     "fulfilment:bulk_approve": only(
-        FINANCE, ADMIN, method="post", ok=302, data=lambda ctx: {"requests": [ctx["action"].pk]}
+        FINANCE, ADMIN, method="post", ok=200, data=lambda ctx: {"requests": [ctx["action"].pk]}
     ),
     "fulfilment:policy": only(ADMIN),
     # A proposed policy version: another Admin approves or rejects it (its maker may only withdraw it).

@@ -1,9 +1,11 @@
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
-from dashboard import audit
+from dashboard import audit, audit_registry
 from dashboard.access import SignedInRequest, requires
 from dashboard.csv_export import csv_lines
 from dashboard.filters import AuditEventFilter
@@ -11,6 +13,38 @@ from dashboard.htmx import render_page_or_partial
 from dashboard.models import AuditEvent
 
 PAGE_SIZE = 50
+
+# The platform's own verbs (orders and fulfilment register theirs in their AppConfig.ready).
+VERBS = {
+    "auth.login": "Signed in",
+    "auth.login_failed": "Failed sign-in",
+    "auth.logout": "Signed out",
+    "user.role_changed": "Role changed",
+    "merchant.created": "Merchant added",
+    "merchant.changed": "Merchant changed",
+    "merchant.base_url_proposed": "Merchant base URL proposed",
+    "merchant.base_url_changed": "Merchant base URL changed",
+    "merchant.base_url_rejected": "Merchant base URL rejected",
+    "merchant.base_url_withdrawn": "Merchant base URL withdrawn",
+    "audit.export": "Audit log exported",
+    "demo.users_reset": "Demo users reset",
+    "system.heartbeat": "Worker heartbeat",
+}
+
+
+def _people_links(ids: list[str]) -> dict[str, str]:
+    """A person's row on the people page (failed sign-ins name a username, not a person: no link)."""
+    return {pk: f"{reverse('people:list')}#person-{pk}" for pk in ids if pk.isdigit()}
+
+
+def _merchant_links(ids: list[str]) -> dict[str, str]:
+    return {pk: reverse("merchants:edit", args=[int(pk)]) for pk in ids if pk.isdigit()}
+
+
+OBJECT_KINDS = [
+    ("auth.user", "Person", "dashboard.manage_roles", _people_links),
+    ("dashboard.merchant", "Merchant", "dashboard.change_merchant", _merchant_links),
+]
 
 
 def _filtered(request: SignedInRequest) -> AuditEventFilter:
@@ -23,8 +57,18 @@ def audit_list(request: SignedInRequest) -> HttpResponse:
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filter": filterset, "page": page, "query": query.urlencode()}
+    events = list(page)
+    links = audit_registry.links_for(((e.object_type, e.object_id) for e in events), request.user)
+    rows = [(event, links.get((event.object_type, event.object_id), ""), _actor_link(event)) for event in events]
+    context = {"filter": filterset, "page": page, "rows": rows, "query": query.urlencode()}
     return render_page_or_partial(request, "dashboard/audit_list.html", "results", context)
+
+
+def _actor_link(event: AuditEvent) -> str:
+    """The events of the same actor, in this log."""
+    if not event.actor_username:
+        return ""
+    return f"{reverse('audit:list')}?{urlencode({'actor': event.actor_username})}"
 
 
 @requires("dashboard.view_auditevent")

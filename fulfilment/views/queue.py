@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_htmx.http import reswap, retarget
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import render_page_or_partial
-from fulfilment import selectors, services
+from fulfilment import policy, selectors, services
 from fulfilment.forms import BulkApproveForm, DecisionForm
 from fulfilment.models import ActionRequest
 
@@ -25,7 +26,7 @@ def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] |
         state = "pending"
     mine = request.GET.get("mine") == "1"
     viewer = selectors.Viewer.of(request.user)
-    rows, more = selectors.queue_rows(viewer, state=state, mine=mine)
+    rows, more = selectors.queue_rows(viewer, state=state, mine=mine, session=request.session)
     problems = dict(outcome or [])
     for row in rows:
         row.problem = problems.get(row.req.pk, "")
@@ -38,6 +39,7 @@ def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] |
         "viewer": viewer,
         "bulk": viewer.can_approve and any(r.can_decide for r in rows),
         "outcome": outcome,
+        "high_value_above": policy.active_policy().high_value_above,
     }
 
 
@@ -49,7 +51,7 @@ def queue(request: SignedInRequest) -> HttpResponse:
 @requires("fulfilment.view_actionrequest")
 def detail(request: SignedInRequest, pk: int) -> HttpResponse:
     get_object_or_404(ActionRequest, pk=pk)
-    detail = selectors.request_detail(pk, selectors.Viewer.of(request.user))
+    detail = selectors.request_detail(pk, selectors.Viewer.of(request.user), request.session)
     return render(request, "fulfilment/detail.html", {"detail": detail})
 
 
@@ -64,7 +66,7 @@ def _act(request: SignedInRequest, pk: int, action: Callable[[str], Any], done: 
     except services.ActionError as error:
         problem = error.message
     if request.htmx:
-        row = selectors.request_row(pk, selectors.Viewer.of(request.user), problem=problem)
+        row = selectors.request_row(pk, selectors.Viewer.of(request.user), problem=problem, session=request.session)
         return render(request, "fulfilment/queue.html#row", {"row": row, "done": "" if problem else done})
     if problem:
         messages.error(request, f"#{pk}: {problem}")
@@ -130,19 +132,42 @@ def cancel(request: SignedInRequest, pk: int) -> HttpResponse:
 @requires("fulfilment.approve_actionrequest")
 @require_POST
 def bulk_approve(request: SignedInRequest) -> HttpResponse:
+    """Two steps: the selection first comes back as a confirm step that shows the money being approved (the
+    total per currency and the count, rendered here, not a browser alert); only its Confirm button, which
+    posts back what was shown, approves. A selection whose total changed meanwhile is shown again."""
     pks = [int(p) for p in request.POST.getlist("requests") if p.isdigit()]
     form = BulkApproveForm(request.POST, pks=pks)
-    outcome: list[tuple[int, str]] = []
-    if form.is_valid() and form.cleaned_data["requests"]:
-        outcome = services.approve_many(
-            form.cleaned_data["requests"], approver=request.user, comment=form.cleaned_data["comment"]
-        )
+    if not form.is_valid() or not form.cleaned_data["requests"]:
+        return _bulk_answer(request, [], "Select at least one request.")
+    selection = selectors.bulk_selection(form.cleaned_data["requests"], selectors.Viewer.of(request.user))
+    if not selection.rows:
+        return _bulk_answer(request, [], "None of the selected requests is waiting for your decision.")
+    shown = request.POST.get("confirm", "")
+    if shown != selection.fingerprint:
+        notice = "The selection changed since it was shown; check it again." if shown else ""
+        return _bulk_confirm(request, selection, form.cleaned_data["comment"], notice)
+    outcome = services.approve_many(selection.pks, approver=request.user, comment=form.cleaned_data["comment"])
+    outcome += selection.left_out
     approved = sum(1 for _, problem in outcome if not problem)
-    summary = f"Approved {approved} of {len(outcome)} selected." if outcome else "Select at least one request."
+    return _bulk_answer(request, outcome, f"Approved {approved} of {len(outcome)} selected.")
+
+
+def _bulk_confirm(
+    request: SignedInRequest, selection: selectors.BulkSelection, comment: str, notice: str
+) -> HttpResponse:
+    context = {"selection": selection, "comment": comment, "notice": notice, "query": request.GET.urlencode()}
+    if not request.htmx:
+        return render(request, "fulfilment/bulk_confirm.html", context)
+    response = render(request, "fulfilment/queue.html#bulk_confirm", context)
+    return reswap(retarget(response, "#bulk-step"), "innerHTML")  # also when the confirm step itself posted
+
+
+def _bulk_answer(request: SignedInRequest, outcome: list[tuple[int, str]], summary: str) -> HttpResponse:
+    approved = sum(1 for _, problem in outcome if not problem)
     if request.htmx:
         context = _queue_context(request, outcome=outcome)
         context["summary"] = summary
-        return render(request, "fulfilment/queue.html#queue", context)
+        return reswap(retarget(render(request, "fulfilment/queue.html#queue", context), "#queue"), "outerHTML")
     (messages.success if outcome and approved == len(outcome) else messages.warning)(request, summary)
     for pk, problem in outcome:
         if problem:

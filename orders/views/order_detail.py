@@ -11,7 +11,7 @@ from django.shortcuts import render
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.models import Merchant
-from orders import payout_presenters, presenters, registry, search
+from orders import payout_presenters, presenters, registry, search, worklist
 from orders.models import Order
 from orders.timeline import present_timeline
 from orders.views.common import Ambiguous, get_order, pii_view
@@ -47,6 +47,7 @@ def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
             },
             status=404,
         )
+    worklist.record_visit(request.user, order)  # for the person's home: orders they worked on
     sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]
     context = {
         "order": order,

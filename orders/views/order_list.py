@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import render_page_or_partial, wants_partial
-from orders import exports, paging, presenters
+from orders import exports, paging, presenters, search
 from orders.filters import STATUS_SUGGESTIONS, OrderFilter
 from orders.models import Order, OrderExport
+from orders.views.common import order_url
+from orders.views.payouts import payout_url
 
 PAGING_KEYS = ("after", "before")
 
@@ -26,8 +28,24 @@ def _base_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+def exact_page(request: SignedInRequest) -> str:
+    """The page an exact order, payout or refund id typed in the search box opens (Enter in the header box
+    submits here), or "" to show the list: a list asked for with other filters, `all=1` (the suggestions'
+    "All results" link) or an htmx swap while typing stays a list."""
+    if request.htmx or set(request.GET) - {"q"}:
+        return ""
+    target = search.exact_target(request.GET.get("q"))
+    if target is not None and target.order is not None:
+        return order_url(target.order)
+    if target is not None and target.payout is not None:
+        return payout_url(target.payout)
+    return ""
+
+
 @requires("orders.view_order")
 def order_list(request: SignedInRequest) -> HttpResponse:
+    if page_url := exact_page(request):
+        return HttpResponseRedirect(page_url)
     filterset = OrderFilter(request.GET, queryset=Order.objects.all())
     queryset = filterset.qs
     result = None

@@ -38,6 +38,7 @@ def suggestions(request: SignedInRequest) -> HttpResponse:
                 [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
             ),
             "merchants": _merchants(),
+            "exact": search.exact_target(query),
         },
     )
 

@@ -81,11 +81,10 @@ def test_bulk_approve_reports_per_request(client, make_user, charged_order, refu
     a, b = refund_request(charged_order), refund_request(charged_order)
     own = refund_request(charged_order, maker=finance)
     client.force_login(finance)
-    response = client.post(
-        reverse("fulfilment:bulk_approve") + "?state=all",
-        {"requests": [a.pk, b.pk, own.pk], "comment": "batch"},
-        **HTMX,
-    )
+    url = reverse("fulfilment:bulk_approve") + "?state=all"
+    step = client.post(url, {"requests": [a.pk, b.pk, own.pk], "comment": "batch"}, **HTMX)  # the confirm step
+    confirm = re.search(r'name="confirm" value="([^"]+)"', step.content.decode()).group(1)
+    response = client.post(url, {"requests": [a.pk, b.pk, own.pk], "comment": "batch", "confirm": confirm}, **HTMX)
     page = text(response)
     assert "Approved 2 of 3 selected." in page and "another person must decide" in page
     assert Decision.objects.filter(approver=finance).count() == 2

@@ -115,7 +115,8 @@ def test_htmx_gets_only_the_results_and_links_keep_the_filters(client_as, orders
 def test_search_in_the_list_ignores_the_window_and_ranks_exact_first(client_as, cached_order):
     cached_order("order_status_charged.json", order_id="XYZ100", date_created=days_ago(90))
     cached_order("order_status_charged.json", order_id="XYZ1000", date_created=days_ago(1))
-    response = client_as("Support").get(URL, {"q": "XYZ100"})
+    # all=1: the list itself (a bare exact order id opens the order page, tests/orders/test_search_exact.py)
+    response = client_as("Support").get(URL, {"q": "XYZ100", "all": "1"})
     assert order_ids(response) == ["XYZ100", "XYZ1000"]
     body = response.content.decode()
     assert "1 exact, shown first" in body and "order id starts with" in body

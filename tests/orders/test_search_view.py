@@ -30,7 +30,7 @@ def test_suggestions_link_to_the_order_and_say_what_matched(client_as, order):
     body = response.content.decode()
     assert "<html" not in body
     assert f'href="/orders/{order.order_id}/?merchant=default"' in body
-    assert "1 match, 1 exact" in text(response) and "exact: RRN" in text(response)
+    assert "1 order for" in text(response) and "(1 exact, first)" in text(response) and "exact: RRN" in text(response)
     assert "All results for" in text(response)
 
 

@@ -13,10 +13,10 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.merchants import ensure_default_merchant
-from dashboard.simulator_process import SimulatorProcess, start_simulator
+from dashboard.simulator_process import SimulatorProcess, port_taken, start_simulator
 from orders.bulk import sync_many
 from orders.models import SyncSource
 from orders.services import sync_payout_order
@@ -38,7 +38,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-simulator", action="store_true", help="use JUSPAY_BASE_URL as it is")
 
     def handle(self, *args: Any, port: int, orders: int, speed: float, no_simulator: bool, **options: Any) -> None:
-        sim = None if no_simulator else self._start_simulator(port, orders, speed)
+        self._check_ports(port, with_simulator=not no_simulator)
+        try:
+            sim = None if no_simulator else self._start_simulator(port, orders, speed)
+        except RuntimeError as error:  # the simulator exited or never answered: its log says why
+            raise CommandError(f"The Juspay simulator did not start: {error}") from None
         try:
             self._load_demo_data(sim)
             if settings.CELERY_TASK_ALWAYS_EAGER:
@@ -49,8 +53,24 @@ class Command(BaseCommand):
             if sim is not None:
                 sim.stop()
 
+    def _check_ports(self, port: int, *, with_simulator: bool) -> None:
+        """Refuse to start, in one line naming the variable to change, when a port we need is taken. Without
+        this the simulator dies on its bind (or, worse, an old simulator on the port answers for it) and the
+        web server fails only after the cache was filled."""
+        if port_taken(port):
+            raise CommandError(
+                f"Port {port} (the dashboard) is already in use: stop what holds it, or choose another port with "
+                f"PORT=<port> make run."
+            )
+        sim_port = _simulator_port()
+        if with_simulator and port_taken(sim_port):
+            raise CommandError(
+                f"Port {sim_port} (the Juspay simulator) is already in use: stop what holds it, or set "
+                f"JUSPAY_BASE_URL=http://127.0.0.1:<port> (e.g. JUSPAY_BASE_URL=http://127.0.0.1:8766 make run)."
+            )
+
     def _start_simulator(self, port: int, orders: int, speed: float) -> SimulatorProcess:
-        sim_port = urlparse(settings.JUSPAY_BASE_URL).port or 8765
+        sim_port = _simulator_port()
         webhook = [
             f"--webhook-url=http://127.0.0.1:{port}/webhooks/juspay/",
             f"--webhook-username={settings.JUSPAY_WEBHOOK_USERNAME}",
@@ -90,3 +110,8 @@ class Command(BaseCommand):
                 sweep_due()
             except Exception as exc:  # the demo keeps serving; the next sweep tries again
                 self.stderr.write(f"freshness sweep failed: {exc}")
+
+
+def _simulator_port() -> int:
+    """The port of JUSPAY_BASE_URL, where `make run` starts the simulator (8765 unless that URL says otherwise)."""
+    return urlparse(settings.JUSPAY_BASE_URL).port or 8765
