@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",  # secure by default: see dashboard/access.py
+    "dashboard.user_time_zone.UserTimeZoneMiddleware",  # shows times in the signed-in person's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -88,6 +89,8 @@ TEMPLATES = [
                 "dashboard.htmx.events",
                 "fulfilment.context_processors.approvals",
             ],
+            # `|money:currency`, `|when`, `|when_s`, `|ago` in every template, without {% load %}.
+            "builtins": ["dashboard.templatetags.money_tags", "dashboard.templatetags.time_tags"],
         },
     },
 ]
@@ -163,6 +166,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# How money and times are shown (dashboard/money_format.py, dashboard/time_display.py). INR always uses en_IN
+# (₹12,34,567.00); other currencies this locale. A person picks their time zone at /account/; until then
+# DEFAULT_USER_TIME_ZONE (an IANA name) applies. Stored times stay UTC.
+MONEY_DEFAULT_LOCALE = os.environ.get("MONEY_DEFAULT_LOCALE", "en_US")
+DEFAULT_USER_TIME_ZONE = os.environ.get("DEFAULT_USER_TIME_ZONE", "Asia/Kolkata")
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
