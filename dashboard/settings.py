@@ -207,6 +207,8 @@ APPROVAL_EXPIRY_SWEEP_SECONDS = float(os.environ.get("APPROVAL_EXPIRY_SWEEP_SECO
 FULFILMENT_STALL_SECONDS = float(os.environ.get("FULFILMENT_STALL_SECONDS", "120"))
 # The managers' KPIs count days and hours in this zone (orders.kpi_periods); after changing it run rebuild_kpis.
 KPI_TIME_ZONE = os.environ.get("KPI_TIME_ZONE", "Asia/Kolkata")
+# The currency the KPI page's amounts are shown in (each merchant account takes one; the figures convert nothing).
+KPI_CURRENCY = os.environ.get("KPI_CURRENCY", "INR")
 # Webhooks whose refresh failed or never ran (Juspay or the broker down) are tried again (orders/webhooks.py).
 WEBHOOK_RETRY_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SWEEP_SECONDS", "30"))
 # An orders CSV export with more rows than this runs as a background job.

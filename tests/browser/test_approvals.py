@@ -66,7 +66,7 @@ def test_support_raises_finance_approves_and_juspay_gets_one_refund(
     page.goto(f"{live_server.url}/approvals/")
     row = page.locator(f"#request-{pk}")
     expect(row).to_contain_text("sam")
-    expect(row).to_contain_text("INR 400.00")
+    expect(row).to_contain_text("₹400.00")
     expect(page.get_by_role("button", name=f"Approve #{pk}")).to_have_count(0)  # Support cannot approve
     logout()
 
