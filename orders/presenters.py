@@ -26,7 +26,7 @@ from dashboard.juspay.enums import (
     RefundStatus,
     RefundType,
 )
-from orders import masking, split_rule
+from orders import masking, registry, split_rule
 from orders.json_text import as_json, as_text
 from orders.models import Offer, Order, Refund, SplitDetail
 from orders.statuses import Status, offer_status, refund_status, status
@@ -379,6 +379,7 @@ class RefundView:
     expected_credit: str
     juspay_id: str = ""  # Juspay's refund `id` (the PG's refund reference; Juspay's unique_request_id when none)
     split: split_rule.RefundAllocation | None = None  # the refund's per-vendor allocation, when it has one
+    origin: registry.RefundOrigin | None = None  # raised on this dashboard: maker, approvers, request page
 
     @property
     def instant(self) -> bool:
@@ -411,6 +412,7 @@ def _refund_split(raw: Mapping[str, object]) -> split_rule.RefundAllocation | No
 def refunds(order: Order) -> Refunds:
     rows = []
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    origins = registry.refund_origins(order)
     for refund in order.refunds.order_by("created", "pk"):
         raw = refund.raw or {}
         rows.append(
@@ -423,6 +425,7 @@ def refunds(order: Order) -> Refunds:
                 str(raw.get("expected_refund_credit_time") or ""),
                 refund.juspay_refund_id,
                 _refund_split(raw),
+                origins.get(refund.unique_request_id),
             )
         )
         totals[refund.status] += refund.amount or ZERO
