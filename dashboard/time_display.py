@@ -65,7 +65,7 @@ def exact_utc(moment: datetime) -> str:
 
 
 def local_text(moment: datetime, *, zone_name: str | None = None, seconds: bool = False) -> str:
-    """"2026-12-01 15:35 IST": the time in the viewer's zone, with the zone's abbreviation."""
+    """ "2026-12-01 15:35 IST": the time in the viewer's zone, with the zone's abbreviation."""
     local = moment.astimezone(zone(zone_name))
     text = local.strftime(LOCAL_FORMAT_SECONDS if seconds else LOCAL_FORMAT)
     label = local.tzname() or ""
@@ -73,7 +73,7 @@ def local_text(moment: datetime, *, zone_name: str | None = None, seconds: bool 
 
 
 def relative_text(moment: datetime, *, now: datetime | None = None) -> str:
-    """"5 minutes ago" (or "in 5 minutes" for a time still ahead); "just now" under ten seconds."""
+    """ "5 minutes ago" (or "in 5 minutes" for a time still ahead); "just now" under ten seconds."""
     delta = moment - (now or timezone.now())
     if abs(delta.total_seconds()) < 10:
         return "just now"
@@ -96,5 +96,8 @@ def time_html(
     else:
         title, text = utc, local_text(moment, seconds=seconds)
     return format_html(
-        '<time datetime="{}" title="{}">{}</time>', moment.astimezone(UTC).isoformat().replace("+00:00", "Z"), title, text
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        title,
+        text,
     )

@@ -208,9 +208,10 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
             raise Finished(
                 _fail(
                     req,
-                    f"Not sent: only {format_money(left, order.currency)} is still refundable on this order now (Juspay's "
-                    f"limit less other refunds and money-moving commands in flight), less than the "
-                    f"{format_money(req.amount, order.currency)} approved. Raise a new request for what is left, if anything.",
+                    f"Not sent: only {format_money(left, order.currency)} is still refundable on this order now "
+                    f"(Juspay's limit less other refunds and money-moving commands in flight), less than the "
+                    f"{format_money(req.amount, order.currency)} approved. "
+                    "Raise a new request for what is left, if anything.",
                     retry_safe=False,
                 )
             )
@@ -225,8 +226,8 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
                 _fail(
                     req,
                     f"Not sent: Juspay now allows only {format_money(limit, order.currency)} to be refunded "
-                    f"on this order, less than the {format_money(req.amount, order.currency)} requested. Raise a new request "
-                    "for what is left, if anything.",
+                    f"on this order, less than the {format_money(req.amount, order.currency)} requested. "
+                    "Raise a new request for what is left, if anything.",
                     retry_safe=False,
                 )
             )

@@ -535,8 +535,8 @@ def _money_amount(order: Order, command: str, rule: str, amount: Decimal | None)
             )
         if amount is not None and amount != limit:
             raise InvalidRequest(
-                f"{command} moves everything still refundable ({format_money(limit, order.currency)}); leave the amount "
-                "blank or enter exactly that.",
+                f"{command} moves everything still refundable ({format_money(limit, order.currency)}); "
+                "leave the amount blank or enter exactly that.",
                 field="amount",
             )
         return limit

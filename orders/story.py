@@ -58,15 +58,17 @@ def juspay_lines(order: Order) -> list[registry.StoryLine]:
     for txn in order.transactions.order_by("created", "pk"):
         if txn.created is None:
             continue
-        details = [("Transaction", txn.txn_id)]
-        if txn.rrn:
-            details.append(("RRN", txn.rrn))
-        lines.append(registry.StoryLine(txn.created, "juspay.payment", _payment_sentence(order, txn), tuple(details)))
+        attempt = (("Transaction", txn.txn_id),) + ((("RRN", txn.rrn),) if txn.rrn else ())
+        lines.append(registry.StoryLine(txn.created, "juspay.payment", _payment_sentence(order, txn), attempt))
     for refund in order.refunds.select_related("order").order_by("created", "pk"):
         name = _refund_name(refund)
         details = tuple(
             (label, value)
-            for label, value in (("Juspay refund id", refund.juspay_refund_id), ("ARN", refund.arn), ("Ref", refund.ref))
+            for label, value in (
+                ("Juspay refund id", refund.juspay_refund_id),
+                ("ARN", refund.arn),
+                ("Ref", refund.ref),
+            )
             if value
         )
         if refund.created:

@@ -203,9 +203,7 @@ def present_timeline(
     views = [present_event(e, tellings.get(e.pk)) for e in stored]
     if isinstance(order, Order) and source in ("", AT_JUSPAY):
         lines = [*story.juspay_lines(order), *registry.juspay_lines(order)]
-        views += [
-            view for view in map(_line_view, lines) if not category or view.category == category
-        ]
+        views += [view for view in map(_line_view, lines) if not category or view.category == category]
     # Oldest first; at the same moment, what happened at Juspay comes before what the dashboard saw of it.
     views.sort(key=lambda v: (v.at, not v.at_juspay, v.event.pk if v.event else 0))
     return Timeline(

@@ -14,9 +14,7 @@ MOMENT = datetime(2026, 12, 1, 10, 5, 14, tzinfo=UTC)
 def test_a_time_shows_in_the_active_zone_with_utc_on_hover():
     with timezone.override("Asia/Kolkata"):
         html = str(time_html(MOMENT))
-    assert html == (
-        '<time datetime="2026-12-01T10:05:14Z" title="2026-12-01 10:05:14 UTC">2026-12-01 15:35 IST</time>'
-    )
+    assert html == ('<time datetime="2026-12-01T10:05:14Z" title="2026-12-01 10:05:14 UTC">2026-12-01 15:35 IST</time>')
 
 
 @pytest.mark.parametrize(

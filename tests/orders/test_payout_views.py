@@ -170,7 +170,8 @@ def test_fulfilments_show_status_method_amount_timestamps_udfs_and_transactions(
     assert "udf1 batch-04" in page and "Remark Warranty claim payout" in page and "Retriable no" in page
     # its transaction: rail, gateway ref, response code and message, the gateway's summary
     assert (
-        "e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0 created 2025-03-11 13:00:40 IST · updated 2025-03-11 13:01:30 IST SUCCESS" in page
+        "e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0 created 2025-03-11 13:00:40 IST · updated 2025-03-11 13:01:30 IST SUCCESS"
+        in page
         and "YESBANK_IMPS YESBANK · IMPS" in page
     )
     assert "503307112244" in page and "gateway txn YB2503110931441207" in page

@@ -126,7 +126,12 @@ def test_fulfilment_sync_commands_show_at_juspays_time(client_as, make_user, cac
         juspay_answer={
             "status": "SUCCESS",
             "commands": [
-                {"command": "NO_ACTION", "status": "SUCCESS", "fulfillment_id": "DLV-1", "date_created": "2025-03-11T09:20:00Z"}
+                {
+                    "command": "NO_ACTION",
+                    "status": "SUCCESS",
+                    "fulfillment_id": "DLV-1",
+                    "date_created": "2025-03-11T09:20:00Z",
+                }
             ],
         },
     )
