@@ -26,6 +26,7 @@ from dashboard.juspay.enums import (
     RefundStatus,
     RefundType,
 )
+from dashboard.time_display import as_datetime, time_html
 from orders import masking, registry, split_rule
 from orders.json_text import as_json, as_text
 from orders.models import Offer, Order, Refund, SplitDetail
@@ -250,13 +251,18 @@ AUTHORIZATION_LABELS = [
 _SECRET_AUTH_KEYS = {"cavv"}  # the cardholder's authentication value: hidden unless revealed
 
 
+# Keys whose value is a time: shown in the viewer's zone with UTC on hover (dashboard.time_display).
+_TIME_KEYS = {"created"}
+
+
 def _labelled(data: Mapping[str, object], labels: list[tuple[str, str]]) -> list[Fact]:
     shown: list[Fact] = []
     for key, label in labels:
         value = data.get(key)
         if value in (None, ""):
             continue
-        shown.append((label, as_text(value)))
+        moment = as_datetime(value) if key in _TIME_KEYS else None
+        shown.append((label, time_html(moment, seconds=True) if moment else as_text(value)))
     return shown
 
 

@@ -22,6 +22,7 @@ from dashboard.juspay.enums import (
     PayoutOrderStatus,
     RefundStatus,
 )
+from dashboard.money_format import as_decimal, format_money
 from orders import registry, story
 from orders.json_text import as_json, is_structured
 from orders.models import Order, PayoutOrder, SyncSource, TimelineEvent
@@ -38,6 +39,7 @@ _VOCABULARY_BY_PREFIX: dict[str, type[Documented]] = {
     "payout.": PayoutOrderStatus,
     "fulfilment.": PayoutFulfillmentStatus,
 }
+_AMOUNT_KEYS = {"amount", "refund_amount"}
 # Data keys that name what an event is about; shown first, in this order.
 _IDENTIFIERS = (
     "unique_request_id",
@@ -100,7 +102,14 @@ def category_of(kind: str) -> str:
     return "other"
 
 
-def present_event(event: TimelineEvent, telling: registry.Telling | None = None) -> EventView:
+def _detail_value(key: str, value: object, currency: str) -> str:
+    """A detail's value; amounts through the one money formatter."""
+    if key in _AMOUNT_KEYS and as_decimal(value) is not None:
+        return format_money(value, currency)
+    return _scalar(value)
+
+
+def present_event(event: TimelineEvent, telling: registry.Telling | None = None, *, currency: str = "") -> EventView:
     """Render any kind from its registered label and its data; a kind we do not know is shown as it came.
 
     The sentence is the teller's (`telling`: orders.story for orders' own kinds, an app's registered teller for
@@ -124,7 +133,7 @@ def present_event(event: TimelineEvent, telling: registry.Telling | None = None)
     text = str(data.pop("text", "") or "") if event.kind == "note.added" else ""
     skip = {*_IDENTIFIERS, "from", "to", "note_id"}
     details = [
-        (k.replace("_", " "), f"#{v}" if k == "request" else _scalar(v))
+        (k.replace("_", " "), f"#{v}" if k == "request" else _detail_value(k, v, currency))
         for k, v in data.items()
         if k not in skip and v not in (None, "") and not is_structured(v)
     ]
@@ -200,7 +209,8 @@ def present_timeline(
     newest = list(queryset.order_by("-at", "-id")[: limit + 1])
     stored = newest[:limit]
     tellings = story.tell(order, stored) if isinstance(order, Order) else {}
-    views = [present_event(e, tellings.get(e.pk)) for e in stored]
+    currency = order.currency  # a payout order: INR (PayoutOrder.currency)
+    views = [present_event(e, tellings.get(e.pk), currency=currency) for e in stored]
     if isinstance(order, Order) and source in ("", AT_JUSPAY):
         lines = [*story.juspay_lines(order), *registry.juspay_lines(order)]
         views += [view for view in map(_line_view, lines) if not category or view.category == category]

@@ -245,7 +245,7 @@ def test_timeline_merges_kinds_with_source_and_actor_and_filters(client_as, orde
     ):
         assert label in page
     assert "PENDING_VBV → CHARGED" in page and "Webhook" in page and "Dashboard · asha" in page
-    assert "action.refund_raised: 17 unknown kind" in page and "Amount 100.00" in page  # a kind not in KINDS
+    assert "action.refund_raised: 17 unknown kind" in page and "Amount ₹100.00" in page  # a kind not in KINDS
     refunds_only = text(section(client, order, "timeline", category="refunds"))
     assert "RF-M27-01" in refunds_only and "Fulfilment created" not in refunds_only
     actions = text(section(client, order, "timeline", category="actions"))
