@@ -14,13 +14,13 @@ from typing import Any
 from dashboard.juspay.enums import OrderStatus
 from dashboard.money_format import format_money
 from orders import registry
-from orders.models import Order, Refund, TimelineEvent
+from orders.models import Order, PayoutOrder, Refund, TimelineEvent
 from orders.statuses import refund_status, status
 
 _METHOD_SEPARATOR = " "
 
 
-def _money(order: Order, value: object, currency: str = "") -> str:
+def _money(order: Order | PayoutOrder, value: object, currency: str = "") -> str:
     return format_money(value, currency or order.currency)
 
 
@@ -98,7 +98,7 @@ def _change(data: Mapping[str, Any]) -> str:
     return f"from {data.get('from') or '—'} to {data.get('to') or '—'}"
 
 
-def _orders_sentence(order: Order, event: TimelineEvent, refunds: Mapping[str, Refund]) -> str | None:
+def _orders_sentence(order: Order | PayoutOrder, event: TimelineEvent, refunds: Mapping[str, Refund]) -> str | None:
     data, who = _data(event), _who(event)
     kind = event.kind
     key = str(data.get("unique_request_id") or "")
@@ -127,7 +127,7 @@ def _orders_sentence(order: Order, event: TimelineEvent, refunds: Mapping[str, R
     if kind == "payout.status_changed":
         return f"Payout order {data.get('payout_order_id') or ''} went {_change(data)}"
     if kind == "fulfilment.created":
-        amount = format_money(data.get("amount"), "INR")
+        amount = format_money(data.get("amount"), "INR")  # payouts pay out in INR (PayoutOrder.currency)
         return f"Payout fulfilment {data.get('fulfillment_id') or ''} of {amount} seen ({data.get('status') or ''})"
     if kind == "fulfilment.status_changed":
         return f"Payout fulfilment {data.get('fulfillment_id') or ''} went {_change(data)}"
@@ -138,8 +138,11 @@ def _orders_sentence(order: Order, event: TimelineEvent, refunds: Mapping[str, R
     return None
 
 
-def tell(order: Order, events: list[TimelineEvent]) -> dict[int, registry.Telling]:
-    """Sentences for stored events: orders' own kinds here, the others by the app that registered them."""
+def tell(order: Order | PayoutOrder, events: list[TimelineEvent]) -> dict[int, registry.Telling]:
+    """Sentences for stored events: orders' own kinds here, the others (on an order) by the app that registered
+    them. A payout order's events are orders' own."""
+    if isinstance(order, PayoutOrder):
+        return {e.pk: registry.Telling(s) for e in events if (s := _orders_sentence(order, e, {})) is not None}
     refunds = {r.unique_request_id: r for r in order.refunds.select_related("order")} if events else {}
     told: dict[int, registry.Telling] = {}
     for event in events:

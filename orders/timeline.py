@@ -208,7 +208,7 @@ def present_timeline(
         queryset = queryset.filter(source=source)
     newest = list(queryset.order_by("-at", "-id")[: limit + 1])
     stored = newest[:limit]
-    tellings = story.tell(order, stored) if isinstance(order, Order) else {}
+    tellings = story.tell(order, stored)
     currency = order.currency  # a payout order: INR (PayoutOrder.currency)
     views = [present_event(e, tellings.get(e.pk), currency=currency) for e in stored]
     if isinstance(order, Order) and source in ("", AT_JUSPAY):
