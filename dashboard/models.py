@@ -109,3 +109,17 @@ class StoredFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class UserProfile(models.Model):
+    """A person's display preferences: the time zone their pages show times in (UTC is what is stored)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    time_zone = models.CharField(max_length=64, help_text="An IANA zone name, e.g. Asia/Kolkata.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.time_zone}"

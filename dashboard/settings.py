@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",  # secure by default: see dashboard/access.py
+    "dashboard.user_time_zone.UserTimeZoneMiddleware",  # shows times in the signed-in person's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -89,6 +90,8 @@ TEMPLATES = [
                 "dashboard.htmx.events",
                 "fulfilment.context_processors.approvals",
             ],
+            # `|money:currency`, `|when`, `|when_s`, `|ago` in every template, without {% load %}.
+            "builtins": ["dashboard.templatetags.money_tags", "dashboard.templatetags.time_tags"],
         },
     },
 ]
@@ -164,6 +167,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# How money and times are shown (dashboard/money_format.py, dashboard/time_display.py). INR always uses en_IN
+# (₹12,34,567.00); other currencies this locale. A person picks their time zone at /account/; until then
+# DEFAULT_USER_TIME_ZONE (an IANA name) applies. Stored times stay UTC.
+MONEY_DEFAULT_LOCALE = os.environ.get("MONEY_DEFAULT_LOCALE", "en_US")
+DEFAULT_USER_TIME_ZONE = os.environ.get("DEFAULT_USER_TIME_ZONE", "Asia/Kolkata")
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -214,6 +222,8 @@ APPROVAL_EXPIRY_SWEEP_SECONDS = float(os.environ.get("APPROVAL_EXPIRY_SWEEP_SECO
 FULFILMENT_STALL_SECONDS = float(os.environ.get("FULFILMENT_STALL_SECONDS", "120"))
 # The managers' KPIs count days and hours in this zone (orders.kpi_periods); after changing it run rebuild_kpis.
 KPI_TIME_ZONE = os.environ.get("KPI_TIME_ZONE", "Asia/Kolkata")
+# The currency the KPI page's amounts are shown in (each merchant account takes one; the figures convert nothing).
+KPI_CURRENCY = os.environ.get("KPI_CURRENCY", "INR")
 # Webhooks whose refresh failed or never ran (Juspay or the broker down) are tried again (orders/webhooks.py).
 WEBHOOK_RETRY_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SWEEP_SECONDS", "30"))
 # An orders CSV export with more rows than this runs as a background job.

@@ -8,7 +8,7 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from dashboard import audit, session_idle
+from dashboard import audit, session_idle, user_time_zone
 from dashboard.merchants import ensure_default_merchant
 from dashboard.roles import ensure_roles
 
@@ -18,6 +18,7 @@ def _login(sender: type, request: HttpRequest | None, user: AbstractBaseUser, **
     audit.record("auth.login", actor=user, obj=user, summary=f"{user.get_username()} logged in")
     if request is not None and hasattr(request, "session"):
         session_idle.stamp(request.session)
+        user_time_zone.remember(request.session, user)
 
 
 @receiver(user_logged_out)

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from dashboard.views import audit, health, home, merchants, people
+from dashboard.views import account, audit, health, home, merchants, people
 
 audit_patterns = (
     [
@@ -30,8 +30,14 @@ merchant_patterns = (
     "merchants",
 )
 
+# The signed-in person's own pages (/account/...): each engineer's entries in their own block.
+account_patterns = [
+    path("account/", account.account, name="account"),  # time zone (dashboard/user_time_zone.py)
+]
+
 urlpatterns = [
     path("", home.home, name="home"),
+    *account_patterns,
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Public as before LoginRequiredMiddleware: signing out without a session still answers with the redirect.

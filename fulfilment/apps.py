@@ -10,7 +10,7 @@ class FulfilmentConfig(AppConfig):
         from dashboard import audit_registry
         from dashboard.home_panels import register_home_panel
         from dashboard.roles import FINANCE, SUPPORT
-        from fulfilment import events, tasks
+        from fulfilment import events, story, tasks
         from fulfilment.views import audit_objects, home_panels
         from orders import registry
 
@@ -50,7 +50,13 @@ class FulfilmentConfig(AppConfig):
         # Show requests on the order page and in its timeline (orders cannot import us).
         registry.register_event_kinds(events.KINDS)
         # Between the payouts (20) and the notes (30) of orders' own categories.
-        registry.register_timeline_category("actions", "Actions and approvals", ("action.",), position=25)
+        registry.register_timeline_category(
+            "actions", "Actions and approvals", ("action.", "juspay.command"), position=25
+        )
+        # Tell the requests' events as sentences, add Juspay's Fulfilment Sync commands, name refunds' makers.
+        registry.register_teller("action.", story.tell)
+        registry.register_juspay_lines(story.juspay_lines)
+        registry.register_refund_origins(story.refund_origins)
         registry.register_order_panel("fulfilment/order_actions_slot.html")
         # Approved requests are queued to the executor (services announce them; they never import tasks).
         tasks.connect()

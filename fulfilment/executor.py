@@ -46,6 +46,7 @@ from dashboard.juspay.errors import JuspayApiError, JuspayError, JuspayOutcomeUn
 from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
 from dashboard.juspay.outcomes import FulfillmentOutcome, RefundOutcome
 from dashboard.models import Merchant
+from dashboard.money_format import format_money
 from fulfilment import events, kpi_rollups
 from fulfilment.models import ActionKind, ActionRequest, ActionState
 from fulfilment.services import describe, snapshot, still_refundable
@@ -207,9 +208,10 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
             raise Finished(
                 _fail(
                     req,
-                    f"Not sent: only {order.currency} {left:.2f} is still refundable on this order now (Juspay's "
-                    f"limit less other refunds and money-moving commands in flight), less than the "
-                    f"{req.amount:.2f} approved. Raise a new request for what is left, if anything.",
+                    f"Not sent: only {format_money(left, order.currency)} is still refundable on this order now "
+                    f"(Juspay's limit less other refunds and money-moving commands in flight), less than the "
+                    f"{format_money(req.amount, order.currency)} approved. "
+                    "Raise a new request for what is left, if anything.",
                     retry_safe=False,
                 )
             )
@@ -223,9 +225,9 @@ def _revalidate(req: ActionRequest, juspay: JuspayClient) -> None:
             raise Finished(
                 _fail(
                     req,
-                    f"Not sent: Juspay now allows only {order.currency} {limit:.2f} to be refunded "
-                    f"on this order, less than the {req.amount:.2f} requested. Raise a new request "
-                    "for what is left, if anything.",
+                    f"Not sent: Juspay now allows only {format_money(limit, order.currency)} to be refunded "
+                    f"on this order, less than the {format_money(req.amount, order.currency)} requested. "
+                    "Raise a new request for what is left, if anything.",
                     retry_safe=False,
                 )
             )

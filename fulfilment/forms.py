@@ -11,6 +11,7 @@ from pydantic import ValidationError as PydanticError
 
 from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus
 from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
+from dashboard.money_format import currency_symbol, format_money
 from fulfilment import policy
 from fulfilment.services import REFUND_REASONS, share_rooms
 from orders.models import Order
@@ -50,9 +51,13 @@ class RefundForm(TokenForm):
 
     # --- Split orders: one refund part per vendor (and the marketplace) -------------------------------
 
-    def __init__(self, *args: Any, rooms: dict[str, ShareRoom] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, rooms: dict[str, ShareRoom] | None = None, currency: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.rooms = rooms or {}
+        if currency:
+            self.fields["amount"].label = f"Amount ({currency_symbol(currency)})"
         self.part_fields: list[tuple[str, str]] = []  # (field name, sub_mid or MARKETPLACE)
         for index, (name, room) in enumerate(self.rooms.items()):
             field_name = "split_marketplace" if name == MARKETPLACE else f"split_vendor_{index}"
@@ -62,7 +67,8 @@ class RefundForm(TokenForm):
                 min_value=Decimal(0),
                 required=False,
                 label="From the marketplace" if name == MARKETPLACE else f"From vendor {name}",
-                help_text=f"Received {room.received:.2f}; at most {room.room:.2f} still to give back.",
+                help_text=f"Received {format_money(room.received, currency)}; "
+                f"at most {format_money(room.room, currency)} still to give back.",
                 widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
             )
             self.part_fields.append((field_name, name))
@@ -71,7 +77,7 @@ class RefundForm(TokenForm):
 
     @classmethod
     def for_order(cls, order: Order, data: Any = None) -> Self:
-        return cls(data, rooms=share_rooms(order))
+        return cls(data, rooms=share_rooms(order), currency=order.currency)
 
     def clean(self) -> dict[str, Any]:
         super().clean()

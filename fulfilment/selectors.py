@@ -14,10 +14,11 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from dashboard.money_format import format_money
 from fulfilment import permissions, policy, services
 from fulfilment.models import ActionKind, ActionRequest, ActionState, Decision, Verdict
 from orders import masking
-from orders.models import Order, TimelineEvent
+from orders.models import Order, RefundState, TimelineEvent
 
 QUEUE_LIMIT = 200
 FOR_ME = "for_me"  # pending requests the viewer could decide on now (their nav badge counts these)
@@ -397,6 +398,7 @@ class OrderActions:
     still_refundable: Decimal  # what a person may still ask to refund (services.still_refundable)
     refunds: list[RefundRaisedHere]
     sync: SyncAnswer | None
+    why_no_refund: str = ""  # why "Raise a refund" is not offered (nothing refundable), or ""
 
     @property
     def moving(self) -> bool:
@@ -412,15 +414,36 @@ def order_actions(order: Order, user: User | AnonymousUser) -> OrderActions:
         .order_by("-finished_at", "-id")
         .first()
     )
+    still = services.still_refundable(order)
     return OrderActions(
         order=order,
         rows=[row_for(r, viewer) for r in requests],
         can_raise=viewer.can_raise,
         can_view=viewer.can_view,
-        still_refundable=services.still_refundable(order),
+        still_refundable=still,
         refunds=[refund_raised_here(r) for r in requests if r.moves_money or r.kind == ActionKind.REFUND],
         sync=sync_answer(answered) if answered is not None else None,
+        why_no_refund=why_no_refund(order, still) if viewer.can_raise else "",
     )
+
+
+def why_no_refund(order: Order, still_refundable: Decimal) -> str:
+    """Why nothing can be refunded on the order, in words; "" when something can."""
+    if still_refundable > 0:
+        return ""
+    if not order.has_charged_transaction():
+        return f"Nothing to refund: the order is not charged (status {order.status or 'unknown'})."
+    paid = order.effective_amount if order.effective_amount is not None else order.amount
+    refunded = order.amount_refunded
+    if order.refund_state == RefundState.FULL or (refunded is not None and paid is not None and refunded >= paid):
+        shown = format_money(refunded if refunded is not None else paid, order.currency)
+        return f"Nothing left to refund: the order is fully refunded ({shown})."
+    if order.juspay_refund_limit > 0:
+        held = format_money(order.juspay_refund_limit, order.currency)
+        return f"Nothing left to refund: requests waiting for approval or on their way to Juspay hold the last {held}."
+    if order.max_eligible_refund is None:
+        return "Nothing to refund yet: Juspay has not said how much of this order may be refunded; refresh the order."
+    return "Nothing left to refund: Juspay allows no further refund on this order."
 
 
 def order_url(order: Order) -> str:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from dashboard import audit
 from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus
 from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
+from dashboard.money_format import format_money
 from fulfilment import events, kpi_rollups, permissions, policy, signals
 
 # Callers catch the errors from here, with the functions that raise them.
@@ -95,9 +96,9 @@ def snapshot(req: ActionRequest) -> dict[str, object]:
 
 def describe(req: ActionRequest) -> str:
     if req.kind == ActionKind.REFUND:
-        return f"refund of {req.currency} {req.amount:.2f}".replace("  ", " ")
+        return f"refund of {format_money(req.amount, req.currency)}"
     if req.moves_money and req.amount is not None:
-        return f"{req.command} of {req.currency} {req.amount:.2f} (id {req.fulfillment_id})".replace("  ", " ")
+        return f"{req.command} of {format_money(req.amount, req.currency)} (id {req.fulfillment_id})"
     return f"{req.command} ({req.payload.get('fulfillment_status', '')}, id {req.fulfillment_id})"
 
 
@@ -304,8 +305,8 @@ def raise_refund(
         limit = still_refundable(order)
         if amount > limit:
             raise InvalidRequest(
-                f"At most {order.currency} {limit:.2f} is still refundable "
-                "(Juspay's limit minus refunds already requested).".replace("  ", " "),
+                f"At most {format_money(limit, order.currency)} is still refundable "
+                "(Juspay's limit minus refunds already requested).",
                 field="amount",
             )
         check_refund_split(order, amount, split)
@@ -550,8 +551,8 @@ def _money_amount(order: Order, command: str, rule: str, amount: Decimal | None)
             )
         if amount is not None and amount != limit:
             raise InvalidRequest(
-                f"{command} moves everything still refundable ({order.currency} {limit:.2f}); leave the amount "
-                "blank or enter exactly that.",
+                f"{command} moves everything still refundable ({format_money(limit, order.currency)}); "
+                "leave the amount blank or enter exactly that.",
                 field="amount",
             )
         return limit
@@ -561,8 +562,8 @@ def _money_amount(order: Order, command: str, rule: str, amount: Decimal | None)
         raise InvalidRequest("Use at most two decimal places.", field="amount")
     if amount > limit:
         raise InvalidRequest(
-            f"At most {order.currency} {limit:.2f} is still refundable "
-            "(Juspay's limit minus refunds and money-moving commands already requested).".replace("  ", " "),
+            f"At most {format_money(limit, order.currency)} is still refundable "
+            "(Juspay's limit minus refunds and money-moving commands already requested).",
             field="amount",
         )
     return amount

@@ -41,8 +41,8 @@ KINDS: dict[str, str] = {
 # The order timeline's filters, in display order: (name, title, kind prefixes). Apps above orders add theirs
 # through orders.registry.
 TIMELINE_CATEGORIES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("payment", "Payment status", ("order.", "offer.", "split.")),
-    ("refunds", "Refunds", ("refund.",)),
+    ("payment", "Payment status", ("order.", "offer.", "split.", "juspay.order", "juspay.payment")),
+    ("refunds", "Refunds", ("refund.", "juspay.refund")),
     ("payouts", "Payouts and fulfilments", ("payout.", "fulfilment.")),
     ("notes", "Notes", ("note.",)),
     ("sync", "Sync", ("sync.",)),

@@ -17,11 +17,13 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Avg, Count, QuerySet, Sum
 from django.urls import reverse
 
 from dashboard.juspay.enums import OrderStatus
+from dashboard.money_format import format_money
 from orders import rollups
 from orders.kpi_periods import HOUR, Period
 from orders.models import KpiBucket, RefundTurnaround
@@ -775,7 +777,7 @@ def value_text(value: float | Decimal | int | None, unit: str) -> str:
     if unit == "percent":
         return f"{float(value) * 100:.1f} %"
     if unit == "money":
-        return f"{float(value):,.2f}"
+        return format_money(value, settings.KPI_CURRENCY)
     if unit == "duration":
         return duration_text(float(value))
     if unit == "count":
@@ -794,5 +796,9 @@ def delta_text(figure: Figure) -> str:
     if figure.unit == "duration":
         return f"{sign}{duration_text(delta)}"
     ratio = figure.delta_ratio
-    text = f"{sign}{abs(delta):,.2f}" if figure.unit == "money" else f"{sign}{abs(delta):,.0f}"
+    text = (
+        f"{sign}{format_money(abs(delta), settings.KPI_CURRENCY)}"
+        if figure.unit == "money"
+        else f"{sign}{abs(delta):,.0f}"
+    )
     return text + (f" ({sign}{abs(ratio) * 100:.0f} %)" if ratio is not None else "")

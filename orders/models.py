@@ -277,6 +277,11 @@ class PayoutOrder(JuspayCopy):
     def __str__(self) -> str:
         return self.payout_order_id
 
+    @property
+    def currency(self) -> str:
+        """Juspay's payouts pay out in INR (the Payout Order Status answer carries no currency of its own)."""
+        return "INR"
+
 
 class Fulfillment(models.Model):
     payout_order = models.ForeignKey(PayoutOrder, on_delete=models.CASCADE, related_name="fulfillments")

@@ -36,6 +36,7 @@ from dashboard.juspay.enums import (
 )
 from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
 from dashboard.juspay.types_payout import PayoutPayment, PayoutRefund
+from dashboard.time_display import time_html
 from orders import masking
 from orders.models import Fulfillment, Order, PayoutOrder, PayoutTransaction
 from orders.statuses import Status, payout_status, status
@@ -57,11 +58,12 @@ def _facts(rows: Iterable[tuple[str, object]]) -> list[Fact]:
 
 
 def _stamp(value: object) -> str:
-    """A stored ISO timestamp (the JSON of an answer) as the pages write times; as it came when it does not parse."""
+    """A stored ISO timestamp (the JSON of an answer) in the viewer's zone with UTC on hover
+    (dashboard.time_display); as it came when it does not parse."""
     if not value:
         return ""
     parsed = parse_datetime(str(value))
-    return parsed.strftime("%Y-%m-%d %H:%M:%S") if parsed else str(value)
+    return time_html(parsed, seconds=True) if parsed else str(value)
 
 
 def _in_review(value: str | None) -> bool:
@@ -268,7 +270,7 @@ def _answer(payout: PayoutOrder) -> JuspayPayoutOrder | None:
 
 
 def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value else ""
+    return time_html(value, seconds=True) if value else ""
 
 
 @dataclass

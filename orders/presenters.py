@@ -26,7 +26,8 @@ from dashboard.juspay.enums import (
     RefundStatus,
     RefundType,
 )
-from orders import masking, split_rule
+from dashboard.time_display import as_datetime, time_html
+from orders import masking, registry, split_rule
 from orders.json_text import as_json, as_text
 from orders.models import Offer, Order, Refund, SplitDetail
 from orders.statuses import Status, offer_status, refund_status, status
@@ -250,13 +251,18 @@ AUTHORIZATION_LABELS = [
 _SECRET_AUTH_KEYS = {"cavv"}  # the cardholder's authentication value: hidden unless revealed
 
 
+# Keys whose value is a time: shown in the viewer's zone with UTC on hover (dashboard.time_display).
+_TIME_KEYS = {"created"}
+
+
 def _labelled(data: Mapping[str, object], labels: list[tuple[str, str]]) -> list[Fact]:
     shown: list[Fact] = []
     for key, label in labels:
         value = data.get(key)
         if value in (None, ""):
             continue
-        shown.append((label, as_text(value)))
+        moment = as_datetime(value) if key in _TIME_KEYS else None
+        shown.append((label, time_html(moment, seconds=True) if moment else as_text(value)))
     return shown
 
 
@@ -379,6 +385,7 @@ class RefundView:
     expected_credit: str
     juspay_id: str = ""  # Juspay's refund `id` (the PG's refund reference; Juspay's unique_request_id when none)
     split: split_rule.RefundAllocation | None = None  # the refund's per-vendor allocation, when it has one
+    origin: registry.RefundOrigin | None = None  # raised on this dashboard: maker, approvers, request page
 
     @property
     def instant(self) -> bool:
@@ -411,6 +418,7 @@ def _refund_split(raw: Mapping[str, object]) -> split_rule.RefundAllocation | No
 def refunds(order: Order) -> Refunds:
     rows = []
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    origins = registry.refund_origins(order)
     for refund in order.refunds.order_by("created", "pk"):
         raw = refund.raw or {}
         rows.append(
@@ -423,6 +431,7 @@ def refunds(order: Order) -> Refunds:
                 str(raw.get("expected_refund_credit_time") or ""),
                 refund.juspay_refund_id,
                 _refund_split(raw),
+                origins.get(refund.unique_request_id),
             )
         )
         totals[refund.status] += refund.amount or ZERO

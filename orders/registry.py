@@ -7,15 +7,19 @@ orders sits below fulfilment in the layers (see `.importlinter`). An app above f
 - timeline event kinds and their labels: `register_event_kinds({"action.raised": "Request raised"})`;
 - timeline filter categories: `register_timeline_category("actions", "Actions and approvals", ("action.",))`;
 - order-page panels: `register_order_panel("fulfilment/order_actions_slot.html")`, a template included on the
-  order page with the page's context (`order`, `request`, ...).
+  order page with the page's context (`order`, `request`, ...);
+- the timeline's story: `register_juspay_lines(fn)` adds what happened at Juspay that only the app knows (the
+  Fulfilment Sync commands), `register_teller("action.", fn)` tells the app's stored events as sentences, and
+  `register_refund_origins(fn)` names the maker and approvers of refunds raised on the dashboard.
 
 orders registers its own event kinds the same way (orders/apps.py), so every kind has one home.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _event_kinds: dict[str, str] = {}
 _order_panels: list[OrderPanel] = []
@@ -79,3 +83,83 @@ def register_timeline_category(name: str, title: str, prefixes: tuple[str, ...],
 def timeline_categories() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Category name -> (title, kind prefixes), in display order."""
     return {c.name: (c.title, c.prefixes) for c in _categories}
+
+
+# --- The order page's story: what apps above orders add to the timeline and the refunds section ------------
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """One line of an order's timeline told as a sentence ("Refund of ₹50.00 approved by finance").
+
+    `at` is when it happened (Juspay's own time for what happened at Juspay); `kind` names it for the
+    category filter (e.g. "juspay.command"); `link` opens what it is about (a request page), if anything."""
+
+    at: Any  # an aware datetime
+    kind: str
+    sentence: str
+    details: tuple[tuple[str, str], ...] = ()
+    link: str = ""
+    link_label: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True)
+class Telling:
+    """How an app tells one of its stored events: the sentence, and a link to what it is about."""
+
+    sentence: str
+    link: str = ""
+    link_label: str = ""
+
+
+@dataclass(frozen=True)
+class RefundOrigin:
+    """A refund raised on this dashboard: who asked, who approved, and the request's page."""
+
+    maker: str
+    approvers: tuple[str, ...]
+    link: str
+    label: str  # "request #12"
+
+
+# (order) -> lines that happened at Juspay, known only to an app above orders (Fulfilment Sync commands).
+JuspayLines = Callable[[Any], list[StoryLine]]
+# (order, events of the app's kinds) -> {event pk: Telling}, read in a fixed number of queries.
+Teller = Callable[[Any, list[Any]], dict[int, Telling]]
+# (order) -> {unique_request_id: RefundOrigin}
+RefundOrigins = Callable[[Any], dict[str, RefundOrigin]]
+
+_juspay_lines: list[JuspayLines] = []
+_tellers: dict[str, Teller] = {}
+_refund_origins: list[RefundOrigins] = []
+
+
+def register_juspay_lines(source: JuspayLines) -> None:
+    if source not in _juspay_lines:
+        _juspay_lines.append(source)
+
+
+def juspay_lines(order: Any) -> list[StoryLine]:
+    return [line for source in _juspay_lines for line in source(order)]
+
+
+def register_teller(prefix: str, teller: Teller) -> None:
+    """Tell the stored events whose kind starts with `prefix` (e.g. "action.")."""
+    _tellers[prefix] = teller
+
+
+def tellers() -> dict[str, Teller]:
+    return dict(_tellers)
+
+
+def register_refund_origins(source: RefundOrigins) -> None:
+    if source not in _refund_origins:
+        _refund_origins.append(source)
+
+
+def refund_origins(order: Any) -> dict[str, RefundOrigin]:
+    found: dict[str, RefundOrigin] = {}
+    for source in _refund_origins:
+        found.update(source(order))
+    return found

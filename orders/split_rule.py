@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from dashboard.money_format import format_money
+
 if TYPE_CHECKING:
     from orders.models import Order
 
@@ -43,14 +45,14 @@ class SplitCheck:
         return self.verdict == Verdict.EXACT
 
     def explain(self, currency: str = "") -> str:
-        unit = f"{currency} " if currency else ""
         if self.verdict == Verdict.UNKNOWN:
             return "The order's paid amount is not known, so the shares cannot be checked."
-        shares = f"The marketplace share and the vendors' shares add up to {unit}{self.total:.2f}"
+        shares = f"The marketplace share and the vendors' shares add up to {format_money(self.total, currency)}"
+        paid = format_money(self.paid, currency)
         if self.verdict == Verdict.SHORT:
-            return f"{shares}, {self.difference:.2f} short of the {unit}{self.paid:.2f} paid."
+            return f"{shares}, {format_money(self.difference, currency)} short of the {paid} paid."
         if self.verdict == Verdict.OVER:
-            return f"{shares}, {-self.difference:.2f} more than the {unit}{self.paid:.2f} paid."
+            return f"{shares}, {format_money(-self.difference, currency)} more than the {paid} paid."
         return f"{shares}, the amount paid."
 
 

@@ -68,6 +68,7 @@ def ACTION(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
 
 ACCESS: dict[str, Access] = {
     "home": only(*SIGNED_IN),
+    "account": only(*SIGNED_IN),
     "healthz": only(*IDENTITIES),
     "login": Access(allowed=(ANON,), denied=302),  # signed-in users are sent on to the home page
     "logout": Access(allowed=IDENTITIES, method="post", ok=302),

@@ -38,7 +38,7 @@ def test_initiate_refund_needs_two_approvers_and_the_panel_shows_what_juspay_did
     page.get_by_label("Fulfilment id", exact=True).fill("RF-LOST-7")
     page.get_by_role("button", name="Raise command request").click()
     status = page.get_by_role("status").filter(has_text="raised")
-    expect(status).to_contain_text("INITIATE_REFUND of INR 12000.00")
+    expect(status).to_contain_text("INITIATE_REFUND of ₹12,000.00")
     expect(status).to_contain_text("waiting for approval")
     pk = int(re.search(r"Request #(\d+) raised", status.inner_text()).group(1))
     assert ActionRequest.objects.get(pk=pk).required_approvals == 2

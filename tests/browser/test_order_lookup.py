@@ -110,12 +110,12 @@ def test_a_note_added_through_htmx_shows_in_the_timeline_and_refresh_warns_when_
     page.get_by_role("button", name="Add note").click()
     timeline = page.get_by_role("region", name="Timeline")
     expect(timeline.get_by_text("Note added.")).to_be_visible()
-    expect(timeline.get_by_role("listitem").first).to_contain_text("Customer asked when refund RF-M27-02 lands.")
+    expect(timeline.get_by_role("listitem").last).to_contain_text("Customer asked when refund RF-M27-02 lands.")
 
     page.get_by_role("button", name="Refresh now").click()
     expect(page.get_by_role("alert").filter(has_text="Juspay could not be reached")).to_be_visible()
     expect(page.get_by_text("Payment succeeded").first).to_be_visible()  # the cached copy stays
-    expect(timeline).to_contain_text("Refresh asked for")
+    expect(timeline).to_contain_text("Refresh from Juspay asked for")
 
 
 def test_the_csv_export_holds_the_filtered_rows(page, live_server, make_user, login, order, cached_order):

@@ -50,12 +50,12 @@ def test_support_finds_a_payout_order_from_the_search_box_and_reads_it(page, liv
     expect(fulfilments).not_to_contain_text("000987650001234")
     payments = page.get_by_role("region", name="Payments (expand=payment)")
     expect(payments).to_contain_text(f"Payment {payouts.juspay_id}")
-    expect(payments).to_contain_text("2100.00")
+    expect(payments).to_contain_text("₹2,100.00")
     payments.get_by_role("link", name=payouts.order_id).wait_for()
     refunds = page.get_by_role("region", name="Refunds (expand=refund)")
     expect(refunds).to_contain_text("PAY2503G0032-rf1")
     expect(refunds).to_contain_text("Account closed at the bank")
-    expect(page.get_by_role("region", name="Timeline")).to_contain_text("Payout order first seen")
+    expect(page.get_by_role("region", name="Timeline")).to_contain_text(f"Payout order {PAYOUT_ID} seen")
 
     # its payment names the payment order: one click there, and its payouts panel leads back
     payments.get_by_role("link", name=payouts.order_id).click()

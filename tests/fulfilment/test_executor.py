@@ -76,7 +76,7 @@ def test_a_refund_is_not_sent_when_juspay_no_longer_allows_the_amount(
         juspay.refund(order.order_id, unique_request_id="OUTSIDE1", amount=Decimal("500.00"))
     assert executor.execute(req.pk) == ActionState.FAILED
     req.refresh_from_db()
-    assert "only INR 500.00" in req.error and not req.retry_safe
+    assert "only ₹500.00" in req.error and not req.retry_safe
     assert [r["unique_request_id"] for r in juspay_sim.refunds(order.order_id)] == ["OUTSIDE1"]
     # the last step of the request (Juspay-dated refund events may sort later: the shared simulator's clock
     # runs ahead of ours once any test has advanced it)

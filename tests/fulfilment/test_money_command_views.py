@@ -199,10 +199,10 @@ def test_an_entered_amount_travels_from_the_form_to_the_request(client, make_use
     order = sim_order(amount=1000)
     client.force_login(make_user("Support"))
     form = text(client.get(reverse("fulfilment:raise_fulfilment", args=[order.pk])))
-    assert "Still refundable: INR 1000.00" in form
+    assert "Still refundable: ₹1,000.00" in form
 
     too_much = text(raise_initiate_refund(client, order, amount="1000.01"))
-    assert "At most INR 1000.00 is still refundable" in too_much
+    assert "At most ₹1,000.00 is still refundable" in too_much
     assert raise_initiate_refund(client, order, amount="250.00").status_code == 302
     req = ActionRequest.objects.get()
     assert req.amount == Decimal("250.00") and req.payload["fulfillment_data"] == '{"amount":"250.00"}'

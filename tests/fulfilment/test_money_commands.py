@@ -121,7 +121,7 @@ def test_an_entered_amount_may_not_exceed_what_is_still_refundable(sim_order, ma
         command(order, maker)
     req = command(order, maker, amount=Decimal("400.00"), fulfillment_data='{"reason": "damaged"}')
 
-    assert too_much.value.field == "amount" and "At most INR 400.00" in too_much.value.message
+    assert too_much.value.field == "amount" and "At most ₹400.00" in too_much.value.message
     assert missing.value.field == "amount"
     assert req.amount == Decimal("400.00")
     assert req.payload["fulfillment_data"] == '{"reason":"damaged","amount":"400.00"}'
@@ -175,7 +175,7 @@ def test_the_executor_refuses_when_the_balance_shrank_after_approval(
     assert executor.execute(req.pk) == ActionState.FAILED
 
     req.refresh_from_db()
-    assert not req.retry_safe and "only INR 700.00 is still refundable" in req.error
+    assert not req.retry_safe and "only ₹700.00 is still refundable" in req.error
     assert [float(r["amount"]) for r in juspay_sim.refunds(order.order_id)] == [300.0]  # the command sent nothing
 
 

@@ -75,7 +75,7 @@ def test_the_amount_is_capped_by_what_is_still_refundable_including_open_request
     assert charged_order.max_eligible_refund == Decimal("1499")
     refund_request(charged_order, "1000.00")
     assert services.still_refundable(charged_order) == Decimal("499.00")
-    with pytest.raises(services.InvalidRequest, match="At most INR 499.00") as caught:
+    with pytest.raises(services.InvalidRequest, match="At most ₹499.00") as caught:
         refund_request(charged_order, "500.00")
     assert caught.value.field == "amount"
     assert refund_request(charged_order, "499.00").state == ActionState.PENDING
@@ -194,7 +194,7 @@ def test_the_same_command_and_fulfilment_id_cannot_be_raised_twice_while_live(ch
 def test_split_settlement_must_add_up_to_the_amount_paid(charged_order, make_user):
     maker = make_user("Support")
     with pytest.raises(
-        services.InvalidRequest, match="add up to INR 1400.00, 99.00 short of the INR 1499.00 paid"
+        services.InvalidRequest, match="add up to ₹1,400.00, ₹99.00 short of the ₹1,499.00 paid"
     ) as caught:
         raise_command(
             charged_order,

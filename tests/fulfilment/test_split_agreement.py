@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from dashboard.juspay_simulator import rules as sim_rules
+from dashboard.money_format import format_money
 from fulfilment.models import ActionRequest, ActionState
 from orders import split_rule
 from orders.split_rule import Verdict
@@ -83,7 +84,7 @@ def test_form_simulator_and_page_give_the_same_verdict(
     assert raised == adds_up
     if not adds_up:
         assert response.status_code == 400
-        assert f"{'short of' if verdict == Verdict.SHORT else 'more than'} the INR" in words(response)
+        assert f"{'short of' if verdict == Verdict.SHORT else 'more than'} the ₹" in words(response)
 
     # The simulator, sent the same instruction for an order with the same amounts.
     other = juspay_sim.create_order(amount=amount, discount=discount, status="CHARGED")
@@ -115,7 +116,7 @@ def test_form_simulator_and_page_give_the_same_verdict(
     )
     page = words(client.get(f"/orders/{shown.order_id}/splits/", HTTP_HX_REQUEST="true"))
     assert ("The splits do not add up" in page) == (not adds_up)
-    assert f"Marketplace {marketplace:.2f}" in page
+    assert f"Marketplace {format_money(marketplace, 'INR')}" in page
 
 
 @pytest.mark.django_db
@@ -157,6 +158,7 @@ def test_a_split_the_form_accepted_shows_on_the_page_without_an_alert(
     client.post(reverse("orders:refresh", args=[order.order_id]))
     page = words(client.get(f"/orders/{order.order_id}/splits/", HTTP_HX_REQUEST="true"))
     assert "Split applied: yes" in page and "do not add up" not in page
-    assert f"Marketplace (the remainder: Juspay's answer lists vendors only) {marketplace:.2f}" in page
-    assert re.search(r"vendor_a [\d.]+ [\d.]+ acc_\w+ trf_\w+", page)
-    assert f"with the marketplace {amount - discount:.2f} of {amount - discount:.2f} INR paid" in page
+    assert f"Marketplace (the remainder: Juspay's answer lists vendors only) {format_money(marketplace, 'INR')}" in page
+    assert re.search(r"vendor_a ₹[\d.,]+ ₹[\d.,]+ acc_\w+ trf_\w+", page)
+    paid = format_money(amount - discount, "INR")
+    assert f"with the marketplace {paid} of {paid} paid" in page

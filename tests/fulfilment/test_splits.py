@@ -138,9 +138,9 @@ def refund_form(amount, marketplace="", vendor_a="", vendor_b="") -> dict:
 def test_the_refund_form_of_a_split_order_asks_for_one_part_per_vendor(client, make_user, split_order, charged_order):
     client.force_login(make_user("Support"))
     page = words(client.get(reverse("fulfilment:raise_refund", args=[split_order.pk])))
-    assert "From the marketplace" in page and "Received 100.00; at most 100.00 still to give back." in page
-    assert "From vendor vendor_a" in page and "Received 500.00; at most 500.00 still to give back." in page
-    assert "From vendor vendor_b" in page and "Received 300.00" in page
+    assert "From the marketplace" in page and "Received ₹100.00; at most ₹100.00 still to give back." in page
+    assert "From vendor vendor_a" in page and "Received ₹500.00; at most ₹500.00 still to give back." in page
+    assert "From vendor vendor_b" in page and "Received ₹300.00" in page
     plain = words(client.get(reverse("fulfilment:raise_refund", args=[charged_order.pk])))
     assert "From vendor" not in plain
 
@@ -185,8 +185,8 @@ def test_a_refund_allocation_goes_from_the_form_to_juspay_and_back_to_the_order_
 
     # While it waits, its parts are held: the next refund may take only what is left from each.
     page = words(client.get(url))
-    assert "Received 500.00; at most 350.00 still to give back." in page
-    assert "Received 100.00; at most 80.00 still to give back." in page
+    assert "Received ₹500.00; at most ₹350.00 still to give back." in page
+    assert "Received ₹100.00; at most ₹80.00 still to give back." in page
 
     client.force_login(make_user("Finance"))
     with django_capture_on_commit_callbacks(execute=True):
@@ -202,12 +202,12 @@ def test_a_refund_allocation_goes_from_the_form_to_juspay_and_back_to_the_order_
 
     sync_order(split_order.merchant, split_order.order_id)
     refunds = words(client.get(f"/orders/{split_order.order_id}/refunds/", HTTP_HX_REQUEST="true"))
-    assert "marketplace 20.00 vendor_a 150.00 vendor_b 30.00" in refunds
+    assert "marketplace ₹20.00 vendor_a ₹150.00 vendor_b ₹30.00" in refunds
     # Once at Juspay, the parts count from Juspay's refunds, not twice.
     client.force_login(make_user("Support"))
     page = words(client.get(url))
-    assert "Received 500.00; at most 350.00 still to give back." in page
-    assert "Received 300.00; at most 270.00 still to give back." in page
+    assert "Received ₹500.00; at most ₹350.00 still to give back." in page
+    assert "Received ₹300.00; at most ₹270.00 still to give back." in page
 
 
 def test_the_simulator_refuses_an_allocation_beyond_a_vendors_share(split_order, juspay_sim):

@@ -34,8 +34,9 @@ def test_the_queue_shows_age_amount_order_and_maker_with_a_bounded_number_of_que
         response = client.get(reverse("fulfilment:queue"))
     page = text(response)
     assert response.status_code == 200
-    assert page.count("refund of INR 12.50") == 6 and charged_order.order_id in page and "sam" in page
-    assert "0 of 1" in page and "expires in" in page
+    assert page.count("refund of ₹12.50") == 6 and charged_order.order_id in page and "sam" in page
+    assert "0 of 1" in page and ">just now</time>" in page  # the queue's age, relative
+    assert re.search(r'expires <time datetime="[^"]+" title="[^"]+ UTC">in \d+ (hours?|days?)</time>', page)
     assert page.count("Approve #") == 6 and "Approve selected" in page
 
 
@@ -43,7 +44,7 @@ def test_a_manager_reads_the_queue_without_decision_buttons(client, make_user, c
     refund_request(charged_order)
     client.force_login(make_user("Manager"))
     page = text(client.get(reverse("fulfilment:queue")))
-    assert "INR 100.00" in page and "Approve" not in page and "Reject" not in page
+    assert "₹100.00" in page and "Approve" not in page and "Reject" not in page
 
 
 def test_approving_through_htmx_answers_the_updated_row(client, make_user, charged_order, refund_request):
@@ -128,7 +129,7 @@ def test_the_refund_form_shows_errors_inline_without_replacing_the_slot(client, 
         url, {"amount": "5000", "reason_code": "GOODWILL", "comment": "x", "form_token": str(uuid.uuid4())}, **HTMX
     )
     assert response["HX-Retarget"] == f"#order-action-form-{charged_order.pk}"
-    assert "At most INR 1499.00 is still refundable" in text(response)
+    assert "At most ₹1,499.00 is still refundable" in text(response)
     assert ActionRequest.objects.count() == 0
 
 
@@ -147,7 +148,7 @@ def test_submitting_the_refund_form_twice_creates_one_request(client, make_user,
     req = ActionRequest.objects.get()
     assert "order-changed" in first_response["HX-Trigger"]  # the order page reloads its timeline
     assert "HX-Trigger" not in second_response
-    assert f"Request #{req.pk} raised: refund of INR 100.00, waiting for approval." in first
+    assert f"Request #{req.pk} raised: refund of ₹100.00, waiting for approval." in first
     assert f"Request #{req.pk} was already raised from this form" in second
 
 
@@ -169,7 +170,7 @@ def test_the_fulfilment_form_checks_json_and_the_split_sum(client, make_user, ch
             },
         )
     )
-    assert "add up to INR 1400.00, 99.00 short of the INR 1499.00 paid." in bad_sum
+    assert "add up to ₹1,400.00, ₹99.00 short of the ₹1,499.00 paid." in bad_sum
     assert ActionRequest.objects.count() == 0
     response = client.post(
         url,

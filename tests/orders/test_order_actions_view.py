@@ -32,7 +32,7 @@ def test_refresh_when_juspay_is_unreachable_keeps_the_cache_and_says_so(client_a
     page = text(response)
     assert response.status_code == 200 and response["HX-Trigger"] == "order-changed"
     assert "Juspay could not be reached." in page and "Showing the cached copy" in page
-    assert "Order LH2503M27" in page and "Payment succeeded" in page and "3200.00" in page
+    assert "Order LH2503M27" in page and "Payment succeeded" in page and "₹3,200.00" in page
     assert TimelineEvent.objects.filter(order=order, kind="sync.refreshed").count() == 1
     event = AuditEvent.objects.get(verb="order.refresh")
     assert event.object_id == str(order.pk) and event.after["error"]

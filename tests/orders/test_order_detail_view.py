@@ -38,7 +38,7 @@ def test_header_shows_status_meaning_amounts_merchant_and_masked_customer(client
     page = text(response)
     assert response.status_code == 200
     assert "Order LH2503M27" in page and "CHARGED" in page and "Payment succeeded" in page
-    assert "Amount 3200.00 INR" in page and "Effective amount 3200.00 INR" in page
+    assert "Amount ₹3,200.00" in page and "Effective amount ₹3,200.00" in page
     assert "Juspay demo_merchant" in page and "cust_lh_0932" in page
     assert "v•••@example.org" in page and "••••••7123" in page
     assert REFUNDS["customer_email"] not in page and REFUNDS["customer_phone"] not in page
@@ -114,7 +114,7 @@ def test_payment_section_shows_txn_gateway_response_breakup_and_a_masked_card(cl
     assert "Response code captured" in page and "Auth code 604118" in page
     assert "Card •••• 4242" in page and "Name on card A••• I•••" in page
     assert "424242" not in page and "Ananya Iyer" not in page
-    assert "BASE Base amount" in page and "1499.00" in page
+    assert "BASE Base amount" in page and "₹1,499.00" in page
     assert "Auth type THREE_DS" in page
 
 
@@ -127,7 +127,7 @@ def test_payment_section_reads_both_breakup_encodings(client_as, cached_order):
     )
     offer_order = cached_order("order_status_with_offers.json", txn_detail=legacy)
     page = text(section(client_as("Support"), offer_order, "payment"))
-    assert "9000.00" in page and "OFFER Offer discount" in page and "−500.00" in page
+    assert "₹9,000.00" in page and "OFFER Offer discount" in page and "−₹500.00" in page
 
 
 def test_payment_section_without_a_transaction_says_so(client_as, cached_order):
@@ -149,8 +149,8 @@ def test_refunds_section_shows_meanings_gateway_state_and_totals(client_as, orde
     assert "RF-M27-01" in page and "RF-M27-02" in page
     assert "The gateway executed the refund" in page and "Queued with Juspay or with the gateway" in page
     assert "Sent to the gateway" in page and "Queued at Juspay (not sent yet)" in page
-    assert "Refunded (succeeded) 1200.00 INR" in page and "Pending 800.00" in page
-    assert "Maximum still refundable 1200.00 INR" in page
+    assert "Refunded (succeeded) ₹1,200.00" in page and "Pending ₹800.00" in page
+    assert "Maximum still refundable ₹1,200.00" in page
 
 
 def test_refunds_section_marks_an_unknown_refund_status(client_as, cached_order):
@@ -162,7 +162,7 @@ def test_refunds_section_marks_an_unknown_refund_status(client_as, cached_order)
 def test_split_section_flags_splits_that_do_not_add_up(client_as, cached_order):
     ok = cached_order("order_status_split_settlement.json")
     page = text(section(client_as("Support"), ok, "splits"))
-    assert "Split applied: yes" in page and "seller_pune_03" in page and "Total 1350.00" in page
+    assert "Split applied: yes" in page and "seller_pune_03" in page and "Total ₹1,350.00" in page
     assert "do not" not in page and "not the order amount" not in page
     data = example("order_status_split_settlement.json")
     split = data["split_settlement_response"]
@@ -171,13 +171,13 @@ def test_split_section_flags_splits_that_do_not_add_up(client_as, cached_order):
     split["split_details"][1]["amount"] = 400.0
     short = cached_order("order_status_split_settlement.json", order_id="SPLITOFF", split_settlement_response=split)
     page = text(section(client_as("Support"), short, "splits"))
-    assert "Marketplace (the remainder: Juspay's answer lists vendors only) 50.00" in page
+    assert "Marketplace (the remainder: Juspay's answer lists vendors only) ₹50.00" in page
     assert "do not add up" not in page
     split["split_details"][1]["amount"] = 500.0
     over = cached_order("order_status_split_settlement.json", order_id="SPLITOVER", split_settlement_response=split)
     page = text(section(client_as("Support"), over, "splits"))
-    assert "The splits do not add up: The marketplace share and the vendors' shares add up to INR 1400.00, " in page
-    assert "50.00 more than the INR 1350.00 paid." in page
+    assert "The splits do not add up: The marketplace share and the vendors' shares add up to ₹1,400.00, " in page
+    assert "₹50.00 more than the ₹1,350.00 paid." in page
 
 
 def test_offers_section_shows_each_benefit_and_totals(client_as, cached_order):
@@ -185,8 +185,8 @@ def test_offers_section_shows_each_benefit_and_totals(client_as, cached_order):
     page = text(section(client_as("Support"), offer_order, "offers"))
     assert "KOTAKSPRING10" in page and "AVAILED" in page and "benefit was given" in page
     assert "DISCOUNT" in page and "PERCENTAGE" in page and "10.00 %" in page
-    assert "400.00" in page and "300.00" in page  # cap and amount given
-    assert "Total discount 300.00 INR" in page
+    assert "₹400.00" in page and "₹300.00" in page  # cap and amount given
+    assert "Total discount ₹300.00" in page
 
 
 def test_empty_sections_say_so(client_as, cached_order):
@@ -245,7 +245,7 @@ def test_timeline_merges_kinds_with_source_and_actor_and_filters(client_as, orde
     ):
         assert label in page
     assert "PENDING_VBV → CHARGED" in page and "Webhook" in page and "Dashboard · asha" in page
-    assert "action.refund_raised unknown kind 17" in page and "amount: 100.00" in page  # a kind not in KINDS
+    assert "action.refund_raised: 17 unknown kind" in page and "Amount ₹100.00" in page  # a kind not in KINDS
     refunds_only = text(section(client, order, "timeline", category="refunds"))
     assert "RF-M27-01" in refunds_only and "Fulfilment created" not in refunds_only
     actions = text(section(client, order, "timeline", category="actions"))

@@ -164,40 +164,41 @@ def test_every_section_is_a_fragment_with_its_own_url(client_as, full):
 def test_fulfilments_show_status_method_amount_timestamps_udfs_and_transactions(client_as, full):
     page = text(section(client_as("Support"), full, "fulfillments"))
     assert "Fulfilment 5c0d9e8f7a6b4c3d2e1f0a9b8c7d6e-f1 SUCCESS Fulfilment executed" in page
-    assert "Amount 1250.00" in page and "Method used YESBANK_IMPS, CASHFREE_IMPS" in page
+    assert "Amount ₹1,250.00" in page and "Method used YESBANK_IMPS, CASHFREE_IMPS" in page
     assert "Preferred methods YESBANK_IMPS" in page and "Beneficiary ACCOUNT_IFSC Bank account and IFSC" in page
-    assert "Created 2025-03-11 07:30:02" in page and "Status updated 2025-03-11 07:31:45" in page
+    assert "Created 2025-03-11 13:00:02 IST" in page and "Status updated 2025-03-11 13:01:45 IST" in page
     assert "udf1 batch-04" in page and "Remark Warranty claim payout" in page and "Retriable no" in page
     # its transaction: rail, gateway ref, response code and message, the gateway's summary
     assert (
-        "e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0 created 2025-03-11 07:30:40 · updated 2025-03-11 07:31:30 SUCCESS" in page
+        "e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0 created 2025-03-11 13:00:40 IST · updated 2025-03-11 13:01:30 IST SUCCESS"
+        in page
         and "YESBANK_IMPS YESBANK · IMPS" in page
     )
     assert "503307112244" in page and "gateway txn YB2503110931441207" in page
     assert "00 COMPLETED Approved" in page and "Request id e2f4a6c8b0d1e3f5a7c9b2d4f6a8c0" in page
-    assert "Updated 2025-03-11 07:31:45 by DEFAULT Type ORDER Merchant customer id cust_lhp_2291" in page
+    assert "Updated 2025-03-11 13:01:45 IST by DEFAULT Type ORDER Merchant customer id cust_lhp_2291" in page
 
 
 def test_payments_show_every_documented_field_a_person_reads(client_as, full):
     page = text(section(client_as("Support"), full, "payments"))
-    assert "Payment ordeh_4f1c2a9be07d4c55a3e2b61d90c8f7a1 SUCCESS" in page and "Amount 2100.00" in page
+    assert "Payment ordeh_4f1c2a9be07d4c55a3e2b61d90c8f7a1 SUCCESS" in page and "Amount ₹2,100.00" in page
     assert "(not cached)" in page  # its id names no cached payment order
     assert "Payment method type UPI" in page and "Auth type OTP One-time password" in page
-    assert "Merchant customer id cust_lhp_3307" in page and "Status updated 2025-03-11 10:02:20 UTC" in page
+    assert "Merchant customer id cust_lhp_3307" in page and "Status updated 2025-03-11 15:32:20 IST" in page
     assert "Updated by DEFAULT" in page and "Brand PAYTM" in page and "Card •••• 4417" in page
     assert "Bank HDFC Bank" in page and "IFSC HDFC0001234" in page and "Validation status ACTIVE" in page
     assert "Validation amount 1.00" in page and "Bank account id ba_7c1e55d0a2b94f3e" in page
-    assert "Payments total 2100.00" in page
+    assert "Payments total ₹2,100.00" in page
 
 
 def test_refunds_show_every_documented_field_a_person_reads(client_as, full):
     page = text(section(client_as("Support"), full, "refunds"))
     assert "rfnd_2b7d9e41c0a34f58b6e1 request PAY2503G0032-rf1 REFUND · cust_lhp_3307 · updated by DEFAULT" in page
-    assert "SUCCESS Executed 2100.00" in page
+    assert "SUCCESS Executed ₹2,100.00" in page
     assert "Sent to the gateway" in page and "508311204455" in page
     assert "MANUAL_REVIEW" in page and "Ambiguous answer from the bank" in page
-    assert "2025-03-11 12:40:00 UTC 2025-03-21 12:45:10 UTC" in page  # created, status updated
-    assert "Refunds total 2600.00" in page
+    assert "2025-03-11 18:10:00 IST 2025-03-21 18:15:10 IST" in page  # created, status updated
+    assert "Refunds total ₹2,600.00" in page
 
 
 SECRETS = ("000987650001234", "Ravi Rao", "anita.rao@okaxis", "50100234567812", "9812345670", "Anita Rao")

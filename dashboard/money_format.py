@@ -1,0 +1,78 @@
+"""Money as people read it: the currency's symbol and the locale's digit grouping, through Babel.
+
+`format_money("1234567", "INR")` is "₹12,34,567.00"; `format_money(42.9, "USD")` is "$42.90". INR is shown in
+the en_IN locale (lakh and crore grouping); other currencies in `MONEY_DEFAULT_LOCALE`, each with its own
+symbol and number of decimals (JPY has none). A code Babel does not know is shown with the code ("XYZ 5.00").
+Nothing missing or unreadable becomes a number: it shows as "—". CSV exports keep plain numbers and never
+call this.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency, format_decimal, get_currency_precision, get_currency_symbol, is_currency
+from django.conf import settings
+
+MISSING = "—"
+# Currencies shown in a locale other than the default (INR: Indian grouping, ₹12,34,567.00).
+CURRENCY_LOCALES: dict[str, str] = {"INR": "en_IN"}
+FALLBACK_LOCALE = "en_US"
+
+
+def as_decimal(value: object) -> Decimal | None:
+    """An amount from a model, a form or Juspay's JSON (Decimal, int, float or text); None when not a number."""
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    try:
+        number = Decimal(str(value).strip())  # str() of a float: 42.9 stays 42.9, not 42.899999...
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return number if number.is_finite() else None
+
+
+def locale_for(currency: str, locale: str | None = None) -> str:
+    """The locale that formats `currency`: the one asked for, else the currency's own, else the default."""
+    if locale:
+        return locale
+    return CURRENCY_LOCALES.get(currency.upper(), _default_locale())
+
+
+def _default_locale() -> str:
+    name = str(getattr(settings, "MONEY_DEFAULT_LOCALE", FALLBACK_LOCALE) or FALLBACK_LOCALE)
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError):
+        return FALLBACK_LOCALE
+    return name
+
+
+def format_money(value: object, currency: str | None, *, locale: str | None = None) -> str:
+    """An amount with its currency's symbol and grouping; "—" when there is no amount."""
+    amount = as_decimal(value)
+    if amount is None:
+        return MISSING
+    code = (currency or "").strip().upper()
+    where = locale_for(code, locale)
+    known = bool(code) and is_currency(code, where)
+    # Half up, as people round money (Babel alone rounds half to even: 12.345 would show 12.34).
+    amount = amount.quantize(Decimal(1).scaleb(-(get_currency_precision(code) if known else 2)), ROUND_HALF_UP)
+    if amount == 0:
+        amount = abs(amount)  # never "-₹0.00"
+    if known:
+        return format_currency(amount, code, locale=where)
+    # No currency, or one Babel does not know: the number with two decimals and the code in front.
+    number = format_decimal(amount, format="#,##0.00", locale=where)
+    return f"{code}\u00a0{number}" if code else number
+
+
+def currency_symbol(currency: str | None, *, locale: str | None = None) -> str:
+    """The symbol a form label shows beside an amount field ("₹"); the code itself when Babel has none."""
+    code = (currency or "").strip().upper()
+    if not code:
+        return ""
+    where = locale_for(code, locale)
+    return get_currency_symbol(code, where) if is_currency(code, where) else code
