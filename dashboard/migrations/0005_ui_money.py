@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("dashboard", "0003_hardening"),
+        ("dashboard", "0004_exports_storage"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
