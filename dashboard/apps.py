@@ -6,4 +6,4 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dashboard import signals  # noqa: F401  (connects the login/logout audit and role setup)
+        from dashboard import checks, signals  # noqa: F401  (registers the checks; connects the login audit, roles)
