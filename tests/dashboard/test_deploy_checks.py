@@ -59,7 +59,11 @@ def test_development_mode_keeps_its_dev_values(settings):
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     base.update(DJANGO_DEBUG="0", ALLOWED_HOSTS="ops.example.com", DATABASE_URL="sqlite:////tmp/juspay-ops-check.db")
     base.update(env)
     return subprocess.run(
@@ -111,7 +115,7 @@ def restricted_role(db):
     role = f"{connection.settings_dict['NAME']}_app"[:63]
     with connection.cursor() as cursor:
         cursor.execute(
-            f'DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = \'{role}\') THEN CREATE ROLE "{role}"; '
+            f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN CREATE ROLE \"{role}\"; "
             f"END IF; END $$"
         )
         cursor.execute(f'GRANT SELECT, INSERT ON dashboard_auditevent TO "{role}"')
