@@ -126,9 +126,10 @@ def postgres_pool_options() -> dict[str, float | int]:
 if DATABASE_URL:
     _database = dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
     if DATABASE_POOL and _database["ENGINE"] == "django.db.backends.postgresql":
-        _database.update(CONN_MAX_AGE=0, CONN_HEALTH_CHECKS=False)  # the pool keeps and checks connections
+        _database["CONN_MAX_AGE"] = 0  # the pool keeps and checks connections
+        _database["CONN_HEALTH_CHECKS"] = False
         _database.setdefault("OPTIONS", {})["pool"] = postgres_pool_options()
-    DATABASES = {"default": _database}
+    DATABASES = {"default": dict(_database)}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
