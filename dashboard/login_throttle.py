@@ -22,6 +22,7 @@ from typing import Any
 from axes.handlers.cache import AxesCacheHandler
 from axes.helpers import get_cache
 from django.conf import settings
+from django.core.cache.backends.base import BaseCache
 from django.http import HttpRequest
 
 
@@ -48,6 +49,13 @@ def count_address_failure(ip_address: str | None) -> int:
 
 class LoginThrottleHandler(AxesCacheHandler):
     """axes' cache handler (username + address) plus the per-address ceiling."""
+
+    def __init__(self) -> None:  # axes keeps one handler per process: look the cache up on each use instead
+        pass
+
+    @property
+    def cache(self) -> BaseCache:  # type: ignore[override]
+        return get_cache()
 
     def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
         if address_failures(getattr(request, "axes_ip_address", None)) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:

@@ -1,6 +1,7 @@
 """Login throttling by username + address with a per-address ceiling, the client address behind the TLS proxy,
 and failed sign-ins audited once per window instead of once per attempt."""
 
+import os
 import time
 
 import pytest
@@ -121,3 +122,42 @@ def test_the_next_window_logs_the_previous_windows_count(settings):
     # Another username or address is its own pair.
     login_failures.record_failure("sam", "203.0.113.13", now=start + 3600 + 6)
     assert AuditEvent.objects.count() == 4
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The Django cache in Redis, as several hosts would share it (keys under a prefix of their own)."""
+    import uuid
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {url}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": f"juspay-ops-test-{uuid.uuid4().hex}",
+            "TIMEOUT": 600,
+        }
+    }
+
+
+@pytest.mark.django_db
+def test_the_throttle_counts_in_redis_too(client, make_user, settings, redis_cache):
+    from django.core.cache import caches
+
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 8
+    make_user("Support", username="sam")
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        sign_in(client, "sam", "wrong", "203.0.113.20")
+    assert sign_in(client, "sam", PASSWORD, "203.0.113.20").status_code == 429
+    for n in range(8):
+        sign_in(client, f"guess{n}", "wrong", "203.0.113.21")
+    assert sign_in(client, "sam", PASSWORD, "203.0.113.21").status_code == 429
+    assert sign_in(client, "sam", PASSWORD, "198.51.100.22").status_code == 302
+    assert type(caches["default"]).__name__ == "RedisCache"
+    assert login_failures.failures_in_window("sam", "203.0.113.20") == settings.LOGIN_FAILURE_LIMIT + 1
