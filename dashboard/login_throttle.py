@@ -54,7 +54,7 @@ class LoginThrottleHandler(AxesCacheHandler):
         pass
 
     @property
-    def cache(self) -> BaseCache:  # type: ignore[override]
+    def cache(self) -> BaseCache:
         return get_cache()
 
     def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
