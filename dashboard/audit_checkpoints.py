@@ -174,7 +174,7 @@ def verify(*, write: bool = True) -> Verification:
     """Walk the chain, compare its head with the latest checkpoint and, when both hold, write a new one."""
     try:
         checkpoint = latest_checkpoint()
-    except CheckpointFileError as exc:
+    except (CheckpointFileError, OSError) as exc:
         return Verification(verify_chain(), None, f"checkpoint file: {exc}")
     chain = verify_chain()
     if not chain.ok:

@@ -148,3 +148,9 @@ def test_a_failed_verification_writes_no_checkpoint(five_events, settings):
     with pytest.raises(CommandError):
         call_command("verify_audit")
     assert len(checkpoint_lines(settings)) == 1
+
+
+def test_an_unreadable_checkpoint_file_fails_the_verification_with_a_reason(five_events, settings):
+    settings.AUDIT_CHECKPOINT_PATH.mkdir()  # a directory where the file should be
+    with pytest.raises(CommandError, match=r"does not match its checkpoint: checkpoint file: .*Is a directory"):
+        call_command("verify_audit")
