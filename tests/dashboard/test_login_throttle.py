@@ -161,3 +161,14 @@ def test_the_throttle_counts_in_redis_too(client, make_user, settings, redis_cac
     assert sign_in(client, "sam", PASSWORD, "198.51.100.22").status_code == 302
     assert type(caches["default"]).__name__ == "RedisCache"
     assert login_failures.failures_in_window("sam", "203.0.113.20") == settings.LOGIN_FAILURE_LIMIT + 1
+
+
+@pytest.mark.django_db
+def test_an_address_past_the_ceiling_adds_one_event_not_one_per_username(client, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 5
+    for n in range(60):
+        sign_in(client, f"random{n}", "wrong", "203.0.113.30")
+    verbs = list(AuditEvent.objects.filter(ip="203.0.113.30").values_list("verb", flat=True))
+    assert verbs.count("auth.login_failed") == 5  # one per username until the address was refused
+    assert verbs.count("auth.login_address_throttled") == 1
+    assert len(verbs) == 6
