@@ -62,8 +62,8 @@ def _record_throttled_address(ip: str | None, window: int, seconds: int) -> None
                 "limit": settings.LOGIN_ADDRESS_FAILURE_LIMIT,
                 "window_minutes": settings.LOGIN_ADDRESS_WINDOW_MINUTES,
             },
-            summary=f"more than {settings.LOGIN_ADDRESS_FAILURE_LIMIT} failed logins from {ip or 'an unknown address'}: "
-            "refused; further ones from it in this window are not logged one by one",
+            summary=f"more than {settings.LOGIN_ADDRESS_FAILURE_LIMIT} failed logins from "
+            f"{ip or 'an unknown address'}: refused; further ones from it in this window are not logged one by one",
         )
 
 
