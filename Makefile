@@ -50,10 +50,11 @@ lint: sync
 	$(UV) run --frozen mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
-# `check --deploy` in production mode (debug off) must report nothing.
+# `check --deploy` in production mode (debug off) must report nothing; the secrets are fresh random values
+# (production mode refuses weak ones: dashboard/checks.py).
 deploy-check: sync
-	DJANGO_DEBUG=0 SECRET_KEY="check-$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
-	  AUDIT_HMAC_KEY=check-audit-key ALLOWED_HOSTS=ops.example.com \
+	DJANGO_DEBUG=0 SECRET_KEY="$$(head -c 48 /dev/urandom | base64 | tr -d '/+=')" \
+	  AUDIT_HMAC_KEY="$$(head -c 36 /dev/urandom | base64 | tr -d '/+=')" ALLOWED_HOSTS=ops.example.com \
 	  DATABASE_URL=sqlite:////tmp/juspay-ops-deploy-check.sqlite3 \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 

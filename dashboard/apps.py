@@ -6,7 +6,7 @@ class DashboardConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dashboard import audit_registry, signals  # noqa: F401  (signals: the login/logout audit, role setup)
+        from dashboard import audit_registry, checks, signals  # noqa: F401  (checks registered; signals: login audit, roles)
         from dashboard.views import audit
 
         audit_registry.register_verbs(audit.VERBS)

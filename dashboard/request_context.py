@@ -6,6 +6,7 @@ variable so that the audit log and the Juspay client can read them without being
 Celery tasks set the same context with `bind(...)`.
 """
 
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 _REQUEST_ID_SHAPE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -54,8 +56,24 @@ def bind(request_id: str | None = None, ip: str | None = None) -> Iterator[Reque
         _current.reset(token)
 
 
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, or behind our TLS proxy (BEHIND_TLS_PROXY) the X-Forwarded-For entry
+    that the trusted proxies appended, counted from the right (TRUSTED_PROXY_COUNT). Entries further left
+    were written by the client and are ignored, so a forged header cannot pick the address."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    if not settings.BEHIND_TLS_PROXY:
+        return remote
+    hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    if len(hops) < settings.TRUSTED_PROXY_COUNT or settings.TRUSTED_PROXY_COUNT < 1:
+        return remote
+    return _valid_ip(hops[-settings.TRUSTED_PROXY_COUNT]) or remote
 
 
 class RequestContextMiddleware:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DATA_DIR", BASE_DIR / "data"))
@@ -29,6 +30,9 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
+# Production mode as the environment set it (tests switch DEBUG off but stay in development mode):
+# dashboard/checks.py refuses weak secrets and warns about the database role only in production mode.
+PRODUCTION_MODE = not DEBUG
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "dashboard.request_context.RequestContextMiddleware",
     "dashboard.input_guard.NulRefusalMiddleware",  # 400 for NUL in the URL or form fields (PostgreSQL cannot store it)
@@ -69,6 +74,7 @@ MIDDLEWARE = [
     "dashboard.user_time_zone.UserTimeZoneMiddleware",  # shows times in the signed-in person's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dashboard.security_headers.SecurityHeadersMiddleware",  # Permissions-Policy; no-store when signed in
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -84,6 +90,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dashboard.navigation.navigation",
@@ -98,8 +105,35 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# PostgreSQL connections come from Django's connection pool (psycopg_pool), one pool per process with at most
+# DATABASE_POOL_MAX_SIZE connections: a web process or worker never holds more, however many threads it runs
+# (a thread waits up to DATABASE_POOL_TIMEOUT seconds for one). DATABASE_POOL=0 falls back to persistent
+# connections closed after DATABASE_CONN_MAX_AGE seconds (0 = one per request).
+DATABASE_POOL = env_bool("DATABASE_POOL", True)
+DATABASE_POOL_MIN_SIZE = int(os.environ.get("DATABASE_POOL_MIN_SIZE", "1"))
+DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "8"))
+DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
+DATABASE_POOL_MAX_IDLE = float(os.environ.get("DATABASE_POOL_MAX_IDLE", "60"))
+DATABASE_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+
+
+def postgres_pool_options() -> dict[str, float | int]:
+    """The `OPTIONS["pool"]` of a PostgreSQL database: bounded, idle connections closed after a minute."""
+    return {
+        "min_size": min(DATABASE_POOL_MIN_SIZE, DATABASE_POOL_MAX_SIZE),
+        "max_size": DATABASE_POOL_MAX_SIZE,
+        "timeout": DATABASE_POOL_TIMEOUT,
+        "max_idle": DATABASE_POOL_MAX_IDLE,
+    }
+
+
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
+    if DATABASE_POOL and _database["ENGINE"] == "django.db.backends.postgresql":
+        _database["CONN_MAX_AGE"] = 0  # the pool keeps and checks connections
+        _database["CONN_HEALTH_CHECKS"] = False
+        _database.setdefault("OPTIONS", {})["pool"] = postgres_pool_options()
+    DATABASES = {"default": dict(_database)}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -141,12 +175,33 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+# Login throttling (dashboard/login_throttle.py, django-axes with our cache handler): LOGIN_FAILURE_LIMIT
+# failures for one username from one address lock that pair out for LOGIN_COOLOFF_MINUTES; an address with
+# LOGIN_ADDRESS_FAILURE_LIMIT failures across usernames within LOGIN_ADDRESS_WINDOW_MINUTES is refused
+# until that window ends. Counts live in the Django cache (CACHE_URL: Redis shares them across hosts).
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "30"))
+LOGIN_ADDRESS_WINDOW_MINUTES = int(os.environ.get("LOGIN_ADDRESS_WINDOW_MINUTES", "5"))
+# Failed sign-ins by username and address are audited once per window, with their count (dashboard/signals.py).
+LOGIN_FAILURE_AUDIT_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_AUDIT_WINDOW_MINUTES", "60"))
+AXES_HANDLER = "dashboard.login_throttle.LoginThrottleHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "dashboard.request_context.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+
+# The Django cache: local memory per process by default; CACHE_URL=redis://host:6379/1 shares it (and so the
+# login throttle) between hosts.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "juspay-ops"}
+}
 
 # --- Security (production mode = DJANGO_DEBUG off) ------------------------------------------------
 if not DEBUG:
@@ -161,6 +216,30 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind the TLS proxy the client's address is taken from X-Forwarded-For: the entry TRUSTED_PROXY_COUNT
+# from the right (the one our own proxy appended), never one the client could write (dashboard/request_context.py).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+# Content-Security-Policy (django.middleware.csp): nothing inline, scripts and styles from our own origin only
+# (a nonce for the rare tag that needs one: {{ csp_nonce }}); see static/js and static/css.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Sent on every response by dashboard.security_headers: the browser features this app never uses are off.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), fullscreen=(self), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), "
+    "publickey-credentials-get=(self), screen-wake-lock=(), usb=(), xr-spatial-tracking=()"
+)
 
 # --- i18n, static ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -199,6 +278,14 @@ STORAGES = {
     },
 }
 
+# --- Audit checkpoints (dashboard/audit_checkpoints.py) ----------------------------------------------
+# Signed checkpoints of the audit log's head go to this append-only JSON-lines file, every
+# AUDIT_CHECKPOINT_SECONDS and after each verify_audit; AUDIT_CHECKPOINT_SYSLOG (host:port or /dev/log)
+# sends each one to syslog as well. Keep the file where the database role cannot reach it (README, "Audit log").
+AUDIT_CHECKPOINT_PATH = Path(os.environ.get("AUDIT_CHECKPOINT_PATH", DATA_DIR / "audit-checkpoints.jsonl"))
+AUDIT_CHECKPOINT_SECONDS = float(os.environ.get("AUDIT_CHECKPOINT_SECONDS", "300"))
+AUDIT_CHECKPOINT_SYSLOG = os.environ.get("AUDIT_CHECKPOINT_SYSLOG", "")
+
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -236,6 +323,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fulfilment.tasks.resume_stalled",
         "schedule": FULFILMENT_STALL_SECONDS / 2,
     },
+    "audit-checkpoint": {"task": "dashboard.tasks.write_audit_checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
 }
 # Test-only: the executor exits right after Juspay answers, once per marker file (tests/integration).
 TEST_EXECUTOR_CRASH_MARKER = os.environ.get("TEST_EXECUTOR_CRASH_MARKER", "")

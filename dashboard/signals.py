@@ -1,4 +1,4 @@
-"""Signal receivers: logins, logouts and failed logins go to the audit log; roles follow `migrate`."""
+"""Signal receivers: logins, logouts and failed logins (aggregated) go to the audit log; roles follow `migrate`."""
 
 from typing import Any
 
@@ -8,7 +8,7 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from dashboard import audit, session_idle, user_time_zone
+from dashboard import audit, login_failures, request_context, session_idle, user_time_zone
 from dashboard.merchants import ensure_default_merchant
 from dashboard.roles import ensure_roles
 
@@ -30,13 +30,8 @@ def _logout(sender: type, request: HttpRequest | None, user: AbstractBaseUser | 
 @receiver(user_login_failed)
 def _login_failed(sender: str, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
     username = str(credentials.get("username", ""))[:150]
-    audit.record(
-        "auth.login_failed",
-        actor_username=username,
-        object_type="auth.user",
-        object_id=username,
-        summary=f"failed login for {username!r}",
-    )
+    ip = request_context.client_ip(request) if request is not None else request_context.current().ip
+    login_failures.record_failure(username, ip)  # aggregated per username, address and window
 
 
 @receiver(post_migrate)

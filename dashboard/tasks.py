@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dashboard import audit, request_context
+from dashboard import audit, audit_checkpoints, request_context
 
 
 @shared_task
@@ -12,3 +12,9 @@ def heartbeat(request_id: str = "") -> int:
         return audit.record(
             "system.heartbeat", actor_username="celery-worker", summary="a worker picked up a heartbeat task"
         ).sequence
+
+
+@shared_task
+def write_audit_checkpoint() -> int:
+    """Append a signed checkpoint of the audit log's head (beat, every AUDIT_CHECKPOINT_SECONDS)."""
+    return audit_checkpoints.write_checkpoint().sequence

@@ -125,3 +125,19 @@ def _session_minute_frozen(monkeypatch):
     """The idle-session stamp (dashboard/session_idle.py) changes once a minute and then writes the session: frozen
     in tests, so a test that counts queries never sees that write by chance at a minute boundary."""
     monkeypatch.setattr("dashboard.session_idle.current_stamp", lambda: 29_000_000)
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_per_test(settings, tmp_path):
+    """Each test's database starts empty, so each gets its own audit checkpoint file (dashboard/audit_checkpoints)."""
+    settings.AUDIT_CHECKPOINT_PATH = tmp_path / "audit-checkpoints.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The login throttle and the failed-login audit count in the Django cache: every test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
