@@ -451,3 +451,34 @@ class RefundTurnaround(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.refund_id}: {self.seconds} s"
+
+
+class SyncFailure(models.Model):
+    """An id Juspay could not be asked about before it was ever cached (an import, the demo load): kept with the
+    reason, tried again by the freshness sweep with a back-off (orders.failure_retry), listed on the sync health
+    page, and resolved once the id is in the cache. A cached order's failures live on the order itself
+    (`JuspayCopy.last_sync_error`, `sync_failures`), since the sweep retries it through `next_sync_at` anyway."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", "Order"
+        PAYOUT = "payout", "Payout order"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="sync_failures")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORDER)
+    order_id = models.CharField(max_length=64, help_text="The order id (or payout order id) that failed.")
+    source = models.CharField(max_length=16, choices=SyncSource.choices, default=SyncSource.IMPORT)
+    reason = models.TextField(help_text="Why the last try failed.")
+    attempts = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField(default=timezone.now)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+    next_try = models.DateTimeField(null=True, blank=True, help_text="Empty once the retries are used up.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "kind", "order_id"], name="sync_failure_unique_per_id")
+        ]
+        indexes = [models.Index(fields=["resolved_at", "next_try"], name="sync_failure_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.order_id}: {self.reason[:60]}"
