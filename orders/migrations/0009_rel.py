@@ -6,31 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0003_hardening'),
-        ('orders', '0008_kpis'),
+        ("dashboard", "0003_hardening"),
+        ("orders", "0008_kpis"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SyncFailure',
+            name="SyncFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('order', 'Order'), ('payout', 'Payout order')], default='order', max_length=16)),
-                ('order_id', models.CharField(help_text='The order id (or payout order id) that failed.', max_length=64)),
-                ('source', models.CharField(choices=[('juspay_poll', 'Juspay poll'), ('webhook', 'Webhook'), ('dashboard', 'Dashboard'), ('import', 'Import')], default='import', max_length=16)),
-                ('reason', models.TextField(help_text='Why the last try failed.')),
-                ('attempts', models.PositiveIntegerField(default=1)),
-                ('first_failed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_failed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('next_try', models.DateTimeField(blank=True, help_text='Empty once the retries are used up.', null=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sync_failures', to='dashboard.merchant')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("order", "Order"), ("payout", "Payout order")], default="order", max_length=16
+                    ),
+                ),
+                (
+                    "order_id",
+                    models.CharField(help_text="The order id (or payout order id) that failed.", max_length=64),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("juspay_poll", "Juspay poll"),
+                            ("webhook", "Webhook"),
+                            ("dashboard", "Dashboard"),
+                            ("import", "Import"),
+                        ],
+                        default="import",
+                        max_length=16,
+                    ),
+                ),
+                ("reason", models.TextField(help_text="Why the last try failed.")),
+                ("attempts", models.PositiveIntegerField(default=1)),
+                ("first_failed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_failed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "next_try",
+                    models.DateTimeField(blank=True, help_text="Empty once the retries are used up.", null=True),
+                ),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sync_failures",
+                        to="dashboard.merchant",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['resolved_at', 'next_try'], name='sync_failure_due_idx')],
-                'constraints': [models.UniqueConstraint(fields=('merchant', 'kind', 'order_id'), name='sync_failure_unique_per_id')],
+                "indexes": [models.Index(fields=["resolved_at", "next_try"], name="sync_failure_due_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("merchant", "kind", "order_id"), name="sync_failure_unique_per_id")
+                ],
             },
         ),
     ]
