@@ -6,9 +6,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dashboard.models import Merchant
 from dashboard.progress import ProgressBar
+from orders import sync_failures
 from orders.bulk import sync_many
 from orders.management.commands.sync_order import merchant_by_code
-from orders import sync_failures
 from orders.models import SyncFailure, SyncSource
 from orders.services import sync_payout_order
 
