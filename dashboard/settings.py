@@ -87,6 +87,7 @@ TEMPLATES = [
                 "dashboard.navigation.navigation",
                 "dashboard.htmx.events",
                 "fulfilment.context_processors.approvals",
+                "fulfilment.context_processors.sync_health",
             ],
         },
     },

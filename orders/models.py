@@ -145,6 +145,9 @@ class Order(JuspayCopy):
             models.Index(fields=["gateway", "-juspay_created_at", "-id"], name="order_gateway_created_idx"),
             models.Index(fields=["payment_method_type", "-juspay_created_at", "-id"], name="order_method_created_idx"),
             models.Index(fields=["-amount", "-id"], name="order_amount_idx"),
+            # The sync health page and its navigation count: the newest sync per merchant, the failing orders.
+            models.Index(fields=["merchant", "last_synced_at"], name="order_merchant_synced_idx"),
+            models.Index(fields=["merchant"], condition=models.Q(sync_failures__gt=0), name="order_sync_failing_idx"),
         ]
         permissions = [
             ("refresh_order", "Can ask for an order to be re-synced now"),
@@ -354,6 +357,14 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text="Refreshes tried and failed so far.")
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     error = models.TextField(blank=True, help_text="Why the last refresh failed.")
+
+    class Meta:
+        # The sync health page and its navigation count read the few events not refreshed yet.
+        indexes = [
+            models.Index(
+                fields=["received_at"], condition=models.Q(processed_at__isnull=True), name="webhook_unprocessed_idx"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event_name} {self.order_id}"
