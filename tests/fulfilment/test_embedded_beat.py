@@ -154,3 +154,31 @@ def test_ids_an_import_could_not_fetch_are_brought_in(sim_merchant, juspay_sim, 
     assert "sweep-due-orders" in tick(beat)
     assert SyncFailure.objects.get(order_id=order_id).resolved_at is not None
     assert Order.objects.filter(order_id=order_id).exists()
+
+
+def test_an_approval_while_the_broker_is_down_stands_and_the_stalled_sweep_sends_it(
+    sim_order, refund_request, make_user, juspay_sim, beat, monkeypatch, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    from fulfilment import tasks
+
+    order = sim_order(amount=800)
+    req = refund_request(order, "80.00")
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.execute_request, "delay", broker_down)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.approve(req.pk, approver=make_user("Finance"))  # no exception reaches the page
+    req.refresh_from_db()
+    assert req.state == ActionState.APPROVED and not juspay_sim.refunds(order.order_id)
+
+    ActionRequest.objects.filter(pk=req.pk).update(
+        updated_at=timezone.now() - timedelta(seconds=settings.FULFILMENT_STALL_SECONDS + 1)
+    )
+    tick(beat)
+    assert ActionRequest.objects.get(pk=req.pk).state == ActionState.SUCCEEDED
+    assert len(juspay_sim.refunds(order.order_id)) == 1
