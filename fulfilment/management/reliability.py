@@ -40,7 +40,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -429,14 +428,14 @@ class ReliabilityRun:
                 stdout=out,
                 stderr=err,
             )
-            self.tally.notes.append("import: exit 0")
+            self.tally.notes.append(f"import: {out.getvalue().strip().splitlines()[0]}; exit 0")
         except CommandError as exc:
-            self.tally.notes.append(f"import: exit non-zero ({exc})")
+            self.tally.notes.append(f"import: {out.getvalue().strip().splitlines()[0]}; exit non-zero ({exc})")
         dropper.join()
         self.sim_control.no_faults()
         self.tally.import_failed = SyncFailure.objects.filter(merchant=self.account, resolved_at__isnull=True).count()
         self.tally.import_failed_listed = max(0, len(failed_out.read_text().splitlines()) - 1)
-        self.log(f"  {out.getvalue().strip().splitlines()[0] if out.getvalue() else 'import printed nothing'}")
+        self.log(f"  {self.tally.notes[-1]}")
 
     def _drop_connections(self) -> None:
         dropped = drop_pg_connections()
@@ -449,6 +448,7 @@ class ReliabilityRun:
         report = sync_many(self.account, ids, concurrency=self.options.concurrency)
         self.sim_control.no_faults()
         self.tally.sync_failed = len(report.failed)
+        self.tally.notes.append(f"sync: {report.synced} synced, {len(report.failed)} failed")
         self.log(f"  {report.synced} synced, {len(report.failed)} failed (kept on their orders, retried by the sweep)")
 
     def juspay_down(self) -> None:
@@ -461,7 +461,10 @@ class ReliabilityRun:
         events = WebhookEvent.objects.filter(event_id__in=self.tally.webhook_events[-self.options.webhooks :])
         _wait(lambda: all(e.attempts > 0 for e in events.all()), 60, "webhook refreshes tried")
         self.sim_control.no_faults()
-        self.log(f"  {len(pks)} refunds failed retryably, {self.options.webhooks} webhook refreshes failed")
+        self.tally.notes.append(
+            f"Juspay down: {len(pks)} refunds failed retryably, {len(events)} webhook refreshes failed"
+        )
+        self.log(f"  {self.tally.notes[-1]}")
 
     def worker_killed_mid_send(self) -> None:
         orders = self._cached_orders(self.options.refunds)
@@ -471,8 +474,9 @@ class ReliabilityRun:
         _wait(lambda: self._refund_posts() - posts_before >= len(pks), 60, "every refund POST in flight")
         self.worker.kill()
         self.tally.workers_killed += 1
-        states = self._states(pks)
-        self.log(f"  worker killed with {sum(s == ActionState.SENDING for s in states.values())} refund(s) in flight")
+        in_flight = sum(s == ActionState.SENDING for s in self._states(pks).values())
+        self.tally.notes.append(f"worker killed (SIGKILL) with {in_flight} refund(s) sending, their POSTs at Juspay")
+        self.log(f"  {self.tally.notes[-1]}")
         self.sim_control.no_faults()
         self.worker.start()
 
@@ -486,14 +490,22 @@ class ReliabilityRun:
         self.tally.enqueue_failures += len(self.tally.refunds_raised) - before + self.options.webhooks
         self.redis.start()
         self.tally.redis_restarts += 1
+        self.tally.notes.append(
+            f"Redis down: {len(self.tally.refunds_raised) - before} approvals and {self.options.webhooks} webhooks "
+            "taken with nothing queued; Redis started again empty"
+        )
 
     def pg_dropped_mid_send(self) -> None:
         orders = self._cached_orders(self.options.refunds)
-        self._raise_and_approve(orders)
-        for _ in range(3):
-            time.sleep(0.3)
-            self._drop_connections()
+        pks = self._raise_and_approve(orders)
+        with suppress(CommandError):
+            _wait(lambda: ActionState.SENDING in self._states(pks).values(), 10, "a refund sending", interval=0.02)
+        sending = sum(s == ActionState.SENDING for s in self._states(pks).values())
+        self._drop_connections()
+        time.sleep(0.5)
+        self._drop_connections()
         close_old_connections()
+        self.tally.notes.append(f"PostgreSQL connections dropped with {sending} refund(s) sending")
 
     def settle(self) -> bool:
         """Run the sweeps (back-offs fast-forwarded) until nothing is owed; True when it got there."""
@@ -509,10 +521,10 @@ class ReliabilityRun:
             )
             if failing:
                 sync_many(self.account, failing, concurrency=self.options.concurrency)
-            WebhookEvent.objects.filter(merchant=self.account, processed_at__isnull=True).update(
-                next_attempt_at=timezone.now()
-            )
-            webhooks.retry_due()
+            for pk in WebhookEvent.objects.filter(merchant=self.account, processed_at__isnull=True).values_list(
+                "pk", flat=True
+            ):
+                webhooks.refresh(pk)  # what retry_due does for each due event (only this run's, though)
             for req in ActionRequest.objects.filter(
                 pk__in=self.tally.refunds_raised, state=ActionState.FAILED, retry_safe=True
             ).exclude(pk__in=retried):
@@ -525,12 +537,15 @@ class ReliabilityRun:
         return False
 
     def owed(self) -> int:
-        open_requests = ActionRequest.objects.filter(
-            pk__in=self.tally.refunds_raised,
-            state__in=(ActionState.APPROVED, ActionState.SENDING, ActionState.UNRESOLVED),
-        ).count() + ActionRequest.objects.filter(
-            pk__in=self.tally.refunds_raised, state=ActionState.FAILED, retry_safe=True
-        ).count()
+        open_requests = (
+            ActionRequest.objects.filter(
+                pk__in=self.tally.refunds_raised,
+                state__in=(ActionState.APPROVED, ActionState.SENDING, ActionState.UNRESOLVED),
+            ).count()
+            + ActionRequest.objects.filter(
+                pk__in=self.tally.refunds_raised, state=ActionState.FAILED, retry_safe=True
+            ).count()
+        )
         return (
             open_requests
             + SyncFailure.objects.filter(merchant=self.account, resolved_at__isnull=True).count()

@@ -48,5 +48,7 @@ class Command(BaseCommand):
         if bad or not summary["settled"]:
             raise CommandError(
                 "reliability run failed: "
-                + ", ".join([f"{key} = {summary[key]}" for key in bad] + ([] if summary["settled"] else ["not settled"]))
+                + ", ".join(
+                    [f"{key} = {summary[key]}" for key in bad] + ([] if summary["settled"] else ["not settled"])
+                )
             )
