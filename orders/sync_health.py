@@ -60,7 +60,7 @@ class OrdersHealth:
         return self.failures.count + self.failing_orders.count + self.failing_payouts.count + self.webhooks.count
 
 
-def capped_count(queryset: QuerySet) -> int:  # type: ignore[type-arg]
+def capped_count(queryset: QuerySet) -> int:
     """COUNT over at most CAP rows: bounded whatever the table holds."""
     return len(queryset.values_list("pk", flat=True)[:CAP])
 
@@ -82,7 +82,7 @@ def webhooks_with_errors() -> QuerySet[WebhookEvent]:
     return WebhookEvent.objects.filter(processed_at__isnull=True, attempts__gt=0)
 
 
-def _capped[Row](queryset: QuerySet, order: tuple[str, ...]) -> Capped[Row]:  # type: ignore[type-arg]
+def _capped[Row](queryset: QuerySet, order: tuple[str, ...]) -> Capped[Row]:
     return Capped(rows=list(queryset.order_by(*order)[:LIST_LIMIT]), count=capped_count(queryset))
 
 
