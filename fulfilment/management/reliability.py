@@ -143,6 +143,21 @@ class RedisServer:
         self.process = None
 
 
+def use_broker(**conf: Any) -> None:
+    """Point this process's Celery app at another broker: new settings, and new connection and producer pools
+    (those already made keep the old broker's connections; kombu's registry keys pools by connection). Celery
+    prefers the CELERY_BROKER_URL environment variable to its settings, so that moves too (None: unset)."""
+    env_url = conf.pop("env_broker_url", conf.get("broker_url"))
+    if env_url is None:
+        os.environ.pop("CELERY_BROKER_URL", None)
+    else:
+        os.environ["CELERY_BROKER_URL"] = str(env_url)
+    app.conf.update(**conf)
+    app._pool = None  # what Celery itself does after a fork
+    with suppress(AttributeError, KeyError):
+        app.__dict__["amqp"]._producer_pool = None
+
+
 def database_url() -> str:
     s = connection.settings_dict
     auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
@@ -219,11 +234,13 @@ class SimulatorControl:
         return result
 
     def faults(self, **faults: Any) -> None:
-        self.post("/__sim__/faults", faults)
+        self.post("/__sim__/faults", {"refund_outcome": "SUCCESS", **faults})
 
     def no_faults(self) -> None:
+        """Juspay's latency profile, no faults, and every refund Juspay takes succeeding: a FAILURE Juspay decides
+        on is a correct answer, not a reliability fault, and would only blur the counts."""
         self.post("/__sim__/faults/reset")
-        self.faults(latency="juspay")
+        self.faults(latency="juspay", refund_outcome="SUCCESS")
 
     def create_order(self, amount: int) -> str:
         return str(self.post("/__sim__/orders", {"amount": amount, "status": "CHARGED"})["order_id"])
@@ -285,6 +302,7 @@ class ReliabilityRun:
         if connection.vendor != "postgresql":
             raise CommandError("reliability run: needs PostgreSQL (set DATABASE_URL=postgres://…/<a scratch database>)")
         saved = {
+            "env_broker_url": os.environ.get("CELERY_BROKER_URL"),
             "broker_url": app.conf.broker_url,
             "task_always_eager": app.conf.task_always_eager,
             "task_default_queue": app.conf.task_default_queue,
@@ -300,8 +318,9 @@ class ReliabilityRun:
                 log_path=self.work_dir / "simulator.log",
             )
             self.control = SimulatorControl(self.sim)
+            self.control.no_faults()
             self.redis.start()
-            app.conf.update(broker_url=self.redis.url, task_always_eager=False, task_default_queue=self.queue)
+            use_broker(broker_url=self.redis.url, task_always_eager=False, task_default_queue=self.queue)
             settings.FULFILMENT_STALL_SECONDS = STALL_SECONDS
             self._merchant_and_people()
             # The first worker waits long for Juspay's answers, so phase 4 can kill it while they are in flight.
@@ -310,7 +329,7 @@ class ReliabilityRun:
         finally:
             self.worker.stop()
             self.redis.stop()
-            app.conf.update(**saved)
+            use_broker(**saved)
             settings.FULFILMENT_STALL_SECONDS = saved_stall
             if self.control is not None:
                 self.control.close()
@@ -602,6 +621,9 @@ class ReliabilityRun:
             "refund_requests": len(ours),
             "refund_states": states,
             "refunds_at_juspay": juspay_took,
+            "failed_requests": {
+                r.pk: f"{r.error} (retry safe: {r.retry_safe})" for r in requests if r.state == ActionState.FAILED
+            },
             "duplicate_sends": stats["duplicate_refund_posts"] + duplicate_refunds,
             "stuck_requests": stuck,
             "webhooks": len(self.tally.webhook_events),
