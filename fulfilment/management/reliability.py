@@ -153,7 +153,7 @@ def use_broker(**conf: Any) -> None:
     else:
         os.environ["CELERY_BROKER_URL"] = str(env_url)
     app.conf.update(**conf)
-    app._pool = None  # what Celery itself does after a fork
+    app._pool = None  # type: ignore[attr-defined]  # what Celery itself does after a fork
     with suppress(AttributeError, KeyError):
         app.__dict__["amqp"]._producer_pool = None
 

@@ -4,7 +4,8 @@ Celery workers on PostgreSQL), with few orders and refunds. Nothing lost, nothin
 It takes about two minutes on the shared 2-core machine (two worker starts, a SIGKILL and a Redis restart), over
 the suite's one-minute budget for such a test, so it runs only when RELIABILITY_RUN_TEST=1 is set:
 
-    RELIABILITY_RUN_TEST=1 DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… pytest tests/integration/test_reliability_run.py
+    RELIABILITY_RUN_TEST=1 DATABASE_URL=postgres://… CELERY_BROKER_URL=redis://… \
+        pytest tests/integration/test_reliability_run.py
 """
 
 import json
