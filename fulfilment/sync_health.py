@@ -51,5 +51,5 @@ def page() -> SyncHealth:
 
 
 def attention() -> int:
-    """The navigation's count: bounded queries only (see orders.sync_health.attention)."""
-    return sync_health.attention() + sync_health.capped_count(stuck_requests())
+    """The navigation's count: one query over bounded subqueries (see orders.sync_health.attention)."""
+    return sync_health.capped_total([*sync_health.attention_querysets(), stuck_requests()])

@@ -104,3 +104,10 @@ def test_the_htmx_refresh_gets_the_report_only(client_as, trouble):
     answer = client_as("Admin").get(PAGE, headers={"HX-Request": "true"})
     text = answer.content.decode()
     assert 'id="sync-health"' in text and "<html" not in text
+
+
+def test_the_navigation_count_is_one_bounded_query(trouble, django_assert_num_queries):
+    from fulfilment import sync_health
+
+    with django_assert_num_queries(1):
+        assert sync_health.attention() == 4
