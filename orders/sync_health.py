@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import Max, QuerySet
@@ -71,7 +72,7 @@ def capped_total(querysets: list[QuerySet]) -> int:
     if not querysets:
         return 0
     parts: list[str] = []
-    params: list[object] = []
+    params: list[Any] = []
     for queryset in querysets:
         sql, part_params = queryset.values_list("pk", flat=True)[:CAP].query.sql_with_params()
         # the SQL is Django's own compilation of our querysets, its values passed as parameters
