@@ -67,6 +67,12 @@ NAV_ITEMS: list[NavItem] = [
         "orders.view_raw",
         "What Juspay's webhooks sent, what did not fit, and whether each refresh happened or is being retried.",
     ),
+    NavItem(
+        "Sync health",
+        "health:sync",
+        "orders.view_syncfailure",
+        "Last successful sync per merchant, ids that fail, webhooks not refreshed, requests stuck.",
+    ),
 ]
 
 

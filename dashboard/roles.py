@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.refresh_order",
         "orders.view_unmasked_pii",
         "orders.view_raw",
+        "orders.view_syncfailure",
         "orders.view_kpis",
         "fulfilment.view_actionrequest",
         "fulfilment.raise_actionrequest",

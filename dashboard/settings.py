@@ -96,6 +96,7 @@ TEMPLATES = [
                 "dashboard.navigation.navigation",
                 "dashboard.htmx.events",
                 "fulfilment.context_processors.approvals",
+                "fulfilment.context_processors.sync_health",
             ],
             # `|money:currency`, `|when`, `|when_s`, `|ago` in every template, without {% load %}.
             "builtins": ["dashboard.templatetags.money_tags", "dashboard.templatetags.time_tags"],

@@ -47,5 +47,6 @@ urlpatterns = [
     path("merchants/", include(merchant_patterns)),
     path("approvals/", include("fulfilment.urls")),
     path("kpis/", include("fulfilment.kpi_urls")),
+    path("health/", include("fulfilment.health_urls")),
     path("", include("orders.urls")),
 ]

@@ -1,4 +1,4 @@
-"""The navigation's pending-approvals count, computed only when a page shows it."""
+"""The navigation's counts (pending approvals; sync health), computed only when a page shows them."""
 
 from collections.abc import Callable
 from functools import cache
@@ -6,9 +6,12 @@ from functools import cache
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
+from fulfilment import sync_health as health
 from fulfilment.models import ActionRequest, ActionState
 from fulfilment.permissions import APPROVE, VIEW
 from fulfilment.services import pending_for
+
+SYNC_HEALTH = "orders.view_syncfailure"
 
 
 def approvals(request: HttpRequest) -> dict[str, Callable[[], int]]:
@@ -23,3 +26,16 @@ def approvals(request: HttpRequest) -> dict[str, Callable[[], int]]:
         return ActionRequest.objects.filter(state=ActionState.PENDING).count()
 
     return {"approvals_pending": pending}
+
+
+def sync_health(request: HttpRequest) -> dict[str, Callable[[], int]]:
+    """The navigation's count next to "Sync health" (Admin): bounded queries, run only when a page shows it."""
+    user: User | AnonymousUser | None = getattr(request, "user", None)
+
+    @cache
+    def attention() -> int:
+        if user is None or not user.is_authenticated or not user.has_perm(SYNC_HEALTH):
+            return 0
+        return health.attention()
+
+    return {"sync_attention": attention}

@@ -10,6 +10,7 @@ import logging
 import uuid
 
 from celery import shared_task
+from kombu.exceptions import OperationalError
 
 from dashboard import request_context
 from fulfilment import executor, services, signals
@@ -27,8 +28,13 @@ def execute_request(request_pk: int) -> str:
 
 
 def queue_ready_request(sender: object, *, request_pk: int, **kwargs: object) -> None:
-    """`request_ready` receiver: hand the approved request to a worker."""
-    execute_request.delay(request_pk)
+    """`request_ready` receiver: hand the approved request to a worker. When the broker is down the approval
+    stands (it is committed) and the page answers as usual: the request stays `approved`, the sync health page
+    lists it once it is stalled, and `resume_stalled` queues it again."""
+    try:
+        execute_request.delay(request_pk)
+    except OperationalError:  # kombu: the broker cannot be reached (after its publish retries)
+        log.warning("request %s approved but not queued (broker down); resume_stalled will queue it", request_pk)
 
 
 def connect() -> None:

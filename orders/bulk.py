@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from dashboard.juspay.async_client import AsyncJuspayClient
@@ -23,8 +23,8 @@ from dashboard.juspay.errors import JuspayError
 from dashboard.juspay.types_order import Order as JuspayOrder
 from dashboard.juspay_access import async_client_for
 from dashboard.models import Merchant
-from orders import sync
-from orders.models import Order
+from orders import sync, sync_failures
+from orders.models import Order, SyncFailure
 
 
 @dataclass
@@ -34,7 +34,17 @@ class BulkReport:
     errors: int = 0
     latencies: list[float] = field(default_factory=list)  # seconds per fetch
     error_samples: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # every id that failed -> why
     elapsed: float = 0.0
+
+    def add(self, other: BulkReport) -> None:
+        """Count a batch's report into this one."""
+        self.synced += other.synced
+        self.changes += other.changes
+        self.errors += other.errors
+        self.latencies += other.latencies
+        self.failed.update(other.failed)
+        self.error_samples += other.error_samples[: max(0, 5 - len(self.error_samples))]
 
 
 @dataclass(frozen=True)
@@ -123,6 +133,7 @@ def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: 
         assert item.error is not None
         report.errors += 1
         message = sync.record_failure(Order, merchant, "order_id", item.order_id, item.error)
+        report.failed[item.order_id] = message
         if len(report.error_samples) < 5:
             report.error_samples.append(f"{item.order_id}: {message}")
     changed, new = sync.mark_unchanged(merchant, answers)
@@ -136,6 +147,21 @@ def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: 
     report.synced += len(answers)
 
 
+def _apply_reconnecting(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
+    """Apply a batch; when the database connection was dropped under it (a restart, `pg_terminate_backend`),
+    open a new one and apply the batch again (applying is idempotent). Inside a transaction it cannot: raise."""
+    done = BulkReport()
+    try:
+        _apply_batch(merchant, batch, source, done)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        done = BulkReport()
+        _apply_batch(merchant, batch, source, done)
+    report.add(done)
+
+
 def sync_many(
     merchant: Merchant,
     order_ids: Iterable[str],
@@ -143,7 +169,11 @@ def sync_many(
     concurrency: int = 32,
     source: str = "juspay_poll",
     on_progress: Callable[[int], None] | None = None,
+    remember_failures: bool = False,
 ) -> BulkReport:
+    """Fetch and apply `order_ids`. With `remember_failures`, every id that failed is recorded as a
+    `SyncFailure` (retried by the sweep, listed on the sync health page) and every id now cached is resolved:
+    what an import asked for is never silently dropped."""
     ids = list(dict.fromkeys(order_ids))
     customers = (
         dict(
@@ -176,7 +206,7 @@ def sync_many(
         done = False
         while not done:
             batch, done = _next_batch(out)
-            _apply_batch(merchant, batch, source, report)
+            _apply_reconnecting(merchant, batch, source, report)
             if on_progress and batch:
                 on_progress(len(batch))
     finally:
@@ -184,5 +214,12 @@ def sync_many(
     producer.join()
     report.elapsed = time.perf_counter() - started
     if failure:
+        if remember_failures:  # the fetch itself broke: every id not applied is still owed
+            applied = sync_failures.cached_ids(merchant, SyncFailure.Kind.ORDER, ids)
+            reason = f"{type(failure[0]).__name__}: {failure[0]}"
+            missing = {i: report.failed.get(i, reason) for i in ids if i not in applied}
+            sync_failures.settle(merchant, SyncFailure.Kind.ORDER, ids, missing, source=source)
         raise failure[0]
+    if remember_failures:
+        sync_failures.settle(merchant, SyncFailure.Kind.ORDER, ids, report.failed, source=source)
     return report

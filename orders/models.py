@@ -145,6 +145,9 @@ class Order(JuspayCopy):
             models.Index(fields=["gateway", "-juspay_created_at", "-id"], name="order_gateway_created_idx"),
             models.Index(fields=["payment_method_type", "-juspay_created_at", "-id"], name="order_method_created_idx"),
             models.Index(fields=["-amount", "-id"], name="order_amount_idx"),
+            # The sync health page and its navigation count: the newest sync per merchant, the failing orders.
+            models.Index(fields=["merchant", "last_synced_at"], name="order_merchant_synced_idx"),
+            models.Index(fields=["merchant"], condition=models.Q(sync_failures__gt=0), name="order_sync_failing_idx"),
         ]
         permissions = [
             ("refresh_order", "Can ask for an order to be re-synced now"),
@@ -360,6 +363,14 @@ class WebhookEvent(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     error = models.TextField(blank=True, help_text="Why the last refresh failed.")
 
+    class Meta:
+        # The sync health page and its navigation count read the few events not refreshed yet.
+        indexes = [
+            models.Index(
+                fields=["received_at"], condition=models.Q(processed_at__isnull=True), name="webhook_unprocessed_idx"
+            )
+        ]
+
     def __str__(self) -> str:
         return f"{self.event_name} {self.order_id}"
 
@@ -473,3 +484,34 @@ class RefundTurnaround(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.refund_id}: {self.seconds} s"
+
+
+class SyncFailure(models.Model):
+    """An id Juspay could not be asked about before it was ever cached (an import, the demo load): kept with the
+    reason, tried again by the freshness sweep with a back-off (orders.failure_retry), listed on the sync health
+    page, and resolved once the id is in the cache. A cached order's failures live on the order itself
+    (`JuspayCopy.last_sync_error`, `sync_failures`), since the sweep retries it through `next_sync_at` anyway."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", "Order"
+        PAYOUT = "payout", "Payout order"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="sync_failures")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORDER)
+    order_id = models.CharField(max_length=64, help_text="The order id (or payout order id) that failed.")
+    source = models.CharField(max_length=16, choices=SyncSource.choices, default=SyncSource.IMPORT)
+    reason = models.TextField(help_text="Why the last try failed.")
+    attempts = models.PositiveIntegerField(default=1)
+    first_failed_at = models.DateTimeField(default=timezone.now)
+    last_failed_at = models.DateTimeField(default=timezone.now)
+    next_try = models.DateTimeField(null=True, blank=True, help_text="Empty once the retries are used up.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "kind", "order_id"], name="sync_failure_unique_per_id")
+        ]
+        indexes = [models.Index(fields=["resolved_at", "next_try"], name="sync_failure_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.order_id}: {self.reason[:60]}"

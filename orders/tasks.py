@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from dashboard.models import Merchant
-from orders import exports, services, webhooks
+from orders import exports, failure_retry, services, webhooks
 from orders.bulk import sync_many
 from orders.models import Order, OrderExport, PayoutOrder, SyncSource, WebhookEvent
 
@@ -45,10 +45,11 @@ def sync_order_task(merchant_pk: int, order_id: str, source: str = SyncSource.JU
 
 @shared_task
 def sweep_due(limit: int | None = None) -> dict[str, int]:
-    """Re-sync every cached order and payout order whose `next_sync_at` has come, per merchant, in bulk."""
+    """Re-sync every cached order and payout order whose `next_sync_at` has come, per merchant, in bulk; then try
+    again the ids recorded as failed before they were ever cached (an import under faults), with their back-off."""
     limit = limit or settings.SYNC_SWEEP_BATCH
     now = timezone.now()
-    totals = {"orders": 0, "payouts": 0, "changes": 0, "errors": 0}
+    totals = {"orders": 0, "payouts": 0, "changes": 0, "errors": 0, "failures_retried": 0, "failures_resolved": 0}
     for merchant in Merchant.objects.filter(is_active=True):
         order_ids = list(
             Order.objects.filter(merchant=merchant, next_sync_at__lte=now)
@@ -72,6 +73,9 @@ def sweep_due(limit: int | None = None) -> dict[str, int]:
             totals["payouts"] += 1
             totals["changes"] += len(result.events)
             totals["errors"] += bool(result.error)
+        retried = failure_retry.retry_due(merchant, limit=limit, concurrency=settings.SYNC_CONCURRENCY)
+        totals["failures_retried"] += retried.tried
+        totals["failures_resolved"] += retried.resolved
     if any(totals.values()):
         log.info("sweep: %s", totals)
     return totals

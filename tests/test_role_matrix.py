@@ -91,6 +91,8 @@ ACCESS: dict[str, Access] = {
     # Juspay's webhooks authenticate with Basic auth, never a session: without it everyone gets 401.
     "orders:webhook": Access(allowed=IDENTITIES, method="post", ok=401),
     "orders:webhook_list": only(ADMIN),
+    "health:sync": only(ADMIN),
+    "health:summary": only(ADMIN),
     "orders:webhook_detail": only(ADMIN, kwargs=lambda ctx: {"pk": ctx["webhook"].pk}),
     "merchants:edit": only(ADMIN, kwargs=lambda ctx: {"pk": ctx["merchant"].pk}),
     # A proposed base URL: another Admin approves or rejects it (302 with a message whatever the outcome).

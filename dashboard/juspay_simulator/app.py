@@ -7,9 +7,9 @@ lets a fault close the connection without answering.
 import asyncio
 import logging
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from . import errors
 from .clock import iso
@@ -38,12 +38,36 @@ Answer = tuple[int, bytes | dict | list]
 ControlAnswer = tuple[int, dict | list]  # the /__sim__/ endpoints answer JSON only
 
 
+@dataclass
+class Stats:
+    """Totals since start (or the last `/__sim__/stats/reset`), for runs that count what they did: Juspay requests
+    by endpoint, faults injected by kind, and refund POSTs that carried a `unique_request_id` Juspay had already
+    taken a refund for (a duplicate send, whether or not it was refused)."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)
+    refund_posts: int = 0
+    duplicate_refund_posts: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict:
+        return {
+            "requests": sum(self.requests.values()),
+            "requests_by_endpoint": dict(self.requests),
+            "faults": sum(self.faults.values()),
+            "faults_by_kind": dict(self.faults),
+            "refund_posts": self.refund_posts,
+            "duplicate_refund_posts": sum(self.duplicate_refund_posts.values()),
+            "duplicate_refund_keys": sorted(self.duplicate_refund_posts),
+        }
+
+
 class SimulatorApp:
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self._background: list[asyncio.Task] = []
         self._merchant_header = sim.config.merchant_id.encode()
         self.requests: deque[dict] = deque(maxlen=REQUEST_LOG_SIZE)
+        self.stats = Stats()
 
     async def __call__(self, scope: dict, receive, send_fn) -> None:
         if scope["type"] == "lifespan":
@@ -92,30 +116,41 @@ class SimulatorApp:
         delay = sim.dice.latency(faults)
         if delay:
             await asyncio.sleep(delay)
-        if not self.authorised(request) or sim.dice.hit(faults.unauthorized_rate):
+        if not self.authorised(request):
+            await send_json(send_fn, 401, errors.UNAUTHORIZED, headers)
+            return
+        if sim.dice.hit(faults.unauthorized_rate):
+            self.stats.faults["unauthorized"] += 1
             await send_json(send_fn, 401, errors.UNAUTHORIZED, headers)
             return
         if sim.dice.hit(faults.fail_rate):
+            self.stats.faults["http_500"] += 1
             await send(send_fn, 500, errors.SERVER_ERROR, headers, b"text/plain; charset=utf-8")
             return
         if sim.dice.hit(faults.timeout_rate):
+            self.stats.faults["timeout"] += 1
             gone = await wait_for_disconnect(receive, faults.timeout_seconds)
             if gone or faults.timeout_then == "close":
                 await drop_connection(receive)
                 return
         status, body = handler(request)
         if request.method == "POST" and sim.faults.lose_next_post_responses > 0:
+            self.stats.faults["lost_answer"] += 1
             sim.faults = replace(sim.faults, lose_next_post_responses=sim.faults.lose_next_post_responses - 1)
             await wait_for_disconnect(receive, sim.faults.lost_response_hang_seconds)
             await drop_connection(receive)
             return
         payload = body if isinstance(body, bytes) else dumps(body)
         if sim.dice.hit(faults.malformed_rate):
+            self.stats.faults["malformed"] += 1
             payload = payload[: max(1, len(payload) // 2)]
         await send(send_fn, status, payload, headers)
 
     def _log_request(self, request: Request) -> None:
         """Keep what each Juspay request asked (method, path, query), for tests that check what a caller sent."""
+        parts = request.path.strip("/").split("/")
+        kind = "payout_order_status" if parts[0] == "payout" else (parts[2] if len(parts) > 2 else "order_status")
+        self.stats.requests[f"{request.method} {kind}"] += 1
         self.requests.append({"method": request.method, "path": request.path, "query": dict(request.query)})
 
     def authorised(self, request: Request) -> bool:
@@ -148,6 +183,10 @@ class SimulatorApp:
         if fields is None:
             return 400, errors.invalid_input("Request body is neither form-encoded nor a JSON object")
         now = sim.now()
+        self.stats.refund_posts += 1
+        key = str(fields.get("unique_request_id", "")).strip()
+        if key and any(r.unique_request_id == key for r in order.refunds):
+            self.stats.duplicate_refund_posts[key] += 1
         checked = validate_refund(order, fields, now)
         if isinstance(checked, Rejection):
             return checked.http_status, checked.body
@@ -205,6 +244,8 @@ class SimulatorApp:
             ("POST", "webhooks"): self.sim_set_webhooks,
             ("POST", "reset"): self.sim_reset,
             ("GET", "requests"): self.sim_requests,
+            ("GET", "stats"): lambda r, f: (200, self.stats.to_json()),
+            ("POST", "stats/reset"): self.sim_reset_stats,
         }
 
     def sim_list_orders(self, request: Request, _fields: dict) -> ControlAnswer:
@@ -278,6 +319,10 @@ class SimulatorApp:
         """The latest Juspay requests received (`?path=` keeps those whose path ends with it)."""
         suffix = request.param("path")
         return 200, {"requests": [r for r in self.requests if not suffix or r["path"].endswith(suffix)]}
+
+    def sim_reset_stats(self, _request: Request, _fields: dict) -> ControlAnswer:
+        self.stats = Stats()
+        return 200, self.stats.to_json()
 
     def sim_reset(self, _request: Request, _fields: dict) -> ControlAnswer:
         self.sim.build()

@@ -34,8 +34,10 @@ def test_import_orders_reads_a_csv_and_lists_failures(sim_merchant, juspay_sim, 
     ids = [juspay_sim.create_order(amount=100 + n) for n in range(3)]
     file = tmp_path / "orders.csv"
     file.write_text("order_id,note\n" + "\n".join(f"{i},x" for i in ids) + "\nMISSING999,x\n")
-    out = run("import_orders", str(file))
-    assert "3 order(s) imported, 1 failed" in out
+    out = StringIO()
+    with pytest.raises(CommandError, match="1 of 4 id"):  # a failed id makes the exit non-zero
+        call_command("import_orders", str(file), stdout=out, stderr=StringIO())
+    assert "3 order(s) imported, 1 failed" in out.getvalue()
     assert set(Order.objects.values_list("order_id", flat=True)) == set(ids)
 
 

@@ -137,3 +137,20 @@ def test_juspay_latency_profile_is_applied_to_requests(juspay_sim, order_id):
 
     assert elapsed[0] >= 0.008  # the profile's floor
     assert 0.012 <= elapsed[20] <= 0.08  # TP50 is about 20 ms
+
+
+def test_stats_count_requests_faults_and_refund_posts_that_repeat_a_key(juspay_sim):
+    order_id = juspay_sim.create_order(amount=500, status="CHARGED")
+    juspay_sim.reset_stats()
+    juspay_sim.set_faults(fail_rate=1.0)
+    assert juspay_sim.http.get(f"/orders/{order_id}").status_code == 500
+    juspay_sim.reset_faults()
+    assert juspay_sim.http.get(f"/orders/{order_id}").status_code == 200
+    body = {"unique_request_id": "stats-key-1", "amount": "10.00"}
+    assert juspay_sim.http.post(f"/orders/{order_id}/refunds", data=body).status_code == 200
+    juspay_sim.http.post(f"/orders/{order_id}/refunds", data=body)  # the same key again: a duplicate send
+    stats = juspay_sim.stats()
+    assert stats["requests"] == 4 and stats["requests_by_endpoint"] == {"GET order_status": 2, "POST refunds": 2}
+    assert stats["faults"] == 1 and stats["faults_by_kind"] == {"http_500": 1}
+    assert stats["refund_posts"] == 2 and stats["duplicate_refund_posts"] == 1
+    assert stats["duplicate_refund_keys"] == ["stats-key-1"]

@@ -2,12 +2,12 @@
 
 1. start the simulator (unless JUSPAY_BASE_URL points elsewhere) with webhooks aimed at this dashboard;
 2. bring its orders and payout orders into the cache through the normal sync code;
-3. keep the cache fresh: with no broker, a background thread runs the freshness sweep (with a broker,
-   run `make worker` for Celery beat and workers instead);
+3. with no broker, run beat's whole schedule on a background thread (dashboard.embedded_beat: the freshness
+   sweep and its failure retries, webhook retries, approval expiry, stalled requests), so the demo does what
+   beat does; with a broker, run `make worker` for Celery beat and workers instead;
 4. serve the dashboard with Django's development server.
 """
 
-import threading
 from typing import Any
 from urllib.parse import urlparse
 
@@ -15,13 +15,19 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from dashboard import audit_checkpoints
+from dashboard.embedded_beat import EmbeddedBeat
 from dashboard.merchants import ensure_default_merchant
 from dashboard.simulator_process import SimulatorProcess, port_taken, start_simulator
 from orders.bulk import sync_many
 from orders.models import SyncSource
 from orders.services import sync_payout_order
-from orders.tasks import sweep_due
+
+
+def start_background_work() -> EmbeddedBeat | None:
+    """With no broker (tasks inline), beat's schedule on a thread of this process; with one, nothing here."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        return None
+    return EmbeddedBeat().start()
 
 
 class Command(BaseCommand):
@@ -44,14 +50,15 @@ class Command(BaseCommand):
             sim = None if no_simulator else self._start_simulator(port, orders, speed)
         except RuntimeError as error:  # the simulator exited or never answered: its log says why
             raise CommandError(f"The Juspay simulator did not start: {error}") from None
+        beat: EmbeddedBeat | None = None
         try:
             self._load_demo_data(sim)
-            if settings.CELERY_TASK_ALWAYS_EAGER:
-                threading.Thread(target=self._sweep_forever, name="freshness-sweep", daemon=True).start()
-                threading.Thread(target=self._checkpoint_forever, name="audit-checkpoint", daemon=True).start()
+            beat = start_background_work()
             self.stdout.write(self.style.SUCCESS(f"Juspay Ops: open http://127.0.0.1:{port}/ and sign in."))
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
         finally:
+            if beat is not None:
+                beat.stop()
             if sim is not None:
                 sim.stop()
 
@@ -96,7 +103,7 @@ class Command(BaseCommand):
         merchant = ensure_default_merchant()
         if sim is None:
             return
-        report = sync_many(merchant, sim.order_ids(), concurrency=32, source=SyncSource.IMPORT)
+        report = sync_many(merchant, sim.order_ids(), concurrency=32, source=SyncSource.IMPORT, remember_failures=True)
         payouts = sim.payout_order_ids()
         for payout_id in payouts:
             sync_payout_order(merchant, payout_id, source=SyncSource.IMPORT)
@@ -104,25 +111,6 @@ class Command(BaseCommand):
             f"Cache filled: {report.synced} orders ({report.errors} errors), "
             f"{len(payouts)} payout orders, in {report.elapsed:.1f} s"
         )
-
-    def _sweep_forever(self) -> None:
-        stop = threading.Event()
-        while not stop.wait(settings.SYNC_SWEEP_SECONDS):
-            try:
-                sweep_due()
-            except Exception as exc:  # the demo keeps serving; the next sweep tries again
-                self.stderr.write(f"freshness sweep failed: {exc}")
-
-    def _checkpoint_forever(self) -> None:
-        """What beat's `audit-checkpoint` entry does: a signed checkpoint of the audit log's head, regularly."""
-        stop = threading.Event()
-        while True:
-            try:
-                audit_checkpoints.write_checkpoint()
-            except Exception as exc:  # the demo keeps serving; the next round tries again
-                self.stderr.write(f"audit checkpoint failed: {exc}")
-            if stop.wait(settings.AUDIT_CHECKPOINT_SECONDS):
-                return
 
 
 def _simulator_port() -> int:
