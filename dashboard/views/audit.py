@@ -18,7 +18,10 @@ PAGE_SIZE = 50
 VERBS = {
     "auth.login": "Signed in",
     "auth.login_failed": "Failed sign-in",
+    "auth.login_locked_out": "Sign-in locked out",
+    "auth.login_address_throttled": "Sign-ins from an address throttled",
     "auth.logout": "Signed out",
+    "account.time_zone": "Time zone changed",
     "user.role_changed": "Role changed",
     "merchant.created": "Merchant added",
     "merchant.changed": "Merchant changed",

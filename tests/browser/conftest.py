@@ -21,7 +21,10 @@ def login(page, live_server):
 @pytest.fixture
 def logout(page):
     def _logout():
-        page.get_by_role("button", name="Log out").click()
+        button = page.get_by_role("button", name="Log out")
+        if not button.is_visible():  # at phone width the navigation, and Log out in it, sits behind Menu
+            page.get_by_role("button", name="Menu").click()
+        button.click()
         page.wait_for_url("**/accounts/login/")
 
     return _logout

@@ -58,11 +58,11 @@ def test_the_approver_sees_refundable_and_customer_on_the_queue(
     refundable = services.still_refundable(order)
     facts = row.get_by_label(f"Order {order.order_id}")
     still = facts.locator("div").filter(has=page.get_by_role("term").filter(has_text="Still refundable"))
-    expect(still.get_by_role("definition")).to_have_text(f"INR {refundable:.2f}")
+    expect(still.get_by_role("definition")).to_have_text(f"₹{refundable:,.2f}")
     shoot(page, "queue", width)
     # Scroll the page (never the table's own box) down to the row: the facts must then be on screen.
     row.evaluate("el => window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 16)")
-    expect(facts.get_by_text(f"INR {refundable:.2f}")).to_be_in_viewport()
+    expect(facts.get_by_text(f"₹{refundable:,.2f}")).to_be_in_viewport()
     expect(facts.get_by_text("a•••@example.org")).to_be_in_viewport()
     expect(row).to_contain_text("Reason: NOT_DELIVERED")
     expect(row).to_contain_text("sam")
@@ -71,7 +71,7 @@ def test_the_approver_sees_refundable_and_customer_on_the_queue(
 
     page.get_by_role("link", name=f"#{first.pk}", exact=True).click()
     expect(page.get_by_role("heading", name=f"Request #{first.pk}", exact=False)).to_be_visible()
-    expect(page.get_by_text(f"INR {refundable:.2f}")).to_be_visible()
+    expect(page.get_by_text(f"₹{refundable:,.2f}")).to_be_visible()
     shoot(page, "request", width)
 
 
@@ -83,7 +83,7 @@ def test_bulk_approve_shows_the_total_and_asks_to_confirm(page, live_server, mak
     page.get_by_label(f"Select request {second.pk}").check()
     page.get_by_role("button", name="Approve selected…").click()
     confirm = page.get_by_role("article", name="Confirm the approvals")
-    expect(confirm).to_contain_text("Approve 2 requests moving INR 110.50?")
+    expect(confirm).to_contain_text("Approve 2 requests moving ₹110.50?")
     assert Decision.objects.count() == 0  # nothing approved before the confirm
     confirm.get_by_role("button", name="Confirm: approve 2").click()
     expect(page.get_by_role("status").filter(has_text="Approved 2 of 2 selected.")).to_be_visible()

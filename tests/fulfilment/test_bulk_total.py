@@ -35,7 +35,7 @@ def test_the_confirm_step_shows_the_total_and_count_and_approves_nothing(
     client.force_login(finance)
     step = client.post(URL, {"requests": [a.pk, b.pk, own.pk], "comment": "batch"}, **HTMX)
     page = text(step)
-    assert "Approve 2 requests moving INR 350.50?" in page
+    assert "Approve 2 requests moving ₹350.50?" in page
     assert f"#{own.pk} (You raised this request" in page
     assert "Confirm: approve 2" in page
     assert Decision.objects.count() == 0
@@ -58,7 +58,7 @@ def test_a_selection_that_changed_since_it_was_shown_is_shown_again(client, fina
     shown = fingerprint(client.post(URL, {"requests": [a.pk]}, **HTMX))  # shown: INR 100.00
     again = client.post(URL, {"requests": [a.pk, b.pk], "confirm": shown}, **HTMX)  # posted: more money
     page = text(again)
-    assert "The selection changed since it was shown" in page and "moving INR 350.50" in page
+    assert "The selection changed since it was shown" in page and "moving ₹350.50" in page
     assert Decision.objects.count() == 0
 
 
@@ -74,7 +74,7 @@ def test_without_htmx_the_confirm_step_is_a_page(client, finance, charged_order,
     client.force_login(finance)
     step = client.post(URL, {"requests": [a.pk]})
     assert step.status_code == 200 and "<html" in step.content.decode()
-    assert "Approve 1 request moving INR 100.00?" in text(step)
+    assert "Approve 1 request moving ₹100.00?" in text(step)
     done = client.post(URL, {"requests": [a.pk], "confirm": fingerprint(step)})
     assert done.status_code == 302 and Decision.objects.filter(request=a).count() == 1
 

@@ -53,8 +53,8 @@ def test_support_sees_their_open_requests_and_not_closed_ones(client, make_user,
     refund_request(charged_order, "70.00")  # someone else's
     client.force_login(support)
     mine = section(client.get(reverse("home")), "home-my-requests")
-    assert f"#{open_one.pk}" in mine and f"#{closed.pk}" not in mine and "INR 70.00" not in mine
-    assert "Still refundable" not in mine and "refundable INR" in mine
+    assert f"#{open_one.pk}" in mine and f"#{closed.pk}" not in mine and "₹70.00" not in mine
+    assert "Still refundable" not in mine and "refundable ₹" in mine
 
 
 def test_finance_sees_the_queue_waiting_for_me_first(client, make_user, charged_order, refund_request):
