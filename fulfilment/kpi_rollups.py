@@ -2,7 +2,9 @@
 
 `track(pk)` rewrites a request's fact; fulfilment.services and fulfilment.executor call it in the transaction
 of every state change (after the conditional UPDATE), so the fact never disagrees with the request it
-describes. `rebuild()` recomputes every fact (`python manage.py rebuild_kpis`).
+describes. It also keeps the time of each CHARGED order's first successful Fulfilment Sync command
+(orders.models.ChargedOrder.fulfilled_at, through orders.rollups.set_fulfilled). `rebuild()` recomputes every
+fact and those times (`python manage.py rebuild_kpis`).
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Min, QuerySet
 
-from fulfilment.models import ActionRequest, ActionState, RequestFact
+from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
+from orders import rollups
+from orders.models import ChargedOrder
 
 FIELDS = ("pk", "merchant_id", "kind", "command", "state", "required_approvals", "created_at")
 TIMES = ("approved_at", "closed_at", "finished_at")
@@ -43,14 +48,44 @@ def fact_of(req: ActionRequest) -> RequestFact:
     )
 
 
+def fulfilling() -> QuerySet[ActionRequest]:
+    """The requests that fulfil an order: Fulfilment Sync commands Juspay accepted (state succeeded, at
+    `finished_at`), except NO_ACTION, which by Juspay's definition changes nothing."""
+    return ActionRequest.objects.filter(
+        kind=ActionKind.FULFILMENT, state=ActionState.SUCCEEDED, finished_at__isnull=False
+    ).exclude(command="NO_ACTION")
+
+
+def first_fulfilment(order_pk: int) -> datetime | None:
+    first: datetime | None = fulfilling().filter(order_id=order_pk).aggregate(at=Min("finished_at"))["at"]
+    return first
+
+
 def track(request_pk: int) -> None:
     """Rewrite the request's fact from its row (call inside the transaction that changed the request)."""
-    req = ActionRequest.objects.only(*FIELDS[1:], *TIMES).get(pk=request_pk)
+    req = ActionRequest.objects.only(*FIELDS[1:], *TIMES, "order_id").get(pk=request_pk)
     fact = fact_of(req)
     RequestFact.objects.update_or_create(
         request_id=request_pk,
         defaults={f.attname: getattr(fact, f.attname) for f in RequestFact._meta.concrete_fields if not f.primary_key},
     )
+    if req.kind == ActionKind.FULFILMENT:
+        rollups.set_fulfilled(req.order_id, first_fulfilment(req.order_id))
+
+
+def rebuild_fulfilled() -> int:
+    """Recompute every CHARGED order's first fulfilment time. Returns how many orders have one."""
+    firsts = dict(fulfilling().values("order_id").annotate(at=Min("finished_at")).values_list("order_id", "at"))
+    ChargedOrder.objects.filter(fulfilled_at__isnull=False).update(fulfilled_at=None, fulfil_seconds=None)
+    keys, done = sorted(firsts), 0
+    for i in range(0, len(keys), 5000):
+        rows = list(ChargedOrder.objects.filter(order_id__in=keys[i : i + 5000]).only("charged_at"))
+        for row in rows:
+            row.fulfilled_at = firsts[row.order_id]
+            row.fulfil_seconds = rollups.fulfil_seconds(row.charged_at, row.fulfilled_at)
+        ChargedOrder.objects.bulk_update(rows, ["fulfilled_at", "fulfil_seconds"], batch_size=1000)
+        done += len(rows)
+    return done
 
 
 def rebuild(*, batch: int = 5000) -> int:
@@ -62,6 +97,7 @@ def rebuild(*, batch: int = 5000) -> int:
         while True:
             chunk = list(ActionRequest.objects.filter(pk__gt=last_pk).order_by("pk").only(*FIELDS[1:], *TIMES)[:batch])
             if not chunk:
+                rebuild_fulfilled()
                 return done
             last_pk = chunk[-1].pk
             RequestFact.objects.bulk_create([fact_of(r) for r in chunk])

@@ -82,6 +82,14 @@ def queue_rows(viewer: Viewer, *, state: str = "pending", mine: bool = False) ->
     return [row_for(r, viewer) for r in items[:QUEUE_LIMIT]], len(items) > QUEUE_LIMIT
 
 
+def drilled_rows(viewer: Viewer, qs: QuerySet[ActionRequest]) -> tuple[list[Row], bool, int]:
+    """The requests behind a KPI figure (fulfilment.filters), latest first: the first QUEUE_LIMIT, and how many."""
+    qs = qs.order_by("-created_at", "-id")
+    items = list(_with_decisions(qs)[: QUEUE_LIMIT + 1])
+    count = len(items) if len(items) <= QUEUE_LIMIT else qs.count()
+    return [row_for(r, viewer) for r in items[:QUEUE_LIMIT]], len(items) > QUEUE_LIMIT, count
+
+
 def request_row(pk: int, viewer: Viewer, *, problem: str = "") -> Row:
     req = _with_decisions(ActionRequest.objects.filter(pk=pk)).get()
     return row_for(req, viewer, problem=problem)

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import render_page_or_partial
 from fulfilment import selectors, services
+from fulfilment.filters import RequestFilter
 from fulfilment.forms import BulkApproveForm, DecisionForm
 from fulfilment.models import ActionRequest
 
@@ -25,7 +26,14 @@ def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] |
         state = "pending"
     mine = request.GET.get("mine") == "1"
     viewer = selectors.Viewer.of(request.user)
-    rows, more = selectors.queue_rows(viewer, state=state, mine=mine)
+    drill = RequestFilter(request.GET, queryset=ActionRequest.objects.all())
+    drilled, count = drill.active, None
+    if drilled:
+        rows, more, count = selectors.drilled_rows(
+            viewer, drill.qs if drill.is_valid() else ActionRequest.objects.none()
+        )
+    else:
+        rows, more = selectors.queue_rows(viewer, state=state, mine=mine)
     problems = dict(outcome or [])
     for row in rows:
         row.problem = problems.get(row.req.pk, "")
@@ -38,12 +46,17 @@ def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] |
         "viewer": viewer,
         "bulk": viewer.can_approve and any(r.can_decide for r in rows),
         "outcome": outcome,
+        "drill": drill if drilled else None,
+        "count": count,
     }
 
 
 @requires("fulfilment.view_actionrequest")
 def queue(request: SignedInRequest) -> HttpResponse:
-    return render_page_or_partial(request, "fulfilment/queue.html", "queue", _queue_context(request))
+    context = _queue_context(request)
+    drill = context["drill"]
+    status = 400 if drill is not None and not drill.is_valid() else 200  # the page says which value it refused
+    return render_page_or_partial(request, "fulfilment/queue.html", "queue", context, status=status)
 
 
 @requires("fulfilment.view_actionrequest")
