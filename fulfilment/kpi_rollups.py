@@ -49,11 +49,15 @@ def fact_of(req: ActionRequest) -> RequestFact:
 
 
 def fulfilling() -> QuerySet[ActionRequest]:
-    """The requests that fulfil an order: Fulfilment Sync commands Juspay accepted (state succeeded, at
-    `finished_at`), except NO_ACTION, which by Juspay's definition changes nothing."""
+    """The requests that fulfil an order: Fulfilment Sync commands sent with `fulfillment_status` SUCCESS that
+    Juspay accepted (state succeeded, at `finished_at`), whatever the command (NO_ACTION, the plain "delivered"
+    record, included). A command reporting a FAILURE fulfils nothing."""
     return ActionRequest.objects.filter(
-        kind=ActionKind.FULFILMENT, state=ActionState.SUCCEEDED, finished_at__isnull=False
-    ).exclude(command="NO_ACTION")
+        kind=ActionKind.FULFILMENT,
+        state=ActionState.SUCCEEDED,
+        finished_at__isnull=False,
+        payload__fulfillment_status="SUCCESS",
+    )
 
 
 def first_fulfilment(order_pk: int) -> datetime | None:
