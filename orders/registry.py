@@ -14,8 +14,9 @@ orders registers its own event kinds the same way (orders/apps.py), so every kin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 _event_kinds: dict[str, str] = {}
 _order_panels: list[OrderPanel] = []
@@ -79,3 +80,23 @@ def register_timeline_category(name: str, title: str, prefixes: tuple[str, ...],
 def timeline_categories() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Category name -> (title, kind prefixes), in display order."""
     return {c.name: (c.title, c.prefixes) for c in _categories}
+
+
+# --- the KPIs' first fulfilment of an order ---------------------------------------------------------------
+# orders.rollups keeps one ChargedOrder row per CHARGED order; when an order becomes CHARGED (again), the row
+# needs the time of the order's first successful Fulfilment Sync command, which only fulfilment knows. It
+# registers the reader here (fulfilment/apps.py); without one, no order has been fulfilled.
+
+FirstFulfilment = Callable[[int], datetime | None]
+_first_fulfilment: list[FirstFulfilment] = []
+
+
+def register_first_fulfilment(reader: FirstFulfilment) -> None:
+    """Set the reader of an order's first fulfilment time (by order pk). One owner."""
+    if _first_fulfilment and _first_fulfilment[0] is not reader:
+        raise ValueError("the first-fulfilment reader is registered already")
+    _first_fulfilment[:] = [reader]
+
+
+def first_fulfilment(order_pk: int) -> datetime | None:
+    return _first_fulfilment[0](order_pk) if _first_fulfilment else None

@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from dashboard.juspay.enums import OrderStatus
+from orders import registry
 from orders.kpi_periods import DAY, HOUR, bucket_starts
 from orders.models import (
     ChargedOrder,
@@ -334,12 +335,21 @@ def _apply_charged(order_pk: int, before: OrderFacts | None, after: OrderFacts) 
     if after.charged_at is None:
         ChargedOrder.objects.filter(order_id=order_pk).delete()
         return
-    fulfilled = ChargedOrder.objects.filter(order_id=order_pk).values_list("fulfilled_at", flat=True).first()
+    kept = ChargedOrder.objects.filter(order_id=order_pk).values_list("fulfilled_at", flat=True)
+    if kept.exists():
+        fulfilled = kept.first()
+    else:  # charged now, not before: its first fulfilment, if it already had one (fulfilment knows)
+        fulfilled = registry.first_fulfilment(order_pk) if before is not None else None
     row = _charged(order_pk, after, fulfilled)
     assert row is not None
     ChargedOrder.objects.update_or_create(
         order_id=order_pk,
-        defaults={"merchant_id": row.merchant_id, "charged_at": row.charged_at, "fulfil_seconds": row.fulfil_seconds},
+        defaults={
+            "merchant_id": row.merchant_id,
+            "charged_at": row.charged_at,
+            "fulfilled_at": row.fulfilled_at,
+            "fulfil_seconds": row.fulfil_seconds,
+        },
     )
 
 
