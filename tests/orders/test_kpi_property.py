@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from fulfilment import kpi_rollups
@@ -143,6 +143,20 @@ def _snapshot() -> dict[str, set[tuple[Any, ...]]]:
     }
 
 
+CHARGED_O1 = {
+    "event": "sync",
+    "order": "O1",
+    "status": "CHARGED",
+    "created": 0,
+    "gateway": None,
+    "refund": None,
+    "bulk": False,
+}
+FULFIL_O1 = {"event": "command", "order": "O1", "status": "SUCCESS", "outcome": ActionState.SUCCEEDED, "finished": 60}
+
+
+@example(steps=[CHARGED_O1, FULFIL_O1, {"event": "undo", "nth": 0}])  # the only fulfilment did not happen
+@example(steps=[CHARGED_O1, FULFIL_O1, dict(CHARGED_O1, status="PENDING_VBV"), CHARGED_O1])  # charged again
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.one_of(sync_step, command_step, undo_step), min_size=1, max_size=12))
 def test_rollups_kept_incrementally_equal_a_rebuild(merchant, answer, make_user, steps):
