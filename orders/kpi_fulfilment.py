@@ -80,9 +80,9 @@ class Fulfilment:
 
 def fulfilment(period: Period, merchant_id: int | None, *, now: datetime | None = None) -> Fulfilment:
     """Time to fulfil: from a CHARGED order's charge to its first successful Fulfilment Sync command (sent with
-    status SUCCESS and accepted by Juspay), over the period's charged orders that have one; p50 and p90 by nearest rank. Within target: of
-    the period's charged orders whose target is settled (fulfilled, or unfulfilled longer than the target),
-    the share fulfilled within it. Unfulfilled after the target: charged orders of the period with no
+    status SUCCESS and accepted by Juspay), over the period's charged orders that have one; p50 and p90 by
+    nearest rank. Within target: of the period's charged orders whose target is settled (fulfilled, or
+    unfulfilled longer than the target), the share fulfilled within it. Unfulfilled after the target: charged orders of the period with no
     successful command, charged longer ago than the target."""
     now = now or current_time()
     rows = _charged(period, merchant_id)
