@@ -118,6 +118,7 @@ def test_manager_drills_from_the_unfulfilled_orders_to_the_same_rows(
     expect(table).to_contain_text("FUL03")  # the oldest first, with its age
     expect(table.locator("tbody tr").first).to_contain_text("3 d")
     expect(fulfilment.get_by_role("link", name="CSV").nth(1)).to_have_attribute("href", re.compile("overdue.csv"))
+    _shoot(page, "fulfilment")
 
     tile.get_by_role("link", name="Not fulfilled after 48 h").click()
     expect(page.get_by_text("with no successful fulfilment command")).to_be_visible()
