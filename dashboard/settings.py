@@ -312,6 +312,10 @@ FULFILMENT_STALL_SECONDS = float(os.environ.get("FULFILMENT_STALL_SECONDS", "120
 KPI_TIME_ZONE = os.environ.get("KPI_TIME_ZONE", "Asia/Kolkata")
 # The currency the KPI page's amounts are shown in (each merchant account takes one; the figures convert nothing).
 KPI_CURRENCY = os.environ.get("KPI_CURRENCY", "INR")
+# A CHARGED order should have a successful Fulfilment Sync command within this many hours (the KPIs' target).
+KPI_FULFILMENT_TARGET_HOURS = float(os.environ.get("KPI_FULFILMENT_TARGET_HOURS", "48"))
+# The KPIs count payout orders still pending (CREATED, ..._SCHEDULED, ...) after more than this many days.
+KPI_PAYOUT_PENDING_DAYS = float(os.environ.get("KPI_PAYOUT_PENDING_DAYS", "3"))
 # Webhooks whose refresh failed or never ran (Juspay or the broker down) are tried again (orders/webhooks.py).
 WEBHOOK_RETRY_SWEEP_SECONDS = float(os.environ.get("WEBHOOK_RETRY_SWEEP_SECONDS", "30"))
 # An orders CSV export with more rows than this runs as a background job.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
@@ -34,6 +35,8 @@ class Numbers:
     decision_p90: Number
     answer_p50: Number
     answer_p90: Number
+    decided: int = 0  # requests with a raise-to-decision time
+    answered: int = 0  # requests with an approval-to-answer time
 
     def share(self, *states: str, of: tuple[str, ...] | None = None) -> Number:
         whole = self.raised if of is None else sum(self.by_state.get(s, 0) for s in of)
@@ -55,7 +58,28 @@ def numbers(period: Period, merchant_id: int | None) -> Numbers:
         decision_p90=decided.p90,
         answer_p50=answered.p50,
         answer_p90=answered.p90,
+        decided=decided.count,
+        answered=answered.count,
     )
+
+
+def at_least(period: Period, merchant_id: int | None, column: str, seconds: Number) -> int:
+    """How many of the period's requests took `seconds` or longer (`column`: decision_seconds, answer_seconds)."""
+    if seconds is None:
+        return 0
+    return _facts(period, merchant_id).filter(**{f"{column}__gte": int(seconds)}).count()
+
+
+def requests_link(period: Period, merchant: str, **filters: str) -> str:
+    """The approvals page listing the requests raised in the period (and matching `filters`, fulfilment.filters)."""
+    query = {"raised_after": period.start.isoformat(), "raised_before": period.end.isoformat()}
+    if merchant:
+        query["merchant"] = merchant
+    return reverse("fulfilment:queue") + "?" + urlencode({**query, **filters})
+
+
+def _n(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
 def raised_series(period: Period, merchant_id: int | None) -> list[Number]:
@@ -96,13 +120,61 @@ DECIDED: tuple[str, ...] = (
 ANSWERED: tuple[str, ...] = (ActionState.SUCCEEDED, ActionState.FAILED)
 
 
-def approvals(period: Period, previous: Period | None, merchant_id: int | None) -> list[Figure]:
+def approvals(period: Period, previous: Period | None, merchant_id: int | None, merchant: str = "") -> list[Figure]:
+    """The approval tiles; `merchant` (the code of `merchant_id`) goes into their links to the requests behind."""
     now = numbers(period, merchant_id)
     old = numbers(previous, merchant_id) if previous is not None else None
     compared = old is not None
+    slow_decisions = at_least(period, merchant_id, "decision_seconds", now.decision_p90)
+    slow_answers = at_least(period, merchant_id, "answer_seconds", now.answer_p90)
+
+    def link(**filters: str) -> str:
+        return requests_link(period, merchant, **filters)
+
+    def share(state: str, whole: int) -> dict[str, str]:
+        part = now.by_state.get(state, 0)
+        return {"link": link(request_state=state), "detail": f"{part:,} of {whole:,}"} if whole else {}
+
+    decided_states = sum(now.by_state.get(s, 0) for s in DECIDED)
+    answered_states = sum(now.by_state.get(s, 0) for s in ANSWERED)
+    links: dict[str, dict[str, str]] = {
+        "decision_p50": {"link": link(decided="true"), "detail": f"of {_n(now.decided, 'decided request')}"}
+        if now.decided
+        else {},
+        "decision_p90": {
+            "link": link(decided="true", decision_min=str(int(now.decision_p90))),
+            "detail": f"{_n(slow_decisions, 'request')} at p90 or slower",
+        }
+        if now.decision_p90 is not None
+        else {},
+        "answer_p50": {"link": link(answered="true"), "detail": f"of {_n(now.answered, 'answered request')}"}
+        if now.answered
+        else {},
+        "answer_p90": {
+            "link": link(answered="true", answer_min=str(int(now.answer_p90))),
+            "detail": f"{_n(slow_answers, 'request')} at p90 or slower",
+        }
+        if now.answer_p90 is not None
+        else {},
+        "rejection_rate": share(ActionState.REJECTED, decided_states),
+        "expiry_rate": share(ActionState.EXPIRED, now.raised),
+        "failure_rate": share(ActionState.FAILED, answered_states),
+    }
 
     def fig(key: str, label: str, unit: str, better: str, definition: str, value: Number, before: Number) -> Figure:
-        return Figure(key, label, unit, value, definition, previous=before, compared=compared, better=better)
+        more = links.get(key, {})
+        return Figure(
+            key,
+            label,
+            unit,
+            value,
+            definition,
+            previous=before,
+            compared=compared,
+            better=better,
+            link=more.get("link", ""),
+            detail=more.get("detail", ""),
+        )
 
     doc = numbers.__doc__ or ""
     return [
@@ -116,6 +188,7 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
             compared=compared,
             better="",
             series=tuple(raised_series(period, merchant_id)),
+            link=link(),
         ),
         fig(
             "decision_p50",
@@ -180,12 +253,15 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None) 
             now.share(ActionState.FAILED, of=ANSWERED),
             old.share(ActionState.FAILED, of=ANSWERED) if old else None,
         ),
-        *queue_figures(merchant_id),
+        *queue_figures(merchant_id, merchant),
     ]
 
 
-def queue_figures(merchant_id: int | None) -> list[Figure]:
+def queue_figures(merchant_id: int | None, merchant: str = "") -> list[Figure]:
     queue = queue_now(merchant_id)
+    pending = reverse("fulfilment:queue")
+    if merchant_id is not None and merchant:
+        pending += "?" + urlencode({"request_state": ActionState.PENDING, "merchant": merchant})
     return [
         Figure(
             "queue_size",
@@ -194,7 +270,7 @@ def queue_figures(merchant_id: int | None) -> list[Figure]:
             float(queue.size),
             queue_now.__doc__ or "",
             better="",
-            link=reverse("fulfilment:queue") if merchant_id is None else "",  # the queue lists every merchant's
+            link=pending,
         ),
         Figure(
             "queue_oldest",
@@ -203,6 +279,7 @@ def queue_figures(merchant_id: int | None) -> list[Figure]:
             queue.oldest_age_seconds,
             "Oldest waiting request: how long ago the oldest request still waiting for approval was raised.",
             better="",
+            link=pending if queue.size else "",
         ),
     ]
 

@@ -7,19 +7,21 @@ is one htmx fragment, so the tiles of the three sections load in parallel.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils import timezone
 
 from dashboard.models import Merchant
 from fulfilment import kpi_figures as approval_figures
-from orders import kpi_figures
+from orders import kpi_figures, kpi_fulfilment
 from orders.kpi_figures import Breakdown, Figure, value_text
-from orders.kpi_periods import PRESETS, Choice, Period, choose
+from orders.kpi_periods import PRESETS, Choice, Period, choose, zone
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,14 @@ class Section:
     tables: list[Table]
 
 
-SECTIONS = {"payments": "Payments", "refunds": "Refunds", "payouts": "Payouts", "approvals": "Approvals (ours)"}
+SECTIONS = {
+    "payments": "Payments",
+    "refunds": "Refunds",
+    "fulfilment": "Fulfilment",
+    "payouts": "Payouts",
+    "approvals": "Approvals (ours)",
+}
+OVERDUE_HEADER = ["Order", "Merchant", "Charged at", "Age"]
 
 
 def _breakdown_table(name: str, title: str, first: str, rows: list[Breakdown]) -> Table:
@@ -218,21 +227,39 @@ def section(name: str, state: State) -> Section:
             Chart("Refund turnaround, mean", labels, [("Mean turnaround", "duration", _series(by["turnaround_mean"]))]),
         ]
         return Section(name, SECTIONS[name], figures, charts, [])
-    if name == "approvals":
-        figures = approval_figures.approvals(period, state.comparison, state.merchant_id)
-        by = {f.key: f for f in figures}
+    if name == "fulfilment":
+        figures = kpi_fulfilment.figures(period, state.comparison, state.merchant_id, merchant)
+        overdue = list(kpi_fulfilment.overdue_rows(period, state.merchant_id))
+        count = int(next(f.value or 0 for f in figures if f.key == "fulfil_overdue"))
+        shown = f" (the oldest {len(overdue)} of {count:,}; the CSV has all)" if count > len(overdue) else ""
         commands = approval_figures.commands(period, state.merchant_id)
         tables = [
+            Table(
+                "overdue",
+                f"Charged orders not fulfilled after {kpi_fulfilment.target_text()}{shown}",
+                OVERDUE_HEADER,
+                [[r.order_id, r.merchant, _local(r.charged_at), r.age_seconds] for r in overdue],
+                ["text", "text", "text", "duration"],
+                [r.link for r in overdue],
+            ),
             Table(
                 "commands",
                 "Fulfilment Sync commands by command and outcome",
                 ["Command", "State", "Requests"],
                 [[r.command, r.state, r.count] for r in commands],
                 ["text", "text", "count"],
-            )
+                [
+                    approval_figures.requests_link(period, merchant, kind="fulfilment", request_state=r.state)
+                    for r in commands
+                ],
+            ),
         ]
+        return Section(name, SECTIONS[name], figures, [], tables)
+    if name == "approvals":
+        figures = approval_figures.approvals(period, state.comparison, state.merchant_id, merchant)
+        by = {f.key: f for f in figures}
         charts = [Chart("Requests raised", labels, [("Requests", "count", _series(by["requests_raised"]))])]
-        return Section(name, SECTIONS[name], figures, charts, tables)
+        return Section(name, SECTIONS[name], figures, charts, [])
     raise KeyError(name)
 
 
@@ -246,7 +273,18 @@ def headline(state: State) -> list[Figure]:
     figures = kpi_figures.payments(cells, previous, state.merchant_code).figures
     figures += kpi_figures.refunds(cells, previous, state.merchant_id, state.merchant_code)
     by = {f.key: f for f in figures}
-    return [by[k] for k in HEADLINE] + approval_figures.queue_figures(state.merchant_id)[:1]
+    return [by[k] for k in HEADLINE] + approval_figures.queue_figures(state.merchant_id, state.merchant_code)[:1]
+
+
+def _local(moment: datetime) -> str:
+    return f"{timezone.localtime(moment, zone()):%Y-%m-%d %H:%M}"
+
+
+def overdue_csv(state: State) -> tuple[list[str], Iterator[list[Any]]]:
+    """Every charged order of the period not fulfilled after the target (not only those the page shows)."""
+    rows = kpi_fulfilment.overdue_rows(state.period, state.merchant_id, limit=None)
+    header = ["Order", "Merchant", "Charged at (" + settings.KPI_TIME_ZONE + ")", "Age (s)"]
+    return header, ([r.order_id, r.merchant, _local(r.charged_at), int(r.age_seconds)] for r in rows)
 
 
 def csv_table(sec: Section, table: str) -> tuple[list[str], list[list[Any]]]:

@@ -2,16 +2,21 @@
 
 `track(pk)` rewrites a request's fact; fulfilment.services and fulfilment.executor call it in the transaction
 of every state change (after the conditional UPDATE), so the fact never disagrees with the request it
-describes. `rebuild()` recomputes every fact (`python manage.py rebuild_kpis`).
+describes. It also keeps the time of each CHARGED order's first successful Fulfilment Sync command
+(orders.models.ChargedOrder.fulfilled_at, through orders.rollups.set_fulfilled). `rebuild()` recomputes every
+fact and those times (`python manage.py rebuild_kpis`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 
-from fulfilment.models import ActionRequest, ActionState, RequestFact
+from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
+from orders import rollups
+from orders.models import ChargedOrder
 
 FIELDS = ("pk", "merchant_id", "kind", "command", "state", "required_approvals", "created_at")
 TIMES = ("approved_at", "closed_at", "finished_at")
@@ -43,14 +48,59 @@ def fact_of(req: ActionRequest) -> RequestFact:
     )
 
 
+def fulfilling() -> QuerySet[ActionRequest]:
+    """The requests that fulfil an order: Fulfilment Sync commands sent with `fulfillment_status` SUCCESS that
+    Juspay accepted (state succeeded, at `finished_at`), whatever the command (NO_ACTION, the plain "delivered"
+    record, included). A command reporting a FAILURE fulfils nothing."""
+    return ActionRequest.objects.filter(
+        kind=ActionKind.FULFILMENT,
+        state=ActionState.SUCCEEDED,
+        finished_at__isnull=False,
+        payload__fulfillment_status="SUCCESS",
+    )
+
+
+def first_fulfilment(order_pk: int) -> datetime | None:
+    first: datetime | None = fulfilling().filter(order_id=order_pk).aggregate(at=Min("finished_at"))["at"]
+    return first
+
+
 def track(request_pk: int) -> None:
     """Rewrite the request's fact from its row (call inside the transaction that changed the request)."""
-    req = ActionRequest.objects.only(*FIELDS[1:], *TIMES).get(pk=request_pk)
+    req = ActionRequest.objects.only(*FIELDS[1:], *TIMES, "order_id").get(pk=request_pk)
     fact = fact_of(req)
     RequestFact.objects.update_or_create(
         request_id=request_pk,
         defaults={f.attname: getattr(fact, f.attname) for f in RequestFact._meta.concrete_fields if not f.primary_key},
     )
+    if req.kind == ActionKind.FULFILMENT:
+        rollups.set_fulfilled(req.order_id, first_fulfilment(req.order_id))
+
+
+def rebuild_fulfilled() -> int:
+    """Recompute every CHARGED order's first fulfilment time, set-based (two UPDATEs on PostgreSQL). Returns how
+    many orders have one."""
+    first = (
+        fulfilling().filter(order_id=OuterRef("order_id")).order_by().values("order_id").annotate(at=Min("finished_at"))
+    )
+    ChargedOrder.objects.filter(fulfilled_at__isnull=False).update(fulfilled_at=None, fulfil_seconds=None)
+    done = ChargedOrder.objects.filter(order_id__in=fulfilling().values("order_id")).update(
+        fulfilled_at=Subquery(first.values("at")[:1])
+    )
+    rows = ChargedOrder.objects.filter(fulfilled_at__isnull=False)
+    if connection.vendor == "postgresql":  # the seconds as orders.rollups.fulfil_seconds counts them
+        table = connection.ops.quote_name(ChargedOrder._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET fulfil_seconds = "  # noqa: S608 - the model's table name
+                "GREATEST(0, trunc(extract(epoch FROM fulfilled_at - charged_at)))::bigint "
+                "WHERE fulfilled_at IS NOT NULL"
+            )
+        return done
+    for row in rows.only("charged_at", "fulfilled_at").iterator(chunk_size=2000):
+        row.fulfil_seconds = rollups.fulfil_seconds(row.charged_at, row.fulfilled_at)
+        row.save(update_fields=["fulfil_seconds"])
+    return done
 
 
 def rebuild(*, batch: int = 5000) -> int:
@@ -62,6 +112,7 @@ def rebuild(*, batch: int = 5000) -> int:
         while True:
             chunk = list(ActionRequest.objects.filter(pk__gt=last_pk).order_by("pk").only(*FIELDS[1:], *TIMES)[:batch])
             if not chunk:
+                rebuild_fulfilled()
                 return done
             last_pk = chunk[-1].pk
             RequestFact.objects.bulk_create([fact_of(r) for r in chunk])

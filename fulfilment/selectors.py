@@ -143,6 +143,18 @@ def queue_rows(
     return rows, len(items) > limit
 
 
+def drilled_rows(
+    viewer: Viewer, qs: QuerySet[ActionRequest], *, session: Session | None = None
+) -> tuple[list[Row], bool, int]:
+    """The requests behind a KPI figure (fulfilment.filters), latest first: the first QUEUE_LIMIT, and how many."""
+    qs = qs.order_by("-created_at", "-id")
+    items = list(_with_decisions(qs)[: QUEUE_LIMIT + 1])
+    count = len(items) if len(items) <= QUEUE_LIMIT else qs.count()
+    rows = [row_for(r, viewer) for r in items[:QUEUE_LIMIT]]
+    _add_facts(rows, viewer, session)
+    return rows, len(items) > QUEUE_LIMIT, count
+
+
 def waiting_for(viewer: Viewer) -> QuerySet[ActionRequest]:
     """Pending requests the viewer could decide on now, oldest first: not theirs, not decided by them, not
     expired. Empty for someone who may not approve. The nav badge counts the same set."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from dashboard.juspay.enums import OrderStatus, PaymentMethodType
 from dashboard.models import Merchant
 from orders import search
-from orders.models import FulfilmentState, Offer, Order, Refund, RefundState, RefundTurnaround
+from orders.models import ChargedOrder, FulfilmentState, Offer, Order, Refund, RefundState, RefundTurnaround
 
 DEFAULT_DAYS = 7
 PERIODS = [("30", "Last 30 days"), ("90", "Last 90 days"), ("365", "Last 365 days"), ("all", "All time")]
@@ -32,6 +32,11 @@ DRILL_FILTERS = (
     "refund_to",
     "refund_status",
     "turnaround_min",
+    "charged_from",
+    "charged_to",
+    "fulfilled",
+    "fulfil_min",
+    "fulfil_max",
 )
 YES_NO = [("", "Any"), ("true", "Yes"), ("false", "No")]
 
@@ -122,6 +127,22 @@ class OrderFilter(django_filters.FilterSet):
     turnaround_min = django_filters.NumberFilter(
         method="filter_nothing", label="Refund turnaround at least (s)", widget=forms.HiddenInput
     )
+    # The charged orders behind a fulfilment figure (orders.kpi_fulfilment): the KPI rollup's charge time.
+    charged_from = django_filters.IsoDateTimeFilter(
+        method="filter_nothing", label="Charged at or after", widget=forms.HiddenInput
+    )
+    charged_to = django_filters.IsoDateTimeFilter(
+        method="filter_nothing", label="Charged before", widget=forms.HiddenInput
+    )
+    fulfilled = django_filters.BooleanFilter(
+        method="filter_nothing", label="A fulfilment command succeeded", widget=forms.HiddenInput
+    )
+    fulfil_min = django_filters.NumberFilter(
+        method="filter_nothing", label="Charged to fulfilment at least (s)", widget=forms.HiddenInput
+    )
+    fulfil_max = django_filters.NumberFilter(
+        method="filter_nothing", label="Charged to fulfilment at most (s)", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Order
@@ -187,8 +208,27 @@ class OrderFilter(django_filters.FilterSet):
             rows = rows.filter(**{f"{field}__lt": end})
         return queryset.filter(pk__in=rows.values_list("order_id", flat=True))
 
+    def _charged_window(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
+        """CHARGED orders charged in [charged_from, charged_to), fulfilled or not, within the seconds given."""
+        data = self.form.cleaned_data
+        names = ("charged_from", "charged_to", "fulfilled", "fulfil_min", "fulfil_max")
+        if all(data.get(name) is None for name in names):
+            return queryset
+        rows = ChargedOrder.objects.all()
+        if data.get("charged_from"):
+            rows = rows.filter(charged_at__gte=data["charged_from"])
+        if data.get("charged_to"):
+            rows = rows.filter(charged_at__lt=data["charged_to"])
+        if data.get("fulfilled") is not None:
+            rows = rows.filter(fulfilled_at__isnull=not data["fulfilled"])
+        if data.get("fulfil_min") is not None:
+            rows = rows.filter(fulfil_seconds__gte=int(data["fulfil_min"]))
+        if data.get("fulfil_max") is not None:
+            rows = rows.filter(fulfil_seconds__lte=int(data["fulfil_max"]))
+        return queryset.filter(pk__in=rows.values_list("order_id", flat=True))
+
     def filter_queryset(self, queryset: QuerySet[Order]) -> QuerySet[Order]:
-        queryset = self._refund_window(super().filter_queryset(queryset))
+        queryset = self._charged_window(self._refund_window(super().filter_queryset(queryset)))
         data = self.form.cleaned_data
         if not (data.get("q") or data.get("period") or self._explicit_dates() or self.drilled):
             queryset = queryset.filter(juspay_created_at__gte=timezone.now() - timedelta(days=DEFAULT_DAYS))

@@ -515,3 +515,30 @@ class SyncFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.order_id}: {self.reason[:60]}"
+
+
+class ChargedOrder(models.Model):
+    """A CHARGED order, when it was charged, and when its first Fulfilment Sync command succeeded: the bounded set
+    of rows the fulfilment KPIs (time to fulfil, share within the target, orders still unfulfilled) are read from.
+
+    orders.rollups keeps `charged_at` (in the sync's transaction: a row while the order is CHARGED, none
+    otherwise); fulfilment.kpi_rollups keeps `fulfilled_at` (in the transaction of every request state change),
+    and `fulfil_seconds` is the difference. `rebuild_kpis` recomputes both."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    charged_at = models.DateTimeField(help_text="the gateway's answer time, else the order's date_created")
+    fulfilled_at = models.DateTimeField(null=True, blank=True, help_text="the first successful fulfilment command")
+    fulfil_seconds = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        indexes = [
+            models.Index(fields=["charged_at", "fulfil_seconds"], name="charged_order_idx"),
+            models.Index(
+                fields=["charged_at"], name="charged_unfulfilled_idx", condition=models.Q(fulfilled_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} charged {self.charged_at:%Y-%m-%d %H:%M}"

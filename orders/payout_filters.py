@@ -57,6 +57,9 @@ class PayoutFilter(django_filters.FilterSet):
     created_before = django_filters.IsoDateTimeFilter(
         field_name="juspay_created_at", lookup_expr="lt", label="Created before", widget=forms.HiddenInput
     )
+    pending = django_filters.BooleanFilter(
+        method="filter_pending", label="Still pending (Juspay's pending statuses)", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = PayoutOrder
@@ -69,6 +72,11 @@ class PayoutFilter(django_filters.FilterSet):
         if value == "older_10":
             return queryset.filter(juspay_created_at__lt=timezone.now() - timedelta(days=STUCK_DAYS))
         return queryset.filter(juspay_created_at__gte=timezone.now() - timedelta(days=int(value)))
+
+    def filter_pending(self, queryset: QuerySet[PayoutOrder], name: str, value: bool) -> QuerySet[PayoutOrder]:
+        """Payout orders whose status is (or, with false, is not) one of the payout table's pending ones."""
+        pending = [s.value for s in PayoutOrderStatus if s.outcome == "pending"]
+        return queryset.filter(status__in=pending) if value else queryset.exclude(status__in=pending)
 
     def filter_beneficiary(self, queryset: QuerySet[PayoutOrder], name: str, value: str) -> QuerySet[PayoutOrder]:
         """Payout orders with at least one fulfilment paying this kind of beneficiary."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from datetime import datetime
 
 _event_kinds: dict[str, str] = {}
 _order_panels: list[OrderPanel] = []
@@ -163,3 +164,23 @@ def refund_origins(order: Any) -> dict[str, RefundOrigin]:
     for source in _refund_origins:
         found.update(source(order))
     return found
+
+
+# --- the KPIs' first fulfilment of an order ---------------------------------------------------------------
+# orders.rollups keeps one ChargedOrder row per CHARGED order; when an order becomes CHARGED (again), the row
+# needs the time of the order's first successful Fulfilment Sync command, which only fulfilment knows. It
+# registers the reader here (fulfilment/apps.py); without one, no order has been fulfilled.
+
+FirstFulfilment = Callable[[int], datetime | None]
+_first_fulfilment: list[FirstFulfilment] = []
+
+
+def register_first_fulfilment(reader: FirstFulfilment) -> None:
+    """Set the reader of an order's first fulfilment time (by order pk). One owner."""
+    if _first_fulfilment and _first_fulfilment[0] is not reader:
+        raise ValueError("the first-fulfilment reader is registered already")
+    _first_fulfilment[:] = [reader]
+
+
+def first_fulfilment(order_pk: int) -> datetime | None:
+    return _first_fulfilment[0](order_pk) if _first_fulfilment else None

@@ -10,7 +10,9 @@ property test (tests/test_kpi_rollups.py) checks that the two always agree. No K
 orders table.
 
 Refunds that reached SUCCESS also get one `RefundTurnaround` row (seconds from raised to processed), the
-bounded set of rows the turnaround percentiles of a period are read from.
+bounded set of rows the turnaround percentiles of a period are read from. CHARGED orders get one `ChargedOrder`
+row (when charged; fulfilment.kpi_rollups adds when its first Fulfilment Sync command succeeded), the rows the
+fulfilment figures are read from.
 
 Which time an item counts at: an order at Juspay's `date_created`, a refund at its own `created` (an order or
 refund without that date counts nowhere: Juspay documents both as always present). So a status that changes
@@ -27,10 +29,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.dateparse import parse_datetime
 
 from dashboard.juspay.enums import OrderStatus
+from orders import registry
 from orders.kpi_periods import DAY, HOUR, bucket_starts
 from orders.models import (
+    ChargedOrder,
     Fulfillment,
     KpiBucket,
     Offer,
@@ -107,6 +112,25 @@ class OrderFacts:
     refunds: tuple[RefundFacts, ...]
     offers: tuple[tuple[str, str, Decimal], ...] = ()  # code, status, discount
     vendors: tuple[tuple[str, Decimal], ...] = ()  # sub_vendor_id, amount
+    charged_at: datetime | None = None  # CHARGED orders only (charged_time)
+
+
+def charged_time(status: str, created: datetime | None, raw: dict[str, Any] | None) -> datetime | None:
+    """When a CHARGED order was charged: its `payment_gateway_response.created` (the gateway's answer), unless
+    missing, unreadable or before the order's `date_created`; then `date_created`. None for other statuses."""
+    if status != CHARGED:
+        return None
+    answer = (raw or {}).get("payment_gateway_response")
+    text = answer.get("created") if isinstance(answer, dict) else None
+    try:
+        at = parse_datetime(text) if isinstance(text, str) else None
+    except ValueError:
+        at = None
+    if at is not None and at.tzinfo is None:
+        at = None  # Juspay sends UTC with a zone; a time without one is not trusted
+    if at is None or (created is not None and at < created):
+        return created
+    return at
 
 
 Cell = tuple[str, str, str, datetime]  # metric, key, sub, local hour start
@@ -167,6 +191,7 @@ def facts_of(
         refunds=tuple(refund_facts(r) for r in refunds),
         offers=tuple((o.offer_code, o.status, _discount(o.benefits)) for o in offers),
         vendors=tuple((s.sub_vendor_id, s.amount or Decimal(0)) for s in splits),
+        charged_at=charged_time(order.status or "", order.juspay_created_at, raw),
     )
 
 
@@ -285,6 +310,60 @@ def _turnarounds(order_pk: int, facts: OrderFacts) -> list[RefundTurnaround]:
     return found
 
 
+def fulfil_seconds(charged_at: datetime, fulfilled_at: datetime | None) -> int | None:
+    if fulfilled_at is None:
+        return None
+    return max(0, int((fulfilled_at - charged_at).total_seconds()))
+
+
+def _charged(order_pk: int, facts: OrderFacts, fulfilled_at: datetime | None = None) -> ChargedOrder | None:
+    if facts.charged_at is None:
+        return None
+    return ChargedOrder(
+        order_id=order_pk,
+        merchant_id=facts.merchant_id,
+        charged_at=facts.charged_at,
+        fulfilled_at=fulfilled_at,
+        fulfil_seconds=fulfil_seconds(facts.charged_at, fulfilled_at),
+    )
+
+
+def _apply_charged(order_pk: int, before: OrderFacts | None, after: OrderFacts) -> None:
+    """Keep the order's ChargedOrder row: one while it is CHARGED (its fulfilment time kept), none otherwise."""
+    if before is not None and before.charged_at == after.charged_at and before.merchant_id == after.merchant_id:
+        return
+    if after.charged_at is None:
+        ChargedOrder.objects.filter(order_id=order_pk).delete()
+        return
+    kept = ChargedOrder.objects.filter(order_id=order_pk).values_list("fulfilled_at", flat=True)
+    if kept.exists():
+        fulfilled = kept.first()
+    else:  # charged now, not before: its first fulfilment, if it already had one (fulfilment knows)
+        fulfilled = registry.first_fulfilment(order_pk) if before is not None else None
+    row = _charged(order_pk, after, fulfilled)
+    assert row is not None
+    ChargedOrder.objects.update_or_create(
+        order_id=order_pk,
+        defaults={
+            "merchant_id": row.merchant_id,
+            "charged_at": row.charged_at,
+            "fulfilled_at": row.fulfilled_at,
+            "fulfil_seconds": row.fulfil_seconds,
+        },
+    )
+
+
+def set_fulfilled(order_pk: int, fulfilled_at: datetime | None) -> None:
+    """Record when the order's first Fulfilment Sync command succeeded (None: none has); fulfilment.kpi_rollups
+    calls it in the transaction of the request's state change. An order that is not CHARGED has no row."""
+    row = ChargedOrder.objects.filter(order_id=order_pk).only("charged_at", "fulfilled_at").first()
+    if row is None or row.fulfilled_at == fulfilled_at:
+        return
+    row.fulfilled_at = fulfilled_at
+    row.fulfil_seconds = fulfil_seconds(row.charged_at, fulfilled_at)
+    row.save(update_fields=["fulfilled_at", "fulfil_seconds"])
+
+
 def apply_change(order: Order, before: OrderFacts | None, after: OrderFacts) -> None:
     """Bring the rollups from `before` (None for a new order) to `after`, inside the sync's transaction."""
     delta = difference(contribution(before), contribution(after))
@@ -292,18 +371,23 @@ def apply_change(order: Order, before: OrderFacts | None, after: OrderFacts) -> 
     if before is None or before.refunds != after.refunds:
         RefundTurnaround.objects.filter(order_id=order.pk).delete()
         RefundTurnaround.objects.bulk_create(_turnarounds(order.pk, after))
+    _apply_charged(order.pk, before, after)
 
 
 def add_new(pairs: Sequence[tuple[Order, OrderFacts]]) -> None:
     """New orders inserted in bulk (orders.sync.create_orders): add their contributions in one go."""
     by_merchant: dict[int, Contribution] = defaultdict(dict)
     turnarounds: list[RefundTurnaround] = []
+    charged: list[ChargedOrder] = []
     for order, facts in pairs:
         _merge(by_merchant[facts.merchant_id], contribution(facts))
         turnarounds += _turnarounds(order.pk, facts)
+        if (row := _charged(order.pk, facts)) is not None:
+            charged.append(row)
     for merchant_id, cells in by_merchant.items():
         _add(merchant_id, cells)
     RefundTurnaround.objects.bulk_create(turnarounds, batch_size=1000)
+    ChargedOrder.objects.bulk_create(charged, batch_size=1000)
 
 
 def _merge(into: Contribution, cells: Contribution) -> None:
@@ -407,10 +491,15 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # a sync's delta waits, then applies on top of the rebuilt rows
-                tables = f"{KpiBucket._meta.db_table}, {RefundTurnaround._meta.db_table}"
+                tables = ", ".join(m._meta.db_table for m in (KpiBucket, RefundTurnaround, ChargedOrder))
                 cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
         KpiBucket.objects.all().delete()
         RefundTurnaround.objects.all().delete()
+        # The fulfilment times are fulfilment's to rebuild (fulfilment.kpi_rollups.rebuild); kept across this one.
+        fulfilled = dict(
+            ChargedOrder.objects.filter(fulfilled_at__isnull=False).values_list("order_id", "fulfilled_at")
+        )
+        ChargedOrder.objects.all().delete()
         by_merchant: dict[int, Contribution] = defaultdict(dict)
         turnarounds = 0
         orders = 0
@@ -431,11 +520,15 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
             for split in SplitDetail.objects.filter(order_id__in=pks).order_by("pk").defer("raw"):
                 splits[split.order_id].append(split)
             rows: list[RefundTurnaround] = []
+            charged: list[ChargedOrder] = []
             for order in chunk:
                 facts = facts_of(order, refunds.get(order.pk, []), offers.get(order.pk, []), splits.get(order.pk, []))
                 _merge(by_merchant[order.merchant_id], contribution(facts))
                 rows += _turnarounds(order.pk, facts)
+                if (row := _charged(order.pk, facts, fulfilled.get(order.pk))) is not None:
+                    charged.append(row)
             RefundTurnaround.objects.bulk_create(rows, batch_size=1000)
+            ChargedOrder.objects.bulk_create(charged, batch_size=1000)
             turnarounds += len(rows)
             orders += len(chunk)
         payouts = _rebuild_payouts(by_merchant, batch)

@@ -16,6 +16,7 @@ from django_htmx.http import reswap, retarget
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import render_page_or_partial
 from fulfilment import policy, selectors, services
+from fulfilment.filters import RequestFilter
 from fulfilment.forms import BulkApproveForm, DecisionForm
 from fulfilment.models import ActionRequest
 
@@ -26,7 +27,14 @@ def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] |
         state = "pending"
     mine = request.GET.get("mine") == "1"
     viewer = selectors.Viewer.of(request.user)
-    rows, more = selectors.queue_rows(viewer, state=state, mine=mine, session=request.session)
+    drill = RequestFilter(request.GET, queryset=ActionRequest.objects.all())
+    drilled, count = drill.active, None
+    if drilled:
+        rows, more, count = selectors.drilled_rows(
+            viewer, drill.qs if drill.is_valid() else ActionRequest.objects.none(), session=request.session
+        )
+    else:
+        rows, more = selectors.queue_rows(viewer, state=state, mine=mine, session=request.session)
     problems = dict(outcome or [])
     for row in rows:
         row.problem = problems.get(row.req.pk, "")
@@ -40,12 +48,17 @@ def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] |
         "bulk": viewer.can_approve and any(r.can_decide for r in rows),
         "outcome": outcome,
         "high_value_above": policy.active_policy().high_value_above,
+        "drill": drill if drilled else None,
+        "count": count,
     }
 
 
 @requires("fulfilment.view_actionrequest")
 def queue(request: SignedInRequest) -> HttpResponse:
-    return render_page_or_partial(request, "fulfilment/queue.html", "queue", _queue_context(request))
+    context = _queue_context(request)
+    drill = context["drill"]
+    status = 400 if drill is not None and not drill.is_valid() else 200  # the page says which value it refused
+    return render_page_or_partial(request, "fulfilment/queue.html", "queue", context, status=status)
 
 
 @requires("fulfilment.view_actionrequest")

@@ -90,3 +90,38 @@ def test_support_is_refused_the_kpis(page, live_server, make_user, login):
     login(make_user("Support"))
     page.goto(f"{live_server.url}/kpis/")
     expect(page.get_by_role("heading", name="You don't have access to this page")).to_be_visible()
+
+
+@pytest.fixture
+def unfulfilled_orders(cached_order):
+    """Three CHARGED orders charged three days ago with no fulfilment command, and one charged an hour ago."""
+    for i, hours in enumerate((72, 73, 74, 1), start=1):
+        at = timezone.now() - timedelta(hours=hours)
+        cached_order(
+            "order_status_charged.json",
+            order_id=f"FUL{i:02d}",
+            date_created=_iso(at - timedelta(minutes=1)),
+            payment_gateway_response={"resp_code": "captured", "created": _iso(at)},
+        )
+
+
+def test_manager_drills_from_the_unfulfilled_orders_to_the_same_rows(
+    page, live_server, make_user, login, unfulfilled_orders
+):
+    login(make_user("Manager"))
+    page.goto(f"{live_server.url}/kpis/?period=7d")
+    fulfilment = page.get_by_role("region", name="Fulfilment")
+    tile = fulfilment.locator("article", has=page.get_by_role("link", name="Not fulfilled after 48 h"))
+    expect(tile.locator(".kpi-value")).to_have_text("3")
+    table = fulfilment.get_by_role("table", name=re.compile("Charged orders not fulfilled after 48 h"))
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table).to_contain_text("FUL03")  # the oldest first, with its age
+    expect(table.locator("tbody tr").first).to_contain_text("3 d")
+    expect(fulfilment.get_by_role("link", name="CSV").nth(1)).to_have_attribute("href", re.compile("overdue.csv"))
+    _shoot(page, "fulfilment")
+
+    tile.get_by_role("link", name="Not fulfilled after 48 h").click()
+    expect(page.get_by_text("with no successful fulfilment command")).to_be_visible()
+    rows = page.locator("#results table tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#results")).not_to_contain_text("FUL04")

@@ -107,3 +107,36 @@ def test_the_queue_tile_links_to_the_queue_with_as_many_rows(day, client_as):
     fig = next(f for f in kpi_figures.queue_figures(None) if f.key == "queue_size")
     rows = client_as("Manager").get(fig.link).context["rows"]
     assert len(rows) == fig.value == 1
+
+
+def test_every_approval_figure_links_to_the_requests_it_counts(day, client_as):
+    """R1 (3600 s) and R2 (7200 s) decided: p50 lists both, p90 the one at 7200 s; rejected 1, expired 1."""
+    with at(13):
+        f = {fig.key: fig for fig in kpi_figures.approvals(DAY, None, None)}
+    client = client_as("Manager")
+    expected = {
+        "requests_raised": {day[k].pk for k in ("r1", "r2", "r3", "r4", "r5")},
+        "decision_p50": {day["r1"].pk, day["r2"].pk},
+        "decision_p90": {day["r2"].pk},
+        "rejection_rate": {day["r2"].pk},
+        "expiry_rate": {day["r5"].pk},
+        "queue_size": {day["r4"].pk},
+    }
+    for key, pks in expected.items():
+        response = client.get(f[key].link)
+        assert response.status_code == 200, key
+        assert {row.req.pk for row in response.context["rows"]} == pks, key
+        assert response.context["count"] in (None, len(pks)), key
+    assert f["decision_p90"].detail == "1 request at p90 or slower"
+    assert f["rejection_rate"].detail == "1 of 2" and f["expiry_rate"].detail == "1 of 5"
+    assert f["failure_rate"].link == ""  # nothing answered: no rows behind it
+
+
+def test_the_requests_list_says_how_many_and_refuses_a_bad_filter(day, client_as):
+    client = client_as("Manager")
+    html = client.get("/approvals/", {"raised_after": DAY.start.isoformat(), "raised_before": DAY.end.isoformat()})
+    assert "5 requests behind a KPI figure" in html.content.decode()
+    response = client.get("/approvals/?raised_after=yesterday&request_state=pending")
+    assert response.status_code == 400
+    assert "These filters could not be read" in response.content.decode()
+    assert "Enter a valid date/time" in response.content.decode()

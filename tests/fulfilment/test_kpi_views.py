@@ -32,7 +32,7 @@ def test_an_unknown_merchant_is_said_and_all_are_shown(client_as):
     assert "No merchant &#x27;nope&#x27;; showing all merchants." in html
 
 
-@pytest.mark.parametrize("name", ["payments", "refunds", "payouts", "approvals"])
+@pytest.mark.parametrize("name", ["payments", "refunds", "fulfilment", "payouts", "approvals"])
 def test_each_section_reads_a_bounded_number_of_queries(client_as, orders_today, name, django_assert_max_num_queries):
     client = client_as("Manager")
     with django_assert_max_num_queries(

@@ -263,3 +263,39 @@ def test_choose_reads_presets_and_custom_ranges():
     bad = choose({"period": "custom", "from": "yesterday"}, today=today)
     assert bad.preset == "7d" and "both dates" in bad.problem
     assert choose({"period": "nonsense", "compare": "1"}, today=today).comparison is not None
+
+
+# --- the charge time the fulfilment figures count from (orders.rollups.charged_time) -----------------------
+
+
+def _charged_at(order_id: str):
+    from orders.models import ChargedOrder
+
+    return ChargedOrder.objects.filter(order__order_id=order_id).values_list("charged_at", flat=True).first()
+
+
+def test_a_charged_order_counts_from_the_gateways_answer_on_its_local_day(sync):
+    """Created 18:20Z (23:50 IST, 10 Mar), the gateway answered 18:40Z (00:10 IST, 11 Mar): charged on the 11th."""
+    from orders import kpi_fulfilment
+
+    sync("G", "CHARGED", 500, "2025-03-10T18:20:00Z", payment_gateway_response={"created": "2025-03-10T18:40:00Z"})
+    assert _charged_at("G").isoformat() == "2025-03-10T18:40:00+00:00"
+    later = timezone.now()
+    assert kpi_fulfilment.fulfilment(DAY11, None, now=later).overdue == 1  # unfulfilled, long past 48 h
+    assert kpi_fulfilment.fulfilment(DAY10, None, now=later).overdue == 0
+    assert _figures(DAY10)["orders"].value == 1  # the order itself counts on the day it was created
+
+
+def test_the_charge_time_falls_back_to_date_created(sync):
+    sync("H", "CHARGED", 500, "2025-03-10T10:00:00Z", payment_gateway_response=None)
+    sync("I", "CHARGED", 500, "2025-03-10T10:00:00Z", payment_gateway_response={"created": "2025-03-09T10:00:00Z"})
+    sync("J", "CHARGED", 500, "2025-03-10T10:00:00Z", payment_gateway_response={"created": "not a time"})
+    assert {_charged_at(o).isoformat() for o in "HIJ"} == {"2025-03-10T10:00:00+00:00"}
+
+
+def test_only_charged_orders_are_waiting_for_fulfilment(sync):
+    sync("K", "SOMETHING_NEW", 500, "2025-03-10T10:00:00Z")  # an unknown status
+    sync("L", "CHARGED", 500, "2025-03-10T10:00:00Z")
+    assert _charged_at("K") is None and _charged_at("L") is not None
+    sync("L", "AUTO_REFUNDED", 500, "2025-03-10T10:00:00Z")
+    assert _charged_at("L") is None

@@ -74,3 +74,28 @@ def test_a_status_change_moves_the_payout_between_cells_and_the_rebuild_agrees(m
     kept = {(b.grain, b.start, b.metric, b.key, b.sub, b.count, b.amount) for b in KpiBucket.objects.all() if b.count}
     rollups.rebuild()
     assert {(b.grain, b.start, b.metric, b.key, b.sub, b.count, b.amount) for b in KpiBucket.objects.all()} == kept
+
+
+def test_payout_orders_pending_too_long_count_and_link_to_exactly_them(merchant, client_as, settings):
+    """Days 3 (default): P1 done and P2 in manual review are not pending; P3 (CREATED, 11 Mar) and P4
+    (FULFILLMENTS_SCHEDULED, 12 Mar) are, and older than 3 days on 20 Mar; P5 (CREATED, 19 Mar) is too young."""
+    from unittest import mock
+
+    from orders import kpi_fulfilment
+
+    sync_payout(merchant, payout_answer(orderId="P1"))
+    sync_payout(merchant, payout_answer(orderId="P2", status="FULFILLMENTS_MANUAL_REVIEW"))
+    sync_payout(merchant, payout_answer(orderId="P3", status="CREATED", createdAt="2025-03-11T19:00:00Z"))
+    sync_payout(
+        merchant, payout_answer(orderId="P4", status="FULFILLMENTS_SCHEDULED", createdAt="2025-03-12T01:00:00Z")
+    )
+    sync_payout(merchant, payout_answer(orderId="P5", status="CREATED", createdAt="2025-03-19T10:00:00Z"))
+    now = kpi_fulfilment.bucket_starts(DAY12.start)[0].replace(day=20, hour=12)
+    n, cutoff = kpi_fulfilment.payout_pending(None, now=now)
+    assert n == 2 and cutoff.hour == 12 and cutoff.day == 17
+    with mock.patch("orders.kpi_fulfilment.current_time", return_value=now):
+        fig = kpi_fulfilment.payout_pending_figure(None, "")
+    rows = client_as("Manager").get(fig.link).context["rows"]
+    assert fig.value == 2 and len(rows) == 2
+    settings.KPI_PAYOUT_PENDING_DAYS = 10
+    assert kpi_fulfilment.payout_pending(None, now=now)[0] == 0  # 11 Mar 19:00Z is 8.7 days before 20 Mar 12:00 IST
