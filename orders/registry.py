@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from datetime import datetime
+from typing import Any
 
 _event_kinds: dict[str, str] = {}
 _order_panels: list[OrderPanel] = []
