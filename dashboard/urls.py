@@ -41,5 +41,6 @@ urlpatterns = [
     path("merchants/", include(merchant_patterns)),
     path("approvals/", include("fulfilment.urls")),
     path("kpis/", include("fulfilment.kpi_urls")),
+    path("api/", include("dashboard.api.urls")),
     path("", include("orders.urls")),
 ]

@@ -163,6 +163,11 @@ ACCESS: dict[str, Access] = {
     "fulfilment:policy_reject": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["proposed"].pk}),
     "fulfilment:command_add": only(ADMIN, method="post", ok=302, data=lambda ctx: {"value": "RELEASE_HOLD"}),
     "fulfilment:command_remove": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["option"].pk}),
+    # The REST API (dashboard/api): anonymous callers get a 401 problem, not a login redirect. The schema
+    # is for anyone signed in; the docs page is a page (anonymous: sent to login). Unknown /api/ paths: 404.
+    "api:schema": only(*SIGNED_IN, anonymous=401),
+    "api:docs": only(*SIGNED_IN),
+    "api:not_found": Access(allowed=IDENTITIES, ok=404),
 }
 
 

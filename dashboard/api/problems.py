@@ -1,0 +1,107 @@
+"""RFC 9457 problem details for every API error: `application/problem+json` with `type`, `title`,
+`status`, `detail`, `errors` (one entry per bad field, `{"field": "amount", "detail": "..."}`; `field` is
+null for an error about the request as a whole) and the request id.
+
+`exception_handler` is DRF's EXCEPTION_HANDLER (400, 401, 403, 404, 405, 406, 415, 429 and the rest);
+`not_found` answers unknown `/api/` paths in the same shape. https://www.rfc-editor.org/rfc/rfc9457
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from dashboard import request_context
+
+CONTENT_TYPE = "application/problem+json"
+TYPE_BASE = "urn:juspay-ops:problem:"
+
+# status -> (type slug, title)
+KINDS: dict[int, tuple[str, str]] = {
+    400: ("invalid-request", "The request is not valid"),
+    401: ("not-authenticated", "Authentication needed"),
+    403: ("forbidden", "Not allowed"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("unprocessable", "The request cannot be carried out"),
+    429: ("throttled", "Too many requests"),
+}
+
+
+def problem_type(status_code: int) -> str:
+    return TYPE_BASE + KINDS.get(status_code, ("error", ""))[0]
+
+
+def problem_body(
+    status_code: int, detail: str, *, errors: list[dict[str, Any]] | None = None, title: str = ""
+) -> dict[str, Any]:
+    return {
+        "type": problem_type(status_code),
+        "title": title or KINDS.get(status_code, ("", "Error"))[1],
+        "status": status_code,
+        "detail": detail,
+        "errors": errors or [],
+        "request_id": request_context.current_request_id(),
+    }
+
+
+def field_errors(detail: Any, path: str | None = None) -> Iterator[dict[str, Any]]:
+    """Flatten DRF's error detail (dicts of lists, nested serializers, lists) into one entry per message."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = None if key in ("non_field_errors", "__all__") else str(key)
+            yield from field_errors(value, f"{path}.{name}" if path and name else (name or path))
+    elif isinstance(detail, list):
+        nested = any(isinstance(item, dict | list) for item in detail)
+        for index, item in enumerate(detail):
+            yield from field_errors(item, f"{path}.{index}" if nested and path else path)
+    else:
+        yield {"field": path, "detail": str(detail)}
+
+
+def _summary(status_code: int, exc: exceptions.APIException, errors: list[dict[str, Any]]) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        if len(errors) == 1:
+            entry = errors[0]
+            return f"{entry['field']}: {entry['detail']}" if entry["field"] else entry["detail"]
+        return f"{len(errors)} fields are not valid; see errors."
+    detail = exc.detail
+    if isinstance(detail, dict | list):
+        return "; ".join(e["detail"] for e in field_errors(detail))
+    return str(detail)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's handler (which also turns Http404 and PermissionDenied into API errors), reshaped."""
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # a real server error: Django's 500 handling and logging
+    if not isinstance(exc, exceptions.APIException):
+        exc = exceptions.NotFound() if response.status_code == 404 else exceptions.PermissionDenied()
+    errors = list(field_errors(exc.detail)) if isinstance(exc, exceptions.ValidationError) else []
+    body = problem_body(response.status_code, _summary(response.status_code, exc, errors), errors=errors)
+    wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+    if wait is not None:
+        body["retry_after"] = int(wait)
+    headers = {name: value for name, value in response.items() if name.lower() != "content-type"}
+    return Response(body, status=response.status_code, headers=headers, content_type=CONTENT_TYPE)
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/: a 404 problem, not the HTML page."""
+    return JsonResponse(
+        problem_body(status.HTTP_404_NOT_FOUND, f"No API endpoint at {request.path}."),
+        status=404,
+        content_type=CONTENT_TYPE,
+    )
+
+
+not_found.login_required = False  # type: ignore[attr-defined]  # answers anonymous callers too

@@ -1,0 +1,1 @@
+"""Views of the orders API: thin, the same FilterSets, selectors and masking as the pages."""
