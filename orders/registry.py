@@ -7,19 +7,24 @@ orders sits below fulfilment in the layers (see `.importlinter`). An app above f
 - timeline event kinds and their labels: `register_event_kinds({"action.raised": "Request raised"})`;
 - timeline filter categories: `register_timeline_category("actions", "Actions and approvals", ("action.",))`;
 - order-page panels: `register_order_panel("fulfilment/order_actions_slot.html")`, a template included on the
-  order page with the page's context (`order`, `request`, ...).
+  order page with the page's context (`order`, `request`, ...);
+- sections of the API's order detail: `register_order_api_section("fulfilment_commands", build)`, where
+  `build(order, user)` returns the section's JSON-ready value (the orders API documents its shape).
 
 orders registers its own event kinds the same way (orders/apps.py), so every kind has one home.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _event_kinds: dict[str, str] = {}
 _order_panels: list[OrderPanel] = []
 _categories: list[TimelineCategory] = []
+# name -> build(order, user): what an app above adds to the API's order detail (e.g. "fulfilment_commands").
+_order_api_sections: dict[str, Callable[[Any, Any], Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -79,3 +84,14 @@ def register_timeline_category(name: str, title: str, prefixes: tuple[str, ...],
 def timeline_categories() -> dict[str, tuple[str, tuple[str, ...]]]:
     """Category name -> (title, kind prefixes), in display order."""
     return {c.name: (c.title, c.prefixes) for c in _categories}
+
+
+def register_order_api_section(name: str, build: Callable[[Any, Any], Any]) -> None:
+    """Fill a section of the API's order detail with `build(order, user)`; registering again replaces it."""
+    _order_api_sections[name] = build
+
+
+def order_api_section(name: str, order: Any, user: Any, *, default: Any = None) -> Any:
+    """The section's value for this order and viewer; `default` when no app registered it."""
+    build = _order_api_sections.get(name)
+    return default if build is None else build(order, user)

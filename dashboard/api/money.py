@@ -1,7 +1,8 @@
 """Money in the API: `{"amount": "38023.00", "currency": "INR"}`, the amount a decimal string (at least two
 decimals, never a float, never rounded), the currency an ISO 4217 code. A missing amount is null as a whole.
 
-`MoneyField(amount="amount_refunded")` reads the amount attribute and, by default, the object's `currency`.
+`MoneyField(amount="amount_refunded")` reads the amount attribute and, by default, the `currency` of the object
+(the serialized object itself, or the one `source=` names).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ CENTS = Decimal("0.01")
 
 
 def amount_text(value: Decimal | int | str) -> str:
-    """A decimal amount as text with at least two decimals: 38023 -> "38023.00", 1.005 stays "1.005"."""
+    """A decimal amount as text with two decimals, more only when they carry something (the cache stores four):
+    38023 -> "38023.00", Decimal("3200.0000") -> "3200.00", Decimal("1.0050") -> "1.005"."""
     amount = Decimal(value)
-    exponent = amount.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        amount = amount.quantize(CENTS)
-    return format(amount, "f")
+    if not amount.is_finite():
+        raise ValueError(f"not an amount: {value!r}")
+    cents = amount.quantize(CENTS)
+    return format(cents if cents == amount else amount.normalize(), "f")
 
 
 class MoneySerializer(serializers.Serializer[Any]):
@@ -37,7 +39,7 @@ class MoneyField(serializers.Field[Any, Any, Any, Any]):
         self.amount_attr = amount
         self.currency_attr = currency
         kwargs.setdefault("read_only", True)
-        kwargs["source"] = "*"
+        kwargs.setdefault("source", "*")
         super().__init__(**kwargs)
 
     def to_representation(self, value: Any) -> dict[str, str] | None:

@@ -161,6 +161,7 @@ class KeysetCursorPagination(BasePagination):
                     "type": ["string", "null"],
                     "format": "uri",
                     "description": "The previous page; null on the first.",
+                    "example": None,
                 },
                 "results": schema,
             },

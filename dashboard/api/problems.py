@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -105,3 +106,58 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
 
 
 not_found.login_required = False  # type: ignore[attr-defined]  # answers anonymous callers too
+
+
+# --- the schema's description of problems ----------------------------------------------------------------------
+
+
+class FieldErrorSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField(allow_null=True, help_text="The bad field or parameter; null for the request")
+    detail = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer[Any]):
+    """RFC 9457 problem details."""
+
+    type = serializers.CharField(help_text="A URI naming the kind of problem, e.g. urn:juspay-ops:problem:not-found")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="What went wrong, for a person")
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
+    request_id = serializers.CharField(help_text="Also in the X-Request-ID header; quote it to support")
+    retry_after = serializers.IntegerField(required=False, help_text="429 only: seconds to wait")
+
+
+EXAMPLE_DETAIL: dict[int, tuple[str, list[dict[str, Any]]]] = {
+    400: ("created_from: Enter a valid date.", [{"field": "created_from", "detail": "Enter a valid date."}]),
+    401: ("The token is unknown, expired or revoked.", []),
+    403: ("Your role does not allow this (needs orders.view_order).", []),
+    404: ("No cached order ORD-1.", []),
+    409: ("Someone else changed this first.", []),
+    429: ("Request was throttled. Expected available in 12 seconds.", []),
+}
+
+
+def problem_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """`responses=` entries for `@extend_schema`: each code a problem, with an example."""
+    responses = {}
+    for code in codes:
+        detail, errors = EXAMPLE_DETAIL.get(code, (KINDS.get(code, ("", "Error"))[1], []))
+        example = {**problem_body_static(code, detail, errors)}
+        responses[code] = OpenApiResponse(
+            response=ProblemSerializer,
+            description=KINDS.get(code, ("", "Error"))[1],
+            examples=[OpenApiExample(KINDS.get(code, ("error", ""))[0], value=example, response_only=True)],
+        )
+    return responses
+
+
+def problem_body_static(status_code: int, detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": problem_type(status_code),
+        "title": KINDS.get(status_code, ("", "Error"))[1],
+        "status": status_code,
+        "detail": detail,
+        "errors": errors,
+        "request_id": "6f1c2a9e0b7d4c3e9a1f2b3c4d5e6f70",
+    }
