@@ -111,10 +111,11 @@ class OrderList(GenericAPIView[Order]):
     def get(self, request: Request) -> Response:
         filterset = _valid_filterset(self, request, self.get_queryset())
         if filterset.query:
+            found = list(filterset.qs)  # runs the search, which leaves its ranking on the FilterSet
             result = getattr(filterset, "search_result", None)
             rank = {pk: i for i, pk in enumerate(result.order_pks)} if result else {}
             reasons = {h.order.pk: (h.exact, h.reasons) for h in result.hits} if result else {}
-            orders = sorted(filterset.qs, key=lambda o: rank.get(o.pk, len(rank)))
+            orders = sorted(found, key=lambda o: rank.get(o.pk, len(rank)))
             rows = presenters.list_rows(orders, reasons=reasons)
             return Response({"next": None, "previous": None, "results": self.get_serializer(rows, many=True).data})
         page = self.paginate_queryset(filterset.qs)

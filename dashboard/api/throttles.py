@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework.request import Request
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle as DrfAnonRateThrottle
+from rest_framework.throttling import SimpleRateThrottle
 
 from dashboard.models import ApiToken
 
@@ -24,7 +26,21 @@ def identity(request: Request) -> str | None:
     return None
 
 
-class TokenRateThrottle(SimpleRateThrottle):
+class SettingsRates:
+    """Read the rate from the settings when asked (DRF binds them once, at import: tests and reloads missed it)."""
+
+    scope: str | None
+
+    def get_rate(self) -> str | None:
+        rates = api_settings.DEFAULT_THROTTLE_RATES or {}
+        return rates.get(self.scope) if self.scope else None
+
+
+class AnonRateThrottle(SettingsRates, DrfAnonRateThrottle):
+    """Anonymous callers by IP (they get a 401 anyway; this bounds how fast they can guess tokens)."""
+
+
+class TokenRateThrottle(SettingsRates, SimpleRateThrottle):
     """Each token has its own budget; a person's browser session has another."""
 
     scope = "user"
@@ -34,7 +50,7 @@ class TokenRateThrottle(SimpleRateThrottle):
         return None if ident is None else self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class ScopedTokenThrottle(SimpleRateThrottle):
+class ScopedTokenThrottle(SettingsRates, SimpleRateThrottle):
     """Per token/user for the view's `throttle_scope` (a rate named the same in DEFAULT_THROTTLE_RATES)."""
 
     scope_attr = "throttle_scope"
