@@ -188,11 +188,10 @@ def test_missing_and_ambiguous_orders(issue_token, cached_order, merchant):
     other = Merchant.objects.create(code="second", name="Second", base_url="https://x.example", api_key="k")
     from django.utils import timezone
 
+    from dashboard.juspay.types_order import Order as JuspayOrder
     from orders.models import SyncSource
     from orders.sync import apply_order
     from tests.juspay.examples import example
-
-    from dashboard.juspay.types_order import Order as JuspayOrder
 
     apply_order(
         other,
