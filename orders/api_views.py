@@ -105,7 +105,7 @@ class OrderList(GenericAPIView[Order]):
             "id, txn id, RRN, udf, refund or payout id) the matches come ranked in one page (no cursor) with "
             "`match` saying why. Personal data is always masked in lists."
         ),
-        responses={200: OrderRowSerializer(many=True), **LIST_ERRORS},
+        responses={(200, "application/json"): OrderRowSerializer(many=True), **LIST_ERRORS},
         examples=[OpenApiExample("A charged order", value=ORDER_ROW_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
@@ -135,7 +135,7 @@ class OrderDetail(GenericAPIView[Order]):
             "masked exactly as on the page for the same person."
         ),
         parameters=[MERCHANT],
-        responses={200: OrderDetailSerializer, **DETAIL_ERRORS},
+        responses={(200, "application/json"): OrderDetailSerializer, **DETAIL_ERRORS},
     )
     def get(self, request: Request, order_id: str) -> Response:
         merchant = (request.query_params.get("merchant") or "").strip() or None
@@ -161,7 +161,7 @@ class PayoutList(GenericAPIView[PayoutOrder]):
         operation_id="payouts_list",
         summary="List payout orders",
         description="The payouts list page's filters and sort (the same FilterSet); not windowed by date.",
-        responses={200: PayoutRowSerializer(many=True), **LIST_ERRORS},
+        responses={(200, "application/json"): PayoutRowSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
         filterset = _valid_filterset(self, request, self.get_queryset())
@@ -183,7 +183,7 @@ class PayoutDetail(GenericAPIView[PayoutOrder]):
             "Beneficiaries and payers are masked as on the page."
         ),
         parameters=[MERCHANT],
-        responses={200: PayoutDetailSerializer, **DETAIL_ERRORS},
+        responses={(200, "application/json"): PayoutDetailSerializer, **DETAIL_ERRORS},
     )
     def get(self, request: Request, payout_order_id: str) -> Response:
         merchant = (request.query_params.get("merchant") or "").strip() or None

@@ -138,13 +138,13 @@ EXAMPLE_DETAIL: dict[int, tuple[str, list[dict[str, Any]]]] = {
 }
 
 
-def problem_responses(*codes: int) -> dict[int, OpenApiResponse]:
-    """`responses=` entries for `@extend_schema`: each code a problem, with an example."""
-    responses = {}
+def problem_responses(*codes: int) -> dict[tuple[int, str], OpenApiResponse]:
+    """`responses=` entries for `@extend_schema`: each code an `application/problem+json`, with an example."""
+    responses: dict[tuple[int, str], OpenApiResponse] = {}
     for code in codes:
         detail, errors = EXAMPLE_DETAIL.get(code, (KINDS.get(code, ("", "Error"))[1], []))
         example = {**problem_body_static(code, detail, errors)}
-        responses[code] = OpenApiResponse(
+        responses[(code, CONTENT_TYPE)] = OpenApiResponse(
             response=ProblemSerializer,
             description=KINDS.get(code, ("", "Error"))[1],
             examples=[OpenApiExample(KINDS.get(code, ("error", ""))[0], value=example, response_only=True)],

@@ -33,7 +33,8 @@ class SettingsRates:
 
     def get_rate(self) -> str | None:
         rates = api_settings.DEFAULT_THROTTLE_RATES or {}
-        return rates.get(self.scope) if self.scope else None
+        rate = rates.get(self.scope) if self.scope else None
+        return None if rate is None else str(rate)
 
 
 class AnonRateThrottle(SettingsRates, DrfAnonRateThrottle):

@@ -104,3 +104,10 @@ def test_money_is_a_string_never_a_float():
     assert amount_text("0.1") == "0.10"
     with pytest.raises(ValueError):
         amount_text("NaN")
+
+
+def test_a_nul_in_a_parameter_is_a_problem_naming_it(issue_token):
+    body = assert_problem(issue_token("Support").get("/api/v1/orders/", {"gateway": "RAZOR\x00PAY"}), 400)
+    assert body["errors"][0]["field"] == "gateway"
+    page = issue_token("Support").client.get("/orders/", {"gateway": "x\x00"})
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/plain")  # the pages keep theirs
