@@ -38,7 +38,8 @@ class SettingsRates:
 
 
 class AnonRateThrottle(SettingsRates, DrfAnonRateThrottle):
-    """Anonymous callers by IP (they get a 401 anyway; this bounds how fast they can guess tokens)."""
+    """Anonymous callers by IP, on an endpoint open to them (DRF throttles after authentication and
+    permissions, so a caller without a valid token gets its 401 first)."""
 
 
 class TokenRateThrottle(SettingsRates, SimpleRateThrottle):
