@@ -43,6 +43,37 @@ MERCHANT = OpenApiParameter(
     required=False,
 )
 
+ORDER_ID = OpenApiParameter(
+    "order_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The merchant's order id (Juspay's `order_id`), as on the order page's URL.",
+    examples=[OpenApiExample("An order id", value="ORD-20261130-0042")],
+)
+PAYOUT_ORDER_ID = OpenApiParameter(
+    "payout_order_id",
+    str,
+    OpenApiParameter.PATH,
+    description="The payout order's id (Juspay's `orderId`), as on the payout page's URL.",
+    examples=[OpenApiExample("A payout order id", value="PO-20261130-0007")],
+)
+PAYOUT_ROW_EXAMPLE = {
+    "payout_order_id": "PO-20261130-0007",
+    "merchant": "default",
+    "status": {
+        "value": "FULFILLMENTS_SUCCESSFUL",
+        "meaning": "Every fulfilment succeeded",
+        "known": True,
+        "outcome": "success",
+    },
+    "type": "FULFILL_ONLY",
+    "amount": {"amount": "1500.00", "currency": "INR"},
+    "customer_id": "cust_8812",
+    "manual_review": False,
+    "beneficiary_types": ["ACCOUNT_IFSC"],
+    "created_at": "2026-11-30T10:12:04Z",
+    "last_synced_at": "2026-12-01T09:58:00Z",
+}
 ORDER_ROW_EXAMPLE = {
     "order_id": "ORD-20261130-0042",
     "merchant": "default",
@@ -134,7 +165,7 @@ class OrderDetail(GenericAPIView[Order]):
             "offers, Juspay's Fulfillment Sync commands and the timeline (latest 200 events). Personal data is "
             "masked exactly as on the page for the same person."
         ),
-        parameters=[MERCHANT],
+        parameters=[ORDER_ID, MERCHANT],
         responses={(200, "application/json"): OrderDetailSerializer, **DETAIL_ERRORS},
     )
     def get(self, request: Request, order_id: str) -> Response:
@@ -162,6 +193,7 @@ class PayoutList(GenericAPIView[PayoutOrder]):
         summary="List payout orders",
         description="The payouts list page's filters and sort (the same FilterSet); not windowed by date.",
         responses={(200, "application/json"): PayoutRowSerializer(many=True), **LIST_ERRORS},
+        examples=[OpenApiExample("A payout order", value=PAYOUT_ROW_EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
         filterset = _valid_filterset(self, request, self.get_queryset())
@@ -182,7 +214,7 @@ class PayoutDetail(GenericAPIView[PayoutOrder]):
             "(expand=payment,refund), the orders it names and the customer's others, and the timeline. "
             "Beneficiaries and payers are masked as on the page."
         ),
-        parameters=[MERCHANT],
+        parameters=[PAYOUT_ORDER_ID, MERCHANT],
         responses={(200, "application/json"): PayoutDetailSerializer, **DETAIL_ERRORS},
     )
     def get(self, request: Request, payout_order_id: str) -> Response:

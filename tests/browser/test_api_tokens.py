@@ -64,3 +64,14 @@ def test_admin_revokes_someone_elses_token(page, live_server, make_user, login):
     page.get_by_role("button", name=re.compile("Revoke token old laptop")).click()
     expect(page.get_by_text("“old laptop”")).to_be_visible()
     assert api_status(live_server, secret) == 401
+
+
+def test_the_api_docs_render_from_the_vendored_swagger_ui(page, live_server, make_user, login):
+    """Swagger UI (drf-spectacular-sidecar, served by us) loads the schema and lists the endpoints."""
+    login(make_user("Manager"))
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.get_by_role("heading", name=re.compile("Juspay Ops API"))).to_be_visible(timeout=15000)
+    expect(page.get_by_text("/api/v1/orders/{order_id}/").first).to_be_visible()
+    assert requested and all(url.startswith(live_server.url) for url in requested), requested
