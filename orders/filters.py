@@ -8,9 +8,9 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django_filters.fields import IsoDateTimeField
 from django.db.models import QuerySet
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from dashboard.juspay.enums import OrderStatus, PaymentMethodType
 from dashboard.models import Merchant
