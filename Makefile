@@ -49,6 +49,7 @@ lint: sync
 	$(UV) run --frozen lint-imports
 	$(UV) run --frozen mypy
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 # `check --deploy` in production mode (debug off) must report nothing; the secrets are fresh random values
 # (production mode refuses weak ones: dashboard/checks.py).

@@ -1,6 +1,8 @@
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from dashboard.merchants import why_not_base_url
 from dashboard.models import Merchant
@@ -43,3 +45,38 @@ class MerchantForm(forms.ModelForm):
             else:
                 data["api_key"] = stored.api_key  # blank = keep the current key
         return data
+
+
+class ApiTokenForm(forms.Form):
+    """A new personal API token: a name to recognise it by and the day it stops working (required, bounded)."""
+
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “helpdesk refund bot”.")
+    expires_on = forms.DateField(
+        label="Expires on (UTC)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The token stops working at 00:00 UTC that day.",
+    )
+
+    def __init__(self, *args: Any, max_days: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_days = max_days
+        self.fields["expires_on"].help_text += f" At most {max_days} days from now."
+
+    def clean_name(self) -> str:
+        name: str = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Give the token a name.")
+        return name
+
+    def clean_expires_on(self) -> date:
+        day: date = self.cleaned_data["expires_on"]
+        today = timezone.now().date()
+        if day <= today:
+            raise forms.ValidationError("Choose a day after today.")
+        if day > today + timedelta(days=self.max_days):
+            raise forms.ValidationError(f"A token may live at most {self.max_days} days.")
+        return day
+
+    @property
+    def expires_at(self) -> datetime:
+        return datetime.combine(self.cleaned_data["expires_on"], time.min, tzinfo=UTC)

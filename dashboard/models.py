@@ -123,3 +123,31 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.time_zone}"
+
+
+class ApiToken(models.Model):
+    """A personal API token: the secret is shown once, only its SHA-256 digest and a short prefix are kept.
+
+    A request carrying `Authorization: Bearer <token>` acts as `user`, with the user's role and no more
+    (dashboard/api/authentication.py). Issued and revoked by dashboard/api_tokens.py, both audited.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, db_index=True, help_text="The token's first characters, to tell it.")
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the whole token, hex.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ()
+        permissions = [("manage_api_tokens", "Can list and revoke anyone's API tokens")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ADMIN: [
         "dashboard.view_auditevent",
         "dashboard.manage_roles",
+        "dashboard.manage_api_tokens",
         "dashboard.change_merchant",
         "dashboard.view_merchant",
         "orders.view_order",

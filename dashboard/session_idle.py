@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.http import HttpRequest, HttpResponse
 
 STAMP_KEY = "_idle_minute"
@@ -40,7 +41,10 @@ class IdleSessionMiddleware:
         response = self.get_response(request)
         session = getattr(request, "session", None)
         user = getattr(request, "user", None)
-        signed_in = user is not None and user.is_authenticated
+        # Signed in through this session: an API call with a token (DRF sets request.user) has no session to keep.
+        signed_in = (
+            user is not None and user.is_authenticated and SESSION_KEY in session if session is not None else False
+        )
         if session is not None and signed_in and session.get(STAMP_KEY) != current_stamp():
             stamp(session)  # marks the session modified: SessionMiddleware saves it
         return response

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "dashboard",
     "orders",
@@ -356,9 +358,48 @@ JUSPAY_TIMEOUT_SECONDS = float(os.environ.get("JUSPAY_TIMEOUT_SECONDS", "1.0"))
 JUSPAY_RETRY_TIMEOUT_SECONDS = float(os.environ.get("JUSPAY_RETRY_TIMEOUT_SECONDS", "2.0"))
 
 # --- REST framework -------------------------------------------------------------------------------
+# The API (dashboard/api/): personal tokens first (a bad token is a 401), then the browser session with its
+# CSRF check. Errors are RFC 9457 problem details; limits per token (or per user) and per IP for anonymous.
+API_TOKEN_MAX_DAYS = int(os.environ.get("API_TOKEN_MAX_DAYS", "90"))
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "dashboard.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "dashboard.api.pagination.KeysetCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dashboard.api.problems.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "dashboard.api.throttles.TokenRateThrottle",
+        "dashboard.api.throttles.AnonRateThrottle",
+        "dashboard.api.throttles.ScopedTokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
+        "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+    },
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Juspay Ops API",
+    "DESCRIPTION": (
+        "Everything the pages offer, for scripts, under the same rules: the same permissions (a token acts "
+        "with its user's role), masking, maker-checker and audit. Authenticate with `Authorization: Bearer "
+        "<token>` (create one on /account/tokens/) or the browser session. Lists use cursor pagination; money "
+        "is `{amount: decimal string, currency}`; errors are RFC 9457 problem details naming each bad field."
+    ),
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 LOGGING = {

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from dashboard.views import account, audit, health, home, merchants, people
+from dashboard.views import account, audit, health, home, merchants, people, tokens
 
 audit_patterns = (
     [
@@ -17,6 +17,15 @@ people_patterns = (
         path("<int:user_id>/role/", people.set_user_role, name="set_role"),
     ],
     "people",
+)
+
+token_patterns = (
+    [
+        path("", tokens.token_list, name="list"),
+        path("new/", tokens.token_create, name="create"),
+        path("<int:pk>/revoke/", tokens.token_revoke, name="revoke"),
+    ],
+    "tokens",
 )
 
 merchant_patterns = (
@@ -44,9 +53,11 @@ urlpatterns = [
     path("accounts/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
     path("audit/", include(audit_patterns)),
     path("people/", include(people_patterns)),
+    path("account/tokens/", include(token_patterns)),
     path("merchants/", include(merchant_patterns)),
     path("approvals/", include("fulfilment.urls")),
     path("kpis/", include("fulfilment.kpi_urls")),
     path("health/", include("fulfilment.health_urls")),
+    path("api/", include("dashboard.api.urls")),
     path("", include("orders.urls")),
 ]

@@ -10,7 +10,7 @@ class FulfilmentConfig(AppConfig):
         from dashboard import audit_registry
         from dashboard.home_panels import register_home_panel
         from dashboard.roles import FINANCE, SUPPORT
-        from fulfilment import events, kpi_rollups, story, tasks
+        from fulfilment import events, kpi_rollups, selectors, story, tasks
         from fulfilment.views import audit_objects, home_panels
         from orders import registry
 
@@ -60,5 +60,7 @@ class FulfilmentConfig(AppConfig):
         registry.register_order_panel("fulfilment/order_actions_slot.html")
         # The KPIs' charged orders need their first successful Fulfilment Sync command (orders.rollups).
         registry.register_first_fulfilment(kpi_rollups.first_fulfilment)
+        # The API's order detail lists the Fulfillment Sync commands, as the panel does.
+        registry.register_order_api_section("fulfilment_commands", selectors.order_sync_commands)
         # Approved requests are queued to the executor (services announce them; they never import tasks).
         tasks.connect()

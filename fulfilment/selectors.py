@@ -464,3 +464,31 @@ def order_url(order: Order) -> str:
         return f"{reverse('orders:detail', args=[order.order_id])}?{urlencode({'merchant': order.merchant.code})}"
     except NoReverseMatch:
         return ""
+
+
+def order_sync_commands(order: Order, user: User | AnonymousUser) -> list[dict[str, object]]:
+    """The commands of Juspay's latest Fulfillment Sync answer for the order, as the order page's panel lists
+    them, for the API's order detail (orders.registry section "fulfilment_commands"); [] for a viewer who may not
+    see requests."""
+    if not user.has_perm(permissions.VIEW):
+        return []
+    answered = (
+        ActionRequest.objects.filter(order=order, kind=ActionKind.FULFILMENT, juspay_answer__isnull=False)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    answer = sync_answer(answered) if answered is not None else None
+    if answer is None:
+        return []
+    return [
+        {
+            "command": c.command,
+            "status": c.status,
+            "fulfillment_id": c.fulfillment_id,
+            "date_created": c.date_created,
+            "error_message": c.error_message,
+            "data": c.data,
+            "not_final": c.not_final,
+        }
+        for c in answer.commands
+    ]

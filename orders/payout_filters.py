@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dashboard.juspay.enums import BeneficiaryType, PayoutOrderStatus, PayoutOrderType
 from dashboard.models import Merchant
-from orders.filters import YES_NO
+from orders.filters import YES_NO, UtcIsoDateTimeFilter
 from orders.models import Fulfillment, PayoutOrder
 
 # Juspay moves a fulfilment pending for more than ten days to MANUAL_REVIEW (payout Order Status v3.2).
@@ -51,10 +51,10 @@ class PayoutFilter(django_filters.FilterSet):
     )
     sort = django_filters.ChoiceFilter(choices=SORTS, method="filter_nothing", label="Sort", empty_label=None)
     # The payout orders behind a KPI figure (orders.kpi_figures): exact instants of KPI_TIME_ZONE's days, hidden.
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcIsoDateTimeFilter(
         field_name="juspay_created_at", lookup_expr="gte", label="Created at or after", widget=forms.HiddenInput
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcIsoDateTimeFilter(
         field_name="juspay_created_at", lookup_expr="lt", label="Created before", widget=forms.HiddenInput
     )
     pending = django_filters.BooleanFilter(

@@ -11,6 +11,8 @@ orders sits below fulfilment in the layers (see `.importlinter`). An app above f
 - the timeline's story: `register_juspay_lines(fn)` adds what happened at Juspay that only the app knows (the
   Fulfilment Sync commands), `register_teller("action.", fn)` tells the app's stored events as sentences, and
   `register_refund_origins(fn)` names the maker and approvers of refunds raised on the dashboard.
+- sections of the API's order detail: `register_order_api_section("fulfilment_commands", build)`, where
+  `build(order, user)` returns the section's JSON-ready value (the orders API documents its shape).
 
 orders registers its own event kinds the same way (orders/apps.py), so every kind has one home.
 """
@@ -25,6 +27,8 @@ from typing import Any
 _event_kinds: dict[str, str] = {}
 _order_panels: list[OrderPanel] = []
 _categories: list[TimelineCategory] = []
+# name -> build(order, user): what an app above adds to the API's order detail (e.g. "fulfilment_commands").
+_order_api_sections: dict[str, Callable[[Any, Any], Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -184,3 +188,12 @@ def register_first_fulfilment(reader: FirstFulfilment) -> None:
 
 def first_fulfilment(order_pk: int) -> datetime | None:
     return _first_fulfilment[0](order_pk) if _first_fulfilment else None
+def register_order_api_section(name: str, build: Callable[[Any, Any], Any]) -> None:
+    """Fill a section of the API's order detail with `build(order, user)`; registering again replaces it."""
+    _order_api_sections[name] = build
+
+
+def order_api_section(name: str, order: Any, user: Any, *, default: Any = None) -> Any:
+    """The section's value for this order and viewer; `default` when no app registered it."""
+    build = _order_api_sections.get(name)
+    return default if build is None else build(order, user)

@@ -167,7 +167,25 @@ ACCESS: dict[str, Access] = {
     "fulfilment:policy_reject": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["proposed"].pk}),
     "fulfilment:command_add": only(ADMIN, method="post", ok=302, data=lambda ctx: {"value": "RELEASE_HOLD"}),
     "fulfilment:command_remove": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["option"].pk}),
+    # The REST API (dashboard/api): anonymous callers get a 401 problem, not a login redirect. The schema
+    # is for anyone signed in; the docs page is a page (anonymous: sent to login). Unknown /api/ paths: 404.
+    "api:schema": only(*SIGNED_IN, anonymous=401),
+    "api:docs": only(*SIGNED_IN),
+    "api:not_found": Access(allowed=IDENTITIES, ok=404),
+    "api:orders-list": only(*LOOKERS, anonymous=401),
+    "api:orders-detail": only(*LOOKERS, anonymous=401, kwargs=ORDER),
+    "api:payouts-list": only(*LOOKERS, anonymous=401),
+    "api:payouts-detail": only(*LOOKERS, anonymous=401, kwargs=PAYOUT),
+    # Personal API tokens: everyone signed in manages their own; Admin revokes anyone's (others: not found).
+    "tokens:list": only(*SIGNED_IN),
+    "tokens:create": only(
+        *SIGNED_IN, method="post", data=lambda ctx: {"name": "matrix script", "expires_on": ctx["token_expiry"]}
+    ),
+    "tokens:revoke": only(ADMIN, method="post", ok=302, denied=404, kwargs=lambda ctx: {"pk": ctx["token"].pk}),
 }
+
+# The API answers a personal token as it answers the same person's session (the docs page is a page: no token).
+API_URLS = sorted(name for name in ACCESS if name.startswith("api:") and name != "api:docs")
 
 
 def _walk(patterns: list, namespace: str = "") -> list[str]:
@@ -244,6 +262,11 @@ def _build_context() -> dict[str, Any]:
     change = propose_base_url(
         other, base_url="https://sandbox.juspay.in", api_key="k2", actor=make_user(ADMIN, "merchant-admin")
     )
+    from datetime import timedelta
+
+    from dashboard import api_tokens
+
+    token = api_tokens.issue(target, name="matrix", expires_at=timezone.now() + timedelta(days=5)).token
     parsed = Order.parse({**example("order_status_with_refunds.json"), "order_id": "ORDMATRIX1"})
     order = apply_order(merchant, parsed, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now()).obj
     payout = apply_payout_order(
@@ -253,6 +276,8 @@ def _build_context() -> dict[str, Any]:
         fetched_at=timezone.now(),
     ).obj
     return {
+        "token": token,
+        "token_expiry": (timezone.now() + timedelta(days=10)).date().isoformat(),
         "payout": payout,
         "identities": {
             identity: make_user(None if identity == NO_ROLE else identity, f"as-{identity.lower()}")
@@ -313,3 +338,28 @@ def test_role_matrix(client: Client, matrix_context: dict[str, Any], url_name: s
     )
     if expected == 302 and identity == ANON and ANON not in access.allowed:
         assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("identity", IDENTITIES)
+@pytest.mark.parametrize("url_name", API_URLS)
+def test_api_role_matrix_with_a_token(matrix_context: dict[str, Any], url_name: str, identity: str) -> None:
+    """Each API URL through `Authorization: Bearer` (anonymous: no header): the same answers as the session."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboard import api_tokens
+
+    access = ACCESS[url_name]
+    headers = {}
+    if identity != ANON:
+        user = matrix_context["identities"][identity]
+        secret = api_tokens.issue(user, name="matrix", expires_at=timezone.now() + timedelta(days=1)).secret
+        headers = {"Authorization": f"Bearer {secret}"}
+    url = reverse(url_name, kwargs=access.kwargs(matrix_context))
+    response = getattr(Client(), access.method)(url, data=access.data(matrix_context), headers=headers)
+    expected = access.expected(identity)
+    assert response.status_code == expected, (
+        f"{identity} (token) {access.method.upper()} {url}: got {response.status_code}, expected {expected}"
+    )
