@@ -188,6 +188,8 @@ def register_first_fulfilment(reader: FirstFulfilment) -> None:
 
 def first_fulfilment(order_pk: int) -> datetime | None:
     return _first_fulfilment[0](order_pk) if _first_fulfilment else None
+
+
 def register_order_api_section(name: str, build: Callable[[Any, Any], Any]) -> None:
     """Fill a section of the API's order detail with `build(order, user)`; registering again replaces it."""
     _order_api_sections[name] = build
