@@ -79,7 +79,9 @@ class ActionRequestSerializer(serializers.Serializer[Any]):
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         req: ActionRequest = instance.req
-        data["amount"] = MoneyField(amount="amount").to_representation(req)
+        # The column keeps 4 decimals; the amounts asked for have at most 2 (the services refuse more).
+        amount = None if req.amount is None else req.amount.normalize()
+        data["amount"] = MoneyField(amount="amount").to_representation({"amount": amount, "currency": req.currency})
         return data
 
 
@@ -147,7 +149,7 @@ class RefundCreateSerializer(OrderRefSerializer):
 
 class FulfilmentCreateSerializer(OrderRefSerializer):
     fulfillment_command = serializers.CharField(
-        max_length=64, help_text="A command the approval policy knows, e.g. UPDATE_ORDER_STATUS."
+        max_length=64, help_text="A command the approval policy knows, e.g. INITIATE_CREDIT."
     )
     fulfillment_status = serializers.ChoiceField(choices=[(s.value, s.value) for s in FulfillmentStatus])
     fulfillment_id = serializers.CharField(

@@ -136,7 +136,7 @@ REFUND_EXAMPLE = {
 }
 FULFILMENT_EXAMPLE = {
     "order_id": "ORD-1001",
-    "fulfillment_command": "UPDATE_ORDER_STATUS",
+    "fulfillment_command": "INITIATE_CREDIT",
     "fulfillment_status": "SUCCESS",
     "fulfillment_id": "AWB-77812",
     "fulfillment_data": "BlueDart AWB 77812",
