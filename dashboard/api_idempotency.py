@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -89,9 +90,9 @@ def run_once(
             row = IdempotencyKey.objects.get(user=user, key=key)
             if row.fingerprint != request_fingerprint:
                 raise KeyReused() from None
-            return Answer(row.status_code, row.body, replayed=True)
+            return Answer(row.status_code, json.loads(row.body), replayed=True)
         status, body = action()
-        row.status_code, row.body = status, body
+        row.status_code, row.body = status, json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False)
         row.save(update_fields=["status_code", "body"])
         return Answer(status, body, replayed=False)
 

@@ -136,7 +136,7 @@ class IdempotencyKey(models.Model):
     fingerprint = models.CharField(max_length=64)
     path = models.CharField(max_length=500)
     status_code = models.PositiveSmallIntegerField(default=0)
-    body = models.JSONField(default=dict, blank=True)
+    body = models.TextField(blank=True, help_text="The answer's JSON as text (jsonb would reorder its keys).")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
