@@ -53,7 +53,10 @@ def _user(request: Request) -> User:
 
 class NoteSerializer(serializers.ModelSerializer[Note]):
     author = serializers.CharField(source="author.username", allow_null=True, read_only=True, default=None)
-    body = serializers.CharField(max_length=notes.MAX_LENGTH, help_text="The note (kept as written, at most 2,000 characters).")
+    # Emptiness and length are orders.notes' rules (its messages), not the serializer's.
+    body = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text=f"The note, at most {notes.MAX_LENGTH} characters."
+    )
 
     class Meta:
         model = Note
