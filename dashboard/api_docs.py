@@ -14,7 +14,9 @@ TYPE_BASE = "urn:juspay-ops:problem:"
 
 
 class FieldErrorSerializer(serializers.Serializer[Any]):
-    field = serializers.CharField(allow_null=True, help_text="The bad field (dotted for nested ones); null: the whole request.")
+    field = serializers.CharField(
+        allow_null=True, help_text="The bad field (dotted for nested ones); null: the whole request."
+    )
     detail = serializers.CharField()
 
 
@@ -25,14 +27,18 @@ class ProblemSerializer(serializers.Serializer[Any]):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = FieldErrorSerializer(many=True)
+    # Named as RFC 9457 extensions are; it shadows Serializer.errors, harmless: this class only describes the schema.
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
     request_id = serializers.CharField(help_text="The X-Request-ID of this answer, as in the audit log.")
 
 
 _EXAMPLES: dict[int, tuple[str, str, str, list[dict[str, Any]]]] = {
-    400: ("invalid-request", "The request is not valid", "amount: Enter an amount above zero.", [
-        {"field": "amount", "detail": "Enter an amount above zero."}
-    ]),
+    400: (
+        "invalid-request",
+        "The request is not valid",
+        "amount: Enter an amount above zero.",
+        [{"field": "amount", "detail": "Enter an amount above zero."}],
+    ),
     401: ("not-authenticated", "Authentication needed", "Authentication credentials were not provided.", []),
     403: ("forbidden", "Not allowed", "You raised this request; another person must decide on it.", []),
     404: ("not-found", "Not found", "No such request.", []),
@@ -53,7 +59,9 @@ def problem(status: int, description: str) -> OpenApiResponse:
         "request_id": "4f9c2b1e8d7a4c3b",
     }
     return OpenApiResponse(
-        ProblemSerializer, description=description, examples=[OpenApiExample(title, value=example, status_codes=[status])]
+        ProblemSerializer,
+        description=description,
+        examples=[OpenApiExample(title, value=example, status_codes=[status])],
     )
 
 

@@ -74,9 +74,7 @@ def fingerprint(method: str, path: str, data: Any) -> str:
     return hashlib.sha256(f"{method.upper()} {path}\n{body}".encode()).hexdigest()
 
 
-def run_once(
-    user: User, key: str, *, request_fingerprint: str, path: str, action: Action
-) -> Answer:
+def run_once(user: User, key: str, *, request_fingerprint: str, path: str, action: Action) -> Answer:
     """Run `action` (which returns the status and JSON body to answer) once per (user, key).
 
     `action` runs inside this function's transaction, after the key's row is inserted: an exception from it
@@ -85,7 +83,9 @@ def run_once(
     with transaction.atomic():
         try:
             with transaction.atomic():
-                row = IdempotencyKey.objects.create(user=user, key=key, fingerprint=request_fingerprint, path=path[:500])
+                row = IdempotencyKey.objects.create(
+                    user=user, key=key, fingerprint=request_fingerprint, path=path[:500]
+                )
         except IntegrityError:
             row = IdempotencyKey.objects.get(user=user, key=key)
             if row.fingerprint != request_fingerprint:
@@ -101,7 +101,6 @@ def token_for(user: User, key: str | None) -> uuid.UUID:
     """A one-time form token derived from (user, key), for services that take one (fulfilment's raise): a second
     raise with the same key finds the first request even without this table. No key: a fresh token."""
     return uuid.uuid5(_TOKEN_NAMESPACE, f"{user.pk}:{key}") if key else uuid.uuid4()
-
 
 
 def respond_once(request: Request, key: str | None, action: Action) -> Response:

@@ -38,7 +38,9 @@ class ActionRequestFilter(django_filters.FilterSet):
         model = ActionRequest
         fields: list[str] = []
 
-    def filter_waiting_for_me(self, queryset: QuerySet[ActionRequest], name: str, value: Any) -> QuerySet[ActionRequest]:
+    def filter_waiting_for_me(
+        self, queryset: QuerySet[ActionRequest], name: str, value: Any
+    ) -> QuerySet[ActionRequest]:
         user = getattr(self.request, "user", None)
         if value is None or not isinstance(user, User):
             return queryset

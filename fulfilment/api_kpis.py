@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard.api.money import amount_text
-from dashboard.api.permissions import HasPerm
 from dashboard.api_docs import problems
+from dashboard.api_roles import allowed
 from dashboard.models import Merchant
 from fulfilment import kpi_page
 from orders.kpi_figures import Figure
@@ -139,7 +139,7 @@ class KpisSerializer(serializers.Serializer[Any]):
     )
 
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "period": {"preset": "7d", "first": "2026-11-25", "last": "2026-12-01"},
     "comparison": {"first": "2026-11-18", "last": "2026-11-24"},
     "merchant": None,
@@ -172,7 +172,7 @@ EXAMPLE = {
 
 
 class Kpis(APIView):
-    permission_classes = [HasPerm(PERMISSION)]
+    permission_classes = allowed(PERMISSION)
 
     @extend_schema(
         tags=["kpis"],

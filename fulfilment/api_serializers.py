@@ -110,7 +110,7 @@ def _parse[Model: BaseModel](model: type[Model], value: Any) -> Model:
         },
     }
 )
-class RefundSplitField(serializers.JSONField):
+class RefundSplitField(serializers.Field[Any, Any, Any, Any]):
     def to_internal_value(self, data: Any) -> SplitRefundDetails:
         return _parse(SplitRefundDetails, data)
 
@@ -126,7 +126,7 @@ class RefundSplitField(serializers.JSONField):
         },
     }
 )
-class SettlementSplitField(serializers.JSONField):
+class SettlementSplitField(serializers.Field[Any, Any, Any, Any]):
     def to_internal_value(self, data: Any) -> SplitSettlementDetails:
         return _parse(SplitSettlementDetails, data)
 

@@ -19,8 +19,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from dashboard import api_idempotency
-from dashboard.api.permissions import HasPerm
 from dashboard.api_docs import IDEMPOTENCY_KEY, problems
+from dashboard.api_roles import allowed
 from fulfilment import permissions, selectors, services
 from fulfilment.api_filters import ActionRequestFilter
 from fulfilment.api_serializers import (
@@ -85,7 +85,9 @@ def order_named(order_id: str, merchant: str) -> Order:
         raise exceptions.ValidationError({"order_id": [f"No cached order {order_id!r}; look it up first."]})
     if len(found) > 1:
         codes = ", ".join(o.merchant.code for o in found)
-        raise exceptions.ValidationError({"merchant": [f"Several merchants have order {order_id!r} ({codes}); name one."]})
+        raise exceptions.ValidationError(
+            {"merchant": [f"Several merchants have order {order_id!r} ({codes}); name one."]}
+        )
     return found[0]
 
 
@@ -93,7 +95,7 @@ def order_named(order_id: str, merchant: str) -> Order:
 class ActionRequestList(generics.ListAPIView[ActionRequest]):
     """Refund and Fulfilment Sync requests, newest first, with what you may do with each."""
 
-    permission_classes = [HasPerm(permissions.VIEW)]
+    permission_classes = allowed(permissions.VIEW)
     serializer_class = ActionRequestSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = ActionRequestFilter
@@ -104,8 +106,14 @@ class ActionRequestList(generics.ListAPIView[ActionRequest]):
 
     @extend_schema(
         summary="List requests",
-        responses={200: ActionRequestSerializer(many=True), **problems(e400="A filter or cursor is not valid.",
-                   e401="No token or session.", e403="Your role may not see requests.")},
+        responses={
+            200: ActionRequestSerializer(many=True),
+            **problems(
+                e400="A filter or cursor is not valid.",
+                e401="No token or session.",
+                e403="Your role may not see requests.",
+            ),
+        },
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset())) or []
@@ -116,13 +124,15 @@ class ActionRequestList(generics.ListAPIView[ActionRequest]):
 
 @extend_schema(tags=TAG)
 class ActionRequestDetail(generics.GenericAPIView[ActionRequest]):
-    permission_classes = [HasPerm(permissions.VIEW)]
+    permission_classes = allowed(permissions.VIEW)
     serializer_class = ActionRequestSerializer
 
     @extend_schema(
         summary="One request",
-        responses={200: ActionRequestSerializer, **problems(e401="No token or session.",
-                   e403="Your role may not see requests.", e404="No such request.")},
+        responses={
+            200: ActionRequestSerializer,
+            **problems(e401="No token or session.", e403="Your role may not see requests.", e404="No such request."),
+        },
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(_shown(request, get_object_or_404(_requests(), pk=pk)))
@@ -149,7 +159,9 @@ CREATE_ERRORS = problems(
 )
 
 
-def _raise(request: Request, serializer_class: type[Any], submit: Callable[[Order, dict[str, Any], Any], services.Raised]) -> Response:
+def _raise(
+    request: Request, serializer_class: type[Any], submit: Callable[[Order, dict[str, Any], Any], services.Raised]
+) -> Response:
     key = api_idempotency.read_key(request.headers, required=True)
 
     def action() -> tuple[int, dict[str, Any]]:
@@ -168,7 +180,7 @@ def _raise(request: Request, serializer_class: type[Any], submit: Callable[[Orde
 
 @extend_schema(tags=TAG)
 class RaiseRefund(generics.GenericAPIView[ActionRequest]):
-    permission_classes = [HasPerm(permissions.RAISE)]
+    permission_classes = allowed(permissions.RAISE)
     serializer_class = RefundCreateSerializer
 
     @extend_schema(
@@ -196,12 +208,13 @@ class RaiseRefund(generics.GenericAPIView[ActionRequest]):
 
 @extend_schema(tags=TAG)
 class RaiseFulfilment(generics.GenericAPIView[ActionRequest]):
-    permission_classes = [HasPerm(permissions.RAISE)]
+    permission_classes = allowed(permissions.RAISE)
     serializer_class = FulfilmentCreateSerializer
 
     @extend_schema(
         summary="Raise a Fulfilment Sync request",
-        description="One command of Juspay's Fulfillment Sync API; the approval policy says how many approvals it needs.",
+        description="One command of Juspay's Fulfillment Sync API; the approval policy says how many approvals "
+        "it needs.",
         parameters=[IDEMPOTENCY_KEY],
         request=FulfilmentCreateSerializer,
         responses={201: ActionRequestSerializer, **CREATE_ERRORS},
@@ -235,7 +248,9 @@ DECISION_ERRORS = problems(
 )
 
 
-def _decide(request: Request, pk: int, body_class: type[Any], act: Callable[[dict[str, Any]], object], **rename: str) -> Response:
+def _decide(
+    request: Request, pk: int, body_class: type[Any], act: Callable[[dict[str, Any]], object], **rename: str
+) -> Response:
     get_object_or_404(ActionRequest, pk=pk)
     body = body_class(data=request.data)
     body.is_valid(raise_exception=True)
@@ -248,39 +263,60 @@ def _decide(request: Request, pk: int, body_class: type[Any], act: Callable[[dic
 
 @extend_schema(tags=TAG)
 class Approve(generics.GenericAPIView[ActionRequest]):
-    permission_classes = [HasPerm(permissions.APPROVE)]
+    permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
 
-    @extend_schema(summary="Approve", request=CommentSerializer, responses={200: ActionRequestSerializer, **DECISION_ERRORS})
+    @extend_schema(
+        summary="Approve", request=CommentSerializer, responses={200: ActionRequestSerializer, **DECISION_ERRORS}
+    )
     def post(self, request: Request, pk: int) -> Response:
-        return _decide(request, pk, CommentSerializer, lambda d: services.approve(pk, approver=_user(request), comment=d["comment"]))
+        return _decide(
+            request,
+            pk,
+            CommentSerializer,
+            lambda d: services.approve(pk, approver=_user(request), comment=d["comment"]),
+        )
 
 
 @extend_schema(tags=TAG)
 class Reject(generics.GenericAPIView[ActionRequest]):
-    permission_classes = [HasPerm(permissions.APPROVE)]
+    permission_classes = allowed(permissions.APPROVE)
     serializer_class = RejectSerializer
 
-    @extend_schema(summary="Reject (with a reason)", request=RejectSerializer, responses={200: ActionRequestSerializer, **DECISION_ERRORS})
+    @extend_schema(
+        summary="Reject (with a reason)",
+        request=RejectSerializer,
+        responses={200: ActionRequestSerializer, **DECISION_ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
         return _decide(
-            request, pk, RejectSerializer, lambda d: services.reject(pk, approver=_user(request), comment=d["reason"]), comment="reason"
+            request,
+            pk,
+            RejectSerializer,
+            lambda d: services.reject(pk, approver=_user(request), comment=d["reason"]),
+            comment="reason",
         )
 
 
 @extend_schema(tags=TAG)
 class Cancel(generics.GenericAPIView[ActionRequest]):
-    permission_classes = [HasPerm(permissions.RAISE)]
+    permission_classes = allowed(permissions.RAISE)
     serializer_class = CommentSerializer
 
-    @extend_schema(summary="Cancel your own waiting request", request=CommentSerializer, responses={200: ActionRequestSerializer, **DECISION_ERRORS})
+    @extend_schema(
+        summary="Cancel your own waiting request",
+        request=CommentSerializer,
+        responses={200: ActionRequestSerializer, **DECISION_ERRORS},
+    )
     def post(self, request: Request, pk: int) -> Response:
-        return _decide(request, pk, CommentSerializer, lambda d: services.cancel(pk, actor=_user(request), comment=d["comment"]))
+        return _decide(
+            request, pk, CommentSerializer, lambda d: services.cancel(pk, actor=_user(request), comment=d["comment"])
+        )
 
 
 @extend_schema(tags=TAG)
 class Retry(generics.GenericAPIView[ActionRequest]):
-    permission_classes = [HasPerm(permissions.APPROVE)]
+    permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
 
     @extend_schema(
@@ -290,4 +326,6 @@ class Retry(generics.GenericAPIView[ActionRequest]):
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        return _decide(request, pk, CommentSerializer, lambda d: services.retry(pk, actor=_user(request), comment=d["comment"]))
+        return _decide(
+            request, pk, CommentSerializer, lambda d: services.retry(pk, actor=_user(request), comment=d["comment"])
+        )

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from dashboard import api_idempotency
 from dashboard.api.permissions import HasPerm
 from dashboard.api_docs import OPTIONAL_IDEMPOTENCY_KEY, problems
+from dashboard.api_roles import allowed
 from dashboard.models import ApiToken
 from orders import masking, notes, search, services
 from orders.models import Note, Order
@@ -133,7 +134,7 @@ class RefreshSerializer(serializers.Serializer[Any]):
 
 
 class Refresh(generics.GenericAPIView[Order]):
-    permission_classes = [HasPerm("orders.refresh_order")]
+    permission_classes = allowed("orders.refresh_order")
     serializer_class = RefreshSerializer
     throttle_scope = "order_refresh"  # REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["order_refresh"] (API_THROTTLE_REFRESH)
 
@@ -179,7 +180,7 @@ class CustomerSerializer(serializers.Serializer[Any]):
 
 
 class LabelledSerializer(serializers.Serializer[Any]):
-    label = serializers.CharField()
+    name = serializers.CharField(help_text="e.g. Card, Name on card, Expiry")
     value = serializers.CharField()
 
 
@@ -192,7 +193,7 @@ class RevealSerializer(serializers.Serializer[Any]):
 
 
 class Reveal(generics.GenericAPIView[Order]):
-    permission_classes = [HasPerm(masking.PERMISSION)]
+    permission_classes = allowed(masking.PERMISSION)
     serializer_class = RevealSerializer
 
     @extend_schema(
@@ -221,7 +222,7 @@ class Reveal(generics.GenericAPIView[Order]):
             "revealed_until": until,
             "customer": {"customer_id": customer.customer_id, "email": customer.email, "phone": customer.phone},
             "card": [
-                {"label": label, "value": value}
+                {"name": label, "value": value}
                 for label, value in masking.card(card_block if isinstance(card_block, dict) else None, unmasked=True)
             ],
         }

@@ -10,8 +10,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
-from dashboard.api.permissions import HasPerm
 from dashboard.api_docs import problems
+from dashboard.api_roles import allowed
 from dashboard.filters import AuditEventFilter
 from dashboard.models import AuditEvent
 
@@ -43,7 +43,7 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
 @extend_schema(tags=["audit"])
 class AuditEventList(generics.ListAPIView[AuditEvent]):
-    permission_classes = [HasPerm("dashboard.view_auditevent")]
+    permission_classes = allowed("dashboard.view_auditevent")
     serializer_class = AuditEventSerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = AuditEventFilter
@@ -56,7 +56,9 @@ class AuditEventList(generics.ListAPIView[AuditEvent]):
         summary="Audit events, newest first",
         responses={
             200: AuditEventSerializer(many=True),
-            **problems(e400="A filter or cursor is not valid.", e401="No token or session.", e403="Manager and Admin only."),
+            **problems(
+                e400="A filter or cursor is not valid.", e401="No token or session.", e403="Manager and Admin only."
+            ),
         },
     )
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:

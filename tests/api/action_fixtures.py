@@ -1,7 +1,7 @@
 """Fixtures of the action-request, notes, refresh, reveal, audit and KPI API tests: a client per person that
 talks JSON with a real personal token (`Authorization: Bearer`), as a script would.
 
-Import the fixtures a module needs: `from tests.api.action_fixtures import api_as, charged, token_client  # noqa: F401`.
+A plugin of tests/conftest.py. Modules that call the API use `pytestmark = pytest.mark.usefixtures("fresh_throttles")`.
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def new_key() -> str:
     return str(uuid.uuid4())
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles() -> Any:
+@pytest.fixture
+def fresh_throttles() -> Any:
     """Throttle counts live in the cache: each test starts with a full budget."""
     from django.core.cache import cache
 

@@ -10,9 +10,9 @@ import pytest
 from django.utils import timezone
 
 from fulfilment.models import ActionRequest, ActionState
-from tests.api.action_fixtures import _fresh_throttles, api_as, charged, new_key, token_client  # noqa: F401
+from tests.api.action_fixtures import new_key
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 LIST = "/api/v1/action-requests/"
 REFUNDS = "/api/v1/action-requests/refunds/"
@@ -133,7 +133,9 @@ def test_a_superuser_cannot_approve_their_own_request_but_another_superuser_can(
 
 
 def test_a_large_refund_needs_two_people_other_than_the_maker(api_as, cached_order):
-    order = cached_order("order_status_charged.json", order_id="ORDBIG1", amount=50000, maximum_eligible_refund_amount=50000)
+    order = cached_order(
+        "order_status_charged.json", order_id="ORDBIG1", amount=50000, maximum_eligible_refund_amount=50000
+    )
     body = raise_refund(api_as("Support"), order, amount="20000.00")
     assert body["required_approvals"] == 2
     first, second = api_as("Finance"), api_as("Finance")
@@ -252,7 +254,11 @@ def test_list_filters_and_pages(api_as, charged, cached_order):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"state": "sleeping"}, "state"), ({"created_after": "yesterday"}, "created_after"), ({"cursor": "zzz"}, "cursor")],
+    [
+        ({"state": "sleeping"}, "state"),
+        ({"created_after": "yesterday"}, "created_after"),
+        ({"cursor": "zzz"}, "cursor"),
+    ],
 )
 def test_a_bad_filter_is_a_400_naming_it(api_as, params, field):
     response = api_as("Manager").get(LIST, params)

@@ -6,9 +6,8 @@ import pytest
 
 from dashboard import audit
 from dashboard.models import AuditEvent
-from tests.api.action_fixtures import _fresh_throttles, api_as, charged, token_client  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 URL = "/api/v1/audit-events/"
 

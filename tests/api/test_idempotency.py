@@ -12,7 +12,9 @@ from django.db import connection
 from dashboard.models import AuditEvent, IdempotencyKey
 from fulfilment.models import ActionRequest
 from orders.models import Note
-from tests.api.action_fixtures import TokenClient, _fresh_throttles, api_as, charged, new_key, token_client  # noqa: F401
+from tests.api.action_fixtures import TokenClient, new_key
+
+pytestmark = pytest.mark.usefixtures("fresh_throttles")
 
 REFUNDS = "/api/v1/action-requests/refunds/"
 

@@ -11,9 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.api.action_fixtures import _fresh_throttles, api_as, token_client  # noqa: F401
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 URL = "/api/v1/kpis/"
 

@@ -6,9 +6,8 @@ import pytest
 
 from dashboard.models import AuditEvent
 from orders.models import Note, TimelineEvent
-from tests.api.action_fixtures import _fresh_throttles, api_as, charged, token_client  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 
 def url(order) -> str:
@@ -73,7 +72,9 @@ def test_an_order_id_two_merchants_share_needs_the_merchant(api_as, charged, ans
     from orders.models import SyncSource
     from orders.sync import apply_order
 
-    other = Merchant.objects.create(code="second", name="Second", base_url="https://api.juspay.in", api_key="k", merchant_id="m2")
+    other = Merchant.objects.create(
+        code="second", name="Second", base_url="https://api.juspay.in", api_key="k", merchant_id="m2"
+    )
     apply_order(other, answer("order_status_charged.json"), source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now())
     support = api_as("Support")
     assert support.get(url(charged)).status_code == 409

@@ -8,9 +8,8 @@ import pytest
 from dashboard.models import AuditEvent
 from orders.models import Order
 from orders.services import sync_order
-from tests.api.action_fixtures import _fresh_throttles, api_as, token_client  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 
 @pytest.fixture

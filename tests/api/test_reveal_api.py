@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from dashboard.models import AuditEvent
 from orders import masking
-from tests.api.action_fixtures import _fresh_throttles, api_as, charged, token_client  # noqa: F401
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_throttles")]
 
 
 @pytest.mark.parametrize("role", ["Finance", "Admin"])
