@@ -11,6 +11,7 @@ from rest_framework import serializers
 from dashboard.api_idempotency import HEADER, REPLAYED_HEADER
 
 TYPE_BASE = "urn:juspay-ops:problem:"
+PROBLEM_TYPE = "application/problem+json"  # dashboard/api/problems.py answers every error with it
 
 
 class FieldErrorSerializer(serializers.Serializer[Any]):
@@ -65,9 +66,11 @@ def problem(status: int, description: str) -> OpenApiResponse:
     )
 
 
-def problems(**descriptions: str) -> dict[int, OpenApiResponse]:
-    """`problems(e400="...", e403="...")` -> the `responses` entries for those statuses."""
-    return {int(name[1:]): problem(int(name[1:]), text) for name, text in descriptions.items()}
+def problems(**descriptions: str) -> dict[Any, OpenApiResponse]:
+    """`problems(e400="...", e403="...")` -> the `responses` entries for those statuses, as problem+json. A 400
+    is always among them: a NUL character in the path or query is refused before any view runs."""
+    descriptions.setdefault("e400", "A NUL character in the path or query (dashboard/input_guard.py).")
+    return {(int(name[1:]), PROBLEM_TYPE): problem(int(name[1:]), text) for name, text in descriptions.items()}
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
+
+from dashboard import request_context
 
 NUL = "\x00"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -32,11 +34,25 @@ def carries_nul(request: HttpRequest) -> bool:
     return _has_nul(request.POST)
 
 
+def problem() -> dict[str, object]:
+    """The refusal in the shape of dashboard/api/problems.py (which sits above this layer)."""
+    return {
+        "type": "urn:juspay-ops:problem:invalid-request",
+        "title": "The request is not valid",
+        "status": 400,
+        "detail": REASON,
+        "errors": [],
+        "request_id": request_context.current_request_id(),
+    }
+
+
 class NulRefusalMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if carries_nul(request):
+            if request.path.startswith("/api/"):  # the API answers every error as RFC 9457 problem details
+                return JsonResponse(problem(), status=400, content_type="application/problem+json")
             return HttpResponseBadRequest(REASON, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

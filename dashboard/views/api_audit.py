@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 
 from dashboard.api_docs import problems
@@ -16,9 +16,14 @@ from dashboard.filters import AuditEventFilter
 from dashboard.models import AuditEvent
 
 
+@extend_schema_field({"type": ["object", "null"], "description": "Personal data masked when written."})
+class SnapshotField(serializers.JSONField):
+    pass
+
+
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
-    before = serializers.JSONField(allow_null=True)
-    after = serializers.JSONField(allow_null=True)
+    before = SnapshotField(allow_null=True)
+    after = SnapshotField(allow_null=True)
 
     class Meta:
         model = AuditEvent

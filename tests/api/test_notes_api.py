@@ -81,3 +81,9 @@ def test_an_order_id_two_merchants_share_needs_the_merchant(api_as, charged, ans
     response = support.post(url(charged) + "?merchant=second", {"body": "for the second merchant"})
     assert response.status_code == 201
     assert Note.objects.get().order.merchant == other
+
+
+def test_a_nul_in_the_query_is_a_400_problem(api_as, charged):
+    response = api_as("Support").get(url(charged), {"merchant": "a\x00b"})
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json" and "NUL" in response.json()["detail"]
