@@ -283,3 +283,13 @@ def test_detail_shows_the_request_to_lookers(api_as, charged):
     assert response.status_code == 200
     assert response.json()["id"] == body["id"] and response.json()["you_may"]["approve"] is False
     assert api_as(None).get(f"{LIST}{body['id']}/").status_code == 403
+
+
+def test_a_post_to_a_path_that_names_no_request_is_a_404_problem(api_as):
+    from django.test import Client
+
+    finance = api_as("Finance")
+    finance.client = Client(enforce_csrf_checks=True)  # as a script: no CSRF token, and a token needs none
+    assert finance.post(f"{LIST}1/approve/", {}).status_code == 404
+    response = finance.post(f"{LIST}abc/approve/", {})
+    assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
