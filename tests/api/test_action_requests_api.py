@@ -293,3 +293,31 @@ def test_a_post_to_a_path_that_names_no_request_is_a_404_problem(api_as):
     assert finance.post(f"{LIST}1/approve/", {}).status_code == 404
     response = finance.post(f"{LIST}abc/approve/", {})
     assert response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+
+
+@pytest.fixture
+def inline_tasks():
+    from dashboard.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def test_raised_and_approved_through_the_api_the_refund_reaches_the_simulator_once(
+    api_as, sim_merchant, juspay_sim, inline_tasks, django_capture_on_commit_callbacks
+):
+    from orders.services import sync_order
+
+    order = sync_order(sim_merchant, juspay_sim.create_order(amount=1000.0, status="CHARGED")).obj
+    key = new_key()
+    support, finance = api_as("Support"), api_as("Finance")
+    body = support.post(REFUNDS, refund_body(order, amount="250.00"), key=key).json()
+    assert support.post(REFUNDS, refund_body(order, amount="250.00"), key=key).json() == body  # a retry: same
+    with django_capture_on_commit_callbacks(execute=True):
+        assert finance.post(f"{LIST}{body['id']}/approve/", {}).status_code == 200
+    shown = finance.get(f"{LIST}{body['id']}/").json()
+    assert shown["state"] == "succeeded" and shown["attempts"] == 1
+    refunds = juspay_sim.refunds(order.order_id)
+    assert [(r["unique_request_id"], r["amount"]) for r in refunds] == [(body["unique_request_id"], 250.0)]
