@@ -91,6 +91,43 @@ def order_named(order_id: str, merchant: str) -> Order:
     return found[0]
 
 
+SHOWN_EXAMPLE = {
+    "id": 42,
+    "kind": "refund",
+    "state": "pending",
+    "state_label": "Waiting for approval",
+    "summary": "refund of INR 250.00",
+    "order_id": "ORD-1001",
+    "merchant": "default",
+    "amount": {"amount": "250.00", "currency": "INR"},
+    "command": "",
+    "fulfillment_id": "",
+    "unique_request_id": "JOR3F9A1C2B7D4E5F60",
+    "reason_code": "CUSTOMER_REQUEST",
+    "comment": "Customer returned the shoes",
+    "maker": "priya",
+    "moves_money": True,
+    "required_approvals": 1,
+    "approvals": 0,
+    "approver_roles": ["Finance", "Admin"],
+    "decisions": [],
+    "created_at": "2026-12-01T10:15:00Z",
+    "updated_at": "2026-12-01T10:15:00Z",
+    "expires_at": "2026-12-04T10:15:00Z",
+    "approved_at": None,
+    "closed_at": None,
+    "finished_at": None,
+    "attempts": 0,
+    "error": "",
+    "retry_safe": False,
+    "you_may": {"approve": True, "cancel": False, "retry": False, "why_not": ""},
+}
+
+
+def shown(status_code: int) -> OpenApiExample:
+    return OpenApiExample("A refund request", value=SHOWN_EXAMPLE, response_only=True, status_codes=[status_code])
+
+
 @extend_schema(tags=TAG)
 class ActionRequestList(generics.ListAPIView[ActionRequest]):
     """Refund and Fulfilment Sync requests, newest first, with what you may do with each."""
@@ -129,6 +166,7 @@ class ActionRequestDetail(generics.GenericAPIView[ActionRequest]):
 
     @extend_schema(
         summary="One request",
+        examples=[shown(200)],
         responses={
             200: ActionRequestSerializer,
             **problems(e401="No token or session.", e403="Your role may not see requests.", e404="No such request."),
@@ -189,7 +227,7 @@ class RaiseRefund(generics.GenericAPIView[ActionRequest]):
         parameters=[IDEMPOTENCY_KEY],
         request=RefundCreateSerializer,
         responses={201: ActionRequestSerializer, **CREATE_ERRORS},
-        examples=[OpenApiExample("A refund", value=REFUND_EXAMPLE, request_only=True)],
+        examples=[OpenApiExample("A refund", value=REFUND_EXAMPLE, request_only=True), shown(201)],
     )
     def post(self, request: Request) -> Response:
         def submit(order: Order, data: dict[str, Any], token: Any) -> services.Raised:
@@ -267,7 +305,10 @@ class Approve(generics.GenericAPIView[ActionRequest]):
     serializer_class = CommentSerializer
 
     @extend_schema(
-        summary="Approve", request=CommentSerializer, responses={200: ActionRequestSerializer, **DECISION_ERRORS}
+        summary="Approve",
+        request=CommentSerializer,
+        responses={200: ActionRequestSerializer, **DECISION_ERRORS},
+        examples=[shown(200)],
     )
     def post(self, request: Request, pk: int) -> Response:
         return _decide(
@@ -287,6 +328,7 @@ class Reject(generics.GenericAPIView[ActionRequest]):
         summary="Reject (with a reason)",
         request=RejectSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
+        examples=[shown(200)],
     )
     def post(self, request: Request, pk: int) -> Response:
         return _decide(
@@ -307,6 +349,7 @@ class Cancel(generics.GenericAPIView[ActionRequest]):
         summary="Cancel your own waiting request",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
+        examples=[shown(200)],
     )
     def post(self, request: Request, pk: int) -> Response:
         return _decide(
@@ -324,6 +367,7 @@ class Retry(generics.GenericAPIView[ActionRequest]):
         description="Only when its failure left that safe, and never by its maker.",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
+        examples=[shown(200)],
     )
     def post(self, request: Request, pk: int) -> Response:
         return _decide(
