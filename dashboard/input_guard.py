@@ -57,6 +57,18 @@ def carries_nul(request: HttpRequest) -> bool:
     return _has_nul(request.POST)
 
 
+def problem() -> dict[str, object]:
+    """The refusal in the shape of dashboard/api/problems.py (which sits above this layer)."""
+    return {
+        "type": "urn:juspay-ops:problem:invalid-request",
+        "title": "The request is not valid",
+        "status": 400,
+        "detail": REASON,
+        "errors": [],
+        "request_id": request_context.current_request_id(),
+    }
+
+
 class NulRefusalMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -151,3 +151,28 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to an API POST that carried an `Idempotency-Key` header (dashboard/api_idempotency.py).
+
+    One row per (user, key), kept by a unique constraint: of N identical POSTs racing on PostgreSQL, one inserts
+    and runs, the others wait on the unique index until it commits and then replay its answer. `fingerprint` is
+    a SHA-256 of the method, path and JSON body: the same key with another body is refused (422).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    path = models.CharField(max_length=500)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    body = models.TextField(blank=True, help_text="The answer's JSON as text (jsonb would reorder its keys).")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -380,6 +380,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
+        # POST /api/v1/orders/{id}/refresh/ calls Juspay: its own, tighter budget per token (or user).
+        "order_refresh": os.environ.get("API_THROTTLE_REFRESH", "10/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

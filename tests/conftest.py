@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.orders"]
+pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.orders", "tests.api.action_fixtures"]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 

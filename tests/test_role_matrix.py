@@ -33,6 +33,8 @@ class Access:
     anonymous: int | None = None  # what anonymous gets when not in allowed (default: redirect to login)
     kwargs: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda ctx: {})
     data: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda ctx: {})
+    content_type: str | None = None  # "application/json" for the API's POSTs (data is sent as JSON)
+    headers: dict[str, str] = field(default_factory=dict)
 
     def expected(self, identity: str) -> int:
         if identity in self.allowed:
@@ -64,6 +66,17 @@ def PAYOUT(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
 
 def ACTION(ctx: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
     return {"pk": ctx["action"].pk}
+
+
+def api(*roles: str, **options: Any) -> Access:
+    """An API endpoint: anonymous callers get a 401 problem; POST bodies go as JSON."""
+    options.setdefault("anonymous", 401)
+    if options.get("method") == "post":
+        options.setdefault("content_type", "application/json")
+    return Access(allowed=roles, **options)
+
+
+API_KEY = {"Idempotency-Key": "role-matrix-1"}  # each test runs in a savepoint: the key is new every time
 
 
 ACCESS: dict[str, Access] = {
@@ -182,6 +195,46 @@ ACCESS: dict[str, Access] = {
         *SIGNED_IN, method="post", data=lambda ctx: {"name": "matrix script", "expires_on": ctx["token_expiry"]}
     ),
     "tokens:revoke": only(ADMIN, method="post", ok=302, denied=404, kwargs=lambda ctx: {"pk": ctx["token"].pk}),
+    # Action requests, notes, refresh, reveal, audit events, KPIs (branch api-actions; tests/api/ for the rest).
+    "api:action_requests": api(*LOOKERS),
+    "api:action_request": api(*LOOKERS, kwargs=ACTION),
+    "api:action_request_raise_refund": api(
+        *ORDER_WRITERS,
+        method="post",
+        ok=201,
+        headers=API_KEY,
+        data=lambda ctx: {
+            "order_id": ctx["order"].order_id,
+            "amount": "1.00",
+            "reason_code": "GOODWILL",
+            "comment": "matrix",
+        },
+    ),
+    "api:action_request_raise_fulfilment": api(
+        *ORDER_WRITERS,
+        method="post",
+        ok=201,
+        headers=API_KEY,
+        data=lambda ctx: {
+            "order_id": ctx["order"].order_id,
+            "fulfillment_command": "INITIATE_CREDIT",
+            "fulfillment_status": "SUCCESS",
+        },
+    ),
+    "api:action_request_approve": api(FINANCE, ADMIN, method="post", kwargs=ACTION),
+    "api:action_request_reject": api(
+        FINANCE, ADMIN, method="post", kwargs=ACTION, data=lambda ctx: {"reason": "not needed"}
+    ),
+    # Only the maker cancels: every identity here passes or fails the role check and is then refused as not the
+    # maker (403); tests/api/test_action_requests_api.py cancels as the maker.
+    "api:action_request_cancel": api(method="post", kwargs=ACTION),
+    "api:action_request_retry": api(FINANCE, ADMIN, method="post", kwargs=lambda ctx: {"pk": ctx["failed"].pk}),
+    "api:audit_events": api(MANAGER, ADMIN),
+    "api:kpis": api(MANAGER, ADMIN),
+    "api:order_notes": api(*LOOKERS, kwargs=ORDER),
+    # The merchant points nowhere: the refresh answers 200 with `refreshed: false`.
+    "api:order_refresh": api(*ORDER_WRITERS, method="post", kwargs=ORDER),
+    "api:order_reveal": api(FINANCE, ADMIN, method="post", kwargs=ORDER),
 }
 
 # The API answers a personal token as it answers the same person's session (the docs page is a page: no token).
@@ -331,7 +384,10 @@ def test_role_matrix(client: Client, matrix_context: dict[str, Any], url_name: s
     if identity != ANON:
         client.force_login(matrix_context["identities"][identity])
     url = reverse(url_name, kwargs=access.kwargs(matrix_context))
-    response = getattr(client, access.method)(url, data=access.data(matrix_context))
+    options: dict[str, Any] = {"headers": access.headers}
+    if access.content_type:
+        options["content_type"] = access.content_type
+    response = getattr(client, access.method)(url, data=access.data(matrix_context), **options)
     expected = access.expected(identity)
     assert response.status_code == expected, (
         f"{identity} {access.method.upper()} {url}: got {response.status_code}, expected {expected}"

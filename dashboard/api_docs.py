@@ -1,0 +1,90 @@
+"""What the OpenAPI schema says about errors: the problem-details shape (dashboard/api/problems.py) and ready-made
+`responses` entries for `@extend_schema`, each with an example, so every endpoint documents its 4xx answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from dashboard.api_idempotency import HEADER, REPLAYED_HEADER
+
+TYPE_BASE = "urn:juspay-ops:problem:"
+PROBLEM_TYPE = "application/problem+json"  # dashboard/api/problems.py answers every error with it
+
+
+class FieldErrorSerializer(serializers.Serializer[Any]):
+    field = serializers.CharField(
+        allow_null=True, help_text="The bad field (dotted for nested ones); null: the whole request."
+    )
+    detail = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer[Any]):
+    """RFC 9457 problem details (`application/problem+json`)."""
+
+    type = serializers.CharField(help_text="urn:juspay-ops:problem:<kind>")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    # Named as RFC 9457 extensions are; it shadows Serializer.errors, harmless: this class only describes the schema.
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
+    request_id = serializers.CharField(help_text="The X-Request-ID of this answer, as in the audit log.")
+
+
+_EXAMPLES: dict[int, tuple[str, str, str, list[dict[str, Any]]]] = {
+    400: (
+        "invalid-request",
+        "The request is not valid",
+        "amount: Enter an amount above zero.",
+        [{"field": "amount", "detail": "Enter an amount above zero."}],
+    ),
+    401: ("not-authenticated", "Authentication needed", "Authentication credentials were not provided.", []),
+    403: ("forbidden", "Not allowed", "You raised this request; another person must decide on it.", []),
+    404: ("not-found", "Not found", "No such request.", []),
+    409: ("conflict", "Conflict", "This request is already approved, queued for sending.", []),
+    422: ("unprocessable", "The request cannot be carried out", "Only a paid order can be refunded.", []),
+    429: ("throttled", "Too many requests", "Request was throttled. Expected available in 42 seconds.", []),
+}
+
+
+def problem(status: int, description: str) -> OpenApiResponse:
+    kind, title, detail, errors = _EXAMPLES[status]
+    example = {
+        "type": TYPE_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": errors,
+        "request_id": "4f9c2b1e8d7a4c3b",
+    }
+    return OpenApiResponse(
+        ProblemSerializer,
+        description=description,
+        examples=[OpenApiExample(title, value=example, status_codes=[status])],
+    )
+
+
+def problems(**descriptions: str) -> dict[Any, OpenApiResponse]:
+    """`problems(e400="...", e403="...")` -> the `responses` entries for those statuses, as problem+json. A 400
+    is always among them: a NUL character in the path or query is refused before any view runs."""
+    descriptions.setdefault("e400", "A NUL character in the path or query (dashboard/input_guard.py).")
+    return {(int(name[1:]), PROBLEM_TYPE): problem(int(name[1:]), text) for name, text in descriptions.items()}
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="Any unique string per request (a UUID). Sent again with the same body, the first answer comes "
+    f"back (same status and body, with `{REPLAYED_HEADER}: true`); with another body: 422.",
+)
+OPTIONAL_IDEMPOTENCY_KEY = OpenApiParameter(
+    HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Optional here: sent again with the same body, the first answer comes back; with another body: 422.",
+)
