@@ -6,31 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
-from rest_framework import serializers
 
+from dashboard.api.problems import ProblemSerializer
 from dashboard.api_idempotency import HEADER, REPLAYED_HEADER
 
 TYPE_BASE = "urn:juspay-ops:problem:"
 PROBLEM_TYPE = "application/problem+json"  # dashboard/api/problems.py answers every error with it
-
-
-class FieldErrorSerializer(serializers.Serializer[Any]):
-    field = serializers.CharField(
-        allow_null=True, help_text="The bad field (dotted for nested ones); null: the whole request."
-    )
-    detail = serializers.CharField()
-
-
-class ProblemSerializer(serializers.Serializer[Any]):
-    """RFC 9457 problem details (`application/problem+json`)."""
-
-    type = serializers.CharField(help_text="urn:juspay-ops:problem:<kind>")
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    # Named as RFC 9457 extensions are; it shadows Serializer.errors, harmless: this class only describes the schema.
-    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
-    request_id = serializers.CharField(help_text="The X-Request-ID of this answer, as in the audit log.")
 
 
 _EXAMPLES: dict[int, tuple[str, str, str, list[dict[str, Any]]]] = {

@@ -1,9 +1,7 @@
-"""`permission_classes = allowed("orders.view_order")`: the foundation's HasPerm (dashboard/api/permissions.py),
-typed the way DRF's stubs expect a permission list (HasPerm instances act as classes: calling one returns it)."""
+"""`permission_classes = allowed("orders.view_order")`: the foundation's HasPerm (dashboard/api/permissions.py) as
+the one-element permission list DRF views take."""
 
 from __future__ import annotations
-
-from typing import cast
 
 from rest_framework.permissions import BasePermission
 
@@ -11,4 +9,4 @@ from dashboard.api.permissions import HasPerm
 
 
 def allowed(*perms: str) -> list[type[BasePermission]]:
-    return [cast(type[BasePermission], HasPerm(*perms))]
+    return [HasPerm(*perms)]

@@ -173,7 +173,7 @@ class Refresh(generics.GenericAPIView[Order]):
 # --- Reveal -----------------------------------------------------------------------------------------
 
 
-class CustomerSerializer(serializers.Serializer[Any]):
+class RevealedCustomerSerializer(serializers.Serializer[Any]):
     customer_id = serializers.CharField()
     email = serializers.CharField()
     phone = serializers.CharField()
@@ -188,7 +188,7 @@ class RevealSerializer(serializers.Serializer[Any]):
     order_id = serializers.CharField()
     merchant = serializers.CharField()
     revealed_until = serializers.DateTimeField(help_text="15 minutes, as on the page.")
-    customer = CustomerSerializer()
+    customer = RevealedCustomerSerializer()
     card = LabelledSerializer(many=True, help_text="The card block of the order, unmasked ([] when none).")
 
 
