@@ -48,9 +48,13 @@ def problem(status: int, description: str) -> OpenApiResponse:
 
 
 def problems(**descriptions: str) -> dict[Any, OpenApiResponse]:
-    """`problems(e400="...", e403="...")` -> the `responses` entries for those statuses, as problem+json. A 400
-    is always among them: a NUL character in the path or query is refused before any view runs."""
+    """`problems(e404="...", e409="...")` -> the `responses` entries for those statuses, as problem+json. 400, 401,
+    403 and 429 are always among them: a NUL character in the path or query is refused before any view runs, every
+    endpoint needs a caller with a role, and every caller is throttled."""
     descriptions.setdefault("e400", "A NUL character in the path or query (dashboard/input_guard.py).")
+    descriptions.setdefault("e401", "No token or session, or an unknown, expired or revoked token.")
+    descriptions.setdefault("e403", "Your role does not allow this.")
+    descriptions.setdefault("e429", "Over the rate for your token (API_THROTTLE_USER); Retry-After says when.")
     return {(int(name[1:]), PROBLEM_TYPE): problem(int(name[1:]), text) for name, text in descriptions.items()}
 
 

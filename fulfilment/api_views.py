@@ -166,6 +166,7 @@ class ActionRequestDetail(generics.GenericAPIView[ActionRequest]):
 
     @extend_schema(
         summary="One request",
+        description="The request, its decisions and what you may do with it now (`you_may`).",
         examples=[shown(200)],
         responses={
             200: ActionRequestSerializer,
@@ -306,6 +307,8 @@ class Approve(generics.GenericAPIView[ActionRequest]):
 
     @extend_schema(
         summary="Approve",
+        description="Your approval, never on your own request (superusers included); sent to Juspay once enough "
+        "people approved.",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -326,6 +329,7 @@ class Reject(generics.GenericAPIView[ActionRequest]):
 
     @extend_schema(
         summary="Reject (with a reason)",
+        description="Ends a waiting request; the reason is kept on the request and in the audit log.",
         request=RejectSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -347,6 +351,7 @@ class Cancel(generics.GenericAPIView[ActionRequest]):
 
     @extend_schema(
         summary="Cancel your own waiting request",
+        description="Only the maker, and only while it waits for approval.",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],

@@ -70,7 +70,7 @@ class NoteList(generics.ListCreateAPIView[Note]):
     default_sort = ("created_at", True)
 
     def get_permissions(self) -> list[Any]:
-        return [HasPerm("orders.add_note" if self.request.method == "POST" else "orders.view_order")]
+        return [HasPerm("orders.add_note" if self.request.method == "POST" else "orders.view_order")()]
 
     def get_queryset(self) -> QuerySet[Note]:
         return Note.objects.filter(order=order_in(self.request, self.kwargs["order_id"])).select_related("author")
@@ -78,6 +78,7 @@ class NoteList(generics.ListCreateAPIView[Note]):
     @extend_schema(
         tags=TAG,
         summary="An order's notes, newest first",
+        description="Notes people added on the order's page or through the API.",
         parameters=[MERCHANT],
         responses={
             200: NoteSerializer(many=True),

@@ -263,13 +263,19 @@ class OffersSerializer(serializers.Serializer[Any]):
 
 
 class TimelineEventSerializer(serializers.Serializer[Any]):
-    at = serializers.DateTimeField(source="event.at")
-    kind = serializers.CharField(source="event.kind")
+    """One line of the order's story (orders.timeline.EventView): what happened at Juspay at Juspay's own time,
+    and what the dashboard saw and did, oldest first, each told as a sentence."""
+
+    at = serializers.DateTimeField()
+    kind = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     known = serializers.BooleanField()
     category = serializers.CharField()
-    source = serializers.CharField(source="event.source", help_text="juspay_poll, webhook, dashboard user...")  # type: ignore[assignment]
-    actor = serializers.CharField(source="event.actor.username", allow_null=True, default=None)
+    sentence = serializers.CharField(help_text='e.g. "Refund of ₹50.00 approved by finance"')
+    at_juspay = serializers.BooleanField(help_text="Happened at Juspay (from the cached answer), at Juspay's time")
+    source = serializers.CharField(help_text="At Juspay, Juspay poll, Webhook, Dashboard, Import")  # type: ignore[assignment]
+    actor = serializers.CharField(allow_blank=True)
+    link = serializers.CharField(allow_blank=True, help_text="The page the line is about (a request), if any")
     summary = serializers.CharField()
     text = serializers.CharField(help_text="A note's text")
     details = fact_list()

@@ -59,6 +59,7 @@ class AuditEventList(generics.ListAPIView[AuditEvent]):
 
     @extend_schema(
         summary="Audit events, newest first",
+        description="The audit page's filters; personal data stays masked as on the page.",
         responses={
             200: AuditEventSerializer(many=True),
             **problems(

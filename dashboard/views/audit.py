@@ -30,6 +30,8 @@ VERBS = {
     "merchant.base_url_rejected": "Merchant base URL rejected",
     "merchant.base_url_withdrawn": "Merchant base URL withdrawn",
     "audit.export": "Audit log exported",
+    "api_token.create": "API token created",
+    "api_token.revoke": "API token revoked",
     "demo.users_reset": "Demo users reset",
     "system.heartbeat": "Worker heartbeat",
 }

@@ -49,7 +49,7 @@ def _same(api_value, unit: str, page_text: str) -> bool:
 def test_every_figure_matches_the_page(api_as, client_as, orders_today, query):
     data = api_as("Manager").get(URL + "?" + query).json()
     page = client_as("Manager")
-    assert set(data["sections"]) == {"payments", "refunds", "payouts", "approvals"}
+    assert set(data["sections"]) == {"payments", "refunds", "payouts", "fulfilment", "approvals"}
     compared = 0
     for name, section in data["sections"].items():
         rows = _page_figures(page, name, query)

@@ -55,6 +55,8 @@ def test_no_server_errors_and_no_answer_outside_the_schema(live_server, make_use
     # The details of the orders that exist, so their 200 answers are validated too (fuzzed ids only find 404s).
     known = {"order_id": ["ST-REF", "ST-OFF", "ST-SPL", "ST-CHG"], "payout_order_id": ["ST-PO"]}
     for operation in operations:
+        if operation.method.upper() != "GET":  # a POST needs its body: the fuzzing above covers those
+            continue
         for name, values in known.items():
             if "{" + name + "}" not in operation.path:
                 continue
