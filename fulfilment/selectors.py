@@ -231,7 +231,7 @@ class RequestDetail:
     row: Row
     decisions: list[Decision]
     history: list[TimelineEvent]
-    payload: list[tuple[str, str]]
+    payload: list[tuple[str, str, str]]  # (field, as sent, as people read an amount)
     order_url: str
     facts: OrderFacts | None = None
     high_value: bool = False
@@ -271,10 +271,13 @@ def request_detail(pk: int, viewer: Viewer, session: Session | None = None) -> R
     )
 
 
-def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
+def payload_lines(req: ActionRequest) -> list[tuple[str, str, str]]:
+    """What is sent to Juspay, field by field: (field, the value as sent, the amount as people read it or "")."""
     payload = req.payload
+    money: set[str] = set()  # the labels whose value is an amount
     if req.kind == ActionKind.REFUND:
         refund = [("unique_request_id", payload.get("unique_request_id", "")), ("amount", payload.get("amount", ""))]
+        money.add("amount")
         allocation = payload.get("split_settlement_details")
         if allocation:
             refund.append(("from the marketplace", allocation.get("marketplace", {}).get("refund_amount")))
@@ -282,7 +285,8 @@ def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
                 (f"from vendor {share.get('sub_mid')}", share.get("refund_amount"))
                 for share in allocation.get("vendor", {}).get("split", [])
             ]
-        return [(k, "" if v is None else str(v)) for k, v in refund]
+            money.update(label for label, _ in refund[2:])
+        return _shown(refund, money, req.currency)
     lines = [
         (key, payload.get(key))
         for key in (
@@ -296,16 +300,31 @@ def payload_lines(req: ActionRequest) -> list[tuple[str, str]]:
     split = payload.get("split_settlement_details")
     if split:
         lines.append(("marketplace share", split.get("marketplace", {}).get("amount")))
+        money.add("marketplace share")
         lines.append(("mdr_borne_by", split.get("mdr_borne_by")))
         for share in split.get("vendor", {}).get("split", []):
             commission = share.get("merchant_commission")
+            label = f"vendor {share.get('sub_mid')}"
             lines.append(
-                (
-                    f"vendor {share.get('sub_mid')}",
-                    f"{share.get('amount')}" + (f" (commission {commission})" if commission is not None else ""),
-                )
+                (label, f"{share.get('amount')}" + (f" (commission {commission})" if commission is not None else ""))
             )
-    return [(k, "" if v is None else str(v)) for k, v in lines]
+            money.add(label)
+    return _shown(lines, money, req.currency)
+
+
+def _shown(lines: list[tuple[str, Any]], money: set[str], currency: str) -> list[tuple[str, str, str]]:
+    """Each line with its value as sent and, for amounts, as people read it ("100.00" -> "₹100.00")."""
+    shown = []
+    for label, value in lines:
+        raw = "" if value is None else str(value)
+        readable = ""
+        if label in money and raw:
+            amount, _, rest = raw.partition(" (commission ")
+            readable = format_money(amount, currency)
+            if rest:
+                readable += f" (commission {format_money(rest.rstrip(')'), currency)})"
+        shown.append((label, raw, readable))
+    return shown
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,16 @@ def test_the_request_page_shows_the_same_facts(client, make_user, charged_order,
     assert "Reason CUSTOMER_REQUEST" in page and "Raised by sam" in page and "a•••@example.org" in page
 
 
+def test_what_is_sent_to_juspay_shows_the_amount_as_sent_and_as_people_read_it(
+    client, make_user, charged_order, refund_request
+):
+    req = refund_request(charged_order, "1234.50")
+    client.force_login(make_user("Finance"))
+    page = text(client.get(reverse("fulfilment:detail", args=[req.pk])))
+    assert "What is sent to Juspay" in page
+    assert "amount 1234.50 ₹1,234.50" in page  # the wire value untouched, then the one money format
+
+
 def test_high_value_requests_are_flagged_by_the_policys_amount_rule(
     client, make_user, big_order, charged_order, refund_request
 ):
