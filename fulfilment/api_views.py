@@ -1,5 +1,5 @@
 """The action-request API: list, detail, raise a refund or a Fulfilment Sync command, approve, reject, cancel,
-retry. Thin: each view reads the request, calls the function of `fulfilment.services` the pages call, and answers
+retry, and resolve (settle an outcome Juspay's answer left unknown). Thin: each view reads the request, calls the function of `fulfilment.services` the pages call, and answers
 with the request as `fulfilment.selectors.row_for` shows it to the caller. A refusal is a problem (403 for who,
 409 for a state, 400 naming the field, 422 for an order that cannot take it), never a second rule.
 """
@@ -29,6 +29,7 @@ from fulfilment.api_serializers import (
     FulfilmentCreateSerializer,
     RefundCreateSerializer,
     RejectSerializer,
+    ResolveSerializer,
 )
 from fulfilment.models import ActionRequest
 from orders import search
@@ -120,7 +121,7 @@ SHOWN_EXAMPLE = {
     "attempts": 0,
     "error": "",
     "retry_safe": False,
-    "you_may": {"approve": True, "cancel": False, "retry": False, "why_not": ""},
+    "you_may": {"approve": True, "cancel": False, "retry": False, "resolve": False, "why_not": ""},
 }
 
 
@@ -372,4 +373,68 @@ class Retry(generics.GenericAPIView[ActionRequest]):
     def post(self, request: Request, pk: int) -> Response:
         return _decide(
             request, pk, CommentSerializer, lambda d: services.retry(pk, actor=_user(request), comment=d["comment"])
+        )
+
+
+RESOLVE_EXAMPLE = {"outcome": "happened", "comment": "Juspay support (Ravi, 1 Dec 11:05) confirms ref RF-77812 went"}
+RESOLVED_EXAMPLE = {
+    **SHOWN_EXAMPLE,
+    "kind": "fulfilment",
+    "state": "succeeded",
+    "state_label": "Succeeded",
+    "summary": "INITIATE_REFUND of INR 250.00 (id RF-77812)",
+    "command": "INITIATE_REFUND",
+    "fulfillment_id": "RF-77812",
+    "unique_request_id": "",
+    "reason_code": "",
+    "approvals": 1,
+    "attempts": 1,
+    "finished_at": "2026-12-01T11:06:00Z",
+    "you_may": {"approve": False, "cancel": False, "retry": False, "resolve": False, "why_not": ""},
+}
+
+
+@extend_schema(tags=TAG)
+class Resolve(generics.GenericAPIView[ActionRequest]):
+    permission_classes = allowed(permissions.APPROVE)
+    serializer_class = ResolveSerializer
+
+    @extend_schema(
+        summary="Settle a request whose outcome is unknown",
+        description="For a request in state `unresolved`: a money-moving command whose answer from Juspay was "
+        "lost and whose outcome Order Status cannot show, so it is never sent again on its own. Ask Juspay, then "
+        "record what they confirmed: `happened` settles it as succeeded; `not_happened` as failed, after which a "
+        "retry (same key) is safe. Nothing is sent to Juspay from here. As the request page's settle form: an "
+        "approver the request's policy names, never its maker (superusers included); audited "
+        "(`action.resolved`) and on the order's timeline.",
+        request=ResolveSerializer,
+        responses={
+            200: ActionRequestSerializer,
+            **problems(
+                e400="`outcome` is not `happened` or `not_happened`, or `comment` is missing or blank.",
+                e401="No token or session.",
+                e403="Your role may not settle requests, the request's policy needs another role, or you raised it "
+                "(maker ≠ checker, superusers included).",
+                e404="No such request.",
+                e409="The request is not waiting to be settled (not `unresolved`), or someone settled it first.",
+            ),
+        },
+        examples=[
+            OpenApiExample("Juspay confirms it took effect", value=RESOLVE_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "Juspay confirms it did not",
+                value={"outcome": "not_happened", "comment": "Juspay ticket 5521: no refund RF-77812 on their side"},
+                request_only=True,
+            ),
+            OpenApiExample("Settled", value=RESOLVED_EXAMPLE, response_only=True, status_codes=[200]),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _decide(
+            request,
+            pk,
+            ResolveSerializer,
+            lambda d: services.resolve(
+                pk, actor=_user(request), happened=d["outcome"] == "happened", comment=d["comment"]
+            ),
         )
