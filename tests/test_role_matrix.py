@@ -424,7 +424,10 @@ def test_api_role_matrix_with_a_token(matrix_context: dict[str, Any], url_name: 
         secret = api_tokens.issue(user, name="matrix", expires_at=timezone.now() + timedelta(days=1)).secret
         headers = {"Authorization": f"Bearer {secret}"}
     url = reverse(url_name, kwargs=access.kwargs(matrix_context))
-    response = getattr(Client(), access.method)(url, data=access.data(matrix_context), headers=headers)
+    options: dict[str, Any] = {"headers": {**access.headers, **headers}}
+    if access.content_type:
+        options["content_type"] = access.content_type
+    response = getattr(Client(), access.method)(url, data=access.data(matrix_context), **options)
     expected = access.expected(identity)
     assert response.status_code == expected, (
         f"{identity} (token) {access.method.upper()} {url}: got {response.status_code}, expected {expected}"
