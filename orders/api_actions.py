@@ -70,7 +70,7 @@ class NoteList(generics.ListCreateAPIView[Note]):
     default_sort = ("created_at", True)
 
     def get_permissions(self) -> list[Any]:
-        return [HasPerm("orders.add_note" if self.request.method == "POST" else "orders.view_order")]
+        return [HasPerm("orders.add_note" if self.request.method == "POST" else "orders.view_order")()]
 
     def get_queryset(self) -> QuerySet[Note]:
         return Note.objects.filter(order=order_in(self.request, self.kwargs["order_id"])).select_related("author")

@@ -263,17 +263,26 @@ class OffersSerializer(serializers.Serializer[Any]):
 
 
 class TimelineEventSerializer(serializers.Serializer[Any]):
-    at = serializers.DateTimeField(source="event.at")
-    kind = serializers.CharField(source="event.kind")
+    at = serializers.DateTimeField(help_text="When it happened (Juspay's own time for what happened at Juspay)")
+    kind = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     known = serializers.BooleanField()
     category = serializers.CharField()
-    source = serializers.CharField(source="event.source", help_text="juspay_poll, webhook, dashboard user...")  # type: ignore[assignment]
-    actor = serializers.CharField(source="event.actor.username", allow_null=True, default=None)
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="juspay_poll, webhook, dashboard... or at_juspay: read from Juspay's cached answer"
+    )
+    actor = serializers.SerializerMethodField()
     summary = serializers.CharField()
     text = serializers.CharField(help_text="A note's text")
     details = fact_list()
     unknown_values = serializers.ListField(child=serializers.CharField())
+
+    def get_source(self, view: Any) -> str:
+        return view.event.source if view.event is not None else "at_juspay"
+
+    def get_actor(self, view: Any) -> str | None:
+        actor = view.event.actor if view.event is not None else None
+        return actor.username if actor is not None else None
 
 
 class FulfilmentCommandSerializer(serializers.Serializer[Any]):
