@@ -18,8 +18,7 @@ from dashboard import api_idempotency
 from dashboard.api.permissions import HasPerm
 from dashboard.api_docs import OPTIONAL_IDEMPOTENCY_KEY, problems
 from dashboard.api_roles import allowed
-from dashboard.models import ApiToken
-from orders import masking, notes, search, services
+from orders import masking, notes, search, services, token_reveals
 from orders.models import Note, Order
 
 MERCHANT = OpenApiParameter(
@@ -200,8 +199,10 @@ class Reveal(generics.GenericAPIView[Order]):
         tags=TAG,
         summary="Reveal the order's personal data (Finance, Admin)",
         description="Returns the customer's email and phone and the card details unmasked, and writes "
-        "`order.pii_revealed` to the audit log. With the browser session the order's pages show it unmasked for "
-        "15 minutes too (masking.REVEAL_SECONDS); with a token, the answer itself is the reveal.",
+        "`order.pii_revealed` to the audit log (naming the token, if one was used). For 15 minutes "
+        "(masking.REVEAL_SECONDS) the order's detail (`GET /api/v1/orders/{order_id}/`) then shows it unmasked "
+        "to the same caller: with the browser session, also the order's pages; with a personal token, that "
+        "token only (kept server-side), never the person's other tokens.",
         parameters=[MERCHANT],
         request=None,
         responses={
@@ -211,9 +212,9 @@ class Reveal(generics.GenericAPIView[Order]):
     )
     def post(self, request: Request, order_id: str) -> Response:
         order = order_in(request, order_id)
-        # A token has no session: the reveal is this answer (audited the same); a session keeps it 15 minutes.
-        session = {} if isinstance(request.auth, ApiToken) else request.session
-        until = masking.reveal_order(session, order, actor=_user(request))
+        # A session keeps the reveal; a token, which has none, keeps it server-side (orders.token_reveals).
+        reveals = token_reveals.reveals_for(request.session, request.auth)
+        until = masking.reveal_order(reveals, order, actor=_user(request), via=token_reveals.token_label(request.auth))
         customer = masking.customer(order, unmasked=True)
         card_block = (order.raw or {}).get("card")
         data = {
