@@ -1,7 +1,8 @@
 """The action-request API: list, detail, raise a refund or a Fulfilment Sync command, approve, reject, cancel,
-retry, and resolve (settle an outcome Juspay's answer left unknown). Thin: each view reads the request, calls the function of `fulfilment.services` the pages call, and answers
-with the request as `fulfilment.selectors.row_for` shows it to the caller. A refusal is a problem (403 for who,
-409 for a state, 400 naming the field, 422 for an order that cannot take it), never a second rule.
+retry, and resolve (settle an outcome Juspay's answer left unknown). Thin: each view reads the request, calls
+the function of `fulfilment.services` the pages call, and answers with the request as `fulfilment.selectors.row_for`
+shows it to the caller. A refusal is a problem (403 for who, 409 for a state, 400 naming the field, 422 for an
+order that cannot take it), never a second rule.
 """
 
 from __future__ import annotations

@@ -5,24 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0007_api_actions'),
-        ('orders', '0011_kpi'),
+        ("dashboard", "0007_api_actions"),
+        ("orders", "0011_kpi"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TokenReveal',
+            name="TokenReveal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(help_text="What was revealed: an order's pk, or payout:<pk>.", max_length=64)),
-                ('expires_at', models.DateTimeField(db_index=True)),
-                ('token', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reveals', to='dashboard.apitoken')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "subject",
+                    models.CharField(help_text="What was revealed: an order's pk, or payout:<pk>.", max_length=64),
+                ),
+                ("expires_at", models.DateTimeField(db_index=True)),
+                (
+                    "token",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reveals", to="dashboard.apitoken"
+                    ),
+                ),
             ],
             options={
-                'default_permissions': (),
-                'constraints': [models.UniqueConstraint(fields=('token', 'subject'), name='token_reveal_once')],
+                "default_permissions": (),
+                "constraints": [models.UniqueConstraint(fields=("token", "subject"), name="token_reveal_once")],
             },
         ),
     ]

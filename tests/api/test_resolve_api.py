@@ -191,4 +191,3 @@ def test_a_session_settles_it_with_the_csrf_token_only(make_user, unresolved):
     done = browser.post(resolve_url(req.pk), body, content_type="application/json", headers={"X-CSRFToken": token})
     assert done.status_code == 200, done.content
     assert done.json()["state"] == "succeeded"
-

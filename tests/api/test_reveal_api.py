@@ -133,7 +133,7 @@ def test_after_the_reveal_time_the_detail_is_masked_again(api_as, charged, monke
 
 
 def test_the_store_honours_expiry_by_itself_and_drops_expired_rows(api_as, charged, cached_order):
-    """Expiry is the server's, not only masking's clock: an expired row reads as no reveal, and goes on the next write."""
+    """Expiry is the server's, not only masking's clock: an expired row reads as no reveal; the next write drops it."""
     from orders.models import TokenReveal
 
     finance = api_as("Finance")
