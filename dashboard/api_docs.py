@@ -49,8 +49,10 @@ def problem(status: int, description: str) -> OpenApiResponse:
 
 def problems(**descriptions: str) -> dict[Any, OpenApiResponse]:
     """`problems(e400="...", e403="...")` -> the `responses` entries for those statuses, as problem+json. A 400
-    is always among them: a NUL character in the path or query is refused before any view runs."""
+    is always among them: a NUL character in the path or query is refused before any view runs; and a 429, since
+    every endpoint is throttled per token (API_THROTTLE_USER)."""
     descriptions.setdefault("e400", "A NUL character in the path or query (dashboard/input_guard.py).")
+    descriptions.setdefault("e429", "Too many requests from this token or session; see Retry-After.")
     return {(int(name[1:]), PROBLEM_TYPE): problem(int(name[1:]), text) for name, text in descriptions.items()}
 
 

@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,6 +37,9 @@ from orders import search
 from orders.models import Order
 
 TAG = ["action requests"]
+REQUEST_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The request's number (`id` in its JSON; #42 on the pages)."
+)
 
 
 class Conflict(exceptions.APIException):
@@ -161,13 +164,14 @@ class ActionRequestList(generics.ListAPIView[ActionRequest]):
         return self.get_paginated_response(data)
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class ActionRequestDetail(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.VIEW)
     serializer_class = ActionRequestSerializer
 
     @extend_schema(
         summary="One request",
+        description="The request with its decisions, and what you may do with it now (`you_may`).",
         examples=[shown(200)],
         responses={
             200: ActionRequestSerializer,
@@ -301,13 +305,15 @@ def _decide(
     return Response(_fresh(request, pk))
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Approve(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
 
     @extend_schema(
         summary="Approve",
+        description="One approval by you (someone other than its maker, superusers included). The last one "
+        "needed approves the request, which is then sent to Juspay exactly once.",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -321,13 +327,14 @@ class Approve(generics.GenericAPIView[ActionRequest]):
         )
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Reject(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = RejectSerializer
 
     @extend_schema(
         summary="Reject (with a reason)",
+        description="Closes a waiting request; the maker sees the reason. Never by its maker.",
         request=RejectSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -342,13 +349,14 @@ class Reject(generics.GenericAPIView[ActionRequest]):
         )
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Cancel(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.RAISE)
     serializer_class = CommentSerializer
 
     @extend_schema(
         summary="Cancel your own waiting request",
+        description="Only the request's maker, and only while it waits for approval.",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -359,7 +367,7 @@ class Cancel(generics.GenericAPIView[ActionRequest]):
         )
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Retry(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
@@ -395,7 +403,7 @@ RESOLVED_EXAMPLE = {
 }
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Resolve(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = ResolveSerializer

@@ -24,6 +24,9 @@ from orders.models import Note, Order
 MERCHANT = OpenApiParameter(
     "merchant", str, description="A merchant code: needed only when several merchants have this order id."
 )
+ORDER_ID = OpenApiParameter(
+    "order_id", str, OpenApiParameter.PATH, description="The merchant's order id (Juspay's `order_id`)."
+)
 TAG = ["orders"]
 
 
@@ -77,7 +80,8 @@ class NoteList(generics.ListCreateAPIView[Note]):
     @extend_schema(
         tags=TAG,
         summary="An order's notes, newest first",
-        parameters=[MERCHANT],
+        description="The internal notes people wrote on the order, as its page lists them.",
+        parameters=[ORDER_ID, MERCHANT],
         responses={
             200: NoteSerializer(many=True),
             **problems(e401="No token or session.", e403="Your role may not see orders.", e404="No such order."),
@@ -90,7 +94,7 @@ class NoteList(generics.ListCreateAPIView[Note]):
         tags=TAG,
         summary="Add a note",
         description="It shows on the order's timeline and in the audit log (emails and long numbers masked there).",
-        parameters=[MERCHANT, OPTIONAL_IDEMPOTENCY_KEY],
+        parameters=[ORDER_ID, MERCHANT, OPTIONAL_IDEMPOTENCY_KEY],
         request=NoteSerializer,
         responses={
             201: NoteSerializer,
@@ -142,7 +146,7 @@ class Refresh(generics.GenericAPIView[Order]):
         summary="Refresh the order from Juspay now",
         description="As the page's Refresh now: re-syncs the order (with the gateway's full answer) and its payout "
         "orders, noted on the timeline and audited. Rate-limited per token (API_THROTTLE_REFRESH).",
-        parameters=[MERCHANT],
+        parameters=[ORDER_ID, MERCHANT],
         request=None,
         responses={
             200: RefreshSerializer,
@@ -203,7 +207,7 @@ class Reveal(generics.GenericAPIView[Order]):
         "(masking.REVEAL_SECONDS) the order's detail (`GET /api/v1/orders/{order_id}/`) then shows it unmasked "
         "to the same caller: with the browser session, also the order's pages; with a personal token, that "
         "token only (kept server-side), never the person's other tokens.",
-        parameters=[MERCHANT],
+        parameters=[ORDER_ID, MERCHANT],
         request=None,
         responses={
             200: RevealSerializer,
