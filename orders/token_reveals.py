@@ -45,13 +45,17 @@ class TokenReveals(MutableMapping[str, Any]):
     def __setitem__(self, key: str, value: Any) -> None:
         self._check(key)
         reveals = {str(s): float(e) for s, e in dict(value).items() if isinstance(e, int | float)}
+        rows = [
+            TokenReveal(token=self.token, subject=subject, expires_at=datetime.fromtimestamp(expires, UTC))
+            for subject, expires in reveals.items()
+        ]
         with transaction.atomic():
             TokenReveal.objects.filter(expires_at__lte=timezone.now()).delete()
-            for subject, expires in reveals.items():
-                TokenReveal.objects.update_or_create(
-                    token=self.token, subject=subject, defaults={"expires_at": datetime.fromtimestamp(expires, UTC)}
-                )
-            TokenReveal.objects.filter(token=self.token).exclude(subject__in=list(reveals)).delete()
+            # One upsert: two reveals at once (the same order or two) both land, and neither fails on the
+            # unique (token, subject); nothing here removes another request's reveal.
+            TokenReveal.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["token", "subject"], update_fields=["expires_at"]
+            )
 
     def __delitem__(self, key: str) -> None:
         self._check(key)

@@ -153,3 +153,19 @@ def test_a_revoked_token_cannot_read_what_it_revealed(api_as, charged):
     api_tokens.revoke(finance.user.api_tokens.get().pk, actor=finance.user)
     response = finance.get(f"/api/v1/orders/{charged.order_id}/")
     assert response.status_code == 401 and EMAIL not in response.content.decode()
+
+
+def test_two_reveals_by_one_token_both_hold_and_revealing_again_extends(api_as, charged, cached_order):
+    from orders.models import TokenReveal
+
+    finance = api_as("Finance")
+    other = cached_order("order_status_charged.json", order_id="ORDOTHER")
+    finance.post(f"/api/v1/orders/{charged.order_id}/reveal/")
+    finance.post(f"/api/v1/orders/{other.order_id}/reveal/")
+    first = TokenReveal.objects.get(subject=str(charged.pk)).expires_at
+    finance.post(f"/api/v1/orders/{charged.order_id}/reveal/")
+    assert TokenReveal.objects.get(subject=str(charged.pk)).expires_at >= first
+    assert TokenReveal.objects.count() == 2
+    assert detail(finance, charged)["customer"]["email"] == EMAIL
+    assert detail(finance, other)["customer"]["email"] == EMAIL
+    assert AuditEvent.objects.filter(verb="order.pii_revealed").count() == 3
