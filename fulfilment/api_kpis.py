@@ -177,7 +177,7 @@ class Kpis(APIView):
     @extend_schema(
         tags=["kpis"],
         summary="The managers' KPIs",
-        description="The figures and tables of /kpis/ for a period and merchant, with the comparison when asked.",
+        description="The figures of the KPI page (Manager, Admin) for a period, with their comparisons.",
         parameters=[
             OpenApiParameter("period", str, enum=list(PRESETS), description="Default 7d."),
             OpenApiParameter("from", str, description="custom: first local day, YYYY-MM-DD"),

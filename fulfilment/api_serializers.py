@@ -37,6 +37,9 @@ class AbilitiesSerializer(serializers.Serializer[Any]):
     approve = serializers.BooleanField(source="can_decide", help_text="approve or reject")
     cancel = serializers.BooleanField(source="can_cancel")
     retry = serializers.BooleanField(source="can_retry")
+    resolve = serializers.BooleanField(
+        source="can_resolve", help_text="settle a request whose outcome is unknown (state unresolved)"
+    )
     why_not = serializers.CharField(help_text='Why you may not decide on a waiting request ("You raised it"), or "".')
 
 
@@ -174,6 +177,25 @@ class FulfilmentCreateSerializer(OrderRefSerializer):
 
 class CommentSerializer(serializers.Serializer[Any]):
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+RESOLVE_OUTCOMES = [
+    ("happened", "Juspay confirms it took effect: the request succeeded"),
+    ("not_happened", "Juspay confirms it did not take effect: the request failed, and a retry is safe"),
+]
+
+
+class ResolveSerializer(serializers.Serializer[Any]):
+    """The page's settle form: what Juspay confirmed, and whether the command took effect."""
+
+    outcome = serializers.ChoiceField(
+        choices=RESOLVE_OUTCOMES, help_text="What Juspay confirmed: `happened` or `not_happened`."
+    )
+    comment = serializers.CharField(
+        max_length=1000,
+        allow_blank=True,
+        help_text="What Juspay confirmed (who, when, reference); required, the audit log keeps it.",
+    )
 
 
 class RejectSerializer(serializers.Serializer[Any]):

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern] = [
     path("action-requests/<int:pk>/reject/", api_views.Reject.as_view(), name="action_request_reject"),
     path("action-requests/<int:pk>/cancel/", api_views.Cancel.as_view(), name="action_request_cancel"),
     path("action-requests/<int:pk>/retry/", api_views.Retry.as_view(), name="action_request_retry"),
+    path("action-requests/<int:pk>/resolve/", api_views.Resolve.as_view(), name="action_request_resolve"),
     path("audit-events/", AuditEventList.as_view(), name="audit_events"),
     path("kpis/", api_kpis.Kpis.as_view(), name="kpis"),
 ]

@@ -1,7 +1,8 @@
 """The action-request API: list, detail, raise a refund or a Fulfilment Sync command, approve, reject, cancel,
-retry. Thin: each view reads the request, calls the function of `fulfilment.services` the pages call, and answers
-with the request as `fulfilment.selectors.row_for` shows it to the caller. A refusal is a problem (403 for who,
-409 for a state, 400 naming the field, 422 for an order that cannot take it), never a second rule.
+retry, and resolve (settle an outcome Juspay's answer left unknown). Thin: each view reads the request, calls
+the function of `fulfilment.services` the pages call, and answers with the request as `fulfilment.selectors.row_for`
+shows it to the caller. A refusal is a problem (403 for who, 409 for a state, 400 naming the field, 422 for an
+order that cannot take it), never a second rule.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,12 +30,16 @@ from fulfilment.api_serializers import (
     FulfilmentCreateSerializer,
     RefundCreateSerializer,
     RejectSerializer,
+    ResolveSerializer,
 )
 from fulfilment.models import ActionRequest
 from orders import search
 from orders.models import Order
 
 TAG = ["action requests"]
+REQUEST_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The request's number (`id` in its JSON; #42 on the pages)."
+)
 
 
 class Conflict(exceptions.APIException):
@@ -120,7 +125,7 @@ SHOWN_EXAMPLE = {
     "attempts": 0,
     "error": "",
     "retry_safe": False,
-    "you_may": {"approve": True, "cancel": False, "retry": False, "why_not": ""},
+    "you_may": {"approve": True, "cancel": False, "retry": False, "resolve": False, "why_not": ""},
 }
 
 
@@ -159,14 +164,14 @@ class ActionRequestList(generics.ListAPIView[ActionRequest]):
         return self.get_paginated_response(data)
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class ActionRequestDetail(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.VIEW)
     serializer_class = ActionRequestSerializer
 
     @extend_schema(
         summary="One request",
-        description="The request, its decisions and what you may do with it now (`you_may`).",
+        description="The request with its decisions, and what you may do with it now (`you_may`).",
         examples=[shown(200)],
         responses={
             200: ActionRequestSerializer,
@@ -300,15 +305,15 @@ def _decide(
     return Response(_fresh(request, pk))
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Approve(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
 
     @extend_schema(
         summary="Approve",
-        description="Your approval, never on your own request (superusers included); sent to Juspay once enough "
-        "people approved.",
+        description="One approval by you (someone other than its maker, superusers included). The last one "
+        "needed approves the request, which is then sent to Juspay exactly once.",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -322,14 +327,14 @@ class Approve(generics.GenericAPIView[ActionRequest]):
         )
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Reject(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = RejectSerializer
 
     @extend_schema(
         summary="Reject (with a reason)",
-        description="Ends a waiting request; the reason is kept on the request and in the audit log.",
+        description="Closes a waiting request; the maker sees the reason. Never by its maker.",
         request=RejectSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -344,14 +349,14 @@ class Reject(generics.GenericAPIView[ActionRequest]):
         )
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Cancel(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.RAISE)
     serializer_class = CommentSerializer
 
     @extend_schema(
         summary="Cancel your own waiting request",
-        description="Only the maker, and only while it waits for approval.",
+        description="Only the request's maker, and only while it waits for approval.",
         request=CommentSerializer,
         responses={200: ActionRequestSerializer, **DECISION_ERRORS},
         examples=[shown(200)],
@@ -362,7 +367,7 @@ class Cancel(generics.GenericAPIView[ActionRequest]):
         )
 
 
-@extend_schema(tags=TAG)
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
 class Retry(generics.GenericAPIView[ActionRequest]):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
@@ -377,4 +382,68 @@ class Retry(generics.GenericAPIView[ActionRequest]):
     def post(self, request: Request, pk: int) -> Response:
         return _decide(
             request, pk, CommentSerializer, lambda d: services.retry(pk, actor=_user(request), comment=d["comment"])
+        )
+
+
+RESOLVE_EXAMPLE = {"outcome": "happened", "comment": "Juspay support (Ravi, 1 Dec 11:05) confirms ref RF-77812 went"}
+RESOLVED_EXAMPLE = {
+    **SHOWN_EXAMPLE,
+    "kind": "fulfilment",
+    "state": "succeeded",
+    "state_label": "Succeeded",
+    "summary": "INITIATE_REFUND of INR 250.00 (id RF-77812)",
+    "command": "INITIATE_REFUND",
+    "fulfillment_id": "RF-77812",
+    "unique_request_id": "",
+    "reason_code": "",
+    "approvals": 1,
+    "attempts": 1,
+    "finished_at": "2026-12-01T11:06:00Z",
+    "you_may": {"approve": False, "cancel": False, "retry": False, "resolve": False, "why_not": ""},
+}
+
+
+@extend_schema(tags=TAG, parameters=[REQUEST_ID])
+class Resolve(generics.GenericAPIView[ActionRequest]):
+    permission_classes = allowed(permissions.APPROVE)
+    serializer_class = ResolveSerializer
+
+    @extend_schema(
+        summary="Settle a request whose outcome is unknown",
+        description="For a request in state `unresolved`: a money-moving command whose answer from Juspay was "
+        "lost and whose outcome Order Status cannot show, so it is never sent again on its own. Ask Juspay, then "
+        "record what they confirmed: `happened` settles it as succeeded; `not_happened` as failed, after which a "
+        "retry (same key) is safe. Nothing is sent to Juspay from here. As the request page's settle form: an "
+        "approver the request's policy names, never its maker (superusers included); audited "
+        "(`action.resolved`) and on the order's timeline.",
+        request=ResolveSerializer,
+        responses={
+            200: ActionRequestSerializer,
+            **problems(
+                e400="`outcome` is not `happened` or `not_happened`, or `comment` is missing or blank.",
+                e401="No token or session.",
+                e403="Your role may not settle requests, the request's policy needs another role, or you raised it "
+                "(maker ≠ checker, superusers included).",
+                e404="No such request.",
+                e409="The request is not waiting to be settled (not `unresolved`), or someone settled it first.",
+            ),
+        },
+        examples=[
+            OpenApiExample("Juspay confirms it took effect", value=RESOLVE_EXAMPLE, request_only=True),
+            OpenApiExample(
+                "Juspay confirms it did not",
+                value={"outcome": "not_happened", "comment": "Juspay ticket 5521: no refund RF-77812 on their side"},
+                request_only=True,
+            ),
+            OpenApiExample("Settled", value=RESOLVED_EXAMPLE, response_only=True, status_codes=[200]),
+        ],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return _decide(
+            request,
+            pk,
+            ResolveSerializer,
+            lambda d: services.resolve(
+                pk, actor=_user(request), happened=d["outcome"] == "happened", comment=d["comment"]
+            ),
         )

@@ -18,12 +18,14 @@ from dashboard import api_idempotency
 from dashboard.api.permissions import HasPerm
 from dashboard.api_docs import OPTIONAL_IDEMPOTENCY_KEY, problems
 from dashboard.api_roles import allowed
-from dashboard.models import ApiToken
-from orders import masking, notes, search, services
+from orders import masking, notes, search, services, token_reveals
 from orders.models import Note, Order
 
 MERCHANT = OpenApiParameter(
     "merchant", str, description="A merchant code: needed only when several merchants have this order id."
+)
+ORDER_ID = OpenApiParameter(
+    "order_id", str, OpenApiParameter.PATH, description="The merchant's order id (Juspay's `order_id`)."
 )
 TAG = ["orders"]
 
@@ -78,8 +80,8 @@ class NoteList(generics.ListCreateAPIView[Note]):
     @extend_schema(
         tags=TAG,
         summary="An order's notes, newest first",
-        description="Notes people added on the order's page or through the API.",
-        parameters=[MERCHANT],
+        description="The internal notes people wrote on the order, as its page lists them.",
+        parameters=[ORDER_ID, MERCHANT],
         responses={
             200: NoteSerializer(many=True),
             **problems(e401="No token or session.", e403="Your role may not see orders.", e404="No such order."),
@@ -92,7 +94,7 @@ class NoteList(generics.ListCreateAPIView[Note]):
         tags=TAG,
         summary="Add a note",
         description="It shows on the order's timeline and in the audit log (emails and long numbers masked there).",
-        parameters=[MERCHANT, OPTIONAL_IDEMPOTENCY_KEY],
+        parameters=[ORDER_ID, MERCHANT, OPTIONAL_IDEMPOTENCY_KEY],
         request=NoteSerializer,
         responses={
             201: NoteSerializer,
@@ -144,7 +146,7 @@ class Refresh(generics.GenericAPIView[Order]):
         summary="Refresh the order from Juspay now",
         description="As the page's Refresh now: re-syncs the order (with the gateway's full answer) and its payout "
         "orders, noted on the timeline and audited. Rate-limited per token (API_THROTTLE_REFRESH).",
-        parameters=[MERCHANT],
+        parameters=[ORDER_ID, MERCHANT],
         request=None,
         responses={
             200: RefreshSerializer,
@@ -201,9 +203,11 @@ class Reveal(generics.GenericAPIView[Order]):
         tags=TAG,
         summary="Reveal the order's personal data (Finance, Admin)",
         description="Returns the customer's email and phone and the card details unmasked, and writes "
-        "`order.pii_revealed` to the audit log. With the browser session the order's pages show it unmasked for "
-        "15 minutes too (masking.REVEAL_SECONDS); with a token, the answer itself is the reveal.",
-        parameters=[MERCHANT],
+        "`order.pii_revealed` to the audit log (naming the token, if one was used). For 15 minutes "
+        "(masking.REVEAL_SECONDS) the order's detail (`GET /api/v1/orders/{order_id}/`) then shows it unmasked "
+        "to the same caller: with the browser session, also the order's pages; with a personal token, that "
+        "token only (kept server-side), never the person's other tokens.",
+        parameters=[ORDER_ID, MERCHANT],
         request=None,
         responses={
             200: RevealSerializer,
@@ -212,9 +216,9 @@ class Reveal(generics.GenericAPIView[Order]):
     )
     def post(self, request: Request, order_id: str) -> Response:
         order = order_in(request, order_id)
-        # A token has no session: the reveal is this answer (audited the same); a session keeps it 15 minutes.
-        session = {} if isinstance(request.auth, ApiToken) else request.session
-        until = masking.reveal_order(session, order, actor=_user(request))
+        # A session keeps the reveal; a token, which has none, keeps it server-side (orders.token_reveals).
+        reveals = token_reveals.reveals_for(request.session, request.auth)
+        until = masking.reveal_order(reveals, order, actor=_user(request), via=token_reveals.token_label(request.auth))
         customer = masking.customer(order, unmasked=True)
         card_block = (order.raw or {}).get("card")
         data = {

@@ -266,20 +266,29 @@ class TimelineEventSerializer(serializers.Serializer[Any]):
     """One line of the order's story (orders.timeline.EventView): what happened at Juspay at Juspay's own time,
     and what the dashboard saw and did, oldest first, each told as a sentence."""
 
-    at = serializers.DateTimeField()
+    at = serializers.DateTimeField(help_text="When it happened (Juspay's own time for what happened at Juspay)")
     kind = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
     known = serializers.BooleanField()
     category = serializers.CharField()
     sentence = serializers.CharField(help_text='e.g. "Refund of ₹50.00 approved by finance"')
     at_juspay = serializers.BooleanField(help_text="Happened at Juspay (from the cached answer), at Juspay's time")
-    source = serializers.CharField(help_text="At Juspay, Juspay poll, Webhook, Dashboard, Import")  # type: ignore[assignment]
-    actor = serializers.CharField(allow_blank=True)
     link = serializers.CharField(allow_blank=True, help_text="The page the line is about (a request), if any")
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="juspay_poll, webhook, dashboard... or at_juspay: read from Juspay's cached answer"
+    )
+    actor = serializers.SerializerMethodField()
     summary = serializers.CharField()
     text = serializers.CharField(help_text="A note's text")
     details = fact_list()
     unknown_values = serializers.ListField(child=serializers.CharField())
+
+    def get_source(self, view: Any) -> str:
+        return view.event.source if view.event is not None else "at_juspay"
+
+    def get_actor(self, view: Any) -> str | None:
+        actor = view.event.actor if view.event is not None else None
+        return actor.username if actor is not None else None
 
 
 class FulfilmentCommandSerializer(serializers.Serializer[Any]):

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from dashboard.api.permissions import HasPerm
 from dashboard.api.problems import problem_responses
-from orders import paging, payout_presenters, presenters, search
+from orders import paging, payout_presenters, presenters, search, token_reveals
 from orders.api_serializers import (
     OrderDetailSerializer,
     OrderRowSerializer,
@@ -163,7 +163,8 @@ class OrderDetail(GenericAPIView[Order]):
         description=(
             "Everything the order page shows: header, payment and transactions, refunds, split settlement, "
             "offers, Juspay's Fulfillment Sync commands and the timeline (latest 200 events). Personal data is "
-            "masked exactly as on the page for the same person."
+            "masked exactly as on the page for the same person: unmasked for 15 minutes after a Finance or Admin "
+            "reveal (`POST .../reveal/`) by the same session, or the same token."
         ),
         parameters=[ORDER_ID, MERCHANT],
         responses={(200, "application/json"): OrderDetailSerializer, **DETAIL_ERRORS},
@@ -172,7 +173,7 @@ class OrderDetail(GenericAPIView[Order]):
         merchant = (request.query_params.get("merchant") or "").strip() or None
         order = _one(search.find_orders(order_id, merchant), "order", order_id)
         context = {**self.get_serializer_context(), "currency": order.currency}
-        document = order_document(order, request.user, request.session)
+        document = order_document(order, request.user, token_reveals.reveals_for(request.session, request.auth))
         return Response(self.get_serializer(document, context=context).data)
 
 
@@ -220,4 +221,5 @@ class PayoutDetail(GenericAPIView[PayoutOrder]):
     def get(self, request: Request, payout_order_id: str) -> Response:
         merchant = (request.query_params.get("merchant") or "").strip() or None
         payout = _one(search.find_payouts(payout_order_id, merchant), "payout order", payout_order_id)
-        return Response(self.get_serializer(payout_document(payout, request.user, request.session)).data)
+        reveals = token_reveals.reveals_for(request.session, request.auth)
+        return Response(self.get_serializer(payout_document(payout, request.user, reveals)).data)

@@ -5,7 +5,8 @@ Rules
   beneficiary names masked, always.
 - People holding `orders.view_unmasked_pii` (Finance, Admin) see the same masked view by default; they may
   reveal one order's details. A reveal is written to the audit log (verb `order.pii_revealed`) and lasts
-  for that order, in that session, for REVEAL_SECONDS (or until the session ends, whichever comes first).
+  for that order, in that session, for REVEAL_SECONDS (or until the session ends, whichever comes first);
+  through the API with a personal token, for that token (stored server-side: orders/token_reveals.py).
 - CSV exports are masked for everyone (a reveal is about one order, never a bulk copy).
 - Order ids, customer ids, transaction ids, RRN/ARN/UTR, IFSC and amounts are not masked: support needs them
   to talk to banks and customers, and they identify a payment, not a person.
@@ -291,15 +292,20 @@ def reveal(session: MutableMapping[str, Any], order_pk: int | str, *, seconds: i
     return datetime.fromtimestamp(expires, UTC)
 
 
-def reveal_order(session: MutableMapping[str, Any], order: Order, *, actor: AbstractBaseUser) -> datetime:
-    """A person asks to see this order unmasked: remember it in their session, and write it to the audit log."""
+def reveal_order(
+    session: MutableMapping[str, Any], order: Order, *, actor: AbstractBaseUser, via: str = ""
+) -> datetime:
+    """A person asks to see this order unmasked: remember it in their session (or, through the API, the token's
+    store: orders.token_reveals), and write it to the audit log; `via` names the API token, if any."""
     until = reveal(session, order.pk)
+    after = {"until": until.isoformat(), **({"api_token": via} if via else {})}
     audit.record(
         "order.pii_revealed",
         actor=actor,
         obj=order,
-        after={"until": until.isoformat()},
-        summary=f"customer details of order {order.order_id} revealed for {REVEAL_SECONDS // 60} minutes",
+        after=after,
+        summary=f"customer details of order {order.order_id} revealed for {REVEAL_SECONDS // 60} minutes"
+        + (f" (API token {via})" if via else ""),
     )
     return until
 

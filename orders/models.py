@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
-from dashboard.models import Merchant
+from dashboard.models import ApiToken, Merchant
 from orders.freshness import next_sync_at
 
 
@@ -407,6 +407,23 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.order_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TokenReveal(models.Model):
+    """A reveal made through a personal API token (orders/token_reveals.py): the browser keeps its reveals in
+    the session, a token here, so that the token's later reads of that order show it unmasked until
+    `expires_at` (masking.REVEAL_SECONDS after the audited reveal). Only for that token, never its siblings."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="reveals")
+    subject = models.CharField(max_length=64, help_text="What was revealed: an order's pk, or payout:<pk>.")
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["token", "subject"], name="token_reveal_once")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} for token {self.token_id} until {self.expires_at:%Y-%m-%d %H:%M}"
 
 
 class ExportState(models.TextChoices):

@@ -229,6 +229,14 @@ ACCESS: dict[str, Access] = {
     # maker (403); tests/api/test_action_requests_api.py cancels as the maker.
     "api:action_request_cancel": api(method="post", kwargs=ACTION),
     "api:action_request_retry": api(FINANCE, ADMIN, method="post", kwargs=lambda ctx: {"pk": ctx["failed"].pk}),
+    # Settling an unknown outcome: Finance and Admin (never the maker); others 403, anonymous 401.
+    "api:action_request_resolve": api(
+        FINANCE,
+        ADMIN,
+        method="post",
+        kwargs=lambda ctx: {"pk": ctx["unresolved"].pk},
+        data=lambda ctx: {"outcome": "not_happened", "comment": "Juspay support, ticket 1"},
+    ),
     "api:audit_events": api(MANAGER, ADMIN),
     "api:kpis": api(MANAGER, ADMIN),
     "api:order_notes": api(*LOOKERS, kwargs=ORDER),
@@ -349,7 +357,8 @@ def _build_context() -> dict[str, Any]:
 
 
 def _approval_context(order: Any, make_user: Callable[[str | None, str], AbstractBaseUser]) -> dict[str, Any]:
-    """A pending refund request raised by someone else, a failed one that may be retried, an extra command."""
+    """A pending refund request raised by someone else, a failed one that may be retried, one whose outcome is
+    unknown (to settle), an extra command."""
     import uuid
     from decimal import Decimal
 
@@ -368,12 +377,13 @@ def _approval_context(order: Any, make_user: Callable[[str | None, str], Abstrac
             form_token=uuid.uuid4(),
         ).request
 
-    action, failed = raise_one(), raise_one()
+    action, failed, unresolved = raise_one(), raise_one(), raise_one()
     ActionRequest.objects.filter(pk=failed.pk).update(state=ActionState.FAILED, retry_safe=True, error="unreachable")
+    ActionRequest.objects.filter(pk=unresolved.pk).update(state=ActionState.UNRESOLVED, error="answer lost")
     policy_admin = make_user(ADMIN, "policy-admin")
     option = policy.add_command_option("HOLD", description="", actor=policy_admin)
     proposed = policy.propose_policy({"expiry_hours": 24}, actor=policy_admin, based_on=0)
-    return {"action": action, "failed": failed, "option": option, "proposed": proposed}
+    return {"action": action, "failed": failed, "unresolved": unresolved, "option": option, "proposed": proposed}
 
 
 @pytest.mark.django_db

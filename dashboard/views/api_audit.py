@@ -59,7 +59,8 @@ class AuditEventList(generics.ListAPIView[AuditEvent]):
 
     @extend_schema(
         summary="Audit events, newest first",
-        description="The audit page's filters; personal data stays masked as on the page.",
+        description="The tamper-evident audit log (Manager, Admin), with the audit page's filters; personal data "
+        "masked as stored.",
         responses={
             200: AuditEventSerializer(many=True),
             **problems(

@@ -45,7 +45,7 @@ def test_support_raises_a_refund_that_waits_for_approval(api_as, charged):
     assert body["amount"] == {"amount": "250.50", "currency": charged.currency}
     assert body["state"] == "pending" and body["maker"] == support.user.username
     assert body["unique_request_id"] == req.idempotency_key
-    assert body["you_may"] == {"approve": False, "cancel": True, "retry": False, "why_not": ""}
+    assert body["you_may"] == {"approve": False, "cancel": True, "retry": False, "resolve": False, "why_not": ""}
 
 
 @pytest.mark.parametrize(
