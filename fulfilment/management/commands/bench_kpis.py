@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
@@ -56,9 +56,16 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="rebuild the rollups even when reusing rows")
         parser.add_argument("--explain", action="store_true", help="print the plans of the heaviest figure queries")
         parser.add_argument("--seed", type=int, default=11)
+        parser.add_argument(
+            "--sections",
+            default="",
+            help="time only these comma-separated sections (e.g. fulfilment,approvals); default: the page, every "
+            "section and the headline",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["orders"]
+        sections = _sections(options["sections"])
         filler = bench_orders_list.Command()
         filler.stdout, filler.stderr = self.stdout, self.stderr
         merchant, _ = Merchant.objects.get_or_create(
@@ -102,7 +109,7 @@ class Command(BaseCommand):
         try:
             if options["explain"] and connection.vendor == "postgresql":
                 self._explain(merchant)
-            self._time(merchant, user, options["runs"])
+            self._time(merchant, user, options["runs"], sections)
         finally:
             if not options["keep"]:
                 self._cleanup(filler, merchant, keep_merchant=False)
@@ -200,10 +207,14 @@ class Command(BaseCommand):
             get_user_model().objects.filter(username=USERNAME).delete()
         filler._cleanup(merchant, keep_merchant=keep_merchant)
 
-    def _time(self, merchant: Merchant, user: Any, runs: int) -> None:
+    def _time(self, merchant: Merchant, user: Any, runs: int, sections: list[str]) -> None:
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
-        urls = ["/kpis/", *(f"/kpis/{name}/" for name in kpi_page.SECTIONS), "/kpis/headline/"]
+        urls = [f"/kpis/{name}/" for name in sections] or [
+            "/kpis/",
+            *(f"/kpis/{name}/" for name in kpi_page.SECTIONS),
+            "/kpis/headline/",
+        ]
         self.stdout.write(f"{'period':<10} {'merchant':<9} {'url':<18} {'p50 ms':>8} {'p95 ms':>8}")
         worst = 0.0
         for period in ("today", "7d", "30d", "90d"):
@@ -226,6 +237,14 @@ class Command(BaseCommand):
                         f"{statistics.median(timings):>8.1f} {p95:>8.1f}"
                     )
         self.stdout.write(f"worst p95: {worst:.1f} ms (as of {timezone.now():%Y-%m-%d %H:%M} UTC)")
+
+
+def _sections(option: str) -> list[str]:
+    names = [name.strip() for name in option.split(",") if name.strip()]
+    unknown = [name for name in names if name not in kpi_page.SECTIONS]
+    if unknown:
+        raise CommandError(f"No KPI section {', '.join(unknown)}; the sections are {', '.join(kpi_page.SECTIONS)}.")
+    return names
 
 
 # --- rows made by PostgreSQL (INSERT .. SELECT generate_series) -------------------------------------------
