@@ -4,19 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0007_api_actions'),
-        ('fulfilment', '0004_kpis'),
+        ("dashboard", "0007_api_actions"),
+        ("fulfilment", "0004_kpis"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='requestfact',
-            index=models.Index(condition=models.Q(('decision_seconds__isnull', False)), fields=['decision_seconds', 'raised_at'], name='request_fact_decision_idx'),
+            model_name="requestfact",
+            index=models.Index(
+                condition=models.Q(("decision_seconds__isnull", False)),
+                fields=["decision_seconds", "raised_at"],
+                name="request_fact_decision_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='requestfact',
-            index=models.Index(condition=models.Q(('answer_seconds__isnull', False)), fields=['answer_seconds', 'raised_at'], name='request_fact_answer_idx'),
+            model_name="requestfact",
+            index=models.Index(
+                condition=models.Q(("answer_seconds__isnull", False)),
+                fields=["answer_seconds", "raised_at"],
+                name="request_fact_answer_idx",
+            ),
         ),
     ]
