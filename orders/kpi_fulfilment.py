@@ -92,10 +92,10 @@ def fulfilment(period: Period, merchant_id: int | None, *, now: datetime | None 
     now = now or current_time()
     cells = day_cells(period, merchant_id, [rollups.METRIC_FULFIL_TIME])
     times = Histogram.of(cells.get(rollups.METRIC_FULFIL_TIME, {}), _charged(period, merchant_id), "fulfil_seconds")
-    fulfilled = times.count
     p50, p90 = times.nearest_rank(0.5), times.nearest_rank(0.9)
     slow = times.at_least(p90) if p90 is not None else 0
-    within = times.at_most(target_seconds()) if fulfilled else 0
+    within = times.at_most(target_seconds()) if p50 is not None else 0
+    fulfilled = times.count  # last: a histogram that fell back to the rows on the way counts them
     cutoff = overdue_cutoff(period, now)
     overdue = open_before(period, merchant_id, cutoff) if cutoff > period.start else 0
     return Fulfilment(fulfilled, p50, p90, slow, within, overdue, cutoff)

@@ -47,6 +47,12 @@ def day_cells(period: Period, merchant_id: int | None, metrics: Iterable[str]) -
     return found
 
 
+def _rank(p: float, n: int) -> int:
+    """The nearest rank of the p-th percentile of n values (1-based; 0 when there are none), as PostgreSQL's
+    percentile_disc computes it (float8)."""
+    return max(1, math.ceil(p * n)) if n else 0
+
+
 class OutOfStep(Exception):
     """The cells and the rows disagree; the histogram answers from the rows."""
 
@@ -77,6 +83,7 @@ class Histogram:
 
     @property
     def count(self) -> int:
+        """How many durations (ask it after the percentiles and counts: a fall-back on the way changes it)."""
         if self._from_rows:
             return int(self.rows.aggregate(n=Count("pk"))["n"] or 0)
         return sum(self.counts.values())
@@ -84,16 +91,14 @@ class Histogram:
     def nearest_rank(self, p: float) -> float | None:
         """The p-th percentile by nearest rank: the smallest value with at least p of the values at or below it
         (PostgreSQL's percentile_disc)."""
-        n = self.count
-        if not n:
-            return None
-        rank = max(1, math.ceil(p * n))  # as percentile_disc computes it (float8)
         if not self._from_rows:
             try:
-                return float(self._ranked(rank))
+                rank = _rank(p, self.count)
+                return float(self._ranked(rank)) if rank else None
             except OutOfStep as problem:
                 self._fall_back(str(problem))
-        value = self.rows.order_by(self.column).values_list(self.column, flat=True)[rank - 1 : rank]
+        rank = _rank(p, self.count)
+        value = self.rows.order_by(self.column).values_list(self.column, flat=True)[rank - 1 : rank] if rank else []
         return float(value[0]) if value else None
 
     def at_least(self, value: float) -> int:
