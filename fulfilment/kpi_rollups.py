@@ -117,7 +117,15 @@ def track(request_pk: int) -> None:
         request_id=request_pk,
         defaults={f.attname: getattr(fact, f.attname) for f in RequestFact._meta.concrete_fields if not f.primary_key},
     )
-    new: FactRow = tuple(getattr(fact, name) for name in FACT_FIELDS)  # type: ignore[assignment]
+    new: FactRow = (
+        fact.merchant_id,
+        fact.kind,
+        fact.command,
+        fact.state,
+        fact.raised_at,
+        fact.decision_seconds,
+        fact.answer_seconds,
+    )  # FACT_FIELDS' order
     cells = rollups.difference_by_merchant(fact_cells(old), fact_cells(new))
     if req.kind == ActionKind.FULFILMENT:
         rollups.merge_by_merchant(cells, rollups.fulfilled_change(req.order_id, first_fulfilment(req.order_id)))

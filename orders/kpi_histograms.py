@@ -98,7 +98,9 @@ class Histogram:
             except OutOfStep as problem:
                 self._fall_back(str(problem))
         rank = _rank(p, self.count)
-        value = self.rows.order_by(self.column).values_list(self.column, flat=True)[rank - 1 : rank] if rank else []
+        if not rank:
+            return None
+        value = list(self.rows.order_by(self.column).values_list(self.column, flat=True)[rank - 1 : rank])
         return float(value[0]) if value else None
 
     def at_least(self, value: float) -> int:

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0007_api_actions'),
-        ('orders', '0011_kpi'),
+        ("dashboard", "0007_api_actions"),
+        ("orders", "0011_kpi"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='chargedorder',
-            index=models.Index(condition=models.Q(('fulfil_seconds__isnull', False)), fields=['fulfil_seconds', 'charged_at'], name='charged_fulfil_seconds_idx'),
+            model_name="chargedorder",
+            index=models.Index(
+                condition=models.Q(("fulfil_seconds__isnull", False)),
+                fields=["fulfil_seconds", "charged_at"],
+                name="charged_fulfil_seconds_idx",
+            ),
         ),
     ]
