@@ -163,10 +163,7 @@ def rebuild_request_cells(*, batch: int = 5000) -> int:
     """Recompute the cells of REQUEST_METRICS from the RequestFact table (`rebuild_kpis --only request-cells`).
     Returns how many facts were read."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":  # a `track` waits, then applies on top of the rebuilt cells
-            tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in (RequestFact, KpiBucket))
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+        rollups.lock_tables(RequestFact, KpiBucket)  # a `track` waits, then applies on top of the rebuilt cells
         KpiBucket.objects.filter(metric__in=REQUEST_METRICS).delete()
         by_merchant: rollups.MerchantCells = defaultdict(dict)
         done = 0
@@ -180,6 +177,7 @@ def rebuild_request_cells(*, batch: int = 5000) -> int:
 def rebuild(*, batch: int = 5000) -> int:
     """Recompute every request's fact. Returns how many."""
     with transaction.atomic():
+        rollups.lock_tables(RequestFact, ChargedOrder, KpiBucket)  # in the order `track` writes them
         RequestFact.objects.all().delete()
         done = 0
         last_pk = 0

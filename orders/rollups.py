@@ -569,7 +569,7 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
     the number of orders read and of rows written."""
     with transaction.atomic():
         # a sync's delta waits, then applies on top of the rebuilt rows (tables locked in the order a sync writes)
-        _lock(RefundTurnaround, ChargedOrder, KpiBucket)
+        lock_tables(RefundTurnaround, ChargedOrder, KpiBucket)
         KpiBucket.objects.filter(metric__in=METRICS).delete()
         RefundTurnaround.objects.all().delete()
         # The fulfilment times are fulfilment's to rebuild (fulfilment.kpi_rollups.rebuild); kept across this one.
@@ -614,8 +614,10 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
     return {"payouts": payouts, "orders": orders, "buckets": KpiBucket.objects.count(), "turnarounds": turnarounds}
 
 
-def _lock(*models: Any) -> None:
-    """PostgreSQL: lock the tables against writers (EXCLUSIVE: reads go on) until the transaction ends."""
+def lock_tables(*models: Any) -> None:
+    """PostgreSQL: lock the tables against writers (EXCLUSIVE: reads go on) until the transaction ends. Name them
+    in the order the writers touch them (RequestFact, RefundTurnaround, ChargedOrder, KpiBucket), or a writer
+    holding a row of one and waiting for the next deadlocks with the rebuild."""
     if connection.vendor == "postgresql":
         tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
         with connection.cursor() as cursor:
@@ -626,7 +628,7 @@ def rebuild_charged_cells(*, batch: int = 5000) -> int:
     """Recompute the cells of CHARGED_METRICS from the ChargedOrder table (not from the orders: fast, and what
     `rebuild_kpis --only fulfilment-cells` runs). Returns how many rows were read."""
     with transaction.atomic():
-        _lock(ChargedOrder, KpiBucket)
+        lock_tables(ChargedOrder, KpiBucket)
         KpiBucket.objects.filter(metric__in=CHARGED_METRICS).delete()
         by_merchant: MerchantCells = defaultdict(dict)
         done = 0
