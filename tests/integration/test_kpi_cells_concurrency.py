@@ -1,5 +1,6 @@
 """Requests tracked at once on orders charged in one hour, a sync, the cell rebuilds and the request rebuild
-beside them: no deadlock, no lost count. The fulfilment and request cells they share end equal to a rebuild (PostgreSQL)."""
+beside them: no deadlock, no lost count. The fulfilment and request cells they share end equal to a rebuild
+(PostgreSQL)."""
 
 from __future__ import annotations
 
