@@ -1,7 +1,10 @@
 """The managers' approval figures (ours, not Juspay's), read from the request rollup (fulfilment.kpi_rollups).
 
 A request counts in the period it was raised in (`created_at`, in `KPI_TIME_ZONE`); the queue's size and the
-age of its oldest request are as of now, whatever the period.
+age of its oldest request are as of now, whatever the period. The counts come from the request cells (per local
+hour and day: kind, command and state) and the percentiles from the two duration histograms, which read the
+`RequestFact` rows of one bucket only (orders.kpi_histograms): the reads grow with the period's days, not with
+its requests.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count, QuerySet
-from django.db.models.functions import TruncDay, TruncHour
+from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from fulfilment import kpi_rollups
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
-from orders.kpi_figures import Figure, Number, distribution
-from orders.kpi_periods import HOUR, Period, zone
+from orders.kpi_figures import Figure, Number
+from orders.kpi_histograms import Histogram, day_cells
+from orders.kpi_periods import Period
+from orders.models import KpiBucket
 
 
 def _facts(period: Period, merchant_id: int | None) -> QuerySet[RequestFact]:
@@ -37,6 +42,8 @@ class Numbers:
     answer_p90: Number
     decided: int = 0  # requests with a raise-to-decision time
     answered: int = 0  # requests with an approval-to-answer time
+    slow_decisions: int = 0  # decided in decision_p90 or longer
+    slow_answers: int = 0  # answered in answer_p90 or longer
 
     def share(self, *states: str, of: tuple[str, ...] | None = None) -> Number:
         whole = self.raised if of is None else sum(self.by_state.get(s, 0) for s in of)
@@ -48,26 +55,29 @@ def numbers(period: Period, merchant_id: int | None) -> Numbers:
     """Raise to decision: to the approval that completed the count, or to the rejection; requests the policy let
     through unapproved, and those nobody decided, are not in it. Approval to answer: to Juspay's answer
     (succeeded or failed). Both p50 and p90 by nearest rank."""
+    cells = day_cells(period, merchant_id, kpi_rollups.REQUEST_METRICS)
+    by_state: dict[str, int] = {}
+    for (_key, state), n in cells.get(kpi_rollups.METRIC_REQUEST, {}).items():
+        by_state[state] = by_state.get(state, 0) + n
     rows = _facts(period, merchant_id)
-    by_state = {r["state"]: r["n"] for r in rows.values("state").annotate(n=Count("pk"))}
-    decided, answered = distribution(rows, "decision_seconds"), distribution(rows, "answer_seconds")
+    decided = Histogram.of(cells.get(kpi_rollups.METRIC_DECISION, {}), rows, "decision_seconds")
+    answered = Histogram.of(cells.get(kpi_rollups.METRIC_ANSWER, {}), rows, "answer_seconds")
+    decision_p50, decision_p90 = decided.nearest_rank(0.5), decided.nearest_rank(0.9)
+    answer_p50, answer_p90 = answered.nearest_rank(0.5), answered.nearest_rank(0.9)
+    slow_decisions = decided.at_least(decision_p90) if decision_p90 is not None else 0
+    slow_answers = answered.at_least(answer_p90) if answer_p90 is not None else 0
     return Numbers(
         raised=sum(by_state.values()),
         by_state=by_state,
-        decision_p50=decided.p50,
-        decision_p90=decided.p90,
-        answer_p50=answered.p50,
-        answer_p90=answered.p90,
-        decided=decided.count,
+        decision_p50=decision_p50,
+        decision_p90=decision_p90,
+        answer_p50=answer_p50,
+        answer_p90=answer_p90,
+        decided=decided.count,  # after the percentiles: a histogram that fell back to the rows counts them
         answered=answered.count,
+        slow_decisions=slow_decisions,
+        slow_answers=slow_answers,
     )
-
-
-def at_least(period: Period, merchant_id: int | None, column: str, seconds: Number) -> int:
-    """How many of the period's requests took `seconds` or longer (`column`: decision_seconds, answer_seconds)."""
-    if seconds is None:
-        return 0
-    return _facts(period, merchant_id).filter(**{f"{column}__gte": int(seconds)}).count()
 
 
 def requests_link(period: Period, merchant: str, **filters: str) -> str:
@@ -83,9 +93,13 @@ def _n(n: int, noun: str) -> str:
 
 
 def raised_series(period: Period, merchant_id: int | None) -> list[Number]:
-    trunc = TruncHour if period.grain == HOUR else TruncDay
-    rows = _facts(period, merchant_id).annotate(bucket=trunc("raised_at", tzinfo=zone())).values("bucket")
-    counts: dict[datetime, int] = {r["bucket"]: r["n"] for r in rows.annotate(n=Count("pk"))}
+    """Requests raised per bucket of the period's grain (hours up to two days, else days), from the cells."""
+    cells = KpiBucket.objects.filter(
+        metric=kpi_rollups.METRIC_REQUEST, grain=period.grain, start__gte=period.start, start__lt=period.end
+    )
+    if merchant_id is not None:
+        cells = cells.filter(merchant_id=merchant_id)
+    counts: dict[datetime, int] = dict(cells.values_list("start").annotate(n=Sum("count")).order_by())
     return [float(counts.get(start, 0)) for start in period.buckets()]
 
 
@@ -125,8 +139,7 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None, 
     now = numbers(period, merchant_id)
     old = numbers(previous, merchant_id) if previous is not None else None
     compared = old is not None
-    slow_decisions = at_least(period, merchant_id, "decision_seconds", now.decision_p90)
-    slow_answers = at_least(period, merchant_id, "answer_seconds", now.answer_p90)
+    slow_decisions, slow_answers = now.slow_decisions, now.slow_answers
 
     def link(**filters: str) -> str:
         return requests_link(period, merchant, **filters)
@@ -293,6 +306,11 @@ class CommandRow:
 
 def commands(period: Period, merchant_id: int | None) -> list[CommandRow]:
     """Fulfilment Sync commands raised in the period, by command and where they stand (our request state)."""
-    rows = _facts(period, merchant_id).filter(kind=ActionKind.FULFILMENT)
-    grouped = rows.values("command", "state").annotate(n=Count("pk")).order_by("command", "state")
-    return [CommandRow(r["command"], r["state"], r["n"]) for r in grouped]
+    counts: dict[tuple[str, str], int] = {}
+    for (key, state), n in day_cells(period, merchant_id, [kpi_rollups.METRIC_REQUEST])[
+        kpi_rollups.METRIC_REQUEST
+    ].items():
+        kind, command = kpi_rollups.kind_and_command(key)
+        if kind == ActionKind.FULFILMENT:
+            counts[(command, state)] = counts.get((command, state), 0) + n
+    return [CommandRow(command, state, n) for (command, state), n in sorted(counts.items())]

@@ -1,25 +1,68 @@
-"""The managers' KPI rollup of requests: one `RequestFact` per request, a pure function of the request's row.
+"""The managers' KPI rollup of requests: one `RequestFact` per request, a pure function of the request's row,
+and the fact's cells in the rollup (KpiBucket, REQUEST_METRICS), a pure function of the fact.
 
-`track(pk)` rewrites a request's fact; fulfilment.services and fulfilment.executor call it in the transaction
-of every state change (after the conditional UPDATE), so the fact never disagrees with the request it
-describes. It also keeps the time of each CHARGED order's first successful Fulfilment Sync command
-(orders.models.ChargedOrder.fulfilled_at, through orders.rollups.set_fulfilled). `rebuild()` recomputes every
-fact and those times (`python manage.py rebuild_kpis`).
+`track(pk)` rewrites a request's fact and its cells; fulfilment.services and fulfilment.executor call it in the
+transaction of every state change (after the conditional UPDATE), so neither ever disagrees with the request
+it describes. It also keeps the time of each CHARGED order's first successful Fulfilment Sync command
+(orders.models.ChargedOrder.fulfilled_at and its cells, through orders.rollups.fulfilled_change); the cells of
+both go in last, in one statement (orders.rollups.add_cells). `rebuild()` recomputes every fact, their cells
+and those times (`python manage.py rebuild_kpis`); `rebuild_request_cells()` only the cells, from the facts.
+
+The cells: per request, one `request` cell at the local hour it was raised (key `<kind>/<command>`, sub its
+state), and its raise-to-decision and approval-to-answer seconds in two duration histograms (`hist.decision`,
+`hist.answer`; day cells, orders.duration_buckets). The approval figures count from them
+(fulfilment.kpi_figures).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import Min, OuterRef, QuerySet, Subquery
 
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
 from orders import rollups
-from orders.models import ChargedOrder
+from orders.kpi_periods import bucket_starts
+from orders.models import ChargedOrder, KpiBucket
 
 FIELDS = ("pk", "merchant_id", "kind", "command", "state", "required_approvals", "created_at")
 TIMES = ("approved_at", "closed_at", "finished_at")
+METRIC_REQUEST = "request"  # key = "<kind>/<command>", sub = the request's state; at its raise time
+METRIC_DECISION = "hist.decision"  # decision_seconds, at the raise time (a duration histogram)
+METRIC_ANSWER = "hist.answer"  # answer_seconds, at the raise time
+REQUEST_METRICS = (METRIC_REQUEST, METRIC_DECISION, METRIC_ANSWER)
+FACT_FIELDS = ("merchant_id", "kind", "command", "state", "raised_at", "decision_seconds", "answer_seconds")
+FactRow = tuple[int, str, str, str, datetime, int | None, int | None]  # FACT_FIELDS' values
+
+
+def request_key(kind: str, command: str) -> str:
+    return f"{kind}/{command}"
+
+
+def kind_and_command(key: str) -> tuple[str, str]:
+    kind, _, command = key.partition("/")
+    return kind, command
+
+
+def fact_cells(fact: FactRow | None) -> rollups.MerchantCells:
+    """The cells one request fact adds (REQUEST_METRICS); the rebuild and `track` share it."""
+    if fact is None:
+        return {}
+    merchant_id, kind, command, state, raised_at, decision, answer = fact
+    hour = bucket_starts(raised_at)[0]
+    cells: rollups.Contribution = {(METRIC_REQUEST, request_key(kind, command)[:128], state, hour): (1, Decimal(0))}
+    for metric, seconds in ((METRIC_DECISION, decision), (METRIC_ANSWER, answer)):
+        if seconds is not None:
+            cell, value = rollups.histogram_cell(metric, seconds, raised_at)
+            cells[cell] = value
+    return {merchant_id: cells}
+
+
+def _fact_row(request_pk: int) -> FactRow | None:
+    return RequestFact.objects.filter(request_id=request_pk).values_list(*FACT_FIELDS).first()
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
@@ -68,13 +111,25 @@ def first_fulfilment(order_pk: int) -> datetime | None:
 def track(request_pk: int) -> None:
     """Rewrite the request's fact from its row (call inside the transaction that changed the request)."""
     req = ActionRequest.objects.only(*FIELDS[1:], *TIMES, "order_id").get(pk=request_pk)
+    old = _fact_row(request_pk)
     fact = fact_of(req)
     RequestFact.objects.update_or_create(
         request_id=request_pk,
         defaults={f.attname: getattr(fact, f.attname) for f in RequestFact._meta.concrete_fields if not f.primary_key},
     )
+    new: FactRow = (
+        fact.merchant_id,
+        fact.kind,
+        fact.command,
+        fact.state,
+        fact.raised_at,
+        fact.decision_seconds,
+        fact.answer_seconds,
+    )  # FACT_FIELDS' order
+    cells = rollups.difference_by_merchant(fact_cells(old), fact_cells(new))
     if req.kind == ActionKind.FULFILMENT:
-        rollups.set_fulfilled(req.order_id, first_fulfilment(req.order_id))
+        rollups.merge_by_merchant(cells, rollups.fulfilled_change(req.order_id, first_fulfilment(req.order_id)))
+    rollups.add_cells(cells)
 
 
 def rebuild_fulfilled() -> int:
@@ -96,22 +151,40 @@ def rebuild_fulfilled() -> int:
                 "GREATEST(0, trunc(extract(epoch FROM fulfilled_at - charged_at)))::bigint "
                 "WHERE fulfilled_at IS NOT NULL"
             )
-        return done
-    for row in rows.only("charged_at", "fulfilled_at").iterator(chunk_size=2000):
-        row.fulfil_seconds = rollups.fulfil_seconds(row.charged_at, row.fulfilled_at)
-        row.save(update_fields=["fulfil_seconds"])
+    else:
+        for row in rows.only("charged_at", "fulfilled_at").iterator(chunk_size=2000):
+            row.fulfil_seconds = rollups.fulfil_seconds(row.charged_at, row.fulfilled_at)
+            row.save(update_fields=["fulfil_seconds"])
+    rollups.rebuild_charged_cells()
+    return done
+
+
+def rebuild_request_cells(*, batch: int = 5000) -> int:
+    """Recompute the cells of REQUEST_METRICS from the RequestFact table (`rebuild_kpis --only request-cells`).
+    Returns how many facts were read."""
+    with transaction.atomic():
+        rollups.lock_tables(RequestFact, KpiBucket)  # a `track` waits, then applies on top of the rebuilt cells
+        KpiBucket.objects.filter(metric__in=REQUEST_METRICS).delete()
+        by_merchant: rollups.MerchantCells = defaultdict(dict)
+        done = 0
+        for row in RequestFact.objects.order_by().values_list(*FACT_FIELDS).iterator(chunk_size=batch):
+            rollups.merge_by_merchant(by_merchant, fact_cells(row))
+            done += 1
+        rollups.add_cells(by_merchant)
     return done
 
 
 def rebuild(*, batch: int = 5000) -> int:
     """Recompute every request's fact. Returns how many."""
     with transaction.atomic():
+        rollups.lock_tables(RequestFact, ChargedOrder, KpiBucket)  # in the order `track` writes them
         RequestFact.objects.all().delete()
         done = 0
         last_pk = 0
         while True:
             chunk = list(ActionRequest.objects.filter(pk__gt=last_pk).order_by("pk").only(*FIELDS[1:], *TIMES)[:batch])
             if not chunk:
+                rebuild_request_cells(batch=batch)
                 rebuild_fulfilled()
                 return done
             last_pk = chunk[-1].pk

@@ -218,7 +218,20 @@ class RequestFact(models.Model):
 
     class Meta:
         default_permissions = ()
-        indexes = [models.Index(fields=["raised_at"], name="request_fact_raised_idx")]
+        indexes = [
+            models.Index(fields=["raised_at"], name="request_fact_raised_idx"),
+            # one histogram bucket's rows (orders.kpi_histograms): a range of seconds, then the period
+            models.Index(
+                fields=["decision_seconds", "raised_at"],
+                name="request_fact_decision_idx",
+                condition=models.Q(decision_seconds__isnull=False),
+            ),
+            models.Index(
+                fields=["answer_seconds", "raised_at"],
+                name="request_fact_answer_idx",
+                condition=models.Q(answer_seconds__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"request {self.request_id}: {self.state}"

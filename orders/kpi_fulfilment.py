@@ -1,9 +1,13 @@
 """The managers' fulfilment figures: do paid orders get fulfilled on time, and do payout orders get stuck?
 
-Read from the rollups only: `ChargedOrder` (one row per CHARGED order: when it was charged and when its first
-successful Fulfilment Sync command finished, orders.rollups and fulfilment.kpi_rollups keep it) and the payout
-cells of `KpiBucket`. A charged order counts in the period it was *charged* in (local days of KPI_TIME_ZONE).
-The target is `KPI_FULFILMENT_TARGET_HOURS` (48 h by default); the payout age `KPI_PAYOUT_PENDING_DAYS`.
+Read from the rollups only: the cells of the charged orders (orders.rollups.CHARGED_METRICS: per local hour
+and day, how many were charged and are still open or fulfilled, and a day histogram of their times to fulfil)
+and, inside one histogram bucket or one hour, the `ChargedOrder` rows (one per CHARGED order: when it was
+charged and when its first successful Fulfilment Sync command finished, orders.rollups and
+fulfilment.kpi_rollups keep it), plus the payout cells of `KpiBucket`. So a figure reads the period's days times
+the histogram's buckets, never the period's orders. A charged order counts in the period it was *charged* in
+(local days of KPI_TIME_ZONE). The target is `KPI_FULFILMENT_TARGET_HOURS` (48 h by default); the payout age
+`KPI_PAYOUT_PENDING_DAYS`.
 
 Every figure's link opens the orders (or payouts) list filtered to exactly its rows: the list's hidden
 `charged_from`/`charged_to`/`fulfilled`/`fulfil_min`/`fulfil_max` filters (orders.filters) take the same
@@ -18,14 +22,14 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.juspay.enums import PayoutOrderStatus
 from orders import rollups
-from orders.kpi_figures import Figure, Number, distribution
+from orders.kpi_figures import Figure, Number
+from orders.kpi_histograms import Histogram, day_cells
 from orders.kpi_periods import DAY, HOUR, Period, bucket_starts, zone
 from orders.models import ChargedOrder, KpiBucket
 
@@ -86,36 +90,32 @@ def fulfilment(period: Period, merchant_id: int | None, *, now: datetime | None 
     unfulfilled longer than the target), the share fulfilled within it. Unfulfilled after the target: charged
     orders of the period with no successful command, charged longer ago than the target."""
     now = now or current_time()
-    fulfilled, p50, p90, slow, within = _fulfilled(_charged(period, merchant_id))
+    cells = day_cells(period, merchant_id, [rollups.METRIC_FULFIL_TIME])
+    times = Histogram.of(cells.get(rollups.METRIC_FULFIL_TIME, {}), _charged(period, merchant_id), "fulfil_seconds")
+    p50, p90 = times.nearest_rank(0.5), times.nearest_rank(0.9)
+    slow = times.at_least(p90) if p90 is not None else 0
+    within = times.at_most(target_seconds()) if p50 is not None else 0
+    fulfilled = times.count  # last: a histogram that fell back to the rows on the way counts them
     cutoff = overdue_cutoff(period, now)
-    overdue = _overdue(period, merchant_id, cutoff).count() if cutoff > period.start else 0
+    overdue = open_before(period, merchant_id, cutoff) if cutoff > period.start else 0
     return Fulfilment(fulfilled, p50, p90, slow, within, overdue, cutoff)
 
 
-def _fulfilled(rows: QuerySet[ChargedOrder]) -> tuple[int, Number, Number, int, int]:
-    """Of `rows`' fulfilled orders: how many, p50 and p90 (nearest rank), how many at p90 or slower, and how many
-    within the target. On PostgreSQL one query over one scan of the rows; elsewhere one query per number."""
-    rows = rows.filter(fulfil_seconds__isnull=False)
-    target = target_seconds()
-    if connection.vendor == "postgresql":
-        sql, params = rows.values("fulfil_seconds").order_by().query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH t(v) AS MATERIALIZED ({sql}), "  # noqa: S608 - the ORM's own SQL; values are params
-                "p AS (SELECT count(*) AS n, percentile_disc(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY v) AS ps, "
-                "count(*) FILTER (WHERE v <= %s) AS within FROM t) "
-                "SELECT p.n, p.ps, p.within, (SELECT count(*) FROM t WHERE v >= p.ps[2]) FROM p",
-                [*params, target],
-            )
-            n, ps, within, slow = cursor.fetchone()
-        if not n:
-            return 0, None, None, 0, 0
-        return n, float(ps[0]), float(ps[1]), slow, within
-    d = distribution(rows, "fulfil_seconds")
-    if not d.count:
-        return 0, None, None, 0, 0
-    slow = rows.filter(fulfil_seconds__gte=d.p90).count()
-    return d.count, d.p50, d.p90, slow, rows.filter(fulfil_seconds__lte=target).count()
+def open_before(period: Period, merchant_id: int | None, cutoff: datetime) -> int:
+    """How many of the period's charged orders, charged before `cutoff`, have no fulfilment: the open cells of the
+    whole local days before the cutoff's day, of that day's whole hours before it, and the rows of its hour."""
+    hour, day = bucket_starts(cutoff)
+    cells = KpiBucket.objects.filter(metric=rollups.METRIC_CHARGED, key="open").filter(
+        Q(grain=DAY, start__gte=period.start, start__lt=day) | Q(grain=HOUR, start__gte=day, start__lt=hour)
+    )
+    if merchant_id is not None:
+        cells = cells.filter(merchant_id=merchant_id)
+    n = int(cells.aggregate(n=Sum("count"))["n"] or 0)
+    if hour < cutoff:
+        rows = ChargedOrder.objects.filter(charged_at__gte=max(hour, period.start), charged_at__lt=cutoff)
+        rows = rows.filter(fulfilled_at__isnull=True)
+        n += (rows.filter(merchant_id=merchant_id) if merchant_id is not None else rows).count()
+    return n
 
 
 def _overdue(period: Period, merchant_id: int | None, cutoff: datetime) -> QuerySet[ChargedOrder]:

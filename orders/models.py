@@ -555,6 +555,12 @@ class ChargedOrder(models.Model):
             models.Index(
                 fields=["charged_at"], name="charged_unfulfilled_idx", condition=models.Q(fulfilled_at__isnull=True)
             ),
+            # one histogram bucket's rows (orders.kpi_histograms): a range of seconds, then the period
+            models.Index(
+                fields=["fulfil_seconds", "charged_at"],
+                name="charged_fulfil_seconds_idx",
+                condition=models.Q(fulfil_seconds__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

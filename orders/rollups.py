@@ -11,8 +11,15 @@ orders table.
 
 Refunds that reached SUCCESS also get one `RefundTurnaround` row (seconds from raised to processed), the
 bounded set of rows the turnaround percentiles of a period are read from. CHARGED orders get one `ChargedOrder`
-row (when charged; fulfilment.kpi_rollups adds when its first Fulfilment Sync command succeeded), the rows the
-fulfilment figures are read from.
+row (when charged; fulfilment.kpi_rollups adds when its first Fulfilment Sync command succeeded), and each row
+contributes cells of its own (CHARGED_METRICS: open or fulfilled at its charge time, and its time to fulfil in
+a duration histogram), kept in the same transaction as the row and rebuilt from the ChargedOrder table
+(`rebuild_charged_cells`). The fulfilment figures count from those cells and read ChargedOrder rows only inside
+one histogram bucket (orders.kpi_histograms).
+
+Histogram metrics (`hist.*`) keep day cells only (a period is whole local days); their key is a bucket of
+orders.duration_buckets and their amount the sum of the seconds. fulfilment.kpi_rollups adds its request cells
+the same way, through `add_cells`.
 
 Which time an item counts at: an order at Juspay's `date_created`, a refund at its own `created` (an order or
 refund without that date counts nowhere: Juspay documents both as always present). So a status that changes
@@ -32,7 +39,7 @@ from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
 from dashboard.juspay.enums import OrderStatus
-from orders import registry
+from orders import duration_buckets, registry
 from orders.kpi_periods import DAY, HOUR, bucket_starts
 from orders.models import (
     ChargedOrder,
@@ -75,6 +82,10 @@ METRICS = (
     METRIC_PAYOUT_FULFILMENT,
     METRIC_PAYOUT_DONE,
 )
+HISTOGRAM_PREFIX = "hist."  # a duration histogram: day cells only, key = orders.duration_buckets.key(seconds)
+METRIC_CHARGED = "charged"  # key = "fulfilled" or "open" (no successful Fulfilment Sync command yet), at charged_at
+METRIC_FULFIL_TIME = "hist.fulfil"  # a fulfilled ChargedOrder's fulfil_seconds, at charged_at
+CHARGED_METRICS = (METRIC_CHARGED, METRIC_FULFIL_TIME)
 NO_REASON = "(no reason given)"
 CHARGED, TERMINAL, OPEN = "CHARGED", "terminal", "open"  # OUTCOMES: charged, another terminal status, the rest
 
@@ -135,6 +146,12 @@ def charged_time(status: str, created: datetime | None, raw: dict[str, Any] | No
 
 Cell = tuple[str, str, str, datetime]  # metric, key, sub, local hour start
 Contribution = dict[Cell, tuple[int, Decimal]]
+MerchantCells = dict[int, Contribution]  # merchant id -> its cells
+
+
+def histogram_cell(metric: str, seconds: int, at: datetime) -> tuple[Cell, tuple[int, Decimal]]:
+    """The cell one duration adds to the histogram `metric` (a `hist.*` metric) at the moment `at`."""
+    return (metric, duration_buckets.key(seconds), "", bucket_starts(at)[0]), (1, Decimal(seconds))
 
 
 def _failure_reason(raw: dict[str, Any] | None) -> str:
@@ -258,26 +275,50 @@ def difference(before: Contribution, after: Contribution) -> Contribution:
     return delta
 
 
-def _rows(merchant_id: int, cells: Contribution) -> list[tuple[Any, ...]]:
-    """Hour and day rows for each cell, summed, in a fixed order (so concurrent writers lock rows alike)."""
-    summed: dict[tuple[str, datetime, str, str, str], list[Any]] = {}
-    for (metric, key, sub, hour), (count, amount) in cells.items():
-        day = bucket_starts(hour)[1]
-        for grain, start in ((HOUR, hour), (DAY, day)):
-            row = summed.setdefault((grain, start, metric, key, sub), [0, Decimal(0)])
-            row[0] += count
-            row[1] += amount
+def difference_by_merchant(before: MerchantCells, after: MerchantCells) -> MerchantCells:
+    delta: MerchantCells = {}
+    for merchant_id in before.keys() | after.keys():
+        if cells := difference(before.get(merchant_id, {}), after.get(merchant_id, {})):
+            delta[merchant_id] = cells
+    return delta
+
+
+def merge_by_merchant(into: MerchantCells, more: MerchantCells) -> MerchantCells:
+    for merchant_id, cells in more.items():
+        _merge(into.setdefault(merchant_id, {}), cells)
+    return into
+
+
+def _rows(by_merchant: MerchantCells) -> list[tuple[Any, ...]]:
+    """Hour and day rows for each cell (day rows only for histograms), summed, in a fixed order (so concurrent
+    writers lock rows alike)."""
+    summed: dict[tuple[int, str, datetime, str, str, str], list[Any]] = {}
+    for merchant_id, cells in by_merchant.items():
+        for (metric, key, sub, hour), (count, amount) in cells.items():
+            day = bucket_starts(hour)[1]
+            grains = ((DAY, day),) if metric.startswith(HISTOGRAM_PREFIX) else ((HOUR, hour), (DAY, day))
+            for grain, start in grains:
+                row = summed.setdefault((merchant_id, grain, start, metric, key, sub), [0, Decimal(0)])
+                row[0] += count
+                row[1] += amount
     adapt = connection.ops.adapt_datetimefield_value
     money = connection.ops.adapt_decimalfield_value
     return [
         (merchant_id, grain, adapt(start), metric, key, sub, count, money(amount, 24, 4))
-        for (grain, start, metric, key, sub), (count, amount) in sorted(summed.items())
+        for (merchant_id, grain, start, metric, key, sub), (count, amount) in sorted(summed.items())
+        if count or amount
     ]
 
 
 def _add(merchant_id: int, cells: Contribution) -> None:
-    """Add the counts and amounts to the cells: one INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite)."""
-    rows = _rows(merchant_id, cells)
+    add_cells({merchant_id: cells})
+
+
+def add_cells(by_merchant: MerchantCells) -> None:
+    """Add the counts and amounts to the cells: one INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite), rows
+    sorted by merchant, grain, start, metric, key and sub. Call it last in the transaction (its row locks are the
+    ones other writers wait for)."""
+    rows = _rows(by_merchant)
     if not rows:
         return
     q = connection.ops.quote_name
@@ -328,16 +369,43 @@ def _charged(order_pk: int, facts: OrderFacts, fulfilled_at: datetime | None = N
     )
 
 
-def _apply_charged(order_pk: int, before: OrderFacts | None, after: OrderFacts) -> None:
-    """Keep the order's ChargedOrder row: one while it is CHARGED (its fulfilment time kept), none otherwise."""
+def charged_contribution(charged_at: datetime, fulfilled_at: datetime | None, seconds: int | None) -> Contribution:
+    """The cells one ChargedOrder row adds (CHARGED_METRICS), at its charge time: open or fulfilled, and its time
+    to fulfil in the histogram (a pure function of the row: the rebuild and the incremental writes share it)."""
+    hour = bucket_starts(charged_at)[0]
+    cells: Contribution = {(METRIC_CHARGED, "open" if fulfilled_at is None else "fulfilled", "", hour): (1, Decimal(0))}
+    if fulfilled_at is not None and seconds is not None:
+        cell, value = histogram_cell(METRIC_FULFIL_TIME, seconds, charged_at)
+        cells[cell] = value
+    return cells
+
+
+CHARGED_FIELDS = ("merchant_id", "charged_at", "fulfilled_at", "fulfil_seconds")
+ChargedRow = tuple[int, datetime, datetime | None, int | None]  # CHARGED_FIELDS' values
+
+
+def _charged_cells(row: ChargedRow | None) -> MerchantCells:
+    if row is None:
+        return {}
+    merchant_id, charged_at, fulfilled_at, seconds = row
+    return {merchant_id: charged_contribution(charged_at, fulfilled_at, seconds)}
+
+
+def _charged_row(order_pk: int) -> ChargedRow | None:
+    return ChargedOrder.objects.filter(order_id=order_pk).values_list(*CHARGED_FIELDS).first()
+
+
+def _apply_charged(order_pk: int, before: OrderFacts | None, after: OrderFacts) -> MerchantCells:
+    """Keep the order's ChargedOrder row: one while it is CHARGED (its fulfilment time kept), none otherwise.
+    Returns the change to its cells (the caller adds them with the order's, last)."""
     if before is not None and before.charged_at == after.charged_at and before.merchant_id == after.merchant_id:
-        return
+        return {}
+    old = _charged_row(order_pk)
     if after.charged_at is None:
         ChargedOrder.objects.filter(order_id=order_pk).delete()
-        return
-    kept = ChargedOrder.objects.filter(order_id=order_pk).values_list("fulfilled_at", flat=True)
-    if kept.exists():
-        fulfilled = kept.first()
+        return difference_by_merchant(_charged_cells(old), {})
+    if old is not None:
+        fulfilled = old[2]
     else:  # charged now, not before: its first fulfilment, if it already had one (fulfilment knows)
         fulfilled = registry.first_fulfilment(order_pk) if before is not None else None
     row = _charged(order_pk, after, fulfilled)
@@ -351,27 +419,37 @@ def _apply_charged(order_pk: int, before: OrderFacts | None, after: OrderFacts) 
             "fulfil_seconds": row.fulfil_seconds,
         },
     )
+    new = (row.merchant_id, row.charged_at, row.fulfilled_at, row.fulfil_seconds)
+    return difference_by_merchant(_charged_cells(old), _charged_cells(new))
+
+
+def fulfilled_change(order_pk: int, fulfilled_at: datetime | None) -> MerchantCells:
+    """Record when the order's first Fulfilment Sync command succeeded (None: none has) and return the change to
+    its cells, for the caller to add (`add_cells`, last in its transaction). An order that is not CHARGED has no
+    row and no cells."""
+    old = _charged_row(order_pk)
+    if old is None or old[2] == fulfilled_at:
+        return {}
+    merchant_id, charged_at = old[0], old[1]
+    seconds = fulfil_seconds(charged_at, fulfilled_at)
+    ChargedOrder.objects.filter(order_id=order_pk).update(fulfilled_at=fulfilled_at, fulfil_seconds=seconds)
+    return difference_by_merchant(_charged_cells(old), _charged_cells((merchant_id, charged_at, fulfilled_at, seconds)))
 
 
 def set_fulfilled(order_pk: int, fulfilled_at: datetime | None) -> None:
-    """Record when the order's first Fulfilment Sync command succeeded (None: none has); fulfilment.kpi_rollups
-    calls it in the transaction of the request's state change. An order that is not CHARGED has no row."""
-    row = ChargedOrder.objects.filter(order_id=order_pk).only("charged_at", "fulfilled_at").first()
-    if row is None or row.fulfilled_at == fulfilled_at:
-        return
-    row.fulfilled_at = fulfilled_at
-    row.fulfil_seconds = fulfil_seconds(row.charged_at, fulfilled_at)
-    row.save(update_fields=["fulfilled_at", "fulfil_seconds"])
+    """`fulfilled_change`, its cells added at once (call it in the transaction of the request's state change)."""
+    add_cells(fulfilled_change(order_pk, fulfilled_at))
 
 
 def apply_change(order: Order, before: OrderFacts | None, after: OrderFacts) -> None:
-    """Bring the rollups from `before` (None for a new order) to `after`, inside the sync's transaction."""
+    """Bring the rollups from `before` (None for a new order) to `after`, inside the sync's transaction; the
+    cells last, in one statement."""
     delta = difference(contribution(before), contribution(after))
-    _add(after.merchant_id, delta)
     if before is None or before.refunds != after.refunds:
         RefundTurnaround.objects.filter(order_id=order.pk).delete()
         RefundTurnaround.objects.bulk_create(_turnarounds(order.pk, after))
-    _apply_charged(order.pk, before, after)
+    charged = _apply_charged(order.pk, before, after)
+    add_cells(merge_by_merchant({after.merchant_id: delta}, charged))
 
 
 def add_new(pairs: Sequence[tuple[Order, OrderFacts]]) -> None:
@@ -384,10 +462,11 @@ def add_new(pairs: Sequence[tuple[Order, OrderFacts]]) -> None:
         turnarounds += _turnarounds(order.pk, facts)
         if (row := _charged(order.pk, facts)) is not None:
             charged.append(row)
-    for merchant_id, cells in by_merchant.items():
-        _add(merchant_id, cells)
+            cells = charged_contribution(row.charged_at, row.fulfilled_at, row.fulfil_seconds)
+            _merge(by_merchant[row.merchant_id], cells)
     RefundTurnaround.objects.bulk_create(turnarounds, batch_size=1000)
     ChargedOrder.objects.bulk_create(charged, batch_size=1000)
+    add_cells(by_merchant)
 
 
 def _merge(into: Contribution, cells: Contribution) -> None:
@@ -489,11 +568,9 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
     """Recompute every rollup from the cache, in one transaction (syncs wait for it on PostgreSQL). Returns
     the number of orders read and of rows written."""
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:  # a sync's delta waits, then applies on top of the rebuilt rows
-                tables = ", ".join(m._meta.db_table for m in (KpiBucket, RefundTurnaround, ChargedOrder))
-                cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
-        KpiBucket.objects.all().delete()
+        # a sync's delta waits, then applies on top of the rebuilt rows (tables locked in the order a sync writes)
+        lock_tables(RefundTurnaround, ChargedOrder, KpiBucket)
+        KpiBucket.objects.filter(metric__in=METRICS).delete()
         RefundTurnaround.objects.all().delete()
         # The fulfilment times are fulfilment's to rebuild (fulfilment.kpi_rollups.rebuild); kept across this one.
         fulfilled = dict(
@@ -532,6 +609,31 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
             turnarounds += len(rows)
             orders += len(chunk)
         payouts = _rebuild_payouts(by_merchant, batch)
-        for merchant_id, cells in by_merchant.items():
-            _add(merchant_id, cells)
+        add_cells(by_merchant)
+        rebuild_charged_cells(batch=batch)
     return {"payouts": payouts, "orders": orders, "buckets": KpiBucket.objects.count(), "turnarounds": turnarounds}
+
+
+def lock_tables(*models: Any) -> None:
+    """PostgreSQL: lock the tables against writers (EXCLUSIVE: reads go on) until the transaction ends. Name them
+    in the order the writers touch them (RequestFact, RefundTurnaround, ChargedOrder, KpiBucket), or a writer
+    holding a row of one and waiting for the next deadlocks with the rebuild."""
+    if connection.vendor == "postgresql":
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
+
+
+def rebuild_charged_cells(*, batch: int = 5000) -> int:
+    """Recompute the cells of CHARGED_METRICS from the ChargedOrder table (not from the orders: fast, and what
+    `rebuild_kpis --only fulfilment-cells` runs). Returns how many rows were read."""
+    with transaction.atomic():
+        lock_tables(ChargedOrder, KpiBucket)
+        KpiBucket.objects.filter(metric__in=CHARGED_METRICS).delete()
+        by_merchant: MerchantCells = defaultdict(dict)
+        done = 0
+        for row in ChargedOrder.objects.order_by().values_list(*CHARGED_FIELDS).iterator(chunk_size=batch):
+            merge_by_merchant(by_merchant, _charged_cells(row))
+            done += 1
+        add_cells(by_merchant)
+    return done

@@ -4,13 +4,16 @@ rollups, and time the KPI page.
     python manage.py bench_kpis                    # 1,000,000 orders over 90 days
     python manage.py bench_kpis --orders 200000    # quicker
     python manage.py bench_kpis --keep / --reuse   # leave the rows for a second run, and reuse them
-    python manage.py bench_kpis --explain          # also print the plans of the fulfilment figures' queries
+    python manage.py bench_kpis --explain          # also print the plans of the fulfilment and approval queries
+    python manage.py bench_kpis --reuse --keep --sections fulfilment,approvals   # re-time two sections only
 
 On PostgreSQL the rows are made by the database itself (INSERT .. SELECT over generate_series, a progress line
 per batch; deterministic pseudo-random values from hashint8), so 1M orders fill in minutes; elsewhere they come
 from bench_orders_list's generator (executemany). One CHARGED order in ten gets a refund, three in ten a
 successful Fulfilment Sync command (NO_ACTION, SUCCESS) after minutes to four days, and one in a hundred a
-refund request in some state. The rollups are then rebuilt by the product's own `rebuild_kpis` code.
+refund request in some state. The rollups are then rebuilt by the product's own `rebuild_kpis` code (when
+reusing rows whose fulfilment and request cells are missing, only those: `rebuild_kpis --only
+fulfilment-cells,request-cells`), then VACUUM ANALYZE of the rollup tables.
 
 Times, through the real views (test client, a signed-in Admin), server side: the page, each section fragment
 (they load in parallel with htmx) and the home page's headline, for Today, 7, 30 and 90 days with the comparison
@@ -28,9 +31,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard.models import Merchant
@@ -56,9 +60,16 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="rebuild the rollups even when reusing rows")
         parser.add_argument("--explain", action="store_true", help="print the plans of the heaviest figure queries")
         parser.add_argument("--seed", type=int, default=11)
+        parser.add_argument(
+            "--sections",
+            default="",
+            help="time only these comma-separated sections (e.g. fulfilment,approvals); default: the page, every "
+            "section and the headline",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["orders"]
+        sections = _sections(options["sections"])
         filler = bench_orders_list.Command()
         filler.stdout, filler.stderr = self.stdout, self.stderr
         merchant, _ = Merchant.objects.get_or_create(
@@ -87,13 +98,18 @@ class Command(BaseCommand):
             started = time.perf_counter()
             done = rollups.rebuild()
             requests = kpi_rollups.rebuild()
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    for model in (KpiBucket, RefundTurnaround, Refund, ChargedOrder, RequestFact, ActionRequest):
-                        cursor.execute(f"ANALYZE {model._meta.db_table}")
+            _vacuum_analyze()
             self.stdout.write(
                 f"rebuild_kpis: {done['orders']:,} orders, {requests:,} requests -> {done['buckets']:,} cells, "
                 f"{done['turnarounds']:,} turnarounds in {time.perf_counter() - started:.1f} s"
+            )
+        elif not KpiBucket.objects.filter(merchant=merchant, metric=rollups.METRIC_CHARGED).exists():
+            started = time.perf_counter()
+            charged, facts = rollups.rebuild_charged_cells(), kpi_rollups.rebuild_request_cells()
+            _vacuum_analyze()
+            self.stdout.write(
+                f"rebuild_kpis --only fulfilment-cells,request-cells: {charged:,} charged orders, {facts:,} request "
+                f"facts in {time.perf_counter() - started:.1f} s"
             )
         self.stdout.write(
             f"database: {connection.vendor}; orders in the table: {Order.objects.count():,}; "
@@ -102,7 +118,7 @@ class Command(BaseCommand):
         try:
             if options["explain"] and connection.vendor == "postgresql":
                 self._explain(merchant)
-            self._time(merchant, user, options["runs"])
+            self._time(merchant, user, options["runs"], sections)
         finally:
             if not options["keep"]:
                 self._cleanup(filler, merchant, keep_merchant=False)
@@ -173,21 +189,27 @@ class Command(BaseCommand):
         )
 
     def _explain(self, merchant: Merchant) -> None:
-        """The plans of the fulfilment figures' heaviest queries over the last 90 days, all merchants."""
+        """The plans (EXPLAIN ANALYZE) of every query the fulfilment and approval figures run over the last 90
+        days, all merchants."""
+        from fulfilment import kpi_figures
         from orders import kpi_fulfilment
         from orders.kpi_periods import Period, local_today
 
         today = local_today()
         period = Period(today - timedelta(days=89), today)
-        rows = kpi_fulfilment._charged(period, None)
-        cutoff = kpi_fulfilment.overdue_cutoff(period, timezone.now())
-        for title, qs in (
-            ("fulfilled, p50/p90", rows.filter(fulfil_seconds__isnull=False).values("fulfil_seconds")),
-            ("within target", rows.filter(fulfil_seconds__lte=kpi_fulfilment.target_seconds())),
-            ("unfulfilled after target", kpi_fulfilment._overdue(period, None, cutoff)),
+        for title, run in (
+            ("fulfilment figures", lambda: kpi_fulfilment.fulfilment(period, None)),
+            ("Fulfilment Sync commands", lambda: kpi_figures.commands(period, None)),
+            ("approval figures", lambda: kpi_figures.numbers(period, None)),
+            ("requests raised, series", lambda: kpi_figures.raised_series(period, None)),
         ):
-            self.stdout.write(f"-- {title}")
-            self.stdout.write(qs.order_by().explain(analyze=True) if "p50" in title else qs.explain(analyze=True))
+            with CaptureQueriesContext(connection) as captured:
+                run()
+            for query in captured.captured_queries:
+                self.stdout.write(f"-- {title}: {query['sql'][:160]}")
+                with connection.cursor() as cursor:
+                    cursor.execute(f"EXPLAIN ANALYZE {query['sql']}")
+                    self.stdout.write("\n".join(row[0] for row in cursor.fetchall()))
 
     def _cleanup(self, filler: Any, merchant: Merchant, *, keep_merchant: bool) -> None:
         RequestFact.objects.filter(merchant=merchant)._raw_delete(RequestFact.objects.db)
@@ -200,10 +222,14 @@ class Command(BaseCommand):
             get_user_model().objects.filter(username=USERNAME).delete()
         filler._cleanup(merchant, keep_merchant=keep_merchant)
 
-    def _time(self, merchant: Merchant, user: Any, runs: int) -> None:
+    def _time(self, merchant: Merchant, user: Any, runs: int, sections: list[str]) -> None:
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
-        urls = ["/kpis/", *(f"/kpis/{name}/" for name in kpi_page.SECTIONS), "/kpis/headline/"]
+        urls = [f"/kpis/{name}/" for name in sections] or [
+            "/kpis/",
+            *(f"/kpis/{name}/" for name in kpi_page.SECTIONS),
+            "/kpis/headline/",
+        ]
         self.stdout.write(f"{'period':<10} {'merchant':<9} {'url':<18} {'p50 ms':>8} {'p95 ms':>8}")
         worst = 0.0
         for period in ("today", "7d", "30d", "90d"):
@@ -226,6 +252,23 @@ class Command(BaseCommand):
                         f"{statistics.median(timings):>8.1f} {p95:>8.1f}"
                     )
         self.stdout.write(f"worst p95: {worst:.1f} ms (as of {timezone.now():%Y-%m-%d %H:%M} UTC)")
+
+
+def _vacuum_analyze() -> None:
+    """Fresh statistics (and visibility maps) after the rebuild: autovacuum is off on our machines."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (KpiBucket, RefundTurnaround, Refund, ChargedOrder, RequestFact, ActionRequest):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
+
+
+def _sections(option: str) -> list[str]:
+    names = [name.strip() for name in option.split(",") if name.strip()]
+    unknown = [name for name in names if name not in kpi_page.SECTIONS]
+    if unknown:
+        raise CommandError(f"No KPI section {', '.join(unknown)}; the sections are {', '.join(kpi_page.SECTIONS)}.")
+    return names
 
 
 # --- rows made by PostgreSQL (INSERT .. SELECT generate_series) -------------------------------------------
