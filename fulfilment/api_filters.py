@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from fulfilment import services
 from fulfilment.models import ActionKind, ActionRequest, ActionState
+from orders.filters import UtcIsoDateTimeFilter
 
 
 class ActionRequestFilter(django_filters.FilterSet):
@@ -27,10 +28,10 @@ class ActionRequestFilter(django_filters.FilterSet):
         method="filter_waiting_for_me",
         help_text="true: pending requests you could decide on now (not yours, not decided by you, not expired).",
     )
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", help_text="Raised at or after (ISO 8601)."
     )
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", help_text="Raised before (ISO 8601)."
     )
 

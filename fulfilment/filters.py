@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 
 from dashboard.models import Merchant
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
+from orders.filters import UtcIsoDateTimeFilter
 
 FIELDS = (
     "raised_after",
@@ -28,10 +29,10 @@ FIELDS = (
 
 
 class RequestFilter(django_filters.FilterSet):
-    raised_after = django_filters.IsoDateTimeFilter(
+    raised_after = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label="Raised at or after", widget=forms.HiddenInput
     )
-    raised_before = django_filters.IsoDateTimeFilter(
+    raised_before = UtcIsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label="Raised before", widget=forms.HiddenInput
     )
     request_state = django_filters.ChoiceFilter(

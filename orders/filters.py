@@ -148,12 +148,8 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_nothing", label="Refund turnaround at least (s)", widget=forms.HiddenInput
     )
     # The charged orders behind a fulfilment figure (orders.kpi_fulfilment): the KPI rollup's charge time.
-    charged_from = django_filters.IsoDateTimeFilter(
-        method="filter_nothing", label="Charged at or after", widget=forms.HiddenInput
-    )
-    charged_to = django_filters.IsoDateTimeFilter(
-        method="filter_nothing", label="Charged before", widget=forms.HiddenInput
-    )
+    charged_from = UtcIsoDateTimeFilter(method="filter_nothing", label="Charged at or after", widget=forms.HiddenInput)
+    charged_to = UtcIsoDateTimeFilter(method="filter_nothing", label="Charged before", widget=forms.HiddenInput)
     fulfilled = django_filters.BooleanFilter(
         method="filter_nothing", label="A fulfilment command succeeded", widget=forms.HiddenInput
     )

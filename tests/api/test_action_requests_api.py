@@ -321,3 +321,14 @@ def test_raised_and_approved_through_the_api_the_refund_reaches_the_simulator_on
     assert shown["state"] == "succeeded" and shown["attempts"] == 1
     refunds = juspay_sim.refunds(order.order_id)
     assert [(r["unique_request_id"], r["amount"]) for r in refunds] == [(body["unique_request_id"], 250.0)]
+
+
+@pytest.mark.parametrize(
+    "value", ["0213-06-30T12:33:54.861469-22:12", "9999-12-31T23:59:59+14:00", "2026-13-01T00:00:00Z"]
+)
+def test_an_instant_postgresql_cannot_hold_is_a_400_naming_the_parameter(api_as, value):
+    """Schemathesis found a 500 on PostgreSQL: an offset beyond ±15:59 reached the database."""
+    for parameter in ("created_after", "created_before"):
+        response = api_as("Finance").get("/api/v1/action-requests/", {parameter: value})
+        assert response.status_code == 400, response.content
+        assert [e["field"] for e in response.json()["errors"]] == [parameter]

@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 EXAMPLES_PER_OPERATION = 40
-BUDGET_SECONDS = 60
+BUDGET_SECONDS = 180
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
