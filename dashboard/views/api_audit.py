@@ -10,6 +10,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 
+from dashboard import audit
 from dashboard.api_docs import problems
 from dashboard.api_roles import allowed
 from dashboard.filters import AuditEventFilter
@@ -27,23 +28,7 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "sequence",
-            "created_at",
-            "actor_id",
-            "actor_username",
-            "role",
-            "ip",
-            "request_id",
-            "verb",
-            "object_type",
-            "object_id",
-            "before",
-            "after",
-            "summary",
-            "prev_hash",
-            "hash",
-        ]
+        fields = [*audit.HASHED_FIELDS, "hash"]  # every field the chain covers, and the hash itself
 
 
 @extend_schema(tags=["audit"])
