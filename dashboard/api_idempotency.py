@@ -7,6 +7,10 @@ the POST created: of twenty identical POSTs racing on PostgreSQL, one inserts it
 on the unique index until it commits, then read and replay its answer. If the first one fails (a 4xx, nothing
 created), its row goes with its transaction, and the key may be used again. The same key with another method,
 path or body is refused with a 422 problem: it names another request.
+
+Keys are kept `API_IDEMPOTENCY_KEEP_HOURS` (default 24, as Stripe does) and then pruned by beat
+(`dashboard.tasks.prune_idempotency_keys`). Pruning cannot let money move twice: a raise sent again after its
+key was pruned still finds its first request through the form token (`token_for`) that the service stores.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -120,3 +127,10 @@ def respond_once(request: Request, key: str | None, action: Action) -> Response:
     if answer.replayed:
         response[REPLAYED_HEADER] = "true"
     return response
+
+
+def prune(*, keep_hours: float | None = None) -> int:
+    """Delete the keys older than `keep_hours` (default: the API_IDEMPOTENCY_KEEP_HOURS setting); returns how many."""
+    hours = settings.API_IDEMPOTENCY_KEEP_HOURS if keep_hours is None else keep_hours
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - timedelta(hours=hours)).delete()
+    return deleted

@@ -331,7 +331,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": FULFILMENT_STALL_SECONDS / 2,
     },
     "audit-checkpoint": {"task": "dashboard.tasks.write_audit_checkpoint", "schedule": AUDIT_CHECKPOINT_SECONDS},
+    "prune-idempotency-keys": {"task": "dashboard.tasks.prune_idempotency_keys", "schedule": 3600.0},
 }
+# How long an API Idempotency-Key keeps its first answer before beat prunes it (dashboard/api_idempotency.py).
+API_IDEMPOTENCY_KEEP_HOURS = float(os.environ.get("API_IDEMPOTENCY_KEEP_HOURS", "24"))
 # Test-only: the executor exits right after Juspay answers, once per marker file (tests/integration).
 TEST_EXECUTOR_CRASH_MARKER = os.environ.get("TEST_EXECUTOR_CRASH_MARKER", "")
 

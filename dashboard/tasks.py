@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from dashboard import audit, audit_checkpoints, request_context
+from dashboard import api_idempotency, audit, audit_checkpoints, request_context
 
 
 @shared_task
@@ -18,3 +18,9 @@ def heartbeat(request_id: str = "") -> int:
 def write_audit_checkpoint() -> int:
     """Append a signed checkpoint of the audit log's head (beat, every AUDIT_CHECKPOINT_SECONDS)."""
     return audit_checkpoints.write_checkpoint().sequence
+
+
+@shared_task
+def prune_idempotency_keys() -> int:
+    """Delete API idempotency keys older than API_IDEMPOTENCY_KEEP_HOURS (beat, hourly); returns how many."""
+    return api_idempotency.prune()
