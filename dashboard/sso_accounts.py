@@ -99,9 +99,8 @@ def sign_in(claims: dict[str, Any], *, issuer: str) -> User:
         raise SsoFailure("claims", "no sub claim", identity=label, groups=groups)
     role = sso.role_for_groups(groups)
     with transaction.atomic():
-        identity = (
-            SsoIdentity.objects.select_for_update().select_related("user").filter(issuer=issuer, subject=subject).first()
-        )
+        linked = SsoIdentity.objects.select_for_update().select_related("user")
+        identity = linked.filter(issuer=issuer, subject=subject).first()
         if identity is not None:
             user = identity.user
         else:

@@ -28,7 +28,7 @@ from dashboard.sso import ProviderUnavailable, SsoFailure
 CALLBACK_VIEW = "sso:callback"
 
 
-class SsoBackend(OIDCAuthenticationBackend):  # type: ignore[misc]  # the library ships no type hints
+class SsoBackend(OIDCAuthenticationBackend):
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # endpoints are read when a callback needs them
         from django.contrib.auth import get_user_model
 
@@ -50,7 +50,7 @@ class SsoBackend(OIDCAuthenticationBackend):  # type: ignore[misc]  # the librar
             return None
         try:
             self._configure()
-            return super().authenticate(request, **kwargs)  # type: ignore[no-any-return]
+            return super().authenticate(request, **kwargs)
         except SsoFailure:
             raise
         except ProviderUnavailable as exc:

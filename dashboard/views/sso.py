@@ -33,7 +33,7 @@ def _failed(request: HttpRequest, failure: SsoFailure) -> HttpResponse:
 
 
 @method_decorator(login_not_required, name="dispatch")
-class SsoLoginView(OIDCAuthenticationRequestView):  # type: ignore[misc]  # the library ships no type hints
+class SsoLoginView(OIDCAuthenticationRequestView):
     """GET /sso/login/: a redirect to the provider's authorize page (state, nonce and PKCE in the session)."""
 
     def __init__(self, **kwargs: Any) -> None:  # the endpoint is looked up in get(), where failure is handled
@@ -47,11 +47,11 @@ class SsoLoginView(OIDCAuthenticationRequestView):  # type: ignore[misc]  # the 
             self.OIDC_OP_AUTH_ENDPOINT = sso.endpoint("OIDC_OP_AUTHORIZATION_ENDPOINT")
         except ProviderUnavailable as exc:
             return _failed(request, SsoFailure("provider", str(exc)))
-        return super().get(request)  # type: ignore[no-any-return]
+        return super().get(request)
 
 
 @method_decorator(login_not_required, name="dispatch")
-class SsoCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
+class SsoCallbackView(OIDCAuthenticationCallbackView):
     """GET /sso/callback/?code=&state=: the provider sends the person back here."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -65,7 +65,7 @@ class SsoCallbackView(OIDCAuthenticationCallbackView):  # type: ignore[misc]
                 auth.logout(request)
             return _failed(request, SsoFailure("denied", str(request.GET.get("error"))[:100]))
         try:
-            return super().get(request)  # type: ignore[no-any-return]
+            return super().get(request)
         except SsoFailure as failure:
             return _failed(request, failure)
         except SuspiciousOperation as exc:  # a state this session never issued

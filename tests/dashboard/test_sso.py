@@ -17,7 +17,7 @@ from dashboard import login_throttle, sso
 from dashboard.models import AuditEvent, SsoIdentity
 from dashboard.roles import ADMIN, FINANCE, MANAGER, SUPPORT, role_of, set_role
 from tests.conftest import PASSWORD
-from tests.fixtures.oidc_provider import CLIENT_ID, OidcTestProvider, IdpUser
+from tests.fixtures.oidc_provider import CLIENT_ID, IdpUser, OidcTestProvider
 
 User = get_user_model()
 
