@@ -54,6 +54,28 @@ def test_the_groups_claim_is_configurable_and_may_be_one_string(settings):
     assert sso.groups_from_claims({"groups": ["x"]}) == []
 
 
+def test_a_bad_sso_configuration_stops_the_app_at_start(settings):
+    from dashboard.checks import sso_configuration
+
+    settings.OIDC_ENABLED = False
+    assert sso_configuration(None) == []
+    settings.OIDC_ENABLED = True
+    settings.OIDC_ROLE_MAP = "ops-support=Suport"
+    settings.OIDC_RP_CLIENT_SECRET = ""
+    settings.OIDC_OP_DISCOVERY_URL = ""
+    settings.OIDC_OP_TOKEN_ENDPOINT = "https://idp.example.com/token"
+    errors = {error.id: error.msg for error in sso_configuration(None)}
+    assert set(errors) == {"dashboard.E020", "dashboard.E021", "dashboard.E022"}
+    assert "'Suport' is not a role" in errors["dashboard.E020"]
+    assert (
+        "OIDC_OP_TOKEN_ENDPOINT" not in errors["dashboard.E022"] and "OIDC_OP_JWKS_ENDPOINT" in errors["dashboard.E022"]
+    )
+    settings.OIDC_ROLE_MAP = "ops-support=Support"
+    settings.OIDC_RP_CLIENT_SECRET = "s3cret"
+    settings.OIDC_OP_DISCOVERY_URL = "https://idp.example.com/.well-known/openid-configuration"
+    assert sso_configuration(None) == []
+
+
 # --- the flow over real HTTP ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def _provider() -> Iterator[OidcTestProvider]:
