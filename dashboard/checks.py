@@ -139,9 +139,7 @@ def sso_configuration(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
         errors.append(Error(str(exc), id="dashboard.E020"))
     if not settings.OIDC_RP_CLIENT_SECRET:
         errors.append(Error("OIDC_RP_CLIENT_SECRET is not set.", id="dashboard.E021"))
-    endpoints = ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT")
-    endpoints += ("OIDC_OP_JWKS_ENDPOINT", "OIDC_OP_ISSUER")
-    missing = [name for name in endpoints if not getattr(settings, name)]
+    missing = [name for name in sso.ENDPOINT_SETTINGS if not getattr(settings, name)]
     if missing and not settings.OIDC_OP_DISCOVERY_URL:
         errors.append(
             Error(f"Set OIDC_OP_DISCOVERY_URL, or {', '.join(missing)}.", id="dashboard.E022"),
