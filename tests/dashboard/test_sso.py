@@ -315,3 +315,17 @@ def test_the_sso_pages_are_public_while_it_is_on(client, provider, make_user, ro
     assert client.get("/sso/login/")["Location"].startswith(provider.issuer)
     assert client.get("/sso/no-role/").status_code == 200
     assert client.get("/sso/callback/")["Location"] == "/accounts/login/"
+
+
+def test_an_address_over_the_throttle_ceiling_is_refused_before_the_provider_is_asked(client, provider, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 3
+    provider.fail = "bad_signature"
+    for _ in range(3):
+        sign_in(client, provider)
+    assert login_throttle.address_failures("127.0.0.1") == 3
+    provider.fail = ""
+    provider.requests.clear()
+    response = sign_in(client, provider)
+    assert response.status_code == 429
+    assert "POST /token" not in provider.requests
+    assert not signed_in_user(client).is_authenticated
