@@ -58,3 +58,15 @@ def test_login_page_screenshots(page, live_server, provider, width):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"login-{width}.png"), full_page=True)
+
+
+def test_a_failing_provider_is_explained_on_the_login_page(page, live_server, provider):
+    provider.fail = "token_500"
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("button", name="Sign in with Test IdP").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_role("status")).to_contain_text("could not be reached or gave an unusable answer")
+    expect(page.get_by_label("Password")).to_be_visible()  # the password form stays
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "login-failure-390.png"), full_page=True)
