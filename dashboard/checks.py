@@ -15,8 +15,10 @@ from typing import Any
 from django.apps import AppConfig
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection
 
+from dashboard import sso
 from dashboard.models import AuditEvent
 
 SECRETS_TAG = "juspay_ops_secrets"
@@ -122,3 +124,24 @@ def audit_table_role(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> 
             id="dashboard.W010",
         )
     ]
+
+
+@register(Tags.security)
+def sso_configuration(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """Single sign-on, when on (OIDC_RP_CLIENT_ID set): a readable role map, a secret, and where the provider is."""
+    if not sso.enabled():
+        return []
+    errors: list[CheckMessage] = []
+    try:
+        if not sso.role_map():
+            errors.append(Error("OIDC_ROLE_MAP is empty: nobody could sign in by SSO.", id="dashboard.E020"))
+    except ImproperlyConfigured as exc:
+        errors.append(Error(str(exc), id="dashboard.E020"))
+    if not settings.OIDC_RP_CLIENT_SECRET:
+        errors.append(Error("OIDC_RP_CLIENT_SECRET is not set.", id="dashboard.E021"))
+    missing = [name for name in sso.ENDPOINT_SETTINGS if not getattr(settings, name)]
+    if missing and not settings.OIDC_OP_DISCOVERY_URL:
+        errors.append(
+            Error(f"Set OIDC_OP_DISCOVERY_URL, or {', '.join(missing)}.", id="dashboard.E022"),
+        )
+    return errors

@@ -176,3 +176,25 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status_code})"
+
+
+class SsoIdentity(models.Model):
+    """A person's account at the OpenID Connect provider: (issuer, subject) names them for good (dashboard/sso.py).
+
+    A later SSO sign-in with the same issuer and `sub` is this user, whatever their email or username became.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    email = models.CharField(max_length=254, blank=True)
+    groups = models.JSONField(default=list, blank=True)  # the groups claim of the last sign-in
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_issuer_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject} → {self.user_id}"

@@ -197,6 +197,35 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
+# --- Single sign-on: OpenID Connect (dashboard/sso.py, mozilla-django-oidc) -----------------------
+# Off unless OIDC_RP_CLIENT_ID is set. The provider's endpoints come from OIDC_OP_DISCOVERY_URL (fetched when
+# first needed, kept an hour) unless each is set on its own. Group claims map to roles through OIDC_ROLE_MAP
+# ("group=Role,..."); a person whose groups map to no role is refused. The backend is always listed: it acts
+# only on the SSO callback URL, and only when SSO is on.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_OP_DISCOVERY_URL = os.environ.get("OIDC_OP_DISCOVERY_URL", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile groups")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
+OIDC_LINK_BY_EMAIL = env_bool("OIDC_LINK_BY_EMAIL", True)
+OIDC_LINK_ADMINS_BY_EMAIL = env_bool("OIDC_LINK_ADMINS_BY_EMAIL", False)
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "5"))
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
+AUTHENTICATION_BACKENDS.append("dashboard.sso_backend.SsoBackend")
+
 # The Django cache: local memory per process by default; CACHE_URL=redis://host:6379/1 shares it (and so the
 # login throttle) between hosts.
 CACHE_URL = os.environ.get("CACHE_URL", "")

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from dashboard.views import account, audit, health, home, merchants, people, tokens
+from dashboard.views import account, audit, health, home, merchants, people, sso, tokens
 
 audit_patterns = (
     [
@@ -39,6 +39,16 @@ merchant_patterns = (
     "merchants",
 )
 
+# Single sign-on (dashboard/sso.py): public, 404 while OIDC_RP_CLIENT_ID is unset.
+sso_patterns = (
+    [
+        path("login/", sso.SsoLoginView.as_view(), name="login"),
+        path("callback/", sso.SsoCallbackView.as_view(), name="callback"),
+        path("no-role/", sso.no_role, name="no_role"),
+    ],
+    "sso",
+)
+
 # The signed-in person's own pages (/account/...): each engineer's entries in their own block.
 account_patterns = [
     path("account/", account.account, name="account"),  # time zone (dashboard/user_time_zone.py)
@@ -51,6 +61,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Public as before LoginRequiredMiddleware: signing out without a session still answers with the redirect.
     path("accounts/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
+    path("sso/", include(sso_patterns)),
     path("audit/", include(audit_patterns)),
     path("people/", include(people_patterns)),
     path("account/tokens/", include(token_patterns)),

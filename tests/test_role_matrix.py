@@ -85,6 +85,11 @@ ACCESS: dict[str, Access] = {
     "healthz": only(*IDENTITIES),
     "login": Access(allowed=(ANON,), denied=302),  # signed-in users are sent on to the home page
     "logout": Access(allowed=IDENTITIES, method="post", ok=302),
+    # Single sign-on is off unless configured: 404 for everyone. While on, tests/dashboard/test_sso.py
+    # (test_the_sso_pages_are_public_while_it_is_on) checks them for anonymous and signed-in people.
+    "sso:login": Access(allowed=IDENTITIES, ok=404),
+    "sso:callback": Access(allowed=IDENTITIES, ok=404),
+    "sso:no_role": Access(allowed=IDENTITIES, ok=404),
     "audit:list": only(MANAGER, ADMIN),
     "audit:export": only(MANAGER, ADMIN),
     "kpis:page": only(MANAGER, ADMIN),
