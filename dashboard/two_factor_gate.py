@@ -54,11 +54,11 @@ class TwoFactorGateMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
     ) -> HttpResponse | None:
-        if not getattr(view_func, "login_required", True):
-            return None  # public: login, logout, /healthz, Juspay's webhook
-        api = _is_api_view(view_func)
+        api = _is_api_view(view_func)  # DRF marks its views login_not_required: it authenticates them itself
         if api and _carries_bearer(request):
             return None  # the token authenticates, not the session
+        if not api and not getattr(view_func, "login_required", True):
+            return None  # public: login, logout, /healthz, Juspay's webhook
         step = two_factor.step_needed(request)
         if step is None:
             return None
