@@ -33,10 +33,8 @@ def _next_url(request: SignedInRequest) -> str:
 
 def verify(request: SignedInRequest) -> HttpResponse:
     """The code step: a code from the authenticator app, or one recovery code."""
-    if two_factor.step_needed(request) != two_factor.VERIFY:
-        if not two_factor.is_verified(request.user):
-            two_factor.remember(request.session, request.user)  # the factor was reset meanwhile
-        return redirect(_next_url(request))
+    if two_factor.step_needed(request) != two_factor.VERIFY or not two_factor.remember(request.session, request.user):
+        return redirect(_next_url(request))  # nothing to verify (or the factor was reset meanwhile): go on
     form = CodeForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():

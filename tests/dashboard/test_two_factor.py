@@ -39,7 +39,9 @@ def verbs() -> list[str]:
 
 
 def roles_in(env: dict[str, str]) -> str:
-    code = "import django; django.setup(); from django.conf import settings; print(','.join(settings.MFA_REQUIRED_ROLES))"
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(','.join(settings.MFA_REQUIRED_ROLES))"
+    )
     base = {k: v for k, v in os.environ.items() if k not in {"DJANGO_DEBUG", "MFA_REQUIRED_ROLES"}}
     answer = subprocess.run(
         [sys.executable, "-c", code],
@@ -54,7 +56,11 @@ def roles_in(env: dict[str, str]) -> str:
 
 
 def test_the_setting_requires_finance_and_admin_in_production_and_nobody_in_the_demo():
-    production = {"DJANGO_DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50), "AUDIT_HMAC_KEY": secrets.token_urlsafe(40)}
+    production = {
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "AUDIT_HMAC_KEY": secrets.token_urlsafe(40),
+    }
     assert roles_in(production) == "Finance,Admin"
     assert roles_in({**production, "MFA_REQUIRED_ROLES": ""}) == ""  # switched off explicitly
     assert roles_in({**production, "MFA_REQUIRED_ROLES": "Admin"}) == "Admin"
