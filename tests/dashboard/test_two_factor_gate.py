@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 
 from dashboard.roles import FINANCE
 from tests.dashboard.two_factor_helpers import code_for, enrol
-from tests.test_role_matrix import ACCESS, ANON, matrix_context  # noqa: F401  (the module-scoped fixture)
+from tests.test_role_matrix import ACCESS, ANON
+from tests.test_role_matrix import matrix_context as matrix_context  # the module-scoped fixture
 
 ENROL = "/account/two-factor/set-up/"
 VERIFY = "/account/two-factor/verify/"
@@ -37,8 +38,11 @@ def _request(client: Client, name: str, context: dict[str, Any], **headers: str)
 @pytest.mark.django_db
 @pytest.mark.parametrize("url_name", [name for name in FINANCE_URLS if name not in STEP_PAGES])
 def test_a_password_only_finance_session_gets_nothing_but_enrolment(
-    client: Client, matrix_context: dict[str, Any], required: None, url_name: str
-) -> None:  # noqa: F811
+    client: Client,
+    matrix_context: dict[str, Any],  # noqa: F811
+    required: None,
+    url_name: str,
+) -> None:
     client.force_login(matrix_context["identities"][FINANCE])  # the password passed; no second factor yet
     url, response = _request(client, url_name, matrix_context)
     api = issubclass(getattr(resolve(url).func, "cls", object), APIView)
