@@ -101,3 +101,33 @@ def test_finance_enrols_then_signs_in_with_a_code_and_once_with_a_recovery_code(
     expect(page.get_by_role("alert")).to_contain_text("not right")  # used once already
     shoot(page, "code-wrong")
     assert finance.pk  # the same person throughout
+
+
+def test_an_admin_proposes_a_reset_on_the_people_page_and_another_approves(page: Page, live_server, make_user):
+    from tests.dashboard.two_factor_helpers import enrol
+
+    person = make_user("Finance", username="lost-phone")
+    enrol(person)
+    ada, bo = make_user("Admin", username="ada"), make_user("Admin", username="bo")
+    page.set_viewport_size(VIEWPORTS["1440"])
+
+    def sign_in_as(user) -> None:
+        password_step(page, live_server, user.username)
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/people/")
+
+    sign_in_as(ada)
+    row = page.locator(f"#person-{person.pk}")
+    row.get_by_text("on", exact=True).click()
+    row.get_by_label("Why reset lost-phone's second factor?").fill("phone lost, checked on a video call")
+    row.get_by_role("button", name="Propose reset").click()
+    expect(page.get_by_text("waits for another Admin")).to_be_visible()
+    expect(page.get_by_role("button", name="Withdraw the reset of lost-phone")).to_be_visible()
+    expect(page.get_by_role("button", name="Approve the reset of lost-phone")).to_have_count(0)
+    shoot(page, "people-reset")
+    sign_out(page)
+
+    sign_in_as(bo)
+    page.get_by_role("button", name="Approve the reset of lost-phone").click()
+    expect(page.get_by_text("lost-phone's second factor is reset")).to_be_visible()
+    expect(page.locator(f"#person-{person.pk}")).to_contain_text("off")
