@@ -4,6 +4,7 @@ audit log.
 * `dashboard.E001`-`E003` (Error: `runserver`, `migrate`, `check` and the WSGI application refuse to start):
   `SECRET_KEY`, `AUDIT_HMAC_KEY` or `JUSPAY_WEBHOOK_PASSWORD` is too short, too repetitive, or a value this
   repository ships for development (an empty webhook password is allowed: every webhook is then refused).
+* `dashboard.E010` (Error): `MFA_REQUIRED_ROLES` names a role that does not exist.
 * `dashboard.W010` (Warning, `check --deploy`, PostgreSQL only): the application's database role may
   TRUNCATE, DELETE or add/drop TRIGGERs on the audit table, or owns it (and so could switch the append-only
   trigger off). See the README's "Audit log" section for the grants to use.
@@ -20,6 +21,7 @@ from django.db import DatabaseError, connection
 
 from dashboard import sso
 from dashboard.models import AuditEvent
+from dashboard.roles import ROLES
 
 SECRETS_TAG = "juspay_ops_secrets"
 
@@ -145,3 +147,17 @@ def sso_configuration(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
             Error(f"Set OIDC_OP_DISCOVERY_URL, or {', '.join(missing)}.", id="dashboard.E022"),
         )
     return errors
+
+
+def two_factor_roles(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list[CheckMessage]:
+    """`dashboard.E010`: MFA_REQUIRED_ROLES names a role that does not exist (a typo would require nobody)."""
+    unknown = sorted(set(getattr(settings, "MFA_REQUIRED_ROLES", ())) - set(ROLES))
+    if not unknown:
+        return []
+    return [
+        Error(
+            f"MFA_REQUIRED_ROLES names unknown role(s): {', '.join(unknown)}.",
+            hint=f"Use a comma-separated list of {', '.join(ROLES)} (or leave it empty for none).",
+            id="dashboard.E010",
+        )
+    ]

@@ -98,3 +98,36 @@ def record_failure(username: str, ip: str | None, *, now: float | None = None) -
             summary=f"{count} failed logins for {username!r} from one address: locked out",
         )
     return count
+
+
+def record_code_failure(username: str, ip: str | None, *, now: float | None = None) -> int:
+    """A wrong code at the second-factor step (the password was right): counted per username, address and window
+    like failed sign-ins, audited as one `auth.otp_failed` per window (with the previous window's count) and one
+    `auth.otp_failed_repeatedly` when the pair reaches `LOGIN_FAILURE_LIMIT`; django-otp throttles the device."""
+    seconds = _window_seconds()
+    window = int((time.time() if now is None else now) // seconds)
+    pair = f"otp\x00{username}"
+    count = _count(_key(pair, ip, window), timeout=2 * seconds)
+    if count == 1:
+        previous = int(cache.get(_key(pair, ip, window - 1), 0))
+        audit.record(
+            "auth.otp_failed",
+            actor_username=username,
+            object_type="auth.user",
+            object_id=username,
+            after={"window_minutes": seconds // 60, "previous_window_failures": previous},
+            summary=f"wrong second-factor code for {username!r} (the password was right)"
+            + (f" ({previous} in the previous {seconds // 60} minutes)" if previous else "")
+            + "; repeats in this window are counted, not logged one by one",
+        )
+    elif count == settings.LOGIN_FAILURE_LIMIT:
+        audit.record(
+            "auth.otp_failed_repeatedly",
+            actor_username=username,
+            object_type="auth.user",
+            object_id=username,
+            after={"failures": count, "window_minutes": seconds // 60},
+            summary=f"{count} wrong second-factor codes for {username!r} from one address: "
+            "someone may hold this person's password",
+        )
+    return count

@@ -198,3 +198,32 @@ class SsoIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject} → {self.user_id}"
+
+
+class FactorReset(models.Model):
+    """A proposal to remove someone's second factor (authenticator and recovery codes), so they enrol again.
+
+    One Admin proposes it and another approves or rejects it (`dashboard.two_factor_resets`: maker ≠ checker,
+    admins included); the factor stays until then. Nobody proposes a reset of their own factor."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    state = models.CharField(max_length=16, choices=ChangeState.choices, default=ChangeState.PENDING)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(state="pending"), name="one_pending_reset_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reset of {self.person_id}'s second factor ({self.state})"

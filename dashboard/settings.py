@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "dashboard",
     "orders",
     "fulfilment",
@@ -72,7 +75,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed the second factor this session
     "django.contrib.auth.middleware.LoginRequiredMiddleware",  # secure by default: see dashboard/access.py
+    "dashboard.two_factor_gate.TwoFactorGateMiddleware",  # the code step or enrolment first (dashboard/two_factor.py)
     "dashboard.user_time_zone.UserTimeZoneMiddleware",  # shows times in the signed-in person's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -225,6 +230,12 @@ OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
 LOGIN_REDIRECT_URL_FAILURE = LOGIN_URL
 AUTHENTICATION_BACKENDS.append("dashboard.sso_backend.SsoBackend")
+
+# Two-factor sign-in (TOTP with recovery codes, django-otp; dashboard/two_factor.py): the roles that must use it.
+# Finance and Admin by default in production mode; none in debug (`make run` signs in with the password alone) and
+# in the tests. MFA_REQUIRED_ROLES= (empty) switches the requirement off; anyone may still enrol at /account/.
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "" if DEBUG else "Finance,Admin")
+OTP_TOTP_ISSUER = "Juspay Ops"
 
 # The Django cache: local memory per process by default; CACHE_URL=redis://host:6379/1 shares it (and so the
 # login throttle) between hosts.

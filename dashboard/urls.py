@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from dashboard.views import account, audit, health, home, merchants, people, sso, tokens
+from dashboard.views import account, audit, health, home, merchants, people, sso, tokens, two_factor
 
 audit_patterns = (
     [
@@ -15,6 +15,10 @@ people_patterns = (
     [
         path("", people.people_list, name="list"),
         path("<int:user_id>/role/", people.set_user_role, name="set_role"),
+        # Resetting someone's second factor: one Admin proposes, another approves (dashboard/two_factor_resets.py).
+        path("<int:user_id>/two-factor-reset/", people.propose_factor_reset, name="factor_reset"),
+        path("two-factor-resets/<int:pk>/approve/", people.approve_factor_reset, name="factor_reset_approve"),
+        path("two-factor-resets/<int:pk>/reject/", people.reject_factor_reset, name="factor_reset_reject"),
     ],
     "people",
 )
@@ -49,6 +53,16 @@ sso_patterns = (
     "sso",
 )
 
+two_factor_patterns = (
+    [
+        path("verify/", two_factor.verify, name="verify"),
+        path("set-up/", two_factor.enrol, name="enrol"),
+        path("remove/", two_factor.remove, name="remove"),
+        path("recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
+    ],
+    "two_factor",
+)
+
 # The signed-in person's own pages (/account/...): each engineer's entries in their own block.
 account_patterns = [
     path("account/", account.account, name="account"),  # time zone (dashboard/user_time_zone.py)
@@ -65,6 +79,7 @@ urlpatterns = [
     path("audit/", include(audit_patterns)),
     path("people/", include(people_patterns)),
     path("account/tokens/", include(token_patterns)),
+    path("account/two-factor/", include(two_factor_patterns)),
     path("merchants/", include(merchant_patterns)),
     path("approvals/", include("fulfilment.urls")),
     path("kpis/", include("fulfilment.kpi_urls")),

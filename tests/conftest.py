@@ -141,3 +141,10 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_role_requires_two_factor(settings):
+    """The tests sign in with the password alone, whatever DJANGO_DEBUG says; tests of two-factor sign-in
+    switch MFA_REQUIRED_ROLES on themselves."""
+    settings.MFA_REQUIRED_ROLES = []

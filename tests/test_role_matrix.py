@@ -248,6 +248,17 @@ ACCESS: dict[str, Access] = {
     # The merchant points nowhere: the refresh answers 200 with `refreshed: false`.
     "api:order_refresh": api(*ORDER_WRITERS, method="post", kwargs=ORDER),
     "api:order_reveal": api(FINANCE, ADMIN, method="post", kwargs=ORDER),
+    # Two-factor sign-in (branch totp): everyone signed in may enrol; nobody here has a device, so the code step
+    # sends them on, and removal or new recovery codes answer with a message. Resets: Admin, another approves.
+    "two_factor:verify": only(*SIGNED_IN, ok=302),
+    "two_factor:enrol": only(*SIGNED_IN),
+    "two_factor:remove": only(*SIGNED_IN, method="post", ok=302, data=lambda ctx: {"code": "000000"}),
+    "two_factor:recovery_codes": only(*SIGNED_IN, method="post", ok=302),
+    "people:factor_reset": only(
+        ADMIN, method="post", ok=302, kwargs=lambda ctx: {"user_id": ctx["target"].pk}, data=lambda ctx: {"reason": "x"}
+    ),
+    "people:factor_reset_approve": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["reset"].pk}),
+    "people:factor_reset_reject": only(ADMIN, method="post", ok=302, kwargs=lambda ctx: {"pk": ctx["reset"].pk}),
 }
 
 # The API answers a personal token as it answers the same person's session (the docs page is a page: no token).
@@ -333,6 +344,12 @@ def _build_context() -> dict[str, Any]:
     from dashboard import api_tokens
 
     token = api_tokens.issue(target, name="matrix", expires_at=timezone.now() + timedelta(days=5)).token
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dashboard import two_factor_resets
+
+    TOTPDevice.objects.create(user=target, name="matrix", confirmed=True)
+    reset = two_factor_resets.propose(target, actor=make_user(ADMIN, "reset-admin"), reason="matrix")
     parsed = Order.parse({**example("order_status_with_refunds.json"), "order_id": "ORDMATRIX1"})
     order = apply_order(merchant, parsed, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now()).obj
     payout = apply_payout_order(
@@ -343,6 +360,7 @@ def _build_context() -> dict[str, Any]:
     ).obj
     return {
         "token": token,
+        "reset": reset,
         "token_expiry": (timezone.now() + timedelta(days=10)).date().isoformat(),
         "payout": payout,
         "identities": {

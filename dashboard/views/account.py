@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from dashboard import user_time_zone
+from dashboard import two_factor, user_time_zone
 from dashboard.access import SignedInRequest
 
 
@@ -28,5 +28,6 @@ def account(request: SignedInRequest) -> HttpResponse:
         "current": current,
         "default_zone": user_time_zone.default_zone(),
         "now": timezone.now(),
+        "two_factor": two_factor.status(request.user),
     }
     return render(request, "dashboard/account.html", context, status=status)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from dashboard import api_tokens
+from dashboard import api_tokens, two_factor
 from dashboard.access import SignedInRequest
 from dashboard.forms import ApiTokenForm
 
@@ -47,6 +47,10 @@ def token_create(request: SignedInRequest) -> HttpResponse:
     form = _form(request, request.POST)
     if not form.is_valid():
         return render(request, PAGE, _context(request, form), status=400)
+    refusal = two_factor.why_not_issue_token(request.user, verified=two_factor.is_verified(request.user))
+    if refusal:  # the gate sends such a session to the code step first; this holds even without it
+        form.add_error(None, refusal)
+        return render(request, PAGE, _context(request, form), status=403)
     try:
         issued = api_tokens.issue(request.user, name=form.cleaned_data["name"], expires_at=form.expires_at)
     except api_tokens.TokenError as error:
