@@ -34,11 +34,11 @@ def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 60.0) ->
             argv = [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--pool=solo", "--loglevel=WARNING"]
             argv += ["-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat"]
             procs.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
-        deadline, ready = time.monotonic() + ready_timeout, set()
+        deadline, ready = time.monotonic() + ready_timeout, set[str]()
         while ready != set(names):
             if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
                 raise RuntimeError(f"celery workers not ready; see the logs in {log_dir}")
-            for reply in app.control.ping(destination=names, timeout=0.5):
+            for reply in app.control.ping(destination=names, timeout=0.5) or []:
                 ready |= set(reply)
         app.conf.task_default_queue = queue
         yield queue
@@ -60,7 +60,7 @@ def purge(queue: str) -> int:
     from dashboard.celery import app
 
     with app.connection_for_write() as conn:
-        return int(conn.default_channel.queue_purge(queue) or 0)
+        return int(conn.default_channel.queue_purge(queue) or 0)  # type: ignore[attr-defined]
 
 
 def peak_rss_mib(argv: list[str], *, env: dict[str, str]) -> tuple[float, int]:

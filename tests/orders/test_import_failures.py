@@ -14,7 +14,6 @@ from orders import sync_failures
 from orders.models import Order, PayoutOrder, SyncFailure
 from orders.tasks import sweep_due
 
-
 # import_orders and the sweep queue their chunks: run them inline here, also when a broker is configured.
 pytestmark = pytest.mark.usefixtures("inline_tasks")
 

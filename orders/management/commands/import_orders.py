@@ -19,14 +19,13 @@ def iter_ids(path: Path) -> Iterator[str]:
     """One id per line, or a CSV whose `order_id` column (else its first column) holds them: read row by row,
     so that a file of a million ids is never held in memory. Blank cells and `#` comments are skipped."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = csv.reader(handle)
-        first = next(rows, None)
+        reader = csv.reader(handle)
+        first = next(reader, None)
         if first is None:
             return
         header = [cell.strip().lower() for cell in first]
         column = header.index("order_id") if "order_id" in header else 0
-        if "order_id" not in header:
-            rows = chain([first], rows)
+        rows: Iterator[list[str]] = reader if "order_id" in header else chain([first], reader)
         for row in rows:
             if len(row) > column and (value := row[column].strip()) and not value.startswith("#"):
                 yield value

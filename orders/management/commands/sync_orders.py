@@ -54,7 +54,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{run.synced} order(s) synced, {run.changes} change(s), {run.failed} error(s) "
             f"in {run.chunks_total} chunk(s); {payouts.count()} payout order(s), {payout_errors} error(s); "
-            f"{(run.finished_at - run.started_at).total_seconds():.1f} s"
+            f"{((run.finished_at or run.started_at) - run.started_at).total_seconds():.1f} s"
         )
         for order_id, reason in islice(sync_runs.failures(run), 5):
             self.stderr.write(f"  {order_id}: {reason}")
