@@ -84,6 +84,7 @@ class Command(BaseCommand):
             latency=latency,
             api_key="sk_bench_key",
             merchant_id="bench_merchant",
+            ready_timeout=300,  # a loaded shared machine
         )
         self.stdout.write(
             f"simulator up with {orders} orders in {time.perf_counter() - started:.1f} s (latency profile: {latency})"
