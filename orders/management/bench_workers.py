@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
-def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 60.0) -> Iterator[str]:
+def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 240.0) -> Iterator[str]:
     """`count` worker processes (`--pool=solo`, one task at a time each: a process is the unit that scales) on
     a queue of their own; yields the queue name, which this process then sends its tasks to."""
     from dashboard.celery import app
