@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -24,6 +25,18 @@ from orders.bulk import BulkReport, sync_many
 from orders.models import Order, SyncChunk, SyncFailure, SyncRun, SyncSource
 
 CHUNK_SIZE = 500
+
+
+def reconnecting[T](step: Callable[[], T]) -> T:
+    """Run `step`; when the database connection was dropped under it (a restart, `pg_terminate_backend`), open a
+    new one and run it again (every step given here is idempotent or one transaction)."""
+    try:
+        return step()
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return step()
 
 
 def chunked(ids: Iterable[str], size: int = CHUNK_SIZE) -> Iterator[list[str]]:
@@ -65,15 +78,20 @@ def plan(run: SyncRun, ids: Iterable[str], enqueue: Callable[[int], object], *, 
     """Record `ids` as chunks of `size` and hand each chunk's pk to `enqueue` as soon as it is recorded, so
     workers start while the rest is still being read. Returns the run once every chunk is queued."""
     for index, chunk_ids in enumerate(chunked(ids, size)):
+        enqueue(reconnecting(partial(_record_chunk, run, index, chunk_ids)))
+    reconnecting(lambda: SyncRun.objects.filter(pk=run.pk).update(planned=True))
+    reconnecting(lambda: _finish_if_complete(run.pk))
+    reconnecting(run.refresh_from_db)
+    return run
+
+
+def _record_chunk(run: SyncRun, index: int, chunk_ids: list[str]) -> int:
+    with transaction.atomic():
         chunk = SyncChunk.objects.create(run=run, index=index, order_ids=chunk_ids)
         SyncRun.objects.filter(pk=run.pk).update(
             chunks_total=F("chunks_total") + 1, ids_total=F("ids_total") + len(chunk_ids)
         )
-        enqueue(chunk.pk)
-    SyncRun.objects.filter(pk=run.pk).update(planned=True)
-    _finish_if_complete(run.pk)
-    run.refresh_from_db()
-    return run
+    return chunk.pk
 
 
 def _finish_if_complete(run_pk: int) -> None:
@@ -138,7 +156,7 @@ def wait(
     deadline = None if timeout is None else time.monotonic() + timeout
     seen = 0
     while True:
-        run.refresh_from_db()
+        reconnecting(run.refresh_from_db)
         done = run.synced + run.failed
         if on_progress and done > seen:
             on_progress(done - seen)

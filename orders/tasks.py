@@ -47,7 +47,7 @@ def sync_order_task(merchant_pk: int, order_id: str, source: str = SyncSource.JU
 @shared_task(acks_late=True)
 def sync_chunk(chunk_pk: int) -> dict[str, int]:
     """Fetch and apply one chunk of a bulk sync (orders.sync_runs); any worker on any host may take it."""
-    chunk = sync_runs.run_chunk(chunk_pk)
+    chunk = sync_runs.reconnecting(lambda: sync_runs.run_chunk(chunk_pk))  # run again if the database dropped us
     return {"synced": chunk.synced, "changes": chunk.changes, "failed": len(chunk.failed)}
 
 

@@ -187,3 +187,17 @@ def test_the_sweep_takes_due_orders_through_chunks_and_leases_them(sim_merchant,
     assert (run.ids_total, run.synced, run.failed) == (4, 4, 0) and totals["orders"] == 4
     assert all(o.next_sync_at > timezone.now() for o in Order.objects.all())
     assert sweep_due()["orders"] == 0  # nothing due again right away
+
+
+def test_a_dropped_connection_is_reopened_and_the_step_run_again(transactional_db):
+    from django.db import OperationalError
+
+    calls = []
+
+    def step() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        return Order.objects.count()
+
+    assert sync_runs.reconnecting(step) == 0 and len(calls) == 2
