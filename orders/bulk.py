@@ -89,14 +89,24 @@ async def fetch_all(
                 item = Fetched(order_id, fetched_at, time.perf_counter() - started, parsed=parsed)
             except JuspayError as exc:
                 item = Fetched(order_id, fetched_at, time.perf_counter() - started, error=exc)
-        while True:  # hand over without a thread hop; wait (without blocking the loop) while the queue is full
-            try:
-                out.put_nowait(item)
-                break
-            except queue.Full:
-                await asyncio.sleep(0.005)
+        try:  # the usual case: room on the queue, no thread hop
+            out.put_nowait(item)
+        except queue.Full:  # the applier is behind: block a helper thread (not the loop, not polling) until room
+            await asyncio.to_thread(_put_blocking, out, item)
 
     await asyncio.gather(*(one(order_id) for order_id in order_ids))
+
+
+HANDOVER_TIMEOUT = 5.0  # seconds one blocking queue operation waits before it checks again
+
+
+def _put_blocking(out: Handover, item: Fetched) -> None:
+    while True:
+        try:
+            out.put(item, timeout=HANDOVER_TIMEOUT)
+            return
+        except queue.Full:  # the applier is still working through its batch: keep waiting
+            continue
 
 
 async def _fetch_for(
@@ -106,9 +116,16 @@ async def _fetch_for(
         await fetch_all(juspay, order_ids, customers, concurrency, out)
 
 
-def _next_batch(out: Handover, size: int = 200) -> tuple[list[Fetched], bool]:
-    """What has arrived, up to `size` items (waiting for at least one); and whether the fetch is over."""
-    first = out.get()
+def _next_batch(out: Handover, size: int = 200, alive: Callable[[], bool] = lambda: True) -> tuple[list[Fetched], bool]:
+    """What has arrived, up to `size` items (blocking for at least one, with a timeout so that a fetch thread
+    that died without its end marker cannot hang the applier); and whether the fetch is over."""
+    while True:
+        try:
+            first = out.get(timeout=HANDOVER_TIMEOUT)
+            break
+        except queue.Empty:
+            if not alive():
+                return [], True
     if isinstance(first, _Done):
         return [], True
     batch = [first]
@@ -205,7 +222,7 @@ def sync_many(
         producer.start()
         done = False
         while not done:
-            batch, done = _next_batch(out)
+            batch, done = _next_batch(out, alive=producer.is_alive)
             _apply_reconnecting(merchant, batch, source, report)
             if on_progress and batch:
                 on_progress(len(batch))

@@ -565,3 +565,56 @@ class ChargedOrder(models.Model):
 
     def __str__(self) -> str:
         return f"order {self.order_id} charged {self.charged_at:%Y-%m-%d %H:%M}"
+
+
+class SyncRun(models.Model):
+    """One bulk sync (an import, `sync_orders`, a freshness sweep): its ids split into `SyncChunk`s that any
+    Celery worker on any host takes (orders.sync_runs). The counters add up as chunks finish."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        SYNC = "sync", "Bulk sync"
+        SWEEP = "sweep", "Freshness sweep"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="sync_runs")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    source = models.CharField(max_length=16, choices=SyncSource.choices, default=SyncSource.JUSPAY_POLL)
+    remember_failures = models.BooleanField(
+        default=False, help_text="Ids that fail become SyncFailure rows (retried by the sweep)."
+    )
+    concurrency = models.PositiveIntegerField(default=32, help_text="Juspay calls in flight per chunk.")
+    ids_total = models.PositiveIntegerField(default=0)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    synced = models.PositiveIntegerField(default=0)
+    changes = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    planned = models.BooleanField(default=False, help_text="Every chunk has been queued.")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} run {self.pk}: {self.chunks_done}/{self.chunks_total} chunks"
+
+
+class SyncChunk(models.Model):
+    """A few hundred ids of a `SyncRun`, fetched and applied by one task; what failed is kept per id."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        DONE = "done", "Done"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    order_ids = models.JSONField(default=list)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    synced = models.PositiveIntegerField(default=0)
+    changes = models.PositiveIntegerField(default=0)
+    failed = models.JSONField(default=dict, blank=True, help_text="Order id -> why it failed.")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="sync_chunk_unique_index")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of run {self.run_id} ({self.state})"

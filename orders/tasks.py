@@ -7,6 +7,8 @@ receivers at the bottom of this module, connected in `OrdersConfig.ready()`, enq
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from celery import shared_task
@@ -14,9 +16,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from dashboard.models import Merchant
-from orders import exports, failure_retry, services, webhooks
-from orders.bulk import sync_many
-from orders.models import Order, OrderExport, PayoutOrder, SyncSource, WebhookEvent
+from orders import exports, failure_retry, services, sync_runs, webhooks
+from orders.models import Order, OrderExport, PayoutOrder, SyncRun, SyncSource, WebhookEvent
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,37 @@ def sync_order_task(merchant_pk: int, order_id: str, source: str = SyncSource.JU
     return result.error or f"{len(result.events)} change(s)"
 
 
+@shared_task(acks_late=True)
+def sync_chunk(chunk_pk: int) -> dict[str, int]:
+    """Fetch and apply one chunk of a bulk sync (orders.sync_runs); any worker on any host may take it."""
+    chunk = sync_runs.reconnecting(lambda: sync_runs.run_chunk(chunk_pk))  # run again if the database dropped us
+    return {"synced": chunk.synced, "changes": chunk.changes, "failed": len(chunk.failed)}
+
+
+def start_bulk_sync(
+    merchant: Merchant,
+    ids: Iterable[str],
+    *,
+    kind: str,
+    source: str = SyncSource.JUSPAY_POLL,
+    remember_failures: bool = False,
+    concurrency: int | None = None,
+    chunk_size: int = sync_runs.CHUNK_SIZE,
+) -> SyncRun:
+    """Record a run and queue its chunks as the ids stream in (inline, one after another, without a broker)."""
+    run = sync_runs.start(
+        merchant,
+        kind,
+        source=source,
+        remember_failures=remember_failures,
+        concurrency=concurrency or settings.SYNC_CONCURRENCY,
+    )
+    return sync_runs.plan(run, ids, sync_chunk.delay, size=chunk_size)
+
+
+SWEEP_LEASE = timedelta(minutes=5)  # a swept order is not swept again meanwhile; its sync sets the real next time
+
+
 @shared_task
 def sweep_due(limit: int | None = None) -> dict[str, int]:
     """Re-sync every cached order and payout order whose `next_sync_at` has come, per merchant, in bulk; then try
@@ -51,23 +83,23 @@ def sweep_due(limit: int | None = None) -> dict[str, int]:
     now = timezone.now()
     totals = {"orders": 0, "payouts": 0, "changes": 0, "errors": 0, "failures_retried": 0, "failures_resolved": 0}
     for merchant in Merchant.objects.filter(is_active=True):
-        order_ids = list(
+        due = list(
             Order.objects.filter(merchant=merchant, next_sync_at__lte=now)
             .order_by("next_sync_at")
-            .values_list("order_id", flat=True)[:limit]
+            .values_list("pk", "order_id")[:limit]
         )
+        Order.objects.filter(pk__in=[pk for pk, _ in due]).update(next_sync_at=now + SWEEP_LEASE)
+        order_ids = [order_id for _, order_id in due]
         payout_ids = list(
             PayoutOrder.objects.filter(merchant=merchant, next_sync_at__lte=now)
             .order_by("next_sync_at")
             .values_list("payout_order_id", flat=True)[:limit]
         )
         if order_ids:
-            report = sync_many(
-                merchant, order_ids, concurrency=settings.SYNC_CONCURRENCY, source=SyncSource.JUSPAY_POLL
-            )
-            totals["orders"] += report.synced
-            totals["changes"] += report.changes
-            totals["errors"] += report.errors
+            run = start_bulk_sync(merchant, order_ids, kind=SyncRun.Kind.SWEEP, source=SyncSource.JUSPAY_POLL)
+            totals["orders"] += run.synced  # what the chunks did by now: all of it when they run inline
+            totals["changes"] += run.changes
+            totals["errors"] += run.failed
         for payout_id in payout_ids:
             result = services.sync_payout_order(merchant, payout_id, source=SyncSource.JUSPAY_POLL)
             totals["payouts"] += 1

@@ -21,6 +21,10 @@ from tests.orders.test_webhook_view import basic
 PAGE = "/health/sync/"
 
 
+# import_orders and the sweep queue their chunks: run them inline here, also when a broker is configured.
+pytestmark = pytest.mark.usefixtures("inline_tasks")
+
+
 @pytest.fixture(autouse=True)
 def _quick_timeouts(settings):
     settings.JUSPAY_TIMEOUT_SECONDS = 0.3

@@ -85,7 +85,7 @@ def celery_worker(django_db_setup, django_db_blocker):
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a worker boots in ~4 s, far slower on a loaded shared machine
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 raise RuntimeError(f"celery worker exited early; see {log.name}")
@@ -93,7 +93,7 @@ def celery_worker(django_db_setup, django_db_blocker):
             if replies:
                 break
         else:
-            raise RuntimeError(f"celery worker not ready after 30 s; see {log.name}")
+            raise RuntimeError(f"celery worker not ready after 90 s; see {log.name}")
         yield {"queue": queue, "process": proc, "log": log.name}
     finally:
         app.conf.task_default_queue = previous

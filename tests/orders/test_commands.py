@@ -8,6 +8,9 @@ from django.core.management.base import CommandError
 
 from orders.models import Order, PayoutOrder, TimelineEvent
 
+# import_orders and the sweep queue their chunks: run them inline here, also when a broker is configured.
+pytestmark = pytest.mark.usefixtures("inline_tasks")
+
 
 def run(*args) -> str:
     out = StringIO()

@@ -14,6 +14,9 @@ from orders import sync_failures
 from orders.models import Order, PayoutOrder, SyncFailure
 from orders.tasks import sweep_due
 
+# import_orders and the sweep queue their chunks: run them inline here, also when a broker is configured.
+pytestmark = pytest.mark.usefixtures("inline_tasks")
+
 
 def run_import(*args: str) -> tuple[str, str, CommandError | None]:
     out, err = StringIO(), StringIO()

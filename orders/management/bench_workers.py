@@ -1,0 +1,71 @@
+"""Real Celery worker processes and child-process memory for `bench_sync` (benchmark tooling, not product code)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 240.0) -> Iterator[str]:
+    """`count` worker processes (`--pool=solo`, one task at a time each: a process is the unit that scales) on
+    a queue of their own; yields the queue name, which this process then sends its tasks to."""
+    from dashboard.celery import app
+
+    queue = f"bench-sync-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "CELERY_TASK_DEFAULT_QUEUE": queue, "PYTHONUNBUFFERED": "1"}
+    log_dir.mkdir(parents=True, exist_ok=True)
+    names = [f"w{i}-{queue}@{os.uname().nodename}" for i in range(count)]
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = []
+    previous = app.conf.task_default_queue
+    try:
+        for name in names:
+            log = open(log_dir / f"{name.split('@')[0]}.log", "w")  # noqa: SIM115 (closed below)
+            logs.append(log)
+            argv = [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--pool=solo", "--loglevel=WARNING"]
+            argv += ["-Q", queue, "-n", name, "--without-gossip", "--without-mingle", "--without-heartbeat"]
+            procs.append(subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT))  # noqa: S603
+        deadline, ready = time.monotonic() + ready_timeout, set[str]()
+        while ready != set(names):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+                raise RuntimeError(f"celery workers not ready; see the logs in {log_dir}")
+            for reply in app.control.ping(destination=names, timeout=0.5) or []:
+                ready |= set(reply)
+        app.conf.task_default_queue = queue
+        yield queue
+    finally:
+        app.conf.task_default_queue = previous
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for log in logs:
+            log.close()
+
+
+def purge(queue: str) -> int:
+    """Drop the messages left on `queue` (the memory mode queues chunks that no worker takes)."""
+    from dashboard.celery import app
+
+    with app.connection_for_write() as conn:
+        return int(conn.default_channel.queue_purge(queue) or 0)  # type: ignore[attr-defined]
+
+
+def peak_rss_mib(argv: list[str], *, env: dict[str, str]) -> tuple[float, int]:
+    """Run a child process to its end; its peak resident memory (MiB, from wait4's ru_maxrss) and exit code."""
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return usage.ru_maxrss / 1024, proc.returncode
