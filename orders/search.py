@@ -216,9 +216,9 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         exact_pks = [pk for pk, _ in exact_keys]
         created: dict[int, Any] = {}
         for name, value, _ in prefixes:
-            rows = _prefix_keys(name, value, exact_pks)
-            prefix_capped = prefix_capped or len(rows) > COUNT_CAP
-            created.update(rows)
+            keys = _prefix_keys(name, value, exact_pks)
+            prefix_capped = prefix_capped or len(keys) > COUNT_CAP
+            created.update(keys)
         prefix_keys = _newest(created.items())
     result.count = len(exact_keys) + len(prefix_keys)
     result.count_capped = len(exact_keys) > COUNT_CAP or prefix_capped or result.count > COUNT_CAP
