@@ -133,7 +133,10 @@ def prefix_bounds(value: str) -> tuple[str, str]:
     """[low, high): the strings that start with `value`, in code point order (PostgreSQL's "C" collation on
     UTF-8, SQLite's BINARY): `value` itself up to `value` with its last character incremented."""
     last = ord(value[-1])
-    return value, (value[:-1] + chr(last + 1)) if last < 0x10FFFF else value + _TOP
+    if last >= 0x10FFFF:
+        return value, value + _TOP
+    following = 0xE000 if last == 0xD7FF else last + 1  # skip the surrogates, which no text holds
+    return value, value[:-1] + chr(following)
 
 
 def prefix_column(field_name: str) -> Collate | F:
