@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Collate
 
 from orders.models import Fulfillment, Order, OrderUdf, PayoutOrder, PayoutTransaction, Refund, Transaction
 from orders.normalisers import normalise_email
@@ -70,6 +71,15 @@ class SearchResult:
         return sum(1 for h in self.hits if h.exact)
 
     @property
+    def too_short(self) -> bool:
+        """Shorter than MIN_PREFIX: only exact ids were looked up, nothing that starts with the clue."""
+        return 0 < len(self.query) < MIN_PREFIX
+
+    @property
+    def min_prefix(self) -> int:
+        return MIN_PREFIX
+
+    @property
     def empty(self) -> bool:
         return not self.hits and not self.payouts
 
@@ -106,12 +116,48 @@ def phone_of(query: str) -> str:
     return ""
 
 
-def _prefix(field_name: str, value: str) -> Q:
-    """An index-friendly prefix match. PostgreSQL: LIKE 'v%' on the varchar_pattern_ops index Django makes
-    for db_index CharFields. SQLite: its LIKE cannot use an index, so a range does the work."""
-    if connection.vendor == "sqlite":
-        return Q(**{f"{field_name}__gte": value, f"{field_name}__lt": value + _TOP})
-    return Q(**{f"{field_name}__startswith": value})
+def phone_prefix_of(query: str) -> str:
+    """The digits a half-typed phone number starts with, as phone_normalized holds them (the national number:
+    no +91, no leading 0), when the clue is shaped like one and has 4 to 9 of them; else ''."""
+    if not _PHONE_CHARS.match(query):
+        return ""
+    digits = re.sub(r"\D", "", query)
+    if query.lstrip().startswith("+") and digits.startswith("91"):
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = digits[1:]
+    return digits if 4 <= len(digits) < 10 else ""
+
+
+def prefix_bounds(value: str) -> tuple[str, str]:
+    """[low, high): the strings that start with `value`, in code point order (PostgreSQL's "C" collation on
+    UTF-8, SQLite's BINARY): `value` itself up to `value` with its last character incremented."""
+    last = ord(value[-1])
+    if last >= 0x10FFFF:
+        return value, value + _TOP
+    following = 0xE000 if last == 0xD7FF else last + 1  # skip the surrogates, which no text holds
+    return value, value[:-1] + chr(following)
+
+
+def prefix_column(field_name: str) -> Collate | F:
+    """The column as the prefix indexes hold it. PostgreSQL: the column under the "C" collation, so one btree
+    (orders.migrations: `<table>_<column>_c_idx`) serves the prefix range and its order, whatever the database's
+    collation. SQLite compares text in code point order already (the plain index serves it)."""
+    return Collate(F(field_name), "C") if connection.vendor == "postgresql" else F(field_name)
+
+
+def _prefix_keys(field_name: str, value: str, exclude: list[int]) -> list[tuple[int, Any]]:
+    """(pk, created) of at most COUNT_CAP + 1 orders whose `field_name` starts with `value`, read in the
+    prefix index's own order: one index range scan that stops after COUNT_CAP + 1 rows, however broad the
+    prefix (no bitmap of every match, no sort, no plan that flips with the statistics)."""
+    low, high = prefix_bounds(value)
+    queryset = (
+        Order.objects.annotate(_key=prefix_column(field_name))
+        .filter(_key__gte=low, _key__lt=high)
+        .exclude(pk__in=exclude)
+        .order_by("_key")
+    )
+    return list(queryset.values_list("pk", "juspay_created_at")[: COUNT_CAP + 1])
 
 
 def _merge(target: dict[int, list[str]], pks: Iterable[int | None], reason: str) -> None:
@@ -159,24 +205,26 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     exact_keys = _newest_keys(Order.objects.filter(exact))
     prefixes: list[tuple[str, str, str]] = []
     if len(q) >= MIN_PREFIX:
-        digits = re.sub(r"\D", "", q)
         prefixes = [("order_id", v, "order id starts with") for v in ids]
         prefixes.append(("customer_id", q, "customer id starts with"))
-        if not q.replace(" ", "").lstrip("+").isdigit():
+        if not _PHONE_CHARS.match(q):
             prefixes.append(("email_normalized", q.lower(), "email starts with"))
-        if q.replace(" ", "").lstrip("+").isdigit() and 4 <= len(digits) < 10:
-            prefixes.append(("phone_normalized", digits, "phone starts with"))
-    # 3. Prefixes, for the clue being typed: each its own index range (OR-ed: a bitmap of index scans on
-    # PostgreSQL), so none scans the table.
+        if local := phone_prefix_of(q):
+            prefixes.append(("phone_normalized", local, "phone starts with"))
+    # 3. Prefixes, for the clue being typed: one bounded index range per column and value (see _prefix_keys);
+    # the newest of what they read come first.
     prefix_keys: list[tuple[int, float]] = []
+    prefix_capped = False
     if prefixes:
-        any_prefix = Q()
-        for name, value, _ in prefixes:
-            any_prefix |= _prefix(name, value)
         exact_pks = [pk for pk, _ in exact_keys]
-        prefix_keys = _newest_keys(Order.objects.filter(any_prefix).exclude(pk__in=exact_pks))
+        created: dict[int, Any] = {}
+        for name, value, _ in prefixes:
+            keys = _prefix_keys(name, value, exact_pks)
+            prefix_capped = prefix_capped or len(keys) > COUNT_CAP
+            created.update(keys)
+        prefix_keys = _newest(created.items())
     result.count = len(exact_keys) + len(prefix_keys)
-    result.count_capped = len(exact_keys) > COUNT_CAP or len(prefix_keys) > COUNT_CAP or result.count > COUNT_CAP
+    result.count_capped = len(exact_keys) > COUNT_CAP or prefix_capped or result.count > COUNT_CAP
     chosen = [(pk, True) for pk, _ in exact_keys[:limit]]
     chosen += [(pk, False) for pk, _ in prefix_keys[: max(0, limit - len(chosen))]]
     loaded = Order.objects.select_related("merchant").in_bulk([pk for pk, _ in chosen])
@@ -201,7 +249,10 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
 
 def _newest_keys(queryset: QuerySet[Order]) -> list[tuple[int, float]]:
     """(pk, -created) of at most COUNT_CAP + 1 matching orders, newest first (sorted here, see COUNT_CAP)."""
-    rows = queryset.values_list("pk", "juspay_created_at")[: COUNT_CAP + 1]
+    return _newest(queryset.values_list("pk", "juspay_created_at")[: COUNT_CAP + 1])
+
+
+def _newest(rows: Iterable[tuple[int, Any]]) -> list[tuple[int, float]]:
     keys = [(pk, -(created.timestamp() if created else 0.0)) for pk, created in rows]
     return sorted(keys, key=lambda key: (key[1], -key[0]))
 
