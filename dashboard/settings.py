@@ -158,7 +158,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth, sessions, login throttling -------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "dashboard.auth_backend.ModelBackendOneQuery",  # Django's ModelBackend, permissions in one query
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -205,6 +205,10 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "juspay-ops"}
 }
+# Sessions: with a shared cache (CACHE_URL), read from it and written through to the database (Django's
+# cached_db), which spares a query on every request; signing out deletes both, for every process. Without one,
+# from the database only: a per-process cache would let a session signed out in one process live on in another.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
 
 # --- Security (production mode = DJANGO_DEBUG off) ------------------------------------------------
 if not DEBUG:
