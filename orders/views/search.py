@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-
 from urllib.parse import urlencode
 
 from django.contrib import messages

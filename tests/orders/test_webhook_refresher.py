@@ -62,12 +62,16 @@ def test_a_batch_pulls_each_order_once_for_all_its_events(settings, sim_merchant
     auth = _auth(settings)
     pulls: list[str] = []
     real_sync = webhooks.services.sync_order
-    monkeypatch.setattr(webhooks.services, "sync_order", lambda m, oid, **kw: pulls.append(oid) or real_sync(m, oid, **kw))
+    monkeypatch.setattr(
+        webhooks.services, "sync_order", lambda m, oid, **kw: pulls.append(oid) or real_sync(m, oid, **kw)
+    )
     monkeypatch.setattr("orders.tasks.refresh_from_webhook.delay", lambda pk: None)  # store only; batch below
     client = Client()
     for i in range(6):
         body = _body(order_ids[i % 2], juspay_sim.merchant_id)
-        assert client.post(URL, body, content_type="application/json", headers={"Authorization": auth}).status_code == 200
+        assert (
+            client.post(URL, body, content_type="application/json", headers={"Authorization": auth}).status_code == 200
+        )
     pks = list(WebhookEvent.objects.filter(order_id__in=order_ids).values_list("pk", flat=True))
     totals = webhooks.refresh_batch(pks)
     assert sorted(pulls) == sorted(order_ids)

@@ -113,18 +113,23 @@ class Command(BaseCommand):
         if not orders:
             self.stdout.write("  (no orders: the list page is empty; fill some with bench_orders_list --keep)")
         n = options["requests"]
-        rows = [
-            ("empty fragment (fixed cost)", FRAGMENT, {"HTTP_HX_REQUEST": "true"}),
+        htmx = {"HX-Request": "true"}
+        rows: list[tuple[str, str, dict[str, str]]] = [
+            ("empty fragment (fixed cost)", FRAGMENT, htmx),
             ("list page", LIST, {}),
-            ("list fragment (htmx)", LIST, {"HTTP_HX_REQUEST": "true"}),
+            ("list fragment (htmx)", LIST, htmx),
         ]
         for label, url, headers in rows:
+
+            def get(url: str = url, headers: dict[str, str] = headers) -> Any:
+                return client.get(url, headers=headers)
+
             for _ in range(20):
-                response = client.get(url, **headers)  # warm-up
+                response = get()  # warm-up
             if response.status_code != 200:
                 raise CommandError(f"{url} answered {response.status_code}")
-            queries = _count_queries(lambda url=url, headers=headers: client.get(url, **headers))
-            ms = _median_ms(lambda url=url, headers=headers: client.get(url, **headers), n)
+            queries = _count_queries(get)
+            ms = _median_ms(get, n)
             self.stdout.write(f"  {label:<30} {ms:7.2f} ms  {queries} queries   (median of {n}, in process)")
         if options["skip_serve"]:
             return
@@ -152,7 +157,13 @@ class Command(BaseCommand):
         webhook_user, webhook_password = "bench", secrets.token_urlsafe(24)
         auth = "Basic " + base64.b64encode(f"{webhook_user}:{webhook_password}".encode()).decode()
         sim = start_simulator(
-            port=port + 1, api_key="sk_bench_key", merchant_id="bench_sim", orders=200, latency="none", speed=0
+            port=port + 1,
+            api_key="sk_bench_key",
+            merchant_id="bench_sim",
+            orders=200,
+            latency="none",
+            speed=0,
+            ready_timeout=240,
         )
         try:
             order_ids = ",".join(sim.order_ids(limit=200))
@@ -175,7 +186,11 @@ class Command(BaseCommand):
                     self._print_load(label, result, options)
                 self._webhooks("webhooks/s embedded", base, options, auth, order_ids)
             if options["broker"]:
-                broker_env = {**env, "CELERY_BROKER_URL": options["broker"], "CELERY_TASK_DEFAULT_QUEUE": "bench-reqcost"}
+                broker_env = {
+                    **env,
+                    "CELERY_BROKER_URL": options["broker"],
+                    "CELERY_TASK_DEFAULT_QUEUE": "bench-reqcost",
+                }
                 with self._gunicorn(options, broker_env), self._celery_worker(broker_env):
                     self._webhooks("webhooks/s with a broker", base, options, auth, order_ids)
         finally:
@@ -223,7 +238,7 @@ class Command(BaseCommand):
         log = open(REPO / "data" / "bench-request-cost-gunicorn.log", "ab")  # noqa: SIM115 (closed below)
         process = subprocess.Popen(args, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         try:
-            _wait_http(f"http://127.0.0.1:{options['port']}/healthz")
+            _wait_http(f"http://127.0.0.1:{options['port']}/healthz", seconds=240)
             yield
         finally:
             _stop(process)
