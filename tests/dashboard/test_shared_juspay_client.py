@@ -4,6 +4,7 @@ over real HTTP against the simulator."""
 import threading
 
 import pytest
+from django.db import connection
 
 from dashboard.juspay import connections
 from dashboard.juspay_access import client_for, config_for
@@ -29,6 +30,8 @@ def test_calls_and_threads_share_one_client_and_reuse_its_connections(sim_mercha
                     seen_clients.add(id(juspay._http))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=work) for _ in range(6)]
     for thread in threads:

@@ -6,6 +6,7 @@ import threading
 import uuid
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from orders import webhooks
@@ -31,6 +32,7 @@ def _body(order_id: str, merchant_id: str) -> dict:
 @pytest.mark.django_db(transaction=True)
 def test_no_webhook_is_lost_under_concurrent_embedded_intake(settings, sim_merchant, juspay_sim):
     settings.WEBHOOK_EMBEDDED_REFRESH = "background"
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # the embedded mode, also in CI's pass with a broker
     order_ids = [juspay_sim.create_order(amount=100 + i) for i in range(4)]
     auth, answers, errors = _auth(settings), [], []
 
@@ -42,6 +44,8 @@ def test_no_webhook_is_lost_under_concurrent_embedded_intake(settings, sim_merch
                 answers.append(client.post(URL, body, content_type="application/json", headers={"Authorization": auth}))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=send, args=(6,)) for _ in range(4)]
     for thread in threads:
