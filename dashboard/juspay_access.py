@@ -37,8 +37,10 @@ def config_for(merchant: Merchant) -> JuspayConfig:
 
 
 def client_for(merchant: Merchant, *, transport: httpx.BaseTransport | None = None) -> JuspayClient:
-    """A client for pages, tasks and the executor (`transport`: tests only)."""
-    return JuspayClient(config_for(merchant), transport=transport, request_id=current_request_id)
+    """A client for pages, tasks and the executor (`transport`: tests only). It borrows the process's shared
+    connection pool for the merchant's endpoint and keys (`dashboard.juspay.connections`): closing it, as
+    `with client_for(merchant) as juspay:` does, keeps the connections for the next call."""
+    return JuspayClient(config_for(merchant), transport=transport, request_id=current_request_id, shared=True)
 
 
 def async_client_for(

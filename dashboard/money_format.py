@@ -10,6 +10,7 @@ call this.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency, format_decimal, get_currency_precision, get_currency_symbol, is_currency
@@ -43,11 +44,24 @@ def locale_for(currency: str, locale: str | None = None) -> str:
 
 def _default_locale() -> str:
     name = str(getattr(settings, "MONEY_DEFAULT_LOCALE", FALLBACK_LOCALE) or FALLBACK_LOCALE)
+    return name if _locale(name) is not None else FALLBACK_LOCALE
+
+
+# Babel parses a locale name and lists a locale's currencies on every call: a list page formats a hundred
+# amounts, so both are kept per process (a handful of locales and currencies, read-only data).
+@lru_cache(maxsize=64)
+def _locale(name: str) -> Locale | None:
     try:
-        Locale.parse(name)
+        return Locale.parse(name)
     except (UnknownLocaleError, ValueError):
-        return FALLBACK_LOCALE
-    return name
+        return None
+
+
+@lru_cache(maxsize=512)
+def _currency(code: str, where: str) -> tuple[bool, int]:
+    """(whether Babel knows `code` in locale `where`, its number of decimals)."""
+    known = bool(code) and is_currency(code, where)
+    return known, get_currency_precision(code) if known else 2
 
 
 def format_money(value: object, currency: str | None, *, locale: str | None = None) -> str:
@@ -57,15 +71,16 @@ def format_money(value: object, currency: str | None, *, locale: str | None = No
         return MISSING
     code = (currency or "").strip().upper()
     where = locale_for(code, locale)
-    known = bool(code) and is_currency(code, where)
+    known, precision = _currency(code, where)
     # Half up, as people round money (Babel alone rounds half to even: 12.345 would show 12.34).
-    amount = amount.quantize(Decimal(1).scaleb(-(get_currency_precision(code) if known else 2)), ROUND_HALF_UP)
+    amount = amount.quantize(Decimal(1).scaleb(-precision), ROUND_HALF_UP)
     if amount == 0:
         amount = abs(amount)  # never "-₹0.00"
+    parsed = _locale(where) or where
     if known:
-        return format_currency(amount, code, locale=where)
+        return format_currency(amount, code, locale=parsed)
     # No currency, or one Babel does not know: the number with two decimals and the code in front.
-    number = format_decimal(amount, format="#,##0.00", locale=where)
+    number = format_decimal(amount, format="#,##0.00", locale=parsed)
     return f"{code}\u00a0{number}" if code else number
 
 

@@ -163,7 +163,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Auth, sessions, login throttling -------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "dashboard.auth_backend.ModelBackendOneQuery",  # Django's ModelBackend, permissions in one query
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -245,6 +245,10 @@ CACHES = {
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "juspay-ops"}
 }
+# Sessions: with a shared cache (CACHE_URL), read from it and written through to the database (Django's
+# cached_db), which spares a query on every request; signing out deletes both, for every process. Without one,
+# from the database only: a per-process cache would let a session signed out in one process live on in another.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
 
 # --- Security (production mode = DJANGO_DEBUG off) ------------------------------------------------
 if not DEBUG:
@@ -336,6 +340,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# Without a broker, a webhook's refresh runs after the answer on a thread of the web process, pulling each order
+# once for all the events naming it (orders/webhook_refresher.py); "inline" runs it inside the request instead.
+WEBHOOK_EMBEDDED_REFRESH = os.environ.get("WEBHOOK_EMBEDDED_REFRESH", "background")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

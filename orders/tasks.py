@@ -18,6 +18,7 @@ from django.utils import timezone
 from dashboard.models import Merchant
 from orders import exports, failure_retry, services, sync_runs, webhooks
 from orders.models import Order, OrderExport, PayoutOrder, SyncRun, SyncSource, WebhookEvent
+from orders.webhook_refresher import refresher
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,9 @@ def refresh_after_webhook(sender: type[WebhookEvent], *, event: WebhookEvent, **
     """A stored webhook is only a trigger: pull the order's truth from Juspay in the background. A payout event
     whose fulfilment is not cached yet names nothing to refresh now; the retry sweep looks for it again."""
     if not event.order_id:
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER and settings.WEBHOOK_EMBEDDED_REFRESH == "background":
+        refresher.submit(event.pk)  # no broker: after the answer, on this process's refresher thread
         return
     try:
         refresh_from_webhook.delay(event.pk)

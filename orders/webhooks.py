@@ -9,7 +9,8 @@ what does not fit its documented type or is not documented (`parse_problems`), n
 refused (4xx, with the reason) only when its credentials are wrong, it is not a JSON object, or it names no
 event id or nothing to refresh.
 
-Intake does no network I/O itself. The refresh runs after commit (a task, inline when no broker is configured);
+Intake does no network I/O itself. The refresh runs after commit (a task on a worker; without a broker, on a
+thread of the web process after the answer, `orders.webhook_refresher`, pulling each order once per batch);
 when it cannot run (the broker is down) or fails (Juspay is down), the event stays stored with its attempts
 and last error, and `retry_due` (a beat task) tries it again with a back-off, `MAX_ATTEMPTS` times at most.
 """
@@ -333,6 +334,41 @@ def refresh(pk: int) -> str:
         processed_at=timezone.now(), error="", next_attempt_at=None
     )
     return "refreshed"
+
+
+def refresh_batch(pks: list[int]) -> dict[str, int]:
+    """Refresh the events `pks`, pulling each order once however many of them name it: Juspay often sends
+    several events for one order within a second (ORDER_SUCCEEDED, TXN_CHARGED, …), and one Order Status pull
+    after all of them is the truth for each. The first event of each order is refreshed (`refresh`); the others
+    are marked processed when that pull worked, else refreshed on their own (each failure is recorded on its
+    event, so the retry sweep still has every one)."""
+    groups: dict[tuple[int, str, str], list[int]] = {}
+    rows = (
+        WebhookEvent.objects.filter(pk__in=pks, processed_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "merchant_id", "kind", "order_id")
+    )
+    for pk, merchant_id, kind, order_id in rows:
+        # An event naming no order yet (a payout transaction event) is refreshed on its own.
+        groups.setdefault((merchant_id, kind, order_id or f"#{pk}"), []).append(pk)
+    totals = {"events": 0, "pulls": 0, "refreshed": 0, "failed": 0}
+    for members in groups.values():
+        first, *rest = members
+        totals["events"] += len(members)
+        totals["pulls"] += 1
+        outcome = refresh(first)
+        if outcome in ("refreshed", "already processed"):
+            totals["refreshed"] += len(members)
+            if rest:
+                WebhookEvent.objects.filter(pk__in=rest, processed_at__isnull=True).update(
+                    processed_at=timezone.now(), error="", next_attempt_at=None
+                )
+            continue
+        totals["failed"] += 1
+        for pk in rest:
+            totals["pulls"] += 1
+            totals["refreshed" if refresh(pk) in ("refreshed", "already processed") else "failed"] += 1
+    return totals
 
 
 def retry_due(limit: int = 200) -> dict[str, int]:

@@ -55,6 +55,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests assert on a webhook's refresh right after its POST: run it inline (orders/webhook_refresher.py is
+    # tested on its own, with "background").
+    settings.WEBHOOK_EMBEDDED_REFRESH = "inline"
+
+
 def pytest_report_header(config):
     from django.conf import settings
 

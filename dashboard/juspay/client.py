@@ -36,6 +36,7 @@ import httpx
 
 from . import calls
 from .config import JuspayConfig
+from .connections import shared_http
 from .errors import JuspayError, JuspayOutcomeUnknown
 from .exchange import (
     Attempt,
@@ -62,7 +63,12 @@ def new_request_id() -> str:
 
 
 class JuspayClient:
-    """One pool of keep-alive connections per client; safe to share between threads."""
+    """One pool of keep-alive connections per client; safe to share between threads.
+
+    `shared=True` borrows the process's client for this endpoint and credentials (`connections.shared_http`)
+    instead of building one: its connections and SSL context outlive this object, and `close()` leaves them
+    open for the next caller. Without it (or with a `transport`, for tests) the client owns its pool.
+    """
 
     def __init__(
         self,
@@ -72,22 +78,28 @@ class JuspayClient:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         request_id: Callable[[], str] = new_request_id,
+        shared: bool = False,
     ) -> None:
         self.config = config
         self.policy = config.retry_policy
         self._sleep = sleep
         self._rng = rng
         self._request_id = request_id
-        self._http = httpx.Client(
-            base_url=config.base_url,
-            transport=transport,
-            limits=http_limits(config),
-            timeout=http_timeout(config, config.timeout),
-            follow_redirects=False,
-        )
+        self._owns_http = transport is not None or not shared
+        if self._owns_http:
+            self._http = httpx.Client(
+                base_url=config.base_url,
+                transport=transport,
+                limits=http_limits(config),
+                timeout=http_timeout(config, config.timeout),
+                follow_redirects=False,
+            )
+        else:
+            self._http = shared_http(config)
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> JuspayClient:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -37,7 +38,7 @@ def suggestions(request: SignedInRequest) -> HttpResponse:
             "rows": presenters.list_rows(
                 [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
             ),
-            "merchants": _merchants(),
+            "merchants": functools.cache(_merchants),  # read only when the live lookup is offered
             "exact": search.exact_target(query),
         },
     )

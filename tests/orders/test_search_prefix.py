@@ -18,7 +18,7 @@ from tests.orders.lookup import days_ago
 
 REFUNDS = example("order_status_with_refunds.json")  # LH2503M27, cust_lh_0932, vikram.desai@…, 9845067123
 
-prefix_migration = importlib.import_module("orders.migrations.0014_typeahead")
+prefix_migration = importlib.import_module("orders.migrations.0015_typeahead")
 postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="the prefix indexes are PostgreSQL's")
 
 

@@ -37,5 +37,5 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     atomic = False
-    dependencies = [("orders", "0013_kpi_fast")]
+    dependencies = [("orders", "0014_syncscale")]
     operations = [migrations.RunPython(forwards, backwards, atomic=False)]

@@ -1,0 +1,96 @@
+"""The fixed cost of a signed-in request stays small: query caps that fail on a regression, the session written
+at most once a minute, and the idle timeout still signing people out (README, "What a request costs")."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+FRAGMENT = "/orders/search/?q="
+HTMX = {"HX-Request": "true"}
+
+# Session, user, permissions: what every signed-in request reads (sessions in the database; with CACHE_URL the
+# session comes from the cache and it is one fewer).
+FIXED_QUERIES = 3
+
+
+def _orders(cached_order, n):
+    for i in range(n):
+        cached_order(order_id=f"ORDCOST{i:03d}", customer_email=f"cost{i}@example.com")
+
+
+@pytest.mark.django_db
+def test_an_empty_fragment_reads_only_the_session_the_user_and_the_permissions(
+    client, make_user, django_assert_max_num_queries
+):
+    client.force_login(make_user("Support"))
+    client.get(FRAGMENT, headers=HTMX)
+    with django_assert_max_num_queries(FIXED_QUERIES) as captured:
+        response = client.get(FRAGMENT, headers=HTMX)
+    assert response.status_code == 200
+    assert not any("django_session" in q["sql"] and q["sql"].startswith("UPDATE") for q in captured.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("headers", "cap"), [({}, FIXED_QUERIES + 3), (HTMX, FIXED_QUERIES + 1)])
+def test_a_list_page_costs_the_same_queries_for_1_or_25_orders(client, make_user, cached_order, headers, cap):
+    client.force_login(make_user("Support"))
+    _orders(cached_order, 1)
+    client.get("/orders/?created_after=2000-01-01T00:00:00Z", headers=headers)
+    counts = []
+    for more in (0, 24):
+        _orders(cached_order, more)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/orders/?created_after=2000-01-01T00:00:00Z", headers=headers)
+        assert response.status_code == 200
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1], "a query per row"
+    assert counts[1] <= cap, [q["sql"][:120] for q in captured.captured_queries]
+    assert b"ORDCOST023" in response.content  # the rows were really there
+
+
+@pytest.mark.django_db
+def test_permissions_are_read_on_every_request_so_a_removed_role_applies_at_once(client, make_user):
+    from dashboard.roles import set_role
+
+    user = make_user("Support")
+    client.force_login(user)
+    assert client.get(FRAGMENT, headers=HTMX).status_code == 200
+    set_role(user, None)
+    assert client.get(FRAGMENT, headers=HTMX).status_code == 403
+
+
+@pytest.mark.django_db
+def test_requests_within_a_minute_write_no_session(client, make_user):
+    client.force_login(make_user("Support"))
+    client.get(FRAGMENT, headers=HTMX)  # the first request after sign-in may stamp the minute
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(5):
+            client.get(FRAGMENT, headers=HTMX)
+            client.get("/orders/")
+    writes = [q["sql"] for q in captured.captured_queries if "django_session" in q["sql"] and "SELECT" not in q["sql"]]
+    assert writes == []
+
+
+@pytest.mark.django_db
+def test_a_session_idle_for_longer_than_the_timeout_is_signed_out(client, make_user, settings):
+    client.force_login(make_user("Support"))
+    assert client.get("/orders/").status_code == 200
+    # Nothing came for SESSION_IDLE_SECONDS since the session was last written: it has expired.
+    key = client.session.session_key
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    response = client.get("/orders/")
+    assert response.status_code == 302 and response["Location"].startswith(settings.LOGIN_URL)
+    assert client.get(FRAGMENT, headers=HTMX).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_session_cookie_lives_for_the_idle_timeout_after_the_last_write(client, make_user, settings):
+    client.force_login(make_user("Support"))
+    client.get("/orders/")
+    expiry = Session.objects.get(session_key=client.session.session_key).expire_date
+    lifetime = (expiry - timezone.now()).total_seconds()
+    assert settings.SESSION_COOKIE_AGE - 60 <= lifetime <= settings.SESSION_COOKIE_AGE
