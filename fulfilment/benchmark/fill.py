@@ -357,9 +357,7 @@ def _payout_txns_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
         "response_code": "CASE st WHEN 'SUCCESS' THEN '00' ELSE 'E01' END",
         "created": "created + interval '1 minute'",
     }
-    return bench_kpis._insert_select(PayoutTransaction, values, source), bench_kpis._defaults(
-        PayoutTransaction, values
-    )
+    return bench_kpis._insert_select(PayoutTransaction, values, source), bench_kpis._defaults(PayoutTransaction, values)
 
 
 def _timeline_discovered_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:

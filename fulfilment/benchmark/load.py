@@ -42,10 +42,14 @@ def _run(scenario: dict[str, Any], count: int, concurrency: int, clients: list[h
             url = urls[i % len(urls)]
             body = scenario.get("body")
             orders = scenario.get("orders") or [""]
-            content = body.replace("{seq}", str(n)).replace("{order}", orders[n % len(orders)]).encode() if body else None
+            content = (
+                body.replace("{seq}", str(n)).replace("{order}", orders[n % len(orders)]).encode() if body else None
+            )
             started = time.perf_counter()
             try:
-                answer = client.request(scenario.get("method", "GET"), url, headers=scenario.get("headers"), content=content)
+                answer = client.request(
+                    scenario.get("method", "GET"), url, headers=scenario.get("headers"), content=content
+                )
                 answer.read()
                 status = str(answer.status_code)
             except httpx.HTTPError as exc:

@@ -107,7 +107,9 @@ def latency_rows(results: dict[str, dict[str, Any]], users: int) -> list[Row]:
             ratio = theirs / mine if mine else None
             row.peer = peer.removeprefix("peer: ").removeprefix("admin: ") if peer.startswith("peer") else peer
             row.peer_value = f"{ms(q50)} / {ms(q95)} / {ms(q99)}"
-            row.ratio = f"{ratio:.1f}× ({compared})" if ratio else ""
+            row.ratio = (
+                f"{ratio:.1f}× ({compared})" if ratio and ratio >= 1 else f"{ratio:.2f}× ({compared})" if ratio else ""
+            )
         judged = _target(name)(p50, p95, p99, ratio, users)
         if judged:
             row.target, met = judged
@@ -130,7 +132,16 @@ COLUMNS = ("measurement", "users", "p50 / p95 / p99 ms, or rate", "peer", "peer 
 def render(rows: list[Row], header: list[str]) -> str:
     """A Markdown table (readable as text too), preceded by the run's facts."""
     cells = [list(COLUMNS)] + [
-        [r.name, r.users, r.value + (f" ({r.errors})" if r.errors else ""), r.peer, r.peer_value, r.ratio, r.target, r.met]
+        [
+            r.name,
+            r.users,
+            r.value + (f" ({r.errors})" if r.errors else ""),
+            r.peer,
+            r.peer_value,
+            r.ratio,
+            r.target,
+            r.met,
+        ]
         for r in rows
     ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]

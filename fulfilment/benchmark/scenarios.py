@@ -76,16 +76,54 @@ def pages(base: str, cookie: str, s: Samples, requests: int) -> list[dict[str, A
         _get("search: email (whole)", base, [f"/orders/?q={e}" for e in s.emails], cookie, requests),
         _get("search: phone (whole)", base, [f"/orders/?q={p}" for p in s.phones], cookie, requests),
         _get("search: order id (whole, opens it)", base, [f"/orders/?q={o}" for o in s.order_ids], cookie, requests),
-        _get("typeahead: email (whole)", base, [f"/orders/search/?q={e}" for e in s.emails], cookie, requests, htmx=True),
-        _get("typeahead: email (half-typed)", base, [f"/orders/search/?q={e}" for e in half_email], cookie, requests, htmx=True),
-        _get("typeahead: phone (whole)", base, [f"/orders/search/?q={p}" for p in s.phones], cookie, requests, htmx=True),
-        _get("typeahead: phone (half-typed)", base, [f"/orders/search/?q={p}" for p in half_phone], cookie, requests, htmx=True),
-        _get("typeahead: order id (whole)", base, [f"/orders/search/?q={o}" for o in s.order_ids], cookie, requests, htmx=True),
-        _get("typeahead: order id (half-typed)", base, [f"/orders/search/?q={o}" for o in half_id], cookie, requests, htmx=True),
+        _get(
+            "typeahead: email (whole)", base, [f"/orders/search/?q={e}" for e in s.emails], cookie, requests, htmx=True
+        ),
+        _get(
+            "typeahead: email (half-typed)",
+            base,
+            [f"/orders/search/?q={e}" for e in half_email],
+            cookie,
+            requests,
+            htmx=True,
+        ),
+        _get(
+            "typeahead: phone (whole)", base, [f"/orders/search/?q={p}" for p in s.phones], cookie, requests, htmx=True
+        ),
+        _get(
+            "typeahead: phone (half-typed)",
+            base,
+            [f"/orders/search/?q={p}" for p in half_phone],
+            cookie,
+            requests,
+            htmx=True,
+        ),
+        _get(
+            "typeahead: order id (whole)",
+            base,
+            [f"/orders/search/?q={o}" for o in s.order_ids],
+            cookie,
+            requests,
+            htmx=True,
+        ),
+        _get(
+            "typeahead: order id (half-typed)",
+            base,
+            [f"/orders/search/?q={o}" for o in half_id],
+            cookie,
+            requests,
+            htmx=True,
+        ),
         _get("list: first page", base, ["/orders/"], cookie, requests),
         _get("admin: first page", base, ["/bench-admin/orders/order/"], cookie, requests),
         _get("list: filtered", base, ["/orders/?period=all&status=CHARGED&gateway=RAZORPAY"], cookie, requests),
-        _get("admin: filtered", base, ["/bench-admin/orders/order/?status__exact=CHARGED&gateway__exact=RAZORPAY"], cookie, requests),
+        _get(
+            "admin: filtered",
+            base,
+            ["/bench-admin/orders/order/?status__exact=CHARGED&gateway__exact=RAZORPAY"],
+            cookie,
+            requests,
+        ),
         _get("list: deep (90% down)", base, [f"/orders/?period=all&after={s.deep_cursor}"], cookie, requests),
         _get("admin: deep (90% down)", base, [f"/bench-admin/orders/order/?p={s.deep_admin_page}"], cookie, requests),
         _get("admin: search email", base, [f"/bench-admin/orders/order/?q={e}" for e in s.emails], cookie, requests),
@@ -113,7 +151,9 @@ def live_order_status(sim_base: str, api_key: str, merchant_id: str, ids: list[s
     }
 
 
-def webhook(name: str, base: str, user: str, password: str, merchant_id: str, ids: list[str], requests: int) -> dict[str, Any]:
+def webhook(
+    name: str, base: str, user: str, password: str, merchant_id: str, ids: list[str], requests: int
+) -> dict[str, Any]:
     """ORDER_SUCCEEDED webhooks naming the simulator's orders, each with a new event id ({seq})."""
     auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
     body = {

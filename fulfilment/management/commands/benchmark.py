@@ -40,7 +40,7 @@ SIM_MERCHANT = "bench-sim"
 
 
 class Command(BaseCommand):
-    help = "Fill N synthetic orders, serve the app the production way, load it with a separate process and print one table."
+    help = "Fill N synthetic orders, serve the app the production way, load it from another process, print one table."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orders", type=int, default=1_000_000, help="synthetic orders (reused when present)")
@@ -62,7 +62,9 @@ class Command(BaseCommand):
             raise CommandError("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
         sections = [s.strip() for s in options["sections"].split(",") if s.strip()]
         if unknown := set(sections) - set(SECTIONS):
-            raise CommandError(f"unknown section(s) {', '.join(sorted(unknown))}; the sections are {', '.join(SECTIONS)}")
+            raise CommandError(
+                f"unknown section(s) {', '.join(sorted(unknown))}; the sections are {', '.join(SECTIONS)}"
+            )
         for port in range(options["port"], options["port"] + 3):
             if _taken(port):
                 raise CommandError(f"port {port} is taken: pick others with --port")
@@ -113,7 +115,8 @@ class Command(BaseCommand):
             f"# Benchmark, {timezone.now():%Y-%m-%d %H:%M} UTC",
             "",
             f"`python manage.py benchmark --orders {n} --sections {','.join(sections)} --requests "
-            f"{options['requests']}`: {n:,} synthetic orders ({'reused' if reused else 'filled'} in {fill_seconds:.0f} s, "
+            f"{options['requests']}`: {n:,} synthetic orders ({'reused' if reused else 'filled'} in "
+            f"{fill_seconds:.0f} s, "
             "statistics fresh: VACUUM ANALYZE after the fill), PostgreSQL "
             f"{connection.cursor().connection.info.server_version // 10000}; gunicorn with {options['web_workers']} "
             f"workers, DJANGO_DEBUG=0; {os.cpu_count()} cores, load average at the end "
@@ -143,7 +146,9 @@ class Command(BaseCommand):
         env = stack.production_env(keys, broker=options["redis"], redis=options["redis"], data_dir=work / "data")
         env["CELERY_TASK_DEFAULT_QUEUE"] = queue
         port = options["port"]
-        self.stderr.write(f"serving on 127.0.0.1:{port} (gunicorn, {options['web_workers']} workers) with a Celery worker …")
+        self.stderr.write(
+            f"serving on 127.0.0.1:{port} (gunicorn, {options['web_workers']} workers) with a Celery worker …"
+        )
         server = stack.serve(env, port=port, workers=options["web_workers"], log_dir=work, name="gunicorn")
         worker = None
         try:
@@ -156,16 +161,25 @@ class Command(BaseCommand):
                 if "pages" in sections:
                     per_round = max(options["requests"] // options["rounds"], 1)
                     plan += scenarios.pages(base, cookie, samples, per_round)
-                    plan.append(scenarios.live_order_status(sim.base_url, sim.api_key, sim.merchant_id, sim_ids, per_round))
+                    plan.append(
+                        scenarios.live_order_status(sim.base_url, sim.api_key, sim.merchant_id, sim_ids, per_round)
+                    )
                 if "webhooks" in sections:
                     hooks = max(options["webhooks"] // options["rounds"], 1)
                     plan.append(
                         scenarios.webhook(
-                            "webhooks: with a broker and a worker", base, keys.webhook_user, keys.webhook_password,
-                            sim.merchant_id, sim_ids, hooks,
+                            "webhooks: with a broker and a worker",
+                            base,
+                            keys.webhook_user,
+                            keys.webhook_password,
+                            sim.merchant_id,
+                            sim_ids,
+                            hooks,
                         )
                     )
-                self.stderr.write(f"load at {users} concurrent user(s): {len(plan)} scenarios, {options['rounds']} rounds …")
+                self.stderr.write(
+                    f"load at {users} concurrent user(s): {len(plan)} scenarios, {options['rounds']} rounds …"
+                )
                 results = stack.run_load(
                     {"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work
                 )
@@ -176,7 +190,9 @@ class Command(BaseCommand):
                 worker.stop()
             redis.Redis.from_url(options["redis"]).delete(queue)
 
-    def _embedded_webhooks(self, options: dict[str, Any], keys: stack.Secrets, sim: Any, sim_ids: list[str], work: Path) -> None:
+    def _embedded_webhooks(
+        self, options: dict[str, Any], keys: stack.Secrets, sim: Any, sim_ids: list[str], work: Path
+    ) -> None:
         env = stack.production_env(keys, broker=None, redis=options["redis"], data_dir=work / "data")
         port = options["port"] + 2
         self.stderr.write(f"serving on 127.0.0.1:{port} without a broker (webhook refresh inline) …")
@@ -185,8 +201,20 @@ class Command(BaseCommand):
             for users in (1, 8):
                 name = "webhooks: embedded (refresh inline)"
                 hooks = max(options["webhooks"] // options["rounds"], 1)
-                plan = [scenarios.webhook(name, f"http://127.0.0.1:{port}", keys.webhook_user, keys.webhook_password, sim.merchant_id, sim_ids, hooks)]
-                results = stack.run_load({"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work)
+                plan = [
+                    scenarios.webhook(
+                        name,
+                        f"http://127.0.0.1:{port}",
+                        keys.webhook_user,
+                        keys.webhook_password,
+                        sim.merchant_id,
+                        sim_ids,
+                        hooks,
+                    )
+                ]
+                results = stack.run_load(
+                    {"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work
+                )
                 self._rows_of(results, users, per_target={name: 100})
         finally:
             server.stop()
@@ -246,7 +274,9 @@ class Command(BaseCommand):
             argv = [sys.executable, "manage.py", "import_orders", str(path), "--merchant", SIM_MERCHANT]
             mib, finished = stack.peak_rss_mib(argv, env, seconds=options["import_seconds"])
             first = first if first is not None else mib
-            name = f"import_orders peak RSS, {count:,} ids" + ("" if finished else f" (first {options['import_seconds']:.0f} s)")
+            name = f"import_orders peak RSS, {count:,} ids" + (
+                "" if finished else f" (first {options['import_seconds']:.0f} s)"
+            )
             row = report.Row(name, "", f"{mib:,.0f} MiB", target="≤ 300 MB, flat")
             flat = mib <= max(first * 1.2, first + 20)
             row.met = "met" if mib * 1.048576 <= 300 and flat else "MISSED"
@@ -262,7 +292,7 @@ class Command(BaseCommand):
 
 
 def _seq() -> int:
-    """A first webhook sequence number no earlier run used (event ids must be new, or Juspay's repeat is a duplicate)."""
+    """A first webhook sequence number no earlier run used (a repeated event id is taken as a duplicate)."""
     return int(time.time() * 1_000_000)
 
 
