@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver
 from orders.models import Order
 
 
-class OrderAdmin(admin.ModelAdmin):  # type: ignore[type-arg,unused-ignore]  # generic in the stubs only
+class OrderAdmin(admin.ModelAdmin):
     list_display = ("order_id", "status", "amount", "currency", "customer_email", "gateway", "juspay_created_at")
     list_filter = ("status", "gateway")
     search_fields = ("order_id", "customer_email")
