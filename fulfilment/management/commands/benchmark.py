@@ -185,9 +185,11 @@ class Command(BaseCommand):
                 )
                 self._rows_of(results, users, per_target={"webhooks: with a broker and a worker": 300})
         finally:
-            server.stop()
-            if worker is not None:
-                worker.stop()
+            try:
+                server.stop()
+            finally:
+                if worker is not None:
+                    worker.stop()
             redis.Redis.from_url(options["redis"]).delete(queue)
 
     def _embedded_webhooks(
