@@ -6,7 +6,7 @@ PORT ?= 8000
 UV := $(shell if uv --version >/dev/null 2>&1; then echo uv; else echo .tools/bin/uv; fi)
 PY := $(UV) run --frozen python
 
-.PHONY: run test lint deploy-check sync setup serve worker beat clean field-coverage sdk-deps
+.PHONY: run test lint deploy-check sync setup serve worker beat clean field-coverage sdk-deps bench
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -80,6 +80,13 @@ worker: sync
 
 beat: sync
 	$(UV) run --frozen celery -A dashboard beat --loglevel=INFO
+
+# The benchmark (README, "Benchmark"): PostgreSQL in DATABASE_URL; BENCH_ORDERS=20000 for a quick run, other
+# options through BENCH_ARGS (e.g. BENCH_ARGS="--sections pages --requests 100").
+BENCH_ORDERS ?= 1000000
+bench: sync
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py benchmark --orders $(BENCH_ORDERS) $(BENCH_ARGS)
 
 clean:
 	rm -rf data/ .pytest_cache .ruff_cache

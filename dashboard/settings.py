@@ -63,6 +63,11 @@ INSTALLED_APPS = [
     "orders",
     "fulfilment",
 ]
+# The benchmark's peer only (`manage.py benchmark` sets it for the server it starts): Django admin's change list
+# over the orders table at /bench-admin/ (fulfilment/bench_admin.py). Off everywhere else; the product has no admin.
+BENCH_ADMIN = env_bool("BENCH_ADMIN", False)
+if BENCH_ADMIN:
+    INSTALLED_APPS.append("django.contrib.admin")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
