@@ -15,6 +15,7 @@ people_patterns = (
     [
         path("", people.people_list, name="list"),
         path("<int:user_id>/role/", people.set_user_role, name="set_role"),
+        path("<int:user_id>/merchants/", people.set_user_merchants, name="set_merchants"),
     ],
     "people",
 )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from dashboard.merchant_scope import MerchantScopedQuerySet
 from dashboard.models import Merchant
 from orders.models import Order
 
@@ -61,6 +62,7 @@ class ActionRequest(models.Model):
     kind = models.CharField(max_length=16, choices=ActionKind.choices)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="action_requests")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="action_requests")
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     payload = models.JSONField(default=dict)
     amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     currency = models.CharField(max_length=8, blank=True)

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
+from dashboard.merchant_scope import MerchantScopedQuerySet
 from dashboard.models import ApiToken, Merchant
 from orders.freshness import next_sync_at
 
@@ -104,6 +105,7 @@ class JuspayCopy(models.Model):
 
 class Order(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
     juspay_id = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=48, db_index=True)
@@ -252,6 +254,7 @@ class SplitDetail(models.Model):
 
 class PayoutOrder(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payout_orders")
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     # The payment order its `payments[]` names by Juspay's order id (orders.sync.linked_order); empty otherwise.
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout_orders")
     payout_order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
@@ -348,6 +351,7 @@ class WebhookEvent(models.Model):
     (orders.webhooks). A refresh that fails is tried again later, a bounded number of times."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="webhook_events")
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     event_id = models.CharField(max_length=128, unique=True)
     event_name = models.CharField(max_length=64, db_index=True)
     order_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -514,6 +518,7 @@ class SyncFailure(models.Model):
         PAYOUT = "payout", "Payout order"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="sync_failures")
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORDER)
     order_id = models.CharField(max_length=64, help_text="The order id (or payout order id) that failed.")
     source = models.CharField(max_length=16, choices=SyncSource.choices, default=SyncSource.IMPORT)

@@ -23,6 +23,7 @@ VERBS = {
     "auth.logout": "Signed out",
     "account.time_zone": "Time zone changed",
     "user.role_changed": "Role changed",
+    "user.merchants_limited": "Merchant access changed",
     "merchant.created": "Merchant added",
     "merchant.changed": "Merchant changed",
     "merchant.base_url_proposed": "Merchant base URL proposed",
