@@ -27,7 +27,6 @@ MerchantIds = int | frozenset[int] | None
 
 _CACHE = "_allowed_merchant_ids"
 _M = TypeVar("_M", bound=models.Model)
-_Q = TypeVar("_Q", bound=models.QuerySet[Any])
 
 
 def allowed_merchant_ids(user: Viewer) -> frozenset[int] | None:
@@ -40,7 +39,7 @@ def allowed_merchant_ids(user: Viewer) -> frozenset[int] | None:
         return frozenset()
     cached = user.__dict__.get(_CACHE, ...)
     if cached is not ...:
-        return cached  # type: ignore[no-any-return]
+        return cached
     ids = frozenset(MerchantAccess.objects.filter(user_id=user.pk).values_list("merchant_id", flat=True))
     result = ids or None
     user.__dict__[_CACHE] = result
@@ -61,7 +60,7 @@ def may_see_merchant(user: Viewer, merchant_pk: int | None) -> bool:
     return allowed is None or merchant_pk in allowed
 
 
-def of_merchants(rows: _Q, merchants: MerchantIds, field: str = "merchant_id") -> _Q:
+def of_merchants[Q: models.QuerySet[Any]](rows: Q, merchants: MerchantIds, field: str = "merchant_id") -> Q:
     """`rows` of the merchants given: all of them (None), one (a pk) or several (a set of pks)."""
     if merchants is None:
         return rows

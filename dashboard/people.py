@@ -32,9 +32,7 @@ def change_role(person: User, role: str | None, *, actor: User) -> None:
 
 def merchant_codes(person: User) -> list[str]:
     """The codes of the merchants `person` is limited to; [] for every merchant."""
-    return sorted(
-        MerchantAccess.objects.filter(user=person).values_list("merchant__code", flat=True)  # type: ignore[misc]
-    )
+    return sorted(MerchantAccess.objects.filter(user=person).values_list("merchant__code", flat=True))
 
 
 def limit_merchants(person: User, merchants: Iterable[Merchant], *, actor: User) -> None:

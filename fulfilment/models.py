@@ -62,7 +62,6 @@ class ActionRequest(models.Model):
     kind = models.CharField(max_length=16, choices=ActionKind.choices)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="action_requests")
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="action_requests")
-    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     payload = models.JSONField(default=dict)
     amount = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     currency = models.CharField(max_length=8, blank=True)
@@ -94,6 +93,8 @@ class ActionRequest(models.Model):
     juspay_answer = models.JSONField(
         null=True, blank=True, help_text="Juspay's whole Fulfillment Sync answer, as received (commands only)"
     )
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         ordering = ["-created_at", "-id"]

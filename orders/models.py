@@ -105,7 +105,6 @@ class JuspayCopy(models.Model):
 
 class Order(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
-    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
     juspay_id = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(max_length=48, db_index=True)
@@ -133,6 +132,8 @@ class Order(JuspayCopy):
         max_length=16, choices=FulfilmentState.choices, default=FulfilmentState.NONE, db_index=True
     )
     first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "order_id"], name="order_unique_per_merchant")]
@@ -254,7 +255,6 @@ class SplitDetail(models.Model):
 
 class PayoutOrder(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="payout_orders")
-    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     # The payment order its `payments[]` names by Juspay's order id (orders.sync.linked_order); empty otherwise.
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="payout_orders")
     payout_order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
@@ -266,6 +266,8 @@ class PayoutOrder(JuspayCopy):
     manual_review = models.BooleanField(
         default=False, help_text="The order, a fulfilment, an attempt, a payment or a refund is in manual review."
     )
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         constraints = [
@@ -351,7 +353,6 @@ class WebhookEvent(models.Model):
     (orders.webhooks). A refresh that fails is tried again later, a bounded number of times."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="webhook_events")
-    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     event_id = models.CharField(max_length=128, unique=True)
     event_name = models.CharField(max_length=64, db_index=True)
     order_id = models.CharField(max_length=64, blank=True, db_index=True)
@@ -366,6 +367,8 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text="Refreshes tried and failed so far.")
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     error = models.TextField(blank=True, help_text="Why the last refresh failed.")
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         # The sync health page and its navigation count read the few events not refreshed yet.
@@ -518,7 +521,6 @@ class SyncFailure(models.Model):
         PAYOUT = "payout", "Payout order"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="sync_failures")
-    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ORDER)
     order_id = models.CharField(max_length=64, help_text="The order id (or payout order id) that failed.")
     source = models.CharField(max_length=16, choices=SyncSource.choices, default=SyncSource.IMPORT)
@@ -528,6 +530,8 @@ class SyncFailure(models.Model):
     last_failed_at = models.DateTimeField(default=timezone.now)
     next_try = models.DateTimeField(null=True, blank=True, help_text="Empty once the retries are used up.")
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         constraints = [
