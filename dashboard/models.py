@@ -227,3 +227,20 @@ class FactorReset(models.Model):
 
     def __str__(self) -> str:
         return f"reset of {self.person_id}'s second factor ({self.state})"
+
+
+class MerchantAccess(models.Model):
+    """One merchant a person is limited to (dashboard/merchant_scope.py). A person with no rows sees every
+    merchant; with rows, only those. Set by an Admin on the People page (dashboard/people.py), audited."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant_access")
+    # PROTECT: deleting the last merchant of a limit must not silently lift the limit.
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["user", "merchant"], name="merchant_access_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.merchant_id}"

@@ -20,6 +20,7 @@ people_patterns = (
         path("<int:user_id>/two-factor-reset/", people.propose_factor_reset, name="factor_reset"),
         path("two-factor-resets/<int:pk>/approve/", people.approve_factor_reset, name="factor_reset_approve"),
         path("two-factor-resets/<int:pk>/reject/", people.reject_factor_reset, name="factor_reset_reject"),
+        path("<int:user_id>/merchants/", people.set_user_merchants, name="set_merchants"),
     ],
     "people",
 )

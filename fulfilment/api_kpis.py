@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from dashboard.api.money import amount_text
 from dashboard.api_docs import problems
 from dashboard.api_roles import allowed
+from dashboard.merchant_scope import MerchantIds, Viewer, of_merchants, visible_merchants
 from dashboard.models import Merchant
 from fulfilment import kpi_page
 from orders.kpi_figures import Figure
@@ -30,10 +31,10 @@ from orders.models import Order
 PERMISSION = "orders.view_kpis"
 
 
-def currency_of(merchant_id: int | None) -> str:
+def currency_of(merchant_id: MerchantIds) -> str:
     """The currency the figures are in: each merchant account takes one (orders.kpi_figures sums without
     conversion), read from its latest order; over all merchants, their common currency, or "" when they differ."""
-    ids = [merchant_id] if merchant_id is not None else list(Merchant.objects.values_list("pk", flat=True))
+    ids = sorted(of_merchants(Merchant.objects.all(), merchant_id, field="pk").values_list("pk", flat=True))
     found = set()
     for pk in ids:
         code = (
@@ -82,7 +83,7 @@ def table_json(table: kpi_page.Table, currency: str) -> dict[str, Any]:
     }
 
 
-def _check(params: Any) -> None:
+def _check(params: Any, user: Viewer) -> None:
     """The page's fallbacks, as 400 problems naming the parameter."""
     preset = params.get("period") or ""
     if preset and preset not in PRESETS:
@@ -94,7 +95,7 @@ def _check(params: Any) -> None:
             except ValueError:
                 raise exceptions.ValidationError({name: ["Give a date as YYYY-MM-DD (custom period)."]}) from None
     code = (params.get("merchant") or "").strip()
-    if code and not Merchant.objects.filter(code=code).exists():
+    if code and not visible_merchants(user).filter(code=code).exists():
         raise exceptions.ValidationError({"merchant": [f"No merchant {code!r}."]})
     section = params.get("section") or ""
     if section and section not in kpi_page.SECTIONS:
@@ -193,7 +194,7 @@ class Kpis(APIView):
         examples=[OpenApiExample("Seven days, compared", value=EXAMPLE, response_only=True)],
     )
     def get(self, request: Request) -> Response:
-        _check(request.query_params)
-        state = kpi_page.read_state(request.query_params)
+        _check(request.query_params, request.user)
+        state = kpi_page.read_state(request.query_params, request.user)
         section = request.query_params.get("section") or ""
         return Response(kpis_json(state, [section] if section else list(kpi_page.SECTIONS)))

@@ -70,8 +70,12 @@ def _user(request: Request) -> User:
     return request.user
 
 
-def _requests() -> QuerySet[ActionRequest]:
-    return ActionRequest.objects.select_related("order__merchant", "maker").prefetch_related("decisions__approver")
+def _requests(request: Request) -> QuerySet[ActionRequest]:
+    return (
+        ActionRequest.objects.visible_to(request.user)
+        .select_related("order__merchant", "maker")
+        .prefetch_related("decisions__approver")
+    )
 
 
 def _shown(request: Request, req: ActionRequest) -> dict[str, Any]:
@@ -80,12 +84,13 @@ def _shown(request: Request, req: ActionRequest) -> dict[str, Any]:
 
 
 def _fresh(request: Request, pk: int) -> dict[str, Any]:
-    return _shown(request, _requests().get(pk=pk))
+    return _shown(request, _requests(request).get(pk=pk))
 
 
-def order_named(order_id: str, merchant: str) -> Order:
-    """The cached order a raise body names; a 400 naming the field when there is none or several."""
-    found = search.find_orders(order_id, merchant or None)
+def order_named(order_id: str, merchant: str, viewer: User) -> Order:
+    """The cached order a raise body names (among those `viewer` may see); a 400 naming the field when there is
+    none or several."""
+    found = search.find_orders(order_id, merchant or None, viewer=viewer)
     if not found:
         raise exceptions.ValidationError({"order_id": [f"No cached order {order_id!r}; look it up first."]})
     if len(found) > 1:
@@ -144,7 +149,7 @@ class ActionRequestList(generics.ListAPIView[ActionRequest]):
     default_sort = ("created_at", True)
 
     def get_queryset(self) -> QuerySet[ActionRequest]:
-        return _requests()
+        return _requests(self.request)
 
     @extend_schema(
         summary="List requests",
@@ -179,7 +184,7 @@ class ActionRequestDetail(generics.GenericAPIView[ActionRequest]):
         },
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_shown(request, get_object_or_404(_requests(), pk=pk)))
+        return Response(_shown(request, get_object_or_404(_requests(request), pk=pk)))
 
 
 REFUND_EXAMPLE = {
@@ -212,7 +217,7 @@ def _raise(
         body = serializer_class(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        order = order_named(data["order_id"], data.get("merchant", ""))
+        order = order_named(data["order_id"], data.get("merchant", ""), _user(request))
         try:
             raised = submit(order, data, api_idempotency.token_for(_user(request), key))
         except services.ActionError as error:
@@ -295,7 +300,7 @@ DECISION_ERRORS = problems(
 def _decide(
     request: Request, pk: int, body_class: type[Any], act: Callable[[dict[str, Any]], object], **rename: str
 ) -> Response:
-    get_object_or_404(ActionRequest, pk=pk)
+    get_object_or_404(ActionRequest.objects.visible_to(request.user), pk=pk)
     body = body_class(data=request.data)
     body.is_valid(raise_exception=True)
     try:

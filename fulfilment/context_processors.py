@@ -23,7 +23,7 @@ def approvals(request: HttpRequest) -> dict[str, Callable[[], int]]:
             return 0
         if isinstance(user, User) and user.has_perm(APPROVE):
             return pending_for(user).count()  # what this person could decide on now
-        return ActionRequest.objects.filter(state=ActionState.PENDING).count()
+        return ActionRequest.objects.visible_to(user).filter(state=ActionState.PENDING).count()
 
     return {"approvals_pending": pending}
 
@@ -36,6 +36,6 @@ def sync_health(request: HttpRequest) -> dict[str, Callable[[], int]]:
     def attention() -> int:
         if user is None or not user.is_authenticated or not user.has_perm(SYNC_HEALTH):
             return 0
-        return health.attention()
+        return health.attention(user)
 
     return {"sync_attention": attention}

@@ -11,7 +11,7 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
-from dashboard.models import Merchant
+from dashboard.merchant_scope import merchant_choices
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
 from orders.filters import UtcIsoDateTimeFilter
 
@@ -40,7 +40,7 @@ class RequestFilter(django_filters.FilterSet):
     )
     kind = django_filters.ChoiceFilter(choices=ActionKind.choices, label="Kind", widget=forms.HiddenInput)
     merchant = django_filters.ModelChoiceFilter(
-        queryset=Merchant.objects.order_by("code"), to_field_name="code", label="Merchant", widget=forms.HiddenInput
+        queryset=merchant_choices, to_field_name="code", label="Merchant", widget=forms.HiddenInput
     )
     decided = django_filters.BooleanFilter(
         method="filter_nothing", label="People decided (raise to decision known)", widget=forms.HiddenInput

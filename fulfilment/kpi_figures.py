@@ -17,6 +17,7 @@ from django.db.models import QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from dashboard.merchant_scope import MerchantIds, of_merchants
 from fulfilment import kpi_rollups
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
 from orders.kpi_figures import Figure, Number
@@ -25,9 +26,9 @@ from orders.kpi_periods import Period
 from orders.models import KpiBucket
 
 
-def _facts(period: Period, merchant_id: int | None) -> QuerySet[RequestFact]:
+def _facts(period: Period, merchant_id: MerchantIds) -> QuerySet[RequestFact]:
     rows = RequestFact.objects.filter(raised_at__gte=period.start, raised_at__lt=period.end)
-    return rows.filter(merchant_id=merchant_id) if merchant_id is not None else rows
+    return of_merchants(rows, merchant_id)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Numbers:
         return part / whole if whole else None
 
 
-def numbers(period: Period, merchant_id: int | None) -> Numbers:
+def numbers(period: Period, merchant_id: MerchantIds) -> Numbers:
     """Raise to decision: to the approval that completed the count, or to the rejection; requests the policy let
     through unapproved, and those nobody decided, are not in it. Approval to answer: to Juspay's answer
     (succeeded or failed). Both p50 and p90 by nearest rank."""
@@ -92,13 +93,12 @@ def _n(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def raised_series(period: Period, merchant_id: int | None) -> list[Number]:
+def raised_series(period: Period, merchant_id: MerchantIds) -> list[Number]:
     """Requests raised per bucket of the period's grain (hours up to two days, else days), from the cells."""
     cells = KpiBucket.objects.filter(
         metric=kpi_rollups.METRIC_REQUEST, grain=period.grain, start__gte=period.start, start__lt=period.end
     )
-    if merchant_id is not None:
-        cells = cells.filter(merchant_id=merchant_id)
+    cells = of_merchants(cells, merchant_id)
     counts: dict[datetime, int] = dict(cells.values_list("start").annotate(n=Sum("count")).order_by())
     return [float(counts.get(start, 0)) for start in period.buckets()]
 
@@ -113,12 +113,11 @@ class Queue:
         return (timezone.now() - self.oldest).total_seconds() if self.oldest else None
 
 
-def queue_now(merchant_id: int | None) -> Queue:
+def queue_now(merchant_id: MerchantIds) -> Queue:
     """Requests waiting for approval now: the approvals queue's pending requests (one past its expiry stays until
     the expiry sweep, every APPROVAL_EXPIRY_SWEEP_SECONDS, moves it), and when the oldest of them was raised."""
     rows = ActionRequest.objects.filter(state=ActionState.PENDING)
-    if merchant_id is not None:
-        rows = rows.filter(merchant_id=merchant_id)
+    rows = of_merchants(rows, merchant_id)
     oldest = rows.order_by("created_at").values_list("created_at", flat=True).first()
     return Queue(rows.count(), oldest)
 
@@ -134,7 +133,7 @@ DECIDED: tuple[str, ...] = (
 ANSWERED: tuple[str, ...] = (ActionState.SUCCEEDED, ActionState.FAILED)
 
 
-def approvals(period: Period, previous: Period | None, merchant_id: int | None, merchant: str = "") -> list[Figure]:
+def approvals(period: Period, previous: Period | None, merchant_id: MerchantIds, merchant: str = "") -> list[Figure]:
     """The approval tiles; `merchant` (the code of `merchant_id`) goes into their links to the requests behind."""
     now = numbers(period, merchant_id)
     old = numbers(previous, merchant_id) if previous is not None else None
@@ -270,7 +269,7 @@ def approvals(period: Period, previous: Period | None, merchant_id: int | None, 
     ]
 
 
-def queue_figures(merchant_id: int | None, merchant: str = "") -> list[Figure]:
+def queue_figures(merchant_id: MerchantIds, merchant: str = "") -> list[Figure]:
     queue = queue_now(merchant_id)
     pending = reverse("fulfilment:queue")
     if merchant_id is not None and merchant:
@@ -304,7 +303,7 @@ class CommandRow:
     count: int
 
 
-def commands(period: Period, merchant_id: int | None) -> list[CommandRow]:
+def commands(period: Period, merchant_id: MerchantIds) -> list[CommandRow]:
     """Fulfilment Sync commands raised in the period, by command and where they stand (our request state)."""
     counts: dict[tuple[str, str], int] = {}
     for (key, state), n in day_cells(period, merchant_id, [kpi_rollups.METRIC_REQUEST])[

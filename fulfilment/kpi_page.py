@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard.models import Merchant
+from dashboard.merchant_scope import MerchantIds, Viewer, kpi_merchants, visible_merchants
 from fulfilment import kpi_figures as approval_figures
 from orders import kpi_figures, kpi_fulfilment
 from orders.kpi_figures import Breakdown, Figure, value_text
@@ -29,7 +29,7 @@ class State:
     """The page's whole state, read from (and written back to) its URL."""
 
     choice: Choice
-    merchant_id: int | None
+    merchant_id: MerchantIds  # the chosen merchant, else the viewer's merchants (None: every merchant)
     merchants: list[tuple[str, str]]
     problems: list[str]
 
@@ -47,7 +47,7 @@ class State:
         params: dict[str, str] = {"period": c.preset}
         if c.preset == "custom":
             params |= {"from": c.period.first.isoformat(), "to": c.period.last.isoformat()}
-        if c.merchant and self.merchant_id is not None:
+        if c.merchant and isinstance(self.merchant_id, int):
             params["merchant"] = c.merchant
         if c.compare:
             params["compare"] = "1"
@@ -56,7 +56,7 @@ class State:
 
     @property
     def merchant_code(self) -> str:
-        return self.choice.merchant if self.merchant_id is not None else ""
+        return self.choice.merchant if isinstance(self.merchant_id, int) else ""
 
     @property
     def presets(self) -> list[tuple[str, str]]:
@@ -67,16 +67,19 @@ class State:
         return settings.KPI_TIME_ZONE
 
 
-def read_state(params: Mapping[str, str]) -> State:
+def read_state(params: Mapping[str, str], viewer: Viewer) -> State:
+    """The URL's state as `viewer` may see it: the picker lists only their merchants, and "all merchants" sums
+    only theirs (dashboard/merchant_scope.py)."""
     choice = choose(params)
-    merchants = list(Merchant.objects.order_by("code").values_list("code", "name"))
+    visible = visible_merchants(viewer)
+    merchants = list(visible.order_by("code").values_list("code", "name"))
     problems = [choice.problem] if choice.problem else []
-    merchant_id = None
+    chosen = None
     if choice.merchant:
-        merchant_id = Merchant.objects.filter(code=choice.merchant).values_list("pk", flat=True).first()
-        if merchant_id is None:
+        chosen = visible.filter(code=choice.merchant).values_list("pk", flat=True).first()
+        if chosen is None:
             problems.append(f"No merchant {choice.merchant!r}; showing all merchants.")
-    return State(choice, merchant_id, merchants, problems)
+    return State(choice, kpi_merchants(viewer, chosen), merchants, problems)
 
 
 @dataclass(frozen=True)

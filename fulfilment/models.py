@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from dashboard.merchant_scope import MerchantScopedQuerySet
 from dashboard.models import Merchant
 from orders.models import Order
 
@@ -92,6 +93,8 @@ class ActionRequest(models.Model):
     juspay_answer = models.JSONField(
         null=True, blank=True, help_text="Juspay's whole Fulfillment Sync answer, as received (commands only)"
     )
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -17,6 +17,7 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 
+from dashboard.merchant_scope import may_see_merchant
 from fulfilment.errors import ActionError, AlreadyDecided, NotAllowed, SelfApprovalError, StateConflict
 from fulfilment.models import ActionRequest, ActionState
 
@@ -56,6 +57,14 @@ def _roles(req: ActionRequest) -> str:
     return " or ".join(req.approver_roles)
 
 
+def why_not_touch(person: Person, merchant_pk: int) -> ActionError | None:
+    """A person limited to some merchants (dashboard/merchant_scope.py) acts on nothing of the others. The pages
+    and the API answer 404 before asking; the services check again."""
+    if not may_see_merchant(person.user, merchant_pk):
+        return NotAllowed("This order or request is not one of your merchants'.")
+    return None
+
+
 def why_not_raise(person: Person) -> ActionError | None:
     if not person.can_raise:
         return NotAllowed("Your role may not raise refund or fulfilment requests.")
@@ -64,6 +73,8 @@ def why_not_raise(person: Person) -> ActionError | None:
 
 def why_not_decide(person: Person, req: ActionRequest, *, now: datetime | None = None) -> ActionError | None:
     """Why the person may not approve or reject the request now; None when they may."""
+    if outside := why_not_touch(person, req.merchant_id):
+        return outside
     if req.state != ActionState.PENDING:
         return StateConflict(f"This request is already {req.get_state_display().lower()}.")
     if req.expires_at <= (now or timezone.now()):
@@ -84,6 +95,8 @@ def why_not_decide(person: Person, req: ActionRequest, *, now: datetime | None =
 
 def why_not_retry(person: Person, req: ActionRequest) -> ActionError | None:
     """Why the person may not send a failed request again with its key; None when they may."""
+    if outside := why_not_touch(person, req.merchant_id):
+        return outside
     if not person.can_approve:
         return NotAllowed("Your role may not retry requests.")
     if req.maker_id == person.user.pk:
@@ -103,6 +116,8 @@ def why_not_resolve(person: Person, req: ActionRequest) -> ActionError | None:
     """Why the person may not settle an unresolved request after checking with Juspay; None when they may.
 
     The same people as for a retry: an approver the request's policy names, never its maker."""
+    if outside := why_not_touch(person, req.merchant_id):
+        return outside
     if not person.can_approve:
         return NotAllowed("Your role may not settle requests whose outcome is unknown.")
     if req.maker_id == person.user.pk:
@@ -116,6 +131,8 @@ def why_not_resolve(person: Person, req: ActionRequest) -> ActionError | None:
 
 def why_not_cancel(person: Person, req: ActionRequest) -> ActionError | None:
     """Why the person may not withdraw the request; None when they may (the maker, while it waits)."""
+    if outside := why_not_touch(person, req.merchant_id):
+        return outside
     if req.maker_id != person.user.pk:
         return NotAllowed("Only the person who raised a request can cancel it.")
     if req.state != ActionState.PENDING:

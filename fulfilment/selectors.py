@@ -134,7 +134,7 @@ def queue_rows(
         if maker is not None:
             qs = qs.filter(maker=maker)
     else:
-        qs = services.queue(state=state, mine_of=maker)
+        qs = services.queue(viewer=viewer.user, state=state, mine_of=maker)
     items = list(_with_decisions(qs)[: limit + 1])
     rows = [row_for(r, viewer) for r in items[:limit]]
     if state == FOR_ME:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
@@ -284,7 +284,9 @@ def raise_refund(
 ) -> Raised:
     """A refund request of `amount`, at most what is still refundable on the order; on a split order,
     `split` allocates it to the marketplace and the vendors (`check_refund_split`)."""
-    _refuse(permissions.why_not_raise(Person.of(maker)))
+    _refuse(
+        permissions.why_not_raise(Person.of(maker)) or permissions.why_not_touch(Person.of(maker), order.merchant_id)
+    )
     token = _token(form_token)
     comment = (comment or "").strip()
     if reason_code not in dict(REFUND_REASONS):
@@ -449,7 +451,9 @@ def raise_fulfilment(
     (`Policy.amount_rule`) gets the refund controls: an amount, held against what is still refundable.
     `fulfillment_data` is free-form text unless the policy says the command carries JSON.
     """
-    _refuse(permissions.why_not_raise(Person.of(maker)))
+    _refuse(
+        permissions.why_not_raise(Person.of(maker)) or permissions.why_not_touch(Person.of(maker), order.merchant_id)
+    )
     token = _token(form_token)
     if status not in {s.value for s in FulfillmentStatus}:
         raise InvalidRequest("Choose SUCCESS or FAILURE.", field="fulfillment_status")
@@ -782,15 +786,19 @@ def resolve(request_pk: int, *, actor: User, happened: bool, comment: str) -> Ac
 def pending_for(user: User) -> QuerySet[ActionRequest]:
     """Pending requests `user` could decide on now: not their own, not decided by them, not expired."""
     return (
-        ActionRequest.objects.filter(state=ActionState.PENDING, expires_at__gt=timezone.now())
+        ActionRequest.objects.visible_to(user)
+        .filter(state=ActionState.PENDING, expires_at__gt=timezone.now())
         .exclude(maker=user)
         .exclude(decisions__approver=user)
     )
 
 
-def queue(*, state: str = "pending", mine_of: User | None = None) -> QuerySet[ActionRequest]:
-    """Requests for the queue page: waiting ones oldest first, finished ones latest first."""
-    qs = ActionRequest.objects.all()
+def queue(
+    *, viewer: User | AnonymousUser, state: str = "pending", mine_of: User | None = None
+) -> QuerySet[ActionRequest]:
+    """Requests for the queue page (those of `viewer`'s merchants): waiting ones oldest first, finished ones
+    latest first."""
+    qs = ActionRequest.objects.visible_to(viewer)
     if state == "pending":
         qs = qs.filter(state=ActionState.PENDING).order_by("created_at", "id")
     elif state == "open":

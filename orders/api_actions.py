@@ -37,7 +37,9 @@ class Ambiguous(exceptions.APIException):
 
 def order_in(request: Request, order_id: str) -> Order:
     """The cached order the URL names (`?merchant=` picks one when several merchants share the id)."""
-    found = search.find_orders(order_id, (request.query_params.get("merchant") or "").strip() or None)
+    found = search.find_orders(
+        order_id, (request.query_params.get("merchant") or "").strip() or None, viewer=request.user
+    )
     if not found:
         raise exceptions.NotFound(f"No cached order {order_id!r}.")
     if len(found) > 1:

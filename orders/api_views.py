@@ -122,7 +122,7 @@ class OrderList(GenericAPIView[Order]):
     filterset_class = OrderFilter
 
     def get_queryset(self) -> QuerySet[Order]:
-        return Order.objects.select_related("merchant")
+        return Order.objects.visible_to(self.request.user).select_related("merchant")
 
     def get_sort(self, request: Request) -> tuple[str, bool]:
         return _sort(request)
@@ -171,7 +171,7 @@ class OrderDetail(GenericAPIView[Order]):
     )
     def get(self, request: Request, order_id: str) -> Response:
         merchant = (request.query_params.get("merchant") or "").strip() or None
-        order = _one(search.find_orders(order_id, merchant), "order", order_id)
+        order = _one(search.find_orders(order_id, merchant, viewer=request.user), "order", order_id)
         context = {**self.get_serializer_context(), "currency": order.currency}
         document = order_document(order, request.user, token_reveals.reveals_for(request.session, request.auth))
         return Response(self.get_serializer(document, context=context).data)
@@ -184,7 +184,9 @@ class PayoutList(GenericAPIView[PayoutOrder]):
     filterset_class = PayoutFilter
 
     def get_queryset(self) -> QuerySet[PayoutOrder]:
-        return payout_presenters.with_fulfillment_types(PayoutOrder.objects.select_related("merchant"))
+        return payout_presenters.with_fulfillment_types(
+            PayoutOrder.objects.visible_to(self.request.user).select_related("merchant")
+        )
 
     def get_sort(self, request: Request) -> tuple[str, bool]:
         return _sort(request)
@@ -220,6 +222,8 @@ class PayoutDetail(GenericAPIView[PayoutOrder]):
     )
     def get(self, request: Request, payout_order_id: str) -> Response:
         merchant = (request.query_params.get("merchant") or "").strip() or None
-        payout = _one(search.find_payouts(payout_order_id, merchant), "payout order", payout_order_id)
+        payout = _one(
+            search.find_payouts(payout_order_id, merchant, viewer=request.user), "payout order", payout_order_id
+        )
         reveals = token_reveals.reveals_for(request.session, request.auth)
         return Response(self.get_serializer(payout_document(payout, request.user, reveals)).data)

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from dashboard import audit
 from dashboard.csv_export import csv_lines, safe_cell
+from dashboard.merchant_scope import Viewer
 from orders import masking, signals
 from orders.filters import OrderFilter
 from orders.models import ExportState, Order, OrderExport
@@ -68,9 +69,9 @@ def stored_name(job: OrderExport) -> str:
     return f"orders/{job.pk}.csv"
 
 
-def selected(query: QueryDict) -> QuerySet[Order]:
-    """The orders the list's filters select (the same FilterSet the page uses), oldest last."""
-    filtered: QuerySet[Order] = OrderFilter(query, queryset=Order.objects.all()).qs
+def selected(query: QueryDict, *, viewer: Viewer) -> QuerySet[Order]:
+    """The orders the list's filters select (the same FilterSet the page uses) among those `viewer` may see."""
+    filtered: QuerySet[Order] = OrderFilter(query, queryset=Order.objects.visible_to(viewer), viewer=viewer).qs
     return filtered.select_related("merchant").order_by("-juspay_created_at", "-pk")
 
 
@@ -143,7 +144,7 @@ def run(export_id: str) -> str:
         ):
             writer = csv.writer(handle)
             writer.writerow(COLUMNS)
-            for order in selected(QueryDict(job.query)).iterator(chunk_size=2000):
+            for order in selected(QueryDict(job.query), viewer=job.user).iterator(chunk_size=2000):
                 writer.writerow(row(order))
                 count += 1
             handle.flush()

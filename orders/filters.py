@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
 from dashboard.juspay.enums import OrderStatus, PaymentMethodType
-from dashboard.models import Merchant
+from dashboard.merchant_scope import Viewer, merchant_choices
 from orders import search
 from orders.models import ChargedOrder, FulfilmentState, Offer, Order, Refund, RefundState, RefundTurnaround
 
@@ -119,7 +119,7 @@ class OrderFilter(django_filters.FilterSet):
         method="filter_gateway", label="Gateway", widget=forms.TextInput(attrs={"placeholder": "e.g. RAZORPAY"})
     )
     merchant = django_filters.ModelChoiceFilter(
-        queryset=Merchant.objects.order_by("code"), to_field_name="code", label="Merchant", empty_label="Any"
+        queryset=merchant_choices, to_field_name="code", label="Merchant", empty_label="Any"
     )
     refund_state = django_filters.ChoiceFilter(choices=RefundState.choices, label="Refunds", empty_label="Any")
     fulfilment_state = django_filters.ChoiceFilter(
@@ -165,10 +165,14 @@ class OrderFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = OrderFilterForm
 
+    def __init__(self, *args: Any, viewer: Viewer = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer if self.request is None else self.request.user  # whose merchants the search sees
+
     # -- methods -----------------------------------------------------------------------------------
 
     def filter_search(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
-        self.search_result = search.search(value, limit=search.DEFAULT_LIMIT * 2)
+        self.search_result = search.search(value, viewer=self.viewer, limit=search.DEFAULT_LIMIT * 2)
         return queryset.filter(pk__in=self.search_result.order_pks)
 
     def filter_status(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:

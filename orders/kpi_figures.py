@@ -23,6 +23,7 @@ from django.db.models import Avg, Count, QuerySet, Sum
 from django.urls import reverse
 
 from dashboard.juspay.enums import OrderStatus
+from dashboard.merchant_scope import MerchantIds, of_merchants
 from dashboard.money_format import format_money
 from orders import rollups
 from orders.kpi_periods import HOUR, Period
@@ -124,13 +125,12 @@ SERIES_METRICS = (
 )  # the sparklines' metrics
 
 
-def read_cells(period: Period, merchant_id: int | None, *, series: bool = True) -> Cells:
+def read_cells(period: Period, merchant_id: MerchantIds, *, series: bool = True) -> Cells:
     """The period's cells of its grain, summed over merchants unless one is given: per bucket for the metrics
     that have sparklines (when `series`), as one total for the rest. Two grouped queries over the rollup."""
     index = {start: i for i, start in enumerate(period.buckets())}
     rows = KpiBucket.objects.filter(grain=period.grain, start__gte=period.start, start__lt=period.end)
-    if merchant_id is not None:
-        rows = rows.filter(merchant_id=merchant_id)
+    rows = of_merchants(rows, merchant_id)
     size = len(index)
     cells = Cells(period, size)
     per_bucket = SERIES_METRICS if series else ()
@@ -418,12 +418,12 @@ def distribution(rows: QuerySet[Any], column: str) -> Distribution:
     return Distribution(n, mean, nearest_rank(rows, n, 0.5, column), nearest_rank(rows, n, 0.9, column))
 
 
-def _turnaround_rows(period: Period, merchant_id: int | None) -> QuerySet[RefundTurnaround]:
+def _turnaround_rows(period: Period, merchant_id: MerchantIds) -> QuerySet[RefundTurnaround]:
     rows = RefundTurnaround.objects.filter(raised_at__gte=period.start, raised_at__lt=period.end)
-    return rows.filter(merchant_id=merchant_id) if merchant_id is not None else rows
+    return of_merchants(rows, merchant_id)
 
 
-def turnaround(period: Period, merchant_id: int | None, *, slow: bool = True) -> Turnaround:
+def turnaround(period: Period, merchant_id: MerchantIds, *, slow: bool = True) -> Turnaround:
     """Turnaround: from a refund's `created` (raised) to Juspay's `pg_processed_at` once it is SUCCESS, over the
     refunds raised in the period; mean, and p50/p90 by nearest rank. A refund still pending is not counted yet."""
     rows = _turnaround_rows(period, merchant_id)
@@ -481,7 +481,7 @@ def arn_rate(cells: Cells) -> Number:
     return _ratio(with_arn, cells.total(metric, _is("SUCCESS"))[0])
 
 
-def refunds(cells: Cells, previous: Cells | None, merchant_id: int | None, merchant: str) -> list[Figure]:
+def refunds(cells: Cells, previous: Cells | None, merchant_id: MerchantIds, merchant: str) -> list[Figure]:
     period = cells.period
     refund = rollups.METRIC_REFUND
 

@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.juspay.enums import PayoutOrderStatus
+from dashboard.merchant_scope import MerchantIds, of_merchants
 from orders import rollups
 from orders.kpi_figures import Figure, Number
 from orders.kpi_histograms import Histogram, day_cells
@@ -51,9 +52,9 @@ def target_text() -> str:
     return f"{hours:g} h"
 
 
-def _charged(period: Period, merchant_id: int | None, end: datetime | None = None) -> QuerySet[ChargedOrder]:
+def _charged(period: Period, merchant_id: MerchantIds, end: datetime | None = None) -> QuerySet[ChargedOrder]:
     rows = ChargedOrder.objects.filter(charged_at__gte=period.start, charged_at__lt=end or period.end)
-    return rows.filter(merchant_id=merchant_id) if merchant_id is not None else rows
+    return of_merchants(rows, merchant_id)
 
 
 def overdue_cutoff(period: Period, now: datetime) -> datetime:
@@ -83,7 +84,7 @@ class Fulfilment:
         return self.within / self.decided if self.decided else None
 
 
-def fulfilment(period: Period, merchant_id: int | None, *, now: datetime | None = None) -> Fulfilment:
+def fulfilment(period: Period, merchant_id: MerchantIds, *, now: datetime | None = None) -> Fulfilment:
     """Time to fulfil: from a CHARGED order's charge to its first successful Fulfilment Sync command (sent with
     status SUCCESS and accepted by Juspay), over the period's charged orders that have one; p50 and p90 by
     nearest rank. Within target: of the period's charged orders whose target is settled (fulfilled, or
@@ -101,24 +102,23 @@ def fulfilment(period: Period, merchant_id: int | None, *, now: datetime | None 
     return Fulfilment(fulfilled, p50, p90, slow, within, overdue, cutoff)
 
 
-def open_before(period: Period, merchant_id: int | None, cutoff: datetime) -> int:
+def open_before(period: Period, merchant_id: MerchantIds, cutoff: datetime) -> int:
     """How many of the period's charged orders, charged before `cutoff`, have no fulfilment: the open cells of the
     whole local days before the cutoff's day, of that day's whole hours before it, and the rows of its hour."""
     hour, day = bucket_starts(cutoff)
     cells = KpiBucket.objects.filter(metric=rollups.METRIC_CHARGED, key="open").filter(
         Q(grain=DAY, start__gte=period.start, start__lt=day) | Q(grain=HOUR, start__gte=day, start__lt=hour)
     )
-    if merchant_id is not None:
-        cells = cells.filter(merchant_id=merchant_id)
+    cells = of_merchants(cells, merchant_id)
     n = int(cells.aggregate(n=Sum("count"))["n"] or 0)
     if hour < cutoff:
         rows = ChargedOrder.objects.filter(charged_at__gte=max(hour, period.start), charged_at__lt=cutoff)
         rows = rows.filter(fulfilled_at__isnull=True)
-        n += (rows.filter(merchant_id=merchant_id) if merchant_id is not None else rows).count()
+        n += of_merchants(rows, merchant_id).count()
     return n
 
 
-def _overdue(period: Period, merchant_id: int | None, cutoff: datetime) -> QuerySet[ChargedOrder]:
+def _overdue(period: Period, merchant_id: MerchantIds, cutoff: datetime) -> QuerySet[ChargedOrder]:
     return _charged(period, merchant_id, end=cutoff).filter(fulfilled_at__isnull=True)
 
 
@@ -138,7 +138,7 @@ def _plural(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
-def figures(period: Period, previous: Period | None, merchant_id: int | None, merchant: str) -> list[Figure]:
+def figures(period: Period, previous: Period | None, merchant_id: MerchantIds, merchant: str) -> list[Figure]:
     now = current_time()
     f = fulfilment(period, merchant_id, now=now)
     old = fulfilment(previous, merchant_id, now=now) if previous is not None else None
@@ -216,7 +216,7 @@ class OverdueRow:
 
 
 def overdue_rows(
-    period: Period, merchant_id: int | None, *, now: datetime | None = None, limit: int | None = OVERDUE_SHOWN
+    period: Period, merchant_id: MerchantIds, *, now: datetime | None = None, limit: int | None = OVERDUE_SHOWN
 ) -> Iterator[OverdueRow]:
     """The period's charged orders not fulfilled after the target, oldest first (the first `limit`, or all)."""
     now = now or current_time()
@@ -240,7 +240,7 @@ def payout_cutoff(now: datetime) -> datetime:
     return bucket_starts(now - timedelta(days=settings.KPI_PAYOUT_PENDING_DAYS))[0]
 
 
-def payout_pending(merchant_id: int | None, *, now: datetime | None = None) -> tuple[int, datetime]:
+def payout_pending(merchant_id: MerchantIds, *, now: datetime | None = None) -> tuple[int, datetime]:
     """Payout orders pending too long: those whose status is still a pending one of Juspay's payout table
     (CREATED, READY_FOR_..., ..._SCHEDULED, FULFILLED_PARTIALLY) and that were created (`createdAt`) more than
     KPI_PAYOUT_PENDING_DAYS ago, as of now, whatever the period. From the payout cells: whole local days before
@@ -250,12 +250,11 @@ def payout_pending(merchant_id: int | None, *, now: datetime | None = None) -> t
     rows = KpiBucket.objects.filter(metric=rollups.METRIC_PAYOUT, key__in=PENDING_PAYOUT).filter(
         Q(grain=DAY, start__lt=day) | Q(grain=HOUR, start__gte=day, start__lt=cutoff)
     )
-    if merchant_id is not None:
-        rows = rows.filter(merchant_id=merchant_id)
+    rows = of_merchants(rows, merchant_id)
     return int(rows.aggregate(n=Sum("count"))["n"] or 0), cutoff
 
 
-def payout_pending_figure(merchant_id: int | None, merchant: str, *, now: datetime | None = None) -> Figure:
+def payout_pending_figure(merchant_id: MerchantIds, merchant: str, *, now: datetime | None = None) -> Figure:
     n, cutoff = payout_pending(merchant_id, now=now)
     days = settings.KPI_PAYOUT_PENDING_DAYS
     query = {"created_before": cutoff.isoformat(), "pending": "true"}

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
+from dashboard.merchant_scope import MerchantIds, of_merchants
 from orders import duration_buckets
 from orders.kpi_periods import DAY, Period
 from orders.models import KpiBucket
@@ -34,11 +35,10 @@ logger = logging.getLogger(__name__)
 CellCounts = dict[str, dict[tuple[str, str], int]]  # metric -> (key, sub) -> count
 
 
-def day_cells(period: Period, merchant_id: int | None, metrics: Iterable[str]) -> CellCounts:
+def day_cells(period: Period, merchant_id: MerchantIds, metrics: Iterable[str]) -> CellCounts:
     """The counts of the period's day cells of `metrics`, summed over its days (and merchants, unless one)."""
     rows = KpiBucket.objects.filter(grain=DAY, start__gte=period.start, start__lt=period.end, metric__in=list(metrics))
-    if merchant_id is not None:
-        rows = rows.filter(merchant_id=merchant_id)
+    rows = of_merchants(rows, merchant_id)
     found: CellCounts = defaultdict(dict)
     grouped = rows.values_list("metric", "key", "sub").annotate(n=Sum("count")).order_by()
     for metric, key, sub, n in grouped:

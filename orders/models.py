@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
+from dashboard.merchant_scope import MerchantScopedQuerySet
 from dashboard.models import ApiToken, Merchant
 from orders.freshness import next_sync_at
 
@@ -131,6 +132,8 @@ class Order(JuspayCopy):
         max_length=16, choices=FulfilmentState.choices, default=FulfilmentState.NONE, db_index=True
     )
     first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "order_id"], name="order_unique_per_merchant")]
@@ -264,6 +267,8 @@ class PayoutOrder(JuspayCopy):
         default=False, help_text="The order, a fulfilment, an attempt, a payment or a refund is in manual review."
     )
 
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["merchant", "payout_order_id"], name="payout_unique_per_merchant")
@@ -362,6 +367,8 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(default=0, help_text="Refreshes tried and failed so far.")
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     error = models.TextField(blank=True, help_text="Why the last refresh failed.")
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         # The sync health page and its navigation count read the few events not refreshed yet.
@@ -523,6 +530,8 @@ class SyncFailure(models.Model):
     last_failed_at = models.DateTimeField(default=timezone.now)
     next_try = models.DateTimeField(null=True, blank=True, help_text="Empty once the retries are used up.")
     resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MerchantScopedQuerySet.as_manager()  # .visible_to(user): dashboard/merchant_scope.py
 
     class Meta:
         constraints = [

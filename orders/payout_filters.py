@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from dashboard.juspay.enums import BeneficiaryType, PayoutOrderStatus, PayoutOrderType
-from dashboard.models import Merchant
+from dashboard.merchant_scope import merchant_choices
 from orders.filters import YES_NO, UtcIsoDateTimeFilter
 from orders.models import Fulfillment, PayoutOrder
 
@@ -47,7 +47,7 @@ class PayoutFilter(django_filters.FilterSet):
         empty_label="Any",
     )
     merchant = django_filters.ModelChoiceFilter(
-        queryset=Merchant.objects.order_by("code"), to_field_name="code", label="Merchant", empty_label="Any"
+        queryset=merchant_choices, to_field_name="code", label="Merchant", empty_label="Any"
     )
     sort = django_filters.ChoiceFilter(choices=SORTS, method="filter_nothing", label="Sort", empty_label=None)
     # The payout orders behind a KPI figure (orders.kpi_figures): exact instants of KPI_TIME_ZONE's days, hidden.

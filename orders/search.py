@@ -21,6 +21,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Collate
 
+from dashboard.merchant_scope import Viewer
 from orders.models import Fulfillment, Order, OrderUdf, PayoutOrder, PayoutTransaction, Refund, Transaction
 from orders.normalisers import normalise_email
 
@@ -146,13 +147,13 @@ def prefix_column(field_name: str) -> Collate | F:
     return Collate(F(field_name), "C") if connection.vendor == "postgresql" else F(field_name)
 
 
-def _prefix_keys(field_name: str, value: str, exclude: list[int]) -> list[tuple[int, Any]]:
+def _prefix_keys(orders: QuerySet[Order], field_name: str, value: str, exclude: list[int]) -> list[tuple[int, Any]]:
     """(pk, created) of at most COUNT_CAP + 1 orders whose `field_name` starts with `value`, read in the
     prefix index's own order: one index range scan that stops after COUNT_CAP + 1 rows, however broad the
     prefix (no bitmap of every match, no sort, no plan that flips with the statistics)."""
     low, high = prefix_bounds(value)
     queryset = (
-        Order.objects.annotate(_key=prefix_column(field_name))
+        orders.annotate(_key=prefix_column(field_name))
         .filter(_key__gte=low, _key__lt=high)
         .exclude(pk__in=exclude)
         .order_by("_key")
@@ -166,7 +167,9 @@ def _merge(target: dict[int, list[str]], pks: Iterable[int | None], reason: str)
             target[pk].append(reason)
 
 
-def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
+def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> SearchResult:
+    """`viewer` sees only the orders and payout orders of their merchants (dashboard/merchant_scope.py)."""
+    orders, payout_orders = Order.objects.visible_to(viewer), PayoutOrder.objects.visible_to(viewer)
     q = clean(query)
     result = SearchResult(query=q)
     if not q:
@@ -202,7 +205,7 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         exact |= Q(phone_normalized=phone)
     if via:
         exact |= Q(pk__in=list(via))
-    exact_keys = _newest_keys(Order.objects.filter(exact))
+    exact_keys = _newest_keys(orders.filter(exact))
     prefixes: list[tuple[str, str, str]] = []
     if len(q) >= MIN_PREFIX:
         prefixes = [("order_id", v, "order id starts with") for v in ids]
@@ -219,7 +222,7 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
         exact_pks = [pk for pk, _ in exact_keys]
         created: dict[int, Any] = {}
         for name, value, _ in prefixes:
-            keys = _prefix_keys(name, value, exact_pks)
+            keys = _prefix_keys(orders, name, value, exact_pks)
             prefix_capped = prefix_capped or len(keys) > COUNT_CAP
             created.update(keys)
         prefix_keys = _newest(created.items())
@@ -239,7 +242,7 @@ def search(query: str | None, *, limit: int = DEFAULT_LIMIT) -> SearchResult:
     result.truncated = result.count > limit
     result.hits = hits
     if payouts:
-        rows = PayoutOrder.objects.select_related("merchant").filter(pk__in=list(payouts))
+        rows = payout_orders.select_related("merchant").filter(pk__in=list(payouts))
         result.payouts = sorted(
             (PayoutHit(p, payouts[p.pk][1]) for p in rows),
             key=lambda h: -(h.payout.juspay_created_at.timestamp() if h.payout.juspay_created_at else 0.0),
@@ -307,39 +310,41 @@ class ExactTarget:
     why: str = ""  # "order id", "payout order id", "refund id", "refund request id"
 
 
-def exact_target(query: str | None) -> ExactTarget | None:
+def exact_target(query: str | None, *, viewer: Viewer) -> ExactTarget | None:
     """The page to open straight away when the clue is exactly one order id, payout order id, or refund id
     (Juspay's refund `id` or its `unique_request_id`), and names one object only. None when it names nothing
     or several (the same order id at two merchants): the list shows them. Indexed equalities only."""
+    visible, payout_orders = Order.objects.visible_to(viewer), PayoutOrder.objects.visible_to(viewer)
     q = clean(query)
     if not q or not looks_like_order_id(q):
         return None
-    orders = list(Order.objects.select_related("merchant").filter(order_id=q)[:2])
+    orders = list(visible.select_related("merchant").filter(order_id=q)[:2])
     if orders:
         return ExactTarget(order=orders[0], why="order id") if len(orders) == 1 else None
-    payouts = list(PayoutOrder.objects.select_related("merchant").filter(payout_order_id=q)[:2])
+    payouts = list(payout_orders.select_related("merchant").filter(payout_order_id=q)[:2])
     if payouts:
         return ExactTarget(payout=payouts[0], why="payout order id") if len(payouts) == 1 else None
     for field_name, why in (("juspay_refund_id", "refund id"), ("unique_request_id", "refund request id")):
-        order_pks = set(Refund.objects.filter(**{field_name: q}).values_list("order_id", flat=True)[:2])
+        refunds = Refund.objects.filter(**{field_name: q}, order__in=visible.values("pk"))
+        order_pks = set(refunds.values_list("order_id", flat=True)[:2])
         if len(order_pks) == 1:
-            return ExactTarget(order=Order.objects.select_related("merchant").get(pk=order_pks.pop()), why=why)
+            return ExactTarget(order=visible.select_related("merchant").get(pk=order_pks.pop()), why=why)
         if order_pks:
             return None
     return None
 
 
-def find_payouts(payout_order_id: str, merchant_code: str | None = None) -> list[PayoutOrder]:
+def find_payouts(payout_order_id: str, merchant_code: str | None = None, *, viewer: Viewer) -> list[PayoutOrder]:
     """The cached payout orders with this payout order id (one per merchant at most), for the payout page's URL."""
-    queryset = PayoutOrder.objects.select_related("merchant").filter(payout_order_id=payout_order_id)
+    queryset = PayoutOrder.objects.visible_to(viewer).select_related("merchant").filter(payout_order_id=payout_order_id)
     if merchant_code:
         queryset = queryset.filter(merchant__code=merchant_code)
     return list(queryset.order_by("merchant__code")[:20])
 
 
-def find_orders(order_id: str, merchant_code: str | None = None) -> list[Order]:
+def find_orders(order_id: str, merchant_code: str | None = None, *, viewer: Viewer) -> list[Order]:
     """The cached orders with this merchant order id (one per merchant at most), for the order page's URL."""
-    queryset = Order.objects.select_related("merchant").filter(order_id=order_id)
+    queryset = Order.objects.visible_to(viewer).select_related("merchant").filter(order_id=order_id)
     if merchant_code:
         queryset = queryset.filter(merchant__code=merchant_code)
     return list(queryset.order_by("merchant__code")[:20])

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Max, QuerySet
 
+from dashboard.merchant_scope import Viewer, visible_merchants
 from dashboard.models import Merchant
 from orders.models import Order, PayoutOrder, SyncFailure, WebhookEvent
 
@@ -84,26 +85,26 @@ def capped_total(querysets: list[QuerySet]) -> int:
     return int(row[0]) if row else 0
 
 
-def attention_querysets() -> list[QuerySet]:
-    """What the navigation's count adds up (fulfilment adds its stuck requests)."""
-    return [open_failures(), failing_orders(), failing_payouts(), webhooks_with_errors()]
+def attention_querysets(viewer: Viewer) -> list[QuerySet]:
+    """What the navigation's count adds up (fulfilment adds its stuck requests), of `viewer`'s merchants."""
+    return [open_failures(viewer), failing_orders(viewer), failing_payouts(viewer), webhooks_with_errors(viewer)]
 
 
-def open_failures() -> QuerySet[SyncFailure]:
-    return SyncFailure.objects.filter(resolved_at__isnull=True)
+def open_failures(viewer: Viewer) -> QuerySet[SyncFailure]:
+    return SyncFailure.objects.visible_to(viewer).filter(resolved_at__isnull=True)
 
 
-def failing_orders() -> QuerySet[Order]:
-    return Order.objects.filter(sync_failures__gt=0)
+def failing_orders(viewer: Viewer) -> QuerySet[Order]:
+    return Order.objects.visible_to(viewer).filter(sync_failures__gt=0)
 
 
-def failing_payouts() -> QuerySet[PayoutOrder]:
-    return PayoutOrder.objects.filter(sync_failures__gt=0)
+def failing_payouts(viewer: Viewer) -> QuerySet[PayoutOrder]:
+    return PayoutOrder.objects.visible_to(viewer).filter(sync_failures__gt=0)
 
 
-def webhooks_with_errors() -> QuerySet[WebhookEvent]:
+def webhooks_with_errors(viewer: Viewer) -> QuerySet[WebhookEvent]:
     """Stored webhooks whose refresh failed and has not succeeded since (being retried, or given up)."""
-    return WebhookEvent.objects.filter(processed_at__isnull=True, attempts__gt=0)
+    return WebhookEvent.objects.visible_to(viewer).filter(processed_at__isnull=True, attempts__gt=0)
 
 
 def _capped[Row](queryset: QuerySet, order: tuple[str, ...]) -> Capped[Row]:
@@ -115,21 +116,22 @@ def merchant_sync(merchant: Merchant) -> MerchantSync:
         merchant=merchant,
         last_order_sync=Order.objects.filter(merchant=merchant).aggregate(at=Max("last_synced_at"))["at"],
         last_payout_sync=PayoutOrder.objects.filter(merchant=merchant).aggregate(at=Max("last_synced_at"))["at"],
-        failing_orders=capped_count(failing_orders().filter(merchant=merchant)),
-        open_failures=capped_count(open_failures().filter(merchant=merchant)),
+        failing_orders=capped_count(failing_orders(None).filter(merchant=merchant)),
+        open_failures=capped_count(open_failures(None).filter(merchant=merchant)),
     )
 
 
-def orders_health() -> OrdersHealth:
+def orders_health(viewer: Viewer) -> OrdersHealth:
+    """The orders half of the sync health page, for `viewer`'s merchants (dashboard/merchant_scope.py)."""
     return OrdersHealth(
-        merchants=[merchant_sync(m) for m in Merchant.objects.filter(is_active=True).order_by("code")],
-        failures=_capped(open_failures().select_related("merchant"), ("next_try", "-last_failed_at")),
-        failing_orders=_capped(failing_orders().select_related("merchant"), ("-sync_failures", "next_sync_at")),
-        failing_payouts=_capped(failing_payouts().select_related("merchant"), ("-sync_failures", "next_sync_at")),
-        webhooks=_capped(webhooks_with_errors().select_related("merchant"), ("-received_at",)),
+        merchants=[merchant_sync(m) for m in visible_merchants(viewer).filter(is_active=True).order_by("code")],
+        failures=_capped(open_failures(viewer).select_related("merchant"), ("next_try", "-last_failed_at")),
+        failing_orders=_capped(failing_orders(viewer).select_related("merchant"), ("-sync_failures", "next_sync_at")),
+        failing_payouts=_capped(failing_payouts(viewer).select_related("merchant"), ("-sync_failures", "next_sync_at")),
+        webhooks=_capped(webhooks_with_errors(viewer).select_related("merchant"), ("-received_at",)),
     )
 
 
-def attention() -> int:
+def attention(viewer: Viewer) -> int:
     """What needs a look, for the navigation's count: one query over four bounded subqueries."""
-    return capped_total(attention_querysets())
+    return capped_total(attention_querysets(viewer))

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from dashboard.merchant_scope import Viewer
 from orders import masking, webhooks
 from orders.models import WebhookEvent
 
@@ -62,8 +63,8 @@ def state_of(event: WebhookEvent) -> str:
     return "retrying" if event.attempts else "waiting"
 
 
-def _filtered(state: str) -> QuerySet[WebhookEvent]:
-    events = WebhookEvent.objects.select_related("merchant").order_by("-received_at", "-pk")
+def _filtered(state: str, viewer: Viewer) -> QuerySet[WebhookEvent]:
+    events = WebhookEvent.objects.visible_to(viewer).select_related("merchant").order_by("-received_at", "-pk")
     if state == "pending":
         return events.filter(processed_at__isnull=True, next_attempt_at__isnull=False)
     if state == "given_up":
@@ -75,9 +76,9 @@ def _filtered(state: str) -> QuerySet[WebhookEvent]:
     return events
 
 
-def webhook_list(state: str) -> WebhookList:
+def webhook_list(state: str, *, viewer: Viewer) -> WebhookList:
     state = state if state in STATES else ""
-    events = list(_filtered(state).defer("payload", "raw_body")[:LIST_LIMIT])
+    events = list(_filtered(state, viewer).defer("payload", "raw_body")[:LIST_LIMIT])
     rows = [WebhookRow(e, state_of(e), len(e.parse_problems or [])) for e in events]
     return WebhookList(rows=rows, state=state, states=STATES, limit=LIST_LIMIT)
 

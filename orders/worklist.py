@@ -48,5 +48,5 @@ def touched_by(user: AbstractBaseUser | AnonymousUser, *, limit: int = RECENT) -
     for order_pk, at, kind in events.values_list("order_id", "at", "kind")[:_SCAN]:
         note(order_pk, at, registry.event_label(kind))
     newest = sorted(latest.items(), key=lambda item: item[1][0], reverse=True)[:limit]
-    orders = Order.objects.select_related("merchant").in_bulk([pk for pk, _ in newest])
+    orders = Order.objects.visible_to(user).select_related("merchant").in_bulk([pk for pk, _ in newest])
     return [Touched(orders[pk], at, what) for pk, (at, what) in newest if pk in orders]

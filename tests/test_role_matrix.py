@@ -1,6 +1,11 @@
 """Every URL of the project, requested as anonymous and as each role, against the expected-access table.
 
 A URL pattern missing from ACCESS fails the test: no page, fragment or endpoint can skip a decision.
+
+Merchant-limited people (dashboard/merchant_scope.py): for each role, a user limited to merchant A gets what
+the unlimited role gets about A's objects, and 404 about merchant B's (the same URL with B's order, payout
+order, request, webhook, merchant or base URL change), pages, fragments and the API (session and token).
+A URL whose pattern takes an id must name a merchant's object or be listed in NOT_MERCHANT_OBJECTS.
 """
 
 import sys
@@ -35,6 +40,22 @@ class Access:
     data: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda ctx: {})
     content_type: str | None = None  # "application/json" for the API's POSTs (data is sent as JSON)
     headers: dict[str, str] = field(default_factory=dict)
+    # Merchant-limited people: what an allowed role gets about its own merchant's objects when it differs from
+    # `ok` (`limited`), which roles pass the permission check when not those `allowed` (`passes`), and what
+    # they get about another merchant's object (`outside`: 404, as for an object that does not exist).
+    limited: int | None = None
+    passes: tuple[str, ...] | None = None
+    outside: int = 404
+
+    def expected_limited(self, role: str) -> int:
+        """A person limited to merchant A, about A's objects."""
+        if role in self.allowed and self.limited is not None:
+            return self.limited
+        return self.expected(role)
+
+    def expected_outside(self, role: str) -> int:
+        """A person limited to merchant A, about merchant B's object: 403 without the permission, else 404."""
+        return self.outside if role in (self.allowed if self.passes is None else self.passes) else self.denied
 
     def expected(self, identity: str) -> int:
         if identity in self.allowed:
@@ -103,6 +124,15 @@ ACCESS: dict[str, Access] = {
         ok=302,
         kwargs=lambda ctx: {"user_id": ctx["target"].pk},
         data=lambda ctx: {f"{ctx['target'].pk}-role": SUPPORT},
+    ),
+    # Limiting someone to merchants: Admin; an Admin limited to merchants may not (403, the service refuses).
+    "people:set_merchants": only(
+        ADMIN,
+        method="post",
+        ok=302,
+        limited=403,
+        kwargs=lambda ctx: {"user_id": ctx["target"].pk},
+        data=lambda ctx: {f"m{ctx['target'].pk}-merchants": [ctx["merchant"].code]},
     ),
     "merchants:list": only(ADMIN),
     "merchants:add": only(ADMIN),
@@ -176,8 +206,10 @@ ACCESS: dict[str, Access] = {
         data=lambda ctx: {"outcome": "not_happened", "comment": "Juspay support, ticket 1"},
     ),
     # The first POST answers the confirm step (the total being approved), 200; only its Confirm approves.
+    # Another merchant's request is not in the selection: "none of the selected is waiting for you", back to the
+    # queue (tests/test_merchant_scope.py checks that it stays pending).
     "fulfilment:bulk_approve": only(
-        FINANCE, ADMIN, method="post", ok=200, data=lambda ctx: {"requests": [ctx["action"].pk]}
+        FINANCE, ADMIN, method="post", ok=200, outside=302, data=lambda ctx: {"requests": [ctx["action"].pk]}
     ),
     "fulfilment:policy": only(ADMIN),
     # A proposed policy version: another Admin approves or rejects it (its maker may only withdraw it).
@@ -203,10 +235,12 @@ ACCESS: dict[str, Access] = {
     # Action requests, notes, refresh, reveal, audit events, KPIs (branch api-actions; tests/api/ for the rest).
     "api:action_requests": api(*LOOKERS),
     "api:action_request": api(*LOOKERS, kwargs=ACTION),
+    # Another merchant's order in the body is, as an unknown one, a 400 naming `order_id`.
     "api:action_request_raise_refund": api(
         *ORDER_WRITERS,
         method="post",
         ok=201,
+        outside=400,
         headers=API_KEY,
         data=lambda ctx: {
             "order_id": ctx["order"].order_id,
@@ -219,6 +253,7 @@ ACCESS: dict[str, Access] = {
         *ORDER_WRITERS,
         method="post",
         ok=201,
+        outside=400,
         headers=API_KEY,
         data=lambda ctx: {
             "order_id": ctx["order"].order_id,
@@ -232,7 +267,7 @@ ACCESS: dict[str, Access] = {
     ),
     # Only the maker cancels: every identity here passes or fails the role check and is then refused as not the
     # maker (403); tests/api/test_action_requests_api.py cancels as the maker.
-    "api:action_request_cancel": api(method="post", kwargs=ACTION),
+    "api:action_request_cancel": api(method="post", kwargs=ACTION, passes=ORDER_WRITERS),
     "api:action_request_retry": api(FINANCE, ADMIN, method="post", kwargs=lambda ctx: {"pk": ctx["failed"].pk}),
     # Settling an unknown outcome: Finance and Admin (never the maker); others 403, anonymous 401.
     "api:action_request_resolve": api(
@@ -311,6 +346,12 @@ def matrix_context(django_db_setup: None, django_db_blocker: DjangoDbBlocker) ->
 
 
 def _build_context() -> dict[str, Any]:
+    context = _unlimited_context()
+    context.update(_merchant_b_context(context))
+    return context
+
+
+def _unlimited_context() -> dict[str, Any]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -376,6 +417,8 @@ def _build_context() -> dict[str, Any]:
             merchant=merchant, event_id="evt_V2_matrix", event_name="ORDER_SUCCEEDED", order_id="ORDMATRIX1", payload={}
         ),
         **_approval_context(order, make_user),
+        "make_user": make_user,
+        "other": other,
     }
 
 
@@ -407,6 +450,186 @@ def _approval_context(order: Any, make_user: Callable[[str | None, str], Abstrac
     option = policy.add_command_option("HOLD", description="", actor=policy_admin)
     proposed = policy.propose_policy({"expiry_hours": 24}, actor=policy_admin, based_on=0)
     return {"action": action, "failed": failed, "unresolved": unresolved, "option": option, "proposed": proposed}
+
+
+def _merchant_b_context(ctx: dict[str, Any]) -> dict[str, Any]:
+    """Merchant B's objects (B is the `other` merchant, whose base URL change is pending), a pending change of
+    merchant A's base URL, and for each role a person limited to merchant A."""
+    import uuid
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from dashboard.juspay.types_order import Order
+    from dashboard.juspay.types_payout import PayoutOrder
+    from dashboard.merchants import propose_base_url
+    from dashboard.models import MerchantAccess
+    from fulfilment import services
+    from fulfilment.models import ActionRequest, ActionState
+    from orders.models import SyncSource, WebhookEvent
+    from orders.sync import apply_order, apply_payout_order
+
+    make_user, a, b = ctx["make_user"], ctx["merchant"], ctx["other"]
+    parsed = Order.parse({**example("order_status_with_refunds.json"), "order_id": "ORDMATRIXB"})
+    order = apply_order(b, parsed, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now()).obj
+    payout = apply_payout_order(
+        b,
+        PayoutOrder.parse({**example("payout_order_status_payment.json"), "orderId": "POMATRIXB"}),
+        source=SyncSource.JUSPAY_POLL,
+        fetched_at=timezone.now(),
+    ).obj
+    maker = make_user(SUPPORT, "maker-of-b")
+
+    def raise_one() -> ActionRequest:
+        return services.raise_refund(
+            order, maker=maker, amount=Decimal("1.00"), reason_code="GOODWILL", comment="b", form_token=uuid.uuid4()
+        ).request
+
+    action, failed, unresolved = raise_one(), raise_one(), raise_one()
+    ActionRequest.objects.filter(pk=failed.pk).update(state=ActionState.FAILED, retry_safe=True, error="unreachable")
+    ActionRequest.objects.filter(pk=unresolved.pk).update(state=ActionState.UNRESOLVED, error="answer lost")
+    webhook = WebhookEvent.objects.create(
+        merchant=b, event_id="evt_V2_matrix_b", event_name="ORDER_SUCCEEDED", order_id="ORDMATRIXB", payload={}
+    )
+    limited = {}
+    for role in ROLES:
+        limited[role] = make_user(role, f"limited-{role.lower()}")
+        MerchantAccess.objects.create(user=limited[role], merchant=a)
+    change_a = propose_base_url(
+        a, base_url="https://api.juspay.in", api_key="k3", actor=make_user(ADMIN, "merchant-admin-a")
+    )
+    b_objects = {"merchant": b, "order": order, "payout": payout, "action": action, "failed": failed}
+    b_objects |= {"unresolved": unresolved, "webhook": webhook, "change": ctx["change"]}
+    return {"limited": limited, "about_a": {"change": change_a}, "about_b": b_objects}
+
+
+def about(ctx: dict[str, Any], which: str) -> dict[str, Any]:
+    """The context with merchant A's objects (`which` = "about_a") or merchant B's ("about_b")."""
+    return {**ctx, **ctx[which]}
+
+
+# URLs whose pattern takes an id or a name that is not a merchant's object: the same for everyone.
+NOT_MERCHANT_OBJECTS = {
+    "people:set_role": "a person",
+    "people:set_merchants": "a person",
+    "tokens:revoke": "an API token (its owner's)",
+    "orders:export_status": "an export (its owner's; its rows are scoped when written)",
+    "orders:export_download": "an export (its owner's; its rows are scoped when written)",
+    "kpis:section": "a KPI section's name (the figures sum the person's merchants)",
+    "kpis:export": "a KPI table's name (the figures sum the person's merchants)",
+    "fulfilment:policy_approve": "an approval policy version",
+    "fulfilment:policy_reject": "an approval policy version",
+    "fulfilment:command_remove": "a Fulfilment Sync command option",
+    "api:not_found": "any unknown /api/ path",
+}
+
+
+def _takes_an_id(pattern: URLPattern) -> bool:
+    return bool(getattr(pattern.pattern, "converters", None) or pattern.pattern.regex.groupindex)
+
+
+def _patterns(patterns: list, namespace: str = "") -> dict[str, URLPattern]:
+    found: dict[str, URLPattern] = {}
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            found |= _patterns(entry.url_patterns, f"{namespace}{entry.namespace}:" if entry.namespace else namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            found[namespace + entry.name] = entry
+    return found
+
+
+def _names_a_merchant_object(ctx: dict[str, Any], access: Access) -> bool:
+    a, b = about(ctx, "about_a"), about(ctx, "about_b")
+    return access.kwargs(a) != access.kwargs(b) or access.data(a) != access.data(b)
+
+
+SCOPED_CONTEXT_KEYS = ("merchant", "order", "payout", "action", "failed", "unresolved", "webhook", "change")
+
+
+@pytest.mark.django_db
+def test_every_url_with_an_id_is_covered_for_merchant_limited_people(matrix_context: dict[str, Any]) -> None:
+    """A new URL that takes an id must name one of a merchant's objects in its ACCESS entry (so the limited
+    matrix below asks for merchant B's and expects 404), or say here why it names none."""
+    assert set(matrix_context["about_b"]) == set(SCOPED_CONTEXT_KEYS)
+    uncovered = sorted(name for name in OUTSIDE_URLS if not _names_a_merchant_object(matrix_context, ACCESS[name]))
+    assert not uncovered, f"URLs with an id that the merchant-limited matrix does not cover: {uncovered}"
+    stale = sorted(name for name in NOT_MERCHANT_OBJECTS if name not in ACCESS)
+    assert not stale, stale
+
+
+def _request(client: Client, url_name: str, ctx: dict[str, Any], headers: dict[str, str]) -> Any:
+    access = ACCESS[url_name]
+    url = reverse(url_name, kwargs=access.kwargs(ctx))
+    options: dict[str, Any] = {"headers": headers}
+    if access.content_type:
+        options["content_type"] = access.content_type
+    return getattr(client, access.method)(url, data=access.data(ctx), **options)
+
+
+LIMITED_URLS = sorted(name for name in ACCESS if name not in ("login", "logout", "healthz", "orders:webhook"))
+# Body-only: these name merchant B's order or request in what they post, not in their URL.
+BODY_NAMES_AN_OBJECT = {
+    "api:action_request_raise_refund",
+    "api:action_request_raise_fulfilment",
+    "fulfilment:bulk_approve",
+}
+# Every URL that takes an id names a merchant's object unless NOT_MERCHANT_OBJECTS says otherwise; the test
+# above checks that each of these really asks about B's object.
+OUTSIDE_URLS = sorted(
+    BODY_NAMES_AN_OBJECT
+    | {
+        name
+        for name, pattern in _patterns(get_resolver().url_patterns).items()
+        if _takes_an_id(pattern) and name not in NOT_MERCHANT_OBJECTS
+    }
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", LIMITED_URLS)
+def test_limited_people_get_what_their_role_gets_about_their_merchant(
+    client: Client, matrix_context: dict[str, Any], url_name: str, role: str
+) -> None:
+    access = ACCESS[url_name]
+    client.force_login(matrix_context["limited"][role])
+    response = _request(client, url_name, about(matrix_context, "about_a"), dict(access.headers))
+    expected = access.expected_limited(role)
+    assert response.status_code == expected, f"limited {role} {url_name}: got {response.status_code}, want {expected}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", OUTSIDE_URLS)
+def test_limited_people_get_404_about_another_merchant(
+    client: Client, matrix_context: dict[str, Any], url_name: str, role: str
+) -> None:
+    access = ACCESS[url_name]
+    client.force_login(matrix_context["limited"][role])
+    response = _request(client, url_name, about(matrix_context, "about_b"), dict(access.headers))
+    expected = access.expected_outside(role)
+    assert response.status_code == expected, f"limited {role} {url_name}: got {response.status_code}, want {expected}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", [name for name in OUTSIDE_URLS if name in API_URLS])
+def test_limited_people_get_404_about_another_merchant_with_a_token(
+    matrix_context: dict[str, Any], url_name: str, role: str
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dashboard import api_tokens
+
+    access = ACCESS[url_name]
+    user = matrix_context["limited"][role]
+    secret = api_tokens.issue(user, name="matrix", expires_at=timezone.now() + timedelta(days=1)).secret
+    headers = {**access.headers, "Authorization": f"Bearer {secret}"}
+    response = _request(Client(), url_name, about(matrix_context, "about_b"), headers)
+    expected = access.expected_outside(role)
+    assert response.status_code == expected, f"limited {role} (token) {url_name}: got {response.status_code}"
 
 
 @pytest.mark.django_db

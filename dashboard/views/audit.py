@@ -27,6 +27,7 @@ VERBS = {
     "sso.role_synced": "Role set from single sign-on groups",
     "account.time_zone": "Time zone changed",
     "user.role_changed": "Role changed",
+    "user.merchants_limited": "Merchant access changed",
     "merchant.created": "Merchant added",
     "merchant.changed": "Merchant changed",
     "merchant.base_url_proposed": "Merchant base URL proposed",

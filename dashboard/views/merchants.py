@@ -6,20 +6,26 @@ from django.views.decorators.http import require_POST
 from dashboard import merchants as service
 from dashboard.access import SignedInRequest, requires
 from dashboard.forms import MerchantForm
-from dashboard.models import Merchant
+from dashboard.merchant_scope import may_see_merchant, visible_merchants
+from dashboard.models import Merchant, MerchantChange
 
 
 @requires("dashboard.change_merchant")
 def merchant_list(request: SignedInRequest) -> HttpResponse:
-    pending = [(change, service.why_not_approve(request.user, change)) for change in service.pending_changes()]
-    return render(
-        request, "dashboard/merchants.html", {"merchants": Merchant.objects.order_by("code"), "pending": pending}
-    )
+    visible = visible_merchants(request.user)
+    changes = [change for change in service.pending_changes() if may_see_merchant(request.user, change.merchant_id)]
+    pending = [(change, service.why_not_approve(request.user, change)) for change in changes]
+    return render(request, "dashboard/merchants.html", {"merchants": visible.order_by("code"), "pending": pending})
+
+
+def _visible_change(request: SignedInRequest, pk: int) -> None:
+    """A change of a merchant the Admin may not see does not exist for them."""
+    get_object_or_404(MerchantChange.objects.filter(merchant__in=visible_merchants(request.user)), pk=pk)
 
 
 @requires("dashboard.change_merchant")
 def merchant_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
-    merchant = get_object_or_404(Merchant, pk=pk) if pk else Merchant()
+    merchant = get_object_or_404(visible_merchants(request.user), pk=pk) if pk else Merchant()
     form = MerchantForm(request.POST or None, instance=merchant)
     if request.method == "POST" and form.is_valid():
         try:
@@ -46,6 +52,7 @@ def merchant_edit(request: SignedInRequest, pk: int | None = None) -> HttpRespon
 @requires("dashboard.change_merchant")
 @require_POST
 def change_approve(request: SignedInRequest, pk: int) -> HttpResponse:
+    _visible_change(request, pk)
     try:
         change = service.approve_change(pk, actor=request.user)
     except service.MerchantChangeError as error:
@@ -58,6 +65,7 @@ def change_approve(request: SignedInRequest, pk: int) -> HttpResponse:
 @requires("dashboard.change_merchant")
 @require_POST
 def change_reject(request: SignedInRequest, pk: int) -> HttpResponse:
+    _visible_change(request, pk)
     try:
         change = service.reject_change(pk, actor=request.user)
     except service.MerchantChangeError as error:

@@ -16,7 +16,7 @@ from fulfilment import kpi_page
 
 @requires("orders.view_kpis")
 def page(request: SignedInRequest) -> HttpResponse:
-    state = kpi_page.read_state(request.GET)
+    state = kpi_page.read_state(request.GET, request.user)
     return render(request, "kpis/kpis.html", {"state": state, "sections": kpi_page.SECTIONS})
 
 
@@ -24,13 +24,13 @@ def page(request: SignedInRequest) -> HttpResponse:
 def section(request: SignedInRequest, name: str) -> HttpResponse:
     if name not in kpi_page.SECTIONS:
         raise Http404("No such section")
-    state = kpi_page.read_state(request.GET)
+    state = kpi_page.read_state(request.GET, request.user)
     return render(request, "kpis/kpis.html#section", {"state": state, "sec": kpi_page.section(name, state)})
 
 
 @requires("orders.view_kpis")
 def headline(request: SignedInRequest) -> HttpResponse:
-    state = kpi_page.read_state(request.GET)
+    state = kpi_page.read_state(request.GET, request.user)
     return render(request, "kpis/kpis.html#headline", {"state": state, "figures": kpi_page.headline(state)})
 
 
@@ -38,7 +38,7 @@ def headline(request: SignedInRequest) -> HttpResponse:
 def export(request: SignedInRequest, name: str, table: str) -> StreamingHttpResponse:
     if name not in kpi_page.SECTIONS:
         raise Http404("No such section")
-    state = kpi_page.read_state(request.GET)
+    state = kpi_page.read_state(request.GET, request.user)
     rows: Iterable[list[Any]]
     try:
         if (name, table) == ("fulfilment", "overdue"):

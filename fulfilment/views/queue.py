@@ -27,7 +27,7 @@ def _queue_context(request: SignedInRequest, *, outcome: list[tuple[int, str]] |
         state = "pending"
     mine = request.GET.get("mine") == "1"
     viewer = selectors.Viewer.of(request.user)
-    drill = RequestFilter(request.GET, queryset=ActionRequest.objects.all())
+    drill = RequestFilter(request.GET, queryset=ActionRequest.objects.visible_to(request.user), request=request)
     drilled, count = drill.active, None
     if drilled:
         rows, more, count = selectors.drilled_rows(
@@ -63,14 +63,14 @@ def queue(request: SignedInRequest) -> HttpResponse:
 
 @requires("fulfilment.view_actionrequest")
 def detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    get_object_or_404(ActionRequest, pk=pk)
+    get_object_or_404(ActionRequest.objects.visible_to(request.user), pk=pk)
     detail = selectors.request_detail(pk, selectors.Viewer.of(request.user), request.session)
     return render(request, "fulfilment/detail.html", {"detail": detail})
 
 
 def _act(request: SignedInRequest, pk: int, action: Callable[[str], Any], done: str) -> HttpResponse:
     """Run one service call on a request; answer the htmx row, or redirect back with a message."""
-    get_object_or_404(ActionRequest, pk=pk)
+    get_object_or_404(ActionRequest.objects.visible_to(request.user), pk=pk)
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     problem = ""

@@ -32,7 +32,7 @@ def _slot(
 @requires("fulfilment.view_actionrequest")
 def order_actions(request: SignedInRequest, order_pk: int) -> HttpResponse:
     """The slot on its own, for htmx to refresh while a request is on its way to Juspay."""
-    order = get_object_or_404(Order.objects.select_related("merchant"), pk=order_pk)
+    order = get_object_or_404(Order.objects.visible_to(request.user).select_related("merchant"), pk=order_pk)
     return _slot(request, order, part=request.GET.get("part", ""))
 
 
@@ -46,7 +46,7 @@ def _raise(
     template: str,
     submit: Submit,
 ) -> HttpResponse:
-    order = get_object_or_404(Order.objects.select_related("merchant"), pk=order_pk)
+    order = get_object_or_404(Order.objects.visible_to(request.user).select_related("merchant"), pk=order_pk)
     form = form_class.for_order(order, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -16,7 +16,7 @@ PERMISSION = "orders.view_syncfailure"
 @requires(PERMISSION)
 def page(request: SignedInRequest) -> HttpResponse:
     context = {
-        "health": sync_health.page(),
+        "health": sync_health.page(request.user),
         "max_attempts": sync_failures.MAX_ATTEMPTS,
         "webhook_max_attempts": webhooks.MAX_ATTEMPTS,
     }
@@ -25,4 +25,4 @@ def page(request: SignedInRequest) -> HttpResponse:
 
 @requires(PERMISSION)
 def summary(request: SignedInRequest) -> HttpResponse:
-    return render(request, "health/sync.html#summary", {"health": sync_health.page()})
+    return render(request, "health/sync.html#summary", {"health": sync_health.page(request.user)})

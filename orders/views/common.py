@@ -28,7 +28,7 @@ def merchant_code(request: HttpRequest) -> str:
 
 def get_order(request: HttpRequest, order_id: str) -> Order:
     """The cached order the URL names (`?merchant=<code>` picks one when several merchants share the id)."""
-    orders = search.find_orders(order_id, merchant_code(request) or None)
+    orders = search.find_orders(order_id, merchant_code(request) or None, viewer=request.user)
     if not orders:
         raise Http404(f"No cached order {order_id}")
     if len(orders) > 1:

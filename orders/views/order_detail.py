@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from dashboard.access import SignedInRequest, requires
-from dashboard.models import Merchant
+from dashboard.merchant_scope import visible_merchants
 from orders import payout_presenters, presenters, registry, search, worklist
 from orders.models import Order
 from orders.timeline import present_timeline
@@ -43,7 +43,7 @@ def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
             {
                 "order_id": order_id,
                 "offers_lookup": search.looks_like_order_id(order_id),
-                "merchants": list(Merchant.objects.filter(is_active=True).order_by("code")),
+                "merchants": list(visible_merchants(request.user).filter(is_active=True).order_by("code")),
             },
             status=404,
         )

@@ -34,7 +34,7 @@ def exact_page(request: SignedInRequest) -> str:
     "All results" link) or an htmx swap while typing stays a list."""
     if request.htmx or set(request.GET) - {"q"}:
         return ""
-    target = search.exact_target(request.GET.get("q"))
+    target = search.exact_target(request.GET.get("q"), viewer=request.user)
     if target is not None and target.order is not None:
         return order_url(target.order)
     if target is not None and target.payout is not None:
@@ -46,7 +46,7 @@ def exact_page(request: SignedInRequest) -> str:
 def order_list(request: SignedInRequest) -> HttpResponse:
     if page_url := exact_page(request):
         return HttpResponseRedirect(page_url)
-    filterset = OrderFilter(request.GET, queryset=Order.objects.all())
+    filterset = OrderFilter(request.GET, queryset=Order.objects.visible_to(request.user), request=request)
     queryset = filterset.qs
     result = None
     if filterset.query:
@@ -85,7 +85,7 @@ def order_export(request: SignedInRequest) -> HttpResponseBase:
     query = request.GET.copy()
     for key in PAGING_KEYS:
         query.pop(key, None)
-    queryset = exports.selected(query)
+    queryset = exports.selected(query, viewer=request.user)
     if exports.is_large(queryset):
         job = exports.start_background(request.user, query.urlencode())
         return HttpResponseRedirect(reverse("orders:export_status", args=[job.pk]))

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from dashboard import htmx
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import render_page_or_partial, wants_partial
-from dashboard.models import Merchant
+from dashboard.merchant_scope import visible_merchants
 from orders import masking, paging, payout_presenters, search, services
 from orders.models import PayoutOrder
 from orders.payout_filters import STATUS_SUGGESTIONS, PayoutFilter
@@ -49,7 +49,7 @@ class Ambiguous(Exception):
 
 def get_payout(request: HttpRequest, payout_order_id: str) -> PayoutOrder:
     """The cached payout order the URL names (`?merchant=<code>` picks one when several merchants share the id)."""
-    payouts = search.find_payouts(payout_order_id, merchant_code(request) or None)
+    payouts = search.find_payouts(payout_order_id, merchant_code(request) or None, viewer=request.user)
     if not payouts:
         raise Http404(f"No cached payout order {payout_order_id}")
     if len(payouts) > 1:
@@ -73,7 +73,7 @@ def pii_view(request: SignedInRequest, payout: PayoutOrder) -> masking.PiiView:
 
 @requires("orders.view_order")
 def payout_list(request: SignedInRequest) -> HttpResponse:
-    filterset = PayoutFilter(request.GET, queryset=PayoutOrder.objects.all())
+    filterset = PayoutFilter(request.GET, queryset=PayoutOrder.objects.visible_to(request.user), request=request)
     rows = payout_presenters.with_fulfillment_types(filterset.qs)
     try:
         page = paging.keyset_page(
@@ -110,7 +110,7 @@ def payout_detail(request: SignedInRequest, payout_order_id: str) -> HttpRespons
             request, "orders/payout_choose.html", {"payout_order_id": payout_order_id, "payouts": many.payouts}
         )
     except Http404:
-        merchants = list(Merchant.objects.filter(is_active=True).order_by("code"))
+        merchants = list(visible_merchants(request.user).filter(is_active=True).order_by("code"))
         context = {"payout_order_id": payout_order_id, "merchants": merchants}
         return render(request, "orders/payout_missing.html", context, status=404)
     sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import redirect_or_htmx
 from dashboard.juspay.errors import JuspayNotFound
+from dashboard.merchant_scope import visible_merchants
 from dashboard.models import Merchant
 from orders import presenters, search, services
 from orders.views.common import order_url
@@ -28,7 +29,7 @@ def suggestions(request: SignedInRequest) -> HttpResponse:
     query = search.clean(request.GET.get("q"))
     if not request.htmx:
         return HttpResponseRedirect(f"{reverse('orders:list')}?{urlencode({'q': query})}")
-    result = search.search(query, limit=SUGGESTIONS)
+    result = search.search(query, viewer=request.user, limit=SUGGESTIONS)
     return render(
         request,
         "orders/search.html#suggestions",
@@ -38,14 +39,16 @@ def suggestions(request: SignedInRequest) -> HttpResponse:
             "rows": presenters.list_rows(
                 [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
             ),
-            "merchants": functools.cache(_merchants),  # read only when the live lookup is offered
-            "exact": search.exact_target(query),
+            "merchants": functools.cache(
+                functools.partial(_merchants, request)
+            ),  # read only when the live lookup is offered
+            "exact": search.exact_target(query, viewer=request.user),
         },
     )
 
 
-def _merchants() -> list[Merchant]:
-    return list(Merchant.objects.filter(is_active=True).order_by("-is_default", "code"))
+def _merchants(request: SignedInRequest) -> list[Merchant]:
+    return list(visible_merchants(request.user).filter(is_active=True).order_by("-is_default", "code"))
 
 
 @requires("orders.refresh_order")
@@ -53,7 +56,7 @@ def _merchants() -> list[Merchant]:
 def lookup(request: SignedInRequest) -> HttpResponse:
     """Ask Juspay for an order the cache does not have; cache it and open it when Juspay knows it."""
     order_id = search.clean(request.POST.get("order_id"))
-    merchants = _merchants()
+    merchants = _merchants(request)
     code = request.POST.get("merchant", "")
     merchant = next((m for m in merchants if m.code == code), merchants[0] if merchants else None)
     error = ""
@@ -61,7 +64,7 @@ def lookup(request: SignedInRequest) -> HttpResponse:
         error = f"“{order_id}” does not look like an order id."
     elif merchant is None:
         error = "No active Juspay merchant account is configured."
-    elif cached := search.find_payouts(order_id, merchant.code):
+    elif cached := search.find_payouts(order_id, merchant.code, viewer=request.user):
         return redirect_or_htmx(request, payout_url(cached[0]))
     else:
         result = services.lookup_live(merchant, order_id, actor=request.user)

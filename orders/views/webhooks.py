@@ -28,13 +28,16 @@ def juspay_webhook(request: HttpRequest) -> JsonResponse:
 
 @requires("orders.view_raw")  # webhook bodies are raw Juspay answers: Admin's, like the order page's raw section
 def webhook_list(request: SignedInRequest) -> HttpResponse:
-    context = {"log": webhook_log.webhook_list(request.GET.get("state", "")), "max_attempts": webhooks.MAX_ATTEMPTS}
+    context = {
+        "log": webhook_log.webhook_list(request.GET.get("state", ""), viewer=request.user),
+        "max_attempts": webhooks.MAX_ATTEMPTS,
+    }
     return render_page_or_partial(request, "orders/webhooks.html", "webhooks", context)
 
 
 @requires("orders.view_raw")
 def webhook_detail(request: SignedInRequest, pk: int) -> HttpResponse:
-    event = WebhookEvent.objects.select_related("merchant").filter(pk=pk).first()
+    event = WebhookEvent.objects.visible_to(request.user).select_related("merchant").filter(pk=pk).first()
     if event is None:
         raise Http404("No such webhook")
     return render(request, "orders/webhook_detail.html", {"hook": webhook_log.webhook_detail(event)})

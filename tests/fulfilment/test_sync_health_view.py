@@ -114,4 +114,4 @@ def test_the_navigation_count_is_one_bounded_query(trouble, django_assert_num_qu
     from fulfilment import sync_health
 
     with django_assert_num_queries(1):
-        assert sync_health.attention() == 4
+        assert sync_health.attention(None) == 4

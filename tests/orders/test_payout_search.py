@@ -39,7 +39,7 @@ def payout(merchant):
     ],
 )
 def test_every_payout_clue_finds_the_payout_order(payout, clue, reason):
-    result = search.search(clue)
+    result = search.search(clue, viewer=None)
     assert [(p.payout.pk, p.reasons) for p in result.payouts] == [(payout.pk, [reason])]
     assert not result.empty
 
@@ -47,21 +47,21 @@ def test_every_payout_clue_finds_the_payout_order(payout, clue, reason):
 def test_a_customer_id_finds_all_their_payout_orders_newest_first(merchant):
     sync_payout(merchant, payout_answer(orderId="PO-C-OLD", createdAt="2025-01-01T00:00:00Z"))
     sync_payout(merchant, payout_answer("payout_order_status_refund.json", customerId="cust_lhp_2291"))
-    result = search.search("cust_lhp_2291")
+    result = search.search("cust_lhp_2291", viewer=None)
     assert [p.payout.payout_order_id for p in result.payouts] == ["PAY2503G0032", "PO-C-OLD"]
 
 
 def test_find_payouts_picks_the_merchant(merchant, payout):
     other = Merchant.objects.create(code="second", name="Second", base_url="http://127.0.0.1:9", api_key="k")
     sync_payout(other, payout_answer())
-    assert [p.merchant.code for p in search.find_payouts("PAY2503F0007")] == ["default", "second"]
-    assert [p.merchant.code for p in search.find_payouts("PAY2503F0007", "second")] == ["second"]
+    assert [p.merchant.code for p in search.find_payouts("PAY2503F0007", viewer=None)] == ["default", "second"]
+    assert [p.merchant.code for p in search.find_payouts("PAY2503F0007", "second", viewer=None)] == ["second"]
 
 
 def test_a_payout_search_runs_a_fixed_number_of_queries(merchant):
     def count(clue: str) -> int:
         with CaptureQueriesContext(connection) as captured:
-            search.search(clue)
+            search.search(clue, viewer=None)
         return len(captured)
 
     sync_payout(merchant, payout_answer())

@@ -17,7 +17,7 @@ def order(cached_order):
 
 
 def found(query):
-    return [h.order.order_id for h in search.search(query).hits]
+    return [h.order.order_id for h in search.search(query, viewer=None).hits]
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def found(query):
     ],
 )
 def test_every_clue_finds_the_order_exactly(order, clue):
-    result = search.search(clue)
+    result = search.search(clue, viewer=None)
     assert [h.order.pk for h in result.hits] == [order.pk]
     assert result.hits[0].exact and result.hits[0].reasons
 
@@ -48,20 +48,20 @@ def test_every_clue_finds_the_order_exactly(order, clue):
 def test_payout_order_id_and_utr_find_the_linked_order(order, merchant):
     cached_payout(merchant, order.order_id, payout_order_id="PO-PAYOUT-77")
     assert found("PO-PAYOUT-77") == [order.order_id]
-    utr_hit = search.search(f"UTR0001{order.order_id}").hits[0]
+    utr_hit = search.search(f"UTR0001{order.order_id}", viewer=None).hits[0]
     assert utr_hit.order.pk == order.pk and utr_hit.reasons == ["payout UTR"]
 
 
 def test_a_payout_not_linked_to_any_order_is_still_reported(merchant):
     cached_payout(merchant, "NO-SUCH-ORDER", payout_order_id="PO-LONELY-1")
-    result = search.search("PO-LONELY-1")
+    result = search.search("PO-LONELY-1", viewer=None)
     assert result.hits == [] and [p.payout.payout_order_id for p in result.payouts] == ["PO-LONELY-1"]
 
 
 def test_exact_matches_come_before_prefix_matches(cached_order):
     cached_order("order_status_charged.json", order_id="ABC1234", customer_email="x@y.in", date_created=days_ago(1))
     cached_order("order_status_charged.json", order_id="ABC12345", customer_email="z@y.in", date_created=days_ago(0.5))
-    result = search.search("ABC1234")
+    result = search.search("ABC1234", viewer=None)
     assert [(h.order.order_id, h.exact) for h in result.hits] == [("ABC1234", True), ("ABC12345", False)]
     assert result.hits[1].reasons == ["order id starts with"]
 
@@ -76,25 +76,25 @@ def test_a_twelve_digit_rrn_is_not_taken_for_a_phone_number(cached_order):
     # The phone's last ten digits equal the RRN's last ten: only the RRN order is an exact hit.
     rrn_order = cached_order("order_status_with_refunds.json", date_created=days_ago(1))
     cached_order("order_status_charged.json", customer_phone="3105529904", date_created=days_ago(1))
-    result = search.search(REFUNDS["payment_gateway_response"]["rrn"])
+    result = search.search(REFUNDS["payment_gateway_response"]["rrn"], viewer=None)
     assert [h.order.pk for h in result.hits if h.exact] == [rrn_order.pk]
 
 
 def test_a_miss_shaped_like_an_order_id_offers_a_live_lookup(order):
-    assert search.search("ORD9NOTHERE").offers_live_lookup
-    assert not search.search(REFUNDS["order_id"]).offers_live_lookup  # found: nothing to look up
-    assert not search.search("nobody@example.com").offers_live_lookup  # an email is no order id
-    assert not search.search("9812345699").offers_live_lookup  # a phone number neither
+    assert search.search("ORD9NOTHERE", viewer=None).offers_live_lookup
+    assert not search.search(REFUNDS["order_id"], viewer=None).offers_live_lookup  # found: nothing to look up
+    assert not search.search("nobody@example.com", viewer=None).offers_live_lookup  # an email is no order id
+    assert not search.search("9812345699", viewer=None).offers_live_lookup  # a phone number neither
 
 
 def test_blank_query_finds_nothing_without_querying():
-    assert search.search("   ").empty  # no `db` fixture here: any query would raise
+    assert search.search("   ", viewer=None).empty  # no `db` fixture here: any query would raise
 
 
 def test_query_count_does_not_grow_with_the_number_of_matches(cached_order, merchant):
     def count(query):
         with CaptureQueriesContext(connection) as queries:
-            search.search(query)
+            search.search(query, viewer=None)
         return len(queries)
 
     cached_order("order_status_charged.json", order_id="ONE1", customer_id="cust_many", date_created=days_ago(1))
@@ -107,6 +107,6 @@ def test_query_count_does_not_grow_with_the_number_of_matches(cached_order, merc
             txn_id=f"t{n}",
             date_created=days_ago(n),
         )
-    result = search.search("cust_many")
+    result = search.search("cust_many", viewer=None)
     assert len(result.hits) == 11
     assert count("cust_many") == one

@@ -27,7 +27,7 @@ def test_an_exact_id_opens_the_order_page(client_as, order, clue, why):
     response = client_as("Support").get("/orders/", {"q": clue})
     assert response.status_code == 302
     assert response["Location"] == f"/orders/{order.order_id}/?merchant=default"
-    assert search.exact_target(clue).why == why
+    assert search.exact_target(clue, viewer=None).why == why
 
 
 def test_an_exact_payout_order_id_opens_the_payout_page(client_as, order, merchant):
@@ -55,7 +55,7 @@ def test_the_same_order_id_at_two_merchants_shows_both(client_as, order, answer)
     other = Merchant.objects.create(code="second", name="Second", base_url="http://127.0.0.1:1", api_key="k")
     twin = answer("order_status_with_refunds.json")
     apply_order(other, twin, source=SyncSource.JUSPAY_POLL, fetched_at=timezone.now())
-    assert search.exact_target("LH2503M27") is None
+    assert search.exact_target("LH2503M27", viewer=None) is None
     assert client_as("Support").get("/orders/", {"q": "LH2503M27"}).status_code == 200
 
 
@@ -83,7 +83,7 @@ def test_the_count_is_capped_above_the_limit(cached_order, monkeypatch):
     monkeypatch.setattr(search, "COUNT_CAP", 5)
     for i in range(7):
         cached_order("order_status_charged.json", order_id=f"CAP{i:03d}", date_created=days_ago(i + 1))
-    result = search.search("CAP", limit=3)
+    result = search.search("CAP", limit=3, viewer=None)
     assert result.count_capped and result.count_label == "5+"
     assert [h.order.order_id for h in result.hits] == ["CAP000", "CAP001", "CAP002"]
 

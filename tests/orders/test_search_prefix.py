@@ -41,7 +41,7 @@ def other(cached_order):
 
 
 def prefix_hits(query):
-    return [(h.order.order_id, h.exact) for h in search.search(query).hits]
+    return [(h.order.order_id, h.exact) for h in search.search(query, viewer=None).hits]
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def prefix_hits(query):
     ],
 )
 def test_a_prefix_of_each_clue_finds_the_order_and_says_why(order, other, clue, why):
-    result = search.search(clue)
+    result = search.search(clue, viewer=None)
     assert [(h.order.pk, h.exact) for h in result.hits] == [(order.pk, False)]
     assert why in result.hits[0].reasons
 
@@ -91,7 +91,7 @@ def test_more_matches_than_the_cap_read_as_capped(cached_order, monkeypatch):
     monkeypatch.setattr(search, "COUNT_CAP", 3)
     for n in range(5):
         cached_order("order_status_charged.json", order_id=f"CAPPED{n}", date_created=days_ago(n + 1))
-    result = search.search("CAPPED", limit=2)
+    result = search.search("CAPPED", viewer=None, limit=2)
     assert result.count_capped and result.count_label == "3+"
     assert len(result.hits) == 2 and result.truncated
 
@@ -99,7 +99,7 @@ def test_more_matches_than_the_cap_read_as_capped(cached_order, monkeypatch):
 def test_a_clue_shorter_than_three_characters_looks_up_exact_ids_only(order):
     assert prefix_hits("LH") == []
     assert prefix_hits("vi") == []
-    assert search.search("vi").too_short and not search.search("vik").too_short
+    assert search.search("vi", viewer=None).too_short and not search.search("vik", viewer=None).too_short
 
 
 def text(response) -> str:
@@ -115,7 +115,7 @@ def test_the_box_says_how_many_characters_a_prefix_needs(client_as, order):
 
 def test_each_prefix_is_one_query_of_its_own(order):
     with CaptureQueriesContext(connection) as queries:
-        search.search("vik")
+        search.search("vik", viewer=None)
     ranged = [q["sql"] for q in queries.captured_queries if ">=" in q["sql"] and "LIMIT" in q["sql"]]
     # order id as typed and in upper case, customer id, email: each its own bounded range
     assert len(ranged) == 4, ranged
@@ -143,7 +143,7 @@ def test_a_broad_prefix_walks_its_index_in_order_with_no_sort(merchant):
         cursor.execute(*bench_kpis._orders_sql(merchant.pk, 0, 19_999, 20_000, 90, 11, now))
         cursor.execute("ANALYZE orders_order")
     with CaptureQueriesContext(connection) as queries:
-        result = search.search("BEN")
+        result = search.search("BEN", viewer=None)
     assert result.count_capped and len(result.hits) == search.DEFAULT_LIMIT
     ranged = [q["sql"] for q in queries.captured_queries if ">=" in q["sql"] and "LIMIT" in q["sql"]]
     assert ranged

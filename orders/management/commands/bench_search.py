@@ -167,7 +167,7 @@ class Command(BaseCommand):
         """The plans of what the suggestions for `q` ask the database (the view's own search call): its prefix
         queries, and its slowest query when that is another one."""
         with CaptureQueriesContext(connection) as captured:
-            search.search(q, limit=SUGGESTIONS)
+            search.search(q, viewer=None, limit=SUGGESTIONS)
         queries = captured.captured_queries
         slowest = max(queries, key=lambda query: float(query["time"]))
         chosen = [query for query in queries if " LIKE " in query["sql"] or 'COLLATE "C"' in query["sql"]]
