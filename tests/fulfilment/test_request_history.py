@@ -55,7 +55,11 @@ def test_rejection_cancellation_and_failure_read_as_sentences(client, make_user,
 def test_an_unknown_kind_falls_back_to_words(client, make_user, charged_order, refund_request):
     req = refund_request(charged_order, "7.00")
     TimelineEvent.objects.create(
-        order=charged_order, kind="action.re_opened", source=SyncSource.DASHBOARD, at=timezone.now(), data={"request": req.pk}
+        order=charged_order,
+        kind="action.re_opened",
+        source=SyncSource.DASHBOARD,
+        at=timezone.now(),
+        data={"request": req.pk},
     )
     client.force_login(make_user("Manager"))
     assert history(client, req.pk)[-1].endswith("Re opened")

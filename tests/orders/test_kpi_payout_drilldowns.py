@@ -47,7 +47,11 @@ def payouts(merchant):
         _answer("Q2", "FULFILLMENTS_SUCCESSFUL", "2025-03-11T08:40:00Z", "2025-03-11T08:50:00Z", ["SUCCESS"] * 2),
         _answer("Q3", "FULFILLMENTS_FAILURE", "2025-03-11T09:00:00Z", "2025-03-11T09:05:00Z", ["FAILURE", "CANCELLED"]),
         _answer(
-            "Q4", "FULFILLMENTS_MANUAL_REVIEW", "2025-03-11T10:00:00Z", "2025-03-11T10:05:00Z", ["MANUAL_REVIEW", "SUCCESS"]
+            "Q4",
+            "FULFILLMENTS_MANUAL_REVIEW",
+            "2025-03-11T10:00:00Z",
+            "2025-03-11T10:05:00Z",
+            ["MANUAL_REVIEW", "SUCCESS"],
         ),
         _answer("Q5", "CREATED", "2025-03-11T12:00:00Z", "2025-03-11T12:00:00Z", []),
     ):
