@@ -569,6 +569,21 @@ def _rebuild_payouts(by_merchant: dict[int, Contribution], batch: int) -> int:
         done += len(chunk)
 
 
+PAYOUT_METRICS = (METRIC_PAYOUT, METRIC_PAYOUT_FULFILMENT, METRIC_PAYOUT_WITH, METRIC_PAYOUT_DONE)
+
+
+def rebuild_payout_cells(*, batch: int = 5000) -> int:
+    """Recompute the payout cells (PAYOUT_METRICS) from the cached payout orders only (`rebuild_kpis --only
+    payout-cells`). Returns how many payout orders were read."""
+    with transaction.atomic():
+        lock_tables(KpiBucket)
+        KpiBucket.objects.filter(metric__in=PAYOUT_METRICS).delete()
+        by_merchant: dict[int, Contribution] = defaultdict(dict)
+        done = _rebuild_payouts(by_merchant, batch)
+        add_cells(dict(by_merchant))
+    return done
+
+
 ORDER_FIELDS = (
     "pk",
     "merchant_id",

@@ -108,3 +108,18 @@ def test_the_time_to_successful_sparkline_is_the_mean_of_each_bucket(payouts):
 def test_a_bad_fulfilment_group_is_refused_with_a_400(client_as):
     response = client_as("Manager").get("/payouts/?fulfilment=nonsense")
     assert response.status_code == 400
+
+
+def test_the_payout_cells_rebuilt_alone_equal_the_kept_ones(payouts):
+    from orders import rollups
+    from orders.models import KpiBucket
+
+    def cells() -> set[tuple[object, ...]]:
+        rows = KpiBucket.objects.filter(metric__in=rollups.PAYOUT_METRICS).exclude(count=0)
+        return set(rows.values_list("merchant_id", "grain", "start", "metric", "key", "sub", "count", "amount"))
+
+    kept = cells()
+    assert {c[4] for c in kept if c[3] == rollups.METRIC_PAYOUT_WITH} == {"success", "failed", "review"}
+    KpiBucket.objects.filter(metric=rollups.METRIC_PAYOUT_WITH).delete()  # as before this metric existed
+    assert rollups.rebuild_payout_cells() == 5
+    assert cells() == kept
