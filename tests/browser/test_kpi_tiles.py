@@ -1,5 +1,6 @@
-"""In Chromium: every KPI tile draws its sparkline and every chart is drawn, a payout rate tile opens the payout orders behind it, the
-request page tells its history in sentences, and the queue's drill-down shows its filters as chips.
+"""In Chromium: every KPI tile draws its sparkline and every chart is drawn, a payout rate tile opens the payout
+orders behind it, the request page tells its history in sentences, and the queue's drill-down shows its filters as
+chips.
 
 Screenshots at 1440 and 390 px go to $KPI_SCREENSHOTS when it is set (test-artifacts/, not committed)."""
 
@@ -40,7 +41,9 @@ def test_tiles_sparklines_drill_down_history_and_chips(page, live_server, make_u
         assert sparklines.count() == page.locator("article.kpi-tile").count() - 3  # all but the as-of-now tiles
         charts = page.locator("canvas[data-chart]")
         assert charts.count() >= 12
-        drawn = page.evaluate("() => [...document.querySelectorAll('canvas[data-chart]')].map(c => !!Chart.getChart(c))")
+        drawn = page.evaluate(
+            "() => [...document.querySelectorAll('canvas[data-chart]')].map((c) => Boolean(Chart.getChart(c)))"
+        )
         assert all(drawn), "a chart was not drawn"
         _shoot(page, "kpis")
         if os.environ.get("KPI_SCREENSHOTS"):  # each section on its own, to look at closely
