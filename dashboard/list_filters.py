@@ -29,9 +29,12 @@ class FilterBar:
 
 
 def _choice_labels(field: forms.Field) -> dict[str, str]:
-    choices: Iterable[tuple[object, object]] = getattr(field, "choices", None) or ()
+    choices: Iterable[tuple[object, object]] | None = getattr(field, "choices", None)
+    inner = getattr(choices, "choices", None)  # django-filter's iterator over choices given as a callable
+    if callable(inner):
+        choices = inner()
     labels: dict[str, str] = {}
-    for value, label in choices:
+    for value, label in choices or ():
         if isinstance(label, (list, tuple)):  # an optgroup
             labels.update({str(v): str(lbl) for v, lbl in label})
         else:

@@ -22,7 +22,7 @@ from fulfilment import kpi_rollups
 from fulfilment.models import ActionKind, ActionRequest, ActionState, RequestFact
 from orders.kpi_figures import Figure, Number
 from orders.kpi_histograms import Histogram, day_cells
-from orders.kpi_periods import Period
+from orders.kpi_periods import DAY, Period, bucket_starts
 from orders.models import KpiBucket
 
 
@@ -104,6 +104,69 @@ def raised_series(period: Period, merchant_id: MerchantIds) -> list[Number]:
 
 
 @dataclass(frozen=True)
+class Series:
+    """The approval figures per bucket of the period's grain (the sparklines and the chart's table)."""
+
+    rates: dict[str, list[Number]]  # figure key -> its rate per bucket, from the request cells
+    decision_mean: list[Number]  # mean raise-to-decision seconds per bucket (the p50 and p90 tiles show it)
+    answer_mean: list[Number]
+
+
+def _means(period: Period, merchant_id: MerchantIds, metric: str, column: str) -> list[Number]:
+    """Mean seconds per bucket: from the histogram's day cells (count, sum of seconds) for a daily period; for an
+    hourly one (two days at most) from the period's request facts, which hold one row per request."""
+    starts = list(period.buckets())
+    index = {start: i for i, start in enumerate(starts)}
+    counts, sums = [0] * len(starts), [0.0] * len(starts)
+    if period.grain == DAY:
+        cells = KpiBucket.objects.filter(metric=metric, grain=DAY, start__gte=period.start, start__lt=period.end)
+        cells = of_merchants(cells, merchant_id)
+        for start, n, a in cells.values_list("start").annotate(n=Sum("count"), a=Sum("amount")).order_by():
+            if (i := index.get(start)) is not None:
+                counts[i] += n or 0
+                sums[i] += float(a or 0)
+    else:
+        rows = _facts(period, merchant_id).filter(**{f"{column}__isnull": False})
+        for raised_at, seconds in rows.values_list("raised_at", column).iterator():
+            if (i := index.get(bucket_starts(raised_at)[0])) is not None:
+                counts[i] += 1
+                sums[i] += seconds
+    return [sums[i] / counts[i] if counts[i] else None for i in range(len(starts))]
+
+
+def series(period: Period, merchant_id: MerchantIds) -> Series:
+    """Rejection, expiry and failure rates per bucket (the request cells of the period's grain, as `numbers`
+    counts them for the whole period), and the mean durations."""
+    starts = list(period.buckets())
+    index = {start: i for i, start in enumerate(starts)}
+    by_state: list[dict[str, int]] = [{} for _ in starts]
+    cells = KpiBucket.objects.filter(
+        metric=kpi_rollups.METRIC_REQUEST, grain=period.grain, start__gte=period.start, start__lt=period.end
+    )
+    cells = of_merchants(cells, merchant_id)
+    for start, state, n in cells.values_list("start", "sub").annotate(n=Sum("count")).order_by():
+        if (i := index.get(start)) is not None:
+            by_state[i][state] = by_state[i].get(state, 0) + (n or 0)
+
+    def rate(state: str, of: tuple[str, ...] | None) -> list[Number]:
+        out: list[Number] = []
+        for counts in by_state:
+            whole = sum(counts.values()) if of is None else sum(counts.get(s, 0) for s in of)
+            out.append(counts.get(state, 0) / whole if whole else None)
+        return out
+
+    return Series(
+        rates={
+            "rejection_rate": rate(ActionState.REJECTED, DECIDED),
+            "expiry_rate": rate(ActionState.EXPIRED, None),
+            "failure_rate": rate(ActionState.FAILED, ANSWERED),
+        },
+        decision_mean=_means(period, merchant_id, kpi_rollups.METRIC_DECISION, "decision_seconds"),
+        answer_mean=_means(period, merchant_id, kpi_rollups.METRIC_ANSWER, "answer_seconds"),
+    )
+
+
+@dataclass(frozen=True)
 class Queue:
     size: int
     oldest: datetime | None
@@ -173,6 +236,14 @@ def approvals(period: Period, previous: Period | None, merchant_id: MerchantIds,
         "failure_rate": share(ActionState.FAILED, answered_states),
     }
 
+    per = series(period, merchant_id)
+    per_bucket: dict[str, list[Number]] = per.rates | {
+        "decision_p50": per.decision_mean,
+        "decision_p90": per.decision_mean,
+        "answer_p50": per.answer_mean,
+        "answer_p90": per.answer_mean,
+    }
+
     def fig(key: str, label: str, unit: str, better: str, definition: str, value: Number, before: Number) -> Figure:
         more = links.get(key, {})
         return Figure(
@@ -184,6 +255,7 @@ def approvals(period: Period, previous: Period | None, merchant_id: MerchantIds,
             previous=before,
             compared=compared,
             better=better,
+            series=tuple(per_bucket[key]),
             link=more.get("link", ""),
             detail=more.get("detail", ""),
         )

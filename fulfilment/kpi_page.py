@@ -220,7 +220,21 @@ def section(name: str, state: State) -> Section:
                         ("Payout orders", "count", _series(by["payouts"])),
                         ("Fulfilment success rate", "percent", _series(by["fulfilment_success_rate"])),
                     ],
-                )
+                ),
+                Chart(
+                    "Fulfilment failure and manual review",
+                    labels,
+                    [
+                        ("Failure rate", "percent", _series(by["fulfilment_failure_rate"])),
+                        ("Manual-review rate", "percent", _series(by["fulfilment_review_rate"])),
+                        ("Payout orders in manual review", "count", _series(by["payout_review"])),
+                    ],
+                ),
+                Chart(
+                    "Time to FULFILLMENTS_SUCCESSFUL, mean",
+                    labels,
+                    [("Mean time", "duration", _series(by["time_to_successful"]))],
+                ),
             ]
             return Section(name, SECTIONS[name], figures, charts, [])
         figures = kpi_figures.refunds(cells, previous, state.merchant_id, merchant)
@@ -257,11 +271,46 @@ def section(name: str, state: State) -> Section:
                 ],
             ),
         ]
-        return Section(name, SECTIONS[name], figures, [], tables)
+        by = {f.key: f for f in figures}
+        charts = [
+            Chart(
+                "Charged to fulfilment, mean",
+                labels,
+                [("Mean time to fulfil", "duration", _series(by["fulfil_p50"]))],
+            ),
+            Chart(
+                f"Fulfilled within {kpi_fulfilment.target_text()}, and not fulfilled after it",
+                labels,
+                [
+                    ("Within target", "percent", _series(by["fulfil_within_target"])),
+                    ("Not fulfilled after target", "count", _series(by["fulfil_overdue"])),
+                ],
+            ),
+        ]
+        return Section(name, SECTIONS[name], figures, charts, tables)
     if name == "approvals":
         figures = approval_figures.approvals(period, state.comparison, state.merchant_id, merchant)
         by = {f.key: f for f in figures}
-        charts = [Chart("Requests raised", labels, [("Requests", "count", _series(by["requests_raised"]))])]
+        charts = [
+            Chart("Requests raised", labels, [("Requests", "count", _series(by["requests_raised"]))]),
+            Chart(
+                "Raise to decision and approval to answer, mean",
+                labels,
+                [
+                    ("Raise to decision", "duration", _series(by["decision_p50"])),
+                    ("Approval to answer", "duration", _series(by["answer_p50"])),
+                ],
+            ),
+            Chart(
+                "Rejection, expiry and failure rates",
+                labels,
+                [
+                    ("Rejection rate", "percent", _series(by["rejection_rate"])),
+                    ("Expiry rate", "percent", _series(by["expiry_rate"])),
+                    ("Failure rate", "percent", _series(by["failure_rate"])),
+                ],
+            ),
+        ]
         return Section(name, SECTIONS[name], figures, charts, [])
     raise KeyError(name)
 

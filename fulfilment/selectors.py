@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from dashboard.money_format import format_money
+from fulfilment import history as request_history
 from fulfilment import permissions, policy, services
 from fulfilment.models import ActionKind, ActionRequest, ActionState, Decision, Verdict
 from orders import masking
@@ -235,6 +236,11 @@ class RequestDetail:
     order_url: str
     facts: OrderFacts | None = None
     high_value: bool = False
+
+    @property
+    def history_lines(self) -> list[request_history.HistoryLine]:
+        """The history as sentences about this request (fulfilment.history)."""
+        return request_history.lines(self.req, self.history)
 
     @property
     def result_json(self) -> str:

@@ -122,6 +122,7 @@ SERIES_METRICS = (
     rollups.METRIC_SPLIT,
     rollups.METRIC_PAYOUT,
     rollups.METRIC_PAYOUT_FULFILMENT,
+    rollups.METRIC_PAYOUT_DONE,
 )  # the sparklines' metrics
 
 
@@ -624,7 +625,7 @@ def bucket_labels(period: Period) -> list[str]:
 
 # --- payout orders -----------------------------------------------------------------------------------
 
-FULFILMENT_FAILED = ("FAILURE", "CANCELLED", "DISCARDED")
+FULFILMENT_FAILED = rollups.FULFILMENT_STATUSES["failed"]
 
 
 def payouts_link(period: Period, merchant: str, **filters: str) -> str:
@@ -683,6 +684,21 @@ def payouts(cells: Cells, previous: Cells | None, merchant: str) -> list[Figure]
             for p, w in zip(c.series(fulfilment, lambda k, s: k in statuses), c.series(fulfilment), strict=True)
         ]
 
+    def rows_behind(group: str) -> dict[str, str]:
+        """The payout orders with a fulfilment in the group's statuses: the rate's link, and how many they are."""
+        statuses = rollups.FULFILMENT_STATUSES[group]
+        part = cells.total(fulfilment, lambda k, s: k in statuses)[0]
+        whole = cells.total(fulfilment)[0]
+        if not whole:
+            return {}
+        orders = cells.total(rollups.METRIC_PAYOUT_WITH, _is(group))[0]
+        noun = "payout order" if orders == 1 else "payout orders"
+        return {
+            "link": payouts_link(period, merchant, fulfilment=group),
+            "detail": f"{part:,} of {whole:,} fulfilments, on {orders:,} {noun}",
+        }
+
+    done_orders = cells.total(rollups.METRIC_PAYOUT_DONE)[0]
     payout = rollups.METRIC_PAYOUT
     return [
         _figure(
@@ -703,9 +719,10 @@ def payouts(cells: Cells, previous: Cells | None, merchant: str) -> list[Figure]
             "percent",
             fulfilment_success_rate.__doc__ or "",
             fulfilment_success_rate,
-            share(("SUCCESS",)),
+            share(rollups.FULFILMENT_STATUSES["success"]),
             cells,
             previous,
+            **rows_behind("success"),
         ),
         _figure(
             "fulfilment_failure_rate",
@@ -717,6 +734,7 @@ def payouts(cells: Cells, previous: Cells | None, merchant: str) -> list[Figure]
             cells,
             previous,
             better="down",
+            **rows_behind("failed"),
         ),
         _figure(
             "fulfilment_review_rate",
@@ -724,10 +742,11 @@ def payouts(cells: Cells, previous: Cells | None, merchant: str) -> list[Figure]
             "percent",
             fulfilment_review_rate.__doc__ or "",
             fulfilment_review_rate,
-            share(("MANUAL_REVIEW",)),
+            share(rollups.FULFILMENT_STATUSES["review"]),
             cells,
             previous,
             better="down",
+            **rows_behind("review"),
         ),
         _figure(
             "payout_review",
@@ -747,11 +766,12 @@ def payouts(cells: Cells, previous: Cells | None, merchant: str) -> list[Figure]
             "duration",
             time_to_successful.__doc__ or "",
             time_to_successful,
-            lambda c: [],
+            lambda c: [float(a) / n if n else None for n, a in c.series(rollups.METRIC_PAYOUT_DONE)],
             cells,
             previous,
             better="down",
-            link=payouts_link(period, merchant, status="FULFILLMENTS_SUCCESSFUL"),
+            link=payouts_link(period, merchant, done="true") if done_orders else "",
+            detail=f"of {done_orders:,} payout order" + ("" if done_orders == 1 else "s") if done_orders else "",
         ),
     ]
 

@@ -102,6 +102,59 @@ def fulfilment(period: Period, merchant_id: MerchantIds, *, now: datetime | None
     return Fulfilment(fulfilled, p50, p90, slow, within, overdue, cutoff)
 
 
+@dataclass(frozen=True)
+class Series:
+    """The fulfilment figures per bucket of the period's grain (the sparklines and the charts' tables), from the
+    charged cells of that grain: the mean time to fulfil (the sum of the fulfilled cells' seconds over their count;
+    the p50 and p90 tiles show it, as the refund turnaround tiles show the mean turnaround), the share fulfilled
+    within the target, and the orders unfulfilled after it."""
+
+    mean: list[Number]
+    within_share: list[Number]
+    overdue: list[Number]
+
+
+def series(period: Period, merchant_id: MerchantIds, f: Fulfilment) -> Series:
+    """Per bucket, as `fulfilment` counts the whole period: a bucket wholly charged before the cutoff counts its
+    open orders as overdue, the bucket the cutoff falls in the rest of `f.overdue`, later buckets none."""
+    starts = list(period.buckets())
+    index = {start: i for i, start in enumerate(starts)}
+    size = len(starts)
+    fulfilled, seconds, within, opened = [0] * size, [0.0] * size, [0] * size, [0] * size
+    cells = KpiBucket.objects.filter(
+        metric=rollups.METRIC_CHARGED, grain=period.grain, start__gte=period.start, start__lt=period.end
+    )
+    cells = of_merchants(cells, merchant_id)
+    grouped = cells.values_list("start", "key", "sub").annotate(n=Sum("count"), a=Sum("amount")).order_by()
+    for start, key, sub, n, a in grouped:
+        i = index.get(start)
+        if i is None:
+            continue
+        if key == "open":
+            opened[i] += n or 0
+        else:
+            fulfilled[i] += n or 0
+            seconds[i] += float(a or 0)
+            within[i] += (n or 0) if sub == rollups.FULFILLED_IN else 0
+    ends = starts[1:] + [period.end]
+    overdue = [0] * size
+    straddling = None
+    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if end <= f.cutoff:
+            overdue[i] = opened[i]
+        elif start < f.cutoff:
+            straddling = i
+    if straddling is not None:
+        overdue[straddling] = max(0, f.overdue - sum(overdue))
+    return Series(
+        mean=[seconds[i] / fulfilled[i] if fulfilled[i] else None for i in range(size)],
+        within_share=[
+            within[i] / (fulfilled[i] + overdue[i]) if fulfilled[i] + overdue[i] else None for i in range(size)
+        ],
+        overdue=[float(n) for n in overdue],
+    )
+
+
 def open_before(period: Period, merchant_id: MerchantIds, cutoff: datetime) -> int:
     """How many of the period's charged orders, charged before `cutoff`, have no fulfilment: the open cells of the
     whole local days before the cutoff's day, of that day's whole hours before it, and the rows of its hour."""
@@ -145,6 +198,7 @@ def figures(period: Period, previous: Period | None, merchant_id: MerchantIds, m
     compared = old is not None
     doc = fulfilment.__doc__ or ""
     target = target_text()
+    per = series(period, merchant_id, f)
     fulfilled = charged_link(period, merchant, fulfilled="true")
     return [
         Figure(
@@ -156,6 +210,7 @@ def figures(period: Period, previous: Period | None, merchant_id: MerchantIds, m
             previous=old.p50 if old else None,
             compared=compared,
             better="down",
+            series=tuple(per.mean),
             link=fulfilled if f.fulfilled else "",
             detail=f"of {_plural(f.fulfilled, 'fulfilled order')}" if f.fulfilled else "",
         ),
@@ -168,6 +223,7 @@ def figures(period: Period, previous: Period | None, merchant_id: MerchantIds, m
             previous=old.p90 if old else None,
             compared=compared,
             better="down",
+            series=tuple(per.mean),
             link=charged_link(period, merchant, fulfilled="true", fulfil_min=str(int(f.p90)))
             if f.p90 is not None
             else "",
@@ -182,6 +238,7 @@ def figures(period: Period, previous: Period | None, merchant_id: MerchantIds, m
             previous=old.within_share if old else None,
             compared=compared,
             better="up",
+            series=tuple(per.within_share),
             link=charged_link(period, merchant, fulfilled="true", fulfil_max=str(target_seconds()))
             if f.decided
             else "",
@@ -196,6 +253,7 @@ def figures(period: Period, previous: Period | None, merchant_id: MerchantIds, m
             previous=float(old.overdue) if old else None,
             compared=compared,
             better="down",
+            series=tuple(per.overdue),
             link=charged_link(period, merchant, end=f.cutoff, fulfilled="false") if f.overdue else "",
             detail=f"charged before {timezone.localtime(f.cutoff, zone()):%d %b %H:%M}" if f.overdue else "",
         ),

@@ -9,11 +9,12 @@ from datetime import timedelta
 
 import django_filters
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dashboard.juspay.enums import BeneficiaryType, PayoutOrderStatus, PayoutOrderType
 from dashboard.merchant_scope import merchant_choices
+from orders import rollups
 from orders.filters import YES_NO, UtcIsoDateTimeFilter
 from orders.models import Fulfillment, PayoutOrder
 
@@ -60,6 +61,15 @@ class PayoutFilter(django_filters.FilterSet):
     pending = django_filters.BooleanFilter(
         method="filter_pending", label="Still pending (Juspay's pending statuses)", widget=forms.HiddenInput
     )
+    fulfilment = django_filters.ChoiceFilter(
+        choices=[(g, g) for g in rollups.FULFILMENT_STATUSES],
+        method="filter_fulfilment",
+        label="With a fulfilment that is",
+        widget=forms.HiddenInput,
+    )
+    done = django_filters.BooleanFilter(
+        method="filter_done", label="FULFILLMENTS_SUCCESSFUL, with its time known", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = PayoutOrder
@@ -77,6 +87,17 @@ class PayoutFilter(django_filters.FilterSet):
         """Payout orders whose status is (or, with false, is not) one of the payout table's pending ones."""
         pending = [s.value for s in PayoutOrderStatus if s.outcome == "pending"]
         return queryset.filter(status__in=pending) if value else queryset.exclude(status__in=pending)
+
+    def filter_fulfilment(self, queryset: QuerySet[PayoutOrder], name: str, value: str) -> QuerySet[PayoutOrder]:
+        """Payout orders with at least one fulfilment in the group's statuses (the KPI fulfilment rates' rows)."""
+        statuses = rollups.FULFILMENT_STATUSES[value]
+        return queryset.filter(pk__in=Fulfillment.objects.filter(status__in=statuses).values("payout_order_id"))
+
+    def filter_done(self, queryset: QuerySet[PayoutOrder], name: str, value: bool) -> QuerySet[PayoutOrder]:
+        """Payout orders in FULFILLMENTS_SUCCESSFUL whose `updatedAt` is known (the time-to-successful figure's rows),
+        or, with false, the others."""
+        done = Q(status="FULFILLMENTS_SUCCESSFUL", juspay_updated_at__isnull=False)
+        return queryset.filter(done) if value else queryset.exclude(done)
 
     def filter_beneficiary(self, queryset: QuerySet[PayoutOrder], name: str, value: str) -> QuerySet[PayoutOrder]:
         """Payout orders with at least one fulfilment paying this kind of beneficiary."""

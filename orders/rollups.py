@@ -35,6 +35,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils.dateparse import parse_datetime
 
@@ -65,6 +66,7 @@ METRIC_OFFER = "offer"  # key = offer_code, sub = offer status; amount = its ben
 METRIC_VENDOR = "split.vendor"  # key = sub_vendor_id of a CHARGED order's split; amount = the vendor's amount
 METRIC_PAYOUT = "payout"  # key = payout order status, sub = "review" when in manual review; amount = its amount
 METRIC_PAYOUT_FULFILMENT = "payout.fulfilment"  # key = a fulfilment's status (one per fulfilment)
+METRIC_PAYOUT_WITH = "payout.with"  # key = a FULFILMENT_GROUP the payout order has a fulfilment in (once per order)
 METRIC_PAYOUT_DONE = "payout.done"  # a FULFILLMENTS_SUCCESSFUL payout order: amount = seconds created -> updatedAt
 METRIC_TURNAROUND = "refund.turnaround"  # a refund's RefundTurnaround: count 1, amount = its seconds (the means)
 METRICS = (
@@ -80,10 +82,21 @@ METRICS = (
     METRIC_VENDOR,
     METRIC_PAYOUT,
     METRIC_PAYOUT_FULFILMENT,
+    METRIC_PAYOUT_WITH,
     METRIC_PAYOUT_DONE,
 )
+# The payout fulfilment rates' groups of fulfilment statuses (the rows behind each rate: orders.payout_filters)
+FULFILMENT_STATUSES = {
+    "success": ("SUCCESS",),
+    "failed": ("FAILURE", "CANCELLED", "DISCARDED"),
+    "review": ("MANUAL_REVIEW",),
+}
+FULFILMENT_GROUP = {status: group for group, statuses in FULFILMENT_STATUSES.items() for status in statuses}
 HISTOGRAM_PREFIX = "hist."  # a duration histogram: day cells only, key = orders.duration_buckets.key(seconds)
-METRIC_CHARGED = "charged"  # key = "fulfilled" or "open" (no successful Fulfilment Sync command yet), at charged_at
+# key = "fulfilled" or "open" (no successful Fulfilment Sync command yet), at charged_at; a fulfilled one's sub is
+# "in" (within KPI_FULFILMENT_TARGET_HOURS) or "late", its amount its seconds to fulfil (the sparklines' means)
+METRIC_CHARGED = "charged"
+FULFILLED_IN, FULFILLED_LATE = "in", "late"
 METRIC_FULFIL_TIME = "hist.fulfil"  # a fulfilled ChargedOrder's fulfil_seconds, at charged_at
 CHARGED_METRICS = (METRIC_CHARGED, METRIC_FULFIL_TIME)
 NO_REASON = "(no reason given)"
@@ -373,7 +386,12 @@ def charged_contribution(charged_at: datetime, fulfilled_at: datetime | None, se
     """The cells one ChargedOrder row adds (CHARGED_METRICS), at its charge time: open or fulfilled, and its time
     to fulfil in the histogram (a pure function of the row: the rebuild and the incremental writes share it)."""
     hour = bucket_starts(charged_at)[0]
-    cells: Contribution = {(METRIC_CHARGED, "open" if fulfilled_at is None else "fulfilled", "", hour): (1, Decimal(0))}
+    if fulfilled_at is None:
+        cells: Contribution = {(METRIC_CHARGED, "open", "", hour): (1, Decimal(0))}
+    else:
+        late = seconds is None or seconds > settings.KPI_FULFILMENT_TARGET_HOURS * 3600
+        sub = FULFILLED_LATE if late else FULFILLED_IN
+        cells = {(METRIC_CHARGED, "fulfilled", sub, hour): (1, Decimal(seconds or 0))}
     if fulfilled_at is not None and seconds is not None:
         cell, value = histogram_cell(METRIC_FULFIL_TIME, seconds, charged_at)
         cells[cell] = value
@@ -520,6 +538,8 @@ def payout_contribution(facts: PayoutFacts | None) -> Contribution:
     add(METRIC_PAYOUT, facts.status, "review" if facts.review else "", facts.amount)
     for status in facts.fulfilments:
         add(METRIC_PAYOUT_FULFILMENT, status, "", Decimal(0))
+    for group in sorted({FULFILMENT_GROUP[s] for s in facts.fulfilments if s in FULFILMENT_GROUP}):
+        add(METRIC_PAYOUT_WITH, group, "", Decimal(0))
     if facts.status == "FULFILLMENTS_SUCCESSFUL" and facts.updated is not None:
         add(METRIC_PAYOUT_DONE, "", "", Decimal(max(0, int((facts.updated - facts.created).total_seconds()))))
     return cells
@@ -547,6 +567,21 @@ def _rebuild_payouts(by_merchant: dict[int, Contribution], batch: int) -> int:
         for payout in chunk:
             _merge(by_merchant[payout.merchant_id], payout_contribution(payout_facts(payout, statuses[payout.pk])))
         done += len(chunk)
+
+
+PAYOUT_METRICS = (METRIC_PAYOUT, METRIC_PAYOUT_FULFILMENT, METRIC_PAYOUT_WITH, METRIC_PAYOUT_DONE)
+
+
+def rebuild_payout_cells(*, batch: int = 5000) -> int:
+    """Recompute the payout cells (PAYOUT_METRICS) from the cached payout orders only (`rebuild_kpis --only
+    payout-cells`). Returns how many payout orders were read."""
+    with transaction.atomic():
+        lock_tables(KpiBucket)
+        KpiBucket.objects.filter(metric__in=PAYOUT_METRICS).delete()
+        by_merchant: dict[int, Contribution] = defaultdict(dict)
+        done = _rebuild_payouts(by_merchant, batch)
+        add_cells(dict(by_merchant))
+    return done
 
 
 ORDER_FIELDS = (

@@ -12,7 +12,12 @@ import shutil
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.simulator", "tests.fixtures.orders", "tests.api.action_fixtures"]
+pytest_plugins = [
+    "tests.fixtures.simulator",
+    "tests.fixtures.orders",
+    "tests.fixtures.kpis",
+    "tests.api.action_fixtures",
+]
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 

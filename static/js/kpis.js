@@ -30,8 +30,8 @@
   }
 
   function chart(canvas) {
-    const source = canvas.closest("figure").querySelector("script[type='application/json']");
-    const config = JSON.parse(source.textContent);
+    // The numbers ride on the canvas: htmx drops <script> elements from swapped fragments (allowScriptTags false).
+    const config = JSON.parse(canvas.dataset.chartConfig);
     const units = [];
     const datasets = config.datasets.map(function (d) {
       if (units.indexOf(d.unit) < 0) units.push(d.unit);

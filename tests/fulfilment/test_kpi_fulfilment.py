@@ -145,3 +145,41 @@ def test_the_services_keep_what_a_rebuild_gives(scenario):
     rollups.rebuild()
     kpi_rollups.rebuild()
     assert kept() == before
+
+
+def test_the_sparklines_count_each_bucket_as_the_tiles_count_the_period(scenario):
+    """All four orders were charged in one local day (and hour): that bucket holds the figures, the others none."""
+    figures = {f.key: f for f in kpi_fulfilment_figures(scenario)}
+    period = scenario["period"]
+    day = list(period.buckets()).index(kpi_fulfilment.bucket_starts(charged(scenario["orders"][0]))[1])
+    expected = {
+        "fulfil_p50": 91800.0,  # the mean of A's 3600 s and B's 180000 s
+        "fulfil_p90": 91800.0,
+        "fulfil_within_target": 0.25,  # A, of A, B and the overdue C and D
+        "fulfil_overdue": 2.0,
+    }
+    for key, value in expected.items():
+        series = figures[key].series
+        assert len(series) == period.days, key
+        assert series[day] == pytest.approx(value), key
+        others = [v for i, v in enumerate(series) if i != day]
+        assert others == ([0.0] * (period.days - 1) if key == "fulfil_overdue" else [None] * (period.days - 1)), key
+    assert sum(figures["fulfil_overdue"].series) == figures["fulfil_overdue"].value
+
+
+def test_hourly_sparklines_before_the_target_passes(scenario):
+    """One local day is hourly: at cA + 2 h nobody is overdue yet, so the within share counts A and B only."""
+    a = scenario["orders"][0]
+    local = timezone.localtime(charged(a), zone()).date()
+    period = Period(local, local)
+    with mock.patch("orders.kpi_fulfilment.current_time", return_value=charged(a) + timedelta(hours=2)):
+        figures = {f.key: f for f in kpi_fulfilment.figures(period, None, None, "")}
+    b = scenario["orders"][1]
+    hours = list(period.buckets())
+    hour_a, hour_b = (hours.index(kpi_fulfilment.bucket_starts(charged(o))[0]) for o in (a, b))
+    # A is within target, B late; they share an hour unless the seconds between them crossed one
+    expected = {hour_a: 0.5, hour_b: 0.5} if hour_a == hour_b else {hour_a: 1.0, hour_b: 0.0}
+    series = figures["fulfil_within_target"].series
+    assert len(series) == 24
+    assert {i: v for i, v in enumerate(series) if v is not None} == pytest.approx(expected)
+    assert set(figures["fulfil_overdue"].series) == {0.0}

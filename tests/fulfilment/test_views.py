@@ -97,7 +97,7 @@ def test_the_detail_page_shows_payload_decisions_and_history(client, make_user, 
     client.force_login(make_user("Manager"))
     page = text(client.get(reverse("fulfilment:detail", args=[req.pk])))
     assert req.idempotency_key in page and "parcel lost" in page and "ok to pay" in page and "fin" in page
-    assert "action.raised" in page and "action.approved" in page
+    assert "raised this refund" in page and "approved it" in page
 
 
 # --- Raising from the order page ----------------------------------------------------------------------

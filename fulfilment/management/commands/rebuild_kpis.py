@@ -5,6 +5,7 @@ otherwise the sync and the approval services keep them current.
     python manage.py rebuild_kpis                                       # everything (minutes at 1M orders)
     python manage.py rebuild_kpis --only fulfilment-cells,request-cells # only the cells read from the
                                                                         # ChargedOrder and RequestFact tables
+    python manage.py rebuild_kpis --only payout-cells                   # only the payout orders' cells
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def _fulfilment_cells() -> str:
     return f"fulfilment-cells: from {rollups.rebuild_charged_cells():,} charged orders"
 
 
+def _payout_cells() -> str:
+    return f"payout-cells: from {rollups.rebuild_payout_cells():,} payout orders"
+
+
 def _request_cells() -> str:
     return f"request-cells: from {kpi_rollups.rebuild_request_cells():,} request facts"
 
@@ -44,6 +49,7 @@ PARTS: dict[str, Callable[[], str]] = {
     "requests": _requests,  # request facts, their cells, first fulfilment times, the fulfilment cells
     "fulfilment-cells": _fulfilment_cells,  # only the cells of the ChargedOrder rows
     "request-cells": _request_cells,  # only the cells of the RequestFact rows
+    "payout-cells": _payout_cells,  # only the payout orders' cells
 }
 
 
