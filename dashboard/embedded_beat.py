@@ -78,6 +78,7 @@ class EmbeddedBeat:
         self.clock = clock
         self.tick = tick
         self.entries = entries_from(settings.CELERY_BEAT_SCHEDULE if schedule is None else schedule, clock())
+        app.loader.import_default_modules()  # every app's tasks registered, as a worker would have them
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -112,7 +113,6 @@ class EmbeddedBeat:
         return {entry.name: self.run_entry(entry) for entry in self.entries}
 
     def start(self) -> EmbeddedBeat:
-        app.loader.import_default_modules()  # every app's tasks registered, as a worker would have them
         self._thread = threading.Thread(target=self._loop, name="embedded-beat", daemon=True)
         self._thread.start()
         return self

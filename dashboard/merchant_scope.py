@@ -26,6 +26,8 @@ Viewer = AbstractBaseUser | AnonymousUser | None  # None: the system itself (tas
 MerchantIds = int | frozenset[int] | None
 
 _CACHE = "_allowed_merchant_ids"
+# Set by dashboard/auth_backend.py on the signed-in person, in the query that loads them: False means no limit.
+LIMIT_FLAG = "merchant_limited"
 _M = TypeVar("_M", bound=models.Model)
 
 
@@ -40,6 +42,10 @@ def allowed_merchant_ids(user: Viewer) -> frozenset[int] | None:
     cached = user.__dict__.get(_CACHE, ...)
     if cached is not ...:
         return cached
+    flag = getattr(user, LIMIT_FLAG, None)  # SQLite answers 0/1, PostgreSQL a boolean
+    if flag is not None and not flag:
+        user.__dict__[_CACHE] = None
+        return None
     ids = frozenset(MerchantAccess.objects.filter(user_id=user.pk).values_list("merchant_id", flat=True))
     result = ids or None
     user.__dict__[_CACHE] = result

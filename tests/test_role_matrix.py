@@ -512,6 +512,9 @@ def about(ctx: dict[str, Any], which: str) -> dict[str, Any]:
 NOT_MERCHANT_OBJECTS = {
     "people:set_role": "a person",
     "people:set_merchants": "a person",
+    "people:factor_reset": "a person's second factor",
+    "people:factor_reset_approve": "a proposed reset of a person's second factor",
+    "people:factor_reset_reject": "a proposed reset of a person's second factor",
     "tokens:revoke": "an API token (its owner's)",
     "orders:export_status": "an export (its owner's; its rows are scoped when written)",
     "orders:export_download": "an export (its owner's; its rows are scoped when written)",

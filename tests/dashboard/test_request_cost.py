@@ -15,6 +15,9 @@ HTMX = {"HX-Request": "true"}
 # Session, user, permissions: what every signed-in request reads (sessions in the database; with CACHE_URL the
 # session comes from the cache and it is one fewer).
 FIXED_QUERIES = 3
+# A password sign-in stores the backend that said yes (axes only guards), so the session loads the person through
+# it: with the flag that spares unlimited people a query for their merchant limit (dashboard/auth_backend.py).
+BACKEND = "dashboard.auth_backend.ModelBackendOneQuery"
 
 
 def _orders(cached_order, n):
@@ -26,7 +29,7 @@ def _orders(cached_order, n):
 def test_an_empty_fragment_reads_only_the_session_the_user_and_the_permissions(
     client, make_user, django_assert_max_num_queries
 ):
-    client.force_login(make_user("Support"))
+    client.force_login(make_user("Support"), backend=BACKEND)
     client.get(FRAGMENT, headers=HTMX)
     with django_assert_max_num_queries(FIXED_QUERIES) as captured:
         response = client.get(FRAGMENT, headers=HTMX)
@@ -37,7 +40,7 @@ def test_an_empty_fragment_reads_only_the_session_the_user_and_the_permissions(
 @pytest.mark.django_db
 @pytest.mark.parametrize(("headers", "cap"), [({}, FIXED_QUERIES + 3), (HTMX, FIXED_QUERIES + 1)])
 def test_a_list_page_costs_the_same_queries_for_1_or_25_orders(client, make_user, cached_order, headers, cap):
-    client.force_login(make_user("Support"))
+    client.force_login(make_user("Support"), backend=BACKEND)
     _orders(cached_order, 1)
     client.get("/orders/?created_after=2000-01-01T00:00:00Z", headers=headers)
     counts = []
@@ -57,7 +60,7 @@ def test_permissions_are_read_on_every_request_so_a_removed_role_applies_at_once
     from dashboard.roles import set_role
 
     user = make_user("Support")
-    client.force_login(user)
+    client.force_login(user, backend=BACKEND)
     assert client.get(FRAGMENT, headers=HTMX).status_code == 200
     set_role(user, None)
     assert client.get(FRAGMENT, headers=HTMX).status_code == 403
@@ -65,7 +68,7 @@ def test_permissions_are_read_on_every_request_so_a_removed_role_applies_at_once
 
 @pytest.mark.django_db
 def test_requests_within_a_minute_write_no_session(client, make_user):
-    client.force_login(make_user("Support"))
+    client.force_login(make_user("Support"), backend=BACKEND)
     client.get(FRAGMENT, headers=HTMX)  # the first request after sign-in may stamp the minute
     with CaptureQueriesContext(connection) as captured:
         for _ in range(5):
@@ -77,7 +80,7 @@ def test_requests_within_a_minute_write_no_session(client, make_user):
 
 @pytest.mark.django_db
 def test_a_session_idle_for_longer_than_the_timeout_is_signed_out(client, make_user, settings):
-    client.force_login(make_user("Support"))
+    client.force_login(make_user("Support"), backend=BACKEND)
     assert client.get("/orders/").status_code == 200
     # Nothing came for SESSION_IDLE_SECONDS since the session was last written: it has expired.
     key = client.session.session_key
@@ -89,8 +92,32 @@ def test_a_session_idle_for_longer_than_the_timeout_is_signed_out(client, make_u
 
 @pytest.mark.django_db
 def test_the_session_cookie_lives_for_the_idle_timeout_after_the_last_write(client, make_user, settings):
-    client.force_login(make_user("Support"))
+    client.force_login(make_user("Support"), backend=BACKEND)
     client.get("/orders/")
     expiry = Session.objects.get(session_key=client.session.session_key).expire_date
     lifetime = (expiry - timezone.now()).total_seconds()
     assert settings.SESSION_COOKIE_AGE - 60 <= lifetime <= settings.SESSION_COOKIE_AGE
+
+
+@pytest.mark.django_db
+def test_a_password_sign_in_loads_the_person_through_the_one_query_backend(client, make_user):
+    user = make_user("Support")
+    user.set_password("a-long-pass-phrase-1")
+    user.save()
+    response = client.post("/accounts/login/", {"username": user.username, "password": "a-long-pass-phrase-1"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_backend"] == BACKEND
+
+
+@pytest.mark.django_db
+def test_a_person_limited_to_a_merchant_still_sees_only_that_merchant(client, make_user, cached_order):
+    from dashboard.models import Merchant
+    from dashboard.people import limit_merchants
+
+    other = Merchant.objects.create(code="other", name="Other", merchant_id="other_m", api_key="k")
+    cached_order(order_id="ORDMINE1")
+    user = make_user("Support")
+    limit_merchants(user, [other], actor=make_user("Admin"))
+    client.force_login(user, backend=BACKEND)
+    response = client.get("/orders/?created_after=2000-01-01T00:00:00Z")
+    assert response.status_code == 200 and b"ORDMINE1" not in response.content
