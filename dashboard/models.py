@@ -65,15 +65,10 @@ class ChangeState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn by its maker"
 
 
-class MerchantChange(models.Model):
-    """A proposed new Juspay base URL for a merchant, with the API key re-entered for it.
+class SecondAdminProposal(models.Model):
+    """A change one Admin proposes and another Admin (never the proposer) approves or rejects: the state and
+    who decided when. Concrete proposals add what they change."""
 
-    It takes effect only when another Admin approves it (`dashboard.merchants.approve_change`); until then
-    the merchant keeps its old URL and key. The key copy is blanked once the change is decided."""
-
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="changes")
-    base_url = models.URLField()
-    api_key = models.CharField(max_length=200, blank=True)
     state = models.CharField(max_length=16, choices=ChangeState.choices, default=ChangeState.PENDING)
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -83,8 +78,22 @@ class MerchantChange(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
         default_permissions = ()
+
+
+class MerchantChange(SecondAdminProposal):
+    """A proposed new Juspay base URL for a merchant, with the API key re-entered for it.
+
+    It takes effect only when another Admin approves it (`dashboard.merchants.approve_change`); until then
+    the merchant keeps its old URL and key. The key copy is blanked once the change is decided."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="changes")
+    base_url = models.URLField()
+    api_key = models.CharField(max_length=200, blank=True)
+
+    class Meta(SecondAdminProposal.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["merchant"], condition=Q(state="pending"), name="one_pending_change_per_merchant"
@@ -200,7 +209,7 @@ class SsoIdentity(models.Model):
         return f"{self.issuer} {self.subject} → {self.user_id}"
 
 
-class FactorReset(models.Model):
+class FactorReset(SecondAdminProposal):
     """A proposal to remove someone's second factor (authenticator and recovery codes), so they enrol again.
 
     One Admin proposes it and another approves or rejects it (`dashboard.two_factor_resets`: maker ≠ checker,
@@ -208,17 +217,8 @@ class FactorReset(models.Model):
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(max_length=200)
-    state = models.CharField(max_length=16, choices=ChangeState.choices, default=ChangeState.PENDING)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        default_permissions = ()
+    class Meta(SecondAdminProposal.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["person"], condition=Q(state="pending"), name="one_pending_reset_per_person"
