@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dashboard import audit
+from dashboard import audit, merchant_scope
 from dashboard.models import ChangeState, Merchant, MerchantChange
 
 CHANGE_MERCHANT = "dashboard.change_merchant"
@@ -22,6 +22,10 @@ CHANGE_MERCHANT = "dashboard.change_merchant"
 
 class MerchantChangeError(ValueError):
     """A base URL change that may not be proposed or decided, with the reason."""
+
+
+class MerchantAddRefused(MerchantChangeError):
+    """A merchant this person may not add (`why_not_add`)."""
 
 
 AUDITED_FIELDS = ("code", "name", "base_url", "merchant_id", "api_version", "is_active", "is_default")
@@ -84,11 +88,31 @@ def why_not_base_url(url: str) -> str | None:
     return None
 
 
+def why_not_add(actor: User) -> str | None:
+    """Why `actor` may not add a merchant; None when they may.
+
+    An Admin limited to some merchants may not: the new merchant would be hidden from them at once (a limited
+    person sees only the merchants they are limited to), and giving them access to it would be widening their
+    own limit, which only an Admin who sees every merchant may do (`people.limit_merchants`)."""
+    if merchant_scope.is_limited(actor):
+        return (
+            "You are limited to some merchants, so you cannot add one: it would be hidden from you, and only an "
+            "Admin who sees every merchant may widen anyone's access. Ask such an Admin to add it and to give "
+            "you access to it on the People page."
+        )
+    return None
+
+
 def save_merchant(merchant: Merchant, *, actor: User) -> MerchantChange | None:
     """Save an edited (or new) merchant, keep one default, and audit the change against the stored row.
 
-    For a stored merchant whose base URL changes, the new URL and the key given with it are proposed
-    (`propose_base_url`) instead of saved: the returned change waits for another Admin."""
+    A new merchant needs an actor who may add one (`why_not_add`: not limited to some merchants), else
+    `MerchantAddRefused`. For a stored merchant whose base URL changes, the new URL and the key given with it
+    are proposed (`propose_base_url`) instead of saved: the returned change waits for another Admin."""
+    if not merchant.pk:
+        refusal = why_not_add(actor)
+        if refusal:
+            raise MerchantAddRefused(refusal)
     with transaction.atomic():
         stored = Merchant.objects.select_for_update().filter(pk=merchant.pk).first() if merchant.pk else None
         before = snapshot(stored) if stored else None

@@ -135,7 +135,8 @@ ACCESS: dict[str, Access] = {
         data=lambda ctx: {f"m{ctx['target'].pk}-merchants": [ctx["merchant"].code]},
     ),
     "merchants:list": only(ADMIN),
-    "merchants:add": only(ADMIN),
+    # Adding a merchant: Admin; an Admin limited to merchants may not (403 saying why: it would be hidden from them).
+    "merchants:add": only(ADMIN, limited=403),
     # Juspay's webhooks authenticate with Basic auth, never a session: without it everyone gets 401.
     "orders:webhook": Access(allowed=IDENTITIES, method="post", ok=401),
     "orders:webhook_list": only(ADMIN),

@@ -15,7 +15,12 @@ def merchant_list(request: SignedInRequest) -> HttpResponse:
     visible = visible_merchants(request.user)
     changes = [change for change in service.pending_changes() if may_see_merchant(request.user, change.merchant_id)]
     pending = [(change, service.why_not_approve(request.user, change)) for change in changes]
-    return render(request, "dashboard/merchants.html", {"merchants": visible.order_by("code"), "pending": pending})
+    context = {
+        "merchants": visible.order_by("code"),
+        "pending": pending,
+        "add_refusal": service.why_not_add(request.user),
+    }
+    return render(request, "dashboard/merchants.html", context)
 
 
 def _visible_change(request: SignedInRequest, pk: int) -> None:
@@ -25,11 +30,15 @@ def _visible_change(request: SignedInRequest, pk: int) -> None:
 
 @requires("dashboard.change_merchant")
 def merchant_edit(request: SignedInRequest, pk: int | None = None) -> HttpResponse:
+    if pk is None and (refusal := service.why_not_add(request.user)):
+        return render(request, "dashboard/merchant_add_refused.html", {"refusal": refusal}, status=403)
     merchant = get_object_or_404(visible_merchants(request.user), pk=pk) if pk else Merchant()
     form = MerchantForm(request.POST or None, instance=merchant)
     if request.method == "POST" and form.is_valid():
         try:
             change = service.save_merchant(form.save(commit=False), actor=request.user)
+        except service.MerchantAddRefused as refusal:  # limited since the form was shown
+            return render(request, "dashboard/merchant_add_refused.html", {"refusal": str(refusal)}, status=403)
         except service.MerchantChangeError as error:
             form.add_error("base_url", str(error))
         else:

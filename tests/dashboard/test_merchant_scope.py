@@ -295,3 +295,47 @@ def test_a_limited_admin_sees_only_their_merchants_accounts_and_health(merchants
     assert "Bee Stores" not in listed
     assert client.get(f"/merchants/{b.pk}/").status_code == 404
     assert "Bee Stores" not in client.get("/health/sync/").content.decode()
+
+
+NEW_MERCHANT = {
+    "code": "sea",
+    "name": "Sea Shop",
+    "base_url": "https://sandbox.juspay.in",
+    "merchant_id": "sea_shop",
+    "api_key": "sk_test_sea_0001",
+    "api_version": "2023-06-30",
+    "is_active": "on",
+}
+
+
+def test_a_limited_admin_cannot_add_a_merchant_and_is_told_why(merchants, limited, client):
+    """The merchant would be hidden from them at once, and giving them access to it would widen their own limit."""
+    client = _signed_in(client, limited("Admin"))
+    listed = client.get("/merchants/").content.decode()
+    assert "Add a merchant" not in listed and "you cannot add one" in listed
+    form = client.get("/merchants/add/")
+    assert form.status_code == 403 and "only an Admin who sees every merchant" in form.content.decode()
+    response = client.post("/merchants/add/", NEW_MERCHANT)
+    assert response.status_code == 403 and "you cannot add one" in response.content.decode()
+    assert not Merchant.objects.filter(code="sea").exists()
+    assert not AuditEvent.objects.filter(verb="merchant.created").exists()
+
+
+def test_the_service_refuses_a_limited_admins_new_merchant_but_not_their_edits(merchants, limited):
+    from dashboard import merchants as service
+
+    admin = limited("Admin")
+    with pytest.raises(service.MerchantAddRefused, match="limited to some merchants"):
+        service.save_merchant(Merchant(code="sea", name="Sea", base_url="https://api.juspay.in"), actor=admin)
+    assert not Merchant.objects.filter(code="sea").exists()
+    a = merchants[0]
+    a.name = "Renamed by its own Admin"
+    service.save_merchant(a, actor=admin)  # a merchant they see stays theirs to edit
+    assert Merchant.objects.get(pk=a.pk).name == "Renamed by its own Admin"
+
+
+def test_an_unlimited_admin_adds_a_merchant_and_sees_it(merchants, make_user, client):
+    client = _signed_in(client, make_user("Admin"))
+    assert "Add a merchant" in client.get("/merchants/").content.decode()
+    assert client.post("/merchants/add/", NEW_MERCHANT).status_code == 302
+    assert "Sea Shop" in client.get("/merchants/").content.decode()
