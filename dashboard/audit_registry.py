@@ -6,8 +6,10 @@ orders nor fulfilment): the verbs it writes, how to find the objects an id peopl
   one nobody registered still shows (tests/dashboard/test_audit_views.py checks every verb the code writes
   is registered).
 - `register_finder(finder)`: `finder(text) -> [(object_type, object_id)]`, indexed lookups only.
-- `register_object_kind(object_type, label=, permission=, links=)`: `links(ids) -> {id: url}` in one query for
-  a whole page of rows; the link shows only to people holding `permission` (the page checks it again).
+- `register_object_kind(object_type, label=, permission=, links=)`: `links(ids, viewer) -> {id: url}` in one
+  query for a whole page of rows; the link shows only to people holding `permission` (the page checks it again),
+  and `links` leaves out the objects `viewer` may not open: another merchant's, for a person limited to some
+  merchants (dashboard/merchant_scope.py), whose page would answer 404. The row itself stays: the log is whole.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 
 Finder = Callable[[str], list[tuple[str, str]]]
-Links = Callable[[list[str]], dict[str, str]]
+Viewer = User | AnonymousUser
+Links = Callable[[list[str], Viewer], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,9 @@ def object_label(object_type: str) -> str:
     return kind.label if kind else object_type
 
 
-def links_for(keys: Iterable[tuple[str, str]], user: User | AnonymousUser) -> dict[tuple[str, str], str]:
-    """URL per (object_type, object_id) for the objects this person may open: one call per object type."""
+def links_for(keys: Iterable[tuple[str, str]], user: Viewer) -> dict[tuple[str, str], str]:
+    """URL per (object_type, object_id) for the objects this person may open (their role's permission, and the
+    object among those they may see): one call per object type."""
     by_type: dict[str, list[str]] = {}
     for object_type, object_id in keys:
         if object_id and object_id not in by_type.setdefault(object_type, []):
@@ -79,6 +83,6 @@ def links_for(keys: Iterable[tuple[str, str]], user: User | AnonymousUser) -> di
         kind = _kinds.get(object_type)
         if kind is None or (kind.permission is not None and not user.has_perm(kind.permission)):
             continue
-        for object_id, url in kind.links(ids).items():
+        for object_id, url in kind.links(ids, user).items():
             urls[(object_type, object_id)] = url
     return urls

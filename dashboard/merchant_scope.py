@@ -6,7 +6,7 @@ gets `.visible_to(user)` from `MerchantScopedQuerySet`, and each entry point (se
 viewsets' `get_queryset`, the search functions) starts from it, so an object of another merchant is never
 listed, counted or found: its page answers 404, as for an object that does not exist. The KPIs, read from
 rollup tables keyed by merchant, sum the allowed merchants' cells (`of_merchants`). The audit log stays
-Admin-wide: it is not scoped.
+whole: it is not scoped, but its rows link only to the objects the viewer may open (dashboard/audit_registry.py).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from dashboard.access import SignedInRequest, requires
 from dashboard.csv_export import csv_lines
 from dashboard.filters import AuditEventFilter
 from dashboard.htmx import render_page_or_partial
+from dashboard.merchant_scope import visible_merchants
 from dashboard.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -42,13 +43,15 @@ VERBS = {
 }
 
 
-def _people_links(ids: list[str]) -> dict[str, str]:
+def _people_links(ids: list[str], viewer: audit_registry.Viewer) -> dict[str, str]:
     """A person's row on the people page (failed sign-ins name a username, not a person: no link)."""
     return {pk: f"{reverse('people:list')}#person-{pk}" for pk in ids if pk.isdigit()}
 
 
-def _merchant_links(ids: list[str]) -> dict[str, str]:
-    return {pk: reverse("merchants:edit", args=[int(pk)]) for pk in ids if pk.isdigit()}
+def _merchant_links(ids: list[str], viewer: audit_registry.Viewer) -> dict[str, str]:
+    """A merchant's edit page, for the merchants the viewer may see (another one's page answers 404)."""
+    pks = visible_merchants(viewer).filter(pk__in=[int(pk) for pk in ids if pk.isdigit()]).values_list("pk", flat=True)
+    return {str(pk): reverse("merchants:edit", args=[pk]) for pk in pks}
 
 
 OBJECT_KINDS = [

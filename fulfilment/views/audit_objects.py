@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.urls import reverse
 
+from dashboard.audit_registry import Viewer
 from fulfilment.models import ActionRequest
 
 VERBS = {
@@ -42,9 +43,12 @@ def find(text: str) -> list[tuple[str, str]]:
     return [("fulfilment.actionrequest", str(pk)) for pk in pks]
 
 
-def request_links(ids: list[str]) -> dict[str, str]:
-    return {pk: reverse("fulfilment:detail", args=[int(pk)]) for pk in ids if pk.isdigit()}
+def request_links(ids: list[str], viewer: Viewer) -> dict[str, str]:
+    """Links to the requests `viewer` may open: another merchant's request has none (its page answers 404)."""
+    wanted = [int(pk) for pk in ids if pk.isdigit() and len(pk) < 18]
+    pks = ActionRequest.objects.visible_to(viewer).filter(pk__in=wanted).values_list("pk", flat=True)
+    return {str(pk): reverse("fulfilment:detail", args=[pk]) for pk in pks}
 
 
-def policy_links(ids: list[str]) -> dict[str, str]:
+def policy_links(ids: list[str], viewer: Viewer) -> dict[str, str]:
     return dict.fromkeys(ids, reverse("fulfilment:policy"))

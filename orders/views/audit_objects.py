@@ -3,6 +3,7 @@ id people know names, and links to their pages."""
 
 from __future__ import annotations
 
+from dashboard.audit_registry import Viewer
 from orders.models import Order, PayoutOrder
 from orders.views.common import order_url
 from orders.views.payouts import payout_url
@@ -25,11 +26,13 @@ def find(text: str) -> list[tuple[str, str]]:
     return [("orders.order", str(pk)) for pk in orders] + [("orders.payoutorder", str(pk)) for pk in payouts]
 
 
-def order_links(ids: list[str]) -> dict[str, str]:
-    rows = Order.objects.select_related("merchant").in_bulk([int(pk) for pk in ids if pk.isdigit()])
+def order_links(ids: list[str], viewer: Viewer) -> dict[str, str]:
+    """Links to the orders `viewer` may open: another merchant's order has none (its page answers 404)."""
+    rows = Order.objects.visible_to(viewer).select_related("merchant").in_bulk([int(pk) for pk in ids if pk.isdigit()])
     return {str(pk): order_url(order) for pk, order in rows.items()}
 
 
-def payout_links(ids: list[str]) -> dict[str, str]:
-    rows = PayoutOrder.objects.select_related("merchant").in_bulk([int(pk) for pk in ids if pk.isdigit()])
+def payout_links(ids: list[str], viewer: Viewer) -> dict[str, str]:
+    visible = PayoutOrder.objects.visible_to(viewer).select_related("merchant")
+    rows = visible.in_bulk([int(pk) for pk in ids if pk.isdigit()])
     return {str(pk): payout_url(payout) for pk, payout in rows.items()}
