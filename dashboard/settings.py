@@ -230,6 +230,10 @@ OIDC_ROLE_MAP = os.environ.get("OIDC_ROLE_MAP", "")
 OIDC_LINK_BY_EMAIL = env_bool("OIDC_LINK_BY_EMAIL", True)
 OIDC_LINK_ADMINS_BY_EMAIL = env_bool("OIDC_LINK_ADMINS_BY_EMAIL", False)
 OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT_SECONDS", "5"))
+# Single logout (RP-initiated, OpenID Connect RP-Initiated Logout 1.0): signing out after an SSO sign-in also ends
+# the provider's session, at OIDC_OP_LOGOUT_ENDPOINT or discovery's end_session_endpoint (dashboard/sso.py).
+OIDC_OP_LOGOUT_ENDPOINT = os.environ.get("OIDC_OP_LOGOUT_ENDPOINT", "")
+OIDC_SINGLE_LOGOUT = env_bool("OIDC_SINGLE_LOGOUT", True)
 OIDC_USE_PKCE = True
 OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"

@@ -8,7 +8,7 @@ from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from dashboard import audit, login_failures, request_context, session_idle, two_factor, user_time_zone
+from dashboard import audit, login_failures, request_context, session_idle, sso, two_factor, user_time_zone
 from dashboard.merchants import ensure_default_merchant
 from dashboard.roles import ensure_roles
 
@@ -20,6 +20,7 @@ def _login(sender: type, request: HttpRequest | None, user: AbstractBaseUser, **
         session_idle.stamp(request.session)
         user_time_zone.remember(request.session, user)
         two_factor.remember(request.session, user)  # whether the code step follows (dashboard/two_factor_gate.py)
+        request.session.pop(sso.ID_TOKEN_SESSION_KEY, None)  # an SSO sign-in sets it again (views/sso.py)
 
 
 @receiver(user_logged_out)

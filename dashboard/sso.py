@@ -10,12 +10,16 @@ decided in sso_accounts.py. This module holds no audit and no users: it reads se
 - `endpoint(name)`: an endpoint set on its own (`OIDC_OP_TOKEN_ENDPOINT`, ...) or read from the discovery
   document at `OIDC_OP_DISCOVERY_URL`, kept in the Django cache for an hour; `ProviderUnavailable` when the
   provider cannot be reached or its document lacks the endpoint.
+- `provider_logout_url(id_token, back_to)`: where to send the browser to end the provider's session too
+  (RP-initiated logout: `end_session_endpoint` with `id_token_hint`, `post_logout_redirect_uri`, `client_id`);
+  None when single logout is off or the provider offers no end_session endpoint.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
@@ -25,6 +29,9 @@ from django.core.exceptions import ImproperlyConfigured
 from dashboard.roles import ROLE_PRECEDENCE, ROLES
 
 DISCOVERY_CACHE_SECONDS = 3600
+# The session key holding the id_token of an SSO sign-in, for the provider's logout (its id_token_hint). Set by
+# views/sso.py after the sign-in, dropped at every other sign-in (signals.py); a password session never has one.
+ID_TOKEN_SESSION_KEY = "sso_id_token"
 
 # Setting name → the discovery document's key, for the endpoints that may come from discovery.
 ENDPOINT_SETTINGS = {
@@ -152,3 +159,40 @@ def endpoint(setting_name: str) -> str:
     if not isinstance(found, str) or not found:
         raise ProviderUnavailable(f"the discovery document has no {ENDPOINT_SETTINGS[setting_name]}")
     return found
+
+
+def single_logout() -> bool:
+    """Whether signing out after an SSO sign-in ends the provider's session too."""
+    return enabled() and bool(getattr(settings, "OIDC_SINGLE_LOGOUT", True))
+
+
+def end_session_endpoint() -> str | None:
+    """The provider's end_session endpoint: `OIDC_OP_LOGOUT_ENDPOINT`, else the discovery document's
+    `end_session_endpoint`; None when neither names one (a provider without RP-initiated logout).
+    `ProviderUnavailable` when the discovery document cannot be read."""
+    value = str(getattr(settings, "OIDC_OP_LOGOUT_ENDPOINT", "") or "")
+    if value:
+        return value
+    if not settings.OIDC_OP_DISCOVERY_URL:
+        return None
+    found = _discovery().get("end_session_endpoint")
+    return found if isinstance(found, str) and found.startswith(("https://", "http://")) else None
+
+
+def provider_logout_url(id_token: str, back_to: str) -> str | None:
+    """The end_session URL that ends the provider's session of the person this id_token names and sends the
+    browser back to `back_to` (an absolute URL registered at the provider as a post-logout redirect URI);
+    None when single logout is off or the provider has no end_session endpoint."""
+    if not single_logout() or not id_token:
+        return None
+    found = end_session_endpoint()
+    if found is None:
+        return None
+    parts = urlsplit(found)
+    query = [
+        *parse_qsl(parts.query, keep_blank_values=True),
+        ("id_token_hint", id_token),
+        ("post_logout_redirect_uri", back_to),
+        ("client_id", str(settings.OIDC_RP_CLIENT_ID)),
+    ]
+    return urlunsplit(parts._replace(query=urlencode(query)))

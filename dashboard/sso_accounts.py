@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -159,6 +160,23 @@ def sign_in(claims: dict[str, Any], *, issuer: str) -> User:
     if role is None:  # the role removal above is committed; the person is signed in to nothing
         raise SsoFailure("no_role", "no group maps to a role", identity=label, groups=groups)
     return user
+
+
+def record_logout(user: User, *, provider_url: str | None, reason: str = "") -> None:
+    """An SSO session's sign-out (before the usual `auth.logout`): whether the browser goes on to the provider's
+    end_session endpoint (its host, never the URL, which carries the id_token), or why not."""
+    host = urlsplit(provider_url).netloc if provider_url else ""
+    audit.record(
+        "sso.logout",
+        actor=user,
+        obj=user,
+        after={"at_provider": bool(provider_url), "endpoint_host": host, "reason": reason},
+        summary=(
+            f"{user.username} signed out; sent to {host} to end the {sso.provider_name()} session too"
+            if provider_url
+            else f"{user.username} signed out here only: {reason}"
+        ),
+    )
 
 
 def record_failure(request: HttpRequest, failure: SsoFailure) -> None:

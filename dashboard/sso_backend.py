@@ -78,6 +78,11 @@ class SsoBackend(OIDCAuthenticationBackend):
             raise SuspiciousOperation("id_token has no expiry")
         return payload
 
+    def store_tokens(self, access_token: str, id_token: str) -> None:
+        """Keep the verified id_token on the request only: the callback view puts it in the session once the
+        person is signed in (a refused sign-in leaves nothing behind for a later password session)."""
+        self.request.sso_id_token = id_token
+
     def get_or_create_user(self, access_token: str, id_token: str, payload: dict[str, Any]) -> User:
         userinfo = self.get_userinfo(access_token, id_token, payload)
         if not isinstance(userinfo, dict):

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from dashboard.views import account, audit, health, home, merchants, people, sso, tokens, two_factor
@@ -76,7 +75,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     # Public as before LoginRequiredMiddleware: signing out without a session still answers with the redirect.
-    path("accounts/logout/", login_not_required(auth_views.LogoutView.as_view()), name="logout"),
+    # After an SSO sign-in it ends the provider's session too (views/sso.py: RP-initiated logout).
+    path("accounts/logout/", sso.SignOutView.as_view(), name="logout"),
     path("sso/", include(sso_patterns)),
     path("audit/", include(audit_patterns)),
     path("people/", include(people_patterns)),

@@ -26,6 +26,7 @@ VERBS = {
     "sso.user_created": "User created by single sign-on",
     "sso.linked": "User linked to single sign-on",
     "sso.role_synced": "Role set from single sign-on groups",
+    "sso.logout": "Signed out of single sign-on",
     "account.time_zone": "Time zone changed",
     "user.role_changed": "Role changed",
     "user.merchants_limited": "Merchant access changed",

@@ -4,6 +4,8 @@ group, account matching, and every way the provider can fail."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlparse
 
@@ -329,3 +331,122 @@ def test_an_address_over_the_throttle_ceiling_is_refused_before_the_provider_is_
     assert response.status_code == 429
     assert "POST /token" not in provider.requests
     assert not signed_in_user(client).is_authenticated
+
+
+# --- single logout (RP-initiated, OpenID Connect RP-Initiated Logout 1.0) -------------------------------------
+LOGIN_PAGE = "http://testserver/accounts/login/"
+
+
+def sign_out(client: Client):
+    return client.post("/accounts/logout/")
+
+
+def continue_url(page: str) -> str:
+    """The provider URL the signed-out page sends the browser on to (its meta refresh and its link)."""
+    match = re.search(r'<a href="([^"]+)" id="sso-logout-continue"', page)
+    assert match, page
+    url = html.unescape(match.group(1))
+    assert f'content="0;url={match.group(1)}"' in page  # the same URL, followed at once
+    return url
+
+
+def test_signing_out_after_sso_ends_the_provider_session_too_over_http(client, provider):
+    provider.post_logout_redirect_uris = [LOGIN_PAGE]  # registered for the client, as a real provider requires
+    sign_in(client, provider)
+    assert provider.user.subject in provider.sessions
+    response = sign_out(client)
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]  # the URL holds the id_token
+    page = response.content.decode()
+    assert "You are signed out of Juspay Ops" in page and "Continue to Test IdP" in page
+    assert not signed_in_user(client).is_authenticated  # signed out here before going anywhere
+    url = urlparse(continue_url(page))
+    assert f"{url.scheme}://{url.netloc}{url.path}" == f"{provider.issuer}/logout"
+    query = parse_qs(url.query)
+    assert query["post_logout_redirect_uri"] == [LOGIN_PAGE] and query["client_id"] == [CLIENT_ID]
+    assert query["id_token_hint"][0].count(".") == 2  # the id_token of this sign-in
+
+    at_provider = httpx.get(continue_url(page), follow_redirects=False)
+    assert at_provider.status_code == 302 and at_provider.headers["location"] == LOGIN_PAGE
+    assert provider.user.subject not in provider.sessions
+    assert provider.logouts == [{"sub": "idp-user-1", "redirect": LOGIN_PAGE, "client_id": CLIENT_ID}]
+    assert verbs_for("asha")[-2:] == ["sso.logout", "auth.logout"]
+    event = AuditEvent.objects.get(verb="sso.logout")
+    assert event.after == {"at_provider": True, "endpoint_host": f"127.0.0.1:{provider.port}", "reason": ""}
+    assert "id_token" not in str(event.after) and query["id_token_hint"][0] not in event.summary
+    assert client.get("/accounts/login/").status_code == 200
+
+
+def test_the_provider_refuses_a_logout_it_cannot_trust(client, provider):
+    """The fixture checks what a real provider checks, so the test above can fail."""
+    provider.post_logout_redirect_uris = [LOGIN_PAGE]
+    sign_in(client, provider)
+    url = continue_url(sign_out(client).content.decode())
+    for change in ({"id_token_hint": "not.a.token"}, {"post_logout_redirect_uri": "https://evil.example/"}):
+        parts = urlparse(url)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()} | change
+        assert httpx.get(f"{provider.issuer}/logout", params=query).status_code == 400
+    assert provider.user.subject in provider.sessions and provider.logouts == []
+
+
+def test_a_password_session_signs_out_as_before_with_sso_on(client, provider, make_user):
+    user = make_user("Support", username="pw-user")
+    assert client.post("/accounts/login/", {"username": "pw-user", "password": PASSWORD}).status_code == 302
+    response = sign_out(client)
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert "GET /logout" not in provider.requests and not AuditEvent.objects.filter(verb="sso.logout").exists()
+    assert verbs_for(user.username)[-1] == "auth.logout"
+
+
+def test_a_refused_sso_attempt_leaves_no_token_for_a_later_password_session(client, provider, make_user):
+    provider.user.groups = ["contractors"]  # signed in at the provider, refused here
+    assert sign_in(client, provider)["Location"] == "/sso/no-role/"
+    make_user("Support", username="pw-user")
+    assert client.post("/accounts/login/", {"username": "pw-user", "password": PASSWORD}).status_code == 302
+    assert sign_out(client).status_code == 302
+    assert not AuditEvent.objects.filter(verb="sso.logout").exists()
+
+
+def test_single_logout_can_be_switched_off(client, provider, settings):
+    settings.OIDC_SINGLE_LOGOUT = False
+    sign_in(client, provider)
+    response = sign_out(client)
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert provider.user.subject in provider.sessions and "GET /logout" not in provider.requests
+
+
+@pytest.mark.parametrize(
+    ("breakage", "reason"),
+    [("no_end_session", "offers no end_session endpoint"), ("down", "could not be reached")],
+)
+def test_a_provider_that_cannot_be_told_still_signs_you_out_here_and_says_so(
+    client, provider, settings, breakage, reason
+):
+    if breakage == "no_end_session":
+        provider.fail = "no_end_session"
+    sign_in(client, provider)
+    if breakage == "down":  # discovery is read again at sign-out and the provider is gone
+        from django.core.cache import cache
+
+        cache.clear()
+        settings.OIDC_OP_DISCOVERY_URL = "http://127.0.0.1:9/.well-known/openid-configuration"
+    response = sign_out(client)
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/"
+    assert not signed_in_user(client).is_authenticated
+    page = client.get("/accounts/login/").content.decode()
+    assert "could not be told: your session there may still be open" in page
+    event = AuditEvent.objects.get(verb="sso.logout")
+    assert event.after["at_provider"] is False and reason in event.after["reason"]
+
+
+def test_a_configured_logout_endpoint_wins_over_discovery_and_keeps_its_query(settings, provider):
+    settings.OIDC_OP_LOGOUT_ENDPOINT = f"{provider.issuer}/logout?tenant=ops"
+    url = urlparse(sso.provider_logout_url("a.b.c", LOGIN_PAGE) or "")
+    assert url.path == "/logout"
+    assert parse_qs(url.query) == {
+        "tenant": ["ops"],
+        "id_token_hint": ["a.b.c"],
+        "post_logout_redirect_uri": [LOGIN_PAGE],
+        "client_id": [CLIENT_ID],
+    }
+    settings.OIDC_ENABLED = False
+    assert sso.provider_logout_url("a.b.c", LOGIN_PAGE) is None
