@@ -70,3 +70,20 @@ def test_a_failing_provider_is_explained_on_the_login_page(page, live_server, pr
     expect(page.get_by_label("Password")).to_be_visible()  # the password form stays
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "login-failure-390.png"), full_page=True)
+
+
+def test_signing_out_ends_the_provider_session_and_comes_back_to_the_login_page(page, live_server, provider):
+    """The sign-out button posts here; the signed-out page goes on to the provider's end_session endpoint (the
+    pages' CSP allows forms to post only to this origin, so a redirect from the POST would be blocked)."""
+    provider.post_logout_redirect_uris = [f"{live_server.url}/accounts/login/"]
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("button", name="Sign in with Test IdP").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert provider.user.subject in provider.sessions
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_label("Password")).to_be_visible()
+    assert "GET /logout" in provider.requests and provider.user.subject not in provider.sessions
+    assert provider.logouts[-1]["redirect"] == f"{live_server.url}/accounts/login/"
+    page.goto(f"{live_server.url}/approvals/")  # signed out here too
+    page.wait_for_url(f"{live_server.url}/accounts/login/?next=/approvals/")
