@@ -91,6 +91,9 @@ def provider(_provider: OidcTestProvider, settings, db) -> OidcTestProvider:
     _provider.user = IdpUser()
     _provider.fail = ""
     _provider.requests.clear()
+    _provider.sessions.clear()
+    _provider.logouts.clear()
+    _provider.post_logout_redirect_uris = None
     for name, value in _provider.settings().items():
         setattr(settings, name, value)
     return _provider
