@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from dashboard.juspay.errors import JuspayError
@@ -305,8 +305,33 @@ def mark_unchanged(merchant: Merchant, answers: Answers) -> tuple[Answers, Answe
             row.last_sync_error, row.sync_failures = "", 0
             row.next_sync_at = next_sync_at(row.juspay_created_at, is_open=row.is_open, failures=0, now=now)
             stamped.append(row)
-        Order.objects.bulk_update(stamped, STAMP_FIELDS, batch_size=500)
+        stamp_synced(stamped, now)
     return changed, new
+
+
+def stamp_synced(rows: list[Order], now: datetime) -> None:
+    """Write the sync stamps set on `rows` (`last_synced_at` = `now`, no error, their own fetch start and next
+    sync): on PostgreSQL one UPDATE joined to three arrays (Django's `bulk_update` builds a CASE per column and
+    row, which cost a re-sync more Python than everything else it does); elsewhere `bulk_update`."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Order.objects.bulk_update(rows, STAMP_FIELDS, batch_size=500)
+        return
+    table = connection.ops.quote_name(Order._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS o SET last_synced_at = %s, last_sync_error = '', sync_failures = 0, "  # noqa: S608
+            "last_fetch_started_at = v.fetched, next_sync_at = v.next "
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, fetched, next) "
+            "WHERE o.id = v.id",
+            [
+                now,
+                [row.pk for row in rows],
+                [row.last_fetch_started_at for row in rows],
+                [row.next_sync_at for row in rows],
+            ],
+        )
 
 
 @dataclass
