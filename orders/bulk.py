@@ -199,6 +199,14 @@ def _apply_payout_batch(merchant: Merchant, batch: list[Fetched], source: str, r
         report.changes += len(result.events)
 
 
+def apply_fetched(merchant: Merchant, batch: list[Fetched], *, source: str, payouts: bool = False) -> BulkReport:
+    """Apply one batch of fetches the way bulk sync does (new orders inserted together, unchanged ones stamped
+    together, changed ones applied one by one, failures recorded) and report it."""
+    report = BulkReport()
+    (_apply_payout_batch if payouts else _apply_batch)(merchant, batch, source, report)
+    return report
+
+
 type Applier = Callable[[Merchant, list[Fetched], str, BulkReport], None]
 
 
