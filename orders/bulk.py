@@ -1,7 +1,9 @@
 """Bulk sync: fetch many orders with bounded concurrency (async client) while applying them as they come.
 
 A thread runs the asyncio fetches (`fetch_all`); the calling thread applies each answer to the database, so
-network waits and database writes overlap. Per-order fetch latencies are kept for the benchmark.
+network waits and database writes overlap. Per-order fetch latencies are kept for the benchmark. Payment orders
+(`sync_many`) and payout orders (`sync_many_payouts`: the freshness sweep and the failure retries) go the same
+way: what arrived is applied a batch at a time, unchanged answers stamped in one statement, failures recorded.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ from django.utils import timezone
 from dashboard.juspay.async_client import AsyncJuspayClient
 from dashboard.juspay.errors import JuspayError
 from dashboard.juspay.types_order import Order as JuspayOrder
+from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
 from dashboard.juspay_access import async_client_for
 from dashboard.models import Merchant
 from orders import sync, sync_failures
-from orders.models import Order, SyncFailure
+from orders.models import Order, PayoutOrder, SyncFailure
 
 
 @dataclass
@@ -54,7 +57,7 @@ class Fetched:
     order_id: str
     fetched_at: datetime
     latency: float
-    parsed: JuspayOrder | None = None
+    parsed: JuspayOrder | JuspayPayoutOrder | None = None
     error: JuspayError | None = None
 
 
@@ -73,19 +76,23 @@ async def fetch_all(
     customers: Mapping[str, str],
     concurrency: int,
     out: Handover,
+    *,
+    payouts: bool = False,
 ) -> None:
-    """Order Status for every id, at most `concurrency` in flight, each result put on `out` as it arrives.
+    """Order Status (payout Order Status with `payouts`) for every id, at most `concurrency` in flight, each
+    result put on `out` as it arrives.
 
     A Juspay failure for one id (not found, unavailable after the retries, unreadable) is that id's `error`
     and does not stop the others. `customers` (order id -> customer id) sets `x-routing-id` where known.
     """
     limit = asyncio.Semaphore(concurrency)
+    ask = juspay.payout_order_status if payouts else juspay.order_status
 
     async def one(order_id: str) -> None:
         async with limit:
             fetched_at, started = timezone.now(), time.perf_counter()
             try:
-                parsed = await juspay.order_status(order_id, customer_id=customers.get(order_id))
+                parsed = await ask(order_id, customer_id=customers.get(order_id))
                 item = Fetched(order_id, fetched_at, time.perf_counter() - started, parsed=parsed)
             except JuspayError as exc:
                 item = Fetched(order_id, fetched_at, time.perf_counter() - started, error=exc)
@@ -110,10 +117,15 @@ def _put_blocking(out: Handover, item: Fetched) -> None:
 
 
 async def _fetch_for(
-    merchant: Merchant, order_ids: list[str], customers: Mapping[str, str], concurrency: int, out: Handover
+    merchant: Merchant,
+    order_ids: list[str],
+    customers: Mapping[str, str],
+    concurrency: int,
+    out: Handover,
+    payouts: bool,
 ) -> None:
     async with async_client_for(merchant, concurrency=concurrency) as juspay:
-        await fetch_all(juspay, order_ids, customers, concurrency, out)
+        await fetch_all(juspay, order_ids, customers, concurrency, out, payouts=payouts)
 
 
 def _next_batch(out: Handover, size: int = 200, alive: Callable[[], bool] = lambda: True) -> tuple[list[Fetched], bool]:
@@ -140,19 +152,33 @@ def _next_batch(out: Handover, size: int = 200, alive: Callable[[], bool] = lamb
     return batch, False
 
 
-def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
-    answers: sync.Answers = []
+def _answers_of[Parsed: (JuspayOrder, JuspayPayoutOrder)](
+    model: type[Order] | type[PayoutOrder],
+    merchant: Merchant,
+    batch: list[Fetched],
+    kind: type[Parsed],
+    report: BulkReport,
+) -> list[tuple[Parsed, datetime]]:
+    """The batch's answers; each failure recorded on its cached row (if any) and in the report."""
+    key_field = "order_id" if model is Order else "payout_order_id"
+    answers: list[tuple[Parsed, datetime]] = []
     for item in batch:
         report.latencies.append(item.latency)
-        if item.parsed is not None:
+        if isinstance(item.parsed, kind):
             answers.append((item.parsed, item.fetched_at))
             continue
         assert item.error is not None
         report.errors += 1
-        message = sync.record_failure(Order, merchant, "order_id", item.order_id, item.error)
+        message = sync.record_failure(model, merchant, key_field, item.order_id, item.error)
         report.failed[item.order_id] = message
         if len(report.error_samples) < 5:
             report.error_samples.append(f"{item.order_id}: {message}")
+    report.synced += len(answers)
+    return answers
+
+
+def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
+    answers = _answers_of(Order, merchant, batch, JuspayOrder, report)
     changed, new = sync.mark_unchanged(merchant, answers)
     if new:
         try:
@@ -161,21 +187,43 @@ def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: 
             changed += new
     for parsed, fetched_at in changed:
         report.changes += len(sync.apply_order(merchant, parsed, source=source, fetched_at=fetched_at).events)
-    report.synced += len(answers)
 
 
-def _apply_reconnecting(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
+def _apply_payout_batch(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
+    """Payout orders: the unchanged stamped at once, each changed or new one applied under its own lock (its
+    fulfilments, the linked order's fulfilment state and the payout cells move with it)."""
+    answers = _answers_of(PayoutOrder, merchant, batch, JuspayPayoutOrder, report)
+    changed, new = sync.mark_unchanged_payouts(merchant, answers)
+    for parsed, fetched_at in changed + new:
+        result = sync.apply_payout_order(merchant, parsed, source=source, fetched_at=fetched_at)
+        report.changes += len(result.events)
+
+
+def apply_fetched(merchant: Merchant, batch: list[Fetched], *, source: str, payouts: bool = False) -> BulkReport:
+    """Apply one batch of fetches the way bulk sync does (new orders inserted together, unchanged ones stamped
+    together, changed ones applied one by one, failures recorded) and report it."""
+    report = BulkReport()
+    (_apply_payout_batch if payouts else _apply_batch)(merchant, batch, source, report)
+    return report
+
+
+type Applier = Callable[[Merchant, list[Fetched], str, BulkReport], None]
+
+
+def _apply_reconnecting(
+    merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport, apply: Applier = _apply_batch
+) -> None:
     """Apply a batch; when the database connection was dropped under it (a restart, `pg_terminate_backend`),
     open a new one and apply the batch again (applying is idempotent). Inside a transaction it cannot: raise."""
     done = BulkReport()
     try:
-        _apply_batch(merchant, batch, source, done)
+        apply(merchant, batch, source, done)
     except (OperationalError, InterfaceError):
         if connection.in_atomic_block:
             raise
         connection.close()
         done = BulkReport()
-        _apply_batch(merchant, batch, source, done)
+        apply(merchant, batch, source, done)
     report.add(done)
 
 
@@ -191,12 +239,57 @@ def sync_many(
     """Fetch and apply `order_ids`. With `remember_failures`, every id that failed is recorded as a
     `SyncFailure` (retried by the sweep, listed on the sync health page) and every id now cached is resolved:
     what an import asked for is never silently dropped."""
+    return _sync(
+        merchant,
+        order_ids,
+        concurrency=concurrency,
+        source=source,
+        on_progress=on_progress,
+        remember_failures=remember_failures,
+        payouts=False,
+    )
+
+
+def sync_many_payouts(
+    merchant: Merchant,
+    payout_order_ids: Iterable[str],
+    *,
+    concurrency: int = 32,
+    source: str = "juspay_poll",
+    remember_failures: bool = False,
+) -> BulkReport:
+    """`sync_many` for payout orders (payout Order Status): fetched concurrently, applied a batch at a time."""
+    return _sync(
+        merchant,
+        payout_order_ids,
+        concurrency=concurrency,
+        source=source,
+        on_progress=None,
+        remember_failures=remember_failures,
+        payouts=True,
+    )
+
+
+def _sync(
+    merchant: Merchant,
+    order_ids: Iterable[str],
+    *,
+    concurrency: int,
+    source: str,
+    on_progress: Callable[[int], None] | None,
+    remember_failures: bool,
+    payouts: bool,
+) -> BulkReport:
     ids = list(dict.fromkeys(order_ids))
+    model: type[Order] | type[PayoutOrder] = PayoutOrder if payouts else Order
+    key_field = "payout_order_id" if payouts else "order_id"
+    failure_kind = SyncFailure.Kind.PAYOUT if payouts else SyncFailure.Kind.ORDER
+    apply: Applier = _apply_payout_batch if payouts else _apply_batch
     customers = (
         dict(
-            Order.objects.filter(merchant=merchant, order_id__in=ids)
+            model._default_manager.filter(merchant=merchant, **{f"{key_field}__in": ids})
             .exclude(customer_id="")
-            .values_list("order_id", "customer_id")
+            .values_list(key_field, "customer_id")
         )
         if len(ids) <= 5000
         else {}
@@ -206,7 +299,7 @@ def sync_many(
 
     def produce() -> None:
         try:
-            asyncio.run(_fetch_for(merchant, ids, customers, concurrency, out))
+            asyncio.run(_fetch_for(merchant, ids, customers, concurrency, out, payouts))
         except BaseException as exc:  # surfaced to the caller below
             failure.append(exc)
         finally:
@@ -223,7 +316,7 @@ def sync_many(
         done = False
         while not done:
             batch, done = _next_batch(out, alive=producer.is_alive)
-            _apply_reconnecting(merchant, batch, source, report)
+            _apply_reconnecting(merchant, batch, source, report, apply)
             if on_progress and batch:
                 on_progress(len(batch))
     finally:
@@ -232,11 +325,11 @@ def sync_many(
     report.elapsed = time.perf_counter() - started
     if failure:
         if remember_failures:  # the fetch itself broke: every id not applied is still owed
-            applied = sync_failures.cached_ids(merchant, SyncFailure.Kind.ORDER, ids)
+            applied = sync_failures.cached_ids(merchant, failure_kind, ids)
             reason = f"{type(failure[0]).__name__}: {failure[0]}"
             missing = {i: report.failed.get(i, reason) for i in ids if i not in applied}
-            sync_failures.settle(merchant, SyncFailure.Kind.ORDER, ids, missing, source=source)
+            sync_failures.settle(merchant, failure_kind, ids, missing, source=source)
         raise failure[0]
     if remember_failures:
-        sync_failures.settle(merchant, SyncFailure.Kind.ORDER, ids, report.failed, source=source)
+        sync_failures.settle(merchant, failure_kind, ids, report.failed, source=source)
     return report

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard.models import Merchant
-from orders import services, sync_failures
-from orders.bulk import sync_many
+from orders import sync_failures
+from orders.bulk import sync_many, sync_many_payouts
 from orders.models import SyncFailure, SyncSource
 
 
@@ -37,14 +37,11 @@ def retry_due(merchant: Merchant, *, limit: int, concurrency: int) -> RetryTotal
         totals.failed += len(report.failed)
         totals.resolved += len(order_ids) - len(report.failed)
     payout_ids = sync_failures.due(merchant, SyncFailure.Kind.PAYOUT, limit=limit)
-    failed: dict[str, str] = {}
-    for payout_id in payout_ids:
-        result = services.sync_payout_order(merchant, payout_id, source=SyncSource.IMPORT)
-        if result.failure is not None:
-            failed[payout_id] = result.error
     if payout_ids:
-        sync_failures.settle(merchant, SyncFailure.Kind.PAYOUT, payout_ids, failed)
+        report = sync_many_payouts(
+            merchant, payout_ids, concurrency=concurrency, source=SyncSource.IMPORT, remember_failures=True
+        )
         totals.tried += len(payout_ids)
-        totals.failed += len(failed)
-        totals.resolved += len(payout_ids) - len(failed)
+        totals.failed += len(report.failed)
+        totals.resolved += len(payout_ids) - len(report.failed)
     return totals

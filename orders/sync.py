@@ -9,11 +9,12 @@ derived from statuses (refund and fulfilment state, `is_open`) from orders.deriv
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from dashboard.juspay.errors import JuspayError
@@ -279,24 +280,44 @@ def mark_unchanged(merchant: Merchant, answers: Answers) -> tuple[Answers, Answe
     one bulk UPDATE of the stamp columns for the whole batch, nothing else written (no content, no events, no
     rollups). Returns (changed, new): answers that need `apply_order`, and orders the cache does not have yet.
     An answer fetched before one already applied stamps nothing, so marks never move back."""
+    return _mark_unchanged(Order, "order_id", merchant, answers, also=())
+
+
+PayoutAnswers = list[tuple[JuspayPayoutOrder, datetime]]
+
+
+def mark_unchanged_payouts(merchant: Merchant, answers: PayoutAnswers) -> tuple[PayoutAnswers, PayoutAnswers]:
+    """`mark_unchanged` for payout orders. A payout order not linked to a payment order yet whose answer names
+    one is never "unchanged": `apply_payout_order` looks for the link again (the order may be cached by now)."""
+    return _mark_unchanged(PayoutOrder, "payout_order_id", merchant, answers, also=("order",))
+
+
+def _mark_unchanged[Row: (Order, PayoutOrder), Parsed: (JuspayOrder, JuspayPayoutOrder)](
+    model: type[Row],
+    key_field: str,
+    merchant: Merchant,
+    answers: list[tuple[Parsed, datetime]],
+    *,
+    also: tuple[str, ...],
+) -> tuple[list[tuple[Parsed, datetime]], list[tuple[Parsed, datetime]]]:
     if not answers:
         return [], []
     ids = [parsed.order_id for parsed, _ in answers]
-    changed: Answers = []
-    new: Answers = []
+    changed: list[tuple[Parsed, datetime]] = []
+    new: list[tuple[Parsed, datetime]] = []
     now = timezone.now()
     with transaction.atomic():
         rows = {
-            o.order_id: o
-            for o in Order.objects.select_for_update()
-            .filter(merchant=merchant, order_id__in=ids)
+            getattr(o, key_field): o
+            for o in model._default_manager.select_for_update()
+            .filter(merchant=merchant, **{f"{key_field}__in": ids})
             .order_by("pk")  # one lock order for every batch: two workers never deadlock on a pair
-            .only("id", "order_id", "raw", "juspay_created_at", "is_open", "last_fetch_started_at")
+            .only("id", key_field, "raw", "juspay_created_at", "is_open", "last_fetch_started_at", *also)
         }
-        stamped: list[Order] = []
+        stamped: list[Row] = []
         for parsed, fetched_at in answers:
             row = rows.get(parsed.order_id)
-            if row is None or row.raw != parsed.raw:
+            if row is None or row.raw != parsed.raw or _unlinked_payout(row, parsed):
                 (changed if row else new).append((parsed, fetched_at))
                 continue
             if row.last_fetch_started_at is not None and row.last_fetch_started_at > fetched_at:
@@ -305,8 +326,42 @@ def mark_unchanged(merchant: Merchant, answers: Answers) -> tuple[Answers, Answe
             row.last_sync_error, row.sync_failures = "", 0
             row.next_sync_at = next_sync_at(row.juspay_created_at, is_open=row.is_open, failures=0, now=now)
             stamped.append(row)
-        Order.objects.bulk_update(stamped, STAMP_FIELDS, batch_size=500)
+        stamp_synced(model, stamped, now)
     return changed, new
+
+
+def _unlinked_payout(row: Order | PayoutOrder, parsed: JuspayOrder | JuspayPayoutOrder) -> bool:
+    return (
+        isinstance(row, PayoutOrder)
+        and isinstance(parsed, JuspayPayoutOrder)
+        and row.order_id is None
+        and bool(payment_order_ids(parsed))
+    )
+
+
+def stamp_synced(model: type[Order] | type[PayoutOrder], rows: Sequence[Order | PayoutOrder], now: datetime) -> None:
+    """Write the sync stamps set on `rows` (`last_synced_at` = `now`, no error, their own fetch start and next
+    sync): on PostgreSQL one UPDATE joined to three arrays (Django's `bulk_update` builds a CASE per column and
+    row, which cost a re-sync more Python than everything else it does); elsewhere `bulk_update`."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(rows, STAMP_FIELDS, batch_size=500)  # type: ignore[arg-type]
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS o SET last_synced_at = %s, last_sync_error = '', sync_failures = 0, "  # noqa: S608
+            "last_fetch_started_at = v.fetched, next_sync_at = v.next "
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, fetched, next) "
+            "WHERE o.id = v.id",
+            [
+                now,
+                [row.pk for row in rows],
+                [row.last_fetch_started_at for row in rows],
+                [row.next_sync_at for row in rows],
+            ],
+        )
 
 
 @dataclass

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dashboard.models import Merchant
 from orders import exports, failure_retry, services, sync_runs, webhooks
+from orders.bulk import sync_many_payouts
 from orders.models import Order, OrderExport, PayoutOrder, SyncRun, SyncSource, WebhookEvent
 from orders.webhook_refresher import refresher
 
@@ -101,11 +102,13 @@ def sweep_due(limit: int | None = None) -> dict[str, int]:
             totals["orders"] += run.synced  # what the chunks did by now: all of it when they run inline
             totals["changes"] += run.changes
             totals["errors"] += run.failed
-        for payout_id in payout_ids:
-            result = services.sync_payout_order(merchant, payout_id, source=SyncSource.JUSPAY_POLL)
-            totals["payouts"] += 1
-            totals["changes"] += len(result.events)
-            totals["errors"] += bool(result.error)
+        if payout_ids:  # fetched concurrently, applied a batch at a time (orders.bulk)
+            report = sync_many_payouts(
+                merchant, payout_ids, concurrency=settings.SYNC_CONCURRENCY, source=SyncSource.JUSPAY_POLL
+            )
+            totals["payouts"] += len(payout_ids)
+            totals["changes"] += report.changes
+            totals["errors"] += report.errors
         retried = failure_retry.retry_due(merchant, limit=limit, concurrency=settings.SYNC_CONCURRENCY)
         totals["failures_retried"] += retried.tried
         totals["failures_resolved"] += retried.resolved

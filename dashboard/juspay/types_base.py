@@ -145,10 +145,24 @@ class JuspayModel(BaseModel):
 
     # Walking the tree ---------------------------------------------------------------------------
 
+    @classmethod
+    def _field_specs(cls) -> tuple[tuple[str, str, Vocab | None], ...]:
+        """(attribute, key as Juspay writes it, vocabulary marker) of every field, worked out once per class:
+        bulk sync walks thousands of answers, and scanning each field's metadata every time cost more than
+        the validation itself."""
+        specs = cls.__dict__.get("_specs_cache")
+        if specs is None:
+            specs = tuple(
+                (name, info.alias or name, next((m for m in info.metadata if isinstance(m, Vocab)), None))
+                for name, info in cls.model_fields.items()
+            )
+            type.__setattr__(cls, "_specs_cache", specs)
+        return specs
+
     def _children(self) -> Iterator[tuple[str, Any, Vocab | None]]:
-        for name, info in type(self).model_fields.items():
-            marker = next((m for m in info.metadata if isinstance(m, Vocab)), None)
-            yield (info.alias or name), getattr(self, name), marker
+        values = self.__dict__
+        for name, key, marker in self._field_specs():
+            yield key, values.get(name), marker
 
     def _walk(self, path: str) -> Iterator[tuple[str, JuspayModel]]:
         yield path, self

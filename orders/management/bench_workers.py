@@ -14,10 +14,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes `pids` have used so far (Linux's /proc; 0 elsewhere), so that a
+    benchmark on a busy machine can report CPU per order, which other work disturbs far less than wall time."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime (fields 14 and 15 of stat)
+    return total
+
+
 @contextmanager
-def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 240.0) -> Iterator[str]:
+def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 240.0) -> Iterator[list[int]]:
     """`count` worker processes (`--pool=solo`, one task at a time each: a process is the unit that scales) on
-    a queue of their own; yields the queue name, which this process then sends its tasks to."""
+    a queue of their own, which this process then sends its tasks to; yields their process ids."""
     from dashboard.celery import app
 
     queue = f"bench-sync-{uuid.uuid4().hex[:8]}"
@@ -41,7 +55,7 @@ def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 240.0) -
             for reply in app.control.ping(destination=names, timeout=0.5) or []:
                 ready |= set(reply)
         app.conf.task_default_queue = queue
-        yield queue
+        yield [p.pid for p in procs]
     finally:
         app.conf.task_default_queue = previous
         for proc in procs:

@@ -19,7 +19,7 @@ from dashboard.models import Merchant
 from dashboard.simulator_process import SimulatorProcess, start_simulator
 from orders import sync_runs
 from orders.bulk import BulkReport, sync_many
-from orders.management.bench_workers import REPO, celery_workers, peak_rss_mib, purge
+from orders.management.bench_workers import REPO, celery_workers, cpu_seconds, peak_rss_mib, purge
 from orders.models import Order, PayoutOrder, SyncRun, SyncSource
 from orders.tasks import start_bulk_sync
 
@@ -33,6 +33,11 @@ def percentile(values: list[float], share: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _load() -> str:
+    """The 1-minute load average, printed beside every rate: on a shared machine it says how far to trust it."""
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
 
 
 class Command(BaseCommand):
@@ -98,8 +103,9 @@ class Command(BaseCommand):
                     self._scale_out(merchant, ids, count, concurrency, chunk_size)
                 return
             for n in range(1, passes + 1):
+                cpu = time.process_time()
                 report = sync_many(merchant, ids, concurrency=concurrency, source=SyncSource.IMPORT)
-                self._print(n, report, concurrency)
+                self._print(n, report, concurrency, time.process_time() - cpu)
         finally:
             sim.stop()
             if not keep:
@@ -127,18 +133,22 @@ class Command(BaseCommand):
     def _scale_out(self, merchant: Merchant, ids: list[str], count: int, concurrency: int, chunk_size: int) -> None:
         """First import then re-sync of `ids`, in chunks, through `count` real worker processes."""
         self._clear(merchant)
-        with celery_workers(count, log_dir=REPO / "data" / "bench-sync"):
+        with celery_workers(count, log_dir=REPO / "data" / "bench-sync") as pids:
             rates = []
             for kind in (SyncRun.Kind.IMPORT, SyncRun.Kind.SYNC):
-                began = time.perf_counter()
+                began, cpu = time.perf_counter(), cpu_seconds(pids)
                 run = start_bulk_sync(
                     merchant, ids, kind=kind, source=SyncSource.IMPORT, concurrency=concurrency, chunk_size=chunk_size
                 )
                 run = sync_runs.wait(run, poll=0.05, timeout=3600)
-                elapsed = time.perf_counter() - began
-                rates.append(f"{kind} {run.ids_total / elapsed:.0f} orders/s ({elapsed:.1f} s, {run.failed} failed)")
+                elapsed, cpu = time.perf_counter() - began, cpu_seconds(pids) - cpu
+                rates.append(
+                    f"{kind} {run.ids_total / elapsed:.0f} orders/s ({elapsed:.1f} s, {run.failed} failed, "
+                    f"workers' CPU {cpu * 1000 / max(run.ids_total, 1):.2f} s per 1000 orders)"
+                )
         self.stdout.write(
-            f"workers {count}: " + "; ".join(rates) + f" [chunks of {chunk_size}, concurrency {concurrency}]"
+            f"workers {count}: " + "; ".join(rates) + f" [chunks of {chunk_size}, concurrency {concurrency}; "
+            f"load average {_load()}]"
         )
 
     def _memory(self, sizes: list[int], chunk_size: int) -> None:
@@ -166,7 +176,7 @@ class Command(BaseCommand):
                 + ("" if code == 0 else f" (exit {code})")
             )
 
-    def _print(self, n: int, report: BulkReport, concurrency: int) -> None:
+    def _print(self, n: int, report: BulkReport, concurrency: int, cpu: float) -> None:
         total = report.synced + report.errors
         rate = total / report.elapsed if report.elapsed else 0.0
         mean = statistics.fmean(report.latencies) if report.latencies else 0.0
@@ -175,7 +185,8 @@ class Command(BaseCommand):
             f"(concurrency {concurrency}; concurrency/mean latency = {concurrency / mean if mean else 0:.0f}/s); "
             f"fetch latency p50 {percentile(report.latencies, 0.5) * 1000:.1f} ms, "
             f"p99 {percentile(report.latencies, 0.99) * 1000:.1f} ms, mean {mean * 1000:.1f} ms; "
-            f"{report.changes} change(s), {report.errors} error(s)"
+            f"{report.changes} change(s), {report.errors} error(s); "
+            f"CPU {cpu * 1000 / max(total, 1):.2f} s per 1000 orders (this process); load average {_load()}"
         )
         for sample in report.error_samples:
             self.stdout.write(f"  error: {sample}")
