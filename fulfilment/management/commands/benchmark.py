@@ -181,7 +181,14 @@ class Command(BaseCommand):
                     f"load at {users} concurrent user(s): {len(plan)} scenarios, {options['rounds']} rounds …"
                 )
                 results = stack.run_load(
-                    {"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work
+                    {
+                        "concurrency": users,
+                        "rounds": options["rounds"],
+                        "scenarios": plan,
+                        "seq_start": _seq(),
+                        "cpu_pids": stack.children(server.process.pid),
+                    },
+                    work,
                 )
                 self._rows_of(results, users, per_target={"webhooks: with a broker and a worker": 300})
         finally:
@@ -215,7 +222,14 @@ class Command(BaseCommand):
                     )
                 ]
                 results = stack.run_load(
-                    {"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work
+                    {
+                        "concurrency": users,
+                        "rounds": options["rounds"],
+                        "scenarios": plan,
+                        "seq_start": _seq(),
+                        "cpu_pids": stack.children(server.process.pid),
+                    },
+                    work,
                 )
                 self._rows_of(results, users, per_target={name: 100})
         finally:
@@ -227,7 +241,13 @@ class Command(BaseCommand):
                 result = results.pop(name)
                 self.rows.append(
                     report.rate_row(
-                        name, users, len(result["latencies_ms"]), result["seconds"], target, report.errors(result)
+                        name,
+                        users,
+                        len(result["latencies_ms"]),
+                        result["seconds"],
+                        target,
+                        report.errors(result),
+                        cpu_seconds=result.get("server_cpu"),
                     )
                 )
         self.rows += report.latency_rows(results, users)
