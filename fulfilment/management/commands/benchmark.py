@@ -204,11 +204,11 @@ class Command(BaseCommand):
     ) -> None:
         env = stack.production_env(keys, broker=None, redis=options["redis"], data_dir=work / "data")
         port = options["port"] + 2
-        self.stderr.write(f"serving on 127.0.0.1:{port} without a broker (webhook refresh inline) …")
+        self.stderr.write(f"serving on 127.0.0.1:{port} without a broker (the refresh on a thread of the web process) …")
         server = stack.serve(env, port=port, workers=options["web_workers"], log_dir=work, name="gunicorn-embedded")
         try:
             for users in (1, 8):
-                name = "webhooks: embedded (refresh inline)"
+                name = "webhooks: embedded (no broker)"
                 hooks = max(options["webhooks"] // options["rounds"], 1)
                 plan = [
                     scenarios.webhook(
