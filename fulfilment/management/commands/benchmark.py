@@ -204,7 +204,7 @@ class Command(BaseCommand):
     ) -> None:
         env = stack.production_env(keys, broker=None, redis=options["redis"], data_dir=work / "data")
         port = options["port"] + 2
-        self.stderr.write(f"serving on 127.0.0.1:{port} without a broker (the refresh on a thread of the web process) …")
+        self.stderr.write(f"serving on 127.0.0.1:{port} without a broker (the refresh on a web thread) …")
         server = stack.serve(env, port=port, workers=options["web_workers"], log_dir=work, name="gunicorn-embedded")
         try:
             for users in (1, 8):
