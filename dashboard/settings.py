@@ -352,6 +352,9 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery"
 # Without a broker, a webhook's refresh runs after the answer on a thread of the web process, pulling each order
 # once for all the events naming it (orders/webhook_refresher.py); "inline" runs it inside the request instead.
 WEBHOOK_EMBEDDED_REFRESH = os.environ.get("WEBHOOK_EMBEDDED_REFRESH", "background")
+# With a broker, a webhook's refresh task is published after the answer by a thread of the web process, one task
+# per batch of ids (orders/webhook_refresher.py); "inline" publishes one task per webhook inside the request.
+WEBHOOK_ENQUEUE = os.environ.get("WEBHOOK_ENQUEUE", "background")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

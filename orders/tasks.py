@@ -19,7 +19,7 @@ from dashboard.models import Merchant
 from orders import exports, failure_retry, services, sync_runs, webhooks
 from orders.bulk import sync_many_payouts
 from orders.models import Order, OrderExport, PayoutOrder, SyncRun, SyncSource, WebhookEvent
-from orders.webhook_refresher import refresher
+from orders.webhook_refresher import Handoff, refresher
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,22 @@ def refresh_from_webhook(webhook_pk: int) -> str:
     """Pull the truth for the order a webhook named, then mark the webhook processed. A failure is recorded on
     the event and retried by `retry_webhooks`, not by Celery (so an inline run never raises into the answer)."""
     return webhooks.refresh(webhook_pk)
+
+
+@shared_task(acks_late=True)
+def refresh_from_webhooks(webhook_pks: list[int]) -> dict[str, int]:
+    """The refresh of a batch of webhooks (published after the answer by `publisher`): one pull per order for all
+    the events naming it (`webhooks.refresh_batch`); each failure is recorded on its event for the retry sweep."""
+    return webhooks.refresh_batch(webhook_pks)
+
+
+def _publish(webhook_pks: list[int]) -> None:
+    refresh_from_webhooks.delay(webhook_pks)
+
+
+# With a broker: the web process publishes the refreshes after the answer, one task per batch of ids. A batch
+# is refreshed by one worker thread, one pull after another: small batches keep the worker's threads all busy.
+publisher = Handoff("webhook-publisher", _publish, batch_max=20)
 
 
 @shared_task
@@ -133,6 +149,9 @@ def refresh_after_webhook(sender: type[WebhookEvent], *, event: WebhookEvent, **
         return
     if settings.CELERY_TASK_ALWAYS_EAGER and settings.WEBHOOK_EMBEDDED_REFRESH == "background":
         refresher.submit(event.pk)  # no broker: after the answer, on this process's refresher thread
+        return
+    if not settings.CELERY_TASK_ALWAYS_EAGER and settings.WEBHOOK_ENQUEUE == "background":
+        publisher.submit(event.pk)  # a broker: published after the answer, batched, by this process's thread
         return
     try:
         refresh_from_webhook.delay(event.pk)

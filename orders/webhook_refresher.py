@@ -1,16 +1,23 @@
-"""Without a broker: refresh stored webhooks on a thread of the web process, after the answer, in batches.
+"""After the answer: a thread of the web process that takes the ids of stored webhooks in batches and hands
+them on, so a webhook's answer never waits for what follows its storing.
 
-With no `CELERY_BROKER_URL` a task runs inline, so each webhook's Order Status pull used to run inside the
-request that received it: Juspay waited for our pull, and a web worker took about 43 webhooks a second. Here
-intake only stores the event (committed, with its retry time set) and hands its id to this process's refresher
-thread; the answer goes back at once. The thread takes every id waiting, pulls each order once for all the
-events naming it (`webhooks.refresh_batch`), and waits for the next.
+Two of them, one per mode:
+- without a broker (`refresher`, here): the refresh itself. With no `CELERY_BROKER_URL` a task runs inline, so
+  each webhook's Order Status pull used to run inside the request that received it: Juspay waited for our pull,
+  and a web worker took about 43 webhooks a second. The thread takes every id waiting, pulls each order once for
+  all the events naming it (`webhooks.refresh_batch`), and waits for the next.
+- with a broker (`orders.tasks.publisher`): the publishing of the refresh task. Publishing one Celery message per
+  webhook inside the request costs a synchronous round trip to the broker and Celery's message building (about a
+  third of the request), and with the broker down, kombu's retries; the thread publishes one task per batch of
+  ids (`orders.tasks.refresh_from_webhooks`), which the worker refreshes with one pull per order.
 
-No event is lost: the event is in the database before its id is queued, and it carries `next_attempt_at`. If
-this process stops before the thread gets to it (a restart, a crash), the retry sweep (`retry_webhooks`, beat or
-the embedded beat thread) refreshes it a minute later, as it does for any refresh that failed.
+No event is lost: the event is committed, with `next_attempt_at` set, before its id is queued. If this process
+stops before the thread gets to it (a restart, a crash), or the broker refuses the task, the retry sweep
+(`retry_webhooks`, beat or the embedded beat thread) refreshes it a minute later, as it does for any refresh that
+failed.
 
-`WEBHOOK_EMBEDDED_REFRESH = "inline"` keeps the old behaviour (the tests use it: they assert right after a POST).
+`WEBHOOK_EMBEDDED_REFRESH = "inline"` and `WEBHOOK_ENQUEUE = "inline"` keep the old behaviour (the tests use
+them: they assert right after a POST).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Callable
 
 from django.db import close_old_connections
 
@@ -29,14 +37,19 @@ log = logging.getLogger(__name__)
 BATCH_MAX = 200  # ids taken per round; the next round takes the rest
 
 
-class Refresher:
-    def __init__(self) -> None:
+class Handoff:
+    """A queue of webhook ids and the daemon thread that hands each batch of them to `handle` (started on the
+    first id, again after a fork: a forked worker gets its own queue and thread)."""
+
+    def __init__(self, name: str, handle: Callable[[list[int]], object], *, batch_max: int = BATCH_MAX) -> None:
+        self.name = name
+        self._handle = handle
+        self.batch_max = batch_max
         self._queue: queue.Queue[int] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._pid = 0
         self._lock = threading.Lock()
         self.batches = 0
-        self.pulls = 0
 
     def submit(self, pk: int) -> None:
         self._ensure_thread()
@@ -52,12 +65,12 @@ class Refresher:
             if self._pid != pid:  # forked: the parent's queue and thread are not ours
                 self._queue = queue.Queue()
             self._pid = pid
-            self._thread = threading.Thread(target=self._run, name="webhook-refresher", daemon=True)
+            self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
             self._thread.start()
 
     def _take(self) -> list[int]:
         pks = [self._queue.get()]
-        while len(pks) < BATCH_MAX:
+        while len(pks) < self.batch_max:
             try:
                 pks.append(self._queue.get_nowait())
             except queue.Empty:
@@ -69,11 +82,10 @@ class Refresher:
             pks = self._take()
             try:
                 close_old_connections()
-                totals = webhooks.refresh_batch(pks)
+                self._handle(pks)
                 self.batches += 1
-                self.pulls += totals["pulls"]
-            except Exception:  # the database is down, or a bug: the events keep their retry time
-                log.exception("webhook refresher: batch of %d events not refreshed now; the retry sweep will", len(pks))
+            except Exception:  # the database or the broker is down, or a bug: the events keep their retry time
+                log.exception("%s: batch of %d events not handed on now; the retry sweep will", self.name, len(pks))
             finally:
                 close_old_connections()
                 for _ in pks:
@@ -91,4 +103,4 @@ class Refresher:
         return done.wait(timeout)
 
 
-refresher = Refresher()
+refresher = Handoff("webhook-refresher", webhooks.refresh_batch)

@@ -63,9 +63,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     from django.conf import settings
 
-    # Tests assert on a webhook's refresh right after its POST: run it inline (orders/webhook_refresher.py is
-    # tested on its own, with "background").
+    # Tests assert on a webhook's refresh (or its task) right after its POST: run it inline, and publish its task
+    # inline (orders/webhook_refresher.py is tested on its own, with "background").
     settings.WEBHOOK_EMBEDDED_REFRESH = "inline"
+    settings.WEBHOOK_ENQUEUE = "inline"
 
 
 def pytest_report_header(config):

@@ -118,9 +118,22 @@ def latency_rows(results: dict[str, dict[str, Any]], users: int) -> list[Row]:
     return rows
 
 
-def rate_row(name: str, users: int, done: int, seconds: float, target: float | None, errors_text: str = "") -> Row:
+def rate_row(
+    name: str,
+    users: int,
+    done: int,
+    seconds: float,
+    target: float | None,
+    errors_text: str = "",
+    *,
+    cpu_seconds: float | None = None,
+) -> Row:
+    """A rate; with `cpu_seconds` (what the web processes spent on the `done` requests) also the CPU of each."""
     rate = done / seconds if seconds else 0.0
-    row = Row(name, str(users) if users else "", f"{rate:,.0f}/s", errors=errors_text)
+    value = f"{rate:,.0f}/s"
+    if cpu_seconds is not None and done:
+        value += f", {cpu_seconds * 1000 / done:.1f} ms web CPU each"
+    row = Row(name, str(users) if users else "", value, errors=errors_text)
     if target is not None:
         row.target, row.met = f"≥ {target:.0f}/s", "met" if rate >= target else "MISSED"
     return row

@@ -170,5 +170,7 @@ def webhook(
         "body": json.dumps(body),
         "orders": ids,
         "requests": requests,
-        "warmup": 4,
+        # The first webhooks in each web worker import and set up what intake uses (the broker's connection,
+        # Celery's app): enough for each of the workers to get some before the measured ones.
+        "warmup": 40,
     }

@@ -86,6 +86,21 @@ class Process:
         self._log.close()
 
 
+def children(pid: int) -> list[int]:
+    """The pids of the processes whose parent is `pid` (gunicorn's workers), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if parent == pid:
+                found.append(int(entry))
+    return found
+
+
 def wait_until_up(url: str, process: Process, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -44,7 +44,7 @@ EVERY_ROW = [
     "KPI sections",
     "list: first page: pages/s",
     "webhooks: with a broker and a worker",
-    "webhooks: embedded (refresh inline)",
+    "webhooks: embedded (no broker)",
     "bulk sync, first import (1 process)",
     "bulk sync, re-sync (1 process)",
     "import_orders peak RSS, 200 ids",
@@ -75,6 +75,8 @@ def test_the_benchmark_prints_every_measurement_with_its_peer(tmp_path: Path) ->
     for name in ("order page", "list: first page", "list: filtered", "list: deep (90% down)", "search: email (whole)"):
         peer = rows[name].split("|")[4].strip()
         assert peer, f"{name} has no peer measured beside it:\n{table}"
+    for name in ("webhooks: with a broker and a worker", "webhooks: embedded (no broker)"):
+        assert "ms web CPU each" in rows[name], f"{name} has no CPU per webhook:\n{table}"
     errors = {name: rows[name].split("|")[3] for name in EVERY_ROW[:16] if "×" in rows[name].split("|")[3]}
     assert not errors, f"answers that were errors: {errors}"
     written = (tmp_path / "table.md").read_text()

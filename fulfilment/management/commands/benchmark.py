@@ -181,7 +181,14 @@ class Command(BaseCommand):
                     f"load at {users} concurrent user(s): {len(plan)} scenarios, {options['rounds']} rounds …"
                 )
                 results = stack.run_load(
-                    {"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work
+                    {
+                        "concurrency": users,
+                        "rounds": options["rounds"],
+                        "scenarios": plan,
+                        "seq_start": _seq(),
+                        "cpu_pids": stack.children(server.process.pid),
+                    },
+                    work,
                 )
                 self._rows_of(results, users, per_target={"webhooks: with a broker and a worker": 300})
         finally:
@@ -197,11 +204,11 @@ class Command(BaseCommand):
     ) -> None:
         env = stack.production_env(keys, broker=None, redis=options["redis"], data_dir=work / "data")
         port = options["port"] + 2
-        self.stderr.write(f"serving on 127.0.0.1:{port} without a broker (webhook refresh inline) …")
+        self.stderr.write(f"serving on 127.0.0.1:{port} without a broker (the refresh on a web thread) …")
         server = stack.serve(env, port=port, workers=options["web_workers"], log_dir=work, name="gunicorn-embedded")
         try:
             for users in (1, 8):
-                name = "webhooks: embedded (refresh inline)"
+                name = "webhooks: embedded (no broker)"
                 hooks = max(options["webhooks"] // options["rounds"], 1)
                 plan = [
                     scenarios.webhook(
@@ -215,7 +222,14 @@ class Command(BaseCommand):
                     )
                 ]
                 results = stack.run_load(
-                    {"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work
+                    {
+                        "concurrency": users,
+                        "rounds": options["rounds"],
+                        "scenarios": plan,
+                        "seq_start": _seq(),
+                        "cpu_pids": stack.children(server.process.pid),
+                    },
+                    work,
                 )
                 self._rows_of(results, users, per_target={name: 100})
         finally:
@@ -227,7 +241,13 @@ class Command(BaseCommand):
                 result = results.pop(name)
                 self.rows.append(
                     report.rate_row(
-                        name, users, len(result["latencies_ms"]), result["seconds"], target, report.errors(result)
+                        name,
+                        users,
+                        len(result["latencies_ms"]),
+                        result["seconds"],
+                        target,
+                        report.errors(result),
+                        cpu_seconds=result.get("server_cpu"),
                     )
                 )
         self.rows += report.latency_rows(results, users)
