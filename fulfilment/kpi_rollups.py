@@ -170,7 +170,7 @@ def rebuild_request_cells(*, batch: int = 5000) -> int:
         for row in RequestFact.objects.order_by().values_list(*FACT_FIELDS).iterator(chunk_size=batch):
             rollups.merge_by_merchant(by_merchant, fact_cells(row))
             done += 1
-        rollups.add_cells(by_merchant)
+        rollups.add_cells(by_merchant, fresh=True)
     return done
 
 

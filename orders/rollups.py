@@ -423,16 +423,23 @@ def _add(merchant_id: int, cells: Contribution) -> None:
     add_cells({merchant_id: cells})
 
 
-def add_cells(by_merchant: MerchantCells) -> None:
+CELL_COLUMNS = ("merchant_id", "grain", "start", "metric", "key", "sub", "count", "amount")
+
+
+def add_cells(by_merchant: MerchantCells, *, fresh: bool = False) -> None:
     """Add the counts and amounts to the cells: one INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite), rows
     sorted by merchant, grain, start, metric, key and sub. Call it last in the transaction (its row locks are the
-    ones other writers wait for)."""
+    ones other writers wait for). `fresh`: a rebuild that deleted every cell of these metrics under its table
+    lock, so nothing can conflict (COPY on PostgreSQL)."""
     rows = _rows(by_merchant)
     if not rows:
         return
+    if fresh and connection.vendor == "postgresql":
+        _insert_rows(KpiBucket, CELL_COLUMNS, rows)
+        return
     q = connection.ops.quote_name
     table = q(KpiBucket._meta.db_table)
-    cols = ["merchant_id", "grain", "start", "metric", "key", "sub", "count", "amount"]
+    cols = list(CELL_COLUMNS)
     conflict = ", ".join(q(c) for c in cols[:6])
     upsert = (
         f"ON CONFLICT ({conflict}) DO UPDATE SET {q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
@@ -690,7 +697,7 @@ def rebuild_payout_cells(*, batch: int = 5000) -> int:
         KpiBucket.objects.filter(metric__in=PAYOUT_METRICS).delete()
         by_merchant: dict[int, Contribution] = defaultdict(dict)
         done = _rebuild_payouts(by_merchant, batch)
-        add_cells(dict(by_merchant))
+        add_cells(dict(by_merchant), fresh=True)
     return done
 
 
@@ -823,7 +830,7 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
             turnarounds += len(rows)
             orders += len(chunk)
         payouts = _rebuild_payouts(by_merchant, batch)
-        add_cells(by_merchant)
+        add_cells(by_merchant, fresh=True)
     return {"payouts": payouts, "orders": orders, "buckets": KpiBucket.objects.count(), "turnarounds": turnarounds}
 
 
@@ -848,5 +855,5 @@ def rebuild_charged_cells(*, batch: int = 5000) -> int:
         for row in ChargedOrder.objects.order_by().values_list(*CHARGED_FIELDS).iterator(chunk_size=batch):
             merge_by_merchant(by_merchant, _charged_cells(row))
             done += 1
-        add_cells(by_merchant)
+        add_cells(by_merchant, fresh=True)
     return done

@@ -9,6 +9,7 @@ our machines, and Django admin's COUNT(*) needs the visibility map).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,17 +96,27 @@ def ensure(n: int, *, write: Callable[[str], Any], force: bool = False) -> tuple
     with _indexes_dropped(INDEXED_LATER, write):
         _fill_orders(account, n, write)
         _fill_related(account, n, maker, write)
+    rows_seconds = time.perf_counter() - started
     step_started = time.perf_counter()
+    cpu_started = time.process_time()
     done = rollups.rebuild()
     requests = kpi_rollups.rebuild()
+    rollup_seconds = time.perf_counter() - step_started
     write(
-        f"  KPI rollups (rebuild_kpis): {done['buckets']:,} cells, {requests:,} request facts in "
-        f"{time.perf_counter() - step_started:.1f} s"
+        f"  KPI rollups (rebuild_kpis): {done['buckets']:,} cells, {done['turnarounds']:,} turnarounds, "
+        f"{requests:,} request facts in {rollup_seconds:.1f} s ({time.process_time() - cpu_started:.1f} s of "
+        "this process's CPU)"
     )
     step_started = time.perf_counter()
     vacuum_analyze()
-    write(f"  VACUUM ANALYZE in {time.perf_counter() - step_started:.1f} s")
+    vacuum_seconds = time.perf_counter() - step_started
+    write(f"  VACUUM ANALYZE in {vacuum_seconds:.1f} s")
     seconds = time.perf_counter() - started
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    write(
+        f"fill phases: rows {rows_seconds:.0f} s, KPI rollups {rollup_seconds:.0f} s, VACUUM ANALYZE "
+        f"{vacuum_seconds:.0f} s; load average {load}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MARKER_TABLE}")  # noqa: S608
         cursor.execute(
