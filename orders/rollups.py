@@ -435,7 +435,7 @@ def add_cells(by_merchant: MerchantCells, *, fresh: bool = False) -> None:
     if not rows:
         return
     if fresh and connection.vendor == "postgresql":
-        _insert_rows(KpiBucket, CELL_COLUMNS, rows)
+        insert_rows(KpiBucket, CELL_COLUMNS, rows)
         return
     q = connection.ops.quote_name
     table = q(KpiBucket._meta.db_table)
@@ -771,8 +771,9 @@ def _facts_of_chunk(chunk: list[tuple[Any, ...]]) -> Iterator[tuple[int, OrderFa
         yield pk, facts
 
 
-def _insert_rows(model: Any, fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert plain rows (column values in `fields`' order): COPY on PostgreSQL, bulk_create elsewhere."""
+def insert_rows(model: Any, fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """A rebuild's rows into a table it emptied under its lock (column values in `fields`' order): COPY on
+    PostgreSQL, bulk_create elsewhere."""
     if not rows:
         return
     if connection.vendor == "postgresql":
@@ -822,11 +823,13 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
                 rows += [
                     (t.refund_id, t.order_id, t.merchant_id, t.raised_at, t.seconds) for t in _turnarounds(pk, facts)
                 ]
-                if (row := _charged(pk, facts, fulfilled.get(pk))) is not None:
-                    charged.append((pk, row.merchant_id, row.charged_at, row.fulfilled_at, row.fulfil_seconds))
-                    _merge(cells, charged_contribution(row.charged_at, row.fulfilled_at, row.fulfil_seconds))
-            _insert_rows(RefundTurnaround, TURNAROUND_FIELDS, rows)
-            _insert_rows(ChargedOrder, CHARGED_ROW_FIELDS, charged)
+                if (at := facts.charged_at) is not None:  # its ChargedOrder row, as _charged makes it
+                    done_at = fulfilled.get(pk)
+                    seconds = fulfil_seconds(at, done_at)
+                    charged.append((pk, facts.merchant_id, at, done_at, seconds))
+                    _merge(cells, charged_contribution(at, done_at, seconds))
+            insert_rows(RefundTurnaround, TURNAROUND_FIELDS, rows)
+            insert_rows(ChargedOrder, CHARGED_ROW_FIELDS, charged)
             turnarounds += len(rows)
             orders += len(chunk)
         payouts = _rebuild_payouts(by_merchant, batch)
