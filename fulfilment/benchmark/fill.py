@@ -189,10 +189,11 @@ def _fill_related(account: Merchant, n: int, maker: Any, write: Callable[[str], 
 
 
 def vacuum_analyze() -> None:
+    from fulfilment.models import RequestFact
     from orders.models import ChargedOrder, KpiBucket, RefundTurnaround
 
     with connection.cursor() as cursor:
-        for model in [*TABLES, KpiBucket, RefundTurnaround, ChargedOrder]:
+        for model in [*TABLES, KpiBucket, RefundTurnaround, ChargedOrder, RequestFact]:
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
