@@ -799,8 +799,9 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
 
     The same rule as the sync's, over tuples: each order's facts (`order_facts`, from its columns, the few pieces
     of `raw` the facts read, and its refunds, offers and splits), their `contribution()` and their ChargedOrder
-    row's `charged_contribution()`, summed, then written at once (COPY and one INSERT per 5,000 cells on
-    PostgreSQL). tests/orders/test_kpi_rebuild.py checks it against the incremental path on varied orders."""
+    row's `charged_contribution()`, summed, then written at once (by COPY on PostgreSQL: the cells of these
+    metrics were deleted under the lock). tests/orders/test_kpi_rebuild.py checks it against the incremental
+    path on varied orders."""
     with transaction.atomic():
         # a sync's delta waits, then applies on top of the rebuilt rows (tables locked in the order a sync writes)
         lock_tables(RefundTurnaround, ChargedOrder, KpiBucket)
