@@ -46,7 +46,16 @@ def local_midnight(day: date) -> datetime:
 def bucket_starts(moment: datetime) -> tuple[datetime, datetime]:
     """The first instants of the local hour and of the local day `moment` falls in."""
     local = timezone.localtime(moment, zone())
-    return local.replace(minute=0, second=0, microsecond=0), local_midnight(local.date())
+    return _hour_of(local), local_midnight(local.date())
+
+
+def hour_start(moment: datetime) -> datetime:
+    """The first instant of the local hour `moment` falls in (`bucket_starts(moment)[0]`, without the day)."""
+    return _hour_of(timezone.localtime(moment, zone()))
+
+
+def _hour_of(local: datetime) -> datetime:
+    return local.replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)

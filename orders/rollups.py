@@ -29,19 +29,20 @@ after the period ends changes that period's figures, never moves the order into 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models import F, Func
 from django.utils.dateparse import parse_datetime
 
 from dashboard.juspay.enums import OrderStatus
 from orders import duration_buckets, registry
-from orders.kpi_periods import DAY, HOUR, bucket_starts
+from orders.kpi_periods import DAY, HOUR, bucket_starts, hour_start
 from orders.models import (
     ChargedOrder,
     Fulfillment,
@@ -139,13 +140,46 @@ class OrderFacts:
     charged_at: datetime | None = None  # CHARGED orders only (charged_time)
 
 
-def charged_time(status: str, created: datetime | None, raw: dict[str, Any] | None) -> datetime | None:
-    """When a CHARGED order was charged: its `payment_gateway_response.created` (the gateway's answer), unless
-    missing, unreadable or before the order's `date_created`; then `date_created`. None for other statuses."""
+@dataclass(frozen=True)
+class RawPieces:
+    """The few pieces of an order's `raw` answer the KPIs read (RAW_PIECES says where each is; a piece that is
+    absent is None): the rebuild reads only these, in SQL, instead of every order's whole answer."""
+
+    offers: Any = None
+    split_settlement_response: Any = None
+    bank_error_message: Any = None
+    bank_error_code: Any = None
+    gateway_created: Any = None  # payment_gateway_response.created
+
+
+# field of RawPieces -> its path in `raw` (the rebuild reads them in SQL: `raw -> 'a' -> 'b'`, _JsonPiece)
+RAW_PIECES: dict[str, tuple[str, ...]] = {
+    "offers": ("offers",),
+    "split_settlement_response": ("split_settlement_response",),
+    "bank_error_message": ("bank_error_message",),
+    "bank_error_code": ("bank_error_code",),
+    "gateway_created": ("payment_gateway_response", "created"),
+}
+
+
+def raw_pieces(raw: dict[str, Any] | None) -> RawPieces:
+    """The pieces of a whole answer, as the SQL of the rebuild reads them (a path through a non-object is None)."""
+    found: dict[str, Any] = {}
+    for name, path in RAW_PIECES.items():
+        value: Any = raw or {}
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
+        found[name] = value
+    return RawPieces(**found)
+
+
+def charged_time(status: str, created: datetime | None, gateway_created: Any) -> datetime | None:
+    """When a CHARGED order was charged: its `payment_gateway_response.created` (the gateway's answer, given as
+    `gateway_created`), unless missing, unreadable or before the order's `date_created`; then `date_created`.
+    None for other statuses."""
     if status != CHARGED:
         return None
-    answer = (raw or {}).get("payment_gateway_response")
-    text = answer.get("created") if isinstance(answer, dict) else None
+    text = gateway_created
     try:
         at = parse_datetime(text) if isinstance(text, str) else None
     except ValueError:
@@ -164,17 +198,27 @@ MerchantCells = dict[int, Contribution]  # merchant id -> its cells
 
 def histogram_cell(metric: str, seconds: int, at: datetime) -> tuple[Cell, tuple[int, Decimal]]:
     """The cell one duration adds to the histogram `metric` (a `hist.*` metric) at the moment `at`."""
-    return (metric, duration_buckets.key(seconds), "", bucket_starts(at)[0]), (1, Decimal(seconds))
+    return (metric, duration_buckets.key(seconds), "", hour_start(at)), (1, Decimal(seconds))
 
 
-def _failure_reason(raw: dict[str, Any] | None) -> str:
-    raw = raw or {}
-    reason = str(raw.get("bank_error_message") or raw.get("bank_error_code") or "").strip()
+def _failure_reason(pieces: RawPieces) -> str:
+    reason = str(pieces.bank_error_message or pieces.bank_error_code or "").strip()
     return reason[:128] or NO_REASON
 
 
 def refund_facts(refund: Refund) -> RefundFacts:
-    return RefundFacts(refund.pk, refund.created, refund.status, refund.amount, bool(refund.arn), refund.processed_at)
+    return _refund(refund.pk, refund.created, refund.status, refund.amount, refund.arn, refund.processed_at)
+
+
+def _refund(
+    pk: int | None,
+    created: datetime | None,
+    status: str,
+    amount: Decimal | None,
+    arn: str,
+    processed_at: datetime | None,
+) -> RefundFacts:
+    return RefundFacts(pk, created, status, amount, bool(arn), processed_at)
 
 
 def _discount(benefits: Any) -> Decimal:
@@ -195,33 +239,82 @@ def facts_of(
 ) -> OrderFacts:
     """The order's facts from its columns; its refunds, offers and splits are read from the database unless given
     (offers and splits only when its answer has them, so most syncs read just the refunds)."""
-    raw = order.raw or {}
+    pieces = raw_pieces(order.raw)
     if refunds is None:
         refunds = Refund.objects.filter(order_id=order.pk).order_by("pk") if order.pk else []
     # Offer and split rows count only while the answer lists them (a later answer without `offers` leaves the
     # rows in the cache, orders.sync._apply_offers): the sync and the rebuild then agree.
-    if not raw.get("offers"):
+    if not pieces.offers:
         offers = []
     elif offers is None:
         offers = Offer.objects.filter(order_id=order.pk).order_by("pk") if order.pk else []
-    if not raw.get("split_settlement_response"):
+    if not pieces.split_settlement_response:
         splits = []
     elif splits is None:
         splits = SplitDetail.objects.filter(order_id=order.pk).order_by("pk") if order.pk else []
+    return order_facts(
+        OrderColumns(
+            order.merchant_id,
+            order.juspay_created_at,
+            order.status,
+            order.payment_method_type,
+            order.gateway,
+            order.effective_amount,
+            order.amount,
+            order.amount_refunded,
+            order.split_applied,
+        ),
+        pieces,
+        tuple(refund_facts(r) for r in refunds),
+        tuple((o.offer_code, o.status, o.benefits) for o in offers),
+        tuple((s.sub_vendor_id, s.amount) for s in splits),
+    )
+
+
+class OrderColumns(NamedTuple):
+    """The order columns the KPIs read (ORDER_COLUMNS: the rebuild reads them as tuples)."""
+
+    merchant_id: int
+    juspay_created_at: datetime | None
+    status: str | None
+    payment_method_type: str | None
+    gateway: str | None
+    effective_amount: Decimal | None
+    amount: Decimal | None
+    amount_refunded: Decimal | None
+    split_applied: bool | None
+
+
+ORDER_COLUMNS = OrderColumns._fields
+
+
+def order_facts(
+    order: OrderColumns,
+    pieces: RawPieces,
+    refunds: tuple[RefundFacts, ...],
+    offers: Iterable[tuple[str, str, Any]],
+    splits: Iterable[tuple[str, Decimal | None]],
+) -> OrderFacts:
+    """The facts of an order's columns, answer pieces and rows (offers: code, status, benefits; splits:
+    sub_vendor_id, amount); offers and splits count only while the answer lists them. facts_of and the rebuild
+    share it."""
+    status = order.status or ""
     return OrderFacts(
         merchant_id=order.merchant_id,
         created=order.juspay_created_at,
-        status=order.status or "",
+        status=status,
         method=order.payment_method_type or "",
         gateway=order.gateway or "",
         paid=_paid(order.effective_amount, order.amount),
-        failure=_failure_reason(order.raw) if _is_failure(order.status) else "",
+        failure=_failure_reason(pieces) if _is_failure(status) else "",
         refunded=order.amount_refunded or Decimal(0),
         split=bool(order.split_applied),
-        refunds=tuple(refund_facts(r) for r in refunds),
-        offers=tuple((o.offer_code, o.status, _discount(o.benefits)) for o in offers),
-        vendors=tuple((s.sub_vendor_id, s.amount or Decimal(0)) for s in splits),
-        charged_at=charged_time(order.status or "", order.juspay_created_at, raw),
+        refunds=refunds,
+        offers=tuple((code, st, _discount(benefits)) for code, st, benefits in offers) if pieces.offers else (),
+        vendors=tuple((vendor, amount or Decimal(0)) for vendor, amount in splits)
+        if pieces.split_settlement_response
+        else (),
+        charged_at=charged_time(status, order.juspay_created_at, pieces.gateway_created),
     )
 
 
@@ -252,12 +345,12 @@ def contribution(facts: OrderFacts | None) -> Contribution:
         return cells
 
     def add(metric: str, key: str, sub: str, at: datetime, amount: Decimal) -> None:
-        cell = (metric, key[:128], sub[:64], bucket_starts(at)[0])
+        cell = (metric, key[:128], sub[:64], at)
         count, total = cells.get(cell, (0, Decimal(0)))
         cells[cell] = (count + 1, total + amount)
 
     if facts.created is not None:
-        at = facts.created
+        at = hour_start(facts.created)  # the local hour of every cell of the order
         add(METRIC_ORDER, facts.status, "", at, facts.paid)
         add(METRIC_METHOD, facts.method, outcome(facts.status), at, facts.paid)
         add(METRIC_GATEWAY, facts.gateway, outcome(facts.status), at, facts.paid)
@@ -272,9 +365,10 @@ def contribution(facts: OrderFacts | None) -> Contribution:
             add(METRIC_OFFER, code, status, at, discount)
     for refund in facts.refunds:
         if refund.created is not None:
-            add(METRIC_REFUND, refund.status, "arn" if refund.arn else "", refund.created, refund.amount or Decimal(0))
+            hour = hour_start(refund.created)
+            add(METRIC_REFUND, refund.status, "arn" if refund.arn else "", hour, refund.amount or Decimal(0))
             if (seconds := refund.turnaround_seconds) is not None:
-                add(METRIC_TURNAROUND, "", "", refund.created, Decimal(seconds))
+                add(METRIC_TURNAROUND, "", "", hour, Decimal(seconds))
     return cells
 
 
@@ -306,9 +400,11 @@ def _rows(by_merchant: MerchantCells) -> list[tuple[Any, ...]]:
     """Hour and day rows for each cell (day rows only for histograms), summed, in a fixed order (so concurrent
     writers lock rows alike)."""
     summed: dict[tuple[int, str, datetime, str, str, str], list[Any]] = {}
+    days: dict[datetime, datetime] = {}
     for merchant_id, cells in by_merchant.items():
         for (metric, key, sub, hour), (count, amount) in cells.items():
-            day = bucket_starts(hour)[1]
+            if (day := days.get(hour)) is None:
+                day = days[hour] = bucket_starts(hour)[1]
             grains = ((DAY, day),) if metric.startswith(HISTOGRAM_PREFIX) else ((HOUR, hour), (DAY, day))
             for grain, start in grains:
                 row = summed.setdefault((merchant_id, grain, start, metric, key, sub), [0, Decimal(0)])
@@ -327,24 +423,45 @@ def _add(merchant_id: int, cells: Contribution) -> None:
     add_cells({merchant_id: cells})
 
 
-def add_cells(by_merchant: MerchantCells) -> None:
+CELL_COLUMNS = ("merchant_id", "grain", "start", "metric", "key", "sub", "count", "amount")
+
+
+def add_cells(by_merchant: MerchantCells, *, fresh: bool = False) -> None:
     """Add the counts and amounts to the cells: one INSERT .. ON CONFLICT DO UPDATE (PostgreSQL and SQLite), rows
     sorted by merchant, grain, start, metric, key and sub. Call it last in the transaction (its row locks are the
-    ones other writers wait for)."""
+    ones other writers wait for). `fresh`: a rebuild that deleted every cell of these metrics under its table
+    lock, so nothing can conflict (COPY on PostgreSQL)."""
     rows = _rows(by_merchant)
     if not rows:
         return
+    if fresh and connection.vendor == "postgresql":
+        insert_rows(KpiBucket, CELL_COLUMNS, rows)
+        return
     q = connection.ops.quote_name
     table = q(KpiBucket._meta.db_table)
-    cols = ["merchant_id", "grain", "start", "metric", "key", "sub", "count", "amount"]
+    cols = list(CELL_COLUMNS)
     conflict = ", ".join(q(c) for c in cols[:6])
-    sql = (  # names come from the model, values are params
-        f"INSERT INTO {table} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "  # noqa: S608
+    upsert = (
         f"ON CONFLICT ({conflict}) DO UPDATE SET {q('count')} = {table}.{q('count')} + excluded.{q('count')}, "
         f"{q('amount')} = {table}.{q('amount')} + excluded.{q('amount')}"
     )
+    into = f"INSERT INTO {table} ({', '.join(q(c) for c in cols)})"  # names come from the model, values are params
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if connection.vendor == "postgresql" and len(rows) > UNNEST_FROM:
+            # many rows (a rebuild, a bulk import): one statement per UNNEST_BATCH rows, still in the sorted order
+            arrays = ", ".join(f"%s::{kind}[]" for kind in UNNEST_TYPES)
+            picked = ", ".join(f"r.{c}" for c in cols)
+            sql = f"{into} SELECT {picked} FROM unnest({arrays}) WITH ORDINALITY AS r({', '.join(cols)}, n) ORDER BY n "  # noqa: S608
+            for first in range(0, len(rows), UNNEST_BATCH):
+                part = rows[first : first + UNNEST_BATCH]
+                cursor.execute(sql + upsert, [list(column) for column in zip(*part, strict=True)])
+        else:
+            cursor.executemany(f"{into} VALUES ({', '.join(['%s'] * len(cols))}) {upsert}", rows)  # noqa: S608
+
+
+UNNEST_FROM = 200  # rows: below it, one statement per row (a sync's few cells)
+UNNEST_BATCH = 5000
+UNNEST_TYPES = ("bigint", "text", "timestamptz", "text", "text", "text", "bigint", "numeric")
 
 
 def _turnarounds(order_pk: int, facts: OrderFacts) -> list[RefundTurnaround]:
@@ -385,7 +502,7 @@ def _charged(order_pk: int, facts: OrderFacts, fulfilled_at: datetime | None = N
 def charged_contribution(charged_at: datetime, fulfilled_at: datetime | None, seconds: int | None) -> Contribution:
     """The cells one ChargedOrder row adds (CHARGED_METRICS), at its charge time: open or fulfilled, and its time
     to fulfil in the histogram (a pure function of the row: the rebuild and the incremental writes share it)."""
-    hour = bucket_starts(charged_at)[0]
+    hour = hour_start(charged_at)
     if fulfilled_at is None:
         cells: Contribution = {(METRIC_CHARGED, "open", "", hour): (1, Decimal(0))}
     else:
@@ -528,7 +645,7 @@ def payout_contribution(facts: PayoutFacts | None) -> Contribution:
     cells: Contribution = {}
     if facts is None or facts.created is None:
         return cells
-    hour = bucket_starts(facts.created)[0]
+    hour = hour_start(facts.created)
 
     def add(metric: str, key: str, sub: str, amount: Decimal) -> None:
         cell = (metric, key[:128], sub, hour)
@@ -580,32 +697,115 @@ def rebuild_payout_cells(*, batch: int = 5000) -> int:
         KpiBucket.objects.filter(metric__in=PAYOUT_METRICS).delete()
         by_merchant: dict[int, Contribution] = defaultdict(dict)
         done = _rebuild_payouts(by_merchant, batch)
-        add_cells(dict(by_merchant))
+        add_cells(dict(by_merchant), fresh=True)
     return done
 
 
-ORDER_FIELDS = (
-    "pk",
-    "merchant_id",
-    "juspay_created_at",
-    "status",
-    "payment_method_type",
-    "gateway",
-    "effective_amount",
-    "amount",
-    "raw",
-    "amount_refunded",
-    "split_applied",
-)
+class _JsonPiece(Func):
+    """`raw -> 'a' -> 'b'`: one piece of a JSON column, as JSON (NULL when absent or under a non-object), so the
+    rebuild transfers and parses only that piece of each answer."""
+
+    output_field = models.JSONField()
+
+    def __init__(self, field: str, path: tuple[str, ...]) -> None:
+        super().__init__(F(field))
+        self.path = path
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql}{' -> %s' * len(self.path)})", (*params, *self.path)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} -> %s)", (*params, "$." + ".".join(self.path))
+
+
+PIECE_ALIASES = {name: f"kpi_{name}" for name in RAW_PIECES}
+REFUND_FIELDS = ("order_id", "pk", "created", "status", "amount", "arn", "processed_at")
+OFFER_FIELDS = ("order_id", "offer_code", "status", "benefits")
+SPLIT_FIELDS = ("order_id", "sub_vendor_id", "amount")
+
+
+def _grouped(rows: Iterable[tuple[Any, ...]]) -> dict[int, list[tuple[Any, ...]]]:
+    """Rows whose first value is an order pk, grouped by it (the rest of each row, in the rows' order)."""
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        found[row[0]].append(row[1:])
+    return found
+
+
+def _order_chunks(batch: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Every order as (pk, *ORDER_COLUMNS, *RAW_PIECES), in pk order, `batch` at a time: tuples, not models, and
+    only the pieces of `raw` the facts read."""
+    last_pk = 0
+    pieces = {alias: _JsonPiece("raw", RAW_PIECES[name]) for name, alias in PIECE_ALIASES.items()}
+    while True:
+        chunk = list(
+            Order.objects.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .annotate(**pieces)
+            .values_list("pk", *ORDER_COLUMNS, *PIECE_ALIASES.values())[:batch]
+        )
+        if not chunk:
+            return
+        yield chunk
+        last_pk = chunk[-1][0]
+
+
+def _facts_of_chunk(chunk: list[tuple[Any, ...]]) -> Iterator[tuple[int, OrderFacts]]:
+    """(pk, facts) of each order of a chunk, its refunds, offers and splits read for the chunk's pk range."""
+    in_range = {"order_id__gt": chunk[0][0] - 1, "order_id__lte": chunk[-1][0]}
+    refunds = _grouped(Refund.objects.filter(**in_range).order_by("pk").values_list(*REFUND_FIELDS))
+    offers = _grouped(Offer.objects.filter(**in_range).order_by("pk").values_list(*OFFER_FIELDS))
+    splits = _grouped(SplitDetail.objects.filter(**in_range).order_by("pk").values_list(*SPLIT_FIELDS))
+    width = len(ORDER_COLUMNS)
+    for row in chunk:
+        pk = row[0]
+        facts = order_facts(
+            OrderColumns(*row[1 : 1 + width]),
+            RawPieces(*row[1 + width :]),
+            tuple(_refund(*r) for r in refunds.get(pk, ())),
+            offers.get(pk, ()),
+            splits.get(pk, ()),
+        )
+        yield pk, facts
+
+
+def insert_rows(model: Any, fields: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+    """A rebuild's rows into a table it emptied under its lock (column values in `fields`' order): COPY on
+    PostgreSQL, bulk_create elsewhere."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        q = connection.ops.quote_name
+        columns = ", ".join(q(model._meta.get_field(f).column) for f in fields)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {q(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    model.objects.bulk_create([model(**dict(zip(fields, row, strict=True))) for row in rows], batch_size=1000)
+
+
+TURNAROUND_FIELDS = ("refund_id", "order_id", "merchant_id", "raised_at", "seconds")
+CHARGED_ROW_FIELDS = ("order_id", *CHARGED_FIELDS)
 
 
 def rebuild(*, batch: int = 5000) -> dict[str, int]:
     """Recompute every rollup from the cache, in one transaction (syncs wait for it on PostgreSQL). Returns
-    the number of orders read and of rows written."""
+    the number of orders read and of rows written.
+
+    The same rule as the sync's, over tuples: each order's facts (`order_facts`, from its columns, the few pieces
+    of `raw` the facts read, and its refunds, offers and splits), their `contribution()` and their ChargedOrder
+    row's `charged_contribution()`, summed, then written at once (by COPY on PostgreSQL: the cells of these
+    metrics were deleted under the lock). tests/orders/test_kpi_rebuild.py checks it against the incremental
+    path on varied orders."""
     with transaction.atomic():
         # a sync's delta waits, then applies on top of the rebuilt rows (tables locked in the order a sync writes)
         lock_tables(RefundTurnaround, ChargedOrder, KpiBucket)
-        KpiBucket.objects.filter(metric__in=METRICS).delete()
+        KpiBucket.objects.filter(metric__in=(*METRICS, *CHARGED_METRICS)).delete()
         RefundTurnaround.objects.all().delete()
         # The fulfilment times are fulfilment's to rebuild (fulfilment.kpi_rollups.rebuild); kept across this one.
         fulfilled = dict(
@@ -615,37 +815,26 @@ def rebuild(*, batch: int = 5000) -> dict[str, int]:
         by_merchant: dict[int, Contribution] = defaultdict(dict)
         turnarounds = 0
         orders = 0
-        last_pk = 0
-        while True:
-            chunk = list(Order.objects.filter(pk__gt=last_pk).order_by("pk").only(*ORDER_FIELDS[1:])[:batch])
-            if not chunk:
-                break
-            last_pk = chunk[-1].pk
-            pks = [o.pk for o in chunk]
-            refunds: dict[int, list[Refund]] = defaultdict(list)
-            for refund in Refund.objects.filter(order_id__in=pks).order_by("pk").defer("raw"):
-                refunds[refund.order_id].append(refund)
-            offers: dict[int, list[Offer]] = defaultdict(list)
-            for offer in Offer.objects.filter(order_id__in=pks).order_by("pk").defer("raw"):
-                offers[offer.order_id].append(offer)
-            splits: dict[int, list[SplitDetail]] = defaultdict(list)
-            for split in SplitDetail.objects.filter(order_id__in=pks).order_by("pk").defer("raw"):
-                splits[split.order_id].append(split)
-            rows: list[RefundTurnaround] = []
-            charged: list[ChargedOrder] = []
-            for order in chunk:
-                facts = facts_of(order, refunds.get(order.pk, []), offers.get(order.pk, []), splits.get(order.pk, []))
-                _merge(by_merchant[order.merchant_id], contribution(facts))
-                rows += _turnarounds(order.pk, facts)
-                if (row := _charged(order.pk, facts, fulfilled.get(order.pk))) is not None:
-                    charged.append(row)
-            RefundTurnaround.objects.bulk_create(rows, batch_size=1000)
-            ChargedOrder.objects.bulk_create(charged, batch_size=1000)
+        for chunk in _order_chunks(batch):
+            rows: list[tuple[Any, ...]] = []
+            charged: list[tuple[Any, ...]] = []
+            for pk, facts in _facts_of_chunk(chunk):
+                cells = by_merchant[facts.merchant_id]
+                _merge(cells, contribution(facts))
+                rows += [
+                    (t.refund_id, t.order_id, t.merchant_id, t.raised_at, t.seconds) for t in _turnarounds(pk, facts)
+                ]
+                if (at := facts.charged_at) is not None:  # its ChargedOrder row, as _charged makes it
+                    done_at = fulfilled.get(pk)
+                    seconds = fulfil_seconds(at, done_at)
+                    charged.append((pk, facts.merchant_id, at, done_at, seconds))
+                    _merge(cells, charged_contribution(at, done_at, seconds))
+            insert_rows(RefundTurnaround, TURNAROUND_FIELDS, rows)
+            insert_rows(ChargedOrder, CHARGED_ROW_FIELDS, charged)
             turnarounds += len(rows)
             orders += len(chunk)
         payouts = _rebuild_payouts(by_merchant, batch)
-        add_cells(by_merchant)
-        rebuild_charged_cells(batch=batch)
+        add_cells(by_merchant, fresh=True)
     return {"payouts": payouts, "orders": orders, "buckets": KpiBucket.objects.count(), "turnarounds": turnarounds}
 
 
@@ -670,5 +859,5 @@ def rebuild_charged_cells(*, batch: int = 5000) -> int:
         for row in ChargedOrder.objects.order_by().values_list(*CHARGED_FIELDS).iterator(chunk_size=batch):
             merge_by_merchant(by_merchant, _charged_cells(row))
             done += 1
-        add_cells(by_merchant)
+        add_cells(by_merchant, fresh=True)
     return done

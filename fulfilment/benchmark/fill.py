@@ -9,9 +9,11 @@ our machines, and Django admin's COUNT(*) needs the visibility map).
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -95,17 +97,27 @@ def ensure(n: int, *, write: Callable[[str], Any], force: bool = False) -> tuple
     with _indexes_dropped(INDEXED_LATER, write):
         _fill_orders(account, n, write)
         _fill_related(account, n, maker, write)
+    rows_seconds = time.perf_counter() - started
     step_started = time.perf_counter()
+    cpu_started = time.process_time()
     done = rollups.rebuild()
     requests = kpi_rollups.rebuild()
+    rollup_seconds = time.perf_counter() - step_started
     write(
-        f"  KPI rollups (rebuild_kpis): {done['buckets']:,} cells, {requests:,} request facts in "
-        f"{time.perf_counter() - step_started:.1f} s"
+        f"  KPI rollups (rebuild_kpis): {done['buckets']:,} cells, {done['turnarounds']:,} turnarounds, "
+        f"{requests:,} request facts in {rollup_seconds:.1f} s ({time.process_time() - cpu_started:.1f} s of "
+        "this process's CPU)"
     )
     step_started = time.perf_counter()
     vacuum_analyze()
-    write(f"  VACUUM ANALYZE in {time.perf_counter() - step_started:.1f} s")
+    vacuum_seconds = time.perf_counter() - step_started
+    write(f"  VACUUM ANALYZE in {vacuum_seconds:.1f} s")
     seconds = time.perf_counter() - started
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    write(
+        f"fill phases: rows {rows_seconds:.0f} s, KPI rollups {rollup_seconds:.0f} s, VACUUM ANALYZE "
+        f"{vacuum_seconds:.0f} s; load average {load}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MARKER_TABLE}")  # noqa: S608
         cursor.execute(
@@ -155,26 +167,21 @@ def restore_indexes(write: Callable[[str], Any]) -> None:
 
 
 def _fill_related(account: Merchant, n: int, maker: Any, write: Callable[[str], Any]) -> None:
-    steps: list[tuple[str, Callable[[Merchant, int], tuple[str, list[Any]]]]] = [
-        ("transactions", _transactions_sql),
-        ("refunds", lambda m, _n: bench_kpis._refunds_sql(m.pk, SEED)),
+    now = timezone.now()
+    steps: list[tuple[str, Callable[[Merchant], tuple[str, list[Any]]]]] = [
+        (TRANSACTIONS.label, TRANSACTIONS.sql),
+        ("refunds", lambda m: bench_kpis._refunds_sql(m.pk, SEED)),
         ("refund states", _refund_states_sql),
-        ("offers", _offers_sql),
-        ("split settlements", _splits_sql),
-        ("payout orders", _payouts_sql),
-        ("fulfilments", _fulfillments_sql),
-        ("payout transactions", _payout_txns_sql),
-        ("timeline: discovered", _timeline_discovered_sql),
-        ("timeline: status changes", _timeline_status_sql),
-        ("timeline: refunds", _timeline_refunds_sql),
-        ("fulfilment commands", lambda m, _n: bench_kpis._commands_sql(m.pk, maker.pk, SEED, timezone.now())),
-        ("refund requests", lambda m, _n: bench_kpis._refund_requests_sql(m.pk, maker.pk, SEED, timezone.now())),
+        *((rows.label, rows.sql) for rows in (OFFERS, SPLITS, PAYOUTS, FULFILMENTS, PAYOUT_TRANSACTIONS)),
+        *((rows.label, rows.sql) for rows in (TIMELINE_DISCOVERED, TIMELINE_STATUS, TIMELINE_REFUNDS)),
+        ("fulfilment commands", lambda m: bench_kpis._commands_sql(m.pk, maker.pk, SEED, now)),
+        ("refund requests", lambda m: bench_kpis._refund_requests_sql(m.pk, maker.pk, SEED, now)),
     ]
     bar = ProgressBar(len(steps), label="related rows")
     for label, make in steps:
         step_started = time.perf_counter()
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(*make(account, n))
+            cursor.execute(*make(account))
             rows = cursor.rowcount
         write(f"  {label}: {rows:,} rows in {time.perf_counter() - step_started:.1f} s")
         bar.advance()
@@ -182,10 +189,11 @@ def _fill_related(account: Merchant, n: int, maker: Any, write: Callable[[str], 
 
 
 def vacuum_analyze() -> None:
+    from fulfilment.models import RequestFact
     from orders.models import ChargedOrder, KpiBucket, RefundTurnaround
 
     with connection.cursor() as cursor:
-        for model in [*TABLES, KpiBucket, RefundTurnaround, ChargedOrder]:
+        for model in [*TABLES, KpiBucket, RefundTurnaround, ChargedOrder, RequestFact]:
             cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
@@ -247,21 +255,53 @@ def _fill_orders(account: Merchant, n: int, write: Callable[[str], Any]) -> None
     write(f"  orders: {n:,} rows in {time.perf_counter() - started:.1f} s")
 
 
-def _of(account: Merchant, where: str = "") -> str:
-    return f"FROM orders_order o WHERE o.merchant_id = {int(account.pk)}" + (f" AND {where}" if where else "")
+# --- the related rows: one INSERT .. SELECT each, from the rows already there ------------------------------
+
+NOW = "%s::timestamptz"  # a value that is the fill's start time (a parameter)
+MERCHANT = "{merchant}"  # in a source: the benchmark merchant's id
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One step of the fill: a row of `model` for each row of `source` (a parenthesised SELECT named `s`, over
+    the benchmark merchant's rows: MERCHANT stands for its id), its columns as `values` (SQL over the source's
+    columns; NOW for the fill's start time; every other column its default)."""
+
+    label: str
+    model: Any
+    source: str
+    values: dict[str, str]
+
+    def sql(self, account: Merchant) -> tuple[str, list[Any]]:
+        now = timezone.now()
+        params: list[Any] = []
+        for f in self.model._meta.concrete_fields:
+            if f.primary_key:
+                continue
+            if f.attname not in self.values:
+                params.append(f.get_db_prep_save(f.get_default(), connection))
+            elif self.values[f.attname] == NOW:
+                params.append(now)
+        sql = bench_kpis._insert_select(self.model, self.values, self.source)
+        return sql.replace(MERCHANT, str(int(account.pk))), params
+
+
+def _of(where: str = "") -> str:
+    """FROM the benchmark merchant's orders `o` (WHERE `where` too)."""
+    return f"FROM orders_order o WHERE o.merchant_id = {MERCHANT}" + (f" AND {where}" if where else "")
 
 
 def _hashed(expr: str, salt: int, mod: int) -> str:
     return f"mod(abs(hashint8({expr} * {salt} + {SEED})), {mod})"
 
 
-def _transactions_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    source = (
-        "(SELECT o.id AS oid, o.order_id AS oref, o.status AS st, o.gateway AS gw, o.amount AS amt, "  # noqa: S608
-        "o.payment_method_type AS mt, o.payment_method AS pm, o.txn_id AS tid, o.txn_uuid AS tuuid, "
-        f"o.juspay_created_at AS created {_of(account)}) AS s"
-    )
-    values = {
+TRANSACTIONS = Rows(
+    "transactions",
+    Transaction,
+    "(SELECT o.id AS oid, o.order_id AS oref, o.status AS st, o.gateway AS gw, o.amount AS amt, "
+    "o.payment_method_type AS mt, o.payment_method AS pm, o.txn_id AS tid, o.txn_uuid AS tuuid, "
+    f"o.juspay_created_at AS created {_of()}) AS s",
+    {
         "order_id": "oid",
         "txn_id": "tid",
         "txn_uuid": "tuuid",
@@ -276,70 +316,47 @@ def _transactions_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
         "epg_txn_id": "'pay_' || oref",
         "error_code": "CASE WHEN st IN ('AUTHORIZATION_FAILED', 'JUSPAY_DECLINED') THEN 'ERR_' || st ELSE '' END",
         "created": "created",
-    }
-    return bench_kpis._insert_select(Transaction, values, source), bench_kpis._defaults(Transaction, values)
-
-
-def _refund_states_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    """Each refunded order's summary, as the sync would have set it from its refund."""
-    sql = (
-        "UPDATE orders_order o SET refunded = (r.status = 'SUCCESS'), "  # noqa: S608
-        "amount_refunded = CASE WHEN r.status = 'SUCCESS' THEN r.amount ELSE 0 END, "
-        "max_eligible_refund = o.amount - CASE WHEN r.status = 'SUCCESS' THEN r.amount ELSE 0 END, "
-        "refund_state = CASE r.status WHEN 'SUCCESS' THEN 'partial' WHEN 'PENDING' THEN 'pending' "
-        "WHEN 'FAILURE' THEN 'failed' ELSE 'manual_review' END "
-        f"FROM orders_refund r WHERE r.order_id = o.id AND o.merchant_id = {int(account.pk)}"
-    )
-    return sql, []
-
-
-def _offers_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    codes = ["NEWUSER100", "FESTIVE10", "CASHBACK50", "BANKOFFER5"]
-    source = (
-        f"(SELECT o.id AS oid, {bench_kpis._pick(codes, f'o.id * 73 + {SEED}')} AS code "  # noqa: S608
-        f"{_of(account, _hashed('o.id', 79, 20) + ' = 0')}) AS s"
-    )
-    values = {
+    },
+)
+OFFER_CODES = ["NEWUSER100", "FESTIVE10", "CASHBACK50", "BANKOFFER5"]
+OFFERS = Rows(  # one order in twenty
+    "offers",
+    Offer,
+    f"(SELECT o.id AS oid, {bench_kpis._pick(OFFER_CODES, f'o.id * 73 + {SEED}')} AS code "
+    f"{_of(_hashed('o.id', 79, 20) + ' = 0')}) AS s",
+    {
         "order_id": "oid",
         "offer_id": "'offer_' || oid",
         "offer_code": "code",
         "status": "'AVAILED'",
         "benefits": """jsonb_build_array(jsonb_build_object('type', 'DISCOUNT', 'amount', 50))""",
         "raw": "jsonb_build_object('offer_id', 'offer_' || oid, 'offer_code', code, 'status', 'AVAILED')",
-    }
-    return bench_kpis._insert_select(Offer, values, source), bench_kpis._defaults(Offer, values)
-
-
-def _splits_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    """One order in ten settles to two sub-vendors (60 / 40)."""
-    source = (
-        "(SELECT o.id AS oid, o.amount AS amt, v.vendor, v.share "  # noqa: S608
-        f"{_of(account, _hashed('o.id', 83, 10) + ' = 0')}) AS s"
-    ).replace(
+    },
+)
+SPLITS = Rows(  # one order in ten settles to two sub-vendors (60 / 40)
+    "split settlements",
+    SplitDetail,
+    (f"(SELECT o.id AS oid, o.amount AS amt, v.vendor, v.share {_of(_hashed('o.id', 83, 10) + ' = 0')}) AS s").replace(
         "FROM orders_order o",
         "FROM orders_order o CROSS JOIN (VALUES ('vendor_north', 0.6), ('vendor_south', 0.4)) AS v(vendor, share)",
-    )
-    values = {
+    ),
+    {
         "order_id": "oid",
         "sub_vendor_id": "vendor",
         "amount": "round(amt * share, 2)",
         "merchant_commission": "round(amt * share * 0.02, 2)",
         "raw": "jsonb_build_object('sub_mid', vendor)",
-    }
-    return bench_kpis._insert_select(SplitDetail, values, source), bench_kpis._defaults(SplitDetail, values)
-
-
-def _payouts_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    """One CHARGED order in fifty pays out (a cashback), linked to its payment order."""
-    statuses = ["FULFILLMENTS_SUCCESSFUL"] * 8 + ["FULFILLMENTS_FAILURE", "FULFILLMENTS_MANUAL_REVIEW"]
-    source = (
-        f"(SELECT o.id AS oid, o.order_id AS oref, o.customer_id AS cust, o.juspay_created_at AS created, "  # noqa: S608
-        f"{bench_kpis._pick(statuses, f'o.id * 89 + {SEED}')} AS st, round(o.amount * 0.05, 2) AS amt "
-        f"{_of(account, "o.status = 'CHARGED' AND " + _hashed('o.id', 97, 50) + ' = 0')}) AS s"
-    )
-    now = timezone.now()
-    values = {
-        "merchant_id": str(int(account.pk)),
+    },
+)
+PAYOUT_STATUSES = ["FULFILLMENTS_SUCCESSFUL"] * 8 + ["FULFILLMENTS_FAILURE", "FULFILLMENTS_MANUAL_REVIEW"]
+PAYOUTS = Rows(  # one CHARGED order in fifty pays out (a cashback), linked to its payment order
+    "payout orders",
+    PayoutOrder,
+    "(SELECT o.id AS oid, o.order_id AS oref, o.customer_id AS cust, o.juspay_created_at AS created, "
+    f"{bench_kpis._pick(PAYOUT_STATUSES, f'o.id * 89 + {SEED}')} AS st, round(o.amount * 0.05, 2) AS amt "
+    f"{_of("o.status = 'CHARGED' AND " + _hashed('o.id', 97, 50) + ' = 0')}) AS s",
+    {
+        "merchant_id": MERCHANT,
         "order_id": "oid",
         "payout_order_id": "'PO' || oref",
         "status": "st",
@@ -350,26 +367,15 @@ def _payouts_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
         "juspay_created_at": "created + interval '10 minutes'",
         "juspay_updated_at": "created + interval '20 minutes'",
         "is_open": "false",
-        "last_synced_at": "%s::timestamptz",
-    }
-    sql = bench_kpis._insert_select(PayoutOrder, values, source)
-    fields = [f for f in PayoutOrder._meta.concrete_fields if not f.primary_key]
-    params: list[Any] = []
-    for f in fields:
-        if f.attname not in values:
-            params.append(f.get_db_prep_save(f.get_default(), connection))
-        elif f.attname == "last_synced_at":
-            params.append(now)
-    return sql, params
-
-
-def _fulfillments_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    source = (
-        "(SELECT p.id AS pid, p.payout_order_id AS pref, p.status AS st, p.amount AS amt, "  # noqa: S608
-        "p.juspay_created_at AS created "
-        f"FROM orders_payoutorder p WHERE p.merchant_id = {int(account.pk)}) AS s"
-    )
-    values = {
+        "last_synced_at": NOW,
+    },
+)
+FULFILMENTS = Rows(
+    "fulfilments",
+    Fulfillment,
+    "(SELECT p.id AS pid, p.payout_order_id AS pref, p.status AS st, p.amount AS amt, "  # noqa: S608
+    f"p.juspay_created_at AS created FROM orders_payoutorder p WHERE p.merchant_id = {MERCHANT}) AS s",
+    {
         "payout_order_id": "pid",
         "fulfillment_id": "'F' || pref",
         "status": "CASE st WHEN 'FULFILLMENTS_SUCCESSFUL' THEN 'SUCCESS' WHEN 'FULFILLMENTS_FAILURE' THEN 'FAILURE' "
@@ -381,17 +387,15 @@ def _fulfillments_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
         "method": "CASE WHEN mod(pid, 3) = 0 THEN 'IMPS' ELSE 'UPI' END",
         "juspay_created_at": "created",
         "status_updated_at": "created + interval '5 minutes'",
-    }
-    return bench_kpis._insert_select(Fulfillment, values, source), bench_kpis._defaults(Fulfillment, values)
-
-
-def _payout_txns_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    source = (
-        "(SELECT f.id AS fid, f.status AS st, f.amount AS amt, f.method AS m, "  # noqa: S608
-        "f.juspay_created_at AS created FROM orders_fulfillment f JOIN orders_payoutorder p ON p.id = "
-        f"f.payout_order_id WHERE p.merchant_id = {int(account.pk)}) AS s"
-    )
-    values = {
+    },
+)
+PAYOUT_TRANSACTIONS = Rows(
+    "payout transactions",
+    PayoutTransaction,
+    "(SELECT f.id AS fid, f.status AS st, f.amount AS amt, f.method AS m, "  # noqa: S608
+    "f.juspay_created_at AS created FROM orders_fulfillment f JOIN orders_payoutorder p ON p.id = "
+    f"f.payout_order_id WHERE p.merchant_id = {MERCHANT}) AS s",
+    {
         "fulfillment_id": "fid",
         "transaction_ref": "'PT' || fid",
         "status": "st",
@@ -400,49 +404,57 @@ def _payout_txns_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
         "gateway_ref_id": "'GW' || fid",
         "response_code": "CASE st WHEN 'SUCCESS' THEN '00' ELSE 'E01' END",
         "created": "created + interval '1 minute'",
-    }
-    return bench_kpis._insert_select(PayoutTransaction, values, source), bench_kpis._defaults(PayoutTransaction, values)
-
-
-def _timeline_discovered_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    first_status = "CASE WHEN o.status = 'CHARGED' THEN 'PENDING_VBV' ELSE o.status END"
-    source = (
-        f"(SELECT o.id AS oid, o.juspay_created_at AS at, {first_status} AS st, "  # noqa: S608
-        f"o.amount::text AS amt {_of(account)}) AS s"
-    )
-    values = {
+    },
+)
+FIRST_STATUS = "CASE WHEN o.status = 'CHARGED' THEN 'PENDING_VBV' ELSE o.status END"
+TIMELINE_DISCOVERED = Rows(
+    "timeline: discovered",
+    TimelineEvent,
+    f"(SELECT o.id AS oid, o.juspay_created_at AS at, {FIRST_STATUS} AS st, o.amount::text AS amt {_of()}) AS s",
+    {
         "order_id": "oid",
         "at": "at",
         "kind": "'order.discovered'",
         "source": "'webhook'",
         "data": "jsonb_build_object('status', st, 'amount', amt)",
-    }
-    return bench_kpis._insert_select(TimelineEvent, values, source), bench_kpis._defaults(TimelineEvent, values)
-
-
-def _timeline_status_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    source = f"(SELECT o.id AS oid, o.juspay_created_at AS at {_of(account, "o.status = 'CHARGED'")}) AS s"  # noqa: S608
-    values = {
+    },
+)
+TIMELINE_STATUS = Rows(
+    "timeline: status changes",
+    TimelineEvent,
+    f"(SELECT o.id AS oid, o.juspay_created_at AS at {_of("o.status = 'CHARGED'")}) AS s",
+    {
         "order_id": "oid",
         "at": "at + interval '40 seconds'",
         "kind": "'order.status_changed'",
         "source": "'juspay_poll'",
         "data": "jsonb_build_object('from', 'PENDING_VBV', 'to', 'CHARGED')",
-    }
-    return bench_kpis._insert_select(TimelineEvent, values, source), bench_kpis._defaults(TimelineEvent, values)
-
-
-def _timeline_refunds_sql(account: Merchant, n: int) -> tuple[str, list[Any]]:
-    source = (
-        "(SELECT r.order_id AS oid, r.created AS at, r.unique_request_id AS uid, r.amount::text AS amt, "  # noqa: S608
-        "r.status AS st FROM orders_refund r JOIN orders_order o ON o.id = r.order_id "
-        f"WHERE o.merchant_id = {int(account.pk)}) AS s"
-    )
-    values = {
+    },
+)
+TIMELINE_REFUNDS = Rows(
+    "timeline: refunds",
+    TimelineEvent,
+    "(SELECT r.order_id AS oid, r.created AS at, r.unique_request_id AS uid, r.amount::text AS amt, "  # noqa: S608
+    "r.status AS st FROM orders_refund r JOIN orders_order o ON o.id = r.order_id "
+    f"WHERE o.merchant_id = {MERCHANT}) AS s",
+    {
         "order_id": "oid",
         "at": "at",
         "kind": "'refund.created'",
         "source": "'dashboard'",
         "data": "jsonb_build_object('unique_request_id', uid, 'amount', amt, 'status', st)",
-    }
-    return bench_kpis._insert_select(TimelineEvent, values, source), bench_kpis._defaults(TimelineEvent, values)
+    },
+)
+
+
+def _refund_states_sql(account: Merchant) -> tuple[str, list[Any]]:
+    """Each refunded order's summary, as the sync would have set it from its refund."""
+    sql = (
+        "UPDATE orders_order o SET refunded = (r.status = 'SUCCESS'), "  # noqa: S608
+        "amount_refunded = CASE WHEN r.status = 'SUCCESS' THEN r.amount ELSE 0 END, "
+        "max_eligible_refund = o.amount - CASE WHEN r.status = 'SUCCESS' THEN r.amount ELSE 0 END, "
+        "refund_state = CASE r.status WHEN 'SUCCESS' THEN 'partial' WHEN 'PENDING' THEN 'pending' "
+        "WHEN 'FAILURE' THEN 'failed' ELSE 'manual_review' END "
+        f"FROM orders_refund r WHERE r.order_id = o.id AND o.merchant_id = {int(account.pk)}"
+    )
+    return sql, []

@@ -3,6 +3,7 @@
     python manage.py benchmark                      # 1,000,000 orders (filled once, then reused)
     python manage.py benchmark --orders 20000       # a quick run: a few minutes
     python manage.py benchmark --sections pages,sync --requests 100
+    python manage.py benchmark --sections fill      # only fill (or reuse) the orders, printing its phases
 
 PostgreSQL only (DATABASE_URL). See README, "Benchmark". The parts live in fulfilment/benchmark/: fill (the
 synthetic orders), stack (the processes), scenarios (what is asked), load (the separate load process), report.
@@ -35,6 +36,7 @@ from orders.bulk import sync_many
 from orders.models import Order, PayoutOrder, SyncFailure, SyncSource, WebhookEvent
 
 SECTIONS = ("pages", "webhooks", "sync", "import")
+FILL_ONLY = "fill"  # a section of its own: fill (or reuse) the orders, print the phases' times, measure nothing
 USERNAME = "bench-runner"
 SIM_MERCHANT = "bench-sim"
 
@@ -44,7 +46,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--orders", type=int, default=1_000_000, help="synthetic orders (reused when present)")
-        parser.add_argument("--sections", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}")
+        parser.add_argument(
+            "--sections",
+            default=",".join(SECTIONS),
+            help=f"comma-separated: {', '.join(SECTIONS)}, or {FILL_ONLY} alone (fill only)",
+        )
         parser.add_argument("--requests", type=int, default=200, help="requests per page scenario and concurrency")
         parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the requests are split into")
         parser.add_argument("--webhooks", type=int, default=600, help="webhooks per mode and concurrency")
@@ -61,9 +67,13 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("the benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
         sections = [s.strip() for s in options["sections"].split(",") if s.strip()]
+        if sections == [FILL_ONLY]:
+            self._fill_only(options)
+            return
         if unknown := set(sections) - set(SECTIONS):
             raise CommandError(
-                f"unknown section(s) {', '.join(sorted(unknown))}; the sections are {', '.join(SECTIONS)}"
+                f"unknown section(s) {', '.join(sorted(unknown))}; the sections are {', '.join(SECTIONS)}, or "
+                f"{FILL_ONLY} alone"
             )
         for port in range(options["port"], options["port"] + 3):
             if _taken(port):
@@ -128,6 +138,16 @@ class Command(BaseCommand):
         options["output"].write_text(table)
         self.stdout.write(table)
         self.stdout.write(f"(written to {options['output']})")
+
+    def _fill_only(self, options: dict[str, Any]) -> None:
+        n = options["orders"]
+        self.stderr.write(f"filling (or reusing) {n:,} synthetic orders …")
+        _account, reused = fill.ensure(n, write=self.stderr.write, force=options["refill"])
+        load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+        if reused:
+            self.stdout.write(f"{n:,} orders already there (fill version {fill.FILL_VERSION}); load average {load}")
+        else:
+            self.stdout.write(f"filled {n:,} orders; load average {load}")
 
     # --- the served app: pages and their peers, webhooks with a broker ----------------------------------
 
