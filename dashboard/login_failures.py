@@ -15,6 +15,7 @@ many usernames it tries.
 """
 
 import time
+from dataclasses import dataclass
 from hashlib import sha256
 
 from django.conf import settings
@@ -67,6 +68,63 @@ def _record_throttled_address(ip: str | None, window: int, seconds: int) -> None
         )
 
 
+@dataclass(frozen=True)
+class _Trail:
+    """How one kind of failure is audited: the verb and summary of a window's first failure (with the previous
+    window's count where there was one), and of the failure that reaches `LOGIN_FAILURE_LIMIT`."""
+
+    opened: str
+    opened_summary: str  # formatted with username
+    previous_note: str  # formatted with previous, minutes
+    reached: str
+    reached_summary: str  # formatted with count, username
+
+
+_PASSWORDS = _Trail(
+    "auth.login_failed",
+    "failed login for {username!r}",
+    " ({previous} failure(s) in the previous {minutes} minutes)",
+    "auth.login_locked_out",
+    "{count} failed logins for {username!r} from one address: locked out",
+)
+_CODES = _Trail(
+    "auth.otp_failed",
+    "wrong second-factor code for {username!r} (the password was right)",
+    " ({previous} in the previous {minutes} minutes)",
+    "auth.otp_failed_repeatedly",
+    "{count} wrong second-factor codes for {username!r} from one address: someone may hold this person's password",
+)
+
+
+def _count_and_audit(trail: _Trail, pair: str, username: str, ip: str | None, window: int, seconds: int) -> int:
+    """Count one failure of `pair` (per address and window) and audit it when it opens the window or reaches the
+    limit; returns the pair's count in the window."""
+    count = _count(_key(pair, ip, window), timeout=2 * seconds)  # kept into the next window, which reads it
+    minutes = seconds // 60
+    if count == 1:
+        previous = int(cache.get(_key(pair, ip, window - 1), 0))
+        audit.record(
+            trail.opened,
+            actor_username=username,
+            object_type="auth.user",
+            object_id=username,
+            after={"window_minutes": minutes, "previous_window_failures": previous},
+            summary=trail.opened_summary.format(username=username)
+            + (trail.previous_note.format(previous=previous, minutes=minutes) if previous else "")
+            + "; repeats in this window are counted, not logged one by one",
+        )
+    elif count == settings.LOGIN_FAILURE_LIMIT:
+        audit.record(
+            trail.reached,
+            actor_username=username,
+            object_type="auth.user",
+            object_id=username,
+            after={"failures": count, "window_minutes": minutes},
+            summary=trail.reached_summary.format(count=count, username=username),
+        )
+    return count
+
+
 def record_failure(username: str, ip: str | None, *, now: float | None = None) -> int:
     """Count one failed sign-in and audit it when it opens a window or reaches the lock-out; returns the
     pair's count in the current window."""
@@ -75,29 +133,7 @@ def record_failure(username: str, ip: str | None, *, now: float | None = None) -
     if login_throttle.address_failures(ip) > settings.LOGIN_ADDRESS_FAILURE_LIMIT:
         _record_throttled_address(ip, window, seconds)  # the address is refused: no new per-username events
         return failures_in_window(username, ip, now=now)
-    count = _count(_key(username, ip, window), timeout=2 * seconds)  # kept into the next window, which reads it
-    if count == 1:
-        previous = int(cache.get(_key(username, ip, window - 1), 0))
-        audit.record(
-            "auth.login_failed",
-            actor_username=username,
-            object_type="auth.user",
-            object_id=username,
-            after={"window_minutes": seconds // 60, "previous_window_failures": previous},
-            summary=f"failed login for {username!r}"
-            + (f" ({previous} failure(s) in the previous {seconds // 60} minutes)" if previous else "")
-            + "; repeats in this window are counted, not logged one by one",
-        )
-    elif count == settings.LOGIN_FAILURE_LIMIT:
-        audit.record(
-            "auth.login_locked_out",
-            actor_username=username,
-            object_type="auth.user",
-            object_id=username,
-            after={"failures": count, "window_minutes": seconds // 60},
-            summary=f"{count} failed logins for {username!r} from one address: locked out",
-        )
-    return count
+    return _count_and_audit(_PASSWORDS, username, username, ip, window, seconds)
 
 
 def record_code_failure(username: str, ip: str | None, *, now: float | None = None) -> int:
@@ -106,28 +142,4 @@ def record_code_failure(username: str, ip: str | None, *, now: float | None = No
     `auth.otp_failed_repeatedly` when the pair reaches `LOGIN_FAILURE_LIMIT`; django-otp throttles the device."""
     seconds = _window_seconds()
     window = int((time.time() if now is None else now) // seconds)
-    pair = f"otp\x00{username}"
-    count = _count(_key(pair, ip, window), timeout=2 * seconds)
-    if count == 1:
-        previous = int(cache.get(_key(pair, ip, window - 1), 0))
-        audit.record(
-            "auth.otp_failed",
-            actor_username=username,
-            object_type="auth.user",
-            object_id=username,
-            after={"window_minutes": seconds // 60, "previous_window_failures": previous},
-            summary=f"wrong second-factor code for {username!r} (the password was right)"
-            + (f" ({previous} in the previous {seconds // 60} minutes)" if previous else "")
-            + "; repeats in this window are counted, not logged one by one",
-        )
-    elif count == settings.LOGIN_FAILURE_LIMIT:
-        audit.record(
-            "auth.otp_failed_repeatedly",
-            actor_username=username,
-            object_type="auth.user",
-            object_id=username,
-            after={"failures": count, "window_minutes": seconds // 60},
-            summary=f"{count} wrong second-factor codes for {username!r} from one address: "
-            "someone may hold this person's password",
-        )
-    return count
+    return _count_and_audit(_CODES, f"otp\x00{username}", username, ip, window, seconds)

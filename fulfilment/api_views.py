@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -297,97 +297,97 @@ DECISION_ERRORS = problems(
 )
 
 
-def _decide(
-    request: Request, pk: int, body_class: type[Any], act: Callable[[dict[str, Any]], object], **rename: str
-) -> Response:
-    get_object_or_404(ActionRequest.objects.visible_to(request.user), pk=pk)
-    body = body_class(data=request.data)
-    body.is_valid(raise_exception=True)
-    try:
-        act(dict(body.validated_data))
-    except services.ActionError as error:
-        raise refusal(error, rename=rename) from None
-    return Response(_fresh(request, pk))
+class Decision(generics.GenericAPIView[ActionRequest]):
+    """One decision on a visible request (approve, reject, cancel, retry, resolve): the body is read by
+    `serializer_class`, `act` calls the service, and the answer is the request as the caller now sees it. A
+    refusal is a problem answer, its field named as in the body (`rename`: the service's name -> the body's)."""
+
+    rename: dict[str, str] = {}
+
+    def act(self, pk: int, user: User, body: dict[str, Any]) -> object:
+        raise NotImplementedError
+
+    def post(self, request: Request, pk: int) -> Response:
+        get_object_or_404(ActionRequest.objects.visible_to(request.user), pk=pk)
+        body = self.get_serializer_class()(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            self.act(pk, _user(request), dict(body.validated_data))
+        except services.ActionError as error:
+            raise refusal(error, rename=self.rename) from None
+        return Response(_fresh(request, pk))
+
+
+def _decision_schema(summary: str, description: str, body: type[Any], **more: Any) -> Callable[[type[Decision]], Any]:
+    """The OpenAPI operation of a decision view's POST (its body, the request as the answer, the problems)."""
+    return extend_schema_view(
+        post=extend_schema(
+            summary=summary,
+            description=description,
+            request=body,
+            responses=more.pop("responses", {200: ActionRequestSerializer, **DECISION_ERRORS}),
+            examples=more.pop("examples", [shown(200)]),
+            **more,
+        )
+    )
 
 
 @extend_schema(tags=TAG, parameters=[REQUEST_ID])
-class Approve(generics.GenericAPIView[ActionRequest]):
+@_decision_schema(
+    "Approve",
+    "One approval by you (someone other than its maker, superusers included). The last one "
+    "needed approves the request, which is then sent to Juspay exactly once.",
+    CommentSerializer,
+)
+class Approve(Decision):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
 
-    @extend_schema(
-        summary="Approve",
-        description="One approval by you (someone other than its maker, superusers included). The last one "
-        "needed approves the request, which is then sent to Juspay exactly once.",
-        request=CommentSerializer,
-        responses={200: ActionRequestSerializer, **DECISION_ERRORS},
-        examples=[shown(200)],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        return _decide(
-            request,
-            pk,
-            CommentSerializer,
-            lambda d: services.approve(pk, approver=_user(request), comment=d["comment"]),
-        )
+    def act(self, pk: int, user: User, body: dict[str, Any]) -> object:
+        return services.approve(pk, approver=user, comment=body["comment"])
 
 
 @extend_schema(tags=TAG, parameters=[REQUEST_ID])
-class Reject(generics.GenericAPIView[ActionRequest]):
+@_decision_schema(
+    "Reject (with a reason)",
+    "Closes a waiting request; the maker sees the reason. Never by its maker.",
+    RejectSerializer,
+)
+class Reject(Decision):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = RejectSerializer
+    rename = {"comment": "reason"}
 
-    @extend_schema(
-        summary="Reject (with a reason)",
-        description="Closes a waiting request; the maker sees the reason. Never by its maker.",
-        request=RejectSerializer,
-        responses={200: ActionRequestSerializer, **DECISION_ERRORS},
-        examples=[shown(200)],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        return _decide(
-            request,
-            pk,
-            RejectSerializer,
-            lambda d: services.reject(pk, approver=_user(request), comment=d["reason"]),
-            comment="reason",
-        )
+    def act(self, pk: int, user: User, body: dict[str, Any]) -> object:
+        return services.reject(pk, approver=user, comment=body["reason"])
 
 
 @extend_schema(tags=TAG, parameters=[REQUEST_ID])
-class Cancel(generics.GenericAPIView[ActionRequest]):
+@_decision_schema(
+    "Cancel your own waiting request",
+    "Only the request's maker, and only while it waits for approval.",
+    CommentSerializer,
+)
+class Cancel(Decision):
     permission_classes = allowed(permissions.RAISE)
     serializer_class = CommentSerializer
 
-    @extend_schema(
-        summary="Cancel your own waiting request",
-        description="Only the request's maker, and only while it waits for approval.",
-        request=CommentSerializer,
-        responses={200: ActionRequestSerializer, **DECISION_ERRORS},
-        examples=[shown(200)],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        return _decide(
-            request, pk, CommentSerializer, lambda d: services.cancel(pk, actor=_user(request), comment=d["comment"])
-        )
+    def act(self, pk: int, user: User, body: dict[str, Any]) -> object:
+        return services.cancel(pk, actor=user, comment=body["comment"])
 
 
 @extend_schema(tags=TAG, parameters=[REQUEST_ID])
-class Retry(generics.GenericAPIView[ActionRequest]):
+@_decision_schema(
+    "Send a failed request again with its key",
+    "Only when its failure left that safe, and never by its maker.",
+    CommentSerializer,
+)
+class Retry(Decision):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = CommentSerializer
 
-    @extend_schema(
-        summary="Send a failed request again with its key",
-        description="Only when its failure left that safe, and never by its maker.",
-        request=CommentSerializer,
-        responses={200: ActionRequestSerializer, **DECISION_ERRORS},
-        examples=[shown(200)],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        return _decide(
-            request, pk, CommentSerializer, lambda d: services.retry(pk, actor=_user(request), comment=d["comment"])
-        )
+    def act(self, pk: int, user: User, body: dict[str, Any]) -> object:
+        return services.retry(pk, actor=user, comment=body["comment"])
 
 
 RESOLVE_EXAMPLE = {"outcome": "happened", "comment": "Juspay support (Ravi, 1 Dec 11:05) confirms ref RF-77812 went"}
@@ -409,46 +409,39 @@ RESOLVED_EXAMPLE = {
 
 
 @extend_schema(tags=TAG, parameters=[REQUEST_ID])
-class Resolve(generics.GenericAPIView[ActionRequest]):
+@_decision_schema(
+    "Settle a request whose outcome is unknown",
+    "For a request in state `unresolved`: a money-moving command whose answer from Juspay was "
+    "lost and whose outcome Order Status cannot show, so it is never sent again on its own. Ask Juspay, then "
+    "record what they confirmed: `happened` settles it as succeeded; `not_happened` as failed, after which a "
+    "retry (same key) is safe. Nothing is sent to Juspay from here. As the request page's settle form: an "
+    "approver the request's policy names, never its maker (superusers included); audited "
+    "(`action.resolved`) and on the order's timeline.",
+    ResolveSerializer,
+    responses={
+        200: ActionRequestSerializer,
+        **problems(
+            e400="`outcome` is not `happened` or `not_happened`, or `comment` is missing or blank.",
+            e401="No token or session.",
+            e403="Your role may not settle requests, the request's policy needs another role, or you raised it "
+            "(maker ≠ checker, superusers included).",
+            e404="No such request.",
+            e409="The request is not waiting to be settled (not `unresolved`), or someone settled it first.",
+        ),
+    },
+    examples=[
+        OpenApiExample("Juspay confirms it took effect", value=RESOLVE_EXAMPLE, request_only=True),
+        OpenApiExample(
+            "Juspay confirms it did not",
+            value={"outcome": "not_happened", "comment": "Juspay ticket 5521: no refund RF-77812 on their side"},
+            request_only=True,
+        ),
+        OpenApiExample("Settled", value=RESOLVED_EXAMPLE, response_only=True, status_codes=[200]),
+    ],
+)
+class Resolve(Decision):
     permission_classes = allowed(permissions.APPROVE)
     serializer_class = ResolveSerializer
 
-    @extend_schema(
-        summary="Settle a request whose outcome is unknown",
-        description="For a request in state `unresolved`: a money-moving command whose answer from Juspay was "
-        "lost and whose outcome Order Status cannot show, so it is never sent again on its own. Ask Juspay, then "
-        "record what they confirmed: `happened` settles it as succeeded; `not_happened` as failed, after which a "
-        "retry (same key) is safe. Nothing is sent to Juspay from here. As the request page's settle form: an "
-        "approver the request's policy names, never its maker (superusers included); audited "
-        "(`action.resolved`) and on the order's timeline.",
-        request=ResolveSerializer,
-        responses={
-            200: ActionRequestSerializer,
-            **problems(
-                e400="`outcome` is not `happened` or `not_happened`, or `comment` is missing or blank.",
-                e401="No token or session.",
-                e403="Your role may not settle requests, the request's policy needs another role, or you raised it "
-                "(maker ≠ checker, superusers included).",
-                e404="No such request.",
-                e409="The request is not waiting to be settled (not `unresolved`), or someone settled it first.",
-            ),
-        },
-        examples=[
-            OpenApiExample("Juspay confirms it took effect", value=RESOLVE_EXAMPLE, request_only=True),
-            OpenApiExample(
-                "Juspay confirms it did not",
-                value={"outcome": "not_happened", "comment": "Juspay ticket 5521: no refund RF-77812 on their side"},
-                request_only=True,
-            ),
-            OpenApiExample("Settled", value=RESOLVED_EXAMPLE, response_only=True, status_codes=[200]),
-        ],
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        return _decide(
-            request,
-            pk,
-            ResolveSerializer,
-            lambda d: services.resolve(
-                pk, actor=_user(request), happened=d["outcome"] == "happened", comment=d["comment"]
-            ),
-        )
+    def act(self, pk: int, user: User, body: dict[str, Any]) -> object:
+        return services.resolve(pk, actor=user, happened=body["outcome"] == "happened", comment=body["comment"])

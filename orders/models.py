@@ -103,25 +103,34 @@ class JuspayCopy(models.Model):
         self.next_sync_at = next_sync_at(self.juspay_created_at, is_open=self.is_open, failures=self.sync_failures)
 
 
+def search_indexes(prefix: str, columns: list[str]) -> list[models.Index]:
+    """One plain btree per column the search box looks up by equality (orders.search), named `<prefix>_<column>_eq`.
+
+    Not `db_index=True`: on PostgreSQL that also makes a `*_like` (varchar_pattern_ops) twin, which serves the
+    same equality and a `LIKE 'x%'` nobody runs: prefix search reads the `COLLATE "C"` indexes of
+    orders/0015_typeahead instead. The twins were dropped in orders/0016_importrss (about 97 MB at 1M orders)."""
+    return [models.Index(fields=[column], name=f"{prefix}_{column}_eq") for column in columns]
+
+
 class Order(JuspayCopy):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
-    order_id = models.CharField(max_length=64, db_index=True)  # searched across merchants
-    juspay_id = models.CharField(max_length=64, blank=True, db_index=True)
+    order_id = models.CharField(max_length=64)  # searched across merchants (SEARCH_INDEXES)
+    juspay_id = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=48, db_index=True)
     status_id = models.IntegerField(null=True, blank=True)
     amount = money_field()
     effective_amount = money_field()
     currency = models.CharField(max_length=8, blank=True)
-    customer_id = models.CharField(max_length=128, blank=True, db_index=True)
+    customer_id = models.CharField(max_length=128, blank=True)
     customer_email = models.CharField(max_length=254, blank=True)
     customer_phone = models.CharField(max_length=32, blank=True)
-    email_normalized = models.CharField(max_length=254, blank=True, db_index=True)
-    phone_normalized = models.CharField(max_length=16, blank=True, db_index=True)
+    email_normalized = models.CharField(max_length=254, blank=True)
+    phone_normalized = models.CharField(max_length=16, blank=True)
     payment_method_type = models.CharField(max_length=32, blank=True, db_index=True)
     payment_method = models.CharField(max_length=64, blank=True)
     gateway = models.CharField(max_length=64, blank=True, db_index=True)
-    txn_id = models.CharField(max_length=128, blank=True, db_index=True)
-    txn_uuid = models.CharField(max_length=128, blank=True, db_index=True)
+    txn_id = models.CharField(max_length=128, blank=True)
+    txn_uuid = models.CharField(max_length=128, blank=True)
     refunded = models.BooleanField(default=False)
     amount_refunded = money_field()
     max_eligible_refund = money_field()
@@ -151,6 +160,10 @@ class Order(JuspayCopy):
             # The sync health page and its navigation count: the newest sync per merchant, the failing orders.
             models.Index(fields=["merchant", "last_synced_at"], name="order_merchant_synced_idx"),
             models.Index(fields=["merchant"], condition=models.Q(sync_failures__gt=0), name="order_sync_failing_idx"),
+            *search_indexes(
+                "order",
+                ["order_id", "juspay_id", "customer_id", "email_normalized", "phone_normalized", "txn_id", "txn_uuid"],
+            ),
         ]
         permissions = [
             ("refresh_order", "Can ask for an order to be re-synced now"),
@@ -189,8 +202,8 @@ class OrderUdf(models.Model):
 
 class Transaction(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transactions")
-    txn_id = models.CharField(max_length=128, db_index=True)
-    txn_uuid = models.CharField(max_length=128, blank=True, db_index=True)
+    txn_id = models.CharField(max_length=128)
+    txn_uuid = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=48)
     gateway = models.CharField(max_length=64, blank=True)
     gateway_id = models.IntegerField(null=True, blank=True)
@@ -199,8 +212,8 @@ class Transaction(models.Model):
     currency = models.CharField(max_length=8, blank=True)
     payment_method_type = models.CharField(max_length=32, blank=True)
     payment_method = models.CharField(max_length=64, blank=True)
-    rrn = models.CharField(max_length=64, blank=True, db_index=True)
-    epg_txn_id = models.CharField(max_length=128, blank=True, db_index=True)
+    rrn = models.CharField(max_length=64, blank=True)
+    epg_txn_id = models.CharField(max_length=128, blank=True)
     error_code = models.CharField(max_length=128, blank=True)
     error_message = models.TextField(blank=True)
     created = models.DateTimeField(null=True, blank=True)
@@ -208,6 +221,7 @@ class Transaction(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["order", "txn_id"], name="txn_unique_per_order")]
+        indexes = search_indexes("txn", ["txn_id", "txn_uuid", "rrn", "epg_txn_id"])
 
 
 class Refund(models.Model):

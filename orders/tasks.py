@@ -13,8 +13,10 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.db import reset_queries
 from django.utils import timezone
 
+from dashboard import native_heap
 from dashboard.models import Merchant
 from orders import exports, failure_retry, services, sync_runs, webhooks
 from orders.bulk import sync_many_payouts
@@ -64,8 +66,17 @@ def sync_order_task(merchant_pk: int, order_id: str, source: str = SyncSource.JU
 
 @shared_task(acks_late=True)
 def sync_chunk(chunk_pk: int) -> dict[str, int]:
-    """Fetch and apply one chunk of a bulk sync (orders.sync_runs); any worker on any host may take it."""
-    chunk = sync_runs.reconnecting(lambda: sync_runs.run_chunk(chunk_pk))  # run again if the database dropped us
+    """Fetch and apply one chunk of a bulk sync (orders.sync_runs); any worker on any host may take it.
+
+    A chunk leaves nothing behind in the process that runs the next one (inline, one after another, in
+    `import_orders` without a broker; or a worker): Django's query log (kept with DEBUG on, the embedded default,
+    up to 9,000 queries a connection, about 6 KB an order of bulk-insert SQL) is cleared, and what the chunk's
+    fetch thread freed goes back to the OS (dashboard.native_heap)."""
+    try:
+        chunk = sync_runs.reconnecting(lambda: sync_runs.run_chunk(chunk_pk))  # run again if the database dropped us
+    finally:
+        reset_queries()
+        native_heap.release()
     return {"synced": chunk.synced, "changes": chunk.changes, "failed": len(chunk.failed)}
 
 

@@ -8,6 +8,7 @@ from dashboard.access import SignedInRequest, requires
 from dashboard.forms import MerchantForm
 from dashboard.merchant_scope import may_see_merchant, visible_merchants
 from dashboard.models import Merchant, MerchantChange
+from dashboard.views.proposal_actions import act_and_redirect
 
 
 @requires("dashboard.change_merchant")
@@ -62,25 +63,25 @@ def merchant_edit(request: SignedInRequest, pk: int | None = None) -> HttpRespon
 @require_POST
 def change_approve(request: SignedInRequest, pk: int) -> HttpResponse:
     _visible_change(request, pk)
-    try:
-        change = service.approve_change(pk, actor=request.user)
-    except service.MerchantChangeError as error:
-        messages.error(request, f"Not approved: {error}")
-    else:
-        messages.success(request, f"Merchant {change.merchant.code} now uses {change.base_url}.")
-    return redirect("merchants:list")
+    return act_and_redirect(
+        request,
+        lambda: service.approve_change(pk, actor=request.user),
+        refused=service.MerchantChangeError,
+        not_done="Not approved",
+        done=lambda change: f"Merchant {change.merchant.code} now uses {change.base_url}.",
+        to="merchants:list",
+    )
 
 
 @requires("dashboard.change_merchant")
 @require_POST
 def change_reject(request: SignedInRequest, pk: int) -> HttpResponse:
     _visible_change(request, pk)
-    try:
-        change = service.reject_change(pk, actor=request.user)
-    except service.MerchantChangeError as error:
-        messages.error(request, f"Not rejected: {error}")
-    else:
-        messages.success(
-            request, f"The base URL change for {change.merchant.code} is {change.get_state_display().lower()}."
-        )
-    return redirect("merchants:list")
+    return act_and_redirect(
+        request,
+        lambda: service.reject_change(pk, actor=request.user),
+        refused=service.MerchantChangeError,
+        not_done="Not rejected",
+        done=lambda change: f"The base URL change for {change.merchant.code} is {change.get_state_display().lower()}.",
+        to="merchants:list",
+    )

@@ -12,6 +12,7 @@ from dashboard.access import SignedInRequest, requires
 from dashboard.models import Merchant, MerchantAccess
 from dashboard.people import MerchantLimitError, change_role, limit_merchants
 from dashboard.roles import ROLES, role_of
+from dashboard.views.proposal_actions import act_and_redirect
 
 
 class RoleForm(forms.Form):
@@ -113,34 +114,37 @@ def set_user_merchants(request: SignedInRequest, user_id: int) -> HttpResponse:
 @require_POST
 def propose_factor_reset(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
-    try:
-        two_factor_resets.propose(person, actor=request.user, reason=request.POST.get("reason", ""))
-    except two_factor_resets.ResetError as error:
-        messages.error(request, f"Not proposed: {error}")
-    else:
-        messages.success(request, f"The reset of {person.get_username()}'s second factor waits for another Admin.")
-    return redirect("people:list")
+    return act_and_redirect(
+        request,
+        lambda: two_factor_resets.propose(person, actor=request.user, reason=request.POST.get("reason", "")),
+        refused=two_factor_resets.ResetError,
+        not_done="Not proposed",
+        done=lambda _reset: f"The reset of {person.get_username()}'s second factor waits for another Admin.",
+        to="people:list",
+    )
 
 
 @requires("dashboard.manage_roles")
 @require_POST
 def approve_factor_reset(request: SignedInRequest, pk: int) -> HttpResponse:
-    try:
-        reset = two_factor_resets.approve(pk, actor=request.user)
-    except two_factor_resets.ResetError as error:
-        messages.error(request, f"Not approved: {error}")
-    else:
-        messages.success(request, f"{reset.person.get_username()}'s second factor is reset; they set it up again.")
-    return redirect("people:list")
+    return act_and_redirect(
+        request,
+        lambda: two_factor_resets.approve(pk, actor=request.user),
+        refused=two_factor_resets.ResetError,
+        not_done="Not approved",
+        done=lambda reset: f"{reset.person.get_username()}'s second factor is reset; they set it up again.",
+        to="people:list",
+    )
 
 
 @requires("dashboard.manage_roles")
 @require_POST
 def reject_factor_reset(request: SignedInRequest, pk: int) -> HttpResponse:
-    try:
-        reset = two_factor_resets.reject(pk, actor=request.user)
-    except two_factor_resets.ResetError as error:
-        messages.error(request, f"Not rejected: {error}")
-    else:
-        messages.success(request, f"The reset of {reset.person.get_username()}'s second factor is {reset.state}.")
-    return redirect("people:list")
+    return act_and_redirect(
+        request,
+        lambda: two_factor_resets.reject(pk, actor=request.user),
+        refused=two_factor_resets.ResetError,
+        not_done="Not rejected",
+        done=lambda reset: f"The reset of {reset.person.get_username()}'s second factor is {reset.state}.",
+        to="people:list",
+    )

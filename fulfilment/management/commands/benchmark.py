@@ -16,6 +16,7 @@ import socket
 import sys
 import tempfile
 import time
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -311,7 +312,8 @@ class Command(BaseCommand):
         for count in counts:
             path = work / f"ids-{count}.txt"
             extra = (f"BENCHRSS{i:08d}" for i in range(max(count - len(sim_ids), 0)))
-            path.write_text("\n".join([*sim_ids[:count], *extra]) + "\n")
+            with path.open("w") as ids_file:  # streamed: a million ids are never held here
+                ids_file.writelines(f"{order_id}\n" for order_id in chain(sim_ids[:count], extra))
             self.stderr.write(f"import_orders over {count:,} ids (at most {options['import_seconds']:.0f} s) …")
             argv = [sys.executable, "manage.py", "import_orders", str(path), "--merchant", SIM_MERCHANT]
             mib, finished = stack.peak_rss_mib(argv, env, seconds=options["import_seconds"])
