@@ -108,7 +108,7 @@ def search_indexes(prefix: str, columns: list[str]) -> list[models.Index]:
 
     Not `db_index=True`: on PostgreSQL that also makes a `*_like` (varchar_pattern_ops) twin, which serves the
     same equality and a `LIKE 'x%'` nobody runs: prefix search reads the `COLLATE "C"` indexes of
-    orders/0015_typeahead instead. The twins were dropped in orders/0016_importrss (about 97 MB at 1M orders)."""
+    orders/0015_typeahead instead. The twins were dropped in orders/0016_search_btrees (about 97 MB at 1M orders)."""
     return [models.Index(fields=[column], name=f"{prefix}_{column}_eq") for column in columns]
 
 
