@@ -72,6 +72,19 @@ class Process:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)  # noqa: S603
 
+    def children(self) -> list[int]:
+        """The pids of its child processes (gunicorn's workers), from /proc."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rpartition(")")[2].split()[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return sorted(found)
+
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
 

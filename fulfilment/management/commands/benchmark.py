@@ -79,6 +79,7 @@ class Command(BaseCommand):
         account, reused = fill.ensure(n, write=self.stderr.write, force=options["refill"])
         fill_seconds = time.perf_counter() - started
         self.rows: list[report.Row] = []
+        self.cpu: list[tuple[int, dict[str, Any]]] = []  # each concurrency's load results, for the CPU table
         work = Path(tempfile.mkdtemp(prefix="benchmark-"))
         keys = stack.Secrets.fresh()
         sim = start_simulator(
@@ -129,6 +130,8 @@ class Command(BaseCommand):
             "Ratio = the peer's time / ours (or ours / the peer's for rates).",
         ]
         table = report.render(self.rows, header)
+        if self.cpu:
+            table += "\nCPU per request (the gunicorn workers; the load process):\n\n" + report.cpu_table(self.cpu)
         options["output"].parent.mkdir(parents=True, exist_ok=True)
         options["output"].write_text(table)
         self.stdout.write(table)
@@ -187,8 +190,16 @@ class Command(BaseCommand):
                     f"load at {users} concurrent user(s): {len(plan)} scenarios, {options['rounds']} rounds …"
                 )
                 results = stack.run_load(
-                    {"concurrency": users, "rounds": options["rounds"], "scenarios": plan, "seq_start": _seq()}, work
+                    {
+                        "concurrency": users,
+                        "rounds": options["rounds"],
+                        "scenarios": plan,
+                        "seq_start": _seq(),
+                        "server_pids": server.children(),
+                    },
+                    work,
                 )
+                self.cpu.append((users, dict(results)))
                 self._rows_of(results, users, per_target={"webhooks: with a broker and a worker": 300})
         finally:
             try:
