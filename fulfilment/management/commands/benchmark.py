@@ -91,6 +91,7 @@ class Command(BaseCommand):
             speed=0,
             latency="juspay",
             log_path=work / "simulator.log",
+            ready_timeout=240,  # it makes its orders first: over a minute on a loaded 2-core machine
         )
         sim_account, _ = Merchant.objects.update_or_create(
             code=SIM_MERCHANT,
