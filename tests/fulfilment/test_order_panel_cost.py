@@ -3,6 +3,7 @@ refundable and Juspay's latest Fulfilment Sync answer come from the requests alr
 roles are read only when there is a request to decide on. The figures must equal the ones the queries give."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -75,7 +76,7 @@ def _answered(order, maker, finished_at, answer):
         form_token=uuid.uuid4(),
         idempotency_key=uuid.uuid4().hex,
         required_approvals=1,
-        expires_at=timezone.now() + timezone.timedelta(days=1),
+        expires_at=timezone.now() + timedelta(days=1),
         juspay_answer=answer,
         finished_at=finished_at,
     )
@@ -84,9 +85,9 @@ def _answered(order, maker, finished_at, answer):
 def test_the_latest_answer_from_the_loaded_requests_equals_the_query(make_user, charged_order):
     maker = make_user("Support")
     now = timezone.now()
-    _answered(charged_order, maker, now - timezone.timedelta(minutes=5), {"n": 1})
+    _answered(charged_order, maker, now - timedelta(minutes=5), {"n": 1})
     latest = _answered(charged_order, maker, now, {"n": 2})
-    _answered(charged_order, maker, now - timezone.timedelta(minutes=1), {"n": 3})
+    _answered(charged_order, maker, now - timedelta(minutes=1), {"n": 3})
     every = list(ActionRequest.objects.filter(order=charged_order).order_by("-created_at", "-id"))
     assert selectors._latest_answered(every) == selectors._latest_answered_query(charged_order) == latest
     unfinished = _answered(charged_order, maker, None, {"n": 4})  # NULL sorts differently: the database decides
