@@ -41,6 +41,12 @@ class Person:
         roles = frozenset(user.groups.values_list("name", flat=True)) if user.is_authenticated else frozenset()
         return cls(user, roles, user.has_perm(VIEW), user.has_perm(RAISE), user.has_perm(APPROVE))
 
+    @classmethod
+    def without_roles(cls, user: User | AnonymousUser) -> Person:
+        """The person for a page that decides on no request (its roles unread: `holds_approver_role` would be
+        wrong for them, so use it only where no request is shown)."""
+        return cls(user, frozenset(), user.has_perm(VIEW), user.has_perm(RAISE), user.has_perm(APPROVE))
+
 
 def holds_approver_role(person: Person, approver_roles: Collection[str]) -> bool:
     """Whether the person holds one of the roles a request's policy names (superusers hold every role)."""

@@ -151,6 +151,17 @@ def still_refundable(order: Order, *, excluding: ActionRequest | None = None) ->
     return _left(order, held)
 
 
+def holds_money(req: ActionRequest) -> bool:
+    """Whether the request holds money of its order (the rule of `_holding`, for requests already loaded)."""
+    return req.state in HOLDING_STATES and (req.kind == ActionKind.REFUND or req.moves_money)
+
+
+def still_refundable_of(order: Order, every_request: Iterable[ActionRequest]) -> Decimal:
+    """`still_refundable` from every request of the order, already loaded (the order page has them): no query."""
+    held = sum((req.amount for req in every_request if holds_money(req) and req.amount is not None), Decimal(0))
+    return _left(order, held)
+
+
 def still_refundable_many(orders: Iterable[Order]) -> dict[int, Decimal]:
     """`still_refundable` for many orders in one query (the queue shows it on every row): order pk -> amount."""
     by_pk = {order.pk: order for order in orders}

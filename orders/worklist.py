@@ -8,12 +8,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import cache
 from django.utils import timezone
 
 from orders import registry
 from orders.models import Order, OrderVisit, TimelineEvent
 
 RECENT = 10
+# An order page opened again within this many seconds is not written again: the home's "worked on" list moves
+# by the minute, and an agent reloading a page (or its sections' links) costs one cache round trip, not a
+# locked upsert in a transaction of its own.
+VISIT_EVERY_SECONDS = 60
 _SCAN = 200  # the person's latest events read to find RECENT distinct orders
 
 
@@ -25,8 +30,9 @@ class Touched:
 
 
 def record_visit(user: AbstractBaseUser | AnonymousUser, order: Order) -> None:
-    """Note that `user` opened `order`'s page (one upsert)."""
-    if user.is_authenticated:
+    """Note that `user` opened `order`'s page (one upsert, at most once a VISIT_EVERY_SECONDS per person and order:
+    `cache.add` is atomic, also in Redis, so concurrent page loads write once)."""
+    if user.is_authenticated and cache.add(f"orders:visit:{user.pk}:{order.pk}", 1, VISIT_EVERY_SECONDS):
         OrderVisit.objects.update_or_create(user_id=user.pk, order=order, defaults={"at": timezone.now()})
 
 

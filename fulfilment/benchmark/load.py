@@ -7,9 +7,10 @@ The plan names scenarios (a method, URLs cycled through, headers, an optional bo
 unique number per request) and how many requests each gets per round; every round runs every scenario in turn at
 the plan's concurrency (one keep-alive httpx client per thread), so the peers and our pages are measured
 interleaved, under the same machine load. The result maps each scenario to its latencies (ms), answer statuses
-and the seconds its requests took in all (for rates). When the plan names server processes (`cpu_pids`: the web
-workers), each scenario also gets the CPU seconds those processes spent while its requests ran (`server_cpu`,
-from /proc): the CPU per request, steadier than a rate on a shared machine.
+and the seconds its requests took in all (for rates), and the CPU seconds its requests cost: the load process's
+own (`load_cpu_s`, so a load process that is itself the bottleneck shows) and, when the plan names the server's
+worker processes (`server_pids`, on this host), theirs (`server_cpu_s`, from /proc: user + system time). CPU time
+is what a loaded 2-core machine does not blur the way wall-clock latencies are blurred.
 """
 
 from __future__ import annotations
@@ -69,17 +70,20 @@ def _run(scenario: dict[str, Any], count: int, concurrency: int, clients: list[h
     return latencies, statuses, time.perf_counter() - started
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds the processes `pids` have used so far (Linux /proc; 0 for one that is gone)."""
+    """User + system CPU seconds of these processes so far (those that are gone count 0)."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
+                fields = handle.read().rpartition(")")[2].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / os.sysconf("SC_CLK_TCK")
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc_pid_stat(5))
+    return total / _TICKS
 
 
 def run(plan: dict[str, Any]) -> dict[str, Any]:
@@ -87,20 +91,23 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     clients = [httpx.Client(timeout=60, follow_redirects=False) for _ in range(concurrency)]
     results: dict[str, Any] = {}
     seq = [int(plan.get("seq_start", 0))]
+    server_pids = [int(pid) for pid in plan.get("server_pids", [])]
     try:
         for scenario in plan["scenarios"]:  # warm-up: every worker process and connection once
             _run(scenario, min(int(scenario.get("warmup", concurrency * 2)), 50), concurrency, clients, seq)
-        pids = [int(pid) for pid in plan.get("cpu_pids", [])]
         for _ in range(int(plan["rounds"])):
             for scenario in plan["scenarios"]:
-                cpu = cpu_seconds(pids)
+                server_before, load_before = cpu_seconds(server_pids), time.process_time()
                 latencies, statuses, seconds = _run(scenario, int(scenario["requests"]), concurrency, clients, seq)
+                server_cpu, load_cpu = cpu_seconds(server_pids) - server_before, time.process_time() - load_before
                 into = results.setdefault(
-                    scenario["name"], {"latencies_ms": [], "statuses": {}, "seconds": 0.0, "server_cpu": 0.0}
+                    scenario["name"],
+                    {"latencies_ms": [], "statuses": {}, "seconds": 0.0, "server_cpu_s": 0.0, "load_cpu_s": 0.0},
                 )
-                into["server_cpu"] += cpu_seconds(pids) - cpu
                 into["latencies_ms"] += latencies
                 into["seconds"] += seconds
+                into["server_cpu_s"] += server_cpu if server_pids else float("nan")
+                into["load_cpu_s"] += load_cpu
                 for status, n in statuses.items():
                     into["statuses"][status] = into["statuses"].get(status, 0) + n
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -161,3 +162,31 @@ def render(rows: list[Row], header: list[str]) -> str:
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in cells]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join([*header, "", *lines, ""])
+
+
+CPU_COLUMNS = ("measurement", "users", "server CPU ms / request", "load process CPU ms / request")
+
+
+def cpu_table(results: list[tuple[int, dict[str, dict[str, Any]]]]) -> str:
+    """CPU per request of each scenario at each concurrency: the server's workers (what the 2 cores must do per
+    request, whatever the machine's load) and the load process's (so it is seen not to be the bottleneck)."""
+
+    def per_request(seconds: float, n: int) -> str:
+        return "" if not n or math.isnan(seconds) else f"{1000 * seconds / n:.2f}"  # NaN: not measured
+
+    cells = [list(CPU_COLUMNS)]
+    for users, by_name in results:
+        for name, result in by_name.items():
+            n = len(result["latencies_ms"])
+            cells.append(
+                [
+                    name,
+                    str(users),
+                    per_request(result.get("server_cpu_s", float("nan")), n),
+                    per_request(result.get("load_cpu_s", float("nan")), n),
+                ]
+            )
+    widths = [max(len(row[i]) for row in cells) for i in range(len(CPU_COLUMNS))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |" for row in cells]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines) + "\n"

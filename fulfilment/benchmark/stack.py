@@ -72,6 +72,19 @@ class Process:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(argv, cwd=REPO, env=env, stdout=self._log, stderr=subprocess.STDOUT)  # noqa: S603
 
+    def children(self) -> list[int]:
+        """The pids of its child processes (gunicorn's workers), from /proc."""
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rpartition(")")[2].split()[1]) == self.process.pid:
+                    found.append(int(entry.name))
+        return sorted(found)
+
     def log_tail(self) -> str:
         return self.log_path.read_text(errors="replace")[-3000:]
 
@@ -84,21 +97,6 @@ class Process:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self._log.close()
-
-
-def children(pid: int) -> list[int]:
-    """The pids of the processes whose parent is `pid` (gunicorn's workers), from /proc."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if parent == pid:
-                found.append(int(entry))
-    return found
 
 
 def wait_until_up(url: str, process: Process, seconds: float = 60) -> None:

@@ -68,8 +68,15 @@ def test_the_benchmark_prints_every_measurement_with_its_peer(tmp_path: Path) ->
         stdout=out,
         stderr=io.StringIO(),
     )
-    table = out.getvalue()
+    table, _, cpu = out.getvalue().partition("\nCPU per request")
     rows = {line.split("|")[1].strip(): line for line in table.splitlines() if line.startswith("| ")}
+    cpu_rows = {
+        (line.split("|")[1].strip(), line.split("|")[2].strip()): line
+        for line in cpu.splitlines()
+        if line.startswith("| ")
+    }
+    server_ms = cpu_rows[("order page", "1")].split("|")[3].strip()
+    assert float(server_ms) > 0, f"the order page's server CPU per request is measured:\n{cpu}"
     for name in EVERY_ROW:
         assert name in rows, f"no row {name!r} in:\n{table}"
     for name in ("order page", "list: first page", "list: filtered", "list: deep (90% down)", "search: email (whole)"):

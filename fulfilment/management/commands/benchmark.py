@@ -20,6 +20,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
@@ -28,7 +29,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dashboard import two_factor, user_time_zone
 from dashboard.models import Merchant
 from dashboard.session_idle import STAMP_KEY, current_stamp
 from dashboard.simulator_process import start_simulator
@@ -40,6 +44,7 @@ SECTIONS = ("pages", "webhooks", "sync", "import")
 FILL_ONLY = "fill"  # a section of its own: fill (or reuse) the orders, print the phases' times, measure nothing
 USERNAME = "bench-runner"
 SIM_MERCHANT = "bench-sim"
+BACKEND = "dashboard.auth_backend.ModelBackendOneQuery"  # one of settings.AUTHENTICATION_BACKENDS
 
 
 class Command(BaseCommand):
@@ -85,6 +90,7 @@ class Command(BaseCommand):
         account, reused = fill.ensure(n, write=self.stderr.write, force=options["refill"])
         fill_seconds = time.perf_counter() - started
         self.rows: list[report.Row] = []
+        self.cpu: list[tuple[int, dict[str, Any]]] = []  # each concurrency's load results, for the CPU table
         work = Path(tempfile.mkdtemp(prefix="benchmark-"))
         keys = stack.Secrets.fresh()
         sim = start_simulator(
@@ -96,6 +102,7 @@ class Command(BaseCommand):
             speed=0,
             latency="juspay",
             log_path=work / "simulator.log",
+            ready_timeout=240,  # it makes its orders first: over a minute on a loaded 2-core machine
         )
         sim_account, _ = Merchant.objects.update_or_create(
             code=SIM_MERCHANT,
@@ -135,6 +142,8 @@ class Command(BaseCommand):
             "Ratio = the peer's time / ours (or ours / the peer's for rates).",
         ]
         table = report.render(self.rows, header)
+        if self.cpu:
+            table += "\nCPU per request (the gunicorn workers; the load process):\n\n" + report.cpu_table(self.cpu)
         options["output"].parent.mkdir(parents=True, exist_ok=True)
         options["output"].write_text(table)
         self.stdout.write(table)
@@ -177,6 +186,7 @@ class Command(BaseCommand):
             cookie = self._session(keys)
             base = f"http://127.0.0.1:{port}"
             samples = scenarios.samples(account, n)
+            self._signed_in(base, cookie, samples)
             for users in (1, 8):
                 plan: list[dict[str, Any]] = []
                 if "pages" in sections:
@@ -207,10 +217,11 @@ class Command(BaseCommand):
                         "rounds": options["rounds"],
                         "scenarios": plan,
                         "seq_start": _seq(),
-                        "cpu_pids": stack.children(server.process.pid),
+                        "server_pids": server.children(),
                     },
                     work,
                 )
+                self.cpu.append((users, dict(results)))
                 self._rows_of(results, users, per_target={"webhooks: with a broker and a worker": 300})
         finally:
             try:
@@ -248,7 +259,7 @@ class Command(BaseCommand):
                         "rounds": options["rounds"],
                         "scenarios": plan,
                         "seq_start": _seq(),
-                        "cpu_pids": stack.children(server.process.pid),
+                        "server_pids": server.children(),
                     },
                     work,
                 )
@@ -268,7 +279,7 @@ class Command(BaseCommand):
                         result["seconds"],
                         target,
                         report.errors(result),
-                        cpu_seconds=result.get("server_cpu"),
+                        cpu_seconds=result.get("server_cpu_s"),
                     )
                 )
         self.rows += report.latency_rows(results, users)
@@ -280,19 +291,35 @@ class Command(BaseCommand):
                 )
 
     def _session(self, keys: stack.Secrets) -> str:
-        """A signed-in Admin's session cookie, made under the server's secret key (no password round trip)."""
+        """A signed-in Admin's session cookie, made under the server's secret key (no password round trip), as
+        the sign-in and the code step leave it: the project's own backend, the second factor passed (production
+        mode requires one of an Admin), the time zone copied in. Anything less and every page answers a redirect
+        to the sign-in or the code step, which the load process would time instead of the pages."""
         user, _ = get_user_model().objects.get_or_create(username=USERNAME)
         user.is_superuser = user.is_staff = user.is_active = True
-        user.set_unusable_password()
+        if user.has_usable_password():  # a new unusable one would change the hash: sign out a run going on
+            user.set_unusable_password()
         user.save()
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="benchmark", defaults={"confirmed": True})
         with override_settings(SECRET_KEY=keys.secret_key):
             store = SessionStore()
             store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            store[BACKEND_SESSION_KEY] = BACKEND
             store[HASH_SESSION_KEY] = user.get_session_auth_hash()
             store[STAMP_KEY] = current_stamp()
+            store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            store[two_factor.ENROLLED_SESSION_KEY] = True
+            store[user_time_zone.SESSION_KEY] = user_time_zone.stored_zone(user)
             store.create()
         return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+    @staticmethod
+    def _signed_in(base: str, cookie: str, samples: scenarios.Samples) -> None:
+        """The benchmark's session opens an order page (200), not a redirect to the sign-in or the code step."""
+        answer = httpx.get(f"{base}/orders/{samples.order_ids[0]}/", headers={"Cookie": cookie}, timeout=60)
+        if answer.status_code != 200:
+            where = answer.headers.get("Location", "")
+            raise CommandError(f"the benchmark's session is not signed in: HTTP {answer.status_code} {where}")
 
     # --- sync and import, in children of this process -------------------------------------------------
 
