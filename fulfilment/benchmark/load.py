@@ -4,7 +4,8 @@ and to the simulator, and reports each request's latency.
     python -m fulfilment.benchmark.load PLAN.json > RESULT.json
 
 The plan names scenarios (a method, URLs cycled through, headers, an optional body template where `{seq}` is a
-unique number per request) and how many requests each gets per round; every round runs every scenario in turn at
+unique number per request) and how many requests each gets per round, and may set a time budget per scenario and
+round (`budget_s`) after which a scenario sends no more; every round runs every scenario in turn at
 the plan's concurrency (one keep-alive httpx client per thread), so the peers and our pages are measured
 interleaved, under the same machine load. The result maps each scenario to its latencies (ms), answer statuses
 and the seconds its requests took in all (for rates), and the CPU seconds its requests cost: the load process's
@@ -27,18 +28,29 @@ from typing import Any
 import httpx
 
 
-def _run(scenario: dict[str, Any], count: int, concurrency: int, clients: list[httpx.Client], seq: list[int]) -> Any:
+def _run(
+    scenario: dict[str, Any],
+    count: int,
+    concurrency: int,
+    clients: list[httpx.Client],
+    seq: list[int],
+    budget_s: float | None = None,
+) -> Any:
+    """`count` requests at `concurrency`, or fewer when `budget_s` runs out first (each thread still sends one):
+    a slow peer (Django admin's e-mail search takes seconds a request at 1M orders) gets fewer samples instead of
+    holding up the whole run."""
     urls: list[str] = scenario["urls"]
     lock = threading.Lock()
     next_index = [0]
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
+    deadline = time.perf_counter() + budget_s if budget_s else None
 
     def worker(client: httpx.Client) -> None:
         while True:
             with lock:
                 i = next_index[0]
-                if i >= count:
+                if i >= count or (deadline is not None and i >= concurrency and time.perf_counter() > deadline):
                     return
                 next_index[0] += 1
                 seq[0] += 1
@@ -92,13 +104,17 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     results: dict[str, Any] = {}
     seq = [int(plan.get("seq_start", 0))]
     server_pids = [int(pid) for pid in plan.get("server_pids", [])]
+    budget = float(plan["budget_s"]) if plan.get("budget_s") else None  # per scenario and round
     try:
         for scenario in plan["scenarios"]:  # warm-up: every worker process and connection once
-            _run(scenario, min(int(scenario.get("warmup", concurrency * 2)), 50), concurrency, clients, seq)
+            warmup = min(int(scenario.get("warmup", concurrency * 2)), 50)
+            _run(scenario, warmup, concurrency, clients, seq, budget / 2 if budget else None)
         for _ in range(int(plan["rounds"])):
             for scenario in plan["scenarios"]:
                 server_before, load_before = cpu_seconds(server_pids), time.process_time()
-                latencies, statuses, seconds = _run(scenario, int(scenario["requests"]), concurrency, clients, seq)
+                latencies, statuses, seconds = _run(
+                    scenario, int(scenario["requests"]), concurrency, clients, seq, budget
+                )
                 server_cpu, load_cpu = cpu_seconds(server_pids) - server_before, time.process_time() - load_before
                 into = results.setdefault(
                     scenario["name"],

@@ -27,6 +27,7 @@ class Row:
     target: str = ""
     met: str = ""  # met, MISSED, or "" when the issue sets no target
     errors: str = ""
+    n: str = ""  # the requests measured (fewer than asked when the scenario's time budget ran out)
 
 
 def ms(x: float) -> str:
@@ -99,7 +100,8 @@ def latency_rows(results: dict[str, dict[str, Any]], users: int) -> list[Row]:
         if name in peers or result.get("rate"):
             continue
         p50, p95, p99 = latency(result)
-        row = Row(name, str(users), f"{ms(p50)} / {ms(p95)} / {ms(p99)}", errors=errors(result))
+        count = len(result["latencies_ms"])
+        row = Row(name, str(users), f"{ms(p50)} / {ms(p95)} / {ms(p99)}", errors=errors(result), n=f"{count:,}")
         ratio = None
         if name in PEERS and PEERS[name][0] in results:
             peer, compared = PEERS[name]
@@ -108,6 +110,8 @@ def latency_rows(results: dict[str, dict[str, Any]], users: int) -> list[Row]:
             ratio = theirs / mine if mine else None
             row.peer = peer.removeprefix("peer: ").removeprefix("admin: ") if peer.startswith("peer") else peer
             row.peer_value = f"{ms(q50)} / {ms(q95)} / {ms(q99)}"
+            if (theirs_n := len(results[peer]["latencies_ms"])) != count:
+                row.peer_value += f" (n {theirs_n:,})"
             row.ratio = (
                 f"{ratio:.1f}× ({compared})" if ratio and ratio >= 1 else f"{ratio:.2f}× ({compared})" if ratio else ""
             )
@@ -134,13 +138,23 @@ def rate_row(
     value = f"{rate:,.0f}/s"
     if cpu_seconds is not None and done:
         value += f", {cpu_seconds * 1000 / done:.1f} ms web CPU each"
-    row = Row(name, str(users) if users else "", value, errors=errors_text)
+    row = Row(name, str(users) if users else "", value, errors=errors_text, n=f"{done:,}")
     if target is not None:
         row.target, row.met = f"≥ {target:.0f}/s", "met" if rate >= target else "MISSED"
     return row
 
 
-COLUMNS = ("measurement", "users", "p50 / p95 / p99 ms, or rate", "peer", "peer p50 / p95 / p99", "ratio", "target", "")
+COLUMNS = (
+    "measurement",
+    "users",
+    "n",
+    "p50 / p95 / p99 ms, or rate",
+    "peer",
+    "peer p50 / p95 / p99",
+    "ratio",
+    "target",
+    "",
+)
 
 
 def render(rows: list[Row], header: list[str]) -> str:
@@ -149,6 +163,7 @@ def render(rows: list[Row], header: list[str]) -> str:
         [
             r.name,
             r.users,
+            r.n,
             r.value + (f" ({r.errors})" if r.errors else ""),
             r.peer,
             r.peer_value,

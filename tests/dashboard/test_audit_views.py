@@ -196,3 +196,11 @@ def test_the_page_reads_a_fixed_number_of_queries(client_as, cached_order, make_
         return len(captured)
 
     assert queries_with(2) == queries_with(8)
+
+
+def test_times_show_in_the_viewers_zone_and_the_header_does_not_claim_utc(client_as, events, settings):
+    settings.DEFAULT_USER_TIME_ZONE = "Asia/Kolkata"
+    page = client_as("Admin").get("/audit/").content.decode()
+    header = re.search(r"<thead>.*?</thead>", page, re.S)
+    assert header and "When" in header.group(0) and "UTC" not in header.group(0)
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d IST", page), "each time carries the viewer's zone"

@@ -80,11 +80,13 @@ def test_the_benchmark_prints_every_measurement_with_its_peer(tmp_path: Path) ->
     for name in EVERY_ROW:  # an import stopped at --import-seconds says so after its name: "(first 20 s)"
         assert any(row == name or row.startswith(f"{name} (first ") for row in rows), f"no row {name!r} in:\n{table}"
     for name in ("order page", "list: first page", "list: filtered", "list: deep (90% down)", "search: email (whole)"):
-        peer = rows[name].split("|")[4].strip()
+        peer = rows[name].split("|")[5].strip()
         assert peer, f"{name} has no peer measured beside it:\n{table}"
     for name in ("webhooks: with a broker and a worker", "webhooks: embedded (no broker)"):
         assert "ms web CPU each" in rows[name], f"{name} has no CPU per webhook:\n{table}"
-    errors = {name: rows[name].split("|")[3] for name in EVERY_ROW[:16] if "×" in rows[name].split("|")[3]}
+    errors = {name: rows[name].split("|")[4] for name in EVERY_ROW[:16] if "×" in rows[name].split("|")[4]}
+    measured = {name: rows[name].split("|")[3].strip() for name in ("order page", "KPI page")}
+    assert all(n.replace(",", "").isdigit() and int(n.replace(",", "")) > 0 for n in measured.values()), measured
     assert not errors, f"answers that were errors: {errors}"
     written = (tmp_path / "table.md").read_text()
     assert all(f"| {name} " in written for name in EVERY_ROW), "the table is also written to --output"

@@ -59,6 +59,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--requests", type=int, default=200, help="requests per page scenario and concurrency")
         parser.add_argument("--rounds", type=int, default=4, help="interleaved rounds the requests are split into")
+        parser.add_argument(
+            "--scenario-seconds",
+            type=float,
+            default=6,
+            help="time budget of each scenario per round (a slow peer gets fewer requests); 0 = none",
+        )
         parser.add_argument("--webhooks", type=int, default=600, help="webhooks per mode and concurrency")
         parser.add_argument("--sync-orders", type=int, default=5000, help="simulator orders the bulk sync pulls")
         parser.add_argument("--import-ids", default="100000,1000000", help="id counts import_orders is given")
@@ -218,6 +224,7 @@ class Command(BaseCommand):
                         "scenarios": plan,
                         "seq_start": _seq(),
                         "server_pids": server.children(),
+                        "budget_s": options["scenario_seconds"],
                     },
                     work,
                 )
@@ -260,6 +267,7 @@ class Command(BaseCommand):
                         "scenarios": plan,
                         "seq_start": _seq(),
                         "server_pids": server.children(),
+                        "budget_s": options["scenario_seconds"],
                     },
                     work,
                 )
