@@ -98,6 +98,11 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / _TICKS
 
 
+def _progress(line: str) -> None:
+    """A line on stderr (the benchmark shows it as it comes; stdout carries the JSON result)."""
+    print(f"  {line}", file=sys.stderr, flush=True)
+
+
 def run(plan: dict[str, Any]) -> dict[str, Any]:
     concurrency = int(plan["concurrency"])
     clients = [httpx.Client(timeout=60, follow_redirects=False) for _ in range(concurrency)]
@@ -105,11 +110,15 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
     seq = [int(plan.get("seq_start", 0))]
     server_pids = [int(pid) for pid in plan.get("server_pids", [])]
     budget = float(plan["budget_s"]) if plan.get("budget_s") else None  # per scenario and round
+    began = time.perf_counter()
     try:
         for scenario in plan["scenarios"]:  # warm-up: every worker process and connection once
             warmup = min(int(scenario.get("warmup", concurrency * 2)), 50)
             _run(scenario, warmup, concurrency, clients, seq, budget / 2 if budget else None)
-        for _ in range(int(plan["rounds"])):
+        rounds = int(plan["rounds"])
+        _progress(f"warm-up done ({time.perf_counter() - began:.0f} s)")
+        for round_number in range(1, rounds + 1):
+            round_began = time.perf_counter()
             for scenario in plan["scenarios"]:
                 server_before, load_before = cpu_seconds(server_pids), time.process_time()
                 latencies, statuses, seconds = _run(
@@ -126,6 +135,7 @@ def run(plan: dict[str, Any]) -> dict[str, Any]:
                 into["load_cpu_s"] += load_cpu
                 for status, n in statuses.items():
                     into["statuses"][status] = into["statuses"].get(status, 0) + n
+            _progress(f"round {round_number}/{rounds} done in {time.perf_counter() - round_began:.0f} s")
     finally:
         for client in clients:
             client.close()

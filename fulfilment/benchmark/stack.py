@@ -208,7 +208,8 @@ def _high_water_kib(pid: int) -> int:
 
 
 def run_load(plan: dict[str, Any], work_dir: Path) -> dict[str, Any]:
-    """The load process (fulfilment/benchmark/load.py) on `plan`; its JSON result."""
+    """The load process (fulfilment/benchmark/load.py) on `plan`; its JSON result (its progress lines go to our
+    stderr as they come)."""
     import json
 
     path = work_dir / "plan.json"
@@ -217,7 +218,7 @@ def run_load(plan: dict[str, Any], work_dir: Path) -> dict[str, Any]:
         [sys.executable, "-m", "fulfilment.benchmark.load", str(path)],
         cwd=REPO,
         check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
     )
     result: dict[str, Any] = json.loads(out.stdout)
