@@ -62,7 +62,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scenario-seconds",
             type=float,
-            default=6,
+            default=4,
             help="time budget of each scenario per round (a slow peer gets fewer requests); 0 = none",
         )
         parser.add_argument("--webhooks", type=int, default=600, help="webhooks per mode and concurrency")
