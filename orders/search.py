@@ -36,6 +36,30 @@ COUNT_CAP = 1000
 _ORDER_ID_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-,@.]{2,63}$")
 _PHONE_CHARS = re.compile(r"^\+?[\d\s\-()]+$")
 _TOP = "\U0010ffff"
+# What a list row or a suggestion shows of an order (orders/list_table.py) and what the match reasons read: the
+# lists load only these (`.only()`), not the order's raw Juspay answers and the rest of its ~60 columns.
+ROW_COLUMNS = (
+    "pk",
+    "merchant__code",
+    "order_id",
+    "juspay_id",
+    "status",
+    "amount",
+    "currency",
+    "customer_id",
+    "customer_email",
+    "customer_phone",
+    "email_normalized",
+    "phone_normalized",
+    "payment_method_type",
+    "payment_method",
+    "gateway",
+    "txn_id",
+    "txn_uuid",
+    "refund_state",
+    "fulfilment_state",
+    "juspay_created_at",
+)
 
 
 @dataclass
@@ -230,7 +254,7 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
     result.count_capped = len(exact_keys) > COUNT_CAP or prefix_capped or result.count > COUNT_CAP
     chosen = [(pk, True) for pk, _ in exact_keys[:limit]]
     chosen += [(pk, False) for pk, _ in prefix_keys[: max(0, limit - len(chosen))]]
-    loaded = Order.objects.select_related("merchant").in_bulk([pk for pk, _ in chosen])
+    loaded = Order.objects.select_related("merchant").only(*ROW_COLUMNS).in_bulk([pk for pk, _ in chosen])
     hits = []
     for pk, is_exact in chosen:
         order = loaded[pk]
