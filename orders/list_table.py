@@ -60,8 +60,9 @@ def status_badge(st: Status) -> str:
     )
 
 
-def _reasons(row: ListRow) -> str:
-    return ("<strong>exact</strong>: " if row.exact else "") + escape(", ".join(map(str, row.reasons)))
+def _reasons(row: ListRow, *, strong: bool = True) -> str:
+    exact = ("<strong>exact</strong>: " if strong else "exact: ") if row.exact else ""
+    return exact + escape(", ".join(map(str, row.reasons)))
 
 
 def table_rows(rows: Iterable[ListRow], *, matched_on: bool = False) -> SafeString:
@@ -104,6 +105,6 @@ def suggestion_items(rows: Iterable[ListRow]) -> SafeString:
             f" <span>{escape(format_money(order.amount, order.currency))}</span>"
             f' <span class="muted">{escape(row.email or order.customer_id or "")} · '
             f"{time_html(order.juspay_created_at)}</span>"
-            f' <small class="muted">{_reasons(row)}</small></a></li>'
+            f' <small class="muted">{_reasons(row, strong=False)}</small></a></li>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
