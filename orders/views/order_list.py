@@ -46,7 +46,8 @@ def exact_page(request: SignedInRequest) -> str:
 def _narrowed(filterset: OrderFilter) -> bool:
     """Whether a filter besides the search itself is set (then the search's matches are filtered again)."""
     data = getattr(filterset.form, "cleaned_data", {})
-    return bool(filterset.errors) or any(value not in (None, "") for name, value in data.items() if name not in IGNORED_WITH_Q)
+    set_filters = (name for name, value in data.items() if value not in (None, "") and name not in IGNORED_WITH_Q)
+    return bool(filterset.errors) or any(True for _ in set_filters)
 
 
 @requires("orders.view_order")
