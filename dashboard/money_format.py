@@ -76,6 +76,13 @@ def format_money(value: object, currency: str | None, *, locale: str | None = No
     amount = amount.quantize(Decimal(1).scaleb(-precision), ROUND_HALF_UP)
     if amount == 0:
         amount = abs(amount)  # never "-₹0.00"
+    return _formatted(amount, code, where, known)
+
+
+# Babel's formatting is ~50 µs an amount; a list page shows 50 and the same pages are read again and again, so the
+# text of recent (amount, currency, locale) triples is kept per process (a pure function of them).
+@lru_cache(maxsize=8192)
+def _formatted(amount: Decimal, code: str, where: str, known: bool) -> str:
     parsed = _locale(where) or where
     if known:
         return format_currency(amount, code, locale=parsed)

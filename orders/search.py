@@ -36,6 +36,32 @@ COUNT_CAP = 1000
 _ORDER_ID_SHAPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-,@.]{2,63}$")
 _PHONE_CHARS = re.compile(r"^\+?[\d\s\-()]+$")
 _TOP = "\U0010ffff"
+# The opened payout's id and merchant (its URL), not its raw Juspay answers.
+PAYOUT_COLUMNS = ("pk", "payout_order_id", "merchant__code")
+# What a list row or a suggestion shows of an order (orders/list_table.py) and what the match reasons read: the
+# lists load only these (`.only()`), not the order's raw Juspay answers and the rest of its ~60 columns.
+ROW_COLUMNS = (
+    "pk",
+    "merchant__code",
+    "order_id",
+    "juspay_id",
+    "status",
+    "amount",
+    "currency",
+    "customer_id",
+    "customer_email",
+    "customer_phone",
+    "email_normalized",
+    "phone_normalized",
+    "payment_method_type",
+    "payment_method",
+    "gateway",
+    "txn_id",
+    "txn_uuid",
+    "refund_state",
+    "fulfilment_state",
+    "juspay_created_at",
+)
 
 
 @dataclass
@@ -230,7 +256,7 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
     result.count_capped = len(exact_keys) > COUNT_CAP or prefix_capped or result.count > COUNT_CAP
     chosen = [(pk, True) for pk, _ in exact_keys[:limit]]
     chosen += [(pk, False) for pk, _ in prefix_keys[: max(0, limit - len(chosen))]]
-    loaded = Order.objects.select_related("merchant").in_bulk([pk for pk, _ in chosen])
+    loaded = Order.objects.select_related("merchant").only(*ROW_COLUMNS).in_bulk([pk for pk, _ in chosen])
     hits = []
     for pk, is_exact in chosen:
         order = loaded[pk]
@@ -318,17 +344,18 @@ def exact_target(query: str | None, *, viewer: Viewer) -> ExactTarget | None:
     q = clean(query)
     if not q or not looks_like_order_id(q):
         return None
-    orders = list(visible.select_related("merchant").filter(order_id=q)[:2])
+    orders = list(visible.select_related("merchant").only(*ROW_COLUMNS).filter(order_id=q)[:2])
     if orders:
         return ExactTarget(order=orders[0], why="order id") if len(orders) == 1 else None
-    payouts = list(payout_orders.select_related("merchant").filter(payout_order_id=q)[:2])
+    payouts = list(payout_orders.select_related("merchant").only(*PAYOUT_COLUMNS).filter(payout_order_id=q)[:2])
     if payouts:
         return ExactTarget(payout=payouts[0], why="payout order id") if len(payouts) == 1 else None
     for field_name, why in (("juspay_refund_id", "refund id"), ("unique_request_id", "refund request id")):
         refunds = Refund.objects.filter(**{field_name: q}, order__in=visible.values("pk"))
         order_pks = set(refunds.values_list("order_id", flat=True)[:2])
         if len(order_pks) == 1:
-            return ExactTarget(order=visible.select_related("merchant").get(pk=order_pks.pop()), why=why)
+            order = visible.select_related("merchant").only(*ROW_COLUMNS).get(pk=order_pks.pop())
+            return ExactTarget(order=order, why=why)
         if order_pks:
             return None
     return None

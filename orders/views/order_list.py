@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.htmx import render_page_or_partial, wants_partial
-from orders import exports, paging, presenters, search
+from orders import exports, list_filter_bar, list_table, paging, presenters, search
 from orders.filters import STATUS_SUGGESTIONS, OrderFilter
 from orders.models import Order, OrderExport
 from orders.views.common import order_url
 from orders.views.payouts import payout_url
 
 PAGING_KEYS = ("after", "before")
+IGNORED_WITH_Q = ("q", "sort")  # search results come ranked, whatever the sort
 
 
 def _base_query(request: HttpRequest) -> str:
@@ -42,17 +43,27 @@ def exact_page(request: SignedInRequest) -> str:
     return ""
 
 
+def _narrowed(filterset: OrderFilter) -> bool:
+    """Whether a filter besides the search itself is set (then the search's matches are filtered again)."""
+    data = getattr(filterset.form, "cleaned_data", {})
+    set_filters = (name for name, value in data.items() if value not in (None, "") and name not in IGNORED_WITH_Q)
+    return bool(filterset.errors) or any(True for _ in set_filters)
+
+
 @requires("orders.view_order")
 def order_list(request: SignedInRequest) -> HttpResponse:
     if page_url := exact_page(request):
         return HttpResponseRedirect(page_url)
     filterset = OrderFilter(request.GET, queryset=Order.objects.visible_to(request.user), request=request)
-    queryset = filterset.qs
+    queryset = filterset.qs.only(*search.ROW_COLUMNS)  # runs the search when there is a `q`
     result = None
     if filterset.query:
         result = getattr(filterset, "search_result", None)
-        rank = {pk: i for i, pk in enumerate(result.order_pks)} if result else {}
-        orders = sorted(queryset.select_related("merchant"), key=lambda o: rank.get(o.pk, len(rank)))
+        if result is not None and not _narrowed(filterset):
+            orders = [hit.order for hit in result.hits]  # the search loaded them, ranked, of the viewer's merchants
+        else:
+            rank = {pk: i for i, pk in enumerate(result.order_pks)} if result else {}
+            orders = sorted(queryset.select_related("merchant"), key=lambda o: rank.get(o.pk, len(rank)))
         page = paging.ListPage(orders)
         reasons = {h.order.pk: (h.exact, h.reasons) for h in result.hits} if result else {}
     else:
@@ -64,10 +75,13 @@ def order_list(request: SignedInRequest) -> HttpResponse:
             filterset.form.add_error(None, str(error))
             page = paging.keyset_page(queryset, filterset.sort_key)
         reasons = {}
+    rows = presenters.list_rows(page.rows, reasons=reasons)
     context = {
         "filter": filterset,
+        "filter_bar": list_filter_bar.lazy_html(request, filterset, reverse("orders:list")),
         "page": page,
-        "rows": presenters.list_rows(page.rows, reasons=reasons),
+        "rows": rows,
+        "rows_html": list_table.table_rows(rows, matched_on=bool(result)),
         "result": result,
         "query": _base_query(request),
         "statuses": STATUS_SUGGESTIONS,

@@ -16,7 +16,7 @@ from dashboard.htmx import redirect_or_htmx
 from dashboard.juspay.errors import JuspayNotFound
 from dashboard.merchant_scope import visible_merchants
 from dashboard.models import Merchant
-from orders import presenters, search, services
+from orders import list_table, presenters, search, services
 from orders.views.common import order_url
 from orders.views.payouts import payout_url
 
@@ -30,15 +30,17 @@ def suggestions(request: SignedInRequest) -> HttpResponse:
     if not request.htmx:
         return HttpResponseRedirect(f"{reverse('orders:list')}?{urlencode({'q': query})}")
     result = search.search(query, viewer=request.user, limit=SUGGESTIONS)
+    rows = presenters.list_rows(
+        [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
+    )
     return render(
         request,
         "orders/search.html#suggestions",
         {
             "result": result,
             "query": query,
-            "rows": presenters.list_rows(
-                [h.order for h in result.hits], reasons={h.order.pk: (h.exact, h.reasons) for h in result.hits}
-            ),
+            "rows": rows,
+            "rows_html": list_table.suggestion_items(rows),
             "merchants": functools.cache(
                 functools.partial(_merchants, request)
             ),  # read only when the live lookup is offered
