@@ -26,6 +26,7 @@ from functools import cache as memoize
 
 from django.core.cache import cache
 from django.template import engines
+from django.template.backends.django import DjangoTemplates
 from django.utils import timezone, translation
 
 from orders.models import Order
@@ -36,8 +37,9 @@ TTL_SECONDS = 3600  # an entry lives an hour at most: the cache stays small, wha
 @memoize
 def template_fingerprint(name: str) -> str:
     """A digest of the template's source, read once per process (templates change only with a deploy)."""
-    template = engines["django"].get_template(name)
-    return hashlib.sha256(template.template.source.encode()).hexdigest()[:16]
+    backend = engines["django"]
+    assert isinstance(backend, DjangoTemplates)
+    return hashlib.sha256(backend.engine.get_template(name).source.encode()).hexdigest()[:16]
 
 
 def order_version(order: Order) -> str:

@@ -103,7 +103,11 @@ class Command(BaseCommand):
                 response = client.get(url, headers=headers)
             if response.status_code != 200:
                 raise CommandError(f"{url} answered {response.status_code} {response.get('Location', '')}")
-        queries = statistics.mean(_count_queries(lambda u=url: client.get(u, headers=headers)) for url in urls)
+
+        def get(url: str) -> Callable[[], Any]:
+            return lambda: client.get(url, headers=headers)
+
+        queries = statistics.mean(_count_queries(get(url)) for url in urls)
         walls = []
         cpu = time.process_time()
         if profiler is not None:
