@@ -415,10 +415,11 @@ def _refund_split(raw: Mapping[str, object]) -> split_rule.RefundAllocation | No
     )
 
 
-def refunds(order: Order) -> Refunds:
+def refunds(order: Order, origins: Mapping[str, registry.RefundOrigin] | None = None) -> Refunds:
+    """The refunds section; `origins` (registry.refund_origins of the order) when the caller already has them."""
     rows = []
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    origins = registry.refund_origins(order)
+    origins = registry.refund_origins(order) if origins is None else origins
     for refund in order.refunds.order_by("created", "pk"):
         raw = refund.raw or {}
         rows.append(

@@ -42,9 +42,18 @@ def _refund_name(refund: Refund) -> str:
     return f"Refund of {format_money(refund.amount, refund.order.currency)} ({refund.unique_request_id})"
 
 
-def juspay_lines(order: Order) -> list[registry.StoryLine]:
+def order_refunds(order: Order) -> list[Refund]:
+    """The order's refunds, oldest first, for the story (one query; their stored answers left out)."""
+    refunds = list(order.refunds.defer("raw").order_by("created", "pk"))
+    for refund in refunds:
+        refund.order = order  # the story names amounts in the order's currency: no second read of the order
+    return refunds
+
+
+def juspay_lines(order: Order, refunds: list[Refund] | None = None) -> list[registry.StoryLine]:
     """What happened at Juspay, each at Juspay's own time: the order created, each payment attempt charged or
-    failed, each refund raised and settled (or failed). Two queries."""
+    failed, each refund raised and settled (or failed). Two queries (one when `refunds`, from
+    `order_refunds`, are given)."""
     lines: list[registry.StoryLine] = []
     if order.juspay_created_at:
         lines.append(
@@ -55,12 +64,12 @@ def juspay_lines(order: Order) -> list[registry.StoryLine]:
                 details=(("Juspay order id", order.juspay_id),) if order.juspay_id else (),
             )
         )
-    for txn in order.transactions.order_by("created", "pk"):
+    for txn in order.transactions.defer("raw").order_by("created", "pk"):
         if txn.created is None:
             continue
         attempt = (("Transaction", txn.txn_id),) + ((("RRN", txn.rrn),) if txn.rrn else ())
         lines.append(registry.StoryLine(txn.created, "juspay.payment", _payment_sentence(order, txn), attempt))
-    for refund in order.refunds.select_related("order").order_by("created", "pk"):
+    for refund in order_refunds(order) if refunds is None else refunds:
         name = _refund_name(refund)
         details = tuple(
             (label, value)
@@ -138,15 +147,19 @@ def _orders_sentence(order: Order | PayoutOrder, event: TimelineEvent, refunds: 
     return None
 
 
-def tell(order: Order | PayoutOrder, events: list[TimelineEvent]) -> dict[int, registry.Telling]:
+def tell(
+    order: Order | PayoutOrder, events: list[TimelineEvent], refunds: list[Refund] | None = None
+) -> dict[int, registry.Telling]:
     """Sentences for stored events: orders' own kinds here, the others (on an order) by the app that registered
-    them. A payout order's events are orders' own."""
+    them. A payout order's events are orders' own. `refunds`: the order's, from `order_refunds`, if at hand."""
     if isinstance(order, PayoutOrder):
         return {e.pk: registry.Telling(s) for e in events if (s := _orders_sentence(order, e, {})) is not None}
-    refunds = {r.unique_request_id: r for r in order.refunds.select_related("order")} if events else {}
+    if refunds is None and events:
+        refunds = order_refunds(order)
+    by_request = {r.unique_request_id: r for r in refunds or []} if events else {}
     told: dict[int, registry.Telling] = {}
     for event in events:
-        sentence = _orders_sentence(order, event, refunds)
+        sentence = _orders_sentence(order, event, by_request)
         if sentence is not None:
             told[event.pk] = registry.Telling(sentence)
     for prefix, teller in registry.tellers().items():

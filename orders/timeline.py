@@ -208,11 +208,12 @@ def present_timeline(
         queryset = queryset.filter(source=source)
     newest = list(queryset.order_by("-at", "-id")[: limit + 1])
     stored = newest[:limit]
-    tellings = story.tell(order, stored)
+    refunds = story.order_refunds(order) if isinstance(order, Order) else None  # read once, told twice
+    tellings = story.tell(order, stored, refunds)
     currency = order.currency  # a payout order: INR (PayoutOrder.currency)
     views = [present_event(e, tellings.get(e.pk), currency=currency) for e in stored]
     if isinstance(order, Order) and source in ("", AT_JUSPAY):
-        lines = [*story.juspay_lines(order), *registry.juspay_lines(order)]
+        lines = [*story.juspay_lines(order, refunds), *registry.juspay_lines(order)]
         views += [view for view in map(_line_view, lines) if not category or view.category == category]
     # Oldest first; at the same moment, what happened at Juspay comes before what the dashboard saw of it.
     views.sort(key=lambda v: (v.at, not v.at_juspay, v.event.pk if v.event else 0))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from dashboard.access import SignedInRequest, requires
 from dashboard.merchant_scope import visible_merchants
-from orders import payout_presenters, presenters, registry, search, worklist
+from orders import payout_presenters, presenters, registry, search, section_cache, worklist
 from orders.models import Order
 from orders.timeline import present_timeline
 from orders.views.common import Ambiguous, get_order, pii_view
@@ -60,12 +62,19 @@ def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
 
 Build = Callable[[SignedInRequest, Order], dict[str, Any]]
 SectionView = Callable[[SignedInRequest, str], HttpResponse]
+# What a cached section's HTML depends on beyond the order's rows (orders/section_cache.py): whether personal
+# data is unmasked for this viewer, and anything the section shows from outside the order (e.g. requests).
+CacheBy = Callable[[SignedInRequest, Order], tuple[bool, str]]
 
 
-def section(permission: str = "orders.view_order") -> Callable[[Build], SectionView]:
-    """A section fragment: permitted, its order found (404 otherwise), rendered from its partial."""
+def section(permission: str = "orders.view_order", *, cached: CacheBy | None = None) -> Callable[[Build], SectionView]:
+    """A section fragment: permitted, its order found (404 otherwise), rendered from its partial. With `cached`,
+    the HTML is kept in the cache under a key of everything that changes it (orders/section_cache.py); the
+    permission and the order's merchant scope are checked first, on every request."""
 
     def decorate(build: Build) -> SectionView:
+        partial = f"{PAGE}#{build.__name__}"
+
         @requires(permission)
         @wraps(build)
         def view(request: SignedInRequest, order_id: str) -> HttpResponse:
@@ -73,12 +82,35 @@ def section(permission: str = "orders.view_order") -> Callable[[Build], SectionV
                 order = get_order(request, order_id)
             except Ambiguous as many:
                 order = many.orders[0]  # fragments always carry ?merchant=; a bare URL shows the first
-            context = {"order": order, **build(request, order)}
-            return render(request, f"{PAGE}#{build.__name__}", context)
+
+            def html() -> str:
+                return render_to_string(partial, {"order": order, **build(request, order)}, request)
+
+            if cached is None:
+                return HttpResponse(html())
+            unmasked, extra = cached(request, order)
+            key = section_cache.key(PAGE, build.__name__, order, unmasked=unmasked, extra=extra)
+            return HttpResponse(section_cache.rendered(key, html))
 
         return view
 
     return decorate
+
+
+def _by_pii(request: SignedInRequest, order: Order) -> tuple[bool, str]:
+    return pii_view(request, order).unmasked, ""
+
+
+def _by_nothing(request: SignedInRequest, order: Order) -> tuple[bool, str]:
+    return False, ""  # the section shows no personal data
+
+
+def _by_refund_origins(request: SignedInRequest, order: Order) -> tuple[bool, str]:
+    """The requests raised here for this order's refunds (who made and approved them) are part of the HTML.
+    Kept on the request, so a miss builds the section from the same answer."""
+    origins = registry.refund_origins(order)
+    request._order_refund_origins = origins  # type: ignore[attr-defined]
+    return False, hashlib.sha256(repr(sorted(origins.items())).encode()).hexdigest()
 
 
 @section()
@@ -90,23 +122,23 @@ def timeline(request: SignedInRequest, order: Order) -> dict[str, Any]:
     }
 
 
-@section()
+@section(cached=_by_pii)
 def payment(request: SignedInRequest, order: Order) -> dict[str, Any]:
     pii = pii_view(request, order)
     return {"payment": presenters.payment(order, unmasked=pii.unmasked), "pii": pii}
 
 
-@section()
+@section(cached=_by_refund_origins)
 def refunds(request: SignedInRequest, order: Order) -> dict[str, Any]:
-    return {"refunds": presenters.refunds(order)}
+    return {"refunds": presenters.refunds(order, getattr(request, "_order_refund_origins", None))}
 
 
-@section()
+@section(cached=_by_nothing)
 def splits(request: SignedInRequest, order: Order) -> dict[str, Any]:
     return {"splits": presenters.splits(order)}
 
 
-@section()
+@section(cached=_by_nothing)
 def offers(request: SignedInRequest, order: Order) -> dict[str, Any]:
     return {"offers": presenters.offers(order)}
 
