@@ -294,7 +294,7 @@ def _sync(
         if len(ids) <= 5000
         else {}
     )
-    out: Handover = queue.Queue(maxsize=max(concurrency * 4, 64))
+    out: Handover = queue.Queue(maxsize=max(concurrency * 16, 1024))
     failure: list[BaseException] = []
 
     def produce() -> None:
