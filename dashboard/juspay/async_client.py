@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
 from types import TracebackType
 
 import aiohttp
@@ -31,6 +32,7 @@ from .exchange import (
     Attempt,
     AttemptFailure,
     Body,
+    answer_digest,
     delay_before_next_get,
     final_error,
     http_limits,
@@ -50,6 +52,24 @@ def aiohttp_session(config: JuspayConfig) -> aiohttp.ClientSession:
         connector=aiohttp.TCPConnector(limit=config.max_connections, ttl_dns_cache=300, ssl=ssl_context()),
         cookie_jar=aiohttp.DummyCookieJar(),  # Juspay's API sets none worth keeping; a jar costs every answer
     )
+
+
+@dataclass(frozen=True)
+class SameAnswer:
+    """Juspay's answer, byte-identical to the one whose digest the caller gave: not decoded, not parsed (the
+    bytes are kept, should the caller find it must apply them after all)."""
+
+    digest: str
+    content: bytes
+
+    def parse_order(self) -> Order:
+        return Order.parse_json(self.content).with_digest(self.digest)
+
+    def parse_payout_order(self) -> PayoutOrder:
+        return PayoutOrder.parse_json(self.content).with_digest(self.digest)
+
+
+type Outcome = tuple[Body, str] | SameAnswer | AttemptFailure
 
 
 class AsyncJuspayClient:
@@ -104,20 +124,52 @@ class AsyncJuspayClient:
     ) -> Order:
         """As `JuspayClient.order_status`."""
         call = calls.order_status(order_id, customer_id=customer_id, full_gateway_response=full_gateway_response)
-        return Order.parse(await self._get(call))
+        answer = await self._get(call)
+        assert not isinstance(answer, SameAnswer)  # no digest was given
+        body, digest = answer
+        return Order.parse(body).with_digest(digest)
+
+    async def order_status_unless(
+        self, order_id: str, *, customer_id: str | None = None, known_digest: str = ""
+    ) -> Order | SameAnswer:
+        """`order_status`, or `SameAnswer` when the answer's bytes have the digest `known_digest` (the one the
+        caller stored with the answer it last applied): such an answer is neither decoded nor parsed."""
+        call = calls.order_status(order_id, customer_id=customer_id)
+        answer = await self._get(call, known_digest)
+        if isinstance(answer, SameAnswer):
+            return answer
+        body, digest = answer
+        return Order.parse(body).with_digest(digest)
 
     async def payout_order_status(
         self, order_id: str, *, customer_id: str | None = None, expand: Iterable[str] = calls.PAYOUT_EXPAND
     ) -> PayoutOrder:
         """As `JuspayClient.payout_order_status`."""
-        call = calls.payout_order_status(order_id, customer_id=customer_id, expand=expand)
-        return PayoutOrder.parse(await self._get(call))
+        answer = await self.payout_order_status_unless(order_id, customer_id=customer_id, expand=expand)
+        assert not isinstance(answer, SameAnswer)  # no digest was given
+        return answer
 
-    async def _get(self, call: calls.Call) -> Body:
-        """As `JuspayClient._get`, awaiting the sends and the pauses."""
+    async def payout_order_status_unless(
+        self,
+        order_id: str,
+        *,
+        customer_id: str | None = None,
+        expand: Iterable[str] = calls.PAYOUT_EXPAND,
+        known_digest: str = "",
+    ) -> PayoutOrder | SameAnswer:
+        """`payout_order_status`, or `SameAnswer` (as `order_status_unless`)."""
+        call = calls.payout_order_status(order_id, customer_id=customer_id, expand=expand)
+        answer = await self._get(call, known_digest)
+        if isinstance(answer, SameAnswer):
+            return answer
+        body, digest = answer
+        return PayoutOrder.parse(body).with_digest(digest)
+
+    async def _get(self, call: calls.Call, known_digest: str = "") -> tuple[Body, str] | SameAnswer:
+        """As `JuspayClient._get`, awaiting the sends and the pauses; the body with its bytes' digest."""
         attempt = 1
         while True:
-            outcome = await self._try(call, attempt)
+            outcome = await self._try(call, attempt, known_digest)
             if not isinstance(outcome, AttemptFailure):
                 return outcome
             delay = delay_before_next_get(self.policy, outcome, attempt, self._rng)
@@ -126,17 +178,17 @@ class AsyncJuspayClient:
             await self._sleep(delay)
             attempt += 1
 
-    async def _try(self, call: calls.Call, number: int) -> Body | AttemptFailure:
+    async def _try(self, call: calls.Call, number: int, known_digest: str) -> Outcome:
         attempt = Attempt(self.config, call, number, self._request_id(), self.policy.timeout_for(number))
         if self._http is None:
-            return await self._send_aiohttp(attempt)
+            return await self._send_aiohttp(attempt, known_digest)
         try:
             response = await self._http.send(attempt.request(self._http))
         except httpx.TransportError as exc:
             return attempt.failed(exc)
-        return attempt.answered(response)
+        return _read(attempt, response.status_code, response.content, response.headers, known_digest)
 
-    async def _send_aiohttp(self, attempt: Attempt) -> Body | AttemptFailure:
+    async def _send_aiohttp(self, attempt: Attempt, known_digest: str) -> Outcome:
         """One try through aiohttp: the same request as `Attempt.request` builds (method, URL, query, headers,
         body; no redirects followed), the same timeouts (connect and each read within the try's timeout; waiting
         for a pooled connection within `pool_timeout`) and aiohttp's failures read as the httpx errors they are
@@ -162,4 +214,15 @@ class AsyncJuspayClient:
                     content = await response.read()
         except httpx.TransportError as exc:
             return attempt.failed(exc)
-        return attempt.answered_with(response.status, content, response.headers)
+        return _read(attempt, response.status, content, response.headers, known_digest)
+
+
+def _read(attempt: Attempt, status: int, content: bytes, headers: Mapping[str, str], known_digest: str) -> Outcome:
+    """A 2xx whose bytes are the ones the caller holds is `SameAnswer` (it was a usable answer when it was
+    stored); anything else is read as `Attempt.answered_with` reads it, a body kept with its digest."""
+    digest = answer_digest(content)
+    if known_digest and digest == known_digest and 200 <= status < 300:
+        attempt.unchanged(status)
+        return SameAnswer(digest, content)
+    outcome = attempt.answered_with(status, content, headers)
+    return outcome if isinstance(outcome, AttemptFailure) else (outcome, digest)

@@ -207,10 +207,22 @@ class JuspayResult(JuspayModel):
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _problems: list[ParseProblem] = PrivateAttr(default_factory=list)
+    _digest: str = PrivateAttr(default="")
 
     @property
     def raw(self) -> dict[str, Any]:
         return self._raw
+
+    @property
+    def answer_digest(self) -> str:
+        """The digest of the answer's bytes (`exchange.answer_digest`) when it was parsed from a fetched
+        answer by the async client; "" when unknown (parsed from a decoded object, a webhook, a test)."""
+        return self._digest
+
+    def with_digest(self, digest: str) -> Self:
+        """This result, remembering the digest of the bytes it was parsed from."""
+        self._digest = digest
+        return self
 
     @property
     def parse_problems(self) -> list[ParseProblem]:
