@@ -24,6 +24,7 @@ from dashboard.juspay.types_payout import PayoutFulfillment
 from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
 from dashboard.models import Merchant
 from orders import events, rollups
+from orders.copy_insert import insert_rows
 from orders.derived_state import fulfilment_state, order_is_open, payout_is_open, refund_state
 from orders.events import Actor
 from orders.freshness import next_sync_at
@@ -467,13 +468,13 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         for key, detail in splits_by_vendor(parsed).items():
             new.splits.append(SplitDetail(order=order, sub_vendor_id=key, **split_columns(detail)))
     with transaction.atomic():
-        Order.objects.bulk_create(new.orders)
-        Transaction.objects.bulk_create(new.transactions, batch_size=500)
-        Refund.objects.bulk_create(new.refunds, batch_size=500)
-        Offer.objects.bulk_create(new.offers, batch_size=500)
-        SplitDetail.objects.bulk_create(new.splits, batch_size=500)
-        OrderUdf.objects.bulk_create(new.udfs, batch_size=500)
-        TimelineEvent.objects.bulk_create(new.events, batch_size=500)
+        insert_rows(Order, new.orders)  # COPY on PostgreSQL (orders.copy_insert), children after their orders
+        insert_rows(Transaction, new.transactions)
+        insert_rows(Refund, new.refunds)
+        insert_rows(Offer, new.offers)
+        insert_rows(SplitDetail, new.splits)
+        insert_rows(OrderUdf, new.udfs)
+        insert_rows(TimelineEvent, new.events)
         adopt_payouts(merchant, new.orders)
         refunds_of: dict[int, list[Refund]] = {}
         for row in new.refunds:
