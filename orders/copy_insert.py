@@ -30,18 +30,21 @@ def insert_rows[Row: models.Model](model: type[Row], rows: Sequence[Row]) -> Non
     assert pk is not None
     fields = [f for f in meta.concrete_fields if f is not pk and not f.generated]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in [pk, *fields])
+    columns = ", ".join(quote(str(f.column)) for f in [pk, *fields])  # concrete fields: never None
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, pk.column, len(rows)],
         )
         for row, (key,) in zip(rows, cursor.fetchall(), strict=True):
-            row._prepare_related_fields_for_save(operation_name="bulk_create")
+            row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
             setattr(row, pk.attname, key)
-        with connection.wrap_database_errors, cursor.cursor.copy(
-            f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"  # noqa: S608 (names from the model)
-        ) as copy:
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(
+                f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"  # noqa: S608 (names from the model)
+            ) as copy,
+        ):
             for row in rows:
                 copy.write_row(
                     [getattr(row, pk.attname), *(f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields)]

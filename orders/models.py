@@ -68,7 +68,7 @@ class JuspayCopy(models.Model):
         max_length=32,
         blank=True,
         default="",
-        help_text="Digest of the bytes of the Order Status answer `raw` came from (\"\" if unknown): bulk sync skips "
+        help_text='Digest of the bytes of the Order Status answer `raw` came from ("" if unknown): bulk sync skips '
         "an answer with the same bytes.",
     )
     unknown = models.JSONField(default=list, blank=True, help_text="Fields/values Juspay sent that we do not know.")

@@ -402,8 +402,9 @@ def _unlinked_payout(row: Order | PayoutOrder, parsed: JuspayOrder | JuspayPayou
 
 def stamp_synced(model: type[Order] | type[PayoutOrder], rows: Sequence[Order | PayoutOrder], now: datetime) -> None:
     """Write the sync stamps set on `rows` (`last_synced_at` = `now`, no error, their own fetch start, next
-    sync and answer digest): on PostgreSQL one UPDATE joined to three arrays (Django's `bulk_update` builds a CASE per column and
-    row, which cost a re-sync more Python than everything else it does); elsewhere `bulk_update`."""
+    sync and answer digest): on PostgreSQL one UPDATE joined to four arrays (Django's `bulk_update` builds a
+    CASE per column and row, which cost a re-sync more Python than everything else it does); elsewhere
+    `bulk_update`."""
     if not rows:
         return
     if connection.vendor != "postgresql":

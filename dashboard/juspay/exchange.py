@@ -12,8 +12,8 @@ import json
 import logging
 import random
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -94,9 +94,7 @@ class Attempt:
 
     def answered(self, response: httpx.Response) -> Body | AttemptFailure:
         """Juspay answered: its JSON body, or the failure the answer amounts to."""
-        return self.answered_with(
-            response.status_code, response.content, response.headers, text=lambda: response.text
-        )
+        return self.answered_with(response.status_code, response.content, response.headers, text=lambda: response.text)
 
     def unchanged(self, status: int) -> None:
         """Juspay answered with the very bytes the caller already holds (`answer_digest`): nothing to read."""

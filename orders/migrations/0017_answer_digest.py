@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0016_search_btrees'),
+        ("orders", "0016_search_btrees"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='answer_digest',
-            field=models.CharField(blank=True, default='', help_text='Digest of the bytes of the Order Status answer `raw` came from ("" if unknown): bulk sync skips an answer with the same bytes.', max_length=32),
+            model_name="order",
+            name="answer_digest",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text='Digest of the bytes of the Order Status answer `raw` came from ("" if unknown): bulk sync skips an answer with the same bytes.',
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='payoutorder',
-            name='answer_digest',
-            field=models.CharField(blank=True, default='', help_text='Digest of the bytes of the Order Status answer `raw` came from ("" if unknown): bulk sync skips an answer with the same bytes.', max_length=32),
+            model_name="payoutorder",
+            name="answer_digest",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text='Digest of the bytes of the Order Status answer `raw` came from ("" if unknown): bulk sync skips an answer with the same bytes.',
+                max_length=32,
+            ),
         ),
     ]

@@ -60,7 +60,7 @@ def test_a_byte_identical_answer_is_stamped_by_its_digest_without_reading_raw(me
     ids = [f"DSAME{n}" for n in range(10)]
     contents = {i: body(i) for i in ids}
     earlier = timezone.now() - timedelta(minutes=5)
-    for order_id, content in contents.items():
+    for content in contents.values():
         apply_order(merchant, parsed_from(content), source="import", fetched_at=earlier)
     assert set(Order.objects.values_list("answer_digest", flat=True)) == {answer_digest(c) for c in contents.values()}
     events = TimelineEvent.objects.count()
@@ -82,9 +82,7 @@ def test_a_same_answer_whose_order_moved_on_meanwhile_is_parsed_and_applied(merc
     charged = body("DMOVE1")
     apply_order(merchant, parsed_from(charged), source="import", fetched_at=timezone.now())
     # another worker applies a newer, different answer before this batch takes its lock
-    apply_order(
-        merchant, parsed_from(body("DMOVE1", status="PENDING_VBV")), source="import", fetched_at=timezone.now()
-    )
+    apply_order(merchant, parsed_from(body("DMOVE1", status="PENDING_VBV")), source="import", fetched_at=timezone.now())
     now = timezone.now()
     changed, new = mark_unchanged(merchant, [], [Same("DMOVE1", SameAnswer(answer_digest(charged), charged), now)])
     assert new == [] and [(p.order_id, p.status) for p, _ in changed] == [("DMOVE1", "CHARGED")]
