@@ -7,6 +7,7 @@ peak RSS of an `import_orders` child process for files of that many ids.
 
 import os
 import statistics
+from collections import Counter
 import sys
 import tempfile
 import time
@@ -151,6 +152,9 @@ class Command(BaseCommand):
                     f"{kind} {run.ids_total / elapsed:.0f} orders/s ({elapsed:.1f} s, {run.failed} failed, "
                     f"workers' CPU {cpu * per:.2f} s per 1000 orders, simulator's {sim_cpu * per:.2f} s)"
                 )
+                reasons = Counter(reason.split(" (", 1)[0] for _, reason in sync_runs.failures(run))
+                for reason, times in reasons.most_common(3):
+                    self.stdout.write(f"  {kind} failed {times}x: {reason}")
         self.stdout.write(
             f"workers {count}: " + "; ".join(rates) + f" [chunks of {chunk_size}, concurrency {concurrency}; "
             f"load average {_load()}]"
