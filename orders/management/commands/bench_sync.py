@@ -7,10 +7,10 @@ peak RSS of an `import_orders` child process for files of that many ids.
 
 import os
 import statistics
-from collections import Counter
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
