@@ -20,7 +20,7 @@ from datetime import datetime
 from django.db import IntegrityError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from dashboard.juspay.async_client import AsyncJuspayClient
+from dashboard.juspay.async_client import AsyncJuspayClient, SameAnswer
 from dashboard.juspay.errors import JuspayError
 from dashboard.juspay.types_order import Order as JuspayOrder
 from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
@@ -57,7 +57,7 @@ class Fetched:
     order_id: str
     fetched_at: datetime
     latency: float
-    parsed: JuspayOrder | JuspayPayoutOrder | None = None
+    parsed: JuspayOrder | JuspayPayoutOrder | SameAnswer | None = None
     error: JuspayError | None = None
 
 
@@ -78,21 +78,25 @@ async def fetch_all(
     out: Handover,
     *,
     payouts: bool = False,
+    digests: Mapping[str, str] | None = None,
 ) -> None:
     """Order Status (payout Order Status with `payouts`) for every id, at most `concurrency` in flight, each
     result put on `out` as it arrives.
 
     A Juspay failure for one id (not found, unavailable after the retries, unreadable) is that id's `error`
-    and does not stop the others. `customers` (order id -> customer id) sets `x-routing-id` where known.
+    and does not stop the others. `customers` (order id -> customer id) sets `x-routing-id` where known;
+    `digests` (order id -> the digest stored with its last answer): an answer with those very bytes comes as a
+    `SameAnswer`, neither decoded nor parsed.
     """
     limit = asyncio.Semaphore(concurrency)
-    ask = juspay.payout_order_status if payouts else juspay.order_status
+    ask = juspay.payout_order_status_unless if payouts else juspay.order_status_unless
+    known = digests or {}
 
     async def one(order_id: str) -> None:
         async with limit:
             fetched_at, started = timezone.now(), time.perf_counter()
             try:
-                parsed = await ask(order_id, customer_id=customers.get(order_id))
+                parsed = await ask(order_id, customer_id=customers.get(order_id), known_digest=known.get(order_id, ""))
                 item = Fetched(order_id, fetched_at, time.perf_counter() - started, parsed=parsed)
             except JuspayError as exc:
                 item = Fetched(order_id, fetched_at, time.perf_counter() - started, error=exc)
@@ -120,12 +124,13 @@ async def _fetch_for(
     merchant: Merchant,
     order_ids: list[str],
     customers: Mapping[str, str],
+    digests: Mapping[str, str],
     concurrency: int,
     out: Handover,
     payouts: bool,
 ) -> None:
     async with async_client_for(merchant, concurrency=concurrency) as juspay:
-        await fetch_all(juspay, order_ids, customers, concurrency, out, payouts=payouts)
+        await fetch_all(juspay, order_ids, customers, concurrency, out, payouts=payouts, digests=digests)
 
 
 def _next_batch(out: Handover, size: int = 200, alive: Callable[[], bool] = lambda: True) -> tuple[list[Fetched], bool]:
@@ -158,14 +163,19 @@ def _answers_of[Parsed: (JuspayOrder, JuspayPayoutOrder)](
     batch: list[Fetched],
     kind: type[Parsed],
     report: BulkReport,
-) -> list[tuple[Parsed, datetime]]:
-    """The batch's answers; each failure recorded on its cached row (if any) and in the report."""
+) -> tuple[list[tuple[Parsed, datetime]], list[sync.Same]]:
+    """The batch's parsed answers and the answers byte-identical to the stored one; each failure recorded on
+    its cached row (if any) and in the report."""
     key_field = "order_id" if model is Order else "payout_order_id"
     answers: list[tuple[Parsed, datetime]] = []
+    same: list[sync.Same] = []
     for item in batch:
         report.latencies.append(item.latency)
         if isinstance(item.parsed, kind):
             answers.append((item.parsed, item.fetched_at))
+            continue
+        if isinstance(item.parsed, SameAnswer):
+            same.append(sync.Same(item.order_id, item.parsed, item.fetched_at))
             continue
         assert item.error is not None
         report.errors += 1
@@ -173,13 +183,13 @@ def _answers_of[Parsed: (JuspayOrder, JuspayPayoutOrder)](
         report.failed[item.order_id] = message
         if len(report.error_samples) < 5:
             report.error_samples.append(f"{item.order_id}: {message}")
-    report.synced += len(answers)
-    return answers
+    report.synced += len(answers) + len(same)
+    return answers, same
 
 
 def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
-    answers = _answers_of(Order, merchant, batch, JuspayOrder, report)
-    changed, new = sync.mark_unchanged(merchant, answers)
+    answers, same = _answers_of(Order, merchant, batch, JuspayOrder, report)
+    changed, new = sync.mark_unchanged(merchant, answers, same)
     if new:
         try:
             report.changes += sync.create_orders(merchant, new, source=source)
@@ -192,8 +202,8 @@ def _apply_batch(merchant: Merchant, batch: list[Fetched], source: str, report: 
 def _apply_payout_batch(merchant: Merchant, batch: list[Fetched], source: str, report: BulkReport) -> None:
     """Payout orders: the unchanged stamped at once, each changed or new one applied under its own lock (its
     fulfilments, the linked order's fulfilment state and the payout cells move with it)."""
-    answers = _answers_of(PayoutOrder, merchant, batch, JuspayPayoutOrder, report)
-    changed, new = sync.mark_unchanged_payouts(merchant, answers)
+    answers, same = _answers_of(PayoutOrder, merchant, batch, JuspayPayoutOrder, report)
+    changed, new = sync.mark_unchanged_payouts(merchant, answers, same)
     for parsed, fetched_at in changed + new:
         result = sync.apply_payout_order(merchant, parsed, source=source, fetched_at=fetched_at)
         report.changes += len(result.events)
@@ -285,21 +295,21 @@ def _sync(
     key_field = "payout_order_id" if payouts else "order_id"
     failure_kind = SyncFailure.Kind.PAYOUT if payouts else SyncFailure.Kind.ORDER
     apply: Applier = _apply_payout_batch if payouts else _apply_batch
-    customers = (
-        dict(
-            model._default_manager.filter(merchant=merchant, **{f"{key_field}__in": ids})
-            .exclude(customer_id="")
-            .values_list(key_field, "customer_id")
-        )
-        if len(ids) <= 5000
-        else {}
-    )
-    out: Handover = queue.Queue(maxsize=max(concurrency * 4, 64))
+    customers: dict[str, str] = {}
+    digests: dict[str, str] = {}  # an answer with the stored digest's bytes is neither decoded nor parsed
+    if len(ids) <= 5000:
+        cached = model._default_manager.filter(merchant=merchant, **{f"{key_field}__in": ids})
+        for key, customer_id, digest in cached.values_list(key_field, "customer_id", "answer_digest"):
+            if customer_id:
+                customers[key] = customer_id
+            if digest:
+                digests[key] = digest
+    out: Handover = queue.Queue(maxsize=max(concurrency * 16, 1024))
     failure: list[BaseException] = []
 
     def produce() -> None:
         try:
-            asyncio.run(_fetch_for(merchant, ids, customers, concurrency, out, payouts))
+            asyncio.run(_fetch_for(merchant, ids, customers, digests, concurrency, out, payouts))
         except BaseException as exc:  # surfaced to the caller below
             failure.append(exc)
         finally:

@@ -64,6 +64,13 @@ class JuspayCopy(models.Model):
         default=True, help_text="A payment, refund, payout or fulfilment on it is still moving."
     )
     raw = models.JSONField(default=dict, blank=True)
+    answer_digest = models.CharField(
+        max_length=32,
+        blank=True,
+        default="",
+        help_text='Digest of the bytes of the Order Status answer `raw` came from ("" if unknown): bulk sync skips '
+        "an answer with the same bytes.",
+    )
     unknown = models.JSONField(default=list, blank=True, help_text="Fields/values Juspay sent that we do not know.")
     last_synced_at = models.DateTimeField(null=True, blank=True)
     last_fetch_started_at = models.DateTimeField(null=True, blank=True)

@@ -50,7 +50,8 @@ def unknown_in(parsed: JuspayModel) -> list[str]:
     """Fields and enumerated values Juspay sent that its documentation (and so our model) does not have, and
     values that did not fit their type (kept in `raw`, left unset in the columns)."""
     problems = [str(p) for p in parsed.parse_problems] if isinstance(parsed, JuspayResult) else []
-    return [*parsed.unknown_fields(), *(f"{u.path}={u.value}" for u in parsed.unknown_values()), *problems]
+    fields, values = parsed.unknowns()
+    return [*fields, *(f"{u.path}={u.value}" for u in values), *problems]
 
 
 # --- payment orders -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ derived from statuses (refund and fulfilment state, `is_open`) from orders.deriv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,12 +17,14 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from dashboard.juspay.async_client import SameAnswer
 from dashboard.juspay.errors import JuspayError
 from dashboard.juspay.types_order import Order as JuspayOrder
 from dashboard.juspay.types_payout import PayoutFulfillment
 from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
 from dashboard.models import Merchant
 from orders import events, rollups
+from orders.copy_insert import insert_rows
 from orders.derived_state import fulfilment_state, order_is_open, payout_is_open, refund_state
 from orders.events import Actor
 from orders.freshness import next_sync_at
@@ -237,12 +239,14 @@ def apply_order(
             return SyncResult(order, stale=True)
         if not created and order.raw == parsed.raw:
             order.mark_synced(fetched_at)  # the common case of a sweep: Juspay says what it said before
-            order.save(update_fields=JuspayCopy.SYNC_STAMP_FIELDS)
+            order.answer_digest = parsed.answer_digest or order.answer_digest
+            order.save(update_fields=[*JuspayCopy.SYNC_STAMP_FIELDS, "answer_digest"])
             return SyncResult(order)
         old_status, old_udfs = order.status, (None if created else dict(order.udfs or {}))
         kpi_before = None if created else rollups.facts_of(order)
         for name, value in order_columns(parsed).items():
             setattr(order, name, value)
+        order.answer_digest = parsed.answer_digest  # "" when the answer's bytes are unknown (a webhook's order)
         found: list[TimelineEvent] = []
         if created:
             found.append(events.order_discovered(order, source=source, actor=actor))
@@ -272,24 +276,48 @@ def apply_order(
 Answers = list[tuple[JuspayOrder, datetime]]
 
 
-STAMP_FIELDS = ["last_synced_at", "last_fetch_started_at", "last_sync_error", "sync_failures", "next_sync_at"]
+STAMP_FIELDS = [
+    "last_synced_at",
+    "last_fetch_started_at",
+    "last_sync_error",
+    "sync_failures",
+    "next_sync_at",
+    "answer_digest",
+]
 
 
-def mark_unchanged(merchant: Merchant, answers: Answers) -> tuple[Answers, Answers]:
+@dataclass(frozen=True)
+class Same:
+    """An answer whose bytes have the digest stored with the order's last answer (`SameAnswer`): not parsed."""
+
+    order_id: str
+    answer: SameAnswer
+    fetched_at: datetime
+
+
+def mark_unchanged(merchant: Merchant, answers: Answers, same: Sequence[Same] = ()) -> tuple[Answers, Answers]:
     """Stamp "last synced" on every cached order whose answer is what we already hold: one locking read and
     one bulk UPDATE of the stamp columns for the whole batch, nothing else written (no content, no events, no
     rollups). Returns (changed, new): answers that need `apply_order`, and orders the cache does not have yet.
-    An answer fetched before one already applied stamps nothing, so marks never move back."""
-    return _mark_unchanged(Order, "order_id", merchant, answers, also=())
+    An answer fetched before one already applied stamps nothing, so marks never move back.
+
+    "What we hold": the same digest of the answer's bytes (`same`, or a parsed answer's `answer_digest`), else
+    the same `raw` (read for those answers only). A `same` answer whose order's digest moved meanwhile (another
+    worker applied a different answer) is parsed here and goes the way of the others."""
+    return _mark_unchanged(Order, "order_id", merchant, answers, same, also=(), parse=SameAnswer.parse_order)
 
 
 PayoutAnswers = list[tuple[JuspayPayoutOrder, datetime]]
 
 
-def mark_unchanged_payouts(merchant: Merchant, answers: PayoutAnswers) -> tuple[PayoutAnswers, PayoutAnswers]:
+def mark_unchanged_payouts(
+    merchant: Merchant, answers: PayoutAnswers, same: Sequence[Same] = ()
+) -> tuple[PayoutAnswers, PayoutAnswers]:
     """`mark_unchanged` for payout orders. A payout order not linked to a payment order yet whose answer names
     one is never "unchanged": `apply_payout_order` looks for the link again (the order may be cached by now)."""
-    return _mark_unchanged(PayoutOrder, "payout_order_id", merchant, answers, also=("order",))
+    return _mark_unchanged(
+        PayoutOrder, "payout_order_id", merchant, answers, same, also=("order",), parse=SameAnswer.parse_payout_order
+    )
 
 
 def _mark_unchanged[Row: (Order, PayoutOrder), Parsed: (JuspayOrder, JuspayPayoutOrder)](
@@ -297,12 +325,14 @@ def _mark_unchanged[Row: (Order, PayoutOrder), Parsed: (JuspayOrder, JuspayPayou
     key_field: str,
     merchant: Merchant,
     answers: list[tuple[Parsed, datetime]],
+    same: Sequence[Same],
     *,
     also: tuple[str, ...],
+    parse: Callable[[SameAnswer], Parsed],
 ) -> tuple[list[tuple[Parsed, datetime]], list[tuple[Parsed, datetime]]]:
-    if not answers:
+    if not answers and not same:
         return [], []
-    ids = [parsed.order_id for parsed, _ in answers]
+    ids = [parsed.order_id for parsed, _ in answers] + [item.order_id for item in same]
     changed: list[tuple[Parsed, datetime]] = []
     new: list[tuple[Parsed, datetime]] = []
     now = timezone.now()
@@ -312,22 +342,53 @@ def _mark_unchanged[Row: (Order, PayoutOrder), Parsed: (JuspayOrder, JuspayPayou
             for o in model._default_manager.select_for_update()
             .filter(merchant=merchant, **{f"{key_field}__in": ids})
             .order_by("pk")  # one lock order for every batch: two workers never deadlock on a pair
-            .only("id", key_field, "raw", "juspay_created_at", "is_open", "last_fetch_started_at", *also)
+            .only("id", key_field, "answer_digest", "juspay_created_at", "is_open", "last_fetch_started_at", *also)
         }
-        stamped: list[Row] = []
+        # (row, answer's digest, fetched at) of every answer found unchanged
+        unchanged: list[tuple[Row, str, datetime]] = []
+        answers = list(answers)
+        for item in same:
+            row = rows.get(item.order_id)
+            if row is not None and row.answer_digest == item.answer.digest and not _maybe_unlinked(row):
+                unchanged.append((row, item.answer.digest, item.fetched_at))
+            else:  # moved on meanwhile, or a payout order whose link is looked for again: read it after all
+                answers.append((parse(item.answer), item.fetched_at))
+        compare = [
+            rows[parsed.order_id].pk
+            for parsed, _ in answers
+            if parsed.order_id in rows and not _same_digest(rows[parsed.order_id], parsed)
+        ]
+        raws = dict(model._default_manager.filter(pk__in=compare).values_list("pk", "raw")) if compare else {}
         for parsed, fetched_at in answers:
             row = rows.get(parsed.order_id)
-            if row is None or row.raw != parsed.raw or _unlinked_payout(row, parsed):
+            if (
+                row is None
+                or not (_same_digest(row, parsed) or raws.get(row.pk) == parsed.raw)
+                or _unlinked_payout(row, parsed)
+            ):
                 (changed if row else new).append((parsed, fetched_at))
                 continue
+            unchanged.append((row, parsed.answer_digest or row.answer_digest, fetched_at))
+        stamped: list[Row] = []
+        for row, digest, fetched_at in unchanged:
             if row.last_fetch_started_at is not None and row.last_fetch_started_at > fetched_at:
                 continue  # a later answer is already applied
             row.last_synced_at, row.last_fetch_started_at = now, fetched_at
             row.last_sync_error, row.sync_failures = "", 0
             row.next_sync_at = next_sync_at(row.juspay_created_at, is_open=row.is_open, failures=0, now=now)
+            row.answer_digest = digest
             stamped.append(row)
         stamp_synced(model, stamped, now)
     return changed, new
+
+
+def _same_digest(row: Order | PayoutOrder, parsed: JuspayOrder | JuspayPayoutOrder) -> bool:
+    return bool(parsed.answer_digest) and parsed.answer_digest == row.answer_digest
+
+
+def _maybe_unlinked(row: Order | PayoutOrder) -> bool:
+    """A payout order not linked to a payment order: its answer is parsed to see whether it names one."""
+    return isinstance(row, PayoutOrder) and row.order_id is None
 
 
 def _unlinked_payout(row: Order | PayoutOrder, parsed: JuspayOrder | JuspayPayoutOrder) -> bool:
@@ -340,9 +401,10 @@ def _unlinked_payout(row: Order | PayoutOrder, parsed: JuspayOrder | JuspayPayou
 
 
 def stamp_synced(model: type[Order] | type[PayoutOrder], rows: Sequence[Order | PayoutOrder], now: datetime) -> None:
-    """Write the sync stamps set on `rows` (`last_synced_at` = `now`, no error, their own fetch start and next
-    sync): on PostgreSQL one UPDATE joined to three arrays (Django's `bulk_update` builds a CASE per column and
-    row, which cost a re-sync more Python than everything else it does); elsewhere `bulk_update`."""
+    """Write the sync stamps set on `rows` (`last_synced_at` = `now`, no error, their own fetch start, next
+    sync and answer digest): on PostgreSQL one UPDATE joined to four arrays (Django's `bulk_update` builds a
+    CASE per column and row, which cost a re-sync more Python than everything else it does); elsewhere
+    `bulk_update`."""
     if not rows:
         return
     if connection.vendor != "postgresql":
@@ -352,14 +414,15 @@ def stamp_synced(model: type[Order] | type[PayoutOrder], rows: Sequence[Order | 
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS o SET last_synced_at = %s, last_sync_error = '', sync_failures = 0, "  # noqa: S608
-            "last_fetch_started_at = v.fetched, next_sync_at = v.next "
-            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[]) AS v(id, fetched, next) "
-            "WHERE o.id = v.id",
+            "last_fetch_started_at = v.fetched, next_sync_at = v.next, answer_digest = v.digest "
+            "FROM unnest(%s::bigint[], %s::timestamptz[], %s::timestamptz[], %s::varchar[]) "
+            "AS v(id, fetched, next, digest) WHERE o.id = v.id",
             [
                 now,
                 [row.pk for row in rows],
                 [row.last_fetch_started_at for row in rows],
                 [row.next_sync_at for row in rows],
+                [row.answer_digest for row in rows],
             ],
         )
 
@@ -383,7 +446,9 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
     appeared meanwhile; the caller then falls back to `apply_order`. Returns the number of events."""
     new = _NewRows()
     for parsed, fetched_at in answers:
-        order = Order(merchant=merchant, order_id=parsed.order_id, **order_columns(parsed))
+        order = Order(
+            merchant=merchant, order_id=parsed.order_id, answer_digest=parsed.answer_digest, **order_columns(parsed)
+        )
         _derive_order_state(order, parsed)
         order.mark_synced(fetched_at)
         new.orders.append(order)
@@ -404,13 +469,13 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
         for key, detail in splits_by_vendor(parsed).items():
             new.splits.append(SplitDetail(order=order, sub_vendor_id=key, **split_columns(detail)))
     with transaction.atomic():
-        Order.objects.bulk_create(new.orders)
-        Transaction.objects.bulk_create(new.transactions, batch_size=500)
-        Refund.objects.bulk_create(new.refunds, batch_size=500)
-        Offer.objects.bulk_create(new.offers, batch_size=500)
-        SplitDetail.objects.bulk_create(new.splits, batch_size=500)
-        OrderUdf.objects.bulk_create(new.udfs, batch_size=500)
-        TimelineEvent.objects.bulk_create(new.events, batch_size=500)
+        insert_rows(Order, new.orders)  # COPY on PostgreSQL (orders.copy_insert), children after their orders
+        insert_rows(Transaction, new.transactions)
+        insert_rows(Refund, new.refunds)
+        insert_rows(Offer, new.offers)
+        insert_rows(SplitDetail, new.splits)
+        insert_rows(OrderUdf, new.udfs)
+        insert_rows(TimelineEvent, new.events)
         adopt_payouts(merchant, new.orders)
         refunds_of: dict[int, list[Refund]] = {}
         for row in new.refunds:
@@ -478,6 +543,7 @@ def apply_payout_order(
         payout.order = linked_order(merchant, parsed)
         for name, value in payout_order_columns(parsed).items():
             setattr(payout, name, value)
+        payout.answer_digest = parsed.answer_digest
         found: list[TimelineEvent] = []
         if created:
             found.append(events.payout_discovered(payout, source=source, actor=actor))

@@ -7,10 +7,12 @@ built, read, classified and logged the same way on both paths. Tests can feed `r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +35,7 @@ from .retry import (
     delivery_of_status,
     is_retryable_status,
     is_timeout,
-    retry_after_seconds,
+    retry_after_of,
 )
 
 log = logging.getLogger("dashboard.juspay")
@@ -92,8 +94,19 @@ class Attempt:
 
     def answered(self, response: httpx.Response) -> Body | AttemptFailure:
         """Juspay answered: its JSON body, or the failure the answer amounts to."""
-        outcome = read_response(response, sent_request_id=self.request_id)
-        self._log(status=response.status_code, failure=outcome if isinstance(outcome, AttemptFailure) else None)
+        return self.answered_with(response.status_code, response.content, response.headers, text=lambda: response.text)
+
+    def unchanged(self, status: int) -> None:
+        """Juspay answered with the very bytes the caller already holds (`answer_digest`): nothing to read."""
+        self._log(status=status, failure=None)
+
+    def answered_with(
+        self, status: int, content: bytes, headers: Mapping[str, str], *, text: Callable[[], str] | None = None
+    ) -> Body | AttemptFailure:
+        """`answered` for an answer read without httpx (the async client's own aiohttp path): its status, body
+        and case-insensitive headers; `text` decodes the body for error messages (default: UTF-8)."""
+        outcome = read_answer(status, content, headers, sent_request_id=self.request_id, text=text)
+        self._log(status=status, failure=outcome if isinstance(outcome, AttemptFailure) else None)
         return outcome
 
     def _log(self, *, status: int | None, failure: AttemptFailure | None) -> None:
@@ -121,6 +134,12 @@ class Attempt:
             )
 
 
+def answer_digest(content: bytes) -> str:
+    """A digest of an answer's bytes (BLAKE2b, 128 bits): two answers with one digest are byte-identical, so
+    bulk sync neither decodes nor parses an answer whose digest is the one it stored with the last."""
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
 def _decode(content: bytes) -> object:
     try:
         return json.loads(content)
@@ -130,37 +149,58 @@ def _decode(content: bytes) -> object:
 
 def read_response(response: httpx.Response, *, sent_request_id: str) -> Body | AttemptFailure:
     """A 2xx JSON object that is not an error, or the failure this answer amounts to."""
-    status = response.status_code
-    text = response.text
-    body = _decode(response.content)
-    request_id = response.headers.get("x-request-id")
+    return read_answer(
+        response.status_code,
+        response.content,
+        response.headers,
+        sent_request_id=sent_request_id,
+        text=lambda: response.text,
+    )
+
+
+def read_answer(
+    status: int,
+    content: bytes,
+    headers: Mapping[str, str],
+    *,
+    sent_request_id: str,
+    text: Callable[[], str] | None = None,
+) -> Body | AttemptFailure:
+    """`read_response` from the answer's parts (`headers` case-insensitive). The body is decoded as text only
+    for an error's message: a usable answer never needs it."""
+
+    def raw_text() -> str:
+        return text() if text is not None else content.decode("utf-8", "replace")
+
+    body = _decode(content)
+    request_id = headers.get("x-request-id")
     if 200 <= status < 300:
         if not isinstance(body, dict):
             shape = "not JSON" if body is None else f"JSON {type(body).__name__}, not an object"
             parse_error = JuspayParseError(
                 f"unreadable answer ({shape})",
                 http_status=status,
-                raw_text=text,
+                raw_text=raw_text(),
                 request_id=request_id,
                 sent_request_id=sent_request_id,
             )
             return AttemptFailure(parse_error, Delivery.UNKNOWN, retryable=False)
         if looks_like_error_body(body):
             refusal = error_from_response(
-                status, body, raw_text=text, request_id=request_id, sent_request_id=sent_request_id
+                status, body, raw_text=raw_text(), request_id=request_id, sent_request_id=sent_request_id
             )
             return AttemptFailure(refusal, Delivery.NOT_PROCESSED, retryable=False)
         return body
     error = error_from_response(
         status,
         body if isinstance(body, dict) else None,
-        raw_text=text,
+        raw_text=raw_text(),
         request_id=request_id,
         sent_request_id=sent_request_id,
     )
     if is_retryable_status(status):
         return AttemptFailure(
-            error, delivery_of_status(status), retryable=True, retry_after=retry_after_seconds(response)
+            error, delivery_of_status(status), retryable=True, retry_after=retry_after_of(headers.get("retry-after"))
         )
     return AttemptFailure(error, Delivery.NOT_PROCESSED, retryable=False)
 

@@ -94,9 +94,8 @@ class RetryPolicy:
         return delay
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
-    """The `Retry-After` header in seconds, when it is a number (dates are ignored)."""
-    value = response.headers.get("retry-after")
+def retry_after_of(value: str | None) -> float | None:
+    """A `Retry-After` header's value in seconds, when it is a number (dates are ignored)."""
     if value is None:
         return None
     try:

@@ -193,6 +193,36 @@ class JuspayModel(BaseModel):
             found.extend(model._extra_unknown_values(path))
         return found
 
+    def unknowns(self) -> tuple[list[str], list[UnknownValue]]:
+        """`unknown_fields()` and `unknown_values()`, the same lists in the same order, from one walk of the
+        answer (bulk sync reads both for every answer it stores)."""
+        fields: list[str] = []
+        values: list[UnknownValue] = []
+        self._collect_unknowns("", fields, values)
+        return fields, values
+
+    def _collect_unknowns(self, path: str, fields: list[str], values: list[UnknownValue]) -> None:
+        for key in self.model_extra or {}:
+            fields.append(f"{path}.{key}" if path else key)
+        nested: list[tuple[str, Any]] = []
+        data = self.__dict__
+        for name, key, marker in self._field_specs():
+            value = data.get(name)
+            if value is None:
+                continue
+            if marker is not None and isinstance(value, str) and value and not marker.vocabulary.known(value):
+                values.append(UnknownValue(f"{path}.{key}" if path else key, value, marker.vocabulary.__name__))
+            elif isinstance(value, JuspayModel | list):
+                nested.append((f"{path}.{key}" if path else key, value))
+        values.extend(self._extra_unknown_values(path))
+        for here, value in nested:
+            if isinstance(value, JuspayModel):
+                value._collect_unknowns(here, fields, values)
+                continue
+            for index, item in enumerate(value):
+                if isinstance(item, JuspayModel):
+                    item._collect_unknowns(f"{here}[{index}]", fields, values)
+
     def _extra_unknown_values(self, path: str) -> list[UnknownValue]:
         """Hook for fields whose vocabulary depends on another field (payout webhooks)."""
         return []
@@ -207,10 +237,22 @@ class JuspayResult(JuspayModel):
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _problems: list[ParseProblem] = PrivateAttr(default_factory=list)
+    _digest: str = PrivateAttr(default="")
 
     @property
     def raw(self) -> dict[str, Any]:
         return self._raw
+
+    @property
+    def answer_digest(self) -> str:
+        """The digest of the answer's bytes (`exchange.answer_digest`) when it was parsed from a fetched
+        answer by the async client; "" when unknown (parsed from a decoded object, a webhook, a test)."""
+        return self._digest
+
+    def with_digest(self, digest: str) -> Self:
+        """This result, remembering the digest of the bytes it was parsed from."""
+        self._digest = digest
+        return self
 
     @property
     def parse_problems(self) -> list[ParseProblem]:

@@ -93,8 +93,8 @@ def parse_or_parse_error(data: Any) -> Order | None:
         assert error.raw_text is not None
         return None
     # Whatever parsed can be walked and reported on without raising.
-    order.unknown_fields()
-    order.unknown_values()
+    fields, values = order.unknown_fields(), order.unknown_values()
+    assert order.unknowns() == (fields, values)  # bulk sync's one walk finds the same, in the same order
     assert order.raw == data
     return order
 
@@ -147,6 +147,7 @@ def test_unknown_fields_are_kept_and_flagged(base, key, value, where):
     # Compared as JSON text: NaN is kept, but NaN == NaN is false.
     assert json.dumps(block.model_extra[key], sort_keys=True) == json.dumps(value, sort_keys=True)
     assert (f"{where}.{key}" if where else key) in order.unknown_fields()
+    assert order.unknowns() == (order.unknown_fields(), order.unknown_values())
 
 
 new_values = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ_", min_size=2, max_size=20)
@@ -165,6 +166,7 @@ def test_unknown_enum_values_are_kept_and_flagged(status, refund_status):
     assert order.status == status and order.status_info is None
     flagged = {(u.path, u.value, u.vocabulary) for u in order.unknown_values()}
     assert flagged == {("status", status, "OrderStatus"), ("refunds[1].status", refund_status, "RefundStatus")}
+    assert order.unknowns() == (order.unknown_fields(), order.unknown_values())
 
 
 @PROPERTY_SETTINGS

@@ -10,6 +10,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
@@ -100,12 +101,13 @@ class Command(BaseCommand):
             ids = sim.order_ids()
             if workers:
                 for count in workers:
-                    self._scale_out(merchant, ids, count, concurrency, chunk_size)
+                    self._scale_out(merchant, ids, count, concurrency, chunk_size, sim.process.pid)
                 return
             for n in range(1, passes + 1):
-                cpu = time.process_time()
+                cpu, sim_cpu = time.process_time(), cpu_seconds([sim.process.pid])
                 report = sync_many(merchant, ids, concurrency=concurrency, source=SyncSource.IMPORT)
-                self._print(n, report, concurrency, time.process_time() - cpu)
+                cpu, sim_cpu = time.process_time() - cpu, cpu_seconds([sim.process.pid]) - sim_cpu
+                self._print(n, report, concurrency, cpu, sim_cpu)
         finally:
             sim.stop()
             if not keep:
@@ -130,22 +132,29 @@ class Command(BaseCommand):
         Order.objects.filter(merchant=merchant).delete()
         SyncRun.objects.filter(merchant=merchant).delete()
 
-    def _scale_out(self, merchant: Merchant, ids: list[str], count: int, concurrency: int, chunk_size: int) -> None:
+    def _scale_out(
+        self, merchant: Merchant, ids: list[str], count: int, concurrency: int, chunk_size: int, sim_pid: int
+    ) -> None:
         """First import then re-sync of `ids`, in chunks, through `count` real worker processes."""
         self._clear(merchant)
         with celery_workers(count, log_dir=REPO / "data" / "bench-sync") as pids:
             rates = []
             for kind in (SyncRun.Kind.IMPORT, SyncRun.Kind.SYNC):
-                began, cpu = time.perf_counter(), cpu_seconds(pids)
+                began, cpu, sim_cpu = time.perf_counter(), cpu_seconds(pids), cpu_seconds([sim_pid])
                 run = start_bulk_sync(
                     merchant, ids, kind=kind, source=SyncSource.IMPORT, concurrency=concurrency, chunk_size=chunk_size
                 )
                 run = sync_runs.wait(run, poll=0.05, timeout=3600)
                 elapsed, cpu = time.perf_counter() - began, cpu_seconds(pids) - cpu
+                sim_cpu = cpu_seconds([sim_pid]) - sim_cpu
+                per = 1000 / max(run.ids_total, 1)
                 rates.append(
                     f"{kind} {run.ids_total / elapsed:.0f} orders/s ({elapsed:.1f} s, {run.failed} failed, "
-                    f"workers' CPU {cpu * 1000 / max(run.ids_total, 1):.2f} s per 1000 orders)"
+                    f"workers' CPU {cpu * per:.2f} s per 1000 orders, simulator's {sim_cpu * per:.2f} s)"
                 )
+                reasons = Counter(reason.split(" (", 1)[0] for _, reason in sync_runs.failures(run))
+                for reason, times in reasons.most_common(3):
+                    self.stdout.write(f"  {kind} failed {times}x: {reason}")
         self.stdout.write(
             f"workers {count}: " + "; ".join(rates) + f" [chunks of {chunk_size}, concurrency {concurrency}; "
             f"load average {_load()}]"
@@ -176,7 +185,7 @@ class Command(BaseCommand):
                 + ("" if code == 0 else f" (exit {code})")
             )
 
-    def _print(self, n: int, report: BulkReport, concurrency: int, cpu: float) -> None:
+    def _print(self, n: int, report: BulkReport, concurrency: int, cpu: float, sim_cpu: float) -> None:
         total = report.synced + report.errors
         rate = total / report.elapsed if report.elapsed else 0.0
         mean = statistics.fmean(report.latencies) if report.latencies else 0.0
@@ -186,7 +195,8 @@ class Command(BaseCommand):
             f"fetch latency p50 {percentile(report.latencies, 0.5) * 1000:.1f} ms, "
             f"p99 {percentile(report.latencies, 0.99) * 1000:.1f} ms, mean {mean * 1000:.1f} ms; "
             f"{report.changes} change(s), {report.errors} error(s); "
-            f"CPU {cpu * 1000 / max(total, 1):.2f} s per 1000 orders (this process); load average {_load()}"
+            f"CPU {cpu * 1000 / max(total, 1):.2f} s per 1000 orders (this process; the simulator's "
+            f"{sim_cpu * 1000 / max(total, 1):.2f} s); load average {_load()}"
         )
         for sample in report.error_samples:
             self.stdout.write(f"  error: {sample}")
