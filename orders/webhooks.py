@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hmac
 import json
 import logging
@@ -28,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from dashboard.juspay.errors import JuspayParseError
@@ -228,18 +229,38 @@ def _check(found: Identity) -> None:
         raise WebhookRejected(400, f"order id longer than {ORDER_ID_MAX} characters")
 
 
+@functools.cache
+def _merchant_sql() -> str:
+    meta = Merchant._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk, merchant_id, is_active, is_default, code = (
+        connection.ops.quote_name(meta.get_field(name).column)
+        for name in (meta.pk.name, "merchant_id", "is_active", "is_default", "code")
+    )
+    return (
+        f"SELECT {pk} FROM {table} WHERE {is_active} AND ({merchant_id} = %s OR {is_default})"
+        f" ORDER BY ({merchant_id} = %s) DESC, {code} ASC LIMIT 1"
+    )
+
+
+def _merchant_pk(merchant_id: str) -> int:
+    """The active merchant the body names, else the default one: what
+    `Merchant.objects.filter(merchant_id=…, is_active=True).first()` then `default_merchant()` answer (both by
+    `code`), in one plain query: building it with the ORM cost about 1 ms of CPU on every webhook, several times
+    what the database takes to answer it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_merchant_sql(), [merchant_id or None, merchant_id or None])
+        row = cursor.fetchone()
+    return int(row[0]) if row else default_merchant().pk  # none at all yet: the default one is made
+
+
 def receive(authorization: str, raw_body: bytes) -> Intake:
     if not credentials_ok(authorization):
         raise WebhookRejected(401, "bad or missing webhook credentials")
     text, body = _decode(raw_body)
     found = identify(body)
     _check(found)
-    merchant_pk = (
-        Merchant.objects.filter(merchant_id=found.merchant_id, is_active=True).values_list("pk", flat=True).first()
-        if found.merchant_id
-        else None
-    )
-    merchant_pk = merchant_pk or default_merchant().pk
+    merchant_pk = _merchant_pk(found.merchant_id)
     order_id = found.order_id or _payout_of_fulfillment(found.fulfillment_id)
     # A webhook that names nothing we can refresh (a mandate or notification event, or an order event without
     # its order) is still taken and kept, never refused: Juspay would only send it again. It is stored as
