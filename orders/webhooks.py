@@ -28,7 +28,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Field
 from django.utils import timezone
 
@@ -229,13 +229,18 @@ def _check(found: Identity) -> None:
         raise WebhookRejected(400, f"order id longer than {ORDER_ID_MAX} characters")
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    """The quoted column of a model's concrete field, for the two plain statements below."""
+    found = model._meta.get_field(name)
+    assert isinstance(found, Field) and found.column, name
+    return connection.ops.quote_name(found.column)
+
+
 @functools.cache
 def _merchant_sql() -> str:
-    meta = Merchant._meta
-    table = connection.ops.quote_name(meta.db_table)
+    table = connection.ops.quote_name(Merchant._meta.db_table)
     pk, merchant_id, is_active, is_default, code = (
-        connection.ops.quote_name(meta.get_field(name).column)
-        for name in (meta.pk.name, "merchant_id", "is_active", "is_default", "code")
+        _column(Merchant, name) for name in ("id", "merchant_id", "is_active", "is_default", "code")
     )
     where = f"{is_active} AND ({merchant_id} = %s OR {is_default})"
     # the model's quoted names only; the values are parameters
@@ -258,8 +263,9 @@ def _insert_sql() -> tuple[str, tuple[Field[Any, Any], ...]]:
     meta = WebhookEvent._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
     quote = connection.ops.quote_name
-    columns, values = ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    unique, pk = quote(meta.get_field("event_id").column), quote(meta.pk.column)
+    columns = ", ".join(_column(WebhookEvent, f.name) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    unique, pk = _column(WebhookEvent, "event_id"), _column(WebhookEvent, "id")
     # the model's quoted names only; the values are parameters
     sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({values})"  # noqa: S608
     sql += f" ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
