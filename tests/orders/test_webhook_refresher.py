@@ -98,3 +98,15 @@ def test_when_juspay_is_down_every_event_of_the_order_keeps_its_retry(settings, 
     assert totals["failed"] == 3 and totals["refreshed"] == 0
     for event in WebhookEvent.objects.filter(pk__in=pks):
         assert event.processed_at is None and event.attempts == 1 and event.next_attempt_at is not None
+
+
+def test_ids_arriving_within_the_linger_are_handed_on_as_one_batch():
+    from orders.webhook_refresher import Handoff
+
+    batches: list[list[int]] = []
+    handoff = Handoff("test-handoff", batches.append, batch_max=4, linger=2.0)
+    for pk in range(1, 7):
+        handoff.submit(pk)
+    assert handoff.wait_idle(30)
+    # one hand-on per full batch, then one for the rest once the linger is over; none lost, none twice
+    assert batches == [[1, 2, 3, 4], [5, 6]]

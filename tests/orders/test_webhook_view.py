@@ -182,3 +182,23 @@ def test_the_raw_body_is_kept_exactly_and_a_nul_character_does_not_break_storage
     assert event.payload["content"]["order"]["amount"] == 10.5
     assert event.payload["content"]["order"]["udf3"] == "a\ufffdb"  # PostgreSQL's JSON refuses U+0000
     assert event.payload["content"]["order"]["udf4"] == "NaN"  # not JSON: kept as text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_is_stored_on_the_active_merchant_it_names_else_on_the_default(
+    client, merchant, good_auth, refreshes
+):
+    from dashboard.models import Merchant
+
+    other = Merchant.objects.create(code="other", name="Other", merchant_id="m_other", base_url=merchant.base_url)
+    retired = Merchant.objects.create(
+        code="retired", name="Retired", merchant_id="m_retired", base_url=merchant.base_url, is_active=False
+    )
+    named = {"m_other": other.pk, "m_retired": merchant.pk, "m_unknown": merchant.pk, "": merchant.pk}
+    for n, (merchant_id, expected) in enumerate(named.items()):
+        body = {"id": f"evt_m_{n}", "event_name": "ORDER_SUCCEEDED", "content": {"order": {"order_id": f"o{n}"}}}
+        if merchant_id:
+            body["content"]["order"]["merchant_id"] = merchant_id
+        assert post(client, body, good_auth).json()["status"] == "accepted"
+        assert WebhookEvent.objects.get(event_id=f"evt_m_{n}").merchant_id == expected, merchant_id
+    assert retired.pk not in WebhookEvent.objects.values_list("merchant_id", flat=True)
