@@ -2,8 +2,8 @@
 
 `ModelBackend` reads the permissions given to the user and those of their groups (roles) with a query each,
 once per request (then kept on the user object for the rest of it). This backend reads both in one query, a
-fixed SQL statement built once per process from the models' tables (composing it with the ORM cost more CPU
-than the rest of an htmx fragment). It is still read on every request, from the database: a role taken away
+fixed SQL statement built once per process from the models' tables; the person's row is read the same way
+(composing these queries with the ORM on every request cost more CPU than all the rest of an htmx fragment). It is still read on every request, from the database: a role taken away
 applies from the person's next request.
 
 It also loads the signed-in person, in the same query, with flags that spare most requests a query each:
@@ -22,8 +22,8 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Group, Permission, User
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import connections, router
-from django.db.models import Exists, OuterRef, Subquery
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,9 +32,36 @@ from dashboard.merchant_scope import LIMIT_FLAG
 from dashboard.models import MerchantAccess
 
 
-def _first_confirmed(model: type[TOTPDevice] | type[StaticDevice]) -> Subquery:
-    devices = model.objects.filter(user_id=OuterRef("pk"), confirmed=True).order_by("pk").values("pk")[:1]
-    return Subquery(devices)
+@cache
+def _user_sql(vendor: str, roles: frozenset[str]) -> str:
+    """The person's row and the flags above; parameters: the pk, then the sorted roles. Keyed by `vendor`."""
+    q = connections[router.db_for_read(User)].ops.quote_name
+    user_groups = User.groups.through._meta
+
+    def col(model: Any, field: str) -> str:
+        return q(model._meta.get_field(field).column)
+
+    def first_confirmed(model: Any) -> str:
+        return (
+            f"(SELECT MIN(d.{col(model, 'id')}) FROM {q(model._meta.db_table)} d"
+            f" WHERE d.{col(model, 'user')} = u.{col(User, 'id')} AND d.{col(model, 'confirmed')} = %s)"
+        )
+
+    columns = [
+        f"EXISTS(SELECT 1 FROM {q(MerchantAccess._meta.db_table)} ma"
+        f" WHERE ma.{col(MerchantAccess, 'user')} = u.{col(User, 'id')}) AS {q(LIMIT_FLAG)}",
+        f"{first_confirmed(TOTPDevice)} AS {q(two_factor.TOTP_FLAG)}",
+        f"{first_confirmed(StaticDevice)} AS {q(two_factor.STATIC_FLAG)}",
+    ]
+    if roles:
+        names = ", ".join(["%s"] * len(roles))
+        columns.append(
+            f"EXISTS(SELECT 1 FROM {q(user_groups.db_table)} ug INNER JOIN {q(Group._meta.db_table)} g"
+            f" ON g.{col(Group, 'id')} = ug.{q(user_groups.get_field('group').column)}"
+            f" WHERE ug.{q(user_groups.get_field('user').column)} = u.{col(User, 'id')}"
+            f" AND g.{col(Group, 'name')} IN ({names})) AS {q(two_factor.REQUIRED_FLAG)}"
+        )
+    return f"SELECT u.*, {', '.join(columns)} FROM {q(User._meta.db_table)} u WHERE u.{col(User, 'id')} = %s"
 
 
 @cache
@@ -61,20 +88,18 @@ def _permissions_sql(vendor: str) -> str:
 
 class ModelBackendOneQuery(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
-        flags: dict[str, Any] = {
-            LIMIT_FLAG: Exists(MerchantAccess.objects.filter(user_id=OuterRef("pk"))),
-            two_factor.TOTP_FLAG: _first_confirmed(TOTPDevice),
-            two_factor.STATIC_FLAG: _first_confirmed(StaticDevice),
-        }
-        roles = two_factor.required_roles()
-        if roles:
-            flags[two_factor.REQUIRED_FLAG] = Exists(
-                User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name__in=sorted(roles))
-            )
         try:
-            user = User._default_manager.annotate(**flags).get(pk=user_id)
-        except User.DoesNotExist:
+            pk = User._meta.pk.to_python(user_id)  # type: ignore[union-attr]
+        except ValidationError:
             return None
+        roles = two_factor.required_roles()
+        db = router.db_for_read(User)
+        sql = _user_sql(connections[db].vendor, roles)
+        # A raw query (Django's RawQuerySet: the model's own converters, no ORM compilation per request).
+        found = list(User._default_manager.db_manager(db).raw(sql, [True, True, *sorted(roles), pk]))
+        if not found:
+            return None
+        user = found[0]
         if roles:
             setattr(user, two_factor.REQUIRED_ROLES_FLAG, roles)  # which roles the flag was computed for
         return user if self.user_can_authenticate(user) else None
