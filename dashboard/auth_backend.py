@@ -3,8 +3,8 @@
 `ModelBackend` reads the permissions given to the user and those of their groups (roles) with a query each,
 once per request (then kept on the user object for the rest of it). This backend reads both in one query, a
 fixed SQL statement built once per process from the models' tables; the person's row is read the same way
-(composing these queries with the ORM on every request cost more CPU than all the rest of an htmx fragment). It is still read on every request, from the database: a role taken away
-applies from the person's next request.
+(composing these queries with the ORM on every request cost more CPU than all the rest of an htmx fragment).
+It is still read on every request, from the database: a role taken away applies from the person's next request.
 
 It also loads the signed-in person, in the same query, with flags that spare most requests a query each:
 - whether they are limited to some merchants (`dashboard/merchant_scope.py`): a person without a limit,
@@ -14,6 +14,8 @@ It also loads the signed-in person, in the same query, with flags that spare mos
   device is known to still exist without reading it (`dashboard/two_factor_session.py`).
 """
 
+# ruff: noqa: S608  (the statements below are built from the models' own table and column names, quoted by the
+# database backend; every value is a query parameter)
 from __future__ import annotations
 
 from functools import cache
@@ -81,7 +83,8 @@ def _permissions_sql(vendor: str) -> str:
         f" WHERE p.{q('id')} IN (SELECT {column(user_perms, 'permission')} FROM {q(user_perms.db_table)}"
         f" WHERE {column(user_perms, 'user')} = %s)"
         f" OR p.{q('id')} IN (SELECT gp.{column(group_perms, 'permission')} FROM {q(group_perms.db_table)} gp"
-        f" INNER JOIN {q(user_groups.db_table)} ug ON ug.{column(user_groups, 'group')} = gp.{column(group_perms, 'group')}"
+        f" INNER JOIN {q(user_groups.db_table)} ug"
+        f" ON ug.{column(user_groups, 'group')} = gp.{column(group_perms, 'group')}"
         f" WHERE ug.{column(user_groups, 'user')} = %s)"
     )
 
@@ -89,7 +92,7 @@ def _permissions_sql(vendor: str) -> str:
 class ModelBackendOneQuery(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         try:
-            pk = User._meta.pk.to_python(user_id)  # type: ignore[union-attr]
+            pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
         roles = two_factor.required_roles()

@@ -34,7 +34,7 @@ def _loaded_device_pk(user: Any, persistent_id: str) -> str | None:
     return pk if loaded is not None and str(loaded) == pk else None
 
 
-class OTPSessionMiddleware(OTPMiddleware):  # type: ignore[misc]  # django-otp ships no type hints
+class OTPSessionMiddleware(OTPMiddleware):
     def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
         self._init_user_fields(user)
         if not user.is_authenticated:
