@@ -1,43 +1,123 @@
 """Django's model backend, reading a person's permissions in one query instead of two.
 
 `ModelBackend` reads the permissions given to the user and those of their groups (roles) with a query each,
-once per request (then kept on the user object for the rest of it). This backend reads both in one query. It is
-still read on every request, from the database: a role taken away applies from the person's next request.
+once per request (then kept on the user object for the rest of it). This backend reads both in one query, a
+fixed SQL statement built once per process from the models' tables; the person's row is read the same way
+(composing these queries with the ORM on every request cost more CPU than all the rest of an htmx fragment).
+It is still read on every request, from the database: a role taken away applies from the person's next request.
 
-It also loads the signed-in person with a flag saying whether they are limited to some merchants
-(`dashboard/merchant_scope.py`), in the same query: a person without a limit, nearly everyone, costs no query
-for it; a limited person's merchants are read once, when first needed.
+It also loads the signed-in person, in the same query, with flags that spare most requests a query each:
+- whether they are limited to some merchants (`dashboard/merchant_scope.py`): a person without a limit,
+  nearly everyone, costs no query for it; a limited person's merchants are read once, when first needed;
+- whether their role must use a second factor (`MFA_REQUIRED_ROLES`, `dashboard/two_factor.py`);
+- the ids of their confirmed authenticator and recovery-code devices, so that the session's verifying
+  device is known to still exist without reading it (`dashboard/two_factor_session.py`).
 """
 
+# ruff: noqa: S608  (the statements below are built from the models' own table and column names, quoted by the
+# database backend; every value is a query parameter)
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission, User
-from django.db.models import Exists, OuterRef, Q
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import connections, router
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from dashboard import two_factor
 from dashboard.merchant_scope import LIMIT_FLAG
 from dashboard.models import MerchantAccess
 
 
+@cache
+def _user_sql(vendor: str, roles: frozenset[str]) -> str:
+    """The person's row and the flags above; parameters: the pk, then the sorted roles. Keyed by `vendor`."""
+    q = connections[router.db_for_read(User)].ops.quote_name
+    user_groups = User.groups.through._meta
+
+    def col(model: Any, field: str) -> str:
+        return q(model._meta.get_field(field).column)
+
+    def first_confirmed(model: Any) -> str:
+        return (
+            f"(SELECT MIN(d.{col(model, 'id')}) FROM {q(model._meta.db_table)} d"
+            f" WHERE d.{col(model, 'user')} = u.{col(User, 'id')} AND d.{col(model, 'confirmed')} = %s)"
+        )
+
+    columns = [
+        f"EXISTS(SELECT 1 FROM {q(MerchantAccess._meta.db_table)} ma"
+        f" WHERE ma.{col(MerchantAccess, 'user')} = u.{col(User, 'id')}) AS {q(LIMIT_FLAG)}",
+        f"{first_confirmed(TOTPDevice)} AS {q(two_factor.TOTP_FLAG)}",
+        f"{first_confirmed(StaticDevice)} AS {q(two_factor.STATIC_FLAG)}",
+    ]
+    if roles:
+        names = ", ".join(["%s"] * len(roles))
+        columns.append(
+            f"EXISTS(SELECT 1 FROM {q(user_groups.db_table)} ug INNER JOIN {q(Group._meta.db_table)} g"
+            f" ON g.{col(Group, 'id')} = ug.{q(user_groups.get_field('group').column)}"
+            f" WHERE ug.{q(user_groups.get_field('user').column)} = u.{col(User, 'id')}"
+            f" AND g.{col(Group, 'name')} IN ({names})) AS {q(two_factor.REQUIRED_FLAG)}"
+        )
+    return f"SELECT u.*, {', '.join(columns)} FROM {q(User._meta.db_table)} u WHERE u.{col(User, 'id')} = %s"
+
+
+@cache
+def _permissions_sql(vendor: str) -> str:
+    """The user's own and their groups' permissions, as (app_label, codename) rows; `vendor` keys the cache."""
+    q = connections[router.db_for_read(Permission)].ops.quote_name
+    user_perms = User.user_permissions.through._meta
+    user_groups = User.groups.through._meta
+    group_perms = Group.permissions.through._meta
+
+    def column(meta: Any, field: str) -> str:
+        return q(meta.get_field(field).column)
+
+    return (
+        f"SELECT ct.{q('app_label')}, p.{q('codename')} FROM {q(Permission._meta.db_table)} p"
+        f" INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')}"
+        f" WHERE p.{q('id')} IN (SELECT {column(user_perms, 'permission')} FROM {q(user_perms.db_table)}"
+        f" WHERE {column(user_perms, 'user')} = %s)"
+        f" OR p.{q('id')} IN (SELECT gp.{column(group_perms, 'permission')} FROM {q(group_perms.db_table)} gp"
+        f" INNER JOIN {q(user_groups.db_table)} ug"
+        f" ON ug.{column(user_groups, 'group')} = gp.{column(group_perms, 'group')}"
+        f" WHERE ug.{column(user_groups, 'user')} = %s)"
+    )
+
+
 class ModelBackendOneQuery(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
-        limited = Exists(MerchantAccess.objects.filter(user_id=OuterRef("pk")))
         try:
-            user = User._default_manager.annotate(**{LIMIT_FLAG: limited}).get(pk=user_id)
-        except User.DoesNotExist:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
             return None
+        roles = two_factor.required_roles()
+        db = router.db_for_read(User)
+        sql = _user_sql(connections[db].vendor, roles)
+        # A raw query (Django's RawQuerySet: the model's own converters, no ORM compilation per request).
+        found = list(User._default_manager.db_manager(db).raw(sql, [True, True, *sorted(roles), pk]))
+        if not found:
+            return None
+        user = found[0]
+        if roles:
+            setattr(user, two_factor.REQUIRED_ROLES_FLAG, roles)  # which roles the flag was computed for
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            permissions = Permission.objects.all()
-            if not user_obj.is_superuser:
-                permissions = permissions.filter(Q(user=user_obj) | Q(group__user=user_obj))
-            rows = permissions.values_list("content_type__app_label", "codename").distinct()
+            if user_obj.is_superuser:
+                rows = Permission.objects.values_list("content_type__app_label", "codename")
+            else:
+                connection = connections[router.db_for_read(Permission)]
+                with connection.cursor() as cursor:
+                    cursor.execute(_permissions_sql(connection.vendor), [user_obj.pk, user_obj.pk])
+                    rows = cursor.fetchall()
             user_obj._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
         perms: set[str] = user_obj._perm_cache
         return perms

@@ -1,14 +1,20 @@
 """The navigation: one list of entries, each shown only to users holding its permission.
 
 Hiding a link is a courtesy; every view checks the same permission on the server.
+
+The context processor hands templates callables, so an htmx fragment (which shows no navigation) computes
+nothing: the entries are worked out, once per request, only when a page's template reads them. The entries'
+URLs take no arguments, so each is reversed once per process (and script prefix).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -76,11 +82,23 @@ NAV_ITEMS: list[NavItem] = [
 ]
 
 
+@lru_cache(maxsize=256)
+def _url(url_name: str, prefix: str, urlconf: Any) -> str:
+    """`prefix` (the script prefix, which reverse() reads itself) is only part of the cache key."""
+    return reverse(url_name, urlconf=urlconf)
+
+
 def items_for(user: User | AnonymousUser) -> list[dict[str, str]]:
     if not user.is_authenticated:
         return []
+    prefix, urlconf = get_script_prefix(), get_urlconf()
     return [
-        {"label": item.label, "url": reverse(item.url_name), "url_name": item.url_name, "description": item.description}
+        {
+            "label": item.label,
+            "url": _url(item.url_name, prefix, urlconf),
+            "url_name": item.url_name,
+            "description": item.description,
+        }
         for item in NAV_ITEMS
         if item.permission is None or user.has_perm(item.permission)
     ]
@@ -99,9 +117,16 @@ def current_url_name(items: list[dict[str, str]], path: str) -> str:
     return best
 
 
-def navigation(request: HttpRequest) -> dict[str, Any]:
-    user = getattr(request, "user", None)
-    if user is None:
-        return {"nav_items": [], "nav_current": ""}
-    items = items_for(user)
-    return {"nav_items": items, "nav_current": current_url_name(items, request.path)}
+def navigation(request: HttpRequest) -> dict[str, Callable[[], Any]]:
+    """Context processor: `nav_items` and `nav_current`, computed when a template first reads one of them."""
+
+    @cache
+    def nav_items() -> list[dict[str, str]]:
+        user = getattr(request, "user", None)
+        return [] if user is None else items_for(user)
+
+    @cache
+    def nav_current() -> str:
+        return current_url_name(nav_items(), request.path)
+
+    return {"nav_items": nav_items, "nav_current": nav_current}

@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): passed the second factor this session
+    "dashboard.two_factor_session.OTPSessionMiddleware",  # django-otp's: is_verified(), no query of its own
     "django.contrib.auth.middleware.LoginRequiredMiddleware",  # secure by default: see dashboard/access.py
     "dashboard.two_factor_gate.TwoFactorGateMiddleware",  # the code step or enrolment first (dashboard/two_factor.py)
     "dashboard.user_time_zone.UserTimeZoneMiddleware",  # shows times in the signed-in person's zone

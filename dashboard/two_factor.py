@@ -43,6 +43,14 @@ ENROLLED_SESSION_KEY = "_two_factor_enrolled"
 VERIFY = "verify"
 ENROL = "enrol"
 
+# Set on the signed-in person by dashboard/auth_backend.py, in the query that loads them (so a request reads no
+# extra row for them): whether their role must use a second factor (computed for REQUIRED_ROLES_FLAG's roles),
+# and the pk of their first confirmed authenticator and recovery-code device (None: none).
+REQUIRED_FLAG = "two_factor_required"
+REQUIRED_ROLES_FLAG = "two_factor_required_roles"
+TOTP_FLAG = "two_factor_totp_id"
+STATIC_FLAG = "two_factor_static_id"
+
 AUDIT_VERBS = {
     "auth.otp_verified": "Second factor passed",
     "auth.otp_failed": "Wrong second-factor code",
@@ -84,6 +92,8 @@ def is_required(user: AbstractBaseUser | AnonymousUser) -> bool:
         return False
     if user.is_superuser and ADMIN in roles:
         return True
+    if getattr(user, REQUIRED_ROLES_FLAG, None) == roles:  # loaded with the person, for these roles
+        return bool(getattr(user, REQUIRED_FLAG))  # SQLite answers 0/1, PostgreSQL a boolean
     return user.groups.filter(name__in=roles).exists()
 
 

@@ -38,6 +38,27 @@ def test_an_empty_fragment_reads_only_the_session_the_user_and_the_permissions(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("role", ["Support", "Admin"])
+def test_with_the_second_factor_required_a_fragment_still_reads_only_those_three(
+    client, make_user, settings, role, django_assert_max_num_queries
+):
+    """Whether the role must enrol, and whether the session's verifying device still exists, come with the person's
+    row (dashboard/auth_backend.py): no query of their own."""
+    from tests.dashboard.two_factor_helpers import code_for, enrol
+
+    settings.MFA_REQUIRED_ROLES = ["Finance", "Admin"]
+    user = make_user(role)
+    device = enrol(user)[0] if role == "Admin" else None
+    client.force_login(user, backend=BACKEND)
+    if device is not None:
+        assert client.post("/account/two-factor/verify/", {"code": code_for(device, steps_ahead=1)}).status_code == 302
+    client.get(FRAGMENT, headers=HTMX)
+    with django_assert_max_num_queries(FIXED_QUERIES):
+        response = client.get(FRAGMENT, headers=HTMX)
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(("headers", "cap"), [({}, FIXED_QUERIES + 3), (HTMX, FIXED_QUERIES + 1)])
 def test_a_list_page_costs_the_same_queries_for_1_or_25_orders(client, make_user, cached_order, headers, cap):
     client.force_login(make_user("Support"), backend=BACKEND)
