@@ -123,14 +123,16 @@ class Attempt:
                 self.request_id,
             )
         else:
+            error = str(failure.error)  # a JuspayError's text already ends with the request id it was sent with
+            named = f" (request id {self.request_id})" if self.request_id and self.request_id not in error else ""
             log.info(
-                "juspay %s %s try %d failed after %.0f ms: %s (request id %s)",
+                "juspay %s %s try %d failed after %.0f ms: %s%s",
                 call.method,
                 call.operation,
                 self.number,
                 elapsed_ms,
-                failure.error,
-                self.request_id,
+                error,
+                named,
             )
 
 

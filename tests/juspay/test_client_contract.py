@@ -172,6 +172,18 @@ def test_persistent_server_errors_end_in_unavailable_after_bounded_tries(juspay_
     assert len(wire.sent) == 3
 
 
+def test_a_failed_try_is_logged_once_with_its_request_id(juspay_sim, caplog):
+    order_id = juspay_sim.create_order(status="CHARGED")
+    juspay_sim.set_faults(fail_rate=1.0)
+    wire = Wire(request_2=juspay_sim.reset_faults)
+    client = JuspayClient(config_for(juspay_sim), transport=wire, request_id=lambda: "req-log-1")
+    with caplog.at_level("INFO", logger="dashboard.juspay"), client:
+        assert client.order_status(order_id).order_id == order_id
+    failed = [r.getMessage() for r in caplog.records if "failed after" in r.getMessage()]
+    assert len(failed) == 1, failed
+    assert failed[0].count("req-log-1") == 1, failed[0]  # the error's own text names it; it is not named twice
+
+
 def test_malformed_body_is_a_parse_error_with_the_raw_text(juspay, juspay_sim):
     order_id = juspay_sim.create_order(status="CHARGED")
     juspay_sim.set_faults(malformed_rate=1.0)
