@@ -246,6 +246,10 @@ AUTHENTICATION_BACKENDS.append("dashboard.sso_backend.SsoBackend")
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "" if DEBUG else "Finance,Admin")
 OTP_TOTP_ISSUER = "Juspay Ops"
 
+# The navigation's counts (approvals waiting, sync health) are kept this long per person (fulfilment/nav_counts.py);
+# 0 computes them on every page.
+NAV_COUNTS_SECONDS = int(os.environ.get("NAV_COUNTS_SECONDS", "30"))
+
 # The Django cache: local memory per process by default; CACHE_URL=redis://host:6379/1 shares it (and so the
 # login throttle) between hosts.
 CACHE_URL = os.environ.get("CACHE_URL", "")

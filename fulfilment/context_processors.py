@@ -1,4 +1,5 @@
-"""The navigation's counts (pending approvals; sync health), computed only when a page shows them."""
+"""The navigation's counts (pending approvals; sync health), computed only when a page shows them, and kept a
+short while per person (fulfilment/nav_counts.py)."""
 
 from collections.abc import Callable
 from functools import cache
@@ -6,6 +7,7 @@ from functools import cache
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
+from fulfilment import nav_counts
 from fulfilment import sync_health as health
 from fulfilment.models import ActionRequest, ActionState
 from fulfilment.permissions import APPROVE, VIEW
@@ -22,8 +24,14 @@ def approvals(request: HttpRequest) -> dict[str, Callable[[], int]]:
         if user is None or not user.is_authenticated or not user.has_perm(VIEW):
             return 0
         if isinstance(user, User) and user.has_perm(APPROVE):
-            return pending_for(user).count()  # what this person could decide on now
-        return ActionRequest.objects.visible_to(user).filter(state=ActionState.PENDING).count()
+            mine = user  # what this person could decide on now
+            return nav_counts.kept("approvals", user, "approve", lambda: pending_for(mine).count())
+        return nav_counts.kept(
+            "approvals",
+            user,
+            "view",
+            lambda: ActionRequest.objects.visible_to(user).filter(state=ActionState.PENDING).count(),
+        )
 
     return {"approvals_pending": pending}
 
@@ -36,6 +44,7 @@ def sync_health(request: HttpRequest) -> dict[str, Callable[[], int]]:
     def attention() -> int:
         if user is None or not user.is_authenticated or not user.has_perm(SYNC_HEALTH):
             return 0
-        return health.attention(user)
+        viewer = user
+        return nav_counts.kept("sync", user, "view", lambda: health.attention(viewer))
 
     return {"sync_attention": attention}

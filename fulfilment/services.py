@@ -29,7 +29,7 @@ from dashboard import audit
 from dashboard.juspay.enums import FulfillmentCommand, FulfillmentStatus
 from dashboard.juspay.forms import SplitRefundDetails, SplitSettlementDetails
 from dashboard.money_format import format_money
-from fulfilment import events, kpi_rollups, permissions, policy, signals
+from fulfilment import events, kpi_rollups, nav_counts, permissions, policy, signals
 
 # Callers catch the errors from here, with the functions that raise them.
 from fulfilment.errors import ActionError as ActionError
@@ -122,6 +122,8 @@ def _move(req: ActionRequest, from_state: str, to_state: str, **fields: object) 
     if not updated:
         raise StateConflict("Someone else changed this request a moment ago; reload to see it.")
     kpi_rollups.track(req.pk)
+    if from_state == ActionState.PENDING:
+        nav_counts.approvals_changed()
     req.state = to_state
     for name, value in fields.items():
         if not hasattr(value, "resolve_expression"):
@@ -236,6 +238,7 @@ def _create(
                 comment=comment,
                 moves_money=moves_money,
             )
+            nav_counts.approvals_changed()
     except IntegrityError:
         again = _existing_for_token(token, maker)
         if again is not None:
@@ -611,6 +614,7 @@ def approve(request_pk: int, *, approver: User, comment: str = "") -> Decided:
                 Decision.objects.create(
                     request=req, approver=approver, verdict=Verdict.APPROVE, comment=(comment or "").strip()
                 )
+            nav_counts.approvals_changed()  # this approver's own count drops, the request still pending or not
         except IntegrityError:
             raise AlreadyDecided("You already decided on this request.") from None
         # Only approvals by someone other than the maker count, and a request that moves money needs at least

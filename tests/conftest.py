@@ -67,6 +67,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # inline (orders/webhook_refresher.py is tested on its own, with "background").
     settings.WEBHOOK_EMBEDDED_REFRESH = "inline"
     settings.WEBHOOK_ENQUEUE = "inline"
+    # Tests assert on the navigation's counts right after changing what they count, some by a plain UPDATE no
+    # signal sees: compute them on every page (tests/fulfilment/test_nav_counts.py tests the keeping).
+    settings.NAV_COUNTS_SECONDS = 0
 
 
 def pytest_report_header(config):
