@@ -254,7 +254,7 @@ NAV_COUNTS_SECONDS = int(os.environ.get("NAV_COUNTS_SECONDS", "30"))
 # login throttle) between hosts.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {"BACKEND": "dashboard.redis_cache.RedisCache", "LOCATION": CACHE_URL}  # one client per pool
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "juspay-ops"}
 }

@@ -138,7 +138,7 @@ def redis_cache(settings):
         pytest.skip(f"no Redis at {url}")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dashboard.redis_cache.RedisCache",  # what CACHE_URL selects
             "LOCATION": url,
             "KEY_PREFIX": f"juspay-ops-test-{uuid.uuid4().hex}",
             "TIMEOUT": 600,

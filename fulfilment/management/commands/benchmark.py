@@ -23,18 +23,14 @@ from typing import Any
 import httpx
 import redis
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test.utils import override_settings
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dashboard import two_factor, user_time_zone
+from dashboard import bench_session
 from dashboard.models import Merchant
-from dashboard.session_idle import STAMP_KEY, current_stamp
 from dashboard.simulator_process import start_simulator
 from fulfilment.benchmark import fill, report, scenarios, stack
 from orders.bulk import sync_many
@@ -44,7 +40,6 @@ SECTIONS = ("pages", "webhooks", "sync", "import")
 FILL_ONLY = "fill"  # a section of its own: fill (or reuse) the orders, print the phases' times, measure nothing
 USERNAME = "bench-runner"
 SIM_MERCHANT = "bench-sim"
-BACKEND = "dashboard.auth_backend.ModelBackendOneQuery"  # one of settings.AUTHENTICATION_BACKENDS
 
 
 class Command(BaseCommand):
@@ -303,21 +298,10 @@ class Command(BaseCommand):
         the sign-in and the code step leave it: the project's own backend, the second factor passed (production
         mode requires one of an Admin), the time zone copied in. Anything less and every page answers a redirect
         to the sign-in or the code step, which the load process would time instead of the pages."""
-        user, _ = get_user_model().objects.get_or_create(username=USERNAME)
-        user.is_superuser = user.is_staff = user.is_active = True
-        if user.has_usable_password():  # a new unusable one would change the hash: sign out a run going on
-            user.set_unusable_password()
-        user.save()
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="benchmark", defaults={"confirmed": True})
+        user, device = bench_session.benchmark_admin(USERNAME)
         with override_settings(SECRET_KEY=keys.secret_key):
             store = SessionStore()
-            store[SESSION_KEY] = str(user.pk)
-            store[BACKEND_SESSION_KEY] = BACKEND
-            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            store[STAMP_KEY] = current_stamp()
-            store[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            store[two_factor.ENROLLED_SESSION_KEY] = True
-            store[user_time_zone.SESSION_KEY] = user_time_zone.stored_zone(user)
+            bench_session.sign_in(store, user, device)
             store.create()
         return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 

@@ -24,35 +24,17 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dashboard import two_factor, user_time_zone
-from dashboard.session_idle import STAMP_KEY, current_stamp
+from dashboard import bench_session
 from orders.models import Order
 
 USERNAME = "bench-order-page"
-BACKEND = "dashboard.auth_backend.ModelBackendOneQuery"  # one of settings.AUTHENTICATION_BACKENDS
 FIXED = "/orders/search/?q="
 FRAGMENTS = ("timeline", "payment", "refunds", "splits", "offers", "payouts")
 HTMX = {"HX-Request": "true"}
-
-
-def _count_queries(call: Callable[[], Any]) -> int:
-    count = 0
-
-    def counter(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counter):
-        call()
-    return count
 
 
 class Command(BaseCommand):
@@ -107,7 +89,7 @@ class Command(BaseCommand):
         def get(url: str) -> Callable[[], Any]:
             return lambda: client.get(url, headers=headers)
 
-        queries = statistics.mean(_count_queries(get(url)) for url in urls)
+        queries = statistics.mean(bench_session.count_queries(get(url)) for url in urls)
         walls = []
         cpu = time.process_time()
         if profiler is not None:
@@ -139,21 +121,10 @@ class Command(BaseCommand):
 
     def _signed_in_client(self) -> Client:
         """A test client with an Admin's session as the sign-in and the code step leave it (no password round trip)."""
-        user, _ = get_user_model().objects.get_or_create(username=USERNAME)
-        user.is_superuser = user.is_staff = user.is_active = True
-        if user.has_usable_password():
-            user.set_unusable_password()
-        user.save()
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="benchmark", defaults={"confirmed": True})
+        user, device = bench_session.benchmark_admin(USERNAME)
         client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(user, backend=BACKEND)
+        client.force_login(user, backend=bench_session.BACKEND)
         session = client.session
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = BACKEND
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[STAMP_KEY] = current_stamp()
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session[two_factor.ENROLLED_SESSION_KEY] = True
-        session[user_time_zone.SESSION_KEY] = user_time_zone.stored_zone(user)
+        bench_session.sign_in(session, user, device)
         session.save()
         return client

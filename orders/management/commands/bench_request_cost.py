@@ -42,6 +42,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test import Client
 
+from dashboard import bench_session
 from dashboard.roles import SUPPORT
 from dashboard.simulator_process import start_simulator
 from orders.models import Order, WebhookEvent
@@ -65,19 +66,6 @@ def _median_ms(call: Callable[[], Any], n: int) -> tuple[float, float]:
         call()
         times.append((time.perf_counter() - start) * 1000)
     return statistics.median(times), (time.process_time() - cpu) * 1000 / n
-
-
-def _count_queries(call: Callable[[], Any]) -> int:
-    count = 0
-
-    def counter(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        nonlocal count
-        count += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counter):
-        call()
-    return count
 
 
 def _wait_http(url: str, seconds: float = 60) -> None:
@@ -143,7 +131,7 @@ class Command(BaseCommand):
                 response = get()  # warm-up
             if response.status_code != 200:
                 raise CommandError(f"{url} answered {response.status_code}")
-            queries = _count_queries(get)
+            queries = bench_session.count_queries(get)
             ms, cpu_ms = _median_ms(get, n)
             self.stdout.write(
                 f"  {label:<30} {ms:7.2f} ms  {cpu_ms:6.2f} ms CPU  {queries} queries   (median of {n}, in process)"
