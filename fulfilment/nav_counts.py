@@ -4,9 +4,9 @@ Both run on every full page a person with the right opens; at a million orders t
 some 20 ms of database time a page (`sync_health.attention` reads bounded subqueries over several tables). A
 count is kept in the Django cache for `NAV_COUNTS_SECONDS` (0: computed on every page) under the person and
 what they may do. The approvals count also carries a version that every new request, decision and move out of
-"pending" bumps (`approvals_changed`: at once, and again when the transaction commits, so a page computed
-meanwhile is not kept), so an approver's badge follows their own and others' actions on the next page; an
-expiry, a role or merchant scope taken away shows within the keeping time. The sync-health count is kept by
+"pending" bumps (`approvals_changed`), so an approver's badge follows their own and others' actions on the next
+page; an expiry, a role or merchant scope taken away, or a page computed in the milliseconds between a bump and
+its transaction's commit shows within the keeping time. The sync-health count is kept by
 time alone: the health page itself is always live.
 """
 
@@ -17,18 +17,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
-from django.db import transaction
 
 VERSION_KEY = "nav-counts:approvals:version"
 
 
 def approvals_changed() -> None:
     """A request was raised, decided or moved out of "pending": every kept approvals count is stale."""
-    _bump()
-    transaction.on_commit(_bump)
-
-
-def _bump() -> None:
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # not there yet (or evicted)

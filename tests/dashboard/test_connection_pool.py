@@ -49,7 +49,7 @@ def test_sqlite_has_no_pool():
 def test_cache_url_puts_the_cache_in_redis():
     caches = settings_with(CACHE_URL="redis://127.0.0.1:6379/7")["caches"]
     assert caches["default"] == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "dashboard.redis_cache.RedisCache",  # Django's, one redis-py client per pool
         "LOCATION": "redis://127.0.0.1:6379/7",
     }
 
