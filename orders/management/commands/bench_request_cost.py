@@ -53,7 +53,7 @@ ADMIN_USERNAME = "bench-request-cost-admin"
 FRAGMENT = "/orders/search/?q="
 HOME = "/"
 LIST = "/orders/"
-BACKEND = "dashboard.auth_backend.ModelBackendOneQuery"  # the backend a password sign-in stores
+BACKEND = bench_session.BACKEND  # the backend a password sign-in stores
 TARGET_CPU_MS, TARGET_QUERIES = 3.0, 4
 
 
@@ -148,37 +148,34 @@ class Command(BaseCommand):
             return
         self._served(options, user)
 
-    def _bench_user(self) -> Any:
-        users = get_user_model()
-        user, created = users.objects.get_or_create(username=USERNAME)
+    @staticmethod
+    def _role_user(username: str, role: str) -> Any:
+        """A person with `role` and no usable password (made on the first run)."""
+        user, created = get_user_model().objects.get_or_create(username=username)
         if created:
             user.set_unusable_password()
             user.save()
-        user.groups.set([Group.objects.get(name=SUPPORT)])
+        user.groups.set([Group.objects.get(name=role)])
         return user
+
+    def _bench_user(self) -> Any:
+        return self._role_user(USERNAME, SUPPORT)
 
     def _verified_admin_client(self) -> Client:
         """A client signed in as an Admin whose session passed the second factor (their authenticator)."""
-        from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from dashboard import two_factor
         from dashboard.roles import ADMIN
 
-        users = get_user_model()
-        admin, created = users.objects.get_or_create(username=ADMIN_USERNAME)
-        if created:
-            admin.set_unusable_password()
-            admin.save()
-        admin.groups.set([Group.objects.get(name=ADMIN)])
+        admin = self._role_user(ADMIN_USERNAME, ADMIN)
         device = TOTPDevice.objects.filter(user=admin, confirmed=True).first()
         if device is None:
             device = TOTPDevice.objects.create(user=admin, name=two_factor.AUTHENTICATOR_NAME, confirmed=True)
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(admin, backend=BACKEND)
         session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # what passing the code step stores
-        session[two_factor.ENROLLED_SESSION_KEY] = True
+        bench_session.sign_in(session, admin, device)  # as the sign-in and the code step leave it
         session.save()
         return client
 
