@@ -11,11 +11,21 @@ time zone and language, and on the template itself. The key holds all of them:
 - `extra`: what a section shows from outside those rows, given by its view (the refunds' requests raised here,
   who made and approved them);
 - the viewer: whether personal data is unmasked for them on this order, their time zone, the language;
-- a fingerprint of the page's template source, so a deploy that changes it never serves the old HTML.
+- a fingerprint of every template file the project can load (`templates_fingerprint`): the page's template and
+  everything it includes (`orders/_status.html`, `_copy_actions.html`, ...), so a deploy that changes any of
+  them never serves the old HTML.
 
-Only sections whose HTML holds nothing else are cached: none holds a CSRF token, a permission-dependent
-button or a relative time ("5 minutes ago"). Access is checked before the cache is read (the view finds the
-order through the viewer's merchant scope first), so an entry is only ever served to someone who may see it.
+What varies per request or per person stays out of the cached HTML or is part of the key:
+
+- permissions: a view that caches HTML with permission-dependent buttons puts the set of those permissions
+  (never the person) in `extra`;
+- the CSRF token is never cached: the HTML is rendered with `CSRF_PLACEHOLDER` as the token and `with_csrf`
+  splices the viewer's own token in after the cache read;
+- relative times ("5 minutes ago") are rendered as a marker (`LAST_SYNCED_MARKER`) that the view replaces after
+  the read; personal data revealed to one person is rendered live, never cached.
+
+Access is checked before the cache is read (the view finds the order through the viewer's merchant scope
+first), so an entry is only ever served to someone who may see it.
 """
 
 from __future__ import annotations
@@ -24,9 +34,14 @@ import hashlib
 from collections.abc import Callable
 from functools import cache as memoize
 
+from pathlib import Path
+
 from django.core.cache import cache
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template import engines
 from django.template.backends.django import DjangoTemplates
+from django.template.utils import get_app_template_dirs
 from django.utils import timezone, translation
 
 from orders.models import Order
@@ -34,12 +49,50 @@ from orders.models import Order
 TTL_SECONDS = 3600  # an entry lives an hour at most: the cache stays small, whatever the number of orders
 
 
-@memoize
-def template_fingerprint(name: str) -> str:
-    """A digest of the template's source, read once per process (templates change only with a deploy)."""
+# The token the cached HTML holds in place of the viewer's CSRF token; `with_csrf` swaps it for theirs. Only the
+# whole input the `{% csrf_token %}` tag writes is replaced: order data is escaped, so it cannot forge the quotes.
+CSRF_PLACEHOLDER = "cachedcsrftokenplaceholder"
+_CSRF_INPUT = f'name="csrfmiddlewaretoken" value="{CSRF_PLACEHOLDER}"'
+# Where a cached header shows "Last synced 5 minutes ago": filled per request (escaped data cannot write "<!--").
+LAST_SYNCED_MARKER = "<!--order:last-synced-->"
+
+
+def fingerprint_of_dirs(dirs: list[Path]) -> str:
+    """A digest of every file under `dirs`: their paths (relative to their directory) and their contents."""
+    digest = hashlib.sha256()
+    for base in dirs:
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            digest.update(str(path.relative_to(base)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def template_dirs() -> list[Path]:
+    """The directories the Django template engine loads from: settings' DIRS, then each app's templates/."""
     backend = engines["django"]
     assert isinstance(backend, DjangoTemplates)
-    return hashlib.sha256(backend.engine.get_template(name).source.encode()).hexdigest()[:16]
+    return [Path(d) for d in backend.engine.dirs] + [Path(d) for d in get_app_template_dirs("templates")]
+
+
+@memoize
+def templates_fingerprint() -> str:
+    """A digest of every template file, read once per process (templates change only with a deploy): a change
+    to an included partial changes every key, not only a change to the page's own template."""
+    return fingerprint_of_dirs(template_dirs())
+
+
+def template_fingerprint(name: str) -> str:
+    """The fingerprint a key of HTML rendered from `name` carries: the name and every template's source."""
+    return hashlib.sha256(f"{name}\0{templates_fingerprint()}".encode()).hexdigest()[:16]
+
+
+def with_csrf(html: str, request: HttpRequest) -> str:
+    """Cached HTML with the viewer's own CSRF token where it was rendered with `CSRF_PLACEHOLDER`."""
+    if _CSRF_INPUT not in html:
+        return html
+    return html.replace(_CSRF_INPUT, f'name="csrfmiddlewaretoken" value="{get_token(request)}"')
 
 
 def order_version(order: Order) -> str:
@@ -51,6 +104,7 @@ def order_version(order: Order) -> str:
         order.status,
         order.refund_state,
         order.fulfilment_state,
+        order.last_sync_error,  # a failed sync writes it alone (orders.sync), and the header shows it
     )
     return hashlib.sha256(repr(stamps).encode()).hexdigest()[:24]
 
@@ -68,10 +122,12 @@ def key(template: str, section: str, order: Order, *, unmasked: bool, extra: str
     return "orders:section:" + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
-def rendered(cache_key: str, render: Callable[[], str]) -> str:
-    """The cached HTML under `cache_key`, or `render()`'s, kept for the next viewer with the same key."""
+def rendered(cache_key: str, render: Callable[[], str], *, keep: Callable[[], bool] | None = None) -> str:
+    """The cached HTML under `cache_key`, or `render()`'s, kept for the next viewer with the same key (unless
+    `keep`, asked after the render, says the HTML turned out to hold something that must not be shared)."""
     html = cache.get(cache_key)
     if html is None:
         html = render()
-        cache.set(cache_key, html, TTL_SECONDS)
+        if keep is None or keep():
+            cache.set(cache_key, html, TTL_SECONDS)
     return str(html)

@@ -1,22 +1,70 @@
 """`{% order_actions order %}`: the order page's refund / fulfilment slot (see order_actions_slot.html)."""
 
-from django import template
+import re
 
-from fulfilment import selectors
+from django import template
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from dashboard.time_display import time_html
+from fulfilment import permissions, selectors
+from fulfilment.models import ActionRequest, ActionState
+from orders import section_cache
 from orders.models import Order
 
 register = template.Library()
 
+SLOT = "fulfilment/_order_actions.html"
+# Where a cached slot shows a request's age ("5 minutes ago"): the time itself, turned into the age per request.
+_AGO = re.compile(r"<!--ago:([0-9T:.+\- ]+)-->")
 
-@register.inclusion_tag("fulfilment/_order_actions.html", takes_context=True)
-def order_actions(context: template.Context, order: Order) -> dict[str, object]:
-    user = context.get("user") or context["request"].user
-    return {
-        "actions": selectors.order_actions(order, user),
-        "request": context.get("request"),
-        "perms": context.get("perms"),
-        "csrf_token": context.get("csrf_token"),
-    }
+
+def requests_stamp(order: Order, user: User | AnonymousUser) -> str:
+    """What the slot shows from the order's requests, in one query: how many, the latest change of any (every write
+    of a request stamps `updated_at`), its decisions, and whether this viewer raised one still waiting (then its
+    row has their Cancel button, and the key names them)."""
+    mine = Q(maker_id=user.pk, state=ActionState.PENDING) if user.is_authenticated else Q(pk__in=[])
+    stamp = ActionRequest.objects.filter(order_id=order.pk).aggregate(
+        n=Count("pk", distinct=True),
+        changed=Max("updated_at"),
+        n_decisions=Count("decisions", distinct=True),
+        last_decision=Max("decisions__id"),
+        mine=Count("pk", filter=mine, distinct=True),
+    )
+    if not stamp["n"]:
+        return "no-requests"
+    maker = f":maker={user.pk}" if stamp["mine"] else ""
+    return f"{stamp['n']}:{stamp['changed']}:{stamp['n_decisions']}:{stamp['last_decision']}{maker}"
+
+
+@register.simple_tag(takes_context=True)
+def order_actions(context: template.Context, order: Order) -> SafeString:
+    """The slot's HTML, kept in the cache (orders/section_cache.py) under the order's version, `requests_stamp`,
+    the viewer's two permissions that change it (see requests, raise them: never the person, unless the viewer
+    raised a request still waiting), the page's address (the Cancel forms return to it), zone and language. The
+    CSRF token of a Cancel form and the requests' ages are filled in after the cache read."""
+    request: HttpRequest | None = context.get("request")
+    user = context.get("user") or (request.user if request is not None else AnonymousUser())
+
+    def html(*, cached: bool) -> str:
+        actions = selectors.order_actions(order, user)
+        slot = {"actions": actions, "perms": context.get("perms"), "request": request}
+        if cached:
+            slot |= {"csrf_token": section_cache.CSRF_PLACEHOLDER, "ago_markers": True}
+        else:
+            slot["csrf_token"] = context.get("csrf_token")
+        return render_to_string(SLOT, slot)
+
+    if request is None:
+        return mark_safe(html(cached=False))
+    can = "".join("1" if user.has_perm(p) else "0" for p in (permissions.VIEW, permissions.RAISE))
+    extra = f"perms={can}:{requests_stamp(order, user)}:path={request.get_full_path()}"
+    key = section_cache.key(SLOT, "order-actions", order, unmasked=False, extra=extra)
+    shown = section_cache.with_csrf(section_cache.rendered(key, lambda: html(cached=True)), request)
+    return mark_safe(_AGO.sub(lambda m: str(time_html(m.group(1), relative=True)), shown))
 
 
 @register.filter

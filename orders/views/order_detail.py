@@ -10,10 +10,12 @@ from typing import Any
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from dashboard.access import SignedInRequest, requires
+from dashboard.time_display import time_html
 from dashboard.merchant_scope import visible_merchants
-from orders import payout_presenters, presenters, registry, search, section_cache, worklist
+from orders import masking, payout_presenters, presenters, registry, search, section_cache, worklist
 from orders.models import Order
 from orders.timeline import present_timeline
 from orders.views.common import Ambiguous, get_order, pii_view
@@ -50,14 +52,56 @@ def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
             status=404,
         )
     worklist.record_visit(request.user, order)  # for the person's home: orders they worked on
+    pii = pii_view(request, order)
     sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]
     context = {
         "order": order,
-        "head": presenters.header(order, pii_view(request, order)),
-        "sections": sections,
+        "header_html": mark_safe(header_html(request, order, pii)),
+        "sections_html": mark_safe(sections_html(request, order, sections)),
         "panels": registry.order_panels(),
     }
     return render(request, PAGE, context)
+
+
+# The permissions the header's buttons depend on (orders/_copy_actions.html): part of its cache key.
+HEADER_PERMISSIONS = ("orders.refresh_order", masking.PERMISSION)
+
+
+def header_html(request: SignedInRequest, order: Order, pii: masking.PiiView) -> str:
+    """The page's header (`{% partialdef header %}`), from the cache when the viewer sees masked data.
+
+    The cached copy is keyed by the order's version, the viewer's time zone and language, and the set of
+    permissions its buttons depend on (never the person). It holds no CSRF token (spliced in after the read) and
+    no relative time (the "Last synced" age is filled in per request). A header with personal data revealed to
+    this viewer (and the reveal's expiry) is rendered live, never cached."""
+    if pii.unmasked:
+        return render_to_string(f"{PAGE}#header", {"order": order, "head": presenters.header(order, pii)}, request)
+    perms = "".join("1" if request.user.has_perm(p) else "0" for p in HEADER_PERMISSIONS) + str(int(pii.can_reveal))
+    key = section_cache.key(PAGE, "header", order, unmasked=False, extra=f"perms={perms}:{order.merchant.code}:{order.merchant.name}")
+
+    def html() -> str:
+        context = {
+            "order": order,
+            "head": presenters.header(order, pii),
+            "csrf_token": section_cache.CSRF_PLACEHOLDER,
+            "last_synced_marker": mark_safe(section_cache.LAST_SYNCED_MARKER),
+        }
+        return render_to_string(f"{PAGE}#header", context, request)
+
+    cached = section_cache.with_csrf(section_cache.rendered(key, html), request)
+    if order.last_synced_at is not None:
+        cached = cached.replace(section_cache.LAST_SYNCED_MARKER, str(time_html(order.last_synced_at, relative=True)))
+    return cached
+
+
+def sections_html(request: SignedInRequest, order: Order, sections: list[tuple[str, str]]) -> str:
+    """The section placeholders htmx loads (orders/_sections.html), kept in the cache: their URLs depend only on
+    the order's id, its merchant and which sections this viewer may open (part of the key)."""
+    names = ",".join(name for name, _ in sections)
+    key = section_cache.key(PAGE, "sections", order, unmasked=False, extra=f"sections={names}")
+    return section_cache.rendered(
+        key, lambda: render_to_string(f"{PAGE}#sections", {"order": order, "sections": sections}, request)
+    )
 
 
 Build = Callable[[SignedInRequest, Order], dict[str, Any]]

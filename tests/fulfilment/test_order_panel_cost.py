@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -37,19 +38,30 @@ def test_still_refundable_from_the_loaded_requests_equals_the_query(charged_orde
     assert expected == charged_order.juspay_refund_limit - Decimal("280.00")  # 250 pending + 30 unresolved
 
 
+def _panel_queries(client, order) -> tuple[str, list[str], list[str]]:
+    with CaptureQueriesContext(connection) as seen:
+        page = _page(client, order).content.decode()
+    panel = [q["sql"] for q in seen.captured_queries if "fulfilment_actionrequest" in q["sql"]]
+    groups = [q["sql"] for q in seen.captured_queries if '"auth_group"' in q["sql"] and "permission" not in q["sql"]]
+    return page, panel, groups
+
+
 def test_an_order_without_requests_costs_one_panel_query(client, make_user, charged_order):
     client.force_login(make_user("Finance"))
     _page(client, charged_order)  # warm: the visit is written once a minute
-    with CaptureQueriesContext(connection) as seen:
-        page = _page(client, charged_order).content.decode()
-    panel = [q["sql"] for q in seen.captured_queries if "fulfilment_actionrequest" in q["sql"]]
-    groups = [q["sql"] for q in seen.captured_queries if '"auth_group"' in q["sql"] and "permission" not in q["sql"]]
+    cache.clear()  # the panel's HTML is not in the cache: it is built
+    page, panel, groups = _panel_queries(client, charged_order)
     refundable = services.still_refundable(charged_order)
     assert f"Still refundable: ₹{refundable:,.2f}" in page
-    # the panel's one query, and the navigation's approvals count; no SUM, no answered-request query
+    # the panel's one query (besides the counts: its stamp, the navigation's approvals count); no SUM, no
+    # answered-request query
     assert not any("SUM(" in sql for sql in panel)
     assert len([sql for sql in panel if "COUNT(" not in sql]) == 1
     assert groups == []
+    # once cached, only the stamp (a COUNT) is asked: the same HTML, no list query
+    again, panel, groups = _panel_queries(client, charged_order)
+    assert f"Still refundable: ₹{refundable:,.2f}" in again
+    assert [sql for sql in panel if "COUNT(" not in sql] == [] and groups == []
 
 
 def test_the_panel_shows_what_open_requests_hold_at_once(client, make_user, charged_order, refund_request):
