@@ -83,6 +83,7 @@ def templates_fingerprint() -> str:
     return fingerprint_of_dirs(template_dirs())
 
 
+@memoize
 def template_fingerprint(name: str) -> str:
     """The fingerprint a key of HTML rendered from `name` carries: the name and every template's source."""
     return hashlib.sha256(f"{name}\0{templates_fingerprint()}".encode()).hexdigest()[:16]
@@ -131,3 +132,12 @@ def rendered(cache_key: str, render: Callable[[], str], *, keep: Callable[[], bo
         if keep is None or keep():
             cache.set(cache_key, html, TTL_SECONDS)
     return str(html)
+
+
+def rendered_many(renders: dict[str, Callable[[], str]]) -> dict[str, str]:
+    """`rendered` for several keys in one cache round trip: key -> HTML."""
+    found = cache.get_many(list(renders))
+    missing = {k: render() for k, render in renders.items() if k not in found}
+    if missing:
+        cache.set_many(missing, TTL_SECONDS)
+    return {k: str(found[k]) if k in found else missing[k] for k in renders}

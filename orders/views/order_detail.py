@@ -54,10 +54,11 @@ def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
     worklist.record_visit(request.user, order)  # for the person's home: orders they worked on
     pii = pii_view(request, order)
     sections = [(name, title) for name, title, perm in SECTIONS if perm is None or request.user.has_perm(perm)]
+    header, placeholders = cached_parts(request, order, pii, sections)
     context = {
         "order": order,
-        "header_html": mark_safe(header_html(request, order, pii)),
-        "sections_html": mark_safe(sections_html(request, order, sections)),
+        "header_html": mark_safe(header),
+        "sections_html": mark_safe(placeholders),
         "panels": registry.order_panels(),
     }
     return render(request, PAGE, context)
@@ -67,19 +68,25 @@ def order_detail(request: SignedInRequest, order_id: str) -> HttpResponse:
 HEADER_PERMISSIONS = ("orders.refresh_order", masking.PERMISSION)
 
 
-def header_html(request: SignedInRequest, order: Order, pii: masking.PiiView) -> str:
-    """The page's header (`{% partialdef header %}`), from the cache when the viewer sees masked data.
+def cached_parts(
+    request: SignedInRequest, order: Order, pii: masking.PiiView, sections: list[tuple[str, str]]
+) -> tuple[str, str]:
+    """The page's header (`{% partialdef header %}`) and its section placeholders (orders/_sections.html), read
+    from the cache in one round trip (orders/section_cache.py).
 
-    The cached copy is keyed by the order's version, the viewer's time zone and language, and the set of
-    permissions its buttons depend on (never the person). It holds no CSRF token (spliced in after the read) and
-    no relative time (the "Last synced" age is filled in per request). A header with personal data revealed to
-    this viewer (and the reveal's expiry) is rendered live, never cached."""
-    if pii.unmasked:
-        return render_to_string(f"{PAGE}#header", {"order": order, "head": presenters.header(order, pii)}, request)
+    The header's copy is keyed by the order's version, the viewer's time zone and language, its merchant's name,
+    and the set of permissions its buttons depend on (never the person). It holds no CSRF token (the viewer's is
+    spliced in after the read) and no relative time (the "Last synced" age is filled in per request). A header
+    with personal data revealed to this viewer (and the reveal's expiry) is rendered live, never cached. The
+    placeholders' URLs depend only on the order and which sections this viewer may open (in their key)."""
     perms = "".join("1" if request.user.has_perm(p) else "0" for p in HEADER_PERMISSIONS) + str(int(pii.can_reveal))
-    key = section_cache.key(PAGE, "header", order, unmasked=False, extra=f"perms={perms}:{order.merchant.code}:{order.merchant.name}")
+    header_key = section_cache.key(
+        PAGE, "header", order, unmasked=False, extra=f"perms={perms}:{order.merchant.code}:{order.merchant.name}"
+    )
+    names = ",".join(name for name, _ in sections)
+    sections_key = section_cache.key(PAGE, "sections", order, unmasked=False, extra=f"sections={names}")
 
-    def html() -> str:
+    def header() -> str:
         context = {
             "order": order,
             "head": presenters.header(order, pii),
@@ -88,20 +95,20 @@ def header_html(request: SignedInRequest, order: Order, pii: masking.PiiView) ->
         }
         return render_to_string(f"{PAGE}#header", context, request)
 
-    cached = section_cache.with_csrf(section_cache.rendered(key, html), request)
+    def placeholders() -> str:
+        return render_to_string(f"{PAGE}#sections", {"order": order, "sections": sections}, request)
+
+    renders = {sections_key: placeholders}
+    if not pii.unmasked:
+        renders[header_key] = header
+    html = section_cache.rendered_many(renders)
+    if pii.unmasked:
+        live = render_to_string(f"{PAGE}#header", {"order": order, "head": presenters.header(order, pii)}, request)
+        return live, html[sections_key]
+    shown = section_cache.with_csrf(html[header_key], request)
     if order.last_synced_at is not None:
-        cached = cached.replace(section_cache.LAST_SYNCED_MARKER, str(time_html(order.last_synced_at, relative=True)))
-    return cached
-
-
-def sections_html(request: SignedInRequest, order: Order, sections: list[tuple[str, str]]) -> str:
-    """The section placeholders htmx loads (orders/_sections.html), kept in the cache: their URLs depend only on
-    the order's id, its merchant and which sections this viewer may open (part of the key)."""
-    names = ",".join(name for name, _ in sections)
-    key = section_cache.key(PAGE, "sections", order, unmasked=False, extra=f"sections={names}")
-    return section_cache.rendered(
-        key, lambda: render_to_string(f"{PAGE}#sections", {"order": order, "sections": sections}, request)
-    )
+        shown = shown.replace(section_cache.LAST_SYNCED_MARKER, str(time_html(order.last_synced_at, relative=True)))
+    return shown, html[sections_key]
 
 
 Build = Callable[[SignedInRequest, Order], dict[str, Any]]
