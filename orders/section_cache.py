@@ -33,7 +33,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import cache as memoize
-
 from pathlib import Path
 
 from django.core.cache import cache

@@ -167,7 +167,7 @@ def _allowed(user) -> dict[str, bool]:
 
 
 @pytest.mark.parametrize("first", ["Admin", "Finance", "Support"])
-def test_nobody_sees_a_button_they_lack_the_permission_for_whoever_filled_the_cache(client, make_user, cached_order, first):
+def test_nobody_sees_a_button_they_lack_the_permission_whoever_filled_the_cache(client, make_user, cached_order, first):
     order = cached_order("order_status_charged.json")
     client.force_login(make_user(first))
     assert page(client, order).status_code == 200  # the first viewer's copy is now cached
