@@ -48,7 +48,7 @@ def requests_stamp(order: Order, user: User | AnonymousUser) -> str:
 def order_actions(context: template.Context, order: Order) -> SafeString:
     """The slot's HTML, kept in the cache (orders/section_cache.py) under the order's version, `requests_stamp`,
     the viewer's two permissions that change it (see requests, raise them: never the person, unless the viewer
-    raised a request still waiting), the page's address (the Cancel forms return to it), zone and language. The
+    raised a request still waiting; then also the page's address, where its Cancel form returns), zone and language. The
     CSRF token of a Cancel form and the requests' ages are filled in after the cache read."""
     request: HttpRequest | None = context.get("request")
     user = context.get("user") or (request.user if request is not None else AnonymousUser())
@@ -65,7 +65,10 @@ def order_actions(context: template.Context, order: Order) -> SafeString:
     if request is None:
         return mark_safe(html(cached=False))  # noqa: S308 - rendered by the template (autoescaped)
     can = "".join("1" if user.has_perm(p) else "0" for p in (permissions.VIEW, permissions.RAISE))
-    extra = f"perms={can}:{requests_stamp(order, user)}:path={request.get_full_path()}"
+    stamp = requests_stamp(order, user)
+    # Only the maker's Cancel forms name the page's address (to come back to): only their key holds it.
+    path = f":path={request.get_full_path()}" if ":maker=" in stamp else ""
+    extra = f"perms={can}:{stamp}{path}"
     key = section_cache.key(SLOT, "order-actions", order, unmasked=False, extra=extra)
     shown = section_cache.with_csrf(section_cache.rendered(key, lambda: html(cached=True)), request)
     # noqa below: the template's (autoescaped) HTML, with time_html's escaped <time> elements in it
