@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
-from django_filters.filters import Filter, QuerySetRequestMixin
+from django_filters.filters import Filter, FilterMethod, QuerySetRequestMixin
 
 from dashboard.juspay.enums import OrderStatus, PaymentMethodType
 from dashboard.merchant_scope import Viewer, merchant_choices
@@ -317,15 +317,21 @@ class OrderFilter(django_filters.FilterSet):
 
 class SharedConfigFilters(OrderedDict[str, Filter]):
     """A FilterSet's `base_filters` whose deep copy (django-filter makes one per FilterSet, so each request's
-    filters know their FilterSet) copies the filters but shares their declared configuration: the widgets,
-    choices, labels and queryset callables in each filter's `extra`, which nothing changes after declaration
-    (a form field deep-copies its widget itself; a request's queryset replaces the copy's own `extra` entry).
-    Copying those lazy labels and choices was most of a list page's FilterSet cost."""
+    filters know their FilterSet) copies each filter and its `extra` but shares what they hold: the declared
+    widgets, choices, labels and queryset callables, which nothing changes after declaration (a form field
+    deep-copies its widget itself; a request's queryset replaces the copy's own `extra` entry). A filter with a
+    `method` gets its own FilterMethod, bound to the copy (django-filter resolves the method on its parent).
+    Deep-copying those lazy labels and choices was most of a list page's FilterSet cost."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> OrderedDict[str, Filter]:
-        for filter_ in self.values():
-            memo.update({id(value): value for value in filter_.extra.values()})
-        return OrderedDict((name, copy.deepcopy(filter_, memo)) for name, filter_ in self.items())
+        copies: OrderedDict[str, Filter] = OrderedDict()
+        for name, filter_ in self.items():
+            clone = copy.copy(filter_)
+            clone.extra = dict(filter_.extra)
+            if isinstance(filter_.__dict__.get("filter"), FilterMethod):
+                clone.filter = FilterMethod(clone)  # type: ignore[method-assign]
+            memo[id(filter_)] = copies[name] = clone
+        return copies
 
 
 OrderFilter.base_filters = SharedConfigFilters(OrderFilter.base_filters)
