@@ -84,17 +84,20 @@ def _permissions_column(vendor: str) -> str:
     def column(meta: Any, field: str) -> str:
         return q(meta.get_field(field).column)
 
+    def col(model: Any, field: str) -> str:
+        return q(model._meta.get_field(field).column)
+
     if vendor == "postgresql":
         name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "ARRAY(SELECT {} {})"
     elif vendor == "sqlite":
         name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "(SELECT json_group_array({}) {})"
     else:
         return ""
-    user_id = f"u.{q(User._meta.get_field('id').column)}"
+    user_id = f"u.{col(User, 'id')}"
     source = (
         f"FROM {q(Permission._meta.db_table)} p"
         f" INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')}"
-        f" WHERE u.{q(User._meta.get_field('is_superuser').column)}"
+        f" WHERE u.{col(User, 'is_superuser')}"
         f" OR p.{q('id')} IN (SELECT {column(user_perms, 'permission')} FROM {q(user_perms.db_table)}"
         f" WHERE {column(user_perms, 'user')} = {user_id})"
         f" OR p.{q('id')} IN (SELECT gp.{column(group_perms, 'permission')} FROM {q(group_perms.db_table)} gp"

@@ -184,7 +184,7 @@ class OrderFilter(django_filters.FilterSet):
         if cls not in self._form_classes:
             fields = {name: copy.deepcopy(f, {}).field for name, f in cls.base_filters.items()}
             for field in fields.values():
-                if isinstance(field, forms.ModelChoiceField):
+                if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
                     field.queryset = field.queryset.none()
             self._form_classes[cls] = type(f"{cls.__name__}Form", (self._meta.form,), fields)
         return self._form_classes[cls]
@@ -329,7 +329,7 @@ class SharedConfigFilters(OrderedDict[str, Filter]):
             clone = copy.copy(filter_)
             clone.extra = dict(filter_.extra)
             if isinstance(filter_.__dict__.get("filter"), FilterMethod):
-                clone.filter = FilterMethod(clone)  # type: ignore[method-assign]
+                clone.filter = FilterMethod(clone)
             memo[id(filter_)] = copies[name] = clone
         return copies
 

@@ -3,7 +3,6 @@ and its filters copied shallowly, yet each request's filters and form are its ow
 the viewer's."""
 
 import pytest
-from django.http import QueryDict
 from django.test import RequestFactory
 
 from dashboard.models import Merchant
