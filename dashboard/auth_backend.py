@@ -1,10 +1,11 @@
-"""Django's model backend, reading a person's permissions in one query instead of two.
+"""Django's model backend, reading a person and their permissions in one query instead of three.
 
 `ModelBackend` reads the permissions given to the user and those of their groups (roles) with a query each,
-once per request (then kept on the user object for the rest of it). This backend reads both in one query, a
-fixed SQL statement built once per process from the models' tables; the person's row is read the same way
-(composing these queries with the ORM on every request cost more CPU than all the rest of an htmx fragment).
-It is still read on every request, from the database: a role taken away applies from the person's next request.
+once per request (then kept on the user object for the rest of it). This backend reads them with the person's
+row, in the same query (on PostgreSQL and SQLite; a query of their own elsewhere), a fixed SQL statement built
+once per process from the models' tables (composing these queries with the ORM on every request cost more CPU
+than all the rest of an htmx fragment). They are still read on every request, from the database: a role taken away
+applies from the person's next request.
 
 It also loads the signed-in person, in the same query, with flags that spare most requests a query each:
 - whether they are limited to some merchants (`dashboard/merchant_scope.py`): a person without a limit,
@@ -18,6 +19,7 @@ It also loads the signed-in person, in the same query, with flags that spare mos
 # database backend; every value is a query parameter)
 from __future__ import annotations
 
+import json
 from functools import cache
 from typing import Any
 
@@ -32,6 +34,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dashboard import two_factor
 from dashboard.merchant_scope import LIMIT_FLAG
 from dashboard.models import MerchantAccess
+
+PERMISSIONS_FLAG = "_loaded_permissions"  # the row's column with the person's permissions
 
 
 @cache
@@ -55,6 +59,8 @@ def _user_sql(vendor: str, roles: frozenset[str]) -> str:
         f"{first_confirmed(TOTPDevice)} AS {q(two_factor.TOTP_FLAG)}",
         f"{first_confirmed(StaticDevice)} AS {q(two_factor.STATIC_FLAG)}",
     ]
+    if perms := _permissions_column(vendor):
+        columns.append(f"{perms} AS {q(PERMISSIONS_FLAG)}")
     if roles:
         names = ", ".join(["%s"] * len(roles))
         columns.append(
@@ -64,6 +70,49 @@ def _user_sql(vendor: str, roles: frozenset[str]) -> str:
             f" AND g.{col(Group, 'name')} IN ({names})) AS {q(two_factor.REQUIRED_FLAG)}"
         )
     return f"SELECT u.*, {', '.join(columns)} FROM {q(User._meta.db_table)} u WHERE u.{col(User, 'id')} = %s"
+
+
+def _permissions_column(vendor: str) -> str:
+    """The person's permissions as one value of their row ("app_label.codename" each: a PostgreSQL array, a JSON
+    array on SQLite; all of them for a superuser, as ModelBackend reads them), or "" on another database (then
+    `_permissions_sql` reads them, a query of their own)."""
+    q = connections[router.db_for_read(Permission)].ops.quote_name
+    user_perms = User.user_permissions.through._meta
+    user_groups = User.groups.through._meta
+    group_perms = Group.permissions.through._meta
+
+    def column(meta: Any, field: str) -> str:
+        return q(meta.get_field(field).column)
+
+    def col(model: Any, field: str) -> str:
+        return q(model._meta.get_field(field).column)
+
+    if vendor == "postgresql":
+        name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "ARRAY(SELECT {} {})"
+    elif vendor == "sqlite":
+        name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "(SELECT json_group_array({}) {})"
+    else:
+        return ""
+    user_id = f"u.{col(User, 'id')}"
+    source = (
+        f"FROM {q(Permission._meta.db_table)} p"
+        f" INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')}"
+        f" WHERE u.{col(User, 'is_superuser')}"
+        f" OR p.{q('id')} IN (SELECT {column(user_perms, 'permission')} FROM {q(user_perms.db_table)}"
+        f" WHERE {column(user_perms, 'user')} = {user_id})"
+        f" OR p.{q('id')} IN (SELECT gp.{column(group_perms, 'permission')} FROM {q(group_perms.db_table)} gp"
+        f" INNER JOIN {q(user_groups.db_table)} ug"
+        f" ON ug.{column(user_groups, 'group')} = gp.{column(group_perms, 'group')}"
+        f" WHERE ug.{column(user_groups, 'user')} = {user_id})"
+    )
+    return wrap.format(name, source)
+
+
+def _loaded_permissions(value: Any) -> set[str] | None:
+    """The permissions column as a set; None when the row has none (another database)."""
+    if value is None:
+        return None
+    return set(json.loads(value) if isinstance(value, str) else value)
 
 
 @cache
@@ -104,7 +153,10 @@ class ModelBackendOneQuery(ModelBackend):
             return None
         user = found[0]
         if roles:
-            setattr(user, two_factor.REQUIRED_ROLES_FLAG, roles)  # which roles the flag was computed for
+            setattr(user, two_factor.REQUIRED_ROLES_FLAG, roles)
+        loaded = _loaded_permissions(user.__dict__.pop(PERMISSIONS_FLAG, None))
+        if loaded is not None:
+            user._perm_cache = loaded  # type: ignore[attr-defined]  # what get_all_permissions keeps  # which roles the flag was computed for
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:

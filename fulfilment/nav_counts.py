@@ -30,14 +30,22 @@ def approvals_changed() -> None:
 
 
 def kept(name: str, user: User | AnonymousUser, may: str, compute: Callable[[], int]) -> int:
-    """`compute()`, or the value kept for this person, count and `may` (what they may do, which changes it)."""
+    """`compute()`, or the value kept for this person, count and `may` (what they may do, which changes it).
+
+    One cache round trip: the value is kept with the approvals version it was counted under, and read together
+    with the current version; a value of another version is counted again."""
     seconds = settings.NAV_COUNTS_SECONDS
     if seconds <= 0 or not user.is_authenticated:
         return compute()
-    version = cache.get(VERSION_KEY, 0) if name == "approvals" else 0
-    key = f"nav-counts:{name}:{user.pk}:{may}:{version}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, seconds)
-    return int(value)
+    key = f"nav-counts:{name}:{user.pk}:{may}"
+    if name == "approvals":
+        found = cache.get_many([VERSION_KEY, key])
+        version = found.get(VERSION_KEY, 0)
+    else:
+        found, version = {key: cache.get(key)}, 0
+    value = found.get(key)
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == version:
+        return int(value[1])
+    count = compute()
+    cache.set(key, (version, count), seconds)
+    return count

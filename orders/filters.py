@@ -3,14 +3,17 @@ default (the last 7 days) so the first page of a million orders is read from one
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
+from django_filters.filters import Filter, FilterMethod, QuerySetRequestMixin
 
 from dashboard.juspay.enums import OrderStatus, PaymentMethodType
 from dashboard.merchant_scope import Viewer, merchant_choices
@@ -169,6 +172,35 @@ class OrderFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.viewer = viewer if self.request is None else self.request.user  # whose merchants the search sees
 
+    # -- built once per process, not per request (see SharedConfigFilters) ----------------------------------
+
+    _form_classes: ClassVar[dict[type, type[forms.Form]]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        """django-filter builds the form class, and a field per filter, on every request; the fields depend only
+        on the declarations, except a request's querysets (the merchants the viewer may see), which `form`
+        sets on each form. So the class is built once per FilterSet class (its fields' querysets for no one)."""
+        cls = type(self)
+        if cls not in self._form_classes:
+            fields = {name: copy.deepcopy(f, {}).field for name, f in cls.base_filters.items()}
+            for field in fields.values():
+                if isinstance(field, forms.ModelChoiceField) and field.queryset is not None:
+                    field.queryset = field.queryset.none()
+            self._form_classes[cls] = type(f"{cls.__name__}Form", (self._meta.form,), fields)
+        return self._form_classes[cls]
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            Form = self.get_form_class()
+            self._form = Form(self.data, prefix=self.form_prefix) if self.is_bound else Form(prefix=self.form_prefix)
+            for name, filter_ in self.filters.items():
+                if isinstance(filter_, QuerySetRequestMixin):  # the viewer's own merchants
+                    field = self._form.fields[name]
+                    assert isinstance(field, forms.ModelChoiceField)
+                    field.queryset = filter_.get_queryset(self.request)
+        return self._form
+
     # -- methods -----------------------------------------------------------------------------------
 
     def filter_search(self, queryset: QuerySet[Order], name: str, value: str) -> QuerySet[Order]:
@@ -282,5 +314,26 @@ class OrderFilter(django_filters.FilterSet):
             data.get("q") or data.get("period") or data.get("created_from") or data.get("created_to") or self.drilled
         )
 
+
+class SharedConfigFilters(OrderedDict[str, Filter]):
+    """A FilterSet's `base_filters` whose deep copy (django-filter makes one per FilterSet, so each request's
+    filters know their FilterSet) copies each filter and its `extra` but shares what they hold: the declared
+    widgets, choices, labels and queryset callables, which nothing changes after declaration (a form field
+    deep-copies its widget itself; a request's queryset replaces the copy's own `extra` entry). A filter with a
+    `method` gets its own FilterMethod, bound to the copy (django-filter resolves the method on its parent).
+    Deep-copying those lazy labels and choices was most of a list page's FilterSet cost."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> OrderedDict[str, Filter]:
+        copies: OrderedDict[str, Filter] = OrderedDict()
+        for name, filter_ in self.items():
+            clone = copy.copy(filter_)
+            clone.extra = dict(filter_.extra)
+            if isinstance(filter_.__dict__.get("filter"), FilterMethod):
+                clone.filter = FilterMethod(clone)
+            memo[id(filter_)] = copies[name] = clone
+        return copies
+
+
+OrderFilter.base_filters = SharedConfigFilters(OrderFilter.base_filters)
 
 STATUS_SUGGESTIONS = [(s.value, s.meaning) for s in OrderStatus]

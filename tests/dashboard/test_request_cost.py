@@ -12,9 +12,9 @@ from django.utils import timezone
 FRAGMENT = "/orders/search/?q="
 HTMX = {"HX-Request": "true"}
 
-# Session, user, permissions: what every signed-in request reads (sessions in the database; with CACHE_URL the
-# session comes from the cache and it is one fewer).
-FIXED_QUERIES = 3
+# Session, then the user with their permissions (one query, dashboard/auth_backend.py): what every signed-in
+# request reads (sessions in the database; with CACHE_URL the session comes from the cache and it is one fewer).
+FIXED_QUERIES = 2
 # A password sign-in stores the backend that said yes (axes only guards), so the session loads the person through
 # it: with the flag that spares unlimited people a query for their merchant limit (dashboard/auth_backend.py).
 BACKEND = "dashboard.auth_backend.ModelBackendOneQuery"
@@ -39,7 +39,7 @@ def test_an_empty_fragment_reads_only_the_session_the_user_and_the_permissions(
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["Support", "Admin"])
-def test_with_the_second_factor_required_a_fragment_still_reads_only_those_three(
+def test_with_the_second_factor_required_a_fragment_still_reads_only_those_two(
     client, make_user, settings, role, django_assert_max_num_queries
 ):
     """Whether the role must enrol, and whether the session's verifying device still exists, come with the person's
