@@ -1,0 +1,89 @@
+"""The search box's two compound statements (orders/search.py), portable to SQLite and PostgreSQL.
+
+Each branch is an ORM queryset (so it keeps its merchant scope, `visible_to`, and its own ORDER BY and LIMIT),
+compiled and wrapped as `SELECT … FROM (<branch>) AS bN`, then joined with UNION ALL: SQLite accepts neither an
+ORDER BY nor a LIMIT on a bare member of a compound select, but does in a subquery, as PostgreSQL does.
+
+- `prefix_page`: the prefix ranges of a half-typed clue, one bounded index range scan each, merged in the
+  database (distinct orders, their count, the newest first), so Python reads the few rows it shows and the count
+  instead of up to COUNT_CAP + 1 keys per range.
+- `clue_rows`: every child table whose id may be the clue (transactions, refunds, udfs, payout orders, their
+  fulfilments and transactions) in one round trip instead of seven.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+# Templates filled with the ORM's own SQL of each branch and literal branch numbers; every value is a parameter.
+_PREFIX_BRANCH = "SELECT b{n}.row_pk AS pk, b{n}.row_created AS created, {n} AS branch FROM ({sql}) AS b{n}"
+_PREFIX_PAGE = (
+    "SELECT pk, count(*) OVER () AS total, max(widest) OVER () AS widest FROM ("
+    " SELECT pk, max(created) AS created, max(n) AS widest FROM ("
+    "  SELECT pk, created, count(*) OVER (PARTITION BY branch) AS n FROM ({branches}) AS u"
+    " ) AS c GROUP BY pk"
+    ") AS d ORDER BY created DESC NULLS LAST, pk DESC LIMIT %s"
+)
+_CLUE_BRANCH = (
+    "SELECT {kind} AS kind, b{kind}.o, b{kind}.p, b{kind}.a, b{kind}.b, b{kind}.c, b{kind}.d FROM ({sql}) AS b{kind}"
+)
+
+
+def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def prefix_page(branches: Sequence[QuerySet[Any]], want: int, cap: int) -> tuple[list[int], int, bool]:
+    """The pks of the newest `want` distinct orders the branches read (each a `values_list` of at most cap + 1
+    rows, its columns named row_pk and row_created), how many distinct orders they read, and whether any branch
+    read more than `cap` (then the count is "cap+"). Newest first, a later pk first on a tie, undated last."""
+    if not branches:
+        return [], 0, False
+    parts: list[str] = []
+    params: list[Any] = []
+    for n, branch in enumerate(branches):
+        sql, branch_params = _compiled(branch)
+        parts.append(_PREFIX_BRANCH.format(n=n, sql=sql))
+        params += branch_params
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PREFIX_PAGE.format(branches=" UNION ALL ".join(parts)), [*params, max(1, want)]
+        )  # one row at least: it carries the count
+        rows = cursor.fetchall()
+    if not rows:
+        return [], 0, False
+    return [pk for pk, _, _ in rows[:want]], rows[0][1], rows[0][2] > cap
+
+
+CLUE = "\x00clue\x00"  # stands for the clue in clue_rows' statement, which is compiled once per scope and limit
+ClueBranches = Callable[[str, int, frozenset[int] | None], list[tuple[int, QuerySet[Any]]]]
+
+
+def clue_rows(branches: ClueBranches, clue: str, limit: int, merchants: frozenset[int] | None) -> list[tuple[Any, ...]]:
+    """(kind, *columns) of the rows of every branch `branches(CLUE, limit, merchants)` makes, kind by kind. Each
+    branch is a `values_list` of the same columns, named o, p, a, b, c, d (annotations), of compatible types,
+    and takes the clue as a parameter. The ORM builds and compiles the branches once for each scope and limit
+    (that was most of the search's Python); each call binds its clue in CLUE's place."""
+    sql, params = _clue_statement(branches, limit, merchants)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [clue if param == CLUE else param for param in params])
+        return cursor.fetchall()
+
+
+@functools.lru_cache(maxsize=256)
+def _clue_statement(
+    branches: ClueBranches, limit: int, merchants: frozenset[int] | None
+) -> tuple[str, tuple[Any, ...]]:
+    parts: list[str] = []
+    params: list[Any] = []
+    for kind, branch in branches(CLUE, limit, merchants):
+        sql, branch_params = _compiled(branch)
+        parts.append(_CLUE_BRANCH.format(kind=int(kind), sql=sql))
+        params += branch_params
+    return " UNION ALL ".join(parts) + " ORDER BY 1", tuple(params)
