@@ -258,7 +258,8 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
     for pk, is_exact in chosen:
         order = loaded[pk]
         if is_exact:
-            hits.append(Hit(order, exact=True, reasons=_reasons(order, q, ids, email, phone) + via.get(pk, [])))
+            reasons = _reasons(order, q, ids, email, phone) + via.get(pk, [])
+            hits.append(Hit(order, exact=True, reasons=list(dict.fromkeys(reasons))))  # the order's txn id once
         else:
             reasons = [label for name, value, label in prefixes if str(getattr(order, name) or "").startswith(value)]
             hits.append(Hit(order, exact=False, reasons=list(dict.fromkeys(reasons))))
