@@ -23,11 +23,10 @@ from django.db.models import QuerySet
 # Templates filled with the ORM's own SQL of each branch and literal branch numbers; every value is a parameter.
 _PREFIX_BRANCH = "SELECT b{n}.row_pk AS pk, b{n}.row_created AS created, {n} AS branch FROM ({sql}) AS b{n}"
 _PREFIX_PAGE = (
-    "SELECT pk, count(*) OVER () AS total, max(widest) OVER () AS widest FROM ("
-    " SELECT pk, max(created) AS created, max(n) AS widest FROM ("
-    "  SELECT pk, created, count(*) OVER (PARTITION BY branch) AS n FROM ({branches}) AS u"
-    " ) AS c GROUP BY pk"
-    ") AS d ORDER BY created DESC NULLS LAST, pk DESC LIMIT %s"
+    "WITH u AS ({branches}), d AS (SELECT pk, max(created) AS created FROM u GROUP BY pk) "
+    "SELECT pk, count(*) OVER () AS total, "
+    "(SELECT count(*) FROM (SELECT branch FROM u GROUP BY branch HAVING count(*) > %s) AS w) AS widest "
+    "FROM d ORDER BY created DESC NULLS LAST, pk DESC LIMIT %s"
 )
 _CLUE_BRANCH = (
     "SELECT {kind} AS kind, b{kind}.o, b{kind}.p, b{kind}.a, b{kind}.b, b{kind}.c, b{kind}.d FROM ({sql}) AS b{kind}"
@@ -53,12 +52,12 @@ def prefix_page(branches: Sequence[QuerySet[Any]], want: int, cap: int) -> tuple
         params += branch_params
     with connection.cursor() as cursor:
         cursor.execute(
-            _PREFIX_PAGE.format(branches=" UNION ALL ".join(parts)), [*params, max(1, want)]
+            _PREFIX_PAGE.format(branches=" UNION ALL ".join(parts)), [*params, cap, max(1, want)]
         )  # one row at least: it carries the count
         rows = cursor.fetchall()
     if not rows:
         return [], 0, False
-    return [pk for pk, _, _ in rows[:want]], rows[0][1], rows[0][2] > cap
+    return [pk for pk, _, _ in rows[:want]], rows[0][1], rows[0][2] > 0
 
 
 CLUE = "\x00clue\x00"  # stands for the clue in clue_rows' statement, which is compiled once per scope and limit
