@@ -13,7 +13,7 @@ Exact matches come first (newest first among them), then prefix matches for the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,12 +175,24 @@ def prefix_column(field_name: str) -> Collate | F:
     return Collate(F(field_name), "C") if connection.vendor == "postgresql" else F(field_name)
 
 
-def _prefix_range(orders: QuerySet[Order], field_name: str, value: str, exclude: list[int]) -> QuerySet[Any]:
-    """(pk, created) of at most COUNT_CAP + 1 orders whose `field_name` starts with `value`, read in the
+def _prefix_branches(
+    columns: tuple[str, ...],
+    bounds: Sequence[tuple[str, str]],
+    exclude: Sequence[int],
+    merchants: frozenset[int] | None,
+) -> list[QuerySet[Any]]:
+    """The branches of search_sql.prefix_page: one range per column and bound, of the merchants' orders."""
+    orders = of_merchants(Order.objects.all(), merchants)  # Order.objects.visible_to(viewer)
+    return [_prefix_range(orders, c, low, high, exclude) for c, (low, high) in zip(columns, bounds, strict=True)]
+
+
+def _prefix_range(
+    orders: QuerySet[Order], field_name: str, low: str, high: str, exclude: Sequence[int]
+) -> QuerySet[Any]:
+    """(pk, created) of at most COUNT_CAP + 1 orders whose `field_name` is in [low, high) (prefix_bounds), read in the
     prefix index's own order: one index range scan that stops after COUNT_CAP + 1 rows, however broad the
     prefix (no bitmap of every match, no sort, no plan that flips with the statistics). A branch of
     search_sql.prefix_page, which merges the ranges in the database."""
-    low, high = prefix_bounds(value)
     queryset = (
         orders.annotate(_key=prefix_column(field_name))
         .filter(_key__gte=low, _key__lt=high)
@@ -226,7 +238,8 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
     ids = list(dict.fromkeys([q, q.upper()]))
 
     # 1. Children whose ids point at an order: transactions, refunds, udfs, payouts and their transactions.
-    via, payouts, complete = _clue_matches(q, limit, allowed_merchant_ids(viewer))
+    merchants = allowed_merchant_ids(viewer)
+    via, payouts, complete = _clue_matches(q, limit, merchants)
     for linked_pk, reasons in payouts.values():
         for reason in reasons:
             _merge(via, [linked_pk], reason)  # the payment order its payments[] name, when cached
@@ -248,7 +261,13 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
     want = max(0, limit - len(chosen))
     exact_pks = [pk for pk, _ in exact_keys]
     prefix_pks, prefix_count, prefix_capped = search_sql.prefix_page(
-        [_prefix_range(orders, name, value, exact_pks) for name, value, _ in prefixes], want, COUNT_CAP
+        _prefix_branches,
+        tuple(name for name, _, _ in prefixes),
+        [prefix_bounds(value) for _, value, _ in prefixes],
+        exact_pks,
+        merchants,
+        want=want,
+        cap=COUNT_CAP,
     )
     result.count = len(exact_keys) + prefix_count
     result.count_capped = len(exact_keys) > COUNT_CAP or prefix_capped or result.count > COUNT_CAP

@@ -38,26 +38,71 @@ def _compiled(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql, tuple(params)
 
 
-def prefix_page(branches: Sequence[QuerySet[Any]], want: int, cap: int) -> tuple[list[int], int, bool]:
-    """The pks of the newest `want` distinct orders the branches read (each a `values_list` of at most cap + 1
-    rows, its columns named row_pk and row_created), how many distinct orders they read, and whether any branch
-    read more than `cap` (then the count is "cap+"). Newest first, a later pk first on a tie, undated last."""
-    if not branches:
+PrefixBranches = Callable[
+    [tuple[str, ...], Sequence[tuple[str, str]], Sequence[int], frozenset[int] | None], list[QuerySet[Any]]
+]
+
+
+def prefix_page(
+    branches: PrefixBranches,
+    columns: tuple[str, ...],
+    bounds: Sequence[tuple[str, str]],
+    exclude: Sequence[int],
+    merchants: frozenset[int] | None,
+    *,
+    want: int,
+    cap: int,
+) -> tuple[list[int], int, bool]:
+    """The pks of the newest `want` distinct orders that `branches(columns, bounds, exclude, merchants)` read
+    (one branch per column and [low, high) bound; each a `values_list` of at most cap + 1 rows, its columns named
+    row_pk and row_created), how many distinct orders they read, and whether any branch read more than `cap`
+    (then the count is "cap+"). Newest first, a later pk first on a tie, undated last. The ORM builds and
+    compiles the branches once per columns, number of excluded pks and scope; each call binds its bounds and
+    pks in the markers' place."""
+    if not columns:
         return [], 0, False
-    parts: list[str] = []
-    params: list[Any] = []
-    for n, branch in enumerate(branches):
-        sql, branch_params = _compiled(branch)
-        parts.append(_PREFIX_BRANCH.format(n=n, sql=sql))
-        params += branch_params
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _PREFIX_PAGE.format(branches=" UNION ALL ".join(parts)), [*params, cap, max(1, want)]
-        )  # one row at least: it carries the count
+    sql, params = _prefix_statement(branches, columns, len(exclude), merchants)
+    values: dict[Any, Any] = {_excluded(n): pk for n, pk in enumerate(exclude)}
+    for n, (low, high) in enumerate(bounds):
+        values[_low(n)], values[_high(n)] = low, high
+    with connection.cursor() as cursor:  # one row at least: it carries the count
+        cursor.execute(sql, [*(_bind(param, values) for param in params), cap, max(1, want)])
         rows = cursor.fetchall()
     if not rows:
         return [], 0, False
     return [pk for pk, _, _ in rows[:want]], rows[0][1], rows[0][2] > 0
+
+
+def _low(n: int) -> str:
+    return f"\x00low{n}\x00"  # no text column holds a NUL (PostgreSQL refuses one)
+
+
+def _high(n: int) -> str:
+    return f"\x00high{n}\x00"
+
+
+def _excluded(n: int) -> int:
+    return -1 - n  # no pk is negative
+
+
+def _bind(param: Any, values: dict[Any, Any]) -> Any:
+    if isinstance(param, list | tuple):  # PostgreSQL's `<> ALL(%s)` of an excluded list
+        return type(param)(_bind(item, values) for item in param)
+    return values.get(param, param) if isinstance(param, str | int) and not isinstance(param, bool) else param
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix_statement(
+    branches: PrefixBranches, columns: tuple[str, ...], excluded: int, merchants: frozenset[int] | None
+) -> tuple[str, tuple[Any, ...]]:
+    bounds = [(_low(n), _high(n)) for n in range(len(columns))]
+    parts: list[str] = []
+    params: list[Any] = []
+    for n, branch in enumerate(branches(columns, bounds, [_excluded(n) for n in range(excluded)], merchants)):
+        sql, branch_params = _compiled(branch)
+        parts.append(_PREFIX_BRANCH.format(n=n, sql=sql))
+        params += branch_params
+    return _PREFIX_PAGE.format(branches=" UNION ALL ".join(parts)), tuple(params)
 
 
 CLUE = "\x00clue\x00"  # stands for the clue in clue_rows' statement, which is compiled once per scope and limit
