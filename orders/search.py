@@ -13,15 +13,16 @@ Exact matches come first (newest first among them), then prefix matches for the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
-from django.db.models.functions import Collate
+from django.db.models import CharField, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Cast, Collate
 
-from dashboard.merchant_scope import Viewer
+from dashboard.merchant_scope import Viewer, allowed_merchant_ids, of_merchants
+from orders import search_sql
 from orders.models import Fulfillment, Order, OrderUdf, PayoutOrder, PayoutTransaction, Refund, Transaction
 from orders.normalisers import normalise_email
 
@@ -87,6 +88,7 @@ class SearchResult:
     truncated: bool = False
     count: int = 0  # matching orders, exact and prefix (at most COUNT_CAP + 1 of each are read)
     count_capped: bool = False  # more than COUNT_CAP match: show "1,000+"
+    target_hint: TargetHint | None = None  # what tells the box's target without asking again (target_of)
 
     @property
     def count_label(self) -> str:
@@ -173,18 +175,32 @@ def prefix_column(field_name: str) -> Collate | F:
     return Collate(F(field_name), "C") if connection.vendor == "postgresql" else F(field_name)
 
 
-def _prefix_keys(orders: QuerySet[Order], field_name: str, value: str, exclude: list[int]) -> list[tuple[int, Any]]:
-    """(pk, created) of at most COUNT_CAP + 1 orders whose `field_name` starts with `value`, read in the
+def _prefix_branches(
+    columns: tuple[str, ...],
+    bounds: Sequence[tuple[str, str]],
+    exclude: Sequence[int],
+    merchants: frozenset[int] | None,
+) -> list[QuerySet[Any]]:
+    """The branches of search_sql.prefix_page: one range per column and bound, of the merchants' orders."""
+    orders = of_merchants(Order.objects.all(), merchants)  # Order.objects.visible_to(viewer)
+    return [_prefix_range(orders, c, low, high, exclude) for c, (low, high) in zip(columns, bounds, strict=True)]
+
+
+def _prefix_range(
+    orders: QuerySet[Order], field_name: str, low: str, high: str, exclude: Sequence[int]
+) -> QuerySet[Any]:
+    """(pk, created) of at most COUNT_CAP + 1 orders whose `field_name` is in [low, high) (prefix_bounds), read in the
     prefix index's own order: one index range scan that stops after COUNT_CAP + 1 rows, however broad the
-    prefix (no bitmap of every match, no sort, no plan that flips with the statistics)."""
-    low, high = prefix_bounds(value)
+    prefix (no bitmap of every match, no sort, no plan that flips with the statistics). A branch of
+    search_sql.prefix_page, which merges the ranges in the database."""
     queryset = (
         orders.annotate(_key=prefix_column(field_name))
         .filter(_key__gte=low, _key__lt=high)
         .exclude(pk__in=exclude)
         .order_by("_key")
     )
-    return list(queryset.values_list("pk", "juspay_created_at")[: COUNT_CAP + 1])
+    named = queryset.annotate(row_pk=F("pk"), row_created=F("juspay_created_at"))  # named columns: see search_sql
+    return named.values_list("row_pk", "row_created")[: COUNT_CAP + 1]
 
 
 def _merge(target: dict[int, list[str]], pks: Iterable[int | None], reason: str) -> None:
@@ -193,8 +209,25 @@ def _merge(target: dict[int, list[str]], pks: Iterable[int | None], reason: str)
             target[pk].append(reason)
 
 
+def prefixes_of(q: str) -> list[tuple[str, str, str]]:
+    """(column, value, reason) of each prefix range a clue of MIN_PREFIX or more characters reads: the order id
+    as typed and upper-cased, the customer id; the email unless the clue is all phone characters (digits,
+    spaces, + - ( ): read as a phone number); the phone number's national digits when it is shaped like one."""
+    if len(q) < MIN_PREFIX:
+        return []
+    prefixes = [("order_id", v, "order id starts with") for v in dict.fromkeys([q, q.upper()])]
+    prefixes.append(("customer_id", q, "customer id starts with"))
+    if not _PHONE_CHARS.match(q):
+        prefixes.append(("email_normalized", q.lower(), "email starts with"))
+    if local := phone_prefix_of(q):
+        prefixes.append(("phone_normalized", local, "phone starts with"))
+    return prefixes
+
+
 def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> SearchResult:
-    """`viewer` sees only the orders and payout orders of their merchants (dashboard/merchant_scope.py)."""
+    """`viewer` sees only the orders and payout orders of their merchants (dashboard/merchant_scope.py).
+    Queries: one for every child id the clue may be (search_sql.clue_rows), one for the exact matches, one for
+    all prefix ranges (search_sql.prefix_page), one to load the rows shown, and one for payout orders if any."""
     orders, payout_orders = Order.objects.visible_to(viewer), PayoutOrder.objects.visible_to(viewer)
     q = clean(query)
     result = SearchResult(query=q)
@@ -204,21 +237,9 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
     phone = phone_of(q)
     ids = list(dict.fromkeys([q, q.upper()]))
 
-    # 1. Children whose ids point at an order: transactions, refunds, payouts and their transactions.
-    via: dict[int, list[str]] = {}
-    labels = ("RRN", "gateway txn id", "txn id", "txn uuid")
-    for order_pk, *txn_ids in Transaction.objects.filter(
-        Q(txn_id=q) | Q(txn_uuid=q) | Q(rrn=q) | Q(epg_txn_id=q)
-    ).values_list("order_id", "rrn", "epg_txn_id", "txn_id", "txn_uuid")[:limit]:
-        for txn_id, label in zip(txn_ids, labels, strict=True):
-            if txn_id == q:
-                _merge(via, [order_pk], label)
-    for order_pk, request_id in Refund.objects.filter(Q(unique_request_id=q) | Q(juspay_refund_id=q)).values_list(
-        "order_id", "unique_request_id"
-    )[:limit]:
-        _merge(via, [order_pk], "refund request id" if request_id == q else "refund id")
-    _merge_udfs(via, q, limit)
-    payouts = _payout_matches(q, limit)
+    # 1. Children whose ids point at an order: transactions, refunds, udfs, payouts and their transactions.
+    merchants = allowed_merchant_ids(viewer)
+    via, payouts, complete = _clue_matches(q, limit, merchants)
     for linked_pk, reasons in payouts.values():
         for reason in reasons:
             _merge(via, [linked_pk], reason)  # the payment order its payments[] name, when cached
@@ -231,37 +252,33 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
         exact |= Q(phone_normalized=phone)
     if via:
         exact |= Q(pk__in=list(via))
-    exact_keys = _newest_keys(orders.filter(exact))
-    prefixes: list[tuple[str, str, str]] = []
-    if len(q) >= MIN_PREFIX:
-        prefixes = [("order_id", v, "order id starts with") for v in ids]
-        prefixes.append(("customer_id", q, "customer id starts with"))
-        if not _PHONE_CHARS.match(q):
-            prefixes.append(("email_normalized", q.lower(), "email starts with"))
-        if local := phone_prefix_of(q):
-            prefixes.append(("phone_normalized", local, "phone starts with"))
-    # 3. Prefixes, for the clue being typed: one bounded index range per column and value (see _prefix_keys);
-    # the newest of what they read come first.
-    prefix_keys: list[tuple[int, float]] = []
-    prefix_capped = False
-    if prefixes:
-        exact_pks = [pk for pk, _ in exact_keys]
-        created: dict[int, Any] = {}
-        for name, value, _ in prefixes:
-            keys = _prefix_keys(orders, name, value, exact_pks)
-            prefix_capped = prefix_capped or len(keys) > COUNT_CAP
-            created.update(keys)
-        prefix_keys = _newest(created.items())
-    result.count = len(exact_keys) + len(prefix_keys)
-    result.count_capped = len(exact_keys) > COUNT_CAP or prefix_capped or result.count > COUNT_CAP
+    exact_rows = list(orders.filter(exact).values_list("pk", "juspay_created_at", "order_id")[: COUNT_CAP + 1])
+    exact_keys = _newest((pk, created) for pk, created, _ in exact_rows)
+    # 3. Prefixes, for the clue being typed: one bounded index range per column and value (see _prefix_range),
+    # merged, counted and sorted in the database; the newest of what they read come first.
+    prefixes = prefixes_of(q)
     chosen = [(pk, True) for pk, _ in exact_keys[:limit]]
-    chosen += [(pk, False) for pk, _ in prefix_keys[: max(0, limit - len(chosen))]]
+    want = max(0, limit - len(chosen))
+    exact_pks = [pk for pk, _ in exact_keys]
+    prefix_pks, prefix_count, prefix_capped = search_sql.prefix_page(
+        _prefix_branches,
+        tuple(name for name, _, _ in prefixes),
+        [prefix_bounds(value) for _, value, _ in prefixes],
+        exact_pks,
+        merchants,
+        want=want,
+        cap=COUNT_CAP,
+    )
+    result.count = len(exact_keys) + prefix_count
+    result.count_capped = len(exact_keys) > COUNT_CAP or prefix_capped or result.count > COUNT_CAP
+    chosen += [(pk, False) for pk in prefix_pks[:want]]
     loaded = Order.objects.select_related("merchant").only(*ROW_COLUMNS).in_bulk([pk for pk, _ in chosen])
     hits = []
     for pk, is_exact in chosen:
         order = loaded[pk]
         if is_exact:
-            hits.append(Hit(order, exact=True, reasons=_reasons(order, q, ids, email, phone) + via.get(pk, [])))
+            reasons = _reasons(order, q, ids, email, phone) + via.get(pk, [])
+            hits.append(Hit(order, exact=True, reasons=list(dict.fromkeys(reasons))))  # the order's txn id once
         else:
             reasons = [label for name, value, label in prefixes if str(getattr(order, name) or "").startswith(value)]
             hits.append(Hit(order, exact=False, reasons=list(dict.fromkeys(reasons))))
@@ -273,12 +290,13 @@ def search(query: str | None, *, viewer: Viewer, limit: int = DEFAULT_LIMIT) -> 
             (PayoutHit(p, payouts[p.pk][1]) for p in rows),
             key=lambda h: -(h.payout.juspay_created_at.timestamp() if h.payout.juspay_created_at else 0.0),
         )
+    if complete and len(exact_rows) <= COUNT_CAP:  # every candidate was read: the box's target follows
+        result.target_hint = TargetHint(
+            order_pks=[pk for pk, _, order_id in exact_rows if order_id == q],
+            payout_pks=[pk for pk, (_, reasons) in payouts.items() if "payout order id" in reasons],
+            refund_orders=complete,
+        )
     return result
-
-
-def _newest_keys(queryset: QuerySet[Order]) -> list[tuple[int, float]]:
-    """(pk, -created) of at most COUNT_CAP + 1 matching orders, newest first (sorted here, see COUNT_CAP)."""
-    return _newest(queryset.values_list("pk", "juspay_created_at")[: COUNT_CAP + 1])
 
 
 def _newest(rows: Iterable[tuple[int, Any]]) -> list[tuple[int, float]]:
@@ -286,45 +304,151 @@ def _newest(rows: Iterable[tuple[int, Any]]) -> list[tuple[int, float]]:
     return sorted(keys, key=lambda key: (key[1], -key[0]))
 
 
-def _merge_udfs(via: dict[int, list[str]], q: str, limit: int) -> None:
-    """Orders one of whose user-defined fields (udf1..udf10, as the merchant set them at order create) is the
-    clue, exactly: one indexed equality on orders.models.OrderUdf."""
-    for order_pk, slot in OrderUdf.objects.filter(value=q[:255]).values_list("order_id", "slot")[:limit]:
-        _merge(via, [order_pk], f"udf{slot}")
-
-
 PAYOUT_CLUES = ("payout order id", "fulfilment id", "payout transaction ref", "payout UTR", "customer id")
+_TXN_LABELS = ("RRN", "gateway txn id", "txn id", "txn uuid")
+_TXN, _REFUND, _UDF, _PAYOUT, _FULFILMENT, _PAYOUT_TXN, _PAYOUT_CUSTOMER = range(1, 8)
+_PAYOUT_REASONS = {_PAYOUT: "payout order id", _FULFILMENT: "fulfilment id", _PAYOUT_CUSTOMER: "customer id"}
 
 
-def _payout_matches(q: str, limit: int) -> dict[int, tuple[int | None, list[str]]]:
-    """Payout orders the clue names, each with the payment order it is linked to and why it matched: its payout
-    order id, a fulfilment's id, a payout transaction's `transactionRef` or `gatewayRefId` (the UTR), or its
-    customer id. Each lookup is an indexed equality."""
+def _columns(queryset: QuerySet[Any], o: str, p: str | None, *texts: str) -> QuerySet[Any]:
+    """The branch's rows as clue_rows wants them: o and p (order and payout order pks, or NULL), a..d (text)."""
+    no_int = Cast(Value(None), IntegerField())
+    names = [Cast(F(name), CharField()) if name == "slot" else F(name) for name in texts]
+    padded = names + [Cast(Value(None), CharField())] * (4 - len(names))
+    columns = dict(zip("abcd", padded, strict=True))
+    return queryset.annotate(o=F(o), p=F(p) if p else no_int, **columns).values_list("o", "p", *"abcd")
+
+
+def _clue_branches(q: str, limit: int, merchants: frozenset[int] | None) -> list[tuple[int, QuerySet[Any]]]:
+    """The branches of _clue_matches' query: (kind, an indexed equality of at most `limit` rows)."""
+    return [
+        (
+            _TXN,
+            _columns(
+                of_merchants(Transaction.objects.all(), merchants, "order__merchant_id").filter(
+                    Q(txn_id=q) | Q(txn_uuid=q) | Q(rrn=q) | Q(epg_txn_id=q)
+                ),
+                "order_id",
+                None,
+                "rrn",
+                "epg_txn_id",
+                "txn_id",
+                "txn_uuid",
+            )[:limit],
+        ),
+        (
+            _REFUND,
+            _columns(
+                of_merchants(Refund.objects.all(), merchants, "order__merchant_id").filter(
+                    Q(unique_request_id=q) | Q(juspay_refund_id=q)
+                ),
+                "order_id",
+                None,
+                "unique_request_id",
+                "juspay_refund_id",
+            )[:limit],
+        ),
+        (
+            _UDF,
+            _columns(
+                of_merchants(OrderUdf.objects.all(), merchants, "order__merchant_id").filter(value=q[:255]),
+                "order_id",
+                None,
+                "slot",
+            )[:limit],
+        ),
+        (
+            _PAYOUT,
+            _columns(of_merchants(PayoutOrder.objects.all(), merchants).filter(payout_order_id=q), "order_id", "pk")[
+                :limit
+            ],
+        ),
+        (
+            _FULFILMENT,
+            _columns(
+                of_merchants(Fulfillment.objects.all(), merchants, "payout_order__merchant_id").filter(
+                    fulfillment_id=q
+                ),
+                "payout_order__order_id",
+                "payout_order_id",
+            )[:limit],
+        ),
+        (
+            _PAYOUT_TXN,
+            _columns(
+                of_merchants(
+                    PayoutTransaction.objects.all(), merchants, "fulfillment__payout_order__merchant_id"
+                ).filter(Q(gateway_ref_id=q) | Q(transaction_ref=q)),
+                "fulfillment__payout_order__order_id",
+                "fulfillment__payout_order_id",
+                "transaction_ref",
+                "gateway_ref_id",
+            )[:limit],
+        ),
+        (
+            _PAYOUT_CUSTOMER,
+            _columns(
+                of_merchants(PayoutOrder.objects.all(), merchants)
+                .filter(customer_id=q)
+                .order_by("-juspay_created_at", "-pk"),
+                "order_id",
+                "pk",
+            )[:limit],
+        ),
+    ]
+
+
+def _clue_matches(
+    q: str, limit: int, merchants: frozenset[int] | None
+) -> tuple[dict[int, list[str]], dict[int, tuple[int | None, list[str]]], dict[str, set[int]] | None]:
+    """In one query (search_sql.clue_rows of _clue_branches), of the viewer's merchants: the orders a child id
+    names, with why (transactions: RRN, gateway txn id, txn id, txn uuid; refunds: refund request id or refund
+    id; udf1..udf10, the merchant's user-defined fields, exactly: orders.models.OrderUdf), and the payout
+    orders the clue names, each with the payment order it is linked to and why (its payout order id, a
+    fulfilment's id, a payout transaction's `transactionRef` or `gatewayRefId` (the UTR), or its customer id).
+    Each branch is an indexed equality of at most `limit` rows. Third: the orders a refund's Juspay id or
+    request id names, when no branch that tells the box's target was cut at `limit` (else None)."""
+    via: dict[int, list[str]] = {}
     found: dict[int, tuple[int | None, list[str]]] = {}
+    refunds: dict[str, set[int]] = {"refund id": set(), "refund request id": set()}
+    read = dict.fromkeys(range(_TXN, _PAYOUT_CUSTOMER + 1), 0)
 
-    def add(rows: Iterable[tuple[Any, Any]], reason: str) -> None:  # (payout pk, linked order pk or None)
-        for payout_pk, linked_pk in rows:
-            _, reasons = found.setdefault(payout_pk, (linked_pk, []))
-            if reason not in reasons:
-                reasons.append(reason)
+    def add(payout_pk: int, linked_pk: int | None, reason: str) -> None:
+        _, reasons = found.setdefault(payout_pk, (linked_pk, []))
+        if reason not in reasons:
+            reasons.append(reason)
 
-    add(PayoutOrder.objects.filter(payout_order_id=q).values_list("pk", "order_id")[:limit], "payout order id")
-    add(
-        Fulfillment.objects.filter(fulfillment_id=q).values_list("payout_order_id", "payout_order__order_id")[:limit],
-        "fulfilment id",
-    )
-    for payout_pk, linked_pk, ref, gw in PayoutTransaction.objects.filter(
-        Q(gateway_ref_id=q) | Q(transaction_ref=q)
-    ).values_list(
-        "fulfillment__payout_order_id", "fulfillment__payout_order__order_id", "transaction_ref", "gateway_ref_id"
-    )[:limit]:
-        if ref == q:
-            add([(payout_pk, linked_pk)], "payout transaction ref")
-        if gw == q:
-            add([(payout_pk, linked_pk)], "payout UTR")
-    customer = PayoutOrder.objects.filter(customer_id=q).order_by("-juspay_created_at", "-pk")
-    add(customer.values_list("pk", "order_id")[:limit], "customer id")
-    return found
+    for kind, order_pk, payout_pk, a, b, c, d in search_sql.clue_rows(_clue_branches, q, limit, merchants):
+        read[kind] += 1
+        if kind == _TXN:
+            for txn_id, label in zip((a, b, c, d), _TXN_LABELS, strict=True):
+                if txn_id == q:
+                    _merge(via, [order_pk], label)
+        elif kind == _REFUND:
+            _merge(via, [order_pk], "refund request id" if a == q else "refund id")
+            for value, why in ((b, "refund id"), (a, "refund request id")):
+                if value == q:
+                    refunds[why].add(order_pk)
+        elif kind == _UDF:
+            _merge(via, [order_pk], f"udf{a}")
+        elif kind == _PAYOUT_TXN:
+            if a == q:
+                add(payout_pk, order_pk, "payout transaction ref")
+            if b == q:
+                add(payout_pk, order_pk, "payout UTR")
+        else:
+            add(payout_pk, order_pk, _PAYOUT_REASONS[kind])
+    complete = read[_PAYOUT] < limit and read[_REFUND] < limit
+    return via, found, refunds if complete else None
+
+
+@dataclass(frozen=True)
+class TargetHint:
+    """What search() read that tells the box's target (see target_of), when it read every candidate."""
+
+    order_pks: list[int]  # visible orders whose order id is the clue as typed
+    payout_pks: list[int]  # visible payout orders whose payout order id is the clue
+    refund_orders: dict[str, set[int]]  # "refund id" / "refund request id": the visible orders they name
 
 
 @dataclass(frozen=True)
@@ -359,6 +483,41 @@ def exact_target(query: str | None, *, viewer: Viewer) -> ExactTarget | None:
         if order_pks:
             return None
     return None
+
+
+def target_of(result: SearchResult, *, viewer: Viewer) -> ExactTarget | None:
+    """exact_target(result.query) from what search() already read (its exact matches, payout orders and
+    refunds, all of `viewer`'s merchants): no query when the target is among the hits, one to load it when not;
+    asks again (exact_target) when search() could not read every candidate."""
+    hint, q = result.target_hint, result.query
+    if not q or not looks_like_order_id(q):
+        return None
+    if hint is None:
+        return exact_target(q, viewer=viewer)
+    if hint.order_pks:
+        return (
+            ExactTarget(order=_shown_order(result, hint.order_pks[0]), why="order id")
+            if len(hint.order_pks) == 1
+            else None
+        )
+    if hint.payout_pks:
+        if len(hint.payout_pks) > 1:
+            return None
+        payout = next(h.payout for h in result.payouts if h.payout.pk == hint.payout_pks[0])
+        return ExactTarget(payout=payout, why="payout order id")
+    for why in ("refund id", "refund request id"):
+        order_pks = hint.refund_orders[why]
+        if len(order_pks) == 1:
+            return ExactTarget(order=_shown_order(result, next(iter(order_pks))), why=why)
+        if order_pks:
+            return None
+    return None
+
+
+def _shown_order(result: SearchResult, pk: int) -> Order:
+    """The hit's order when it is shown, else loaded as a hit's is (select_related merchant, ROW_COLUMNS)."""
+    shown = next((h.order for h in result.hits if h.order.pk == pk), None)
+    return shown or Order.objects.select_related("merchant").only(*ROW_COLUMNS).get(pk=pk)
 
 
 def find_payouts(payout_order_id: str, merchant_code: str | None = None, *, viewer: Viewer) -> list[PayoutOrder]:

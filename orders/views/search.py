@@ -44,7 +44,7 @@ def suggestions(request: SignedInRequest) -> HttpResponse:
             "merchants": functools.cache(
                 functools.partial(_merchants, request)
             ),  # read only when the live lookup is offered
-            "exact": search.exact_target(query, viewer=request.user),
+            "exact": search.target_of(result, viewer=request.user),  # from what the search read
         },
     )
 

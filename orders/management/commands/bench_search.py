@@ -23,13 +23,13 @@ from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from dashboard import bench_session
 from orders import search
 from orders.models import Order
 from orders.views.search import SUGGESTIONS
@@ -112,11 +112,14 @@ class Command(BaseCommand):
             self._explain(kind, q)
 
     def _client(self) -> Client:
-        user, _ = get_user_model().objects.get_or_create(username=USERNAME, defaults={"is_superuser": True})
-        user.is_superuser, user.is_active = True, True
-        user.save()
+        """A test client with an Admin's session as the sign-in and the code step leave it (a bare force_login
+        is stopped at the code step: 403)."""
+        user, device = bench_session.benchmark_admin(USERNAME)
         client = Client(HTTP_HOST="localhost")
-        client.force_login(user)
+        client.force_login(user, backend=bench_session.BACKEND)
+        session = client.session
+        bench_session.sign_in(session, user, device)
+        session.save()
         return client
 
     def _time(self, client: Client, url: str, q: str, runs: int) -> tuple[list[float], list[float]]:
