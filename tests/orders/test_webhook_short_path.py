@@ -179,3 +179,18 @@ def test_other_methods_and_urls_still_take_the_whole_middleware_list(client, mak
     assert hasattr(wrong_method.wsgi_request, "session") and wrong_method.wsgi_request.user.is_authenticated
     other = client.get("/webhooks/")
     assert other.status_code == 200 and other.wsgi_request.user.is_authenticated and "load" in session_reads
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_before_any_merchant_exists_is_stored_on_the_default_one_made_then(client, good_auth, refreshes):
+    """The merchant's lookup is inside the INSERT on PostgreSQL: with no merchant at all, nothing is inserted by
+    it, and the intake makes the default merchant and stores the event on it (once: a resend is a duplicate)."""
+    from dashboard.models import Merchant
+
+    Merchant.objects.all().delete()  # the one a migration may have made
+    body = example("webhook_order_succeeded.json")
+    response = post(client, body, good_auth)
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    event = WebhookEvent.objects.get()
+    assert event.merchant == Merchant.objects.get(is_default=True) and refreshes == [event.pk]
+    assert post(client, body, good_auth).json()["status"] == "duplicate"
