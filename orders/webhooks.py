@@ -412,10 +412,13 @@ def _failed(pk: int, message: str) -> str:
     return f"failed ({event.attempts}): {message}"
 
 
-def refresh(pk: int) -> str:
+def refresh(pk: int, *, event: WebhookEvent | None = None, mark: bool = True) -> str:
     """Pull the truth for what webhook `pk` names, then mark it processed; a failure is recorded on the event
-    (attempts, error, next try) and returned, never raised. Safe to run twice: the sync is idempotent."""
-    event = WebhookEvent.objects.select_related("merchant").get(pk=pk)
+    (attempts, error, next try) and returned, never raised. Safe to run twice: the sync is idempotent.
+    `event`: the event already read with its merchant (a batch reads them in one query); `mark=False` leaves
+    the marking to the caller (a batch marks all its refreshed events in one UPDATE)."""
+    if event is None:
+        event = WebhookEvent.objects.select_related("merchant").get(pk=pk)
     if event.processed_at:
         return "already processed"
     order_id = event.order_id
@@ -441,10 +444,15 @@ def refresh(pk: int) -> str:
         raise
     if error:
         return _failed(pk, error)
-    WebhookEvent.objects.filter(pk=pk, processed_at__isnull=True).update(
+    if mark:
+        _mark_processed([pk])
+    return "refreshed"
+
+
+def _mark_processed(pks: list[int]) -> None:
+    WebhookEvent.objects.filter(pk__in=pks, processed_at__isnull=True).update(
         processed_at=timezone.now(), error="", next_attempt_at=None
     )
-    return "refreshed"
 
 
 def refresh_batch(pks: list[int]) -> dict[str, int]:
@@ -453,32 +461,42 @@ def refresh_batch(pks: list[int]) -> dict[str, int]:
     after all of them is the truth for each. The first event of each order is refreshed (`refresh`); the others
     are marked processed when that pull worked, else refreshed on their own (each failure is recorded on its
     event, so the retry sweep still has every one)."""
-    groups: dict[tuple[int, str, str], list[int]] = {}
-    rows = (
+    groups: dict[tuple[int, str, str], list[WebhookEvent]] = {}
+    # One query for the batch's events and their merchants, and one UPDATE at the end for all those refreshed:
+    # per event, only its order's pull (and any failure's record) is left.
+    events = (
         WebhookEvent.objects.filter(pk__in=pks, processed_at__isnull=True)
+        .select_related("merchant")
+        .defer("raw_body", "parse_problems")  # the refresh reads neither
         .order_by("pk")
-        .values_list("pk", "merchant_id", "kind", "order_id")
     )
-    for pk, merchant_id, kind, order_id in rows:
+    for event in events:
         # An event naming no order yet (a payout transaction event) is refreshed on its own.
-        groups.setdefault((merchant_id, kind, order_id or f"#{pk}"), []).append(pk)
+        groups.setdefault((event.merchant_id, event.kind, event.order_id or f"#{event.pk}"), []).append(event)
     totals = {"events": 0, "pulls": 0, "refreshed": 0, "failed": 0}
-    for members in groups.values():
-        first, *rest = members
-        totals["events"] += len(members)
-        totals["pulls"] += 1
-        outcome = refresh(first)
-        if outcome in ("refreshed", "already processed"):
-            totals["refreshed"] += len(members)
-            if rest:
-                WebhookEvent.objects.filter(pk__in=rest, processed_at__isnull=True).update(
-                    processed_at=timezone.now(), error="", next_attempt_at=None
-                )
-            continue
-        totals["failed"] += 1
-        for pk in rest:
+    done: list[int] = []
+    try:
+        for members in groups.values():
+            first, *rest = members
+            totals["events"] += len(members)
             totals["pulls"] += 1
-            totals["refreshed" if refresh(pk) in ("refreshed", "already processed") else "failed"] += 1
+            outcome = refresh(first.pk, event=first, mark=False)
+            if outcome in ("refreshed", "already processed"):
+                totals["refreshed"] += len(members)
+                done += [event.pk for event in members]
+                continue
+            totals["failed"] += 1
+            for event in rest:
+                totals["pulls"] += 1
+                outcome = refresh(event.pk, event=event, mark=False)
+                if outcome in ("refreshed", "already processed"):
+                    totals["refreshed"] += 1
+                    done.append(event.pk)
+                else:
+                    totals["failed"] += 1
+    finally:  # what was refreshed before a failure that raised is marked all the same
+        if done:
+            _mark_processed(done)
     return totals
 
 
