@@ -19,11 +19,12 @@ it: the request signals (database connections kept or closed), the 4xx/5xx loggi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import cast
 
 from django.conf import settings
 from django.core.handlers.exception import convert_exception_to_response
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
@@ -41,14 +42,15 @@ KEPT = frozenset(
     }
 )
 
-Handler = Callable[[HttpRequest], HttpResponse]
+Handler = Callable[[HttpRequest], HttpResponseBase]
+Layer = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]  # what Django's wrapper returns
 
 
 def kept_middleware() -> list[str]:
     return [path for path in settings.MIDDLEWARE if path in KEPT]
 
 
-def _view(request: HttpRequest) -> HttpResponse:
+def _view(request: HttpRequest) -> HttpResponseBase:
     return juspay_webhook(request)
 
 
@@ -56,13 +58,13 @@ class WebhookShortPathMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
         self.path = reverse("orders:webhook")
-        handler: Handler = convert_exception_to_response(_view)
+        handler: Layer = convert_exception_to_response(_view)
         for path in reversed(kept_middleware()):
             # each layer converts its exceptions to answers, as Django's handler does for MIDDLEWARE
             handler = convert_exception_to_response(import_string(path)(handler))
         self.short = handler
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method == "POST" and request.path_info == self.path:
-            return self.short(request)
+            return cast(HttpResponseBase, self.short(request))  # a WSGI app: never awaitable
         return self.get_response(request)
