@@ -10,7 +10,8 @@ view through the few middleware that still matter to its answer, in the order MI
 - `SecurityMiddleware`, the CSP middleware, `XFrameOptionsMiddleware` and `SecurityHeadersMiddleware`: the
   same security headers as every other answer (and the HTTPS redirect, when it is on);
 - `RequestContextMiddleware`: the request id (`X-Request-ID`), stamped on whatever the intake logs or records;
-- `NulRefusalMiddleware`: a NUL in the address is refused as everywhere else.
+- `NulRefusalMiddleware`: a NUL in the address is refused as everywhere else;
+- and the `Host` is checked against ALLOWED_HOSTS, as `CommonMiddleware` does.
 
 Every other URL, and any other method on this one, takes the whole list as before. Nothing reads a session on
 this path, so a cookie sent with a webhook is neither read nor written. Django's own handler still runs around
@@ -51,6 +52,7 @@ def kept_middleware() -> list[str]:
 
 
 def _view(request: HttpRequest) -> HttpResponseBase:
+    request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks on the whole list (DisallowedHost: a 400)
     return juspay_webhook(request)
 
 

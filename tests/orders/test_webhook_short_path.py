@@ -194,3 +194,12 @@ def test_a_webhook_before_any_merchant_exists_is_stored_on_the_default_one_made_
     event = WebhookEvent.objects.get()
     assert event.merchant == Merchant.objects.get(is_default=True) and refreshes == [event.pk]
     assert post(client, body, good_auth).json()["status"] == "duplicate"
+
+
+@pytest.mark.django_db
+def test_a_host_not_allowed_is_a_400_as_through_the_whole_list(client, merchant, good_auth, refreshes):
+    body = json.dumps(example("webhook_order_succeeded.json"))
+    response = client.post(
+        URL, data=body, content_type="application/json", headers={"Authorization": good_auth, "Host": "evil.example"}
+    )
+    assert response.status_code == 400 and not WebhookEvent.objects.exists()
