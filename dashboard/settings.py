@@ -70,6 +70,7 @@ if BENCH_ADMIN:
     INSTALLED_APPS.append("django.contrib.admin")
 
 MIDDLEWARE = [
+    "orders.views.webhook_short_path.WebhookShortPathMiddleware",  # POST /webhooks/juspay/ past what it has no use for
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -237,14 +237,16 @@ def _column(model: type[models.Model], name: str) -> str:
 
 
 @functools.cache
-def _merchant_sql() -> str:
+def _merchant_sql(pk_as: str = "") -> str:
+    """The active merchant named (the first %s and second %s), else the default one; its pk `AS pk_as` if given."""
     table = connection.ops.quote_name(Merchant._meta.db_table)
     pk, merchant_id, is_active, is_default, code = (
         _column(Merchant, name) for name in ("id", "merchant_id", "is_active", "is_default", "code")
     )
     where = f"{is_active} AND ({merchant_id} = %s OR {is_default})"
     # the model's quoted names only; the values are parameters
-    return f"SELECT {pk} FROM {table} WHERE {where} ORDER BY ({merchant_id} = %s) DESC, {code} LIMIT 1"  # noqa: S608
+    selected = f"{pk} AS {pk_as}" if pk_as else pk
+    return f"SELECT {selected} FROM {table} WHERE {where} ORDER BY ({merchant_id} = %s) DESC, {code} LIMIT 1"  # noqa: S608
 
 
 def _merchant_pk(merchant_id: str) -> int:
@@ -290,13 +292,62 @@ def _insert_once(event: WebhookEvent) -> bool:
     return True
 
 
+@functools.cache
+def _insert_naming_merchant_sql() -> tuple[str, tuple[Field[Any, Any], ...]]:
+    """The INSERT … ON CONFLICT above with the merchant's lookup (`_merchant_sql`, less its fall-back to a default
+    merchant made on the spot) as its row source: one statement and one round trip instead of two. PostgreSQL
+    types the other values by their target columns (an INSERT's SELECT leaves their literals untyped)."""
+    meta = WebhookEvent._meta
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key)
+    quote = connection.ops.quote_name
+    merchant = WebhookEvent._meta.get_field("merchant")
+    columns = ", ".join(_column(WebhookEvent, f.name) for f in fields)
+    values = ", ".join("m.pk" if f is merchant else "%s" for f in fields)
+    unique, pk = _column(WebhookEvent, "event_id"), _column(WebhookEvent, "id")
+    # the model's quoted names only; the values are parameters
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT {values} FROM ({_merchant_sql('pk')}) AS m"  # noqa: S608
+    sql += f" ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}, {_column(WebhookEvent, 'merchant')}"
+    return sql, tuple(f for f in fields if f is not merchant)
+
+
+def _insert_naming_merchant(event: WebhookEvent, merchant_id: str) -> bool:
+    """`_insert_once` on the merchant the body names (PostgreSQL): False when nothing was stored, because the
+    event id is stored already or because no active merchant, not even a default one, exists yet."""
+    sql, fields = _insert_naming_merchant_sql()
+    params = [f.get_db_prep_save(f.pre_save(event, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, merchant_id or None, merchant_id or None])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    event.pk, event.merchant_id = row
+    event._state.adding, event._state.db = False, connection.alias
+    return True
+
+
+def _store(event: WebhookEvent, merchant_id: str) -> WebhookEvent | None:
+    """Store `event` on the active merchant the body names, else on the default one (made if there is none yet):
+    None when stored now, else the event stored before under its event id (a duplicate). On PostgreSQL the
+    merchant's lookup and the INSERT are one statement."""
+    if connection.vendor == "postgresql":
+        if _insert_naming_merchant(event, merchant_id):
+            return None
+        stored = WebhookEvent.objects.filter(event_id=event.event_id).first()
+        if stored is not None:
+            return stored
+        # no merchant at all yet: the default one is made, as below
+    event.merchant_id = _merchant_pk(merchant_id)
+    if _insert_once(event):
+        return None
+    return WebhookEvent.objects.get(event_id=event.event_id)
+
+
 def receive(authorization: str, raw_body: bytes) -> Intake:
     if not credentials_ok(authorization):
         raise WebhookRejected(401, "bad or missing webhook credentials")
     text, body = _decode(raw_body)
     found = identify(body)
     _check(found)
-    merchant_pk = _merchant_pk(found.merchant_id)
     order_id = found.order_id or _payout_of_fulfillment(found.fulfillment_id)
     # A webhook that names nothing we can refresh (a mandate or notification event, or an order event without
     # its order) is still taken and kept, never refused: Juspay would only send it again. It is stored as
@@ -305,7 +356,6 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
     nothing_to_refresh = not order_id and not (found.kind == "payout" and found.fulfillment_id)
     now = timezone.now()
     event = WebhookEvent(
-        merchant_id=merchant_pk,
         event_id=found.event_id,
         event_name=found.event_name[:64],
         order_id=order_id,
@@ -318,8 +368,9 @@ def receive(authorization: str, raw_body: bytes) -> Intake:
         processed_at=now if nothing_to_refresh else None,
         error=NOTHING_TO_REFRESH[found.kind] if nothing_to_refresh else "",
     )
-    if not _insert_once(event):
-        return Intake(WebhookEvent.objects.get(event_id=found.event_id), duplicate=True)
+    stored = _store(event, found.merchant_id)
+    if stored is not None:
+        return Intake(stored, duplicate=True)
     if not nothing_to_refresh:
         # Robust: whatever the receivers do (hand the id to a thread, enqueue, or refresh inline), a failure is
         # logged, never the answer to Juspay; the event is stored and the retry sweep picks it up. Committed
@@ -361,10 +412,13 @@ def _failed(pk: int, message: str) -> str:
     return f"failed ({event.attempts}): {message}"
 
 
-def refresh(pk: int) -> str:
+def refresh(pk: int, *, event: WebhookEvent | None = None, mark: bool = True) -> str:
     """Pull the truth for what webhook `pk` names, then mark it processed; a failure is recorded on the event
-    (attempts, error, next try) and returned, never raised. Safe to run twice: the sync is idempotent."""
-    event = WebhookEvent.objects.select_related("merchant").get(pk=pk)
+    (attempts, error, next try) and returned, never raised. Safe to run twice: the sync is idempotent.
+    `event`: the event already read with its merchant (a batch reads them in one query); `mark=False` leaves
+    the marking to the caller (a batch marks all its refreshed events in one UPDATE)."""
+    if event is None:
+        event = WebhookEvent.objects.select_related("merchant").get(pk=pk)
     if event.processed_at:
         return "already processed"
     order_id = event.order_id
@@ -390,10 +444,15 @@ def refresh(pk: int) -> str:
         raise
     if error:
         return _failed(pk, error)
-    WebhookEvent.objects.filter(pk=pk, processed_at__isnull=True).update(
+    if mark:
+        _mark_processed([pk])
+    return "refreshed"
+
+
+def _mark_processed(pks: list[int]) -> None:
+    WebhookEvent.objects.filter(pk__in=pks, processed_at__isnull=True).update(
         processed_at=timezone.now(), error="", next_attempt_at=None
     )
-    return "refreshed"
 
 
 def refresh_batch(pks: list[int]) -> dict[str, int]:
@@ -402,32 +461,42 @@ def refresh_batch(pks: list[int]) -> dict[str, int]:
     after all of them is the truth for each. The first event of each order is refreshed (`refresh`); the others
     are marked processed when that pull worked, else refreshed on their own (each failure is recorded on its
     event, so the retry sweep still has every one)."""
-    groups: dict[tuple[int, str, str], list[int]] = {}
-    rows = (
+    groups: dict[tuple[int, str, str], list[WebhookEvent]] = {}
+    # One query for the batch's events and their merchants, and one UPDATE at the end for all those refreshed:
+    # per event, only its order's pull (and any failure's record) is left.
+    events = (
         WebhookEvent.objects.filter(pk__in=pks, processed_at__isnull=True)
+        .select_related("merchant")
+        .defer("raw_body", "parse_problems")  # the refresh reads neither
         .order_by("pk")
-        .values_list("pk", "merchant_id", "kind", "order_id")
     )
-    for pk, merchant_id, kind, order_id in rows:
+    for event in events:
         # An event naming no order yet (a payout transaction event) is refreshed on its own.
-        groups.setdefault((merchant_id, kind, order_id or f"#{pk}"), []).append(pk)
+        groups.setdefault((event.merchant_id, event.kind, event.order_id or f"#{event.pk}"), []).append(event)
     totals = {"events": 0, "pulls": 0, "refreshed": 0, "failed": 0}
-    for members in groups.values():
-        first, *rest = members
-        totals["events"] += len(members)
-        totals["pulls"] += 1
-        outcome = refresh(first)
-        if outcome in ("refreshed", "already processed"):
-            totals["refreshed"] += len(members)
-            if rest:
-                WebhookEvent.objects.filter(pk__in=rest, processed_at__isnull=True).update(
-                    processed_at=timezone.now(), error="", next_attempt_at=None
-                )
-            continue
-        totals["failed"] += 1
-        for pk in rest:
+    done: list[int] = []
+    try:
+        for members in groups.values():
+            first, *rest = members
+            totals["events"] += len(members)
             totals["pulls"] += 1
-            totals["refreshed" if refresh(pk) in ("refreshed", "already processed") else "failed"] += 1
+            outcome = refresh(first.pk, event=first, mark=False)
+            if outcome in ("refreshed", "already processed"):
+                totals["refreshed"] += len(members)
+                done += [event.pk for event in members]
+                continue
+            totals["failed"] += 1
+            for event in rest:
+                totals["pulls"] += 1
+                outcome = refresh(event.pk, event=event, mark=False)
+                if outcome in ("refreshed", "already processed"):
+                    totals["refreshed"] += 1
+                    done.append(event.pk)
+                else:
+                    totals["failed"] += 1
+    finally:  # what was refreshed before a failure that raised is marked all the same
+        if done:
+            _mark_processed(done)
     return totals
 
 
