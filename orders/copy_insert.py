@@ -24,6 +24,9 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute, ForwardManyToOneDescriptor
+from django.db.models.query_utils import DeferredAttribute
 
 type Prepare = Callable[[models.Model, BaseDatabaseWrapper], Any]
 
@@ -95,6 +98,64 @@ def _resolve_related(row: models.Model, foreign: list[models.ForeignKey]) -> Non
             row.__dict__[field.attname] = key  # as `setattr(row, field.name, related)`: the cached object stays
         elif current != key:
             field.delete_cached_value(row)
+
+
+# (name, attname, foreign key or None, field) of every concrete field, when a model's rows can be built directly
+type Construction = list[tuple[str, str, models.ForeignKey | None, models.Field[Any, Any]]]
+
+
+@cache
+def _construction(model: type[models.Model]) -> Construction | None:
+    """How `new_row` builds a row of `model`, or None when it cannot (`Model.__init__` then): every concrete field
+    must be a plain column (Django's `DeferredAttribute`) or a plain many-to-one key."""
+    plan: Construction = []
+    for field in model._meta.concrete_fields:
+        descriptor = model.__dict__.get(field.attname)
+        if isinstance(field, models.ForeignKey):
+            if (
+                type(field) is not models.ForeignKey
+                or type(descriptor) is not ForeignKeyDeferredAttribute
+                or type(model.__dict__.get(field.name)) is not ForwardManyToOneDescriptor
+            ):
+                return None
+            plan.append((field.name, field.attname, field, field))
+        elif type(descriptor) is DeferredAttribute:
+            plan.append((field.name, field.attname, None, field))
+        else:
+            return None
+    return plan
+
+
+def new_row[Row: models.Model](model: type[Row], /, **values: Any) -> Row:
+    """`model(**values)` for a row on its way to `insert_rows`, built without `Model.__init__` (its keyword walk
+    over every field was a seventh of a first import's applying): each field set from `values` (a foreign key
+    by its object, which is cached, or by its `attname`) or its default. Falls back to `model(**values)` for a
+    model with `pre_init`/`post_init` receivers, a field it does not know, or a name that is not a field."""
+    plan = _construction(model)
+    if plan is None or models.signals.pre_init.has_listeners(model) or models.signals.post_init.has_listeners(model):
+        return model(**values)
+    row = model.__new__(model)
+    state = row._state = ModelState()
+    data = row.__dict__
+    left = len(values)
+    for name, attname, foreign, field in plan:
+        if foreign is not None and name in values:
+            related = values[name]
+            left -= 1
+            if related is not None and not isinstance(related, foreign.remote_field.model):
+                return model(**values)  # let Django word the error
+            data[attname] = None if related is None else getattr(related, foreign.target_field.attname)
+            state.fields_cache[name] = related
+            if related is not None and state.db is None:
+                state.db = related._state.db
+        elif attname in values:
+            data[attname] = values[attname]
+            left -= 1
+        else:
+            data[attname] = field.get_default()
+    if left:  # a name that is no concrete field (or one given twice): Django's own handling or error
+        return model(**values)
+    return row
 
 
 def insert_rows[Row: models.Model](model: type[Row], rows: Sequence[Row]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection, connections, models
 
-from orders.copy_insert import _plan, insert_rows
+from orders.copy_insert import _plan, insert_rows, new_row
 from orders.models import Order, OrderUdf, Refund, TimelineEvent, Transaction
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +109,40 @@ def test_an_event_without_an_actor_goes_in_as_null(merchant):
     event = TimelineEvent(order=order, at=datetime(2026, 1, 1, tzinfo=UTC), kind="order.discovered", source="import")
     insert_rows(TimelineEvent, [event])
     assert TimelineEvent.objects.get(pk=event.pk).actor_id is None
+
+
+def _state_of(row: models.Model) -> tuple[dict[str, Any], dict[str, Any], str | None, bool]:
+    data = {k: v for k, v in row.__dict__.items() if k != "_state"}
+    return data, dict(row._state.fields_cache), row._state.db, row._state.adding
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        (Order, {"order_id": "o-1", "status": "NEW", "amount": Decimal("1.00"), "raw": {"a": 1}}),
+        (Order, {"order_id": "o-2"}),  # every other column its default (callable defaults called per row)
+        (Transaction, {"txn_id": "t-1", "status": "CHARGED", "raw": {}}),
+        (OrderUdf, {"slot": 3, "value": "v"}),
+        (TimelineEvent, {"kind": "order.discovered", "source": "import", "actor": None, "data": {"x": 1}}),
+    ],
+)
+def test_new_row_is_the_instance_the_model_builds(merchant, model, values):
+    parent = Order(merchant=merchant, order_id="parent", status="NEW")  # unsaved: its key comes at insert time
+    related = {"merchant": merchant} if model is Order else {"order": parent}
+    built, expected = new_row(model, **related, **values), model(**related, **values)
+    assert type(built) is model
+    assert _state_of(built) == _state_of(expected)
+    assert [f.value_from_object(built) for f in model._meta.concrete_fields] == [
+        f.value_from_object(expected) for f in model._meta.concrete_fields
+    ]
+    if model is not Order:
+        assert built.order is parent
+
+
+def test_new_row_leaves_the_errors_and_odd_names_to_django(merchant):
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        new_row(Order, merchant=merchant, no_such_field=1)
+    with pytest.raises(ValueError, match="must be a"):
+        new_row(Transaction, order=merchant)
+    by_key = new_row(Order, merchant_id=merchant.pk, order_id="by-key")
+    assert by_key.merchant_id == merchant.pk and by_key.merchant == merchant
