@@ -24,7 +24,7 @@ from dashboard.juspay.types_payout import PayoutFulfillment
 from dashboard.juspay.types_payout import PayoutOrder as JuspayPayoutOrder
 from dashboard.models import Merchant
 from orders import events, rollups
-from orders.copy_insert import insert_rows
+from orders.copy_insert import insert_rows, new_row
 from orders.derived_state import fulfilment_state, order_is_open, payout_is_open, refund_state
 from orders.events import Actor
 from orders.freshness import next_sync_at
@@ -213,7 +213,7 @@ def _apply_udfs(order: Order, before: dict[str, Any] | None) -> None:
 
 
 def _udf_rows(order: Order) -> list[OrderUdf]:
-    return [OrderUdf(order=order, slot=slot, value=value) for slot, value in udf_slots(order.udfs)]
+    return [new_row(OrderUdf, order=order, slot=slot, value=value) for slot, value in udf_slots(order.udfs)]
 
 
 def _derive_order_state(order: Order, parsed: JuspayOrder) -> None:
@@ -446,28 +446,32 @@ def create_orders(merchant: Merchant, answers: Answers, *, source: str) -> int:
     appeared meanwhile; the caller then falls back to `apply_order`. Returns the number of events."""
     new = _NewRows()
     for parsed, fetched_at in answers:
-        order = Order(
-            merchant=merchant, order_id=parsed.order_id, answer_digest=parsed.answer_digest, **order_columns(parsed)
+        order = new_row(
+            Order,
+            merchant=merchant,
+            order_id=parsed.order_id,
+            answer_digest=parsed.answer_digest,
+            **order_columns(parsed),
         )
         _derive_order_state(order, parsed)
         order.mark_synced(fetched_at)
         new.orders.append(order)
         new.events.append(events.order_discovered(order, source=source))
         txns = {columns["txn_id"]: columns for columns in transaction_rows(parsed)}
-        new.transactions += [Transaction(order=order, **columns) for columns in txns.values()]
+        new.transactions += [new_row(Transaction, order=order, **columns) for columns in txns.values()]
         new.udfs += _udf_rows(order)
         for key, refund in refunds_by_key(parsed).items():
-            new.refunds.append(Refund(order=order, unique_request_id=key, **refund_columns(refund)))
+            new.refunds.append(new_row(Refund, order=order, unique_request_id=key, **refund_columns(refund)))
             new.events.append(
                 events.refund_created(
                     order, key, amount_text(refund.amount), text(refund.status), source=source, at=refund.created
                 )
             )
         for key, offer in offers_by_key(parsed).items():
-            new.offers.append(Offer(order=order, offer_id=key, **offer_columns(offer)))
+            new.offers.append(new_row(Offer, order=order, offer_id=key, **offer_columns(offer)))
             new.events.append(events.offer_added(order, text(offer.offer_code), text(offer.status), source=source))
         for key, detail in splits_by_vendor(parsed).items():
-            new.splits.append(SplitDetail(order=order, sub_vendor_id=key, **split_columns(detail)))
+            new.splits.append(new_row(SplitDetail, order=order, sub_vendor_id=key, **split_columns(detail)))
     with transaction.atomic():
         insert_rows(Order, new.orders)  # COPY on PostgreSQL (orders.copy_insert), children after their orders
         insert_rows(Transaction, new.transactions)

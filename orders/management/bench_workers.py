@@ -28,6 +28,25 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def host_busy_seconds() -> float:
+    """CPU seconds the whole host has spent busy (not idle nor waiting on I/O) since boot, over all its cores
+    (Linux's /proc/stat; 0 elsewhere): beside a benchmark's own CPU it says whether the cores were the limit."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    user, nice, system, _idle, _iowait, irq, softirq, *rest = (int(v) for v in first[1:])
+    steal = rest[0] if rest else 0
+    return (user + nice + system + irq + softirq + steal) / ticks
+
+
+def cpu_share(seconds: float, elapsed: float) -> str:
+    """`seconds` of CPU over `elapsed` wall seconds as a share of the host's cores, e.g. "37% of 2 cores"."""
+    cores = os.cpu_count() or 1
+    return f"{100 * seconds / max(elapsed * cores, 1e-9):.0f}% of {cores} cores"
+
+
 @contextmanager
 def celery_workers(count: int, *, log_dir: Path, ready_timeout: float = 240.0) -> Iterator[list[int]]:
     """`count` worker processes (`--pool=solo`, one task at a time each: a process is the unit that scales) on

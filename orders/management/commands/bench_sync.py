@@ -20,7 +20,15 @@ from dashboard.models import Merchant
 from dashboard.simulator_process import SimulatorProcess, start_simulator
 from orders import sync_runs
 from orders.bulk import BulkReport, sync_many
-from orders.management.bench_workers import REPO, celery_workers, cpu_seconds, peak_rss_mib, purge
+from orders.management.bench_workers import (
+    REPO,
+    celery_workers,
+    cpu_seconds,
+    cpu_share,
+    host_busy_seconds,
+    peak_rss_mib,
+    purge,
+)
 from orders.models import Order, PayoutOrder, SyncRun, SyncSource
 from orders.tasks import start_bulk_sync
 
@@ -39,6 +47,15 @@ def percentile(values: list[float], share: float) -> float:
 def _load() -> str:
     """The 1-minute load average, printed beside every rate: on a shared machine it says how far to trust it."""
     return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "?"
+
+
+def _shares(elapsed: float, ours: float, simulator: float, host: float, who: str) -> str:
+    """Who used the host's cores while a step ran: ours (the workers'), the simulator's, and the whole host's
+    (the database, other work). A host near 100% busy is the limit, whatever the worker count."""
+    return (
+        f"{who} {cpu_share(ours, elapsed)}, simulator {cpu_share(simulator, elapsed)}, "
+        f"whole host busy {cpu_share(host, elapsed)}"
+    )
 
 
 class Command(BaseCommand):
@@ -104,10 +121,11 @@ class Command(BaseCommand):
                     self._scale_out(merchant, ids, count, concurrency, chunk_size, sim.process.pid)
                 return
             for n in range(1, passes + 1):
-                cpu, sim_cpu = time.process_time(), cpu_seconds([sim.process.pid])
+                cpu, sim_cpu, host = time.process_time(), cpu_seconds([sim.process.pid]), host_busy_seconds()
                 report = sync_many(merchant, ids, concurrency=concurrency, source=SyncSource.IMPORT)
                 cpu, sim_cpu = time.process_time() - cpu, cpu_seconds([sim.process.pid]) - sim_cpu
                 self._print(n, report, concurrency, cpu, sim_cpu)
+                self.stdout.write("  " + _shares(report.elapsed, cpu, sim_cpu, host_busy_seconds() - host, "ours"))
         finally:
             sim.stop()
             if not keep:
@@ -138,16 +156,18 @@ class Command(BaseCommand):
         """First import then re-sync of `ids`, in chunks, through `count` real worker processes."""
         self._clear(merchant)
         with celery_workers(count, log_dir=REPO / "data" / "bench-sync") as pids:
-            rates = []
+            rates, shares = [], []
             for kind in (SyncRun.Kind.IMPORT, SyncRun.Kind.SYNC):
                 began, cpu, sim_cpu = time.perf_counter(), cpu_seconds(pids), cpu_seconds([sim_pid])
+                host = host_busy_seconds()
                 run = start_bulk_sync(
                     merchant, ids, kind=kind, source=SyncSource.IMPORT, concurrency=concurrency, chunk_size=chunk_size
                 )
                 run = sync_runs.wait(run, poll=0.05, timeout=3600)
                 elapsed, cpu = time.perf_counter() - began, cpu_seconds(pids) - cpu
-                sim_cpu = cpu_seconds([sim_pid]) - sim_cpu
+                sim_cpu, host = cpu_seconds([sim_pid]) - sim_cpu, host_busy_seconds() - host
                 per = 1000 / max(run.ids_total, 1)
+                shares.append(f"{kind}: " + _shares(elapsed, cpu, sim_cpu, host, "workers"))
                 rates.append(
                     f"{kind} {run.ids_total / elapsed:.0f} orders/s ({elapsed:.1f} s, {run.failed} failed, "
                     f"workers' CPU {cpu * per:.2f} s per 1000 orders, simulator's {sim_cpu * per:.2f} s)"
@@ -159,6 +179,7 @@ class Command(BaseCommand):
             f"workers {count}: " + "; ".join(rates) + f" [chunks of {chunk_size}, concurrency {concurrency}; "
             f"load average {_load()}]"
         )
+        self.stdout.write(f"  CPU shares, {'; '.join(shares)}")
 
     def _memory(self, sizes: list[int], chunk_size: int) -> None:
         """Peak RSS of `import_orders` over files of synthetic ids; it queues the chunks (--no-wait) on a queue no
