@@ -6,10 +6,10 @@ class OrdersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from dashboard import audit_registry
+        from dashboard import audit_registry, warmup
         from dashboard.home_panels import register_home_panel
         from dashboard.roles import FINANCE, SUPPORT
-        from orders import events, registry, signals, tasks
+        from orders import events, registry, section_cache, signals, tasks
         from orders.views import audit_objects, home_panels
 
         registry.register_event_kinds(events.KINDS)
@@ -34,3 +34,4 @@ class OrdersConfig(AppConfig):
         # The domain announces what it committed; its tasks act on it (the domain never imports them).
         signals.webhook_stored.connect(tasks.refresh_after_webhook, dispatch_uid="orders.refresh_after_webhook")
         signals.export_queued.connect(tasks.write_export, dispatch_uid="orders.write_export")
+        warmup.serving_starts.connect(section_cache.warm, dispatch_uid="orders.section_cache.warm")
