@@ -77,6 +77,29 @@ def _permissions_column(vendor: str) -> str:
     array on SQLite; all of them for a superuser, as ModelBackend reads them), or "" on another database (then
     `_permissions_sql` reads them, a query of their own)."""
     q = connections[router.db_for_read(Permission)].ops.quote_name
+    if vendor == "postgresql":
+        name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "ARRAY(SELECT {} {})"
+    elif vendor == "sqlite":
+        name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "(SELECT json_group_array({}) {})"
+    else:
+        return ""
+    user_meta: Any = User._meta
+    superuser = q(user_meta.get_field("is_superuser").column)
+    user_id = f"u.{q(user_meta.get_field('id').column)}"
+    source = f"{_permissions_from(q)} WHERE u.{superuser} OR {_granted(q, user_id)}"
+    return wrap.format(name, source)
+
+
+def _permissions_from(q: Any) -> str:
+    return (
+        f"FROM {q(Permission._meta.db_table)} p"
+        f" INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')}"
+    )
+
+
+def _granted(q: Any, user_id: str) -> str:
+    """The condition on a permission `p` given to the user `user_id` (an SQL expression: a column or %s)
+    directly or through one of their groups."""
     user_perms = User.user_permissions.through._meta
     user_groups = User.groups.through._meta
     group_perms = Group.permissions.through._meta
@@ -84,28 +107,14 @@ def _permissions_column(vendor: str) -> str:
     def column(meta: Any, field: str) -> str:
         return q(meta.get_field(field).column)
 
-    def col(model: Any, field: str) -> str:
-        return q(model._meta.get_field(field).column)
-
-    if vendor == "postgresql":
-        name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "ARRAY(SELECT {} {})"
-    elif vendor == "sqlite":
-        name, wrap = f"ct.{q('app_label')} || '.' || p.{q('codename')}", "(SELECT json_group_array({}) {})"
-    else:
-        return ""
-    user_id = f"u.{col(User, 'id')}"
-    source = (
-        f"FROM {q(Permission._meta.db_table)} p"
-        f" INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')}"
-        f" WHERE u.{col(User, 'is_superuser')}"
-        f" OR p.{q('id')} IN (SELECT {column(user_perms, 'permission')} FROM {q(user_perms.db_table)}"
+    return (
+        f"(p.{q('id')} IN (SELECT {column(user_perms, 'permission')} FROM {q(user_perms.db_table)}"
         f" WHERE {column(user_perms, 'user')} = {user_id})"
         f" OR p.{q('id')} IN (SELECT gp.{column(group_perms, 'permission')} FROM {q(group_perms.db_table)} gp"
         f" INNER JOIN {q(user_groups.db_table)} ug"
         f" ON ug.{column(user_groups, 'group')} = gp.{column(group_perms, 'group')}"
-        f" WHERE ug.{column(user_groups, 'user')} = {user_id})"
+        f" WHERE ug.{column(user_groups, 'user')} = {user_id}))"
     )
-    return wrap.format(name, source)
 
 
 def _loaded_permissions(value: Any) -> set[str] | None:
@@ -119,23 +128,7 @@ def _loaded_permissions(value: Any) -> set[str] | None:
 def _permissions_sql(vendor: str) -> str:
     """The user's own and their groups' permissions, as (app_label, codename) rows; `vendor` keys the cache."""
     q = connections[router.db_for_read(Permission)].ops.quote_name
-    user_perms = User.user_permissions.through._meta
-    user_groups = User.groups.through._meta
-    group_perms = Group.permissions.through._meta
-
-    def column(meta: Any, field: str) -> str:
-        return q(meta.get_field(field).column)
-
-    return (
-        f"SELECT ct.{q('app_label')}, p.{q('codename')} FROM {q(Permission._meta.db_table)} p"
-        f" INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')}"
-        f" WHERE p.{q('id')} IN (SELECT {column(user_perms, 'permission')} FROM {q(user_perms.db_table)}"
-        f" WHERE {column(user_perms, 'user')} = %s)"
-        f" OR p.{q('id')} IN (SELECT gp.{column(group_perms, 'permission')} FROM {q(group_perms.db_table)} gp"
-        f" INNER JOIN {q(user_groups.db_table)} ug"
-        f" ON ug.{column(user_groups, 'group')} = gp.{column(group_perms, 'group')}"
-        f" WHERE ug.{column(user_groups, 'user')} = %s)"
-    )
+    return f"SELECT ct.{q('app_label')}, p.{q('codename')} {_permissions_from(q)} WHERE {_granted(q, '%s')}"
 
 
 class ModelBackendOneQuery(ModelBackend):

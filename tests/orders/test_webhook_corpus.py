@@ -11,7 +11,7 @@ from dashboard.juspay.types_payout import PayoutOrder as ParsedPayout
 from orders.models import SyncSource, WebhookEvent
 from orders.sync import apply_payout_order
 from tests.juspay.examples import PAYLOADS, example
-from tests.orders.test_webhook_view import basic, post
+from tests.orders.test_webhook_view import post
 
 CORPUS = PAYLOADS / "webhooks"
 FULFILMENTS = {"LPW2406F0101-f1": "LPW2406F0100", "LPW2406F0102-f1": "LPW2406F0100"}
@@ -71,18 +71,6 @@ EXPECTED_PROBLEMS = {
     "payout_txn_review_updated_odd.json": ["info.updatedAt"],
     "payout_txn_initiated_id_number.json": ["info.amount"],
 }
-
-
-@pytest.fixture
-def good_auth(settings):
-    return basic(settings.JUSPAY_WEBHOOK_USERNAME, settings.JUSPAY_WEBHOOK_PASSWORD)
-
-
-@pytest.fixture
-def refreshes(monkeypatch):
-    calls: list[int] = []
-    monkeypatch.setattr("orders.tasks.refresh_from_webhook.delay", lambda pk: calls.append(pk))
-    return calls
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 whole MIDDLEWARE list, the security headers and the request id still on them, no session read or written; every
 other URL, and any other method on this one, still takes the whole list."""
 
-import base64
 import json
 
 import pytest
@@ -14,25 +13,9 @@ from orders import webhooks
 from orders.models import WebhookEvent
 from orders.views import webhook_short_path
 from tests.juspay.examples import example
+from tests.orders.webhook_auth import URL
 
-URL = "/webhooks/juspay/"
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
-
-
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-@pytest.fixture
-def good_auth(settings):
-    return basic(settings.JUSPAY_WEBHOOK_USERNAME, settings.JUSPAY_WEBHOOK_PASSWORD)
-
-
-@pytest.fixture
-def refreshes(monkeypatch):
-    calls: list[int] = []
-    monkeypatch.setattr("orders.tasks.refresh_from_webhook.delay", lambda pk: calls.append(pk))
-    return calls
 
 
 @pytest.fixture

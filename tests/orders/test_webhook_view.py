@@ -1,31 +1,12 @@
 """POST /webhooks/juspay/: Basic auth in constant time, the ids read tolerantly, stored once per event id."""
 
-import base64
 import json
 
 import pytest
 
 from orders.models import Order, TimelineEvent, WebhookEvent
 from tests.juspay.examples import example
-
-URL = "/webhooks/juspay/"
-
-
-def basic(user: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
-
-
-@pytest.fixture
-def good_auth(settings):
-    return basic(settings.JUSPAY_WEBHOOK_USERNAME, settings.JUSPAY_WEBHOOK_PASSWORD)
-
-
-@pytest.fixture
-def refreshes(monkeypatch):
-    """The refresh tasks enqueued (not run: this module tests intake; integration tests run the worker)."""
-    calls: list[int] = []
-    monkeypatch.setattr("orders.tasks.refresh_from_webhook.delay", lambda pk: calls.append(pk))
-    return calls
+from tests.orders.webhook_auth import URL
 
 
 def post(client, body, auth):
