@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.fixtures.policy import activate_policy
-from tests.orders.test_webhook_view import basic
+from tests.orders.webhook_auth import basic
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from fulfilment import executor, services
 from fulfilment.models import ActionRequest, ActionState
 from orders.management.commands.rundemo import start_background_work
 from orders.models import Order, SyncFailure, WebhookEvent
-from tests.orders.test_webhook_view import basic
+from tests.orders.webhook_auth import basic
 
 
 class FakeClock:

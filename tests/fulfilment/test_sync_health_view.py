@@ -16,7 +16,7 @@ from django.utils import timezone
 from fulfilment.models import ActionRequest, ActionState
 from orders.models import Order, SyncFailure, WebhookEvent
 from orders.services import sync_order
-from tests.orders.test_webhook_view import basic
+from tests.orders.webhook_auth import basic
 
 PAGE = "/health/sync/"
 

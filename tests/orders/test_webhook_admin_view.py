@@ -8,7 +8,7 @@ from django.conf import settings
 
 from dashboard.roles import ADMIN, FINANCE, SUPPORT
 from orders.models import WebhookEvent
-from tests.orders.test_webhook_view import basic
+from tests.orders.webhook_auth import basic
 
 pytestmark = pytest.mark.django_db
 

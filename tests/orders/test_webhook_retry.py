@@ -16,7 +16,7 @@ from orders.models import Order, PayoutOrder, WebhookEvent
 from orders.sync import SyncResult
 from orders.tasks import retry_webhooks
 from tests.juspay.examples import example
-from tests.orders.test_webhook_view import basic
+from tests.orders.webhook_auth import basic
 
 URL = "/webhooks/juspay/"
 DEAD = "http://127.0.0.1:9"  # the discard port: nothing listens, the connection is refused at once
